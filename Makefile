@@ -1,0 +1,54 @@
+# The two commands: `make run` (set up, build, start the development gateway) and `make test`
+# (set up, build, run the whole suite, then the ASan+UBSan build of it and a short fuzz pass).
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+JOBS       ?= $(shell nproc)
+CMAKE_GEN  := -G Ninja
+
+.PHONY: all deps test-deps build asan-build fuzz-build run test unit-test asan-test fuzz-test fuzz bench format clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh
+
+test-deps:
+	@scripts/install-deps.sh --test
+
+build: deps
+	cmake -S . -B $(BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake --build $(BUILD) -j $(JOBS)
+
+run: build
+	./$(BUILD)/rtcgate run
+
+asan-build: deps
+	cmake -S . -B $(ASAN_BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug -DRTCGATE_SANITIZE=ON
+	cmake --build $(ASAN_BUILD) -j $(JOBS)
+
+fuzz-build: deps
+	cmake -S . -B $(FUZZ_BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRTCGATE_FUZZ=ON \
+	  -DCMAKE_CXX_COMPILER=clang++
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzzers
+
+test: test-deps build asan-build fuzz-build
+	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) --timeout 600
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS) --timeout 900
+	scripts/run-fuzzers.sh $(FUZZ_BUILD) regression
+
+unit-test: build
+	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) -L unit
+
+fuzz: fuzz-build
+	scripts/run-fuzzers.sh $(FUZZ_BUILD) explore $(or $(SECONDS_PER_FUZZER),120)
+
+bench: build
+	bench/run-all.sh $(BUILD)
+
+format:
+	find src tests fuzz bench -name '*.[ch]pp' | xargs clang-format -i
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

@@ -1,0 +1,40 @@
+#pragma once
+
+#include <string>
+#include <utility>
+#include <variant>
+
+namespace rtcgate {
+
+// Why something from outside (a packet, a message, a config value) was refused. The reason is a
+// static string so that building an error on the packet path never allocates.
+struct Error {
+  const char* reason = "error";
+};
+
+// A value or the reason there is none: how untrusted input is answered everywhere on the packet
+// path, instead of exceptions (C++23's std::expected, trimmed to what we use).
+template <class T>
+class Result {
+ public:
+  Result(T value) : state_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(Error error) : state_(error) {}         // NOLINT(google-explicit-constructor)
+
+  bool ok() const { return state_.index() == 0; }
+  explicit operator bool() const { return ok(); }
+
+  T& value() & { return std::get<0>(state_); }
+  const T& value() const& { return std::get<0>(state_); }
+  T&& value() && { return std::get<0>(std::move(state_)); }
+  T* operator->() { return &value(); }
+  const T* operator->() const { return &value(); }
+  T& operator*() & { return value(); }
+  const T& operator*() const& { return value(); }
+
+  const char* error() const { return std::get<1>(state_).reason; }
+
+ private:
+  std::variant<T, Error> state_;
+};
+
+}  // namespace rtcgate

@@ -1,0 +1,3 @@
+#include "app/Cli.hpp"
+
+int main(int argc, char** argv) { return rtcgate::app::runCli(argc, argv); }

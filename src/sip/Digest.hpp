@@ -1,0 +1,39 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "base/Result.hpp"
+
+namespace rtcgate::sip {
+
+// Authorization / Proxy-Authorization credentials (RFC 3261 22.4, RFC 7616/8760). Values are
+// unquoted views; quoted-pair escapes inside quoted strings are left as written (rare in practice).
+struct DigestCredentials {
+  std::string_view scheme;  // "Digest" (anything else is returned with the rest empty)
+  std::string_view username;
+  std::string_view realm;
+  std::string_view nonce;
+  std::string_view uri;
+  std::string_view response;
+  std::string_view algorithm;  // "" means MD5
+  std::string_view cnonce;
+  std::string_view opaque;
+  std::string_view qop;
+  std::string_view nc;
+};
+
+Result<DigestCredentials> parseDigestCredentials(std::string_view headerValue);
+
+enum class DigestAlgorithm { Md5, Sha256 };
+
+// Lower-case hex of H(data) for the algorithm.
+std::string digestHash(DigestAlgorithm algorithm, std::string_view data);
+// HA1 = H(username:realm:password)
+std::string digestHa1(DigestAlgorithm algorithm, std::string_view username, std::string_view realm,
+                      std::string_view password);
+// The expected response for the credentials given the stored HA1 and the request method.
+std::string digestResponse(DigestAlgorithm algorithm, std::string_view ha1, std::string_view method,
+                           const DigestCredentials& credentials);
+
+}  // namespace rtcgate::sip
