@@ -1,0 +1,49 @@
+#pragma once
+
+#include <map>
+#include <utility>
+
+#include "base/Timers.hpp"
+
+namespace rtcgate::testing {
+
+// Deterministic Timers: time moves only when the test calls advance().
+class FakeTimers : public Timers {
+ public:
+  Clock::time_point now() const override { return now_; }
+
+  Id start(Duration after, std::function<void()> callback) override {
+    Id id = ++lastId_;
+    pending_.emplace(std::make_pair(now_ + after, id), std::move(callback));
+    return id;
+  }
+
+  void cancel(Id id) override {
+    for (auto it = pending_.begin(); it != pending_.end(); ++it) {
+      if (it->first.second == id) {
+        pending_.erase(it);
+        return;
+      }
+    }
+  }
+
+  // Runs every callback due up to now + by, in deadline order (callbacks may start new timers).
+  void advance(Duration by) {
+    const auto until = now_ + by;
+    while (!pending_.empty() && pending_.begin()->first.first <= until) {
+      auto node = pending_.extract(pending_.begin());
+      now_ = node.key().first;
+      node.mapped()();
+    }
+    now_ = until;
+  }
+
+  std::size_t pendingCount() const { return pending_.size(); }
+
+ private:
+  Clock::time_point now_{std::chrono::hours(1)};
+  Id lastId_ = 0;
+  std::map<std::pair<Clock::time_point, Id>, std::function<void()>> pending_;
+};
+
+}  // namespace rtcgate::testing
