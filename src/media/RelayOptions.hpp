@@ -1,0 +1,31 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace rtcgate::media {
+
+// Everything the media relay needs from the configuration. A plain value: the config loader fills
+// it from YAML (`relay.listen`, `media.ports`, `media.advertise`, `media.timeout`, ...), tests fill
+// it by hand.
+struct RelayOptions {
+  // ng control listen addresses, each "udp://IP:PORT" (YAML `relay.listen`).
+  std::vector<std::string> listen{"udp://127.0.0.1:22222"};
+  // Local address media sockets bind to; empty = the address of the first ng listener.
+  std::string bindAddress;
+  // Address written into SDP c=/o= lines (YAML `media.advertise`); empty = bindAddress.
+  std::string advertise;
+  // Inclusive media port range (YAML `media.ports`, "30000-39999").
+  std::uint16_t portMin = 30000;
+  std::uint16_t portMax = 39999;
+  // A call with no media and no signalling for this long is deleted (YAML `media.timeout`, s).
+  std::chrono::seconds mediaTimeout{60};
+  // How long a cached ng reply is replayed for a retransmitted cookie.
+  std::chrono::seconds cookieCacheTime{30};
+  // Media worker threads (YAML `media.workers`).
+  unsigned workers = 1;
+};
+
+}  // namespace rtcgate::media
