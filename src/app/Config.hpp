@@ -1,0 +1,90 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "sip/Transport.hpp"
+
+namespace rtcgate::app {
+
+// A listen URL such as "wss://127.0.0.1:8443" or "udp://[::1]:5060".
+struct ListenAddress {
+  sip::Transport transport = sip::Transport::Udp;
+  std::string host;
+  std::uint16_t port = 0;
+  std::string text;  // as written, for messages
+};
+
+struct StaticRoute {
+  std::string match;             // ECMAScript regex on the Request-URI user
+  std::vector<std::string> to;   // SIP URIs tried in order (failover)
+};
+
+// The whole configuration, every key with its default: with no file this is the development
+// gateway of DESIGN.md. Field names follow the YAML keys.
+struct Config {
+  struct Node {
+    std::string id = "gw1";
+    std::string dataDir = "./rtcgate-data";
+  } node;
+
+  struct Log {
+    std::string level = "info";  // trace, debug, info, warn, error
+    std::string format = "text";  // text, json
+  } log;
+
+  struct Registrar {
+    std::uint32_t minExpires = 60;
+    std::uint32_t maxExpires = 3600;
+    std::uint32_t defaultExpires = 3600;
+    std::uint32_t maxContacts = 16;
+  };
+
+  struct Sip {
+    std::vector<std::string> domains{"localhost"};
+    std::vector<ListenAddress> listen;  // defaults filled by the loader
+    std::string advertise;              // address written in Via/Record-Route when behind NAT
+    bool auth = true;
+    std::uint32_t nonceLifetime = 300;  // seconds
+    std::uint32_t maxMessageSize = 65535;
+    std::uint32_t maxConnectionsPerSource = 64;
+    std::uint32_t idleTimeout = 600;    // seconds without traffic before a connection is closed
+    Registrar registrar;
+  } sip;
+
+  struct Tls {
+    std::string certificate;  // empty: self-signed pair generated in data_dir
+    std::string privateKey;
+    std::string ca;
+    bool verifyPeer = false;
+  } tls;
+
+  struct Media {
+    std::vector<std::string> relay{"embedded"};  // "embedded" or ng URLs udp://host:port
+    std::uint16_t portMin = 30000;
+    std::uint16_t portMax = 39999;
+    std::string advertise;
+    std::uint32_t timeout = 60;  // seconds without media before a session is deleted
+  } media;
+
+  struct Relay {
+    std::vector<std::string> listen{"udp://127.0.0.1:22222"};
+  } relay;
+
+  std::string store;  // "" = sqlite:<data_dir>/rtcgate.db; or postgresql://user:pw@host/db
+
+  struct Http {
+    std::string listen = "127.0.0.1:8088";
+    std::string token;
+  } http;
+
+  std::vector<StaticRoute> routes;
+
+  // The store's SQLite file when the store is SQLite ("" for PostgreSQL).
+  std::string sqlitePath() const;
+  std::string tlsCertificatePath() const;
+  std::string tlsPrivateKeyPath() const;
+};
+
+}  // namespace rtcgate::app

@@ -1,0 +1,381 @@
+#include "app/ConfigLoader.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <charconv>
+#include <fstream>
+#include <limits>
+#include <regex>
+#include <set>
+#include <sstream>
+
+namespace rtcgate::app {
+
+namespace {
+
+// Walks the YAML tree with the schema written out in code, so that every key read is also the
+// list of keys allowed, and every error carries the path that led to it.
+class ConfigReader {
+ public:
+  explicit ConfigReader(std::vector<std::string>& errors) : errors_(errors) {}
+
+  // Reports keys of a mapping that are not in `allowed`; false when node is not a mapping.
+  bool mapping(const YAML::Node& node, const std::string& path,
+               std::initializer_list<const char*> allowed) {
+    if (!node) return false;
+    if (!node.IsMap()) {
+      error(path, "expected a mapping");
+      return false;
+    }
+    std::set<std::string> known(allowed.begin(), allowed.end());
+    for (const auto& entry : node) {
+      const auto key = entry.first.as<std::string>();
+      if (!known.count(key)) error(join(path, key), "unknown key");
+    }
+    return true;
+  }
+
+  void read(const YAML::Node& parent, const std::string& path, const char* key, std::string& out) {
+    const auto node = parent[key];
+    if (!node) return;
+    if (!node.IsScalar()) return error(join(path, key), "expected a string");
+    out = node.as<std::string>();
+  }
+
+  void read(const YAML::Node& parent, const std::string& path, const char* key, bool& out) {
+    const auto node = parent[key];
+    if (!node) return;
+    if (!node.IsScalar()) return error(join(path, key), "expected true or false");
+    const auto text = node.as<std::string>();
+    if (text == "true" || text == "yes" || text == "on") {
+      out = true;
+    } else if (text == "false" || text == "no" || text == "off") {
+      out = false;
+    } else {
+      error(join(path, key), "expected true or false, got '" + text + "'");
+    }
+  }
+
+  template <class Int>
+  void read(const YAML::Node& parent, const std::string& path, const char* key, Int& out,
+            Int min = 0, Int max = std::numeric_limits<Int>::max()) {
+    const auto node = parent[key];
+    if (!node) return;
+    const auto text = node.IsScalar() ? node.as<std::string>() : std::string();
+    std::uint64_t value = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (text.empty() || ec != std::errc() || end != text.data() + text.size() || value < min ||
+        value > max) {
+      return error(join(path, key), "expected a whole number from " + std::to_string(min) +
+                                        " to " + std::to_string(max) + ", got '" + text + "'");
+    }
+    out = static_cast<Int>(value);
+  }
+
+  // A list of strings; a single string is accepted as a list of one.
+  void read(const YAML::Node& parent, const std::string& path, const char* key,
+            std::vector<std::string>& out) {
+    const auto node = parent[key];
+    if (!node) return;
+    if (node.IsScalar()) {
+      out = {node.as<std::string>()};
+      return;
+    }
+    if (!node.IsSequence()) return error(join(path, key), "expected a list");
+    out.clear();
+    for (std::size_t i = 0; i < node.size(); ++i) {
+      if (!node[i].IsScalar()) {
+        error(join(path, key) + "[" + std::to_string(i) + "]", "expected a string");
+        continue;
+      }
+      out.push_back(node[i].as<std::string>());
+    }
+  }
+
+  void error(const std::string& path, const std::string& what) {
+    errors_.push_back(path + ": " + what);
+  }
+
+  static std::string join(const std::string& path, const std::string& key) {
+    return path.empty() ? key : path + "." + key;
+  }
+
+ private:
+  std::vector<std::string>& errors_;
+};
+
+void readNode(ConfigReader& r, const YAML::Node& root, Config& c) {
+  const auto node = root["node"];
+  if (!r.mapping(node, "node", {"id", "data_dir"})) return;
+  r.read(node, "node", "id", c.node.id);
+  r.read(node, "node", "data_dir", c.node.dataDir);
+}
+
+void readLog(ConfigReader& r, const YAML::Node& root, Config& c) {
+  const auto node = root["log"];
+  if (!r.mapping(node, "log", {"level", "format"})) return;
+  r.read(node, "log", "level", c.log.level);
+  r.read(node, "log", "format", c.log.format);
+  static const std::set<std::string> levels{"trace", "debug", "info", "warn", "error"};
+  if (!levels.count(c.log.level)) {
+    r.error("log.level", "expected trace, debug, info, warn or error, got '" + c.log.level + "'");
+  }
+  if (c.log.format != "text" && c.log.format != "json") {
+    r.error("log.format", "expected text or json, got '" + c.log.format + "'");
+  }
+}
+
+void readRegistrar(ConfigReader& r, const YAML::Node& sip, Config::Registrar& reg) {
+  const auto node = sip["registrar"];
+  const std::string path = "sip.registrar";
+  if (!r.mapping(node, path, {"min_expires", "max_expires", "default_expires", "max_contacts"})) {
+    return;
+  }
+  r.read(node, path, "min_expires", reg.minExpires, 1u, 86400u);
+  r.read(node, path, "max_expires", reg.maxExpires, 1u, 604800u);
+  r.read(node, path, "default_expires", reg.defaultExpires, 1u, 604800u);
+  r.read(node, path, "max_contacts", reg.maxContacts, 1u, 1000u);
+  if (reg.minExpires > reg.maxExpires) r.error(path, "min_expires is larger than max_expires");
+}
+
+void readSip(ConfigReader& r, const YAML::Node& root, Config& c) {
+  const auto node = root["sip"];
+  if (!r.mapping(node, "sip",
+                 {"domains", "listen", "advertise", "auth", "nonce_lifetime", "max_message_size",
+                  "max_connections_per_source", "idle_timeout", "registrar"})) {
+    return;
+  }
+  r.read(node, "sip", "domains", c.sip.domains);
+  if (c.sip.domains.empty()) r.error("sip.domains", "at least one domain is needed");
+  std::vector<std::string> listen;
+  r.read(node, "sip", "listen", listen);
+  if (node["listen"]) {
+    c.sip.listen.clear();
+    for (std::size_t i = 0; i < listen.size(); ++i) {
+      ListenAddress address;
+      std::string why;
+      if (parseListenAddress(listen[i], address, why)) {
+        c.sip.listen.push_back(address);
+      } else {
+        r.error("sip.listen[" + std::to_string(i) + "]", why);
+      }
+    }
+    if (listen.empty()) r.error("sip.listen", "at least one listen address is needed");
+  }
+  r.read(node, "sip", "advertise", c.sip.advertise);
+  r.read(node, "sip", "auth", c.sip.auth);
+  r.read(node, "sip", "nonce_lifetime", c.sip.nonceLifetime, 10u, 86400u);
+  r.read(node, "sip", "max_message_size", c.sip.maxMessageSize, 1024u, 1048576u);
+  r.read(node, "sip", "max_connections_per_source", c.sip.maxConnectionsPerSource, 1u, 100000u);
+  r.read(node, "sip", "idle_timeout", c.sip.idleTimeout, 1u, 86400u);
+  readRegistrar(r, node, c.sip.registrar);
+}
+
+void readTls(ConfigReader& r, const YAML::Node& root, Config& c) {
+  const auto node = root["tls"];
+  if (!r.mapping(node, "tls", {"certificate", "private_key", "ca", "verify_peer"})) return;
+  r.read(node, "tls", "certificate", c.tls.certificate);
+  r.read(node, "tls", "private_key", c.tls.privateKey);
+  r.read(node, "tls", "ca", c.tls.ca);
+  r.read(node, "tls", "verify_peer", c.tls.verifyPeer);
+  if (c.tls.certificate.empty() != c.tls.privateKey.empty()) {
+    r.error("tls", "certificate and private_key go together");
+  }
+}
+
+bool parsePortRange(const std::string& text, std::uint16_t& low, std::uint16_t& high) {
+  const auto dash = text.find('-');
+  if (dash == std::string::npos) return false;
+  unsigned a = 0, b = 0;
+  const auto* first = text.data();
+  const auto r1 = std::from_chars(first, first + dash, a);
+  const auto r2 = std::from_chars(first + dash + 1, first + text.size(), b);
+  if (r1.ec != std::errc() || r1.ptr != first + dash || r2.ec != std::errc() ||
+      r2.ptr != first + text.size()) {
+    return false;
+  }
+  if (a < 1024 || b > 65535 || a >= b) return false;
+  low = static_cast<std::uint16_t>(a);
+  high = static_cast<std::uint16_t>(b);
+  return true;
+}
+
+void readMedia(ConfigReader& r, const YAML::Node& root, Config& c) {
+  const auto node = root["media"];
+  if (!r.mapping(node, "media", {"relay", "ports", "advertise", "timeout"})) return;
+  r.read(node, "media", "relay", c.media.relay);
+  for (std::size_t i = 0; i < c.media.relay.size(); ++i) {
+    const auto& relay = c.media.relay[i];
+    if (relay == "embedded" && c.media.relay.size() == 1) continue;
+    if (relay.rfind("udp://", 0) != 0) {
+      r.error("media.relay[" + std::to_string(i) + "]",
+              "expected 'embedded' or an ng URL udp://HOST:PORT, got '" + relay + "'");
+    }
+  }
+  std::string ports;
+  r.read(node, "media", "ports", ports);
+  if (!ports.empty() && !parsePortRange(ports, c.media.portMin, c.media.portMax)) {
+    r.error("media.ports", "expected LOW-HIGH within 1024-65535, got '" + ports + "'");
+  }
+  r.read(node, "media", "advertise", c.media.advertise);
+  r.read(node, "media", "timeout", c.media.timeout, 1u, 86400u);
+}
+
+void readRelay(ConfigReader& r, const YAML::Node& root, Config& c) {
+  const auto node = root["relay"];
+  if (!r.mapping(node, "relay", {"listen"})) return;
+  r.read(node, "relay", "listen", c.relay.listen);
+  for (std::size_t i = 0; i < c.relay.listen.size(); ++i) {
+    ListenAddress address;
+    std::string why;
+    if (!parseListenAddress(c.relay.listen[i], address, why) ||
+        address.transport != sip::Transport::Udp) {
+      r.error("relay.listen[" + std::to_string(i) + "]",
+              why.empty() ? "the ng protocol listens on udp://HOST:PORT" : why);
+    }
+  }
+}
+
+void readHttp(ConfigReader& r, const YAML::Node& root, Config& c) {
+  const auto node = root["http"];
+  if (!r.mapping(node, "http", {"listen", "token"})) return;
+  r.read(node, "http", "listen", c.http.listen);
+  r.read(node, "http", "token", c.http.token);
+}
+
+void readRoutes(ConfigReader& r, const YAML::Node& root, Config& c) {
+  const auto node = root["routes"];
+  if (!node) return;
+  if (!node.IsSequence()) return r.error("routes", "expected a list");
+  for (std::size_t i = 0; i < node.size(); ++i) {
+    const std::string path = "routes[" + std::to_string(i) + "]";
+    if (!r.mapping(node[i], path, {"match", "to"})) {
+      r.error(path, "expected a mapping with match and to");
+      continue;
+    }
+    StaticRoute route;
+    r.read(node[i], path, "match", route.match);
+    r.read(node[i], path, "to", route.to);
+    try {
+      std::regex check(route.match);
+    } catch (const std::regex_error& e) {
+      r.error(path + ".match", std::string("not a valid regular expression: ") + e.what());
+    }
+    if (route.to.empty()) r.error(path + ".to", "at least one target URI is needed");
+    for (std::size_t t = 0; t < route.to.size(); ++t) {
+      if (route.to[t].rfind("sip:", 0) != 0 && route.to[t].rfind("sips:", 0) != 0) {
+        r.error(path + ".to[" + std::to_string(t) + "]", "expected a sip: URI");
+      }
+    }
+    c.routes.push_back(std::move(route));
+  }
+}
+
+}  // namespace
+
+bool parseListenAddress(const std::string& text, ListenAddress& out, std::string& why) {
+  const auto scheme = text.find("://");
+  if (scheme == std::string::npos) {
+    why = "expected TRANSPORT://HOST:PORT, got '" + text + "'";
+    return false;
+  }
+  if (!sip::parseTransport(std::string_view(text).substr(0, scheme), out.transport)) {
+    why = "unknown transport '" + text.substr(0, scheme) + "' (udp, tcp, tls, ws, wss)";
+    return false;
+  }
+  std::string hostPort = text.substr(scheme + 3);
+  const auto colon = hostPort.rfind(':');
+  const auto bracket = hostPort.rfind(']');
+  if (colon == std::string::npos || (bracket != std::string::npos && colon < bracket)) {
+    why = "missing port in '" + text + "'";
+    return false;
+  }
+  out.host = hostPort.substr(0, colon);
+  unsigned port = 0;
+  const auto portText = hostPort.substr(colon + 1);
+  const auto [end, ec] = std::from_chars(portText.data(), portText.data() + portText.size(), port);
+  if (ec != std::errc() || end != portText.data() + portText.size() || port > 65535) {
+    why = "bad port '" + portText + "'";
+    return false;
+  }
+  if (!SocketAddress::parse(out.host, 0)) {
+    why = "host must be a literal IP address, got '" + out.host + "'";
+    return false;
+  }
+  if (out.host.front() == '[') out.host = out.host.substr(1, out.host.size() - 2);
+  out.port = static_cast<std::uint16_t>(port);
+  out.text = text;
+  return true;
+}
+
+Config defaultConfig() {
+  Config config;
+  for (const char* url : {"udp://127.0.0.1:5060", "tcp://127.0.0.1:5060", "ws://127.0.0.1:8080",
+                          "wss://127.0.0.1:8443"}) {
+    ListenAddress address;
+    std::string why;
+    parseListenAddress(url, address, why);
+    config.sip.listen.push_back(address);
+  }
+  return config;
+}
+
+ConfigLoadResult loadConfigText(const std::string& yaml, const std::string& sourceName) {
+  ConfigLoadResult result{defaultConfig(), {}};
+  YAML::Node root;
+  try {
+    root = YAML::Load(yaml);
+  } catch (const YAML::Exception& e) {
+    result.errors.push_back(sourceName + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
+    return result;
+  }
+  if (root.IsNull()) return result;
+  ConfigReader reader(result.errors);
+  if (!reader.mapping(root, "",
+                      {"node", "log", "sip", "tls", "media", "relay", "store", "http", "routes"})) {
+    result.errors.push_back(sourceName + ": expected a mapping at the top level");
+    return result;
+  }
+  auto& c = result.config;
+  readNode(reader, root, c);
+  readLog(reader, root, c);
+  readSip(reader, root, c);
+  readTls(reader, root, c);
+  readMedia(reader, root, c);
+  readRelay(reader, root, c);
+  reader.read(root, "", "store", c.store);
+  if (!c.store.empty() && c.store.rfind("sqlite:", 0) != 0 &&
+      c.store.rfind("postgresql://", 0) != 0) {
+    reader.error("store", "expected sqlite:PATH or postgresql://..., got '" + c.store + "'");
+  }
+  readHttp(reader, root, c);
+  readRoutes(reader, root, c);
+  return result;
+}
+
+ConfigLoadResult loadConfigFile(const std::string& path) {
+  std::ifstream file(path);
+  if (!file) {
+    ConfigLoadResult result{defaultConfig(), {}};
+    result.errors.push_back(path + ": cannot open the file");
+    return result;
+  }
+  std::stringstream text;
+  text << file.rdbuf();
+  return loadConfigText(text.str(), path);
+}
+
+std::string Config::sqlitePath() const {
+  if (store.empty()) return node.dataDir + "/rtcgate.db";
+  return store.rfind("sqlite:", 0) == 0 ? store.substr(7) : std::string();
+}
+
+std::string Config::tlsCertificatePath() const {
+  return tls.certificate.empty() ? node.dataDir + "/tls/server.pem" : tls.certificate;
+}
+
+std::string Config::tlsPrivateKeyPath() const {
+  return tls.privateKey.empty() ? node.dataDir + "/tls/server.key" : tls.privateKey;
+}
+
+}  // namespace rtcgate::app
