@@ -1,0 +1,86 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/Result.hpp"
+#include "ng/Value.hpp"
+
+namespace rtcgate::ng {
+
+enum class Command { Ping, Offer, Answer, Delete, Query, List, Statistics };
+
+enum class IceMode { Default, Remove, Force, Optional, ForceRelay };
+
+// rtcp-mux handling requested for the recipient of this SDP (ng `rtcp-mux` list / `rtcp-mux-X`).
+struct RtcpMuxFlags {
+  bool offer = false;
+  bool require = false;
+  bool demux = false;
+  bool accept = false;
+  bool reject = false;
+};
+
+struct CodecFlags {
+  std::vector<std::string> strip;  // encoding names, lower case; "all" strips everything
+  std::vector<std::string> mask;
+  std::vector<std::string> offer;
+};
+
+// One ng request with the keys and flags that Kamailio's and OpenSIPS's rtpengine modules send,
+// under rtpengine's names and meanings. Keys and flags that are not understood are listed in
+// `warnings` (rtpengine logs and ignores them; we also say so in the reply).
+struct NgRequest {
+  Command command = Command::Ping;
+  std::string callId;
+  std::string fromTag;
+  std::string toTag;
+  std::string viaBranch;
+  std::string sdp;
+  std::string label;
+  std::string transportProtocol;  // profile presented to the recipient; empty = keep
+  std::string mediaAddress;       // override for the sender's media address
+  std::string addressFamily;      // "IP4"/"IP6" for the outgoing SDP
+  std::string receivedFromFamily;
+  std::string receivedFromAddress;
+  std::vector<std::string> direction;
+  IceMode ice = IceMode::Default;
+  RtcpMuxFlags rtcpMux;
+  CodecFlags codec;
+  bool replaceOrigin = false;
+  bool replaceSessionConnection = false;
+  bool trustAddress = false;
+  bool sipSourceAddress = false;
+  bool asymmetric = false;
+  bool strictSource = false;
+  bool mediaHandover = false;
+  bool fatal = false;
+  bool fast = false;
+  bool honourToTag = false;
+  bool generateMid = false;
+  bool noRtcpAttribute = false;
+  bool fullRtcpAttribute = false;
+  bool dtlsOff = false;
+  bool sdesOff = false;
+  std::optional<std::int64_t> deleteDelay;
+  std::int64_t limit = 32;
+  std::vector<std::string> warnings;
+
+  // Parses a decoded request dictionary. Errors use rtpengine's error-reason strings.
+  static Result<NgRequest> parse(const Value& dict);
+  // Joined warnings for the reply's `warning` key; empty when there are none.
+  std::string warningText() const;
+
+ private:
+  void applyKey(std::string_view key, const Value& value);
+  void applyFlag(std::string_view token);
+  bool applyKeyValue(std::string_view key, std::string_view value);
+};
+
+// Lower case with ' ' and '_' turned into '-': rtpengine accepts `call id`, `call_id`, `Call-ID`.
+std::string normalizeName(std::string_view name);
+
+}  // namespace rtcgate::ng
