@@ -1,0 +1,52 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "sdp/SessionDescription.hpp"
+
+namespace rtcgate::sdp {
+
+enum class IceAction { Keep, Remove, Insert };
+
+// What the relay offers for one m= section toward the recipient.
+struct MediaPlan {
+  std::uint16_t rtpPort = 0;   // 0 = leave the m= line as it is (rejected or unhandled media)
+  std::uint16_t rtcpPort = 0;  // separate RTCP port written as a=rtcp; 0 = none (mux only)
+  bool rtcpMux = false;        // write a=rtcp-mux
+  std::string mid;             // for generate-mid when the section has no a=mid
+};
+
+// The whole rewrite of one SDP on its way through the relay: our address in c= (and o= when asked),
+// our ports, transport profile, rtcp-mux and ICE handling, codec filtering. Lines the plan does not
+// touch keep their bytes and order.
+struct RewritePlan {
+  std::string address;  // advertised media address
+  bool ipv6 = false;
+  bool replaceOrigin = false;
+  std::string protocol;  // profile for every handled m= line; empty = keep the offered one
+  IceAction ice = IceAction::Keep;
+  std::string iceUfrag;  // for IceAction::Insert
+  std::string icePwd;
+  bool rtcpAttribute = true;
+  bool fullRtcpAttribute = false;
+  bool stripCrypto = false;  // the recipient gets plain RTP: drop a=crypto/fingerprint/setup
+  std::vector<std::string> stripCodecs;   // lower-case encoding names, or "all"
+  std::vector<std::string> preferCodecs;  // moved to the front of the format list
+  std::vector<MediaPlan> media;           // one per m= section, in order
+};
+
+class SdpRewriter {
+ public:
+  static void rewrite(SessionDescription& description, const RewritePlan& plan);
+
+ private:
+  static void rewriteSessionLevel(SessionDescription& description, const RewritePlan& plan);
+  static void rewriteMedia(MediaSection& section, const RewritePlan& plan, const MediaPlan& media);
+  static std::vector<std::string_view> filterFormats(const MediaSection& section,
+                                                     const RewritePlan& plan,
+                                                     std::vector<std::string>& removed);
+};
+
+}  // namespace rtcgate::sdp
