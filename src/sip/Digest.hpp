@@ -1,5 +1,6 @@
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -27,12 +28,17 @@ Result<DigestCredentials> parseDigestCredentials(std::string_view headerValue);
 
 enum class DigestAlgorithm { Md5, Sha256 };
 
+// The algorithm parameter ("" and "MD5" -> Md5, "SHA-256" -> Sha256, case-insensitive); nullopt for
+// anything else (including the -sess variants, which we do not offer).
+std::optional<DigestAlgorithm> digestAlgorithmFromName(std::string_view name);
+
 // Lower-case hex of H(data) for the algorithm.
 std::string digestHash(DigestAlgorithm algorithm, std::string_view data);
 // HA1 = H(username:realm:password)
 std::string digestHa1(DigestAlgorithm algorithm, std::string_view username, std::string_view realm,
                       std::string_view password);
-// The expected response for the credentials given the stored HA1 and the request method.
+// The expected response for the credentials given the stored HA1 and the request method: qop=auth
+// (RFC 2617 3.2.2.1) or no qop (RFC 2069 compatibility); "" for qop=auth-int (not supported).
 std::string digestResponse(DigestAlgorithm algorithm, std::string_view ha1, std::string_view method,
                            const DigestCredentials& credentials);
 

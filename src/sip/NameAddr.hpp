@@ -15,8 +15,8 @@ struct NameAddr {
   std::string_view displayName;  // raw: quotes kept; empty when absent
   std::string_view uriText;      // between < and >, or the addr-spec
   SipUri uri;
-  Parameters params;             // ";tag=abc;expires=60;q=0.5;+sip.instance=\"<urn:...>\""
-  bool star = false;             // Contact: *
+  Parameters params;  // ";tag=abc;expires=60;q=0.5;+sip.instance=\"<urn:...>\""
+  bool star = false;  // Contact: *
 
   std::string_view tag() const { return params.get("tag").value_or(""); }
 };

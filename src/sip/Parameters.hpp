@@ -30,6 +30,11 @@ class Parameters {
 std::string_view nextParameter(std::string_view text, std::string_view& name,
                                std::string_view& value);
 
+// True when text is a well-formed header parameter list: *( SEMI token [ EQUAL gen-value ] ) with
+// gen-value = token / host / quoted-string (RFC 3261 25.1), LWS allowed around ';' and '='. An
+// empty list is valid; ";;" (an empty name) is not.
+bool validHeaderParameters(std::string_view text);
+
 template <class Fn>
 void Parameters::forEach(Fn&& fn) const {
   std::string_view rest = text_;

@@ -20,7 +20,19 @@ struct Header {
   HeaderId id = HeaderId::Other;
   std::string_view name;   // as written on the wire ("v", "VIA", "X-Foo")
   std::string_view value;  // trimmed; folded lines kept as written (LWS inside)
+  // The whole received header field (name through value, folding included, no final CRLF) that
+  // serialize() writes back byte for byte; shared by the elements of one split list line, and
+  // empty for headers added or changed by edits (written as "Name: value").
+  std::string_view line;
 };
+
+// Error reasons of SipMessage::parse() that call for a status other than 400 (compare pointers or
+// use statusForParseError). Every other reason is a short phrase for a "400 <reason>" answer.
+inline constexpr char kErrorBadVersion[] = "Version Not Supported";  // 505 (RFC 3261 21.5.7)
+inline constexpr char kErrorUnknownMethodMismatch[] =
+    "Not Implemented";  // 501 (RFC 4475 mismatch02)
+// 505, 501 or 400 for a parse() error reason.
+int statusForParseError(const char* reason);
 
 // A SIP request or response (RFC 3261 7). Parsing keeps the received bytes and indexes them with
 // string_views: no per-header allocation. Edits (new Via, Record-Route, Request-URI, ...) are kept
@@ -28,7 +40,14 @@ struct Header {
 // written back byte for byte.
 class SipMessage {
  public:
-  // Parses one complete message. For datagrams octets after Content-Length are discarded
+  // Parses one complete message and validates the essentials every message needs: the start line
+  // (a version other than SIP/2.0 fails with kErrorBadVersion), exactly one well-formed Call-ID,
+  // CSeq (number < 2^31, method matching the request method), From and To, at least one Via (all
+  // Via, Contact, Route, Record-Route and Path elements must parse), a numeric Max-Forwards <= 255
+  // and an RFC 1123 GMT Date when present, a Request-URI that parses and carries no headers, and
+  // consistent Content-Length values. Leading CRLFs are skipped (RFC 3261 7.5).
+  // To answer a message that fails here, use makeErrorResponse() (sip/ErrorResponse.hpp), which
+  // only needs the raw bytes. For datagrams octets after Content-Length are discarded
   // (RFC 3261 18.3); a Content-Length larger than the data is an error. A missing Content-Length
   // means "the rest of the datagram" (UDP) -- stream transports frame with StreamFramer first.
   static Result<SipMessage> parse(std::string buffer);
@@ -48,7 +67,7 @@ class SipMessage {
   bool isResponse() const { return !isRequest_; }
 
   // Request line.
-  Method method() const { return method_; }          // from the request line or, for responses, CSeq
+  Method method() const { return method_; }  // from the request line or, for responses, CSeq
   std::string_view methodText() const { return methodText_; }
   std::string_view requestUri() const { return requestUri_; }
   // Status line.
@@ -99,7 +118,17 @@ class SipMessage {
  private:
   SipMessage() = default;
   std::string_view store(std::string text);  // keeps text alive as long as the message
-  void reindex();                             // refreshes the cached essentials after an edit
+  void reindex();                            // refreshes the cached essentials after an edit
+
+  // Parse steps; each returns nullptr on success or a static error reason.
+  const char* parseFraming();
+  const char* parseStartLine(std::string_view line);
+  const char* addHeaderField(std::string_view field);
+  const char* indexEssentials();
+  // Edits used by makeResponse(): the framing only, essentials indexed as far as they go.
+  static SipMessage parseUnchecked(std::string buffer);
+  // Siblings split from one wire line can no longer be written back as that line.
+  void unshareLine(std::string_view line);
 
   std::unique_ptr<std::string> buffer_;  // the received bytes; stable address for the views
   std::vector<std::unique_ptr<std::string>> owned_;  // values written by edits
