@@ -1,0 +1,76 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "proxy/Binding.hpp"
+#include "store/Store.hpp"
+
+namespace rtcgate::proxy {
+
+// Where each address-of-record can be reached: AOR -> contact bindings, in memory for lookups on
+// every call, written through to the Store so that registrations survive a restart. Bindings
+// that depend on a connection (TCP/TLS/WS/WSS flows) die with it: onConnectionClosed() drops
+// them (RFC 5626: the flow failed) and they are never restored at start-up, since connection ids
+// mean nothing to another process. Single-threaded: owned by the signalling loop.
+class LocationService {
+ public:
+  // store may be null: memory only (tests, benchmarks).
+  explicit LocationService(store::Store* store) : store_(store) {}
+
+  // Start-up: restores unexpired UDP bindings from the store and deletes the rest there.
+  // Returns how many were restored.
+  std::size_t load(WallSeconds now);
+
+  // Inserts, or replaces the binding with the same key in the AOR.
+  void save(std::string_view aor, Binding binding);
+  // false when there was no such binding.
+  bool remove(std::string_view aor, std::string_view key);
+  std::size_t removeAll(std::string_view aor);
+
+  // Live bindings, best first: q descending, then the most recently registered. Copies, so they
+  // stay valid while the caller forks the request.
+  std::vector<Binding> lookup(std::string_view aor, WallSeconds now) const;
+  // The stored bindings of an AOR (expired ones included until the next expire()), or nullptr.
+  const std::vector<Binding>* find(std::string_view aor) const;
+
+  // A connection closed: drops every binding bound to it. Returns how many.
+  std::size_t onConnectionClosed(std::uint64_t connectionId);
+  // Periodic sweep of expired bindings, memory and store. Returns how many were dropped.
+  std::size_t expire(WallSeconds now);
+
+  std::size_t bindingCount() const { return bindingCount_; }
+  std::size_t aorCount() const { return aors_.size(); }
+  // Store operations that failed (logged by the store); memory stays authoritative meanwhile.
+  std::uint64_t storeFailures() const { return storeFailures_; }
+
+ private:
+  // Heterogeneous lookup: find by string_view without building a std::string.
+  struct AorHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view aor) const {
+      return std::hash<std::string_view>{}(aor);
+    }
+  };
+  using AorMap = std::unordered_map<std::string, std::vector<Binding>, AorHash, std::equal_to<>>;
+
+  void persist(std::string_view aor, const Binding& binding);
+  void unpersist(std::string_view aor, std::string_view key);
+  void indexConnection(std::uint64_t connectionId, std::string_view aor);
+  void eraseIfEmpty(AorMap::iterator aor);
+  void count(const store::Status& status);
+
+  store::Store* store_;
+  AorMap aors_;
+  // Connection id -> AORs that had a binding over it (a hint, checked when the connection
+  // closes; cleared then).
+  std::unordered_multimap<std::uint64_t, std::string> aorsByConnection_;
+  std::size_t bindingCount_ = 0;
+  std::uint64_t storeFailures_ = 0;
+};
+
+}  // namespace rtcgate::proxy
