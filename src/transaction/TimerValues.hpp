@@ -1,5 +1,7 @@
 #pragma once
 
+#include <algorithm>
+
 #include "base/Timers.hpp"
 
 namespace rtcgate::transaction {
@@ -14,6 +16,17 @@ struct TimerValues {
 
   // Timers B, F, H, J (and RFC 6026 L, M): the transaction's whole lifetime budget.
   Duration timeout() const { return t1 * 64; }
+
+  // Values the state machines can run on: a zero T1 would retransmit in a tight loop and T2 below
+  // T1 would shrink the interval it is meant to cap.
+  TimerValues clamped() const {
+    TimerValues out = *this;
+    out.t1 = std::max(t1, Duration{1});
+    out.t2 = std::max(t2, out.t1);
+    out.t4 = std::max(t4, Duration{0});
+    out.d = std::max(d, Duration{0});
+    return out;
+  }
 };
 
 }  // namespace rtcgate::transaction

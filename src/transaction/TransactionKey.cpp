@@ -24,10 +24,22 @@ void appendNumber(std::string& out, std::uint32_t number) {
 }  // namespace
 
 TransactionKey TransactionKey::forServer(const sip::SipMessage& request, std::string_view method) {
+  TransactionKey key;
+  key.assignServer(request, method);
+  return key;
+}
+
+TransactionKey TransactionKey::forClient(std::string_view branch, std::string_view method) {
+  TransactionKey key;
+  key.assignClient(branch, method);
+  return key;
+}
+
+void TransactionKey::assignServer(const sip::SipMessage& request, std::string_view method) {
   const sip::Via& via = request.topVia();
-  std::string text;
+  std::string& text = text_;
+  text.clear();
   if (via.rfc3261Branch()) {
-    text.reserve(via.branch().size() + via.host.size() + method.size() + 12);
     text.push_back('3');
     text.append(via.branch());
     text.push_back(kSep);
@@ -36,12 +48,9 @@ TransactionKey TransactionKey::forServer(const sip::SipMessage& request, std::st
     appendNumber(text, via.port);
     text.push_back(kSep);
     text.append(method);
-    return TransactionKey(std::move(text));
+    return;
   }
   const sip::Header* topVia = request.find(sip::HeaderId::Via);
-  const std::string_view viaText = topVia ? topVia->value : std::string_view{};
-  text.reserve(request.requestUri().size() + request.fromTag().size() + request.callId().size() +
-               viaText.size() + method.size() + request.toTag().size() + 24);
   text.push_back('2');
   text.append(request.requestUri());
   text.push_back(kSep);
@@ -51,22 +60,19 @@ TransactionKey TransactionKey::forServer(const sip::SipMessage& request, std::st
   text.push_back(kSep);
   appendNumber(text, request.cseq());
   text.push_back(kSep);
-  text.append(viaText);
+  if (topVia) text.append(topVia->value);
   text.push_back(kSep);
   text.append(method);
   text.push_back(kSep);  // the To tag goes last, see withToTag()
   text.append(request.toTag());
-  return TransactionKey(std::move(text));
 }
 
-TransactionKey TransactionKey::forClient(std::string_view branch, std::string_view method) {
-  std::string text;
-  text.reserve(branch.size() + method.size() + 2);
-  text.push_back('C');
-  text.append(branch);
-  text.push_back(kSep);
-  text.append(method);
-  return TransactionKey(std::move(text));
+void TransactionKey::assignClient(std::string_view branch, std::string_view method) {
+  text_.clear();
+  text_.push_back('C');
+  text_.append(branch);
+  text_.push_back(kSep);
+  text_.append(method);
 }
 
 TransactionKey TransactionKey::withToTag(std::string_view toTag) const {

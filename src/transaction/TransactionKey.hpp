@@ -23,6 +23,10 @@ class TransactionKey {
   // method for retransmissions, "INVITE" for an ACK or CANCEL looking for its INVITE.
   static TransactionKey forServer(const sip::SipMessage& request, std::string_view method);
   static TransactionKey forClient(std::string_view branch, std::string_view method);
+  // The same, rebuilt in place: a key reused for lookups keeps its buffer, so matching a message
+  // to its transaction allocates nothing.
+  void assignServer(const sip::SipMessage& request, std::string_view method);
+  void assignClient(std::string_view branch, std::string_view method);
 
   // RFC 2543 keys end with the To tag, and an ACK carries the tag of the response it acknowledges,
   // not the INVITE's: the INVITE transaction registers this variant once it sent a final response.

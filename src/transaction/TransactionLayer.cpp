@@ -23,11 +23,21 @@ void eraseKey(Map& keys, const TransactionKey& key, TransactionId id) {
   if (it != keys.end() && it->second == id) keys.erase(it);
 }
 
+// RFC 3261 8.2.6.1: a 100 copies the request's Timestamp so the UAC can measure the round trip.
+sip::SipMessage makeTrying(const sip::SipMessage& request) {
+  sip::SipMessage trying = request.makeResponse(100, "Trying");
+  if (const sip::Header* timestamp = request.find(sip::HeaderId::Timestamp)) {
+    trying.appendHeader(sip::HeaderId::Timestamp, std::string(timestamp->value));
+  }
+  return trying;
+}
+
 }  // namespace
 
 TransactionLayer::TransactionLayer(Timers& timers, SendFunction send, TransactionUser& user,
                                    TimerValues values)
-    : context_{timers, std::move(send), user, values, {}, {}, {}}, random_(seededEngine()) {
+    : context_{timers, std::move(send), user, values.clamped(), {}, {}, {}},
+      random_(seededEngine()) {
   context_.fire = [this](TransactionId id, TimerKind kind) { fire(id, kind); };
 }
 
@@ -44,11 +54,12 @@ void TransactionLayer::receiveRequest(sip::SipMessage&& request, const sip::Flow
     receiveAck(std::move(request), flow);
     return;
   }
-  TransactionKey key = TransactionKey::forServer(request, request.methodText());
-  if (ServerTransaction* tx = findServer(key)) {
+  lookupKey_.assignServer(request, request.methodText());
+  if (ServerTransaction* tx = findServer(lookupKey_)) {
     tx->onRequestRetransmission();
     return;
   }
+  TransactionKey key = lookupKey_;
   if (request.method() == sip::Method::Cancel) {
     receiveCancel(std::move(request), flow, std::move(key));
     return;
@@ -56,12 +67,13 @@ void TransactionLayer::receiveRequest(sip::SipMessage&& request, const sip::Flow
   const bool invite = request.method() == sip::Method::Invite;
   ServerTransaction& tx = createServer(invite, std::move(key), responseFlow(request, flow));
   // A proxy answers an INVITE with 100 at once (RFC 3261 16.2) so the upstream stops Timer A.
-  if (invite) tx.respond(request.makeResponse(100, "Trying"));
+  if (invite) tx.respond(makeTrying(request));
   context_.user.onRequest(tx.id(), std::move(request), flow);
 }
 
 void TransactionLayer::receiveAck(sip::SipMessage&& ack, const sip::Flow& flow) {
-  ServerTransaction* tx = findServer(TransactionKey::forServer(ack, "INVITE"));
+  lookupKey_.assignServer(ack, "INVITE");
+  ServerTransaction* tx = findServer(lookupKey_);
   if (tx && tx->isInvite() && tx->onAck() == ServerTransaction::AckResult::Absorbed) return;
   context_.user.onAck(std::move(ack), flow);
 }
@@ -69,7 +81,8 @@ void TransactionLayer::receiveAck(sip::SipMessage&& ack, const sip::Flow& flow) 
 void TransactionLayer::receiveCancel(sip::SipMessage&& cancel, const sip::Flow& flow,
                                      TransactionKey key) {
   // The CANCEL is matched to its INVITE like a retransmission of it would be (RFC 3261 9.2).
-  ServerTransaction* invite = findServer(TransactionKey::forServer(cancel, "INVITE"));
+  lookupKey_.assignServer(cancel, "INVITE");
+  ServerTransaction* invite = findServer(lookupKey_);
   const TransactionId inviteId = invite && invite->isInvite() ? invite->id() : 0;
   ServerTransaction& tx = createServer(false, std::move(key), responseFlow(cancel, flow));
   context_.user.onCancel(tx.id(), inviteId, std::move(cancel), flow);
@@ -117,8 +130,8 @@ Result<TransactionId> TransactionLayer::sendRequest(sip::SipMessage&& request,
 void TransactionLayer::receiveResponse(sip::SipMessage&& response, const sip::Flow& flow) {
   if (!response.isResponse()) return;
   EntryGuard guard(*this);
-  const auto it = clientKeys_.find(
-      TransactionKey::forClient(response.topVia().branch(), response.cseqMethodText()));
+  lookupKey_.assignClient(response.topVia().branch(), response.cseqMethodText());
+  const auto it = clientKeys_.find(lookupKey_);
   ClientTransaction* tx = it == clientKeys_.end() ? nullptr : client(it->second);
   if (!tx || tx->terminated()) {
     context_.user.onStrayResponse(std::move(response), flow);

@@ -102,6 +102,7 @@ class TransactionLayer {
   std::unordered_map<TransactionId, std::unique_ptr<ClientTransaction>> clients_;
   std::unordered_map<TransactionKey, TransactionId, TransactionKeyHash> serverKeys_;
   std::unordered_map<TransactionKey, TransactionId, TransactionKeyHash> clientKeys_;
+  TransactionKey lookupKey_;  // reused for every match; never held across a TU call
   TransactionId lastId_ = 0;
   int depth_ = 0;
   bool reaping_ = false;

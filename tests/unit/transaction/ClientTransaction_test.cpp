@@ -146,6 +146,38 @@ TEST_F(ClientTransactionTest, TimerEDoublesCappedAtT2UntilTimerF) {
   EXPECT_FALSE(layer_->alive(tx));
 }
 
+TEST_F(ClientTransactionTest, TimerValuesAreConfigurable) {
+  TimerValues values;
+  values.t1 = Duration{100};
+  values.t2 = Duration{400};
+  makeLayer(values);
+  sendClient(options(), udpDestination());
+  const std::int64_t gaps[] = {100, 200, 400, 400};
+  std::size_t expected = 1;
+  for (std::int64_t gap : gaps) {
+    advance(gap - 1);
+    EXPECT_EQ(sentCount("OPTIONS"), expected) << "early at gap " << gap;
+    advance(1);
+    EXPECT_EQ(sentCount("OPTIONS"), ++expected) << "missing at gap " << gap;
+  }
+  advance(6400 - 1100 - 1);
+  EXPECT_EQ(user_.count("timeout"), 0u);
+  advance(1);  // Timer F = 64*T1 = 6.4 s
+  EXPECT_EQ(user_.count("timeout"), 1u);
+}
+
+TEST_F(ClientTransactionTest, ZeroT1IsClampedInsteadOfSpinning) {
+  TimerValues values;
+  values.t1 = Duration{0};
+  values.t2 = Duration{0};
+  makeLayer(values);
+  sendClient({}, udpDestination());
+  advance(64);  // T1 clamped to 1 ms: Timer B at 64 ms after 1, 2, 4, ... 32 ms retransmissions
+  EXPECT_EQ(user_.count("timeout"), 1u);
+  EXPECT_EQ(sentCount("INVITE"), 7u);
+  EXPECT_EQ(layer_->timerValues().t1, Duration{1});
+}
+
 TEST_F(ClientTransactionTest, ProvisionalMovesNonInviteToProceedingRetransmittingAtT2) {
   const TransactionId tx = sendClient(options(), udpDestination());
   answer(100, "Trying");

@@ -35,6 +35,18 @@ TEST_F(ServerTransactionTest, NewInviteIsAnsweredWith100AndReachesTheTu) {
   EXPECT_EQ(layer_->stats().liveServerTransactions, 1u);
 }
 
+TEST_F(ServerTransactionTest, TryingCopiesTheTimestamp) {
+  RequestSpec invite;
+  invite.extraHeaders = {"Timestamp: 54.2 0.1"};
+  receive(invite);
+  ASSERT_EQ(sent_.size(), 1u);
+  sip::SipMessage trying = parse(sent_[0].bytes);
+  ASSERT_NE(trying.find(sip::HeaderId::Timestamp), nullptr);
+  EXPECT_EQ(trying.find(sip::HeaderId::Timestamp)->value, "54.2 0.1");
+  EXPECT_EQ(trying.toTag(), "");
+  EXPECT_EQ(trying.callId(), "call-1@192.0.2.10");
+}
+
 TEST_F(ServerTransactionTest, InviteRetransmissionResendsTheLastResponseAndIsAbsorbed) {
   const TransactionId tx = receive({});
   EXPECT_EQ(receive({}), 0u);  // absorbed: the TU saw one request

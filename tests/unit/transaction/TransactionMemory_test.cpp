@@ -46,6 +46,9 @@ std::string inviteWithSdp(const std::string& branch, int n) {
 std::size_t heapInUse() { return mallinfo2().uordblks; }
 
 TEST(TransactionMemoryTest, EachLiveTransactionStaysUnderFourKiB) {
+#if defined(__SANITIZE_ADDRESS__)
+  GTEST_SKIP() << "ASan's allocator does not report through mallinfo2";
+#endif
   rtcgate::testing::FakeTimers timers;
   NullUser user;
   TransactionLayer layer(

@@ -100,6 +100,7 @@ struct RequestSpec {
   std::uint32_t cseq = 1;
   std::string cseqMethod;  // defaults to method
   std::vector<std::string> routes;
+  std::vector<std::string> extraHeaders;  // "Name: value"
 };
 
 inline std::string requestText(const RequestSpec& spec) {
@@ -113,6 +114,7 @@ inline std::string requestText(const RequestSpec& spec) {
   text += "\r\nCall-ID: " + spec.callId + "\r\n";
   text += "CSeq: " + std::to_string(spec.cseq) + " " +
           (spec.cseqMethod.empty() ? spec.method : spec.cseqMethod) + "\r\n";
+  for (const auto& header : spec.extraHeaders) text += header + "\r\n";
   text += "Contact: <sip:alice@192.0.2.10:5070>\r\nContent-Length: 0\r\n\r\n";
   return text;
 }
