@@ -19,7 +19,7 @@ bool ServerTransaction::respond(const sip::SipMessage& response) {
   if (invite_ && state_ == State::Accepted) {
     // RFC 6026 7.1: further 2xx from the TU (retransmissions, other forks) are passed through.
     if (status < 200 || status >= 300) return false;
-    return context_.send(responseFlow_, response.serialize());
+    return send(response.serialize());
   }
   if (state_ != State::Trying && state_ != State::Proceeding) return false;
   lastResponse_.clear();
@@ -58,8 +58,10 @@ bool ServerTransaction::respondNonInvite(int status) {
   return sent;
 }
 
-bool ServerTransaction::sendLast() {
-  if (context_.send(responseFlow_, lastResponse_)) return true;
+bool ServerTransaction::sendLast() { return send(lastResponse_); }
+
+bool ServerTransaction::send(std::string_view bytes) {
+  if (context_.send(responseFlow_, bytes)) return true;
   ++context_.stats.transportErrors;
   return false;
 }

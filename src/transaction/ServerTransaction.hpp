@@ -56,6 +56,7 @@ class ServerTransaction {
   bool respondInvite(int status);
   bool respondNonInvite(int status);
   bool sendLast();
+  bool send(std::string_view bytes);
   // Starts a lifetime timer, or ends the transaction at once when the duration is zero (reliable
   // transports need no time to absorb retransmissions).
   void linger(TimerKind kind, Duration after);

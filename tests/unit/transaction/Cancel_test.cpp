@@ -159,5 +159,31 @@ TEST_F(CancelTest, CancelSentOverTheInvitesConnection) {
   EXPECT_EQ(sent_.back().flow.connectionId, 91u);
 }
 
+TEST_F(CancelTest, TuMayCancelAndStartTransactionsFromInsideItsCallbacks) {
+  const TransactionId first = sendClient({}, udpDestination());
+  TransactionId second = 0;
+  user_.onResponseHook = [&](TransactionId tx, sip::SipMessage& response) {
+    if (tx == first && response.statusCode() == 180) layer_->cancel(tx);
+    // Serial forking: the first branch failed, try the next one at once.
+    if (tx == first && response.statusCode() == 487) second = sendClient({}, udpDestination());
+  };
+  answer(180, "Ringing");
+  EXPECT_EQ(sentCount("CANCEL"), 1u);
+  answer(487, "Request Terminated");
+  ASSERT_NE(second, 0u);
+  EXPECT_TRUE(layer_->alive(second));
+  EXPECT_EQ(sentCount("INVITE"), 2u);
+}
+
+TEST_F(CancelTest, DestroyingTheLayerStopsEveryTimer) {
+  sendClient({}, udpDestination());
+  layer_->receiveRequest(request({}), udpFlow());
+  answer(180, "Ringing");
+  layer_->cancel(user_.last("response")->tx);
+  ASSERT_GT(timers_.pendingCount(), 0u);
+  layer_.reset();
+  EXPECT_EQ(timers_.pendingCount(), 0u);
+}
+
 }  // namespace
 }  // namespace rtcgate::transaction::test
