@@ -115,7 +115,7 @@ Result<SipMessage> SipMessage::parse(std::string buffer) {
 SipMessage SipMessage::parseUnchecked(std::string buffer) {
   SipMessage m;
   m.buffer_ = std::make_unique<std::string>(std::move(buffer));
-  if (m.parseFraming() == nullptr) m.indexEssentials();
+  if (m.parseFraming() == nullptr) m.indexEssentials(false);
   return m;
 }
 
@@ -258,7 +258,7 @@ const char* SipMessage::addHeaderField(std::string_view field) {
   }
 }
 
-const char* SipMessage::indexEssentials() {
+const char* SipMessage::indexEssentials(bool validate) {
   callId_ = {};
   cseq_ = 0;
   cseqMethodText_ = {};
@@ -270,6 +270,7 @@ const char* SipMessage::indexEssentials() {
   for (const Header& h : headers_) {
     switch (h.id) {
       case HeaderId::Via: {
+        if (vias > 0 && !validate) break;
         auto via = parseVia(h.value);
         if (!via) return "Bad Via";
         if (vias++ == 0) topVia_ = *via;
@@ -299,6 +300,7 @@ const char* SipMessage::indexEssentials() {
       case HeaderId::Route:
       case HeaderId::RecordRoute:
       case HeaderId::Path: {
+        if (!validate) break;
         auto addr = parseNameAddr(h.value);
         if (!addr || (addr->star && h.id != HeaderId::Contact)) return badHeaderReason(h.id);
         break;
@@ -311,7 +313,7 @@ const char* SipMessage::indexEssentials() {
         break;
       }
       case HeaderId::Date:
-        if (!validSipDate(h.value)) return "Bad Date";
+        if (validate && !validSipDate(h.value)) return "Bad Date";
         break;
       default:
         break;
@@ -429,7 +431,22 @@ std::string_view SipMessage::store(std::string text) {
   return *owned_.back();
 }
 
-void SipMessage::reindex() { indexEssentials(); }
+void SipMessage::reindex() { indexEssentials(false); }
+
+void SipMessage::reindexIfEssential(HeaderId id) {
+  switch (id) {
+    case HeaderId::Via:
+    case HeaderId::From:
+    case HeaderId::To:
+    case HeaderId::CallId:
+    case HeaderId::CSeq:
+    case HeaderId::MaxForwards:
+      reindex();
+      break;
+    default:
+      break;
+  }
+}
 
 void SipMessage::unshareLine(std::string_view line) {
   if (line.empty()) return;
@@ -460,12 +477,12 @@ void SipMessage::prependHeader(HeaderId id, std::string value) {
     }
   }
   headers_.insert(pos, h);
-  reindex();
+  reindexIfEssential(id);
 }
 
 void SipMessage::appendHeader(HeaderId id, std::string value) {
   headers_.push_back(Header{id, canonicalHeaderName(id), store(std::move(value)), {}});
-  reindex();
+  reindexIfEssential(id);
 }
 
 void SipMessage::appendHeader(std::string name, std::string value) {
@@ -481,12 +498,12 @@ void SipMessage::removeFirst(HeaderId id) {
   const std::string_view line = it->line;
   headers_.erase(it);
   unshareLine(line);
-  reindex();
+  reindexIfEssential(id);
 }
 
 void SipMessage::removeAll(HeaderId id) {
   std::erase_if(headers_, [id](const Header& h) { return h.id == id; });
-  reindex();
+  reindexIfEssential(id);
 }
 
 void SipMessage::setHeader(HeaderId id, std::string value) {
@@ -498,7 +515,7 @@ void SipMessage::setHeader(HeaderId id, std::string value) {
   }
   unshareLine(it->line);
   it->value = store(std::move(value));
-  reindex();
+  reindexIfEssential(id);
 }
 
 void SipMessage::setBody(std::string body, std::string_view contentType) {

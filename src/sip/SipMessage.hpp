@@ -119,12 +119,15 @@ class SipMessage {
   SipMessage() = default;
   std::string_view store(std::string text);  // keeps text alive as long as the message
   void reindex();                            // refreshes the cached essentials after an edit
+  void reindexIfEssential(HeaderId id);      // skips the refresh for headers nothing caches
 
   // Parse steps; each returns nullptr on success or a static error reason.
   const char* parseFraming();
   const char* parseStartLine(std::string_view line);
   const char* addHeaderField(std::string_view field);
-  const char* indexEssentials();
+  // validate: also check every Via/Contact/Route/Record-Route/Path element and Date (parse());
+  // edits only refresh the cached essentials.
+  const char* indexEssentials(bool validate = true);
   // Edits used by makeResponse(): the framing only, essentials indexed as far as they go.
   static SipMessage parseUnchecked(std::string buffer);
   // Siblings split from one wire line can no longer be written back as that line.

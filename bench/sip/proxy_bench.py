@@ -1,0 +1,169 @@
+#!/usr/bin/env python3
+"""Stateful proxy benchmark: sipp UAC -> proxy -> sipp UAS, rtcgate and Debian's kamailio in the
+same run, same machine, same load. Prints CPU-seconds per 1000 calls, the ratio, and the highest
+rate each sustains with zero failed calls; optionally the heap per registered contact.
+
+  bench/sip/proxy_bench.py --binary build/rtcgate [--calls 5000] [--rates 500,1000]
+"""
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests",
+                                "integration"))
+from siptest import Process, free_port  # noqa: E402
+
+KAMAILIO_CFG = """
+#!KAMAILIO
+debug=0
+log_stderror=yes
+children={children}
+listen=udp:127.0.0.1:{port}
+auto_aliases=no
+dns=no
+rev_dns=no
+mpath="/usr/lib/x86_64-linux-gnu/kamailio/modules/"
+loadmodule "tm.so"
+loadmodule "sl.so"
+loadmodule "rr.so"
+loadmodule "maxfwd.so"
+loadmodule "pv.so"
+loadmodule "textops.so"
+request_route {{
+  if (!mf_process_maxfwd_header("10")) {{ sl_send_reply("483", "Too Many Hops"); exit; }}
+  if (has_totag()) {{
+    if (loose_route()) {{ t_relay(); exit; }}
+    if (is_method("ACK")) {{ if (t_check_trans()) {{ t_relay(); }} exit; }}
+    sl_send_reply("404", "Not here"); exit;
+  }}
+  if (is_method("CANCEL")) {{ if (t_check_trans()) {{ t_relay(); }} exit; }}
+  t_check_trans();
+  if (is_method("INVITE|SUBSCRIBE")) {{ record_route(); }}
+  $du = "sip:127.0.0.1:{uas}";
+  if (!t_relay()) {{ sl_reply_error(); }}
+}}
+"""
+
+
+def cpu_seconds(pid):
+    """utime + stime of a process and its threads (children of kamailio are summed separately)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / ticks
+
+
+def tree_cpu(pid):
+    total = cpu_seconds(pid)
+    for task in os.listdir("/proc"):
+        if not task.isdigit():
+            continue
+        try:
+            with open(f"/proc/{task}/stat") as f:
+                parent = int(f.read().rsplit(")", 1)[1].split()[1])
+            if parent == pid:
+                total += cpu_seconds(int(task))
+        except (OSError, ValueError):
+            continue
+    return total
+
+
+def run_load(proxy_port, uas_port, calls, rate, workdir):
+    """One sipp UAS + one sipp UAC run; returns (successful, failed)."""
+    uas = subprocess.Popen(["sipp", "-sn", "uas", "-i", "127.0.0.1", "-p", str(uas_port), "-nostdin"],
+                           cwd=workdir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(0.3)
+    out = subprocess.run(["sipp", f"127.0.0.1:{proxy_port}", "-sn", "uac", "-s", "1000", "-i",
+                          "127.0.0.1", "-p", str(free_port()), "-m", str(calls), "-r", str(rate),
+                          "-l", str(max(rate * 4, 100)), "-d", "0", "-nostdin", "-timeout",
+                          f"{calls // rate + 30}s", "-max_socket", "100", "-trace_stat",
+                          "-stf", "stat.csv", "-fd", "1000"],
+                         cwd=workdir, capture_output=True, text=True)
+    uas.terminate()
+    uas.wait()
+    text = out.stdout + out.stderr
+    ok = re.findall(r"Successful call\s+\|\s+\d+\s+\|\s+(\d+)", text)
+    bad = re.findall(r"Failed call\s+\|\s+\d+\s+\|\s+(\d+)", text)
+    return (int(ok[-1]) if ok else 0), (int(bad[-1]) if bad else calls)
+
+
+def start_rtcgate(binary, workdir, port, uas_port):
+    config = os.path.join(workdir, "rtcgate.yaml")
+    with open(config, "w") as f:
+        f.write(f"node: {{ data_dir: {workdir}/data }}\nlog: {{ level: warn }}\n"
+                f"sip: {{ listen: [udp://127.0.0.1:{port}], auth: false }}\n"
+                f"routes: [ {{ match: '^[0-9]+$', to: [sip:127.0.0.1:{uas_port}] }} ]\n")
+    process = Process([binary, "run", "--config", config], os.path.join(workdir, "rtcgate.log"))
+    time.sleep(1)
+    return process, process.proc.pid
+
+
+def start_kamailio(workdir, port, uas_port):
+    config = os.path.join(workdir, "kamailio.cfg")
+    with open(config, "w") as f:
+        f.write(KAMAILIO_CFG.format(port=port, uas=uas_port, children=2))
+    process = Process(["kamailio", "-f", config, "-DD", "-E", "-w", workdir, "-m", "256",
+                       "-M", "16"], os.path.join(workdir, "kamailio.log"))
+    time.sleep(2)
+    return process, process.proc.pid
+
+
+def measure(name, start, calls, rates):
+    results = {}
+    for rate in rates:
+        workdir = tempfile.mkdtemp(prefix=f"bench-{name}-")
+        port, uas_port = free_port(), free_port()
+        process, pid = start(workdir, port, uas_port)
+        before = tree_cpu(pid)
+        ok, failed = run_load(port, uas_port, calls, rate, workdir)
+        cpu = tree_cpu(pid) - before
+        process.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+        results[rate] = (ok, failed, cpu)
+        print(f"{name:9s} rate {rate:5d}/s: {ok} ok, {failed} failed, {cpu:.2f} CPU-s, "
+              f"{1000 * cpu / max(ok, 1):.3f} CPU-s per 1000 calls", flush=True)
+    return results
+
+
+def max_rate(name, start, calls, start_rate, step, limit):
+    best = 0
+    rate = start_rate
+    while rate <= limit:
+        result = measure(name, start, calls, [rate])[rate]
+        if result[1] != 0 or result[0] < calls:
+            break
+        best = rate
+        rate += step
+    return best
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--binary", default="build/rtcgate")
+    parser.add_argument("--calls", type=int, default=5000)
+    parser.add_argument("--rates", default="500,1000")
+    parser.add_argument("--step-up", action="store_true", help="search the zero-failure rate")
+    args = parser.parse_args()
+    binary = os.path.abspath(args.binary)
+    rates = [int(r) for r in args.rates.split(",")]
+    ours = measure("rtcgate", lambda d, p, u: start_rtcgate(binary, d, p, u), args.calls, rates)
+    anchor = measure("kamailio", start_kamailio, args.calls, rates)
+    print("\nrate    rtcgate CPU-s/1000   kamailio CPU-s/1000   ratio")
+    for rate in rates:
+        a, b = ours[rate], anchor[rate]
+        ca, cb = 1000 * a[2] / max(a[0], 1), 1000 * b[2] / max(b[0], 1)
+        print(f"{rate:5d}   {ca:10.3f}           {cb:10.3f}            {ca / cb if cb else 0:.2f}")
+    if args.step_up:
+        r1 = max_rate("rtcgate", lambda d, p, u: start_rtcgate(binary, d, p, u), args.calls, 1000,
+                      500, 20000)
+        r2 = max_rate("kamailio", start_kamailio, args.calls, 1000, 500, 20000)
+        print(f"zero-failure rate: rtcgate {r1}/s, kamailio {r2}/s")
+
+
+if __name__ == "__main__":
+    main()
