@@ -85,8 +85,10 @@ Result<std::string> makeErrorResponse(std::string_view raw, int status, std::str
     }
   });
   if (e.vias == 0) return Error{"Missing Via"};
-  const std::size_t comma = lex::findUnquoted(e.firstVia, ',');
-  if (!parseVia(e.firstVia.substr(0, comma))) return Error{"Bad Via"};
+  // Only sent-protocol and sent-by are needed to route the answer; broken parameters (RFC 4475
+  // badinv01) are exactly what the 400 is about.
+  std::string_view topVia = e.firstVia.substr(0, lex::findUnquoted(e.firstVia, ','));
+  if (!parseVia(topVia.substr(0, topVia.find(';')))) return Error{"Bad Via"};
   if (e.from.empty() || e.to.empty() || e.callId.empty() || e.cseq.empty()) {
     return Error{"Missing essential header"};
   }

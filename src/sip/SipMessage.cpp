@@ -4,6 +4,7 @@
 #include <charconv>
 #include <functional>
 
+#include "sip/DeltaSeconds.hpp"
 #include "sip/Lex.hpp"
 #include "sip/NameAddr.hpp"
 
@@ -424,6 +425,11 @@ std::vector<std::string_view> SipMessage::all(HeaderId id) const {
 std::size_t SipMessage::count(HeaderId id) const {
   return static_cast<std::size_t>(std::count_if(headers_.begin(), headers_.end(),
                                                 [id](const Header& h) { return h.id == id; }));
+}
+
+std::optional<std::uint32_t> SipMessage::expires() const {
+  const Header* h = find(HeaderId::Expires);
+  return h ? parseDeltaSeconds(h->value) : std::nullopt;
 }
 
 std::string_view SipMessage::store(std::string text) {

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -95,6 +96,8 @@ class SipMessage {
   std::size_t count(HeaderId id) const;
 
   std::string_view body() const { return body_; }
+  // The Expires header as delta-seconds (saturated at 2^32-1); nullopt when absent or malformed.
+  std::optional<std::uint32_t> expires() const;
 
   // --- edits ---
   void setRequestUri(std::string uri);
