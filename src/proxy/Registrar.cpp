@@ -1,0 +1,288 @@
+#include "proxy/Registrar.hpp"
+
+#include <algorithm>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "sip/NameAddr.hpp"
+
+namespace rtcgate::proxy {
+namespace {
+
+using std::chrono::seconds;
+
+// One Contact of the REGISTER, validated, before anything is changed.
+struct ContactChange {
+  std::string_view uri;
+  std::string_view instance;  // raw, quotes kept
+  std::uint32_t regId = 0;    // only kept when outbound applies
+  seconds expires{0};
+  std::uint16_t q = 1000;
+  bool outbound = false;
+  std::string key;
+};
+
+struct Refusal {
+  int status;
+  const char* reason;
+};
+
+// delta-seconds (RFC 3261 25.1); saturates instead of overflowing.
+std::optional<seconds> parseDeltaSeconds(std::string_view text) {
+  if (text.empty()) return std::nullopt;
+  std::uint64_t value = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    value = std::min<std::uint64_t>(value * 10 + static_cast<unsigned>(c - '0'), 0xffffffffu);
+  }
+  return seconds(value);
+}
+
+// qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] ), as thousandths.
+std::optional<std::uint16_t> parseQ(std::string_view text) {
+  if (text.empty() || (text[0] != '0' && text[0] != '1')) return std::nullopt;
+  unsigned value = static_cast<unsigned>(text[0] - '0') * 1000;
+  if (text.size() == 1) return static_cast<std::uint16_t>(value);
+  if (text[1] != '.' || text.size() > 5) return std::nullopt;
+  unsigned scale = 100;
+  for (char c : text.substr(2)) {
+    if (c < '0' || c > '9') return std::nullopt;
+    value += static_cast<unsigned>(c - '0') * scale;
+    scale /= 10;
+  }
+  if (value > 1000) return std::nullopt;
+  return static_cast<std::uint16_t>(value);
+}
+
+std::optional<std::uint32_t> parseRegId(std::string_view text) {
+  auto value = parseDeltaSeconds(text);
+  if (!value || value->count() == 0 || value->count() > 0x7fffffff) return std::nullopt;
+  return static_cast<std::uint32_t>(value->count());
+}
+
+std::string formatQ(std::uint16_t q) {
+  if (q >= 1000) return "1";
+  std::string text = "0." + std::to_string(1000 + q).substr(1);
+  while (text.back() == '0') text.pop_back();
+  return text == "0." ? "0" : text;
+}
+
+std::string joinValues(const std::vector<std::string_view>& values) {
+  std::string joined;
+  for (auto value : values) {
+    if (!joined.empty()) joined.append(", ");
+    joined.append(value);
+  }
+  return joined;
+}
+
+std::string contactValue(const Binding& binding, WallSeconds now) {
+  std::string value;
+  value.reserve(binding.contact.size() + binding.instance.size() + 48);
+  value.append("<").append(binding.contact).append(">;expires=");
+  value.append(std::to_string(binding.remaining(now).count()));
+  if (binding.q != 1000) value.append(";q=").append(formatQ(binding.q));
+  if (!binding.instance.empty()) value.append(";+sip.instance=").append(binding.instance);
+  if (binding.outbound()) value.append(";reg-id=").append(std::to_string(binding.regId));
+  return value;
+}
+
+// RFC 3261 8.2.6.2 wants a To tag; deriving it from the request keeps retransmissions identical.
+std::string toTagFor(const sip::SipMessage& request) {
+  const std::size_t hash = std::hash<std::string_view>{}(request.callId()) ^
+                           (std::size_t{request.cseq()} * 0x9e3779b97f4a7c15ull);
+  char text[17];
+  std::snprintf(text, sizeof text, "%016zx", hash);
+  return text;
+}
+
+// Outbound needs us to be the first hop: no Path, or an edge proxy that marked its Path ;ob.
+bool firstHopSupportsOutbound(const std::vector<std::string_view>& paths) {
+  if (paths.empty()) return true;
+  auto first = sip::parseNameAddr(paths.front());
+  return first.ok() && first->uri.hasParam("ob");
+}
+
+class RegisterRequest {
+ public:
+  RegisterRequest(const sip::SipMessage& request, const RegistrarOptions& options)
+      : request_(request), options_(options), paths_(request.all(sip::HeaderId::Path)) {}
+
+  // Parses and validates every Contact; nothing is changed yet.
+  std::optional<Refusal> parse() {
+    if (const auto* expires = request_.find(sip::HeaderId::Expires)) {
+      headerExpires_ = parseDeltaSeconds(expires->value);
+      if (!headerExpires_) return Refusal{400, "Bad Expires"};
+    }
+    const bool outboundPossible = firstHopSupportsOutbound(paths_);
+    int regIds = 0;
+    for (auto text : request_.all(sip::HeaderId::Contact)) {
+      auto contact = sip::parseNameAddr(text);
+      if (!contact.ok()) return Refusal{400, "Bad Contact"};
+      if (contact->star) {
+        star_ = true;
+        continue;
+      }
+      auto change = parseContact(*contact, outboundPossible);
+      if (!change.ok()) return Refusal{400, change.error()};
+      if (change->regId != 0) ++regIds;
+      changes_.push_back(std::move(change).value());
+    }
+    if (star_ && (!changes_.empty() || !headerExpires_ || headerExpires_->count() != 0)) {
+      return Refusal{400, "Contact * needs Expires: 0 and no other Contact"};
+    }
+    if (regIds > 1) return Refusal{400, "More than one Contact with reg-id"};
+    if (regIds > 0 && !outboundPossible) return Refusal{439, "First Hop Lacks Outbound Support"};
+    return std::nullopt;
+  }
+
+  bool fetch() const { return !star_ && changes_.empty(); }
+  bool star() const { return star_; }
+  bool outboundApplied() const {
+    return std::any_of(changes_.begin(), changes_.end(),
+                       [](const ContactChange& c) { return c.outbound && c.expires.count() > 0; });
+  }
+  const std::vector<ContactChange>& changes() const { return changes_; }
+  const std::vector<std::string_view>& paths() const { return paths_; }
+
+ private:
+  Result<ContactChange> parseContact(const sip::NameAddr& contact, bool outboundPossible) const {
+    ContactChange change;
+    change.uri = contact.uriText;
+    if (auto expires = contact.params.get("expires")) {
+      auto parsed = parseDeltaSeconds(*expires);
+      if (!parsed) return Error{"Bad Contact expires"};
+      change.expires = *parsed;
+    } else {
+      change.expires = headerExpires_.value_or(options_.defaultExpires);
+    }
+    if (auto q = contact.params.get("q")) {
+      auto parsed = parseQ(*q);
+      if (!parsed) return Error{"Bad Contact q"};
+      change.q = *parsed;
+    }
+    change.instance = contact.params.get("+sip.instance").value_or("");
+    if (auto regId = contact.params.get("reg-id"); regId && !change.instance.empty()) {
+      auto parsed = parseRegId(*regId);
+      if (!parsed) return Error{"Bad Contact reg-id"};
+      change.regId = *parsed;
+      change.outbound = outboundPossible;
+    }
+    change.key = Binding::keyFor(change.uri, change.instance, change.regId);
+    return change;
+  }
+
+  const sip::SipMessage& request_;
+  const RegistrarOptions& options_;
+  std::vector<std::string_view> paths_;
+  std::optional<seconds> headerExpires_;
+  std::vector<ContactChange> changes_;
+  bool star_ = false;
+};
+
+const Binding* findLive(const std::vector<Binding>* bindings, std::string_view key,
+                        WallSeconds now) {
+  if (!bindings) return nullptr;
+  for (const auto& binding : *bindings) {
+    if (binding.key == key && !binding.expired(now)) return &binding;
+  }
+  return nullptr;
+}
+
+// RFC 3261 10.3 steps 6 and 7: a request is out of order for a binding when it comes from the
+// same Call-ID with a CSeq not above the one that last changed the binding.
+bool outOfOrder(const sip::SipMessage& request, const Binding& binding) {
+  return binding.callId == request.callId() && request.cseq() <= binding.cseq;
+}
+
+// Makes room for the contacts just registered by dropping the AOR's least recently refreshed
+// other bindings (see RegistrarOptions::maxContacts).
+void evictOldest(LocationService& location, std::string_view aor, WallSeconds now,
+                 std::size_t maxContacts, const std::vector<ContactChange>& keep) {
+  auto live = location.lookup(aor, now);
+  if (live.size() <= maxContacts) return;
+  std::sort(live.begin(), live.end(),
+            [](const Binding& a, const Binding& b) { return a.registeredAt < b.registeredAt; });
+  std::size_t excess = live.size() - maxContacts;
+  for (const auto& binding : live) {
+    if (excess == 0) break;
+    const bool justRegistered = std::any_of(
+        keep.begin(), keep.end(), [&](const ContactChange& c) { return c.key == binding.key; });
+    if (!justRegistered && location.remove(aor, binding.key)) --excess;
+  }
+}
+
+}  // namespace
+
+sip::SipMessage Registrar::handle(const sip::SipMessage& request, const sip::Flow& flow,
+                                  std::string_view aor, WallSeconds now) {
+  const std::string toTag = toTagFor(request);
+  auto refuse = [&](int status, const char* reason) {
+    return request.makeResponse(status, reason, toTag);
+  };
+
+  RegisterRequest parsed(request, options_);
+  if (auto refusal = parsed.parse()) return refuse(refusal->status, refusal->reason);
+  const std::vector<Binding>* existing = location_.find(aor);
+
+  if (parsed.star()) {
+    if (existing) {
+      for (const auto& binding : *existing) {
+        if (!binding.expired(now) && outOfOrder(request, binding)) {
+          return refuse(500, "Out of order CSeq");
+        }
+      }
+    }
+    location_.removeAll(aor);
+  } else if (!parsed.fetch()) {
+    std::size_t adding = 0;
+    for (const auto& change : parsed.changes()) {
+      if (change.expires.count() != 0 && change.expires < options_.minExpires) {
+        auto response = refuse(423, "Interval Too Brief");
+        response.appendHeader(sip::HeaderId::MinExpires,
+                              std::to_string(options_.minExpires.count()));
+        return response;
+      }
+      const Binding* current = findLive(existing, change.key, now);
+      if (current && outOfOrder(request, *current)) return refuse(500, "Out of order CSeq");
+      if (change.expires.count() != 0) ++adding;
+    }
+    if (adding > options_.maxContacts) return refuse(403, "Too Many Contacts");
+
+    const std::string path = joinValues(parsed.paths());
+    const auto* userAgent = request.find(sip::HeaderId::UserAgent);
+    for (const auto& change : parsed.changes()) {
+      if (change.expires.count() == 0) {
+        location_.remove(aor, change.key);
+        continue;
+      }
+      Binding binding;
+      binding.key = change.key;
+      binding.contact.assign(change.uri);
+      binding.q = change.q;
+      binding.expiresAt = now + std::min(change.expires, options_.maxExpires);
+      binding.registeredAt = now;
+      binding.callId.assign(request.callId());
+      binding.cseq = request.cseq();
+      binding.path = path;
+      binding.instance.assign(change.instance);
+      binding.regId = change.outbound ? change.regId : 0;
+      if (userAgent) binding.userAgent.assign(userAgent->value);
+      binding.flow = flow;
+      binding.flags = change.outbound ? Binding::kOutbound : 0;
+      location_.save(aor, std::move(binding));
+    }
+    evictOldest(location_, aor, now, options_.maxContacts, parsed.changes());
+  }
+
+  auto response = request.makeResponse(200, "OK", toTag);
+  for (const auto& binding : location_.lookup(aor, now)) {
+    response.appendHeader(sip::HeaderId::Contact, contactValue(binding, now));
+  }
+  for (auto path : parsed.paths()) response.appendHeader(sip::HeaderId::Path, std::string(path));
+  if (parsed.outboundApplied()) response.appendHeader(sip::HeaderId::Require, "outbound");
+  return response;
+}
+
+}  // namespace rtcgate::proxy
