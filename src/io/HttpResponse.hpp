@@ -1,0 +1,13 @@
+#pragma once
+
+#include <string>
+
+namespace rtcgate::io {
+
+// What TransportManager's HTTP hook answers to a plain GET on a ws/wss listener (a demo page).
+struct HttpResponse {
+  std::string contentType = "text/html; charset=utf-8";
+  std::string body;
+};
+
+}  // namespace rtcgate::io
