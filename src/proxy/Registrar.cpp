@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "sip/DeltaSeconds.hpp"
 #include "sip/NameAddr.hpp"
 
 namespace rtcgate::proxy {
@@ -28,17 +29,6 @@ struct Refusal {
   const char* reason;
 };
 
-// delta-seconds (RFC 3261 25.1); saturates instead of overflowing.
-std::optional<seconds> parseDeltaSeconds(std::string_view text) {
-  if (text.empty()) return std::nullopt;
-  std::uint64_t value = 0;
-  for (char c : text) {
-    if (c < '0' || c > '9') return std::nullopt;
-    value = std::min<std::uint64_t>(value * 10 + static_cast<unsigned>(c - '0'), 0xffffffffu);
-  }
-  return seconds(value);
-}
-
 // qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] ), as thousandths.
 std::optional<std::uint16_t> parseQ(std::string_view text) {
   if (text.empty() || (text[0] != '0' && text[0] != '1')) return std::nullopt;
@@ -56,9 +46,17 @@ std::optional<std::uint16_t> parseQ(std::string_view text) {
 }
 
 std::optional<std::uint32_t> parseRegId(std::string_view text) {
-  auto value = parseDeltaSeconds(text);
-  if (!value || value->count() == 0 || value->count() > 0x7fffffff) return std::nullopt;
-  return static_cast<std::uint32_t>(value->count());
+  auto value = sip::parseDeltaSeconds(text);
+  if (!value || *value == 0 || *value > 0x7fffffff) return std::nullopt;
+  return *value;
+}
+
+// RFC 3261 20.19: a malformed Expires value is treated like 3600 -- here, like the configured
+// default -- rather than refused.
+std::optional<seconds> parseExpires(std::string_view text) {
+  auto value = sip::parseDeltaSeconds(text);
+  if (!value) return std::nullopt;
+  return seconds(*value);
 }
 
 std::string formatQ(std::uint16_t q) {
@@ -112,8 +110,7 @@ class RegisterRequest {
   // Parses and validates every Contact; nothing is changed yet.
   std::optional<Refusal> parse() {
     if (const auto* expires = request_.find(sip::HeaderId::Expires)) {
-      headerExpires_ = parseDeltaSeconds(expires->value);
-      if (!headerExpires_) return Refusal{400, "Bad Expires"};
+      headerExpires_ = parseExpires(expires->value).value_or(options_.defaultExpires);
     }
     const bool outboundPossible = firstHopSupportsOutbound(paths_);
     int regIds = 0;
@@ -151,9 +148,7 @@ class RegisterRequest {
     ContactChange change;
     change.uri = contact.uriText;
     if (auto expires = contact.params.get("expires")) {
-      auto parsed = parseDeltaSeconds(*expires);
-      if (!parsed) return Error{"Bad Contact expires"};
-      change.expires = *parsed;
+      change.expires = parseExpires(*expires).value_or(options_.defaultExpires);
     } else {
       change.expires = headerExpires_.value_or(options_.defaultExpires);
     }
