@@ -1,0 +1,26 @@
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "media/MediaStream.hpp"
+
+namespace rtcgate::media {
+
+// One m= section as seen by one call party: the local RTP (and RTCP) ports that party sends to,
+// and what its SDP said about the section.
+struct CallMedia {
+  unsigned index = 0;            // 1-based, as in rtpengine's query reply
+  std::string type;              // "audio", "video", ...
+  std::string protocol;          // the profile this party uses
+  bool rtcpMux = false;          // this party sends/receives RTCP on the RTP port
+  bool offeredMux = false;       // this party's last SDP carried a=rtcp-mux
+  bool rejected = false;         // port 0 in this party's SDP
+  bool muxOfferedTo = false;     // the SDP we sent this party offered a=rtcp-mux
+  bool muxAcceptForced = false;  // rtcp-mux demux/accept: take this party's mux whatever the peer
+  bool hadIce = false;           // this party's SDP carried ICE attributes
+  std::unique_ptr<MediaStream> rtp;
+  std::unique_ptr<MediaStream> rtcp;  // null when only one port was allocated (rtcp-mux require)
+};
+
+}  // namespace rtcgate::media

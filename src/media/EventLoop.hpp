@@ -1,0 +1,59 @@
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <vector>
+
+#include "base/Timers.hpp"
+
+namespace rtcgate::media {
+
+// Something with a file descriptor the loop watches for readability.
+class PollHandler {
+ public:
+  virtual ~PollHandler() = default;
+  virtual void onReadable() = 0;
+};
+
+// One media worker's epoll loop: sockets, timers and a queue of closures posted from other threads
+// (the control path; the mutex guarding it is never touched by the packet path). now() is read once
+// per wake-up, so packet handling does not call the clock per packet.
+class EventLoop : public Timers {
+ public:
+  EventLoop();
+  ~EventLoop() override;
+  EventLoop(const EventLoop&) = delete;
+  EventLoop& operator=(const EventLoop&) = delete;
+
+  bool add(int fd, PollHandler* handler);
+  void remove(int fd);
+
+  // Runs until stop(); the thread calling run() owns everything registered with this loop.
+  void run();
+  // One wait of at most `maxWait`, then due timers and posted closures (for tests).
+  void runOnce(Duration maxWait);
+  void stop();                            // any thread
+  void post(std::function<void()> task);  // any thread
+
+  Clock::time_point now() const override { return now_; }
+  Id start(Duration after, std::function<void()> callback) override;
+  void cancel(Id id) override;
+
+ private:
+  void runDueTimers();
+  void runPosted();
+  Duration untilNextTimer(Duration maxWait) const;
+
+  int epoll_ = -1;
+  int wakeup_ = -1;
+  std::atomic<bool> stopped_{false};
+  Clock::time_point now_;
+  Id lastId_ = 0;
+  std::map<std::pair<Clock::time_point, Id>, std::function<void()>> timers_;
+  std::mutex postedMutex_;
+  std::vector<std::function<void()>> posted_;
+};
+
+}  // namespace rtcgate::media

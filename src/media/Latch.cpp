@@ -1,0 +1,37 @@
+#include "media/Latch.hpp"
+
+namespace rtcgate::media {
+
+void Latch::expect(const PeerAddress& peer, Policy policy) {
+  advertised_ = peer;
+  peer_ = peer;
+  policy_ = policy;
+  confirmed_ = false;
+  ssrcKnown_ = false;
+}
+
+Latch::Verdict Latch::onPacket(const PeerAddress& from, bool acceptable, bool isRtp,
+                               std::uint32_t ssrc) {
+  if (policy_.asymmetric) return acceptable ? Verdict::Accept : Verdict::Reject;
+  const bool fromPeer = from == peer_;
+  if (!acceptable) return Verdict::Reject;
+  const bool sameStream = isRtp && ssrcKnown_ && ssrc == ssrc_;
+  if (fromPeer && confirmed_) {
+    if (isRtp && !ssrcKnown_) {
+      ssrcKnown_ = true;
+      ssrc_ = ssrc;
+    }
+    return Verdict::Accept;
+  }
+  if (confirmed_ && !sameStream && !policy_.mediaHandover) return Verdict::Reject;
+  const bool learned = !fromPeer;
+  peer_ = from;
+  confirmed_ = true;
+  if (isRtp) {
+    ssrcKnown_ = true;
+    ssrc_ = ssrc;
+  }
+  return learned ? Verdict::Learned : Verdict::Accept;
+}
+
+}  // namespace rtcgate::media

@@ -1,0 +1,41 @@
+#pragma once
+
+#include <cstdint>
+
+#include "media/PeerAddress.hpp"
+
+namespace rtcgate::media {
+
+// Symmetric latching with hijack protection for one local port. The SDP gives an expected peer;
+// behind NAT the real source differs, so the first acceptable packet teaches us the real address
+// ("latching"). After that the port is locked to it: a packet from elsewhere is dropped unless it
+// continues the same RTP stream (same SSRC: the peer's NAT binding changed) or `media-handover`
+// was asked for. "Acceptable" means an RTP packet with a negotiated payload type or a well-formed
+// RTCP packet, so a stranger spraying junk at the port cannot capture it.
+class Latch {
+ public:
+  enum class Verdict { Accept, Learned, Reject };
+
+  struct Policy {
+    bool asymmetric = false;     // never learn: send to the SDP address, accept any source
+    bool mediaHandover = false;  // re-learn on any acceptable packet from a new source
+  };
+
+  // A new SDP (offer/answer/re-invite) sets the expected peer and unlocks learning.
+  void expect(const PeerAddress& peer, Policy policy);
+  Verdict onPacket(const PeerAddress& from, bool acceptable, bool isRtp, std::uint32_t ssrc);
+
+  const PeerAddress& peer() const { return peer_; }
+  const PeerAddress& advertised() const { return advertised_; }
+  bool confirmed() const { return confirmed_; }
+
+ private:
+  PeerAddress peer_;
+  PeerAddress advertised_;
+  Policy policy_;
+  bool confirmed_ = false;
+  bool ssrcKnown_ = false;
+  std::uint32_t ssrc_ = 0;
+};
+
+}  // namespace rtcgate::media

@@ -1,0 +1,31 @@
+#include "media/MediaStream.hpp"
+
+#include <unistd.h>
+
+#include "media/PacketRelay.hpp"
+
+namespace rtcgate::media {
+
+MediaStream::~MediaStream() {
+  if (fd_ >= 0) {
+    relay_.loop().remove(fd_);
+    close(fd_);
+  }
+}
+
+bool MediaStream::open(const PeerAddress& local) {
+  fd_ = socket(local.storage.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd_ < 0) return false;
+  if (bind(fd_, reinterpret_cast<const sockaddr*>(&local.storage), local.length) != 0 ||
+      !relay_.loop().add(fd_, this)) {
+    close(fd_);
+    fd_ = -1;
+    return false;
+  }
+  localPort_ = local.port();
+  return true;
+}
+
+void MediaStream::onReadable() { relay_.onReadable(*this); }
+
+}  // namespace rtcgate::media

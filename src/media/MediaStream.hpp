@@ -1,0 +1,58 @@
+#pragma once
+
+#include <bitset>
+#include <cstdint>
+
+#include "media/EventLoop.hpp"
+#include "media/Latch.hpp"
+#include "media/PeerAddress.hpp"
+#include "media/StreamStats.hpp"
+
+namespace rtcgate::media {
+
+class PacketRelay;
+
+// One local media port (RTP or RTCP) of one call party: the socket the party sends to, where its
+// packets are forwarded, who is allowed to send (Latch) and what arrived (StreamStats). Owned by
+// the call; its socket is registered with the worker's loop while it exists.
+class MediaStream : public PollHandler {
+ public:
+  MediaStream(PacketRelay& relay, bool rtcp) : relay_(relay), rtcp_(rtcp) {}
+  ~MediaStream() override;
+  MediaStream(const MediaStream&) = delete;
+  MediaStream& operator=(const MediaStream&) = delete;
+
+  // Binds a non-blocking UDP socket to `local` (address and port) and registers it with the loop.
+  bool open(const PeerAddress& local);
+  void onReadable() override;
+
+  int fd() const { return fd_; }
+  std::uint16_t localPort() const { return localPort_; }
+  bool isRtcp() const { return rtcp_; }
+
+  Latch& latch() { return latch_; }
+  const Latch& latch() const { return latch_; }
+  StreamStats& stats() { return stats_; }
+  const StreamStats& stats() const { return stats_; }
+
+  // Where packets arriving here go out: the stream whose socket sends them and whose peer gets
+  // them. Null until the other side is known.
+  MediaStream* rtpTarget = nullptr;
+  MediaStream* rtcpTarget = nullptr;
+
+  void allowPayloadType(std::uint8_t payloadType) { payloadTypes_.set(payloadType & 0x7f); }
+  void clearPayloadTypes() { payloadTypes_.reset(); }
+  bool payloadAllowed(std::uint8_t payloadType) const { return payloadTypes_.test(payloadType); }
+  std::uint32_t clockRate = 8000;
+
+ private:
+  PacketRelay& relay_;
+  bool rtcp_;
+  int fd_ = -1;
+  std::uint16_t localPort_ = 0;
+  Latch latch_;
+  StreamStats stats_;
+  std::bitset<128> payloadTypes_;
+};
+
+}  // namespace rtcgate::media

@@ -1,0 +1,102 @@
+#include "media/PacketRelay.hpp"
+
+#include <cerrno>
+
+#include "media/MediaStream.hpp"
+#include "media/RtpPacket.hpp"
+
+namespace rtcgate::media {
+
+PacketRelay::PacketRelay(EventLoop& loop) : loop_(loop) {
+  for (int i = 0; i < kBatch; ++i) {
+    receiveIov_[i] = {buffers_[i].data(), kBufferSize};
+    receive_[i].msg_hdr.msg_iov = &receiveIov_[i];
+    receive_[i].msg_hdr.msg_iovlen = 1;
+    receive_[i].msg_hdr.msg_name = &sources_[i].storage;
+    send_[i].msg_hdr.msg_iov = &sendIov_[i];
+    send_[i].msg_hdr.msg_iovlen = 1;
+  }
+}
+
+int PacketRelay::receiveBatch(int fd) {
+  for (int i = 0; i < kBatch; ++i) {
+    receive_[i].msg_hdr.msg_namelen = sizeof(sockaddr_storage);
+    receive_[i].msg_hdr.msg_flags = 0;
+  }
+  return recvmmsg(fd, receive_.data(), kBatch, MSG_DONTWAIT, nullptr);
+}
+
+void PacketRelay::onReadable(MediaStream& in) {
+  const auto micros =
+      std::chrono::duration_cast<std::chrono::microseconds>(loop_.now().time_since_epoch()).count();
+  // Arrival time in the stream's RTP clock units, for the jitter estimate (RFC 3550 A.8).
+  const auto arrival = static_cast<std::uint32_t>(micros * in.clockRate / 1000000);
+  // A few batches per wake-up, then back to the loop so one busy port cannot starve the others.
+  for (int round = 0; round < 4; ++round) {
+    const int count = receiveBatch(in.fd());
+    if (count <= 0) break;
+    for (int i = 0; i < count; ++i) {
+      if (MediaStream* out = route(in, i, arrival)) queueSend(*out, i);
+    }
+    flush();
+    if (count < kBatch) break;
+  }
+}
+
+MediaStream* PacketRelay::route(MediaStream& in, int index, std::uint32_t arrival) {
+  const std::uint8_t* data = buffers_[index].data();
+  const std::size_t length = receive_[index].msg_len;
+  sources_[index].length = receive_[index].msg_hdr.msg_namelen;
+  if ((receive_[index].msg_hdr.msg_flags & MSG_TRUNC) != 0) {
+    in.stats().countError();
+    return nullptr;
+  }
+  const bool rtcp = in.isRtcp() || looksLikeRtcp(data, length);
+  RtpHeader header;
+  const bool rtp = !rtcp && parseRtpHeader(data, length, header);
+  const bool acceptable =
+      rtcp ? looksLikeRtcp(data, length) : rtp && in.payloadAllowed(header.payloadType);
+  if (in.latch().onPacket(sources_[index], acceptable, rtp, header.ssrc) ==
+      Latch::Verdict::Reject) {
+    in.stats().countError();
+    return nullptr;
+  }
+  in.stats().countPacket(length, loop_.now());
+  if (rtp) in.stats().countRtp(header, arrival);
+  MediaStream* out = rtcp ? in.rtcpTarget : in.rtpTarget;
+  if (out == nullptr || !out->latch().peer().valid() || out->latch().peer().port() == 0) {
+    return nullptr;
+  }
+  return out;
+}
+
+void PacketRelay::queueSend(MediaStream& out, int index) {
+  if (pendingOut_ != &out) flush();
+  pendingOut_ = &out;
+  sendIov_[pending_] = {buffers_[index].data(), receive_[index].msg_len};
+  const PeerAddress& peer = out.latch().peer();
+  send_[pending_].msg_hdr.msg_name = const_cast<sockaddr_storage*>(&peer.storage);
+  send_[pending_].msg_hdr.msg_namelen = peer.length;
+  ++pending_;
+}
+
+void PacketRelay::flush() {
+  if (pending_ == 0) return;
+  int done = 0;
+  while (done < pending_) {
+    const int n = sendmmsg(pendingOut_->fd(), send_.data() + done, pending_ - done, MSG_DONTWAIT);
+    if (n > 0) {
+      done += n;
+      relayedPackets_ += n;
+      continue;
+    }
+    if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+    ++done;  // the kernel refused this one message (e.g. unroutable peer): skip it
+    ++relayedErrors_;
+  }
+  relayedErrors_ += pending_ - done;
+  pending_ = 0;
+  pendingOut_ = nullptr;
+}
+
+}  // namespace rtcgate::media

@@ -1,0 +1,511 @@
+#include "media/RelayEngine.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <charconv>
+
+#include "media/CallReport.hpp"
+#include "media/ListenUrl.hpp"
+#include "sdp/SdpRewriter.hpp"
+
+namespace rtcgate::media {
+namespace {
+
+ng::Value errorReply(const char* reason) {
+  ng::Value reply = ng::Value::dict();
+  reply.set("result", "error");
+  reply.set("error-reason", reason);
+  return reply;
+}
+
+ng::Value okReply(const ng::NgRequest& request) {
+  ng::Value reply = ng::Value::dict();
+  reply.set("result", "ok");
+  if (!request.warnings.empty()) reply.set("warning", request.warningText());
+  return reply;
+}
+
+bool hasIce(const sdp::SessionDescription& description, std::size_t index) {
+  return description.hasSessionAttribute("ice-ufrag") ||
+         description.media()[index].findAttribute("ice-ufrag") != nullptr ||
+         description.media()[index].findAttribute("candidate") != nullptr;
+}
+
+bool isPlainProfile(std::string_view protocol) {
+  return protocol == "RTP/AVP" || protocol == "RTP/AVPF";
+}
+
+std::uint16_t parsePort(std::string_view text) {
+  std::uint16_t port = 0;
+  std::from_chars(text.data(), text.data() + text.size(), port);
+  return port;
+}
+
+}  // namespace
+
+RelayEngine::RelayEngine(EventLoop& loop, const RelayOptions& options)
+    : loop_(loop),
+      options_(options),
+      pool_(options.portMin, options.portMax),
+      relay_(loop),
+      started_(loop.now()),
+      random_(std::random_device{}()) {
+  std::string bind = options.bindAddress;
+  if (bind.empty() && !options.listen.empty()) {
+    if (auto listen = parseListenUrl(options.listen.front())) bind = listen->host();
+  }
+  auto address = SocketAddress::parse(bind.empty() ? "127.0.0.1" : bind, 0);
+  bindAddress_ = PeerAddress::from(address.value_or(*SocketAddress::parse("127.0.0.1", 0)));
+  advertise_ =
+      options.advertise.empty() ? bindAddress_.toSocketAddress().host() : options.advertise;
+  advertiseV6_ = advertise_.find(':') != std::string::npos;
+  scheduleExpiry();
+}
+
+RelayEngine::~RelayEngine() {
+  loop_.cancel(expiryTimer_);
+  while (!calls_.empty()) destroyCall(calls_.begin()->first);
+}
+
+void RelayEngine::scheduleExpiry() {
+  expiryTimer_ = loop_.start(std::chrono::seconds(1), [this] {
+    expireIdleCalls();
+    scheduleExpiry();
+  });
+}
+
+void RelayEngine::expireIdleCalls() {
+  const auto now = loop_.now();
+  std::vector<std::string> idle;
+  for (const auto& [callId, call] : calls_) {
+    if (now - call->lastActivity() > options_.mediaTimeout) idle.push_back(callId);
+  }
+  for (const std::string& callId : idle) {
+    spdlog::info("media timeout: deleting call {}", callId);
+    ++counters_.timeoutSessions;
+    destroyCall(callId);
+  }
+}
+
+ng::Value RelayEngine::handle(const ng::Value& request) {
+  auto parsed = ng::NgRequest::parse(request);
+  if (!parsed) return errorReply(parsed.error());
+  return handle(*parsed);
+}
+
+ng::Value RelayEngine::handle(const ng::NgRequest& request) {
+  if (!request.warnings.empty()) spdlog::warn("ng request: {}", request.warningText());
+  switch (request.command) {
+    case ng::Command::Ping: {
+      ng::Value reply = ng::Value::dict();
+      reply.set("result", "pong");
+      return reply;
+    }
+    case ng::Command::Offer:
+      return offer(request);
+    case ng::Command::Answer:
+      return answer(request);
+    case ng::Command::Delete:
+      return remove(request);
+    case ng::Command::Query:
+      return query(request);
+    case ng::Command::List:
+      return list(request);
+    case ng::Command::Statistics:
+      return statistics();
+  }
+  return errorReply("Unrecognized command");
+}
+
+std::string RelayEngine::randomToken(std::size_t length) {
+  static constexpr char kAlphabet[] =
+      "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+  std::uniform_int_distribution<std::size_t> pick(0, sizeof(kAlphabet) - 2);
+  std::string token(length, 'x');
+  for (char& c : token) c = kAlphabet[pick(random_)];
+  return token;
+}
+
+std::pair<Monologue*, Monologue*> RelayEngine::createPair(Call& call,
+                                                          const ng::NgRequest& request) {
+  auto offerer = std::make_unique<Monologue>();
+  auto answerer = std::make_unique<Monologue>();
+  offerer->tag = request.fromTag;
+  offerer->viaBranch = answerer->viaBranch = request.viaBranch;
+  offerer->created = answerer->created = loop_.now();
+  offerer->partner = answerer.get();
+  answerer->partner = offerer.get();
+  call.parties.push_back(std::move(offerer));
+  call.parties.push_back(std::move(answerer));
+  return {call.parties[call.parties.size() - 2].get(), call.parties.back().get()};
+}
+
+Monologue* RelayEngine::findOfferer(Call& call, const ng::NgRequest& request) {
+  // An established dialogue (re-INVITE from either side) wins over the branch of the request.
+  for (auto& party : call.parties) {
+    if (party->tag == request.fromTag && !party->partner->tag.empty() &&
+        (request.toTag.empty() || party->partner->tag == request.toTag)) {
+      return party.get();
+    }
+  }
+  for (auto& party : call.parties) {
+    if (party->tag == request.fromTag && (request.viaBranch.empty() || party->viaBranch.empty() ||
+                                          party->viaBranch == request.viaBranch)) {
+      return party.get();
+    }
+  }
+  return nullptr;
+}
+
+Monologue* RelayEngine::findAnswered(Call& call, const ng::NgRequest& request) {
+  Monologue* pending = nullptr;
+  Monologue* branchMatch = nullptr;
+  for (auto& party : call.parties) {
+    if (party->tag != request.fromTag) continue;
+    if (party->partner->tag == request.toTag) return party.get();
+    if (!party->partner->tag.empty()) continue;
+    if (pending == nullptr) pending = party.get();
+    if (!request.viaBranch.empty() && party->viaBranch == request.viaBranch) {
+      branchMatch = party.get();
+    }
+  }
+  return branchMatch != nullptr ? branchMatch : pending;
+}
+
+ng::Value RelayEngine::offer(const ng::NgRequest& request) {
+  auto [it, created] = calls_.try_emplace(request.callId);
+  if (created) {
+    it->second = std::make_unique<Call>();
+    it->second->callId = request.callId;
+    it->second->created = loop_.now();
+  }
+  Call& call = *it->second;
+  call.lastSignal = loop_.now();
+  Monologue* offerer = findOfferer(call, request);
+  if (offerer == nullptr) offerer = createPair(call, request).first;
+  if (!request.label.empty()) offerer->label = request.label;
+  auto sdp = negotiate(*offerer, *offerer->partner, request, true);
+  if (!sdp) {
+    if (created) {
+      ++counters_.rejectedSessions;
+      destroyCall(request.callId);
+    }
+    return errorReply(sdp.error());
+  }
+  if (created) ++counters_.managedSessions;
+  ng::Value reply = okReply(request);
+  reply.set("sdp", std::move(*sdp));
+  return reply;
+}
+
+ng::Value RelayEngine::answer(const ng::NgRequest& request) {
+  auto it = calls_.find(request.callId);
+  if (it == calls_.end()) return errorReply("Unknown call-id");
+  Call& call = *it->second;
+  Monologue* offerer = findAnswered(call, request);
+  if (offerer == nullptr) return errorReply("Given from-tag not found");
+  call.lastSignal = loop_.now();
+  Monologue& answerer = *offerer->partner;
+  answerer.tag = request.toTag;
+  auto sdp = negotiate(answerer, *offerer, request, false);
+  if (!sdp) return errorReply(sdp.error());
+  ng::Value reply = okReply(request);
+  reply.set("sdp", std::move(*sdp));
+  return reply;
+}
+
+Result<bool> RelayEngine::openMedia(CallMedia& media, bool singlePort) {
+  // A port pair can be taken by another process; try a few before giving up.
+  for (int attempt = 0; attempt < 16; ++attempt) {
+    auto port = singlePort ? pool_.allocateOne() : pool_.allocatePair();
+    if (!port) return Error{port.error()};
+    auto rtp = std::make_unique<MediaStream>(relay_, false);
+    auto rtcp = singlePort ? nullptr : std::make_unique<MediaStream>(relay_, true);
+    PeerAddress local = bindAddress_;
+    SocketAddress address = local.toSocketAddress();
+    address.setPort(*port);
+    bool ok = rtp->open(PeerAddress::from(address));
+    if (ok && rtcp) {
+      address.setPort(static_cast<std::uint16_t>(*port + 1));
+      ok = rtcp->open(PeerAddress::from(address));
+    }
+    if (ok) {
+      media.rtp = std::move(rtp);
+      media.rtcp = std::move(rtcp);
+      return true;
+    }
+    pool_.release(*port);
+    if (!singlePort) pool_.release(static_cast<std::uint16_t>(*port + 1));
+  }
+  return Error{"Ran out of ports"};
+}
+
+Result<bool> RelayEngine::ensureMedia(Monologue& party, std::size_t count, bool singlePort) {
+  while (party.medias.size() < count) {
+    CallMedia& media = party.medias.emplace_back();
+    media.index = static_cast<unsigned>(party.medias.size());
+    auto opened = openMedia(media, singlePort);
+    if (!opened) {
+      party.medias.pop_back();
+      return opened;
+    }
+  }
+  return true;
+}
+
+void RelayEngine::applyPeer(CallMedia& media, const sdp::SessionDescription& description,
+                            std::size_t index, const ng::NgRequest& request) {
+  const sdp::MediaSection& section = description.media()[index];
+  std::string host(description.connectionAddress(index).value_or(""));
+  // Where the sender really is: its SDP (trust-address, the default), the SIP source address
+  // (SIP-source-address), or an explicit media-address.
+  if (!request.mediaAddress.empty()) {
+    host = request.mediaAddress;
+  } else if (request.sipSourceAddress && !request.receivedFromAddress.empty()) {
+    host = request.receivedFromAddress;
+  }
+  const Latch::Policy policy{request.asymmetric, request.mediaHandover};
+  auto rtpAddress = SocketAddress::parse(host, section.port());
+  std::uint16_t rtcpPort = static_cast<std::uint16_t>(section.port() + 1);
+  std::string rtcpHost = host;
+  if (const sdp::SdpLine* rtcp = section.findAttribute("rtcp")) {
+    const std::string_view value = rtcp->attributeValue();
+    rtcpPort = parsePort(value.substr(0, value.find(' ')));
+    if (auto explicitHost =
+            sdp::connectionHost(value.substr(std::min(value.size(), value.find(' ') + 1)))) {
+      if (request.mediaAddress.empty() && !request.sipSourceAddress) rtcpHost = *explicitHost;
+    }
+  }
+  if (media.rtcpMux) rtcpPort = section.port();
+  auto rtcpAddress = SocketAddress::parse(rtcpHost, rtcpPort);
+  media.rtp->latch().expect(rtpAddress ? PeerAddress::from(*rtpAddress) : PeerAddress{}, policy);
+  if (media.rtcp) {
+    media.rtcp->latch().expect(rtcpAddress ? PeerAddress::from(*rtcpAddress) : PeerAddress{},
+                               policy);
+  }
+  media.rtp->clearPayloadTypes();
+  const auto formats = section.formats();
+  for (std::string_view format : formats) {
+    std::uint8_t payloadType = 0;
+    auto [ptr, ec] = std::from_chars(format.data(), format.data() + format.size(), payloadType);
+    if (ec == std::errc() && payloadType < 128) media.rtp->allowPayloadType(payloadType);
+  }
+  if (!formats.empty()) media.rtp->clockRate = section.clockRate(formats.front());
+}
+
+void RelayEngine::wire(CallMedia& a, CallMedia& b) {
+  auto rtcpOut = [](CallMedia& to) {
+    return to.rtcpMux || !to.rtcp ? to.rtp.get() : to.rtcp.get();
+  };
+  a.rtp->rtpTarget = b.rtp.get();
+  a.rtp->rtcpTarget = rtcpOut(b);
+  b.rtp->rtpTarget = a.rtp.get();
+  b.rtp->rtcpTarget = rtcpOut(a);
+  if (a.rtcp) a.rtcp->rtcpTarget = rtcpOut(b);
+  if (b.rtcp) b.rtcp->rtcpTarget = rtcpOut(a);
+}
+
+Result<std::string> RelayEngine::negotiate(Monologue& sender, Monologue& recipient,
+                                           const ng::NgRequest& request, bool isOffer) {
+  auto description = sdp::SessionDescription::parse(request.sdp);
+  if (!description) return Error{"Failed to parse SDP"};
+  const std::size_t count = description->media().size();
+  if (isOffer) {
+    auto ok = ensureMedia(sender, count, false);
+    if (ok) ok = ensureMedia(recipient, count, request.rtcpMux.require);
+    if (!ok) return Error{ok.error()};
+  } else if (count > sender.medias.size()) {
+    return Error{"Incomplete SDP specification"};
+  }
+  sdp::RewritePlan plan;
+  plan.address = advertise_;
+  plan.ipv6 = advertiseV6_;
+  plan.replaceOrigin = request.replaceOrigin;
+  plan.rtcpAttribute = !request.noRtcpAttribute;
+  plan.fullRtcpAttribute = request.fullRtcpAttribute;
+  plan.stripCodecs = request.codec.strip;
+  plan.stripCodecs.insert(plan.stripCodecs.end(), request.codec.mask.begin(),
+                          request.codec.mask.end());
+  plan.preferCodecs = request.codec.offer;
+  if (recipient.iceUfrag.empty()) {
+    recipient.iceUfrag = randomToken(8);
+    recipient.icePwd = randomToken(24);
+  }
+  plan.iceUfrag = recipient.iceUfrag;
+  plan.icePwd = recipient.icePwd;
+  bool anyIce = false;
+  plan.media.resize(count);
+  for (std::size_t i = 0; i < count; ++i) {
+    const sdp::MediaSection& section = description->media()[i];
+    if (!description->connectionAddress(i) && section.port() != 0) {
+      return Error{"Incomplete SDP specification"};
+    }
+    CallMedia& in = sender.medias[i];
+    CallMedia& out = recipient.medias[i];
+    in.type = section.mediaType();
+    in.protocol = section.protocol();
+    in.offeredMux = section.findAttribute("rtcp-mux") != nullptr;
+    in.rejected = section.port() == 0;
+    in.hadIce = hasIce(*description, i);
+    anyIce = anyIce || in.hadIce;
+    const ng::RtcpMuxFlags& mux = request.rtcpMux;
+    sdp::MediaPlan media;
+    if (isOffer) {
+      out.type = in.type;
+      out.protocol = request.transportProtocol.empty() ? in.protocol : request.transportProtocol;
+      out.muxOfferedTo = (in.offeredMux && !mux.demux && !mux.reject) || mux.offer || mux.require;
+      out.rtcpMux = mux.require || !out.rtcp;
+      in.muxAcceptForced = mux.demux || mux.accept;
+      in.rtcpMux = in.offeredMux && !mux.reject && in.muxAcceptForced;
+      media.rtcpMux = out.muxOfferedTo;
+    } else {
+      in.rtcpMux = in.offeredMux;
+      out.rtcpMux = out.offeredMux && !mux.reject &&
+                    (out.muxAcceptForced || in.rtcpMux || mux.accept || mux.require || mux.offer ||
+                     mux.demux);
+      media.rtcpMux = out.rtcpMux;
+    }
+    if (in.rejected) continue;  // plan port 0: the section is left as it is
+    applyPeer(in, *description, i, request);
+    media.rtpPort = out.rtp->localPort();
+    media.rtcpPort = out.rtcp && !(media.rtcpMux && out.rtcpMux) ? out.rtcp->localPort() : 0;
+    if (request.generateMid) media.mid = std::to_string(i);
+    plan.media[i] = media;
+    wire(in, out);
+  }
+  const std::string protocol = !request.transportProtocol.empty() ? request.transportProtocol
+                               : isOffer || recipient.medias.empty()
+                                   ? std::string()
+                                   : recipient.medias.front().protocol;
+  plan.protocol = protocol;
+  plan.stripCrypto = !protocol.empty() && isPlainProfile(protocol);
+  switch (request.ice) {
+    case ng::IceMode::Remove:
+      plan.ice = sdp::IceAction::Remove;
+      break;
+    case ng::IceMode::Force:
+    case ng::IceMode::Optional:
+      plan.ice = sdp::IceAction::Insert;
+      break;
+    case ng::IceMode::Default:
+      plan.ice = anyIce ? sdp::IceAction::Insert : sdp::IceAction::Keep;
+      break;
+    case ng::IceMode::ForceRelay:
+      plan.ice = sdp::IceAction::Keep;
+      break;
+  }
+  sdp::SdpRewriter::rewrite(*description, plan);
+  return description->toString();
+}
+
+void RelayEngine::destroyParty(Monologue& party) {
+  for (CallMedia& media : party.medias) {
+    if (media.rtp) pool_.release(media.rtp->localPort());
+    if (media.rtcp) pool_.release(media.rtcp->localPort());
+  }
+  party.medias.clear();
+}
+
+void RelayEngine::destroyCall(const std::string& callId) {
+  auto it = calls_.find(callId);
+  if (it == calls_.end()) return;
+  for (auto& party : it->second->parties) destroyParty(*party);
+  calls_.erase(it);
+}
+
+ng::Value RelayEngine::remove(const ng::NgRequest& request) {
+  auto it = calls_.find(request.callId);
+  if (it == calls_.end()) {
+    if (request.fatal) return errorReply("Call-ID not found or tags didn't match");
+    ng::Value reply = okReply(request);
+    reply.set("warning", "Call-ID not found or tags didn't match");
+    return reply;
+  }
+  Call& call = *it->second;
+  // Which parties go: rtpengine's order is via-branch (without to-tag), to-tag, from-tag; the
+  // party found goes with its dialogue partner. No from-tag: the whole call.
+  auto selects = [&](const Monologue& party) {
+    if (request.fromTag.empty()) return true;
+    if (!request.viaBranch.empty() && request.toTag.empty()) {
+      return party.viaBranch == request.viaBranch && party.tag == request.fromTag;
+    }
+    if (!request.toTag.empty()) return party.tag == request.toTag;
+    return party.tag == request.fromTag;
+  };
+  const bool matches = std::any_of(call.parties.begin(), call.parties.end(),
+                                   [&](const auto& party) { return selects(*party); });
+  if (!matches && !request.fromTag.empty()) {
+    if (request.fatal) return errorReply("Call-ID not found or tags didn't match");
+    ng::Value reply = okReply(request);
+    reply.set("warning", "Call-ID not found or tags didn't match");
+    return reply;
+  }
+  ng::Value reply = okReply(request);
+  if (!request.fast)
+    CallReport(call,
+               std::chrono::system_clock::now().time_since_epoch() - loop_.now().time_since_epoch())
+        .fill(reply);
+  std::vector<std::unique_ptr<Monologue>> kept;
+  for (std::size_t i = 0; i + 1 < call.parties.size(); i += 2) {
+    if (selects(*call.parties[i]) || selects(*call.parties[i + 1])) {
+      destroyParty(*call.parties[i]);
+      destroyParty(*call.parties[i + 1]);
+    } else {
+      kept.push_back(std::move(call.parties[i]));
+      kept.push_back(std::move(call.parties[i + 1]));
+    }
+  }
+  call.parties = std::move(kept);
+  if (call.parties.empty()) {
+    ++counters_.regularTerminated;
+    calls_.erase(it);
+  }
+  return reply;
+}
+
+ng::Value RelayEngine::query(const ng::NgRequest& request) const {
+  auto it = calls_.find(request.callId);
+  if (it == calls_.end()) return errorReply("Unknown call-id");
+  ng::Value reply = okReply(request);
+  CallReport(*it->second,
+             std::chrono::system_clock::now().time_since_epoch() - loop_.now().time_since_epoch())
+      .fill(reply);
+  return reply;
+}
+
+ng::Value RelayEngine::list(const ng::NgRequest& request) const {
+  ng::Value reply = okReply(request);
+  ng::Value& calls = reply.set("calls", ng::Value::list());
+  for (const auto& [callId, call] : calls_) {
+    if (static_cast<std::int64_t>(calls.size()) >= request.limit) break;
+    calls.push(callId);
+  }
+  return reply;
+}
+
+ng::Value RelayEngine::statistics() const {
+  ng::Value reply = ng::Value::dict();
+  reply.set("result", "ok");
+  ng::Value& stats = reply.set("statistics", ng::Value::dict());
+  ng::Value& current = stats.set("currentstatistics", ng::Value::dict());
+  auto integer = [](std::uint64_t n) { return ng::Value::integer(static_cast<std::int64_t>(n)); };
+  current.set("sessionsown", integer(calls_.size()));
+  current.set("sessionsforeign", integer(0));
+  current.set("sessionstotal", integer(calls_.size()));
+  current.set("transcodedmedia", integer(0));
+  ng::Value& total = stats.set("totalstatistics", ng::Value::dict());
+  total.set("uptime",
+            integer(static_cast<std::uint64_t>(
+                std::chrono::duration_cast<std::chrono::seconds>(loop_.now() - started_).count())));
+  total.set("managedsessions", integer(counters_.managedSessions));
+  total.set("rejectedsessions", integer(counters_.rejectedSessions));
+  total.set("timeoutsessions", integer(counters_.timeoutSessions));
+  total.set("regularterminatedsessions", integer(counters_.regularTerminated));
+  total.set("relayedpackets", integer(relay_.relayedPackets()));
+  total.set("relayedpacketerrors", integer(relay_.relayedErrors()));
+  total.set("portsinuse", integer(pool_.inUse()));
+  return reply;
+}
+
+}  // namespace rtcgate::media

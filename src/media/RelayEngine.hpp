@@ -1,0 +1,87 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <random>
+#include <string>
+#include <unordered_map>
+
+#include "media/Call.hpp"
+#include "media/EventLoop.hpp"
+#include "media/PacketRelay.hpp"
+#include "media/PortPool.hpp"
+#include "media/RelayOptions.hpp"
+#include "ng/NgRequest.hpp"
+#include "ng/Value.hpp"
+#include "sdp/SessionDescription.hpp"
+
+namespace rtcgate::media {
+
+// Relay-wide counters for the ng `statistics` reply.
+struct RelayCounters {
+  std::uint64_t managedSessions = 0;
+  std::uint64_t rejectedSessions = 0;
+  std::uint64_t timeoutSessions = 0;
+  std::uint64_t regularTerminated = 0;
+};
+
+// The media relay of one worker: calls, their parties and ports, and the ng commands that drive
+// them (ping, offer, answer, delete, query, list, statistics). Runs on the worker's loop thread;
+// every method must be called from that thread (RelayService/InProcessMediaControl post there).
+class RelayEngine {
+ public:
+  RelayEngine(EventLoop& loop, const RelayOptions& options);
+  ~RelayEngine();
+  RelayEngine(const RelayEngine&) = delete;
+  RelayEngine& operator=(const RelayEngine&) = delete;
+
+  // Runs one request and returns the reply dictionary (result ok/pong/error in rtpengine's layout).
+  ng::Value handle(const ng::Value& request);
+  ng::Value handle(const ng::NgRequest& request);
+
+  std::size_t callCount() const { return calls_.size(); }
+  const PortPool& ports() const { return pool_; }
+  const RelayCounters& counters() const { return counters_; }
+  const PacketRelay& relay() const { return relay_; }
+  // Deletes calls idle for longer than the media timeout; runs every second by itself.
+  void expireIdleCalls();
+
+ private:
+  ng::Value offer(const ng::NgRequest& request);
+  ng::Value answer(const ng::NgRequest& request);
+  ng::Value remove(const ng::NgRequest& request);
+  ng::Value query(const ng::NgRequest& request) const;
+  ng::Value list(const ng::NgRequest& request) const;
+  ng::Value statistics() const;
+
+  // Applies `sender`'s SDP and returns it rewritten for `recipient`, or an ng error reason.
+  Result<std::string> negotiate(Monologue& sender, Monologue& recipient,
+                                const ng::NgRequest& request, bool isOffer);
+  Result<bool> ensureMedia(Monologue& party, std::size_t count, bool singlePort);
+  Result<bool> openMedia(CallMedia& media, bool singlePort);
+  void applyPeer(CallMedia& media, const sdp::SessionDescription& description, std::size_t index,
+                 const ng::NgRequest& request);
+  void wire(CallMedia& a, CallMedia& b);
+  void destroyParty(Monologue& party);
+  void destroyCall(const std::string& callId);
+  Monologue* findOfferer(Call& call, const ng::NgRequest& request);
+  Monologue* findAnswered(Call& call, const ng::NgRequest& request);
+  std::pair<Monologue*, Monologue*> createPair(Call& call, const ng::NgRequest& request);
+  std::string randomToken(std::size_t length);
+  void scheduleExpiry();
+
+  EventLoop& loop_;
+  RelayOptions options_;
+  PortPool pool_;
+  PacketRelay relay_;
+  PeerAddress bindAddress_;
+  std::string advertise_;
+  bool advertiseV6_ = false;
+  std::unordered_map<std::string, std::unique_ptr<Call>> calls_;
+  RelayCounters counters_;
+  Clock::time_point started_;
+  std::mt19937 random_;
+  Timers::Id expiryTimer_ = 0;
+};
+
+}  // namespace rtcgate::media

@@ -1,0 +1,335 @@
+#include "media/RelayEngine.hpp"
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <random>
+
+#include "media/NgServer.hpp"
+#include "ng/Bencode.hpp"
+#include "sdp/SessionDescription.hpp"
+
+namespace rtcgate::media {
+namespace {
+
+// A UDP socket on 127.0.0.1 playing one call party.
+class Peer {
+ public:
+  Peer() {
+    fd_ = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address);
+    socklen_t length = sizeof address;
+    getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &length);
+    port_ = ntohs(address.sin_port);
+  }
+  ~Peer() { close(fd_); }
+  std::uint16_t port() const { return port_; }
+
+  void sendTo(std::uint16_t port, const std::string& bytes) const {
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    address.sin_port = htons(port);
+    sendto(fd_, bytes.data(), bytes.size(), 0, reinterpret_cast<sockaddr*>(&address),
+           sizeof address);
+  }
+  // The next datagram and the port it came from, or an empty string.
+  std::pair<std::string, std::uint16_t> receive() const {
+    char buffer[2048];
+    sockaddr_in from{};
+    socklen_t length = sizeof from;
+    const ssize_t n =
+        recvfrom(fd_, buffer, sizeof buffer, 0, reinterpret_cast<sockaddr*>(&from), &length);
+    if (n < 0) return {"", 0};
+    return {std::string(buffer, static_cast<std::size_t>(n)), ntohs(from.sin_port)};
+  }
+
+ private:
+  int fd_ = -1;
+  std::uint16_t port_ = 0;
+};
+
+std::string rtp(std::uint8_t payloadType, std::uint16_t sequence, std::uint32_t ssrc) {
+  std::string packet(172, '\0');
+  packet[0] = static_cast<char>(0x80);
+  packet[1] = static_cast<char>(payloadType);
+  packet[2] = static_cast<char>(sequence >> 8);
+  packet[3] = static_cast<char>(sequence & 0xff);
+  const std::uint32_t timestamp = sequence * 160u;
+  for (int i = 0; i < 4; ++i) {
+    packet[4 + i] = static_cast<char>(timestamp >> (24 - 8 * i));
+    packet[8 + i] = static_cast<char>(ssrc >> (24 - 8 * i));
+  }
+  return packet;
+}
+
+std::string rtcpReport() {
+  std::string packet(8, '\0');
+  packet[0] = static_cast<char>(0x80);
+  packet[1] = static_cast<char>(201);  // RR
+  packet[3] = 1;
+  return packet;
+}
+
+std::string sdpFor(std::uint16_t port, const std::string& extra = "") {
+  return "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+         "m=audio " +
+         std::to_string(port) + " RTP/AVP 0 8\r\na=rtpmap:0 PCMU/8000\r\n" + extra;
+}
+
+std::size_t openFds() {
+  std::size_t count = 0;
+  DIR* dir = opendir("/proc/self/fd");
+  while (readdir(dir) != nullptr) ++count;
+  closedir(dir);
+  return count;
+}
+
+class RelayEngineTest : public ::testing::Test {
+ protected:
+  RelayEngineTest() {
+    // A random range so parallel test runs rarely collide; bind failures are retried anyway.
+    std::random_device random;
+    options_.portMin = static_cast<std::uint16_t>(20000 + (random() % 200) * 100);
+    options_.portMax = static_cast<std::uint16_t>(options_.portMin + 99);
+    options_.mediaTimeout = std::chrono::seconds(30);
+    engine_ = std::make_unique<RelayEngine>(loop_, options_);
+  }
+
+  ng::Value run(const std::string& bencode) {
+    auto request = ng::Bencode::decode(bencode);
+    EXPECT_TRUE(request.ok()) << bencode;
+    return engine_->handle(*request);
+  }
+
+  ng::Value offer(const std::string& callId, const std::string& sdp,
+                  const std::vector<std::string>& flags = {}) {
+    ng::Value request = ng::Value::dict();
+    request.set("command", "offer");
+    request.set("call-id", callId);
+    request.set("from-tag", "alice");
+    request.set("sdp", sdp);
+    ng::Value& list = request.set("flags", ng::Value::list());
+    for (const auto& flag : flags) list.push(flag);
+    return engine_->handle(request);
+  }
+
+  ng::Value answer(const std::string& callId, const std::string& sdp) {
+    ng::Value request = ng::Value::dict();
+    request.set("command", "answer");
+    request.set("call-id", callId);
+    request.set("from-tag", "alice");
+    request.set("to-tag", "bob");
+    request.set("sdp", sdp);
+    return engine_->handle(request);
+  }
+
+  static std::uint16_t portIn(const ng::Value& reply) {
+    auto sdp = sdp::SessionDescription::parse(reply.stringAt("sdp"));
+    return sdp ? sdp->media()[0].port() : 0;
+  }
+
+  // Runs the loop until `peer` has a datagram or ~1 s passed.
+  std::pair<std::string, std::uint16_t> pump(const Peer& peer) {
+    for (int i = 0; i < 100; ++i) {
+      loop_.runOnce(Duration(10));
+      auto received = peer.receive();
+      if (!received.first.empty()) return received;
+    }
+    return {"", 0};
+  }
+
+  const ng::Value* stream(const ng::Value& reply, const std::string& tag) {
+    const ng::Value* party = reply.find("tags")->find(tag);
+    return &party->find("medias")->items()[0].find("streams")->items()[0];
+  }
+
+  RelayOptions options_;
+  EventLoop loop_;
+  std::unique_ptr<RelayEngine> engine_;
+};
+
+TEST_F(RelayEngineTest, PingPong) {
+  EXPECT_EQ(run("d7:command4:pinge").stringAt("result"), "pong");
+}
+
+TEST_F(RelayEngineTest, OfferAnswerForwardsBothWaysAndDeleteFreesPorts) {
+  Peer alice, bob, stranger;
+  const ng::Value offered = offer("call1", sdpFor(alice.port()), {"trust-address"});
+  ASSERT_EQ(offered.stringAt("result"), "ok") << offered.stringAt("error-reason");
+  const std::uint16_t bobSends = portIn(offered);
+  EXPECT_NE(offered.stringAt("sdp").find("a=rtcp:" + std::to_string(bobSends + 1)),
+            std::string::npos);
+  // Bob takes RTCP on his RTP port (explicit a=rtcp), so one test socket sees both.
+  const ng::Value answered =
+      answer("call1", sdpFor(bob.port(), "a=rtcp:" + std::to_string(bob.port()) + "\r\n"));
+  ASSERT_EQ(answered.stringAt("result"), "ok") << answered.stringAt("error-reason");
+  const std::uint16_t aliceSends = portIn(answered);
+  EXPECT_NE(aliceSends, bobSends);
+
+  alice.sendTo(aliceSends, rtp(0, 1, 0xA11CE));
+  auto atBob = pump(bob);
+  EXPECT_EQ(atBob.first, rtp(0, 1, 0xA11CE));
+  EXPECT_EQ(atBob.second, bobSends);  // symmetric: from the port bob sends to
+  bob.sendTo(bobSends, rtp(8, 7, 0xB0B));
+  auto atAlice = pump(alice);
+  EXPECT_EQ(atAlice.first, rtp(8, 7, 0xB0B));
+  EXPECT_EQ(atAlice.second, aliceSends);
+  alice.sendTo(aliceSends + 1, rtcpReport());
+  EXPECT_EQ(pump(bob).first, rtcpReport());
+
+  // A stranger (and a wrong payload type) is dropped and counted as an error.
+  stranger.sendTo(aliceSends, rtp(0, 2, 0xBAD));
+  alice.sendTo(aliceSends, rtp(99, 2, 0xA11CE));
+  EXPECT_EQ(pump(bob).first, "");
+
+  const ng::Value queried = run("d7:command5:query7:call-id5:call1e");
+  ASSERT_EQ(queried.stringAt("result"), "ok") << queried.stringAt("error-reason");
+  const ng::Value* aliceRtp = stream(queried, "alice");
+  EXPECT_EQ(aliceRtp->find("local port")->integerValue(), aliceSends);
+  EXPECT_EQ(aliceRtp->find("stats")->find("packets")->integerValue(), 1);
+  EXPECT_EQ(aliceRtp->find("stats")->find("errors")->integerValue(), 2);
+  EXPECT_EQ(aliceRtp->find("SSRC")->integerValue(), 0xA11CE);
+  EXPECT_EQ(queried.find("totals")->find("RTCP")->find("packets")->integerValue(), 1);
+  EXPECT_NE(queried.find("SSRC")->find(std::to_string(0xB0B)), nullptr);
+
+  const ng::Value deleted = run("d7:command6:delete7:call-id5:call18:from-tag5:alicee");
+  EXPECT_EQ(deleted.stringAt("result"), "ok");
+  EXPECT_NE(deleted.find("totals"), nullptr);
+  EXPECT_EQ(engine_->callCount(), 0u);
+  EXPECT_EQ(engine_->ports().inUse(), 0u);
+  EXPECT_EQ(run("d7:command5:query7:call-id5:call1e").stringAt("error-reason"), "Unknown call-id");
+  const ng::Value again = run("d7:command6:delete7:call-id5:call1e");
+  EXPECT_EQ(again.stringAt("result"), "ok");
+  EXPECT_EQ(again.stringAt("warning"), "Call-ID not found or tags didn't match");
+  EXPECT_EQ(run("d7:command6:delete7:call-id5:call15:flagsl5:fatalee").stringAt("result"), "error");
+}
+
+TEST_F(RelayEngineTest, LatchesToTheRealSourceBehindNat) {
+  Peer alice, bob;
+  // Alice's SDP names an address she does not send from (NAT): the first packet teaches it.
+  const ng::Value offered = offer("nat", sdpFor(9), {"trust-address"});
+  const std::uint16_t aliceSends = portIn(answer("nat", sdpFor(bob.port())));
+  alice.sendTo(aliceSends, rtp(0, 1, 5));
+  EXPECT_FALSE(pump(bob).first.empty());
+  bob.sendTo(portIn(offered), rtp(0, 1, 6));
+  EXPECT_EQ(pump(alice).first, rtp(0, 1, 6));  // sent to the learned address, not port 9
+}
+
+TEST_F(RelayEngineTest, RtcpMuxRequireAndIceRemove) {
+  Peer alice;
+  const ng::Value offered = offer(
+      "mux", sdpFor(alice.port(), "a=ice-ufrag:x\r\na=candidate:1 1 UDP 1 1.1.1.1 1 typ host\r\n"),
+      {"rtcp-mux-require", "ICE=remove", "replace-origin", "UDP/TLS/RTP/SAVPF"});
+  ASSERT_EQ(offered.stringAt("result"), "ok");
+  const std::string sdp(offered.stringAt("sdp"));
+  EXPECT_NE(sdp.find("a=rtcp-mux"), std::string::npos);
+  EXPECT_EQ(sdp.find("a=rtcp:"), std::string::npos);
+  EXPECT_EQ(sdp.find("ice-ufrag"), std::string::npos);
+  EXPECT_EQ(sdp.find("candidate"), std::string::npos);
+  EXPECT_NE(sdp.find("UDP/TLS/RTP/SAVPF"), std::string::npos);
+  // One port for the recipient, a pair for the offerer.
+  EXPECT_EQ(engine_->ports().inUse(), 3u);
+}
+
+TEST_F(RelayEngineTest, ErrorsNeverCrash) {
+  EXPECT_EQ(run("d7:command5:offere").stringAt("error-reason"), "No call-id in message");
+  EXPECT_EQ(offer("bad", "not sdp").stringAt("error-reason"), "Failed to parse SDP");
+  EXPECT_EQ(offer("bad2", "v=0\r\nm=audio 4000 RTP/AVP 0\r\n").stringAt("error-reason"),
+            "Incomplete SDP specification");
+  EXPECT_EQ(answer("nope", sdpFor(1)).stringAt("error-reason"), "Unknown call-id");
+  EXPECT_EQ(engine_->callCount(), 0u);
+  EXPECT_EQ(engine_->ports().inUse(), 0u);
+}
+
+TEST_F(RelayEngineTest, NoPortOrSocketLeakOverManyCalls) {
+  Peer alice, bob;
+  const std::size_t fdsBefore = openFds();
+  for (int i = 0; i < 300; ++i) {
+    const std::string callId = "c" + std::to_string(i);
+    ASSERT_EQ(offer(callId, sdpFor(alice.port())).stringAt("result"), "ok") << i;
+    ASSERT_EQ(answer(callId, sdpFor(bob.port())).stringAt("result"), "ok") << i;
+    engine_->handle(*ng::Bencode::decode("d7:command6:delete7:call-id" +
+                                         std::to_string(callId.size()) + ":" + callId + "e"));
+  }
+  EXPECT_EQ(engine_->ports().inUse(), 0u);
+  EXPECT_EQ(openFds(), fdsBefore);
+}
+
+TEST_F(RelayEngineTest, ForkedOffersAnswerOneBranchAndListAndStatistics) {
+  Peer alice, bob;
+  for (const char* branch : {"b1", "b2"}) {
+    ng::Value request = ng::Value::dict();
+    request.set("command", "offer");
+    request.set("call-id", "fork");
+    request.set("from-tag", "alice");
+    request.set("via-branch", branch);
+    request.set("sdp", sdpFor(alice.port()));
+    ASSERT_EQ(engine_->handle(request).stringAt("result"), "ok");
+  }
+  EXPECT_EQ(engine_->ports().inUse(), 8u);
+  ng::Value request = ng::Value::dict();
+  request.set("command", "answer");
+  request.set("call-id", "fork");
+  request.set("from-tag", "alice");
+  request.set("to-tag", "bob");
+  request.set("via-branch", "b2");
+  request.set("sdp", sdpFor(bob.port()));
+  ASSERT_EQ(engine_->handle(request).stringAt("result"), "ok");
+  // Deleting the unanswered branch leaves the answered one.
+  ASSERT_EQ(run("d7:command6:delete7:call-id4:fork8:from-tag5:alice10:via-branch2:b1e")
+                .stringAt("result"),
+            "ok");
+  EXPECT_EQ(engine_->ports().inUse(), 4u);
+  const ng::Value listed = run("d7:command4:liste");
+  ASSERT_EQ(listed.find("calls")->size(), 1u);
+  EXPECT_EQ(listed.find("calls")->items()[0].str(), "fork");
+  const ng::Value stats = run("d7:command10:statisticse");
+  EXPECT_EQ(
+      stats.find("statistics")->find("currentstatistics")->find("sessionsown")->integerValue(), 1);
+}
+
+TEST_F(RelayEngineTest, IdleCallsTimeOut) {
+  options_.mediaTimeout = std::chrono::seconds(1);
+  engine_ = std::make_unique<RelayEngine>(loop_, options_);
+  Peer alice;
+  offer("idle", sdpFor(alice.port()));
+  for (int i = 0; i < 300 && engine_->callCount() > 0; ++i) loop_.runOnce(Duration(10));
+  EXPECT_EQ(engine_->callCount(), 0u);
+  EXPECT_EQ(engine_->counters().timeoutSessions, 1u);
+  EXPECT_EQ(engine_->ports().inUse(), 0u);
+}
+
+TEST_F(RelayEngineTest, NgServerRepliesWithCookieAndReplaysRetransmissions) {
+  NgServer server(loop_, *engine_, std::chrono::seconds(30));
+  Peer alice;
+  ng::Value request = ng::Value::dict();
+  request.set("command", "offer");
+  request.set("call-id", "cookie-call");
+  request.set("from-tag", "a");
+  request.set("sdp", sdpFor(alice.port()));
+  const std::string datagram = "42_1 " + ng::Bencode::encode(request);
+  auto first = server.process(datagram);
+  ASSERT_TRUE(first.has_value());
+  EXPECT_TRUE(first->starts_with("42_1 d"));
+  const std::size_t portsAfterFirst = engine_->ports().inUse();
+  auto second = server.process(datagram);
+  EXPECT_EQ(*second, *first);  // same ports: the offer did not run twice
+  EXPECT_EQ(engine_->ports().inUse(), portsAfterFirst);
+  EXPECT_EQ(*server.process("5323_1 d7:command4:pinge"), "5323_1 d6:result4:ponge");
+  EXPECT_FALSE(server.process("nospace").has_value());
+  EXPECT_FALSE(server.process(" d7:command4:pinge").has_value());
+  EXPECT_NE(server.process("c2 d7:command").value().find("Could not decode bencode dictionary"),
+            std::string::npos);
+  EXPECT_NE(server.process("c3 [1]").value().find("Invalid NG data format"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace rtcgate::media
