@@ -1,7 +1,9 @@
 #include "proxy/Registrar.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -129,7 +131,8 @@ class RegisterRequest {
     if (star_ && (!changes_.empty() || !headerExpires_ || headerExpires_->count() != 0)) {
       return Refusal{400, "Contact * needs Expires: 0 and no other Contact"};
     }
-    if (regIds > 1) return Refusal{400, "More than one Contact with reg-id"};
+    // RFC 5626 6: a REGISTER for a flow (reg-id) registers exactly one Contact.
+    if (regIds > 0 && changes_.size() > 1) return Refusal{400, "reg-id with several Contacts"};
     if (regIds > 0 && !outboundPossible) return Refusal{439, "First Hop Lacks Outbound Support"};
     return std::nullopt;
   }
@@ -208,67 +211,89 @@ void evictOldest(LocationService& location, std::string_view aor, WallSeconds no
   }
 }
 
+// Everything that can refuse the request given the current bindings, before anything changes.
+std::optional<Refusal> checkAgainstBindings(const sip::SipMessage& request,
+                                            const RegisterRequest& parsed,
+                                            const std::vector<Binding>* existing,
+                                            const RegistrarOptions& options, WallSeconds now) {
+  if (parsed.star()) {
+    if (!existing) return std::nullopt;
+    for (const auto& binding : *existing) {
+      if (!binding.expired(now) && outOfOrder(request, binding)) {
+        return Refusal{500, "Out of order CSeq"};
+      }
+    }
+    return std::nullopt;
+  }
+  std::size_t adding = 0;
+  for (const auto& change : parsed.changes()) {
+    if (change.expires.count() != 0 && change.expires < options.minExpires) {
+      return Refusal{423, "Interval Too Brief"};
+    }
+    const Binding* current = findLive(existing, change.key, now);
+    if (current && outOfOrder(request, *current)) return Refusal{500, "Out of order CSeq"};
+    if (change.expires.count() != 0) ++adding;
+  }
+  if (adding > options.maxContacts) return Refusal{403, "Too Many Contacts"};
+  return std::nullopt;
+}
+
+Binding makeBinding(const ContactChange& change, const sip::SipMessage& request,
+                    const sip::Flow& flow, const std::string& path, seconds maxExpires,
+                    WallSeconds now) {
+  Binding binding;
+  binding.key = change.key;
+  binding.contact.assign(change.uri);
+  binding.q = change.q;
+  binding.expiresAt = now + std::min(change.expires, maxExpires);
+  binding.registeredAt = now;
+  binding.callId.assign(request.callId());
+  binding.cseq = request.cseq();
+  binding.path = path;
+  binding.instance.assign(change.instance);
+  binding.regId = change.outbound ? change.regId : 0;
+  if (const auto* userAgent = request.find(sip::HeaderId::UserAgent)) {
+    binding.userAgent.assign(userAgent->value);
+  }
+  binding.flow = flow;
+  binding.flags = change.outbound ? Binding::kOutbound : 0;
+  return binding;
+}
+
+void applyChanges(LocationService& location, const RegistrarOptions& options,
+                  const sip::SipMessage& request, const RegisterRequest& parsed,
+                  const sip::Flow& flow, std::string_view aor, WallSeconds now) {
+  const std::string path = joinValues(parsed.paths());
+  for (const auto& change : parsed.changes()) {
+    if (change.expires.count() == 0) {
+      location.remove(aor, change.key);
+    } else {
+      location.save(aor, makeBinding(change, request, flow, path, options.maxExpires, now));
+    }
+  }
+  evictOldest(location, aor, now, options.maxContacts, parsed.changes());
+}
+
 }  // namespace
 
 sip::SipMessage Registrar::handle(const sip::SipMessage& request, const sip::Flow& flow,
                                   std::string_view aor, WallSeconds now) {
   const std::string toTag = toTagFor(request);
-  auto refuse = [&](int status, const char* reason) {
-    return request.makeResponse(status, reason, toTag);
-  };
-
   RegisterRequest parsed(request, options_);
-  if (auto refusal = parsed.parse()) return refuse(refusal->status, refusal->reason);
-  const std::vector<Binding>* existing = location_.find(aor);
+  auto refusal = parsed.parse();
+  if (!refusal) refusal = checkAgainstBindings(request, parsed, location_.find(aor), options_, now);
+  if (refusal) {
+    auto response = request.makeResponse(refusal->status, refusal->reason, toTag);
+    if (refusal->status == 423) {
+      response.appendHeader(sip::HeaderId::MinExpires, std::to_string(options_.minExpires.count()));
+    }
+    return response;
+  }
 
   if (parsed.star()) {
-    if (existing) {
-      for (const auto& binding : *existing) {
-        if (!binding.expired(now) && outOfOrder(request, binding)) {
-          return refuse(500, "Out of order CSeq");
-        }
-      }
-    }
     location_.removeAll(aor);
   } else if (!parsed.fetch()) {
-    std::size_t adding = 0;
-    for (const auto& change : parsed.changes()) {
-      if (change.expires.count() != 0 && change.expires < options_.minExpires) {
-        auto response = refuse(423, "Interval Too Brief");
-        response.appendHeader(sip::HeaderId::MinExpires,
-                              std::to_string(options_.minExpires.count()));
-        return response;
-      }
-      const Binding* current = findLive(existing, change.key, now);
-      if (current && outOfOrder(request, *current)) return refuse(500, "Out of order CSeq");
-      if (change.expires.count() != 0) ++adding;
-    }
-    if (adding > options_.maxContacts) return refuse(403, "Too Many Contacts");
-
-    const std::string path = joinValues(parsed.paths());
-    const auto* userAgent = request.find(sip::HeaderId::UserAgent);
-    for (const auto& change : parsed.changes()) {
-      if (change.expires.count() == 0) {
-        location_.remove(aor, change.key);
-        continue;
-      }
-      Binding binding;
-      binding.key = change.key;
-      binding.contact.assign(change.uri);
-      binding.q = change.q;
-      binding.expiresAt = now + std::min(change.expires, options_.maxExpires);
-      binding.registeredAt = now;
-      binding.callId.assign(request.callId());
-      binding.cseq = request.cseq();
-      binding.path = path;
-      binding.instance.assign(change.instance);
-      binding.regId = change.outbound ? change.regId : 0;
-      if (userAgent) binding.userAgent.assign(userAgent->value);
-      binding.flow = flow;
-      binding.flags = change.outbound ? Binding::kOutbound : 0;
-      location_.save(aor, std::move(binding));
-    }
-    evictOldest(location_, aor, now, options_.maxContacts, parsed.changes());
+    applyChanges(location_, options_, request, parsed, flow, aor, now);
   }
 
   auto response = request.makeResponse(200, "OK", toTag);

@@ -263,6 +263,11 @@ TEST_F(RegistrarTest, RegIdWithoutInstanceIsIgnoredAndTwoRegIdsRefused) {
                  2)
                 .statusCode(),
             400);
+  EXPECT_EQ(send("Contact: <sip:a@10.0.0.2>;+sip.instance=\"<urn:uuid:1>\";reg-id=1, "
+                 "<sip:b@10.0.0.2>\r\n",
+                 3)
+                .statusCode(),
+            400);
 }
 
 TEST_F(RegistrarTest, ConnectionClosedRemovesPlainTcpBinding) {
