@@ -1,6 +1,7 @@
 #pragma once
 
 #include <map>
+#include <unordered_map>
 #include <utility>
 
 #include "base/Timers.hpp"
@@ -14,17 +15,17 @@ class FakeTimers : public Timers {
 
   Id start(Duration after, std::function<void()> callback) override {
     Id id = ++lastId_;
-    pending_.emplace(std::make_pair(now_ + after, id), std::move(callback));
+    const auto key = std::make_pair(now_ + after, id);
+    pending_.emplace(key, std::move(callback));
+    deadlines_.emplace(id, key.first);
     return id;
   }
 
   void cancel(Id id) override {
-    for (auto it = pending_.begin(); it != pending_.end(); ++it) {
-      if (it->first.second == id) {
-        pending_.erase(it);
-        return;
-      }
-    }
+    const auto deadline = deadlines_.find(id);
+    if (deadline == deadlines_.end()) return;
+    pending_.erase(std::make_pair(deadline->second, id));
+    deadlines_.erase(deadline);
   }
 
   // Runs every callback due up to now + by, in deadline order (callbacks may start new timers).
@@ -33,6 +34,7 @@ class FakeTimers : public Timers {
     while (!pending_.empty() && pending_.begin()->first.first <= until) {
       auto node = pending_.extract(pending_.begin());
       now_ = node.key().first;
+      deadlines_.erase(node.key().second);
       node.mapped()();
     }
     now_ = until;
@@ -44,6 +46,7 @@ class FakeTimers : public Timers {
   Clock::time_point now_{std::chrono::hours(1)};
   Id lastId_ = 0;
   std::map<std::pair<Clock::time_point, Id>, std::function<void()>> pending_;
+  std::unordered_map<Id, Clock::time_point> deadlines_;
 };
 
 }  // namespace rtcgate::testing

@@ -1,0 +1,827 @@
+#include "proxy/ProxyCore.hpp"
+
+#include <openssl/sha.h>
+#include <spdlog/spdlog.h>
+#include <strings.h>
+
+#include <algorithm>
+
+#include "proxy/NatHelper.hpp"
+#include "sip/ErrorResponse.hpp"
+#include "sip/NameAddr.hpp"
+
+namespace rtcgate::proxy {
+
+using sip::HeaderId;
+using sip::Method;
+using sip::SipMessage;
+using transaction::TransactionId;
+
+namespace {
+
+constexpr std::string_view kAllow =
+    "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, INFO, UPDATE, PRACK, SUBSCRIBE, NOTIFY, REFER, "
+    "MESSAGE";
+constexpr int kDefaultMaxForwards = 70;
+
+// Requests that create a dialog: the proxy stays on their path (Record-Route, RFC 3261 16.6.4).
+bool createsDialog(Method method) {
+  return method == Method::Invite || method == Method::Subscribe || method == Method::Refer ||
+         method == Method::Notify;
+}
+
+WallSeconds wallNow() {
+  return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+}
+
+std::string aorOf(std::string_view user, std::string_view domain) {
+  std::string aor = sip::unescapeUriComponent(user);
+  aor += '@';
+  aor.append(domain);
+  std::transform(aor.begin() + static_cast<std::ptrdiff_t>(aor.size() - domain.size()), aor.end(),
+                 aor.begin() + static_cast<std::ptrdiff_t>(aor.size() - domain.size()),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return aor;
+}
+
+}  // namespace
+
+ProxyCore::ProxyCore(ProxyOptions options, Timers& timers, transaction::SendFunction send,
+                     store::Store& store, LocationService& location, StaticRoutes routes)
+    : options_(std::move(options)),
+      timers_(timers),
+      send_(send),
+      store_(store),
+      location_(location),
+      routes_(std::move(routes)),
+      identity_(options_.domains, options_.listeners),
+      resolver_(identity_),
+      nonces_(timers, NonceManager::Options{options_.nonceLifetime}),
+      authenticator_(nonces_),
+      registrar_(location_, options_.registrar),
+      transactions_(timers, std::move(send), *this, options_.timers) {}
+
+ProxyCore::~ProxyCore() {
+  for (auto& [id, pt] : byServerTx_) {
+    for (auto& branch : pt->branches) timers_.cancel(branch.timerC);
+  }
+}
+
+// ------------------------------------------------------------------ entry points
+
+void ProxyCore::onMessage(std::string bytes, const sip::Flow& flow) {
+  // parse() keeps the buffer; a copy is only needed to answer what fails to parse.
+  auto parsed = SipMessage::parse(bytes);
+  if (!parsed) return handleUnparseable(bytes, flow, parsed.error());
+  auto& message = *parsed;
+  if (message.isResponse()) {
+    ++stats_.responsesReceived;
+    transactions_.receiveResponse(std::move(message), flow);
+    return;
+  }
+  ++stats_.requestsReceived;
+  markReceived(message, flow);
+  transactions_.receiveRequest(std::move(message), flow);
+}
+
+void ProxyCore::handleUnparseable(const std::string& bytes, const sip::Flow& flow,
+                                  const char* reason) {
+  ++stats_.parseErrors;
+  auto response = sip::makeErrorResponse(bytes, sip::statusForParseError(reason), reason);
+  if (!response) {
+    ++stats_.datagramsDropped;
+    spdlog::debug("dropped unparseable message from {} ({}): {}", flow.remote.toString(),
+                  sip::viaTransportName(flow.transport), reason);
+    return;
+  }
+  ++stats_.badRequestsAnswered;
+  spdlog::debug("answered malformed request from {} with {}", flow.remote.toString(), reason);
+  send_(flow, *response);
+}
+
+void ProxyCore::onConnectionClosed(std::uint64_t connectionId) {
+  const auto dropped = location_.onConnectionClosed(connectionId);
+  if (dropped) spdlog::info("connection {} closed: {} registrations dropped", connectionId, dropped);
+}
+
+// ------------------------------------------------------------------ answering
+
+void ProxyCore::answer(TransactionId serverTx, const SipMessage& request, int status,
+                       std::string_view reason) {
+  transactions_.respond(serverTx, request.makeResponse(status, reason));
+}
+
+// ------------------------------------------------------------------ requests
+
+void ProxyCore::onRequest(TransactionId serverTx, SipMessage&& request, const sip::Flow& flow) {
+  if (!checkRequest(serverTx, request)) return;
+  auto route = popOurRoutes(request);
+  if (!request.toTag().empty() || request.find(HeaderId::Route)) {
+    return routeInDialog(serverTx, std::move(request), flow, route);
+  }
+  if (route.flowConnection) return routeInDialog(serverTx, std::move(request), flow, route);
+  if (request.method() == Method::Register) {
+    return handleRegister(serverTx, std::move(request), flow);
+  }
+  routeInitial(serverTx, std::move(request), flow);
+}
+
+// RFC 3261 16.3: the checks before a request may be proxied.
+bool ProxyCore::checkRequest(TransactionId serverTx, const SipMessage& request) {
+  const auto uri = sip::parseUri(request.requestUri());
+  if (!uri || (uri->scheme != sip::UriScheme::Sip && uri->scheme != sip::UriScheme::Sips &&
+               uri->scheme != sip::UriScheme::Tel)) {
+    answer(serverTx, request, 416, "Unsupported URI Scheme");
+    return false;
+  }
+  if (request.maxForwards() == 0) {
+    if (request.method() == Method::Options && identity_.isOurAddress(*uri)) {
+      auto response = request.makeResponse(200, "OK");
+      response.appendHeader(HeaderId::Allow, std::string(kAllow));
+      transactions_.respond(serverTx, std::move(response));
+      return false;
+    }
+    ++stats_.tooManyHops;
+    answer(serverTx, request, 483, "Too Many Hops");
+    return false;
+  }
+  if (isLoop(request)) {
+    ++stats_.loopsDetected;
+    answer(serverTx, request, 482, "Loop Detected");
+    return false;
+  }
+  if (const auto* proxyRequire = request.find(HeaderId::ProxyRequire)) {
+    auto response = request.makeResponse(420, "Bad Extension");
+    response.appendHeader(HeaderId::Unsupported, std::string(proxyRequire->value));
+    transactions_.respond(serverTx, std::move(response));
+    return false;
+  }
+  return true;
+}
+
+// The branch we write carries a hash of what identifies the request (RFC 3261 16.6 step 8); the
+// same request coming back through us with the same hash is a loop, a changed one a spiral.
+std::string ProxyCore::loopHash(const SipMessage& request) const {
+  std::string input(request.requestUri());
+  input += '|';
+  input += request.fromTag();
+  input += '|';
+  input += request.toTag();
+  input += '|';
+  input += request.callId();
+  input += '|';
+  input += std::to_string(request.cseq());
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(input.data()), input.size(), digest);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out(8, '0');
+  for (int i = 0; i < 4; ++i) {
+    out[2 * i] = kHex[digest[i] >> 4];
+    out[2 * i + 1] = kHex[digest[i] & 15];
+  }
+  return out;
+}
+
+bool ProxyCore::isLoop(const SipMessage& request) const {
+  std::string hash;
+  for (const auto& header : request.headers()) {
+    if (header.id != HeaderId::Via) continue;
+    const auto via = sip::parseVia(header.value);
+    if (!via || !identity_.isOurAddress(via->host, via->port)) continue;
+    const auto branch = via->branch();
+    const auto dot = branch.rfind('.');
+    if (dot == std::string_view::npos) continue;
+    if (hash.empty()) hash = loopHash(request);
+    if (branch.substr(dot + 1) == hash) return true;
+  }
+  return false;
+}
+
+// Loose routing (RFC 3261 16.4): Route entries that name us are ours to take off. A flow token in
+// the last of them says which connection the request continues on.
+ProxyCore::RouteInfo ProxyCore::popOurRoutes(SipMessage& request) {
+  RouteInfo info;
+  // A strict router before us put our Record-Route into the Request-URI (RFC 3261 16.4).
+  if (const auto uri = sip::parseUri(request.requestUri());
+      uri && uri->user.empty() && identity_.isOurAddress(*uri) && uri->hasParam("r2") &&
+      request.find(HeaderId::Route)) {
+    const auto routes = request.all(HeaderId::Route);
+    const auto last = sip::parseNameAddr(routes.back());
+    if (last) {
+      std::string target(last->uriText);
+      if (const auto token = uri->params.get("ftok")) {
+        info.flowConnection = flowTokens_.decode(*token);
+      }
+      request.setRequestUri(std::move(target));
+      // Remove the last Route: rebuild the Route list without it.
+      std::vector<std::string> keep(routes.begin(), routes.end() - 1);
+      request.removeAll(HeaderId::Route);
+      for (auto& value : keep) request.appendHeader(HeaderId::Route, std::move(value));
+      info.poppedOurs = true;
+    }
+  }
+  while (const auto* top = request.find(HeaderId::Route)) {
+    const auto route = sip::parseNameAddr(top->value);
+    if (!route || !identity_.isOurAddress(route->uri)) break;
+    if (const auto token = route->uri.params.get("ftok")) {
+      info.flowConnection = flowTokens_.decode(*token);
+    } else {
+      info.flowConnection.reset();
+    }
+    request.removeFirst(HeaderId::Route);
+    info.poppedOurs = true;
+  }
+  return info;
+}
+
+// ------------------------------------------------------------------ registrar and auth
+
+void ProxyCore::handleRegister(TransactionId serverTx, SipMessage&& request,
+                               const sip::Flow& flow) {
+  const auto uri = sip::parseUri(request.requestUri());
+  if (!identity_.isLocalDomain(uri->hostNoBrackets()) && !identity_.isOurAddress(*uri)) {
+    ++stats_.relayRefused;
+    answer(serverTx, request, 403, "Not Our Domain");
+    return;
+  }
+  const auto* to = request.find(HeaderId::To);
+  const auto toAddress = sip::parseNameAddr(to->value);
+  if (!toAddress || toAddress->uri.user.empty()) {
+    answer(serverTx, request, 404, "Not Found");
+    return;
+  }
+  const auto domain = identity_.isLocalDomain(toAddress->uri.hostNoBrackets())
+                          ? toAddress->uri.hostNoBrackets()
+                          : std::string_view(identity_.defaultDomain());
+  if (options_.auth &&
+      !authorize(serverTx, request, true, domain, sip::unescapeUriComponent(toAddress->uri.user))) {
+    return;
+  }
+  auto response = registrar_.handle(request, flow, aorOf(toAddress->uri.user, domain), wallNow());
+  if (response.statusCode() == 200) ++stats_.registrations;
+  transactions_.respond(serverTx, std::move(response));
+}
+
+// Digest authentication (RFC 3261 22): challenges or refuses and answers the request itself
+// when it is not authorized; true when the request may go on.
+bool ProxyCore::authorize(TransactionId serverTx, const SipMessage& request, bool registrar,
+                          std::string_view realm, std::string_view expectedUser) {
+  const auto result = authenticator_.verify(request, !registrar, realm, store_);
+  switch (result.outcome) {
+    case AuthOutcome::Authenticated:
+      if (result.user != expectedUser) {
+        ++stats_.authFailures;
+        spdlog::info("{} from {}: authenticated as {} but claims {}", request.methodText(),
+                     request.callId(), result.user, expectedUser);
+        answer(serverTx, request, 403, "Identity Mismatch");
+        return false;
+      }
+      return true;
+    case AuthOutcome::Malformed:
+      ++stats_.authFailures;
+      answer(serverTx, request, 400, result.reason);
+      return false;
+    case AuthOutcome::WrongPassword:
+    case AuthOutcome::UnknownUser:
+      ++stats_.authFailures;
+      spdlog::info("authentication failed for {} in realm {} ({}), Call-ID {}", expectedUser,
+                   realm, result.reason, request.callId());
+      [[fallthrough]];
+    case AuthOutcome::NoCredentials:
+    case AuthOutcome::StaleNonce:
+      ++stats_.authChallenges;
+      transactions_.respond(serverTx,
+                            authenticator_.challenge(request, realm,
+                                                     result.outcome == AuthOutcome::StaleNonce));
+      return false;
+  }
+  return false;
+}
+
+// ------------------------------------------------------------------ routing decisions
+
+void ProxyCore::routeInDialog(TransactionId serverTx, SipMessage&& request, const sip::Flow& flow,
+                              const RouteInfo& route) {
+  const char* why = "";
+  auto target = nextHopTarget(request, route, why);
+  if (!target) {
+    if (!route.poppedOurs && request.find(HeaderId::Route) == nullptr) {
+      // An in-dialog request addressed to us that we never record-routed.
+      answer(serverTx, request, 481, "Call/Transaction Does Not Exist");
+      return;
+    }
+    spdlog::info("{} {}: next hop unreachable: {}", request.methodText(), request.callId(), why);
+    answer(serverTx, request, 480, "Temporarily Unavailable");
+    return;
+  }
+  std::vector<Target> targets;
+  targets.push_back(std::move(*target));
+  startProxying(serverTx, std::move(request), flow, std::move(targets));
+}
+
+// Where a request goes when its route is already decided: over the connection a flow token
+// named, to the top Route, or to the Request-URI (for a registered contact: over its flow).
+std::optional<ProxyCore::Target> ProxyCore::nextHopTarget(const SipMessage& request,
+                                                           const RouteInfo& route,
+                                                           const char*& why) const {
+  Target target;
+  target.requestUri = std::string(request.requestUri());
+  if (const auto* top = request.find(HeaderId::Route)) {
+    const auto next = sip::parseNameAddr(top->value);
+    if (!next) {
+      why = "bad Route header";
+      return std::nullopt;
+    }
+    auto flow = resolver_.resolve(next->uri, why);
+    if (!flow) return std::nullopt;
+    target.flow = *flow;
+    return target;
+  }
+  if (route.flowConnection) {
+    // The token names one of our connections; the transports know its transport and peer.
+    auto flow = connectionFlow_ ? connectionFlow_(*route.flowConnection) : std::nullopt;
+    if (!flow) {
+      why = "the connection of the flow token is closed";
+      return std::nullopt;
+    }
+    target.flow = *flow;
+    return target;
+  }
+  const auto uri = sip::parseUri(request.requestUri());
+  if (!uri) {
+    why = "bad Request-URI";
+    return std::nullopt;
+  }
+  auto flow = resolver_.resolve(*uri, why);
+  if (!flow) return std::nullopt;
+  target.flow = *flow;
+  return target;
+}
+
+void ProxyCore::routeInitial(TransactionId serverTx, SipMessage&& request, const sip::Flow& flow) {
+  const auto uri = sip::parseUri(request.requestUri());
+  const auto host = uri->hostNoBrackets();
+  const bool toUs = identity_.isOurAddress(*uri);
+  const bool localTarget = identity_.isLocalDomain(host) || (toUs && !uri->user.empty());
+
+  if (toUs && uri->user.empty()) {
+    // Addressed to the proxy itself.
+    if (request.method() == Method::Options) {
+      auto response = request.makeResponse(200, "OK");
+      response.appendHeader(HeaderId::Allow, std::string(kAllow));
+      response.appendHeader(HeaderId::Supported, "outbound, path");
+      transactions_.respond(serverTx, std::move(response));
+    } else {
+      answer(serverTx, request, 404, "Not Found");
+    }
+    return;
+  }
+
+  // Requests from our own users are authenticated (407); CANCEL and ACK cannot be challenged.
+  bool authenticated = false;
+  const auto from = sip::parseNameAddr(request.find(HeaderId::From)->value);
+  const bool fromLocalUser = from && identity_.isLocalDomain(from->uri.hostNoBrackets());
+  if (options_.auth && fromLocalUser) {
+    if (!authorize(serverTx, request, false, from->uri.hostNoBrackets(),
+                   sip::unescapeUriComponent(from->uri.user))) {
+      return;
+    }
+    authenticated = true;
+  }
+  const bool trusted = authenticated || !options_.auth;
+
+  if (localTarget) {
+    const auto domain = identity_.isLocalDomain(host) ? host : identity_.defaultDomain();
+    const auto aor = aorOf(uri->user, domain);
+    auto targets = locationTargets(aor);
+    if (!targets.empty()) {
+      return startProxying(serverTx, std::move(request), flow, std::move(targets));
+    }
+    if (const auto* route = routes_.find(sip::unescapeUriComponent(uri->user))) {
+      if (trusted) {
+        const char* why = "";
+        auto first = uriTarget(route->front(), uri->user, why);
+        if (first) {
+          first->failover.assign(route->begin() + 1, route->end());
+          return startProxying(serverTx, std::move(request), flow, {std::move(*first)});
+        }
+      }
+    }
+    const auto known = store_.findSubscriber(sip::unescapeUriComponent(uri->user), domain);
+    if (known && known->has_value()) {
+      ++stats_.unavailable;
+      answer(serverTx, request, 480, "Temporarily Unavailable");
+    } else {
+      ++stats_.notFound;
+      answer(serverTx, request, 404, "Not Found");
+    }
+    return;
+  }
+
+  // Not ours: only for a caller we know (no open relay).
+  if (!trusted) {
+    ++stats_.relayRefused;
+    answer(serverTx, request, 403, "Relaying Denied");
+    return;
+  }
+  const char* why = "";
+  if (const auto* route = routes_.find(sip::unescapeUriComponent(uri->user))) {
+    auto first = uriTarget(route->front(), uri->user, why);
+    if (first) {
+      first->failover.assign(route->begin() + 1, route->end());
+      return startProxying(serverTx, std::move(request), flow, {std::move(*first)});
+    }
+  }
+  auto direct = resolver_.resolve(*uri, why);
+  if (!direct) {
+    ++stats_.notFound;
+    spdlog::info("{} {}: cannot route to {}: {}", request.methodText(), request.callId(),
+                 request.requestUri(), why);
+    answer(serverTx, request, 404, "Not Found");
+    return;
+  }
+  Target target{std::string(request.requestUri()), *direct, {}, {}};
+  startProxying(serverTx, std::move(request), flow, {std::move(target)});
+}
+
+std::vector<ProxyCore::Target> ProxyCore::locationTargets(std::string_view aor) const {
+  std::vector<Target> targets;
+  for (auto& binding : location_.lookup(aor, wallNow())) {
+    Target target;
+    target.requestUri = binding.contact;
+    target.flow = binding.flow;
+    if (!sip::isReliable(binding.flow.transport)) target.flow.connectionId = 0;
+    if (!binding.path.empty()) target.routes.push_back(binding.path);
+    targets.push_back(std::move(target));
+  }
+  return targets;
+}
+
+// A static route target: the Request-URI keeps its user and takes the target's host, port and
+// parameters (what a PBX or trunk expects, like Kamailio's ds_select_domain).
+std::optional<ProxyCore::Target> ProxyCore::uriTarget(const std::string& uri,
+                                                      std::string_view user,
+                                                      const char*& why) const {
+  const auto parsed = sip::parseUri(uri);
+  if (!parsed) {
+    why = "bad route target";
+    return std::nullopt;
+  }
+  auto flow = resolver_.resolve(*parsed, why);
+  if (!flow) return std::nullopt;
+  Target target;
+  target.flow = *flow;
+  target.requestUri = std::string(parsed->schemeName) + ":";
+  if (!user.empty()) target.requestUri.append(user).append("@");
+  target.requestUri.append(parsed->host);
+  if (parsed->port) target.requestUri += ":" + std::to_string(parsed->port);
+  target.requestUri.append(parsed->params.text());
+  return target;
+}
+
+// ------------------------------------------------------------------ forwarding
+
+void ProxyCore::startProxying(TransactionId serverTx, SipMessage&& request, const sip::Flow& flow,
+                              std::vector<Target> targets) {
+  auto owned = std::make_unique<ProxyTransaction>(std::move(request));
+  auto& pt = *owned;
+  pt.serverTx = serverTx;
+  pt.source = flow;
+  byServerTx_.emplace(serverTx, std::move(owned));
+  for (auto& target : targets) forwardBranch(pt, std::move(target));
+  if (pt.allBranchesCompleted() && !pt.finalSent) sendBestResponse(pt);
+}
+
+bool ProxyCore::forwardBranch(ProxyTransaction& pt, Target target) {
+  if (target.requestUri.empty()) target.requestUri = std::string(pt.request.requestUri());
+  const auto branchId = transactions_.newBranch() + "." + loopHash(pt.request);
+  auto request = prepareForward(pt, target, branchId);
+  pt.branches.push_back({});
+  const auto index = pt.branches.size() - 1;
+  pt.branches[index].failover = std::move(target.failover);
+  ++stats_.forwardedRequests;
+  auto started = transactions_.sendRequest(std::move(request), target.flow);
+  if (!started) {
+    spdlog::info("{} {}: could not send to {}: {}", pt.request.methodText(), pt.request.callId(),
+                 target.flow.remote.toString(), started.error());
+    pt.branches[index].state = Branch::State::Completed;
+    pt.branches[index].finalStatus = 503;
+    pt.selector.offer(503);
+    return false;
+  }
+  pt.branches[index].clientTx = *started;
+  clientToServer_[*started] = pt.serverTx;
+  if (pt.request.method() == Method::Invite) startTimerC(pt, index);
+  return true;
+}
+
+SipMessage ProxyCore::prepareForward(const ProxyTransaction& pt, const Target& target,
+                                     const std::string& branch) const {
+  auto request = pt.request.clone();
+  request.setRequestUri(target.requestUri);
+  const int hops = request.maxForwards() < 0 ? kDefaultMaxForwards : request.maxForwards() - 1;
+  request.setHeader(HeaderId::MaxForwards, std::to_string(hops));
+  // Routes to add go in front of whatever Route set remains (Path, static route target).
+  for (auto it = target.routes.rbegin(); it != target.routes.rend(); ++it) {
+    request.prependHeader(HeaderId::Route, *it);
+  }
+  if (createsDialog(request.method()) && request.toTag().empty()) {
+    addRecordRoute(request, pt.source, target.flow);
+  }
+  request.prependHeader(HeaderId::Via, viaFor(target.flow, branch));
+  return request;
+}
+
+// Record-Route (RFC 3261 16.6 step 4). When the two sides use different transports, or either
+// side is a connection (WebSocket, TCP, TLS), we record two entries, one facing each side, each
+// with the token of its side's connection: in-dialog requests from either end then leave over
+// the right transport and connection (RFC 5658 double Record-Route, RFC 7118).
+void ProxyCore::addRecordRoute(SipMessage& request, const sip::Flow& in,
+                               const sip::Flow& out) const {
+  const bool connections = sip::isReliable(in.transport) || sip::isReliable(out.transport);
+  if (in.transport == out.transport && !connections && in.local == out.local) {
+    request.prependHeader(HeaderId::RecordRoute, "<" + recordRouteUri(out, false) + ">");
+    return;
+  }
+  request.prependHeader(HeaderId::RecordRoute, "<" + recordRouteUri(in, true) + ";r2=on>");
+  request.prependHeader(HeaderId::RecordRoute, "<" + recordRouteUri(out, true) + ";r2=on>");
+}
+
+std::string ProxyCore::recordRouteUri(const sip::Flow& flow, bool withToken) const {
+  const auto* listener = identity_.listenerFor(flow.transport, flow.remote.isV6());
+  std::string uri = "sip:";
+  uri += listener ? LocalIdentity::hostPort(*listener) : flow.local.toString();
+  uri += ";transport=";
+  uri += sip::transportParamName(flow.transport);
+  uri += ";lr";
+  if (withToken && sip::isReliable(flow.transport) && flow.connectionId != 0) {
+    uri += ";ftok=" + flowTokens_.encode(flow.connectionId);
+  }
+  return uri;
+}
+
+std::string ProxyCore::viaFor(const sip::Flow& out, const std::string& branch) const {
+  const auto* listener = identity_.listenerFor(out.transport, out.remote.isV6());
+  std::string via = "SIP/2.0/";
+  via += sip::viaTransportName(out.transport);
+  via += ' ';
+  via += listener ? LocalIdentity::hostPort(*listener) : out.local.toString();
+  via += ";branch=";
+  via += branch;
+  return via;
+}
+
+void ProxyCore::startTimerC(ProxyTransaction& pt, std::size_t index) {
+  auto& branch = pt.branches[index];
+  timers_.cancel(branch.timerC);
+  const auto clientTx = branch.clientTx;
+  branch.timerC = timers_.start(options_.timerC, [this, clientTx] {
+    auto [owner, i] = findBranch(clientTx);
+    if (!owner) return;
+    owner->branches[i].timerC = 0;
+    spdlog::info("{} {}: no final response in time, cancelling branch", owner->request.methodText(),
+                 owner->request.callId());
+    transactions_.cancel(clientTx);
+  });
+}
+
+// ------------------------------------------------------------------ stateless parts
+
+void ProxyCore::onAck(SipMessage&& ack, const sip::Flow& flow) {
+  auto route = popOurRoutes(ack);
+  (void)flow;
+  forwardStateless(std::move(ack), route);
+}
+
+void ProxyCore::forwardStateless(SipMessage&& request, const RouteInfo& route) {
+  const char* why = "";
+  auto target = nextHopTarget(request, route, why);
+  if (!target) {
+    spdlog::debug("{} {}: dropped, no next hop: {}", request.methodText(), request.callId(), why);
+    return;
+  }
+  const int hops = request.maxForwards() < 0 ? kDefaultMaxForwards : request.maxForwards() - 1;
+  if (hops < 0) return;
+  request.setHeader(HeaderId::MaxForwards, std::to_string(hops));
+  // The branch of a stateless ACK only needs to be unique (RFC 3261 16.11).
+  request.prependHeader(HeaderId::Via, viaFor(target->flow, transactions_.newBranch()));
+  ++stats_.statelessForwards;
+  send_(target->flow, request.serialize());
+}
+
+void ProxyCore::onStrayResponse(SipMessage&& response, const sip::Flow& /*flow*/) {
+  // Only responses to requests we forwarded have our Via on top; anything else is dropped.
+  const auto& ours = response.topVia();
+  if (!identity_.isOurAddress(ours.host, ours.port)) return;
+  response.removeFirst(HeaderId::Via);
+  if (!response.find(HeaderId::Via)) return;
+  const auto& next = response.topVia();
+  sip::Flow flow;
+  if (!sip::parseTransport(next.transport, flow.transport)) return;
+  const auto received = next.received();
+  const auto host = received.empty() ? next.host : received;
+  const auto rport = next.params.get("rport");
+  std::uint16_t port = next.port ? next.port : 5060;
+  if (rport && !rport->empty()) port = static_cast<std::uint16_t>(std::atoi(std::string(*rport).c_str()));
+  const auto address = SocketAddress::parse(host, port);
+  if (!address) return;
+  flow.remote = *address;
+  if (const auto* listener = identity_.listenerFor(flow.transport, address->isV6())) {
+    flow.local = listener->address;
+  }
+  ++stats_.statelessForwards;
+  send_(flow, response.serialize());
+}
+
+// ------------------------------------------------------------------ CANCEL
+
+void ProxyCore::onCancel(TransactionId cancelTx, TransactionId inviteTx, SipMessage&& cancel,
+                         const sip::Flow& /*flow*/) {
+  auto it = byServerTx_.find(inviteTx);
+  if (inviteTx == 0 || it == byServerTx_.end()) {
+    // Answered by us (auth challenge, 404, ...) or never seen.
+    answer(cancelTx, cancel, inviteTx == 0 ? 481 : 200,
+           inviteTx == 0 ? "Call/Transaction Does Not Exist" : "OK");
+    if (inviteTx != 0) {
+      auto terminated = cancel.makeResponse(487, "Request Terminated");
+      terminated.setHeader(HeaderId::CSeq, std::to_string(cancel.cseq()) + " INVITE");
+      transactions_.respond(inviteTx, std::move(terminated));
+    }
+    return;
+  }
+  answer(cancelTx, cancel, 200, "OK");
+  auto& pt = *it->second;
+  pt.cancelled = true;
+  cancelPendingBranches(pt);
+}
+
+void ProxyCore::cancelPendingBranches(ProxyTransaction& pt) {
+  for (auto& branch : pt.branches) {
+    if (branch.state != Branch::State::Completed && branch.clientTx != 0) {
+      transactions_.cancel(branch.clientTx);
+    }
+  }
+}
+
+// ------------------------------------------------------------------ responses
+
+std::pair<ProxyTransaction*, std::size_t> ProxyCore::findBranch(TransactionId clientTx) {
+  const auto owner = clientToServer_.find(clientTx);
+  if (owner == clientToServer_.end()) return {nullptr, 0};
+  const auto it = byServerTx_.find(owner->second);
+  if (it == byServerTx_.end()) return {nullptr, 0};
+  auto& branches = it->second->branches;
+  for (std::size_t i = 0; i < branches.size(); ++i) {
+    if (branches[i].clientTx == clientTx) return {it->second.get(), i};
+  }
+  return {nullptr, 0};
+}
+
+void ProxyCore::onResponse(TransactionId clientTx, SipMessage&& response,
+                           const sip::Flow& /*flow*/) {
+  auto [pt, index] = findBranch(clientTx);
+  if (!pt) return;
+  response.removeFirst(HeaderId::Via);
+  if (!response.find(HeaderId::Via)) return;
+  const int status = response.statusCode();
+  auto& branch = pt->branches[index];
+  if (status < 200) {
+    if (status == 100) return;
+    branch.state = Branch::State::Proceeding;
+    if (pt->request.method() == Method::Invite) startTimerC(*pt, index);
+    if (!pt->finalSent) forwardResponseUpstream(*pt, std::move(response));
+    return;
+  }
+  if (status < 300) {
+    // Every 2xx goes upstream at once (RFC 3261 16.7 step 5); other branches are cancelled.
+    const bool first = branch.state != Branch::State::Completed;
+    branch.state = Branch::State::Completed;
+    branch.finalStatus = status;
+    timers_.cancel(branch.timerC);
+    branch.timerC = 0;
+    forwardResponseUpstream(*pt, std::move(response));
+    if (first) {
+      pt->finalSent = true;
+      if (pt->request.method() == Method::Invite) cancelPendingBranches(*pt);
+      if (pt->allBranchesCompleted()) finish(*pt);
+    }
+    return;
+  }
+  branchCompleted(*pt, index, std::move(response));
+}
+
+void ProxyCore::branchCompleted(ProxyTransaction& pt, std::size_t index, SipMessage&& response) {
+  auto& branch = pt.branches[index];
+  if (branch.state == Branch::State::Completed) return;
+  branch.state = Branch::State::Completed;
+  const int status = response.statusCode();
+  branch.finalStatus = status;
+  timers_.cancel(branch.timerC);
+  branch.timerC = 0;
+
+  // Static-route failover: try the next target on a timeout or server error.
+  if ((status == 408 || status >= 500) && status < 600 && !branch.failover.empty() &&
+      !pt.cancelled && !pt.finalSent) {
+    auto remaining = std::move(branch.failover);
+    const char* why = "";
+    while (!remaining.empty()) {
+      const auto user = sip::parseUri(pt.request.requestUri());
+      auto next = uriTarget(remaining.front(), user ? user->user : std::string_view(), why);
+      remaining.erase(remaining.begin());
+      if (!next) continue;
+      next->failover = std::move(remaining);
+      ++stats_.routeFailovers;
+      spdlog::info("{} {}: route target answered {}, failing over", pt.request.methodText(),
+                   pt.request.callId(), status);
+      forwardBranch(pt, std::move(*next));
+      return;
+    }
+  }
+
+  for (const auto& value : response.all(HeaderId::WwwAuthenticate)) {
+    pt.wwwChallenges.emplace_back(value);
+  }
+  for (const auto& value : response.all(HeaderId::ProxyAuthenticate)) {
+    pt.proxyChallenges.emplace_back(value);
+  }
+  if (pt.selector.offer(status)) pt.bestResponse = std::move(response);
+  if (status >= 600 && pt.request.method() == Method::Invite) cancelPendingBranches(pt);
+  if (pt.allBranchesCompleted() && !pt.finalSent) sendBestResponse(pt);
+  if (pt.allBranchesCompleted()) finish(pt);
+}
+
+void ProxyCore::sendBestResponse(ProxyTransaction& pt) {
+  pt.finalSent = true;
+  if (!pt.bestResponse) {
+    const int status = pt.selector.empty() ? 480 : pt.selector.best();
+    auto response = pt.request.makeResponse(status == 503 ? 500 : status,
+                                            status == 408   ? "Request Timeout"
+                                            : status == 503 ? "Service Unavailable"
+                                                            : "Temporarily Unavailable");
+    transactions_.respond(pt.serverTx, std::move(response));
+    return;
+  }
+  auto response = std::move(*pt.bestResponse);
+  pt.bestResponse.reset();
+  if (response.statusCode() == 503) response.setStatus(500, "Server Error");
+  if (response.statusCode() == 401 || response.statusCode() == 407) {
+    response.removeAll(HeaderId::WwwAuthenticate);
+    response.removeAll(HeaderId::ProxyAuthenticate);
+    for (auto& value : pt.wwwChallenges) response.appendHeader(HeaderId::WwwAuthenticate, value);
+    for (auto& value : pt.proxyChallenges) {
+      response.appendHeader(HeaderId::ProxyAuthenticate, value);
+    }
+  }
+  transactions_.respond(pt.serverTx, std::move(response));
+}
+
+bool ProxyCore::forwardResponseUpstream(ProxyTransaction& pt, SipMessage&& response) {
+  return transactions_.respond(pt.serverTx, std::move(response));
+}
+
+void ProxyCore::branchFailed(TransactionId clientTx, int status, std::string_view reason) {
+  auto [pt, index] = findBranch(clientTx);
+  if (!pt) return;
+  // pt->request is the request as received: the synthesized answer carries exactly the Vias an
+  // answer from the branch would have after we took ours off.
+  branchCompleted(*pt, index, pt->request.makeResponse(status, reason));
+}
+
+void ProxyCore::onTimeout(TransactionId clientTx) {
+  ++stats_.branchTimeouts;
+  branchFailed(clientTx, 408, "Request Timeout");
+}
+
+void ProxyCore::onTransportError(TransactionId clientTx) {
+  branchFailed(clientTx, 503, "Service Unavailable");
+}
+
+// The proxy's state for a request goes when its server transaction and all branches are done.
+void ProxyCore::finish(ProxyTransaction& pt) {
+  (void)pt;  // freed in onTerminated of the server transaction
+}
+
+void ProxyCore::onTerminated(TransactionId tx) {
+  const auto client = clientToServer_.find(tx);
+  if (client != clientToServer_.end()) {
+    auto [pt, index] = findBranch(tx);
+    if (pt && pt->branches[index].state != Branch::State::Completed) {
+      // Ended without a final response reaching us (e.g. 2xx-less CANCEL race): count it done.
+      branchCompleted(*pt, index, pt->request.makeResponse(408, "Request Timeout"));
+    }
+    clientToServer_.erase(tx);
+    return;
+  }
+  const auto server = byServerTx_.find(tx);
+  if (server == byServerTx_.end()) return;
+  for (auto& branch : server->second->branches) {
+    timers_.cancel(branch.timerC);
+    if (branch.clientTx != 0 && branch.state != Branch::State::Completed) {
+      transactions_.cancel(branch.clientTx);
+    }
+    clientToServer_.erase(branch.clientTx);
+  }
+  byServerTx_.erase(server);
+}
+
+}  // namespace rtcgate::proxy

@@ -1,0 +1,148 @@
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "base/Timers.hpp"
+#include "proxy/DigestAuthenticator.hpp"
+#include "proxy/FlowToken.hpp"
+#include "proxy/LocalIdentity.hpp"
+#include "proxy/LocationService.hpp"
+#include "proxy/NonceManager.hpp"
+#include "proxy/ProxyStats.hpp"
+#include "proxy/ProxyTransaction.hpp"
+#include "proxy/Registrar.hpp"
+#include "proxy/StaticRoutes.hpp"
+#include "proxy/TargetResolver.hpp"
+#include "store/Store.hpp"
+#include "transaction/TransactionLayer.hpp"
+
+namespace rtcgate::proxy {
+
+struct ProxyOptions {
+  std::vector<std::string> domains{"localhost"};
+  std::vector<LocalListener> listeners;
+  bool auth = true;
+  Duration timerC = std::chrono::minutes(3);
+  Duration nonceLifetime = std::chrono::seconds(300);
+  RegistrarOptions registrar;
+  transaction::TimerValues timers;
+};
+
+// The stateful proxy and registrar (RFC 3261 16, 10): the transaction user that decides, for each
+// request, whether to answer it (registrar, OPTIONS ping, errors), challenge it (digest), or
+// forward it -- to the contacts of a local user (parallel forking), along a static route (serial
+// failover), or along its Route set in a dialog -- and which response goes back upstream.
+// Single-threaded, on the signalling loop; no I/O of its own: bytes go out through `send`.
+class ProxyCore : public transaction::TransactionUser {
+ public:
+  ProxyCore(ProxyOptions options, Timers& timers, transaction::SendFunction send,
+            store::Store& store, LocationService& location, StaticRoutes routes);
+  ~ProxyCore() override;
+
+  // Entry points from the transports.
+  void onMessage(std::string bytes, const sip::Flow& flow);
+  void onConnectionClosed(std::uint64_t connectionId);
+
+  // How the transports describe one of their open connections (for flow tokens); nullopt when
+  // the connection is gone.
+  using ConnectionLookup = std::function<std::optional<sip::Flow>(std::uint64_t connectionId)>;
+  void setConnectionLookup(ConnectionLookup lookup) { connectionFlow_ = std::move(lookup); }
+
+  const ProxyStats& stats() const { return stats_; }
+  transaction::TransactionStats transactionStats() const { return transactions_.stats(); }
+  std::size_t liveProxyTransactions() const { return byServerTx_.size(); }
+
+  // TransactionUser
+  void onRequest(transaction::TransactionId serverTx, sip::SipMessage&& request,
+                 const sip::Flow& flow) override;
+  void onAck(sip::SipMessage&& ack, const sip::Flow& flow) override;
+  void onCancel(transaction::TransactionId cancelTx, transaction::TransactionId inviteTx,
+                sip::SipMessage&& cancel, const sip::Flow& flow) override;
+  void onResponse(transaction::TransactionId clientTx, sip::SipMessage&& response,
+                  const sip::Flow& flow) override;
+  void onStrayResponse(sip::SipMessage&& response, const sip::Flow& flow) override;
+  void onTimeout(transaction::TransactionId clientTx) override;
+  void onTransportError(transaction::TransactionId clientTx) override;
+  void onTerminated(transaction::TransactionId tx) override;
+
+ private:
+  // What the Route set of a request said once our own entries were taken off.
+  struct RouteInfo {
+    bool poppedOurs = false;
+    std::optional<std::uint64_t> flowConnection;  // from the last flow token we popped
+  };
+  // Where a branch goes and what it carries.
+  struct Target {
+    std::string requestUri;
+    sip::Flow flow;
+    std::vector<std::string> routes;  // Route headers to add (Path of a registration)
+    std::vector<std::string> failover;
+  };
+
+  void answer(transaction::TransactionId serverTx, const sip::SipMessage& request, int status,
+              std::string_view reason);
+  void handleUnparseable(const std::string& bytes, const sip::Flow& flow, const char* reason);
+
+  bool checkRequest(transaction::TransactionId serverTx, const sip::SipMessage& request);
+  bool isLoop(const sip::SipMessage& request) const;
+  std::string loopHash(const sip::SipMessage& request) const;
+  RouteInfo popOurRoutes(sip::SipMessage& request);
+  void handleRegister(transaction::TransactionId serverTx, sip::SipMessage&& request,
+                      const sip::Flow& flow);
+  bool authorize(transaction::TransactionId serverTx, const sip::SipMessage& request,
+                 bool registrar, std::string_view realm, std::string_view expectedUser);
+  void routeInDialog(transaction::TransactionId serverTx, sip::SipMessage&& request,
+                     const sip::Flow& flow, const RouteInfo& route);
+  void routeInitial(transaction::TransactionId serverTx, sip::SipMessage&& request,
+                    const sip::Flow& flow);
+  std::optional<Target> nextHopTarget(const sip::SipMessage& request, const RouteInfo& route,
+                                      const char*& why) const;
+  std::vector<Target> locationTargets(std::string_view aor) const;
+  std::optional<Target> uriTarget(const std::string& uri, std::string_view user,
+                                  const char*& why) const;
+
+  void startProxying(transaction::TransactionId serverTx, sip::SipMessage&& request,
+                     const sip::Flow& flow, std::vector<Target> targets);
+  bool forwardBranch(ProxyTransaction& pt, Target target);
+  sip::SipMessage prepareForward(const ProxyTransaction& pt, const Target& target,
+                                 const std::string& branch) const;
+  void addRecordRoute(sip::SipMessage& request, const sip::Flow& in, const sip::Flow& out) const;
+  std::string recordRouteUri(const sip::Flow& flow, bool withToken) const;
+  std::string viaFor(const sip::Flow& out, const std::string& branch) const;
+  void forwardStateless(sip::SipMessage&& request, const RouteInfo& route);
+
+  void branchCompleted(ProxyTransaction& pt, std::size_t index, sip::SipMessage&& response);
+  void branchFailed(transaction::TransactionId clientTx, int status, std::string_view reason);
+  void sendBestResponse(ProxyTransaction& pt);
+  void cancelPendingBranches(ProxyTransaction& pt);
+  void startTimerC(ProxyTransaction& pt, std::size_t index);
+  void finish(ProxyTransaction& pt);
+  bool forwardResponseUpstream(ProxyTransaction& pt, sip::SipMessage&& response);
+  std::pair<ProxyTransaction*, std::size_t> findBranch(transaction::TransactionId clientTx);
+
+  ProxyOptions options_;
+  Timers& timers_;
+  transaction::SendFunction send_;
+  store::Store& store_;
+  LocationService& location_;
+  StaticRoutes routes_;
+  LocalIdentity identity_;
+  TargetResolver resolver_;
+  FlowToken flowTokens_;
+  NonceManager nonces_;
+  DigestAuthenticator authenticator_;
+  Registrar registrar_;
+  ProxyStats stats_;
+  transaction::TransactionLayer transactions_;
+  ConnectionLookup connectionFlow_;
+
+  std::unordered_map<transaction::TransactionId, std::unique_ptr<ProxyTransaction>> byServerTx_;
+  std::unordered_map<transaction::TransactionId, transaction::TransactionId> clientToServer_;
+};
+
+}  // namespace rtcgate::proxy

@@ -1,0 +1,51 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/Timers.hpp"
+#include "proxy/ResponseSelector.hpp"
+#include "sip/SipMessage.hpp"
+#include "sip/Transport.hpp"
+#include "transaction/TransactionUser.hpp"
+
+namespace rtcgate::proxy {
+
+// One outgoing copy of a proxied request (RFC 3261 16.6) and what became of it.
+struct Branch {
+  enum class State { Calling, Proceeding, Completed };
+  transaction::TransactionId clientTx = 0;
+  State state = State::Calling;
+  int finalStatus = 0;
+  Timers::Id timerC = 0;  // INVITE: cancels a branch that rings forever (RFC 3261 16.8)
+  // Static-route failover: the targets still to try when this one answers 408/5xx or times out.
+  std::vector<std::string> failover;
+};
+
+// The proxy's state for one server transaction: the request as received (to build responses and
+// further branches), its branches, and the best final response so far (RFC 3261 16.7).
+struct ProxyTransaction {
+  transaction::TransactionId serverTx = 0;
+  sip::SipMessage request;
+  sip::Flow source;
+  std::vector<Branch> branches;
+  ResponseSelector selector;
+  std::optional<sip::SipMessage> bestResponse;
+  std::vector<std::string> wwwChallenges;    // collected from 401s of every branch (16.7 step 7)
+  std::vector<std::string> proxyChallenges;  // collected from 407s
+  bool finalSent = false;
+  bool cancelled = false;
+
+  explicit ProxyTransaction(sip::SipMessage&& r) : request(std::move(r)) {}
+
+  bool allBranchesCompleted() const {
+    for (const auto& branch : branches) {
+      if (branch.state != Branch::State::Completed) return false;
+    }
+    return true;
+  }
+};
+
+}  // namespace rtcgate::proxy

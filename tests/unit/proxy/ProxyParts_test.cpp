@@ -1,0 +1,60 @@
+#include <gtest/gtest.h>
+
+#include "proxy/FlowToken.hpp"
+#include "proxy/ResponseSelector.hpp"
+#include "proxy/StaticRoutes.hpp"
+
+namespace rtcgate::proxy {
+namespace {
+
+TEST(FlowToken, RoundTripsAndRejectsForgeries) {
+  FlowToken tokens;
+  const auto token = tokens.encode(0x1234);
+  EXPECT_EQ(tokens.decode(token), 0x1234u);
+  EXPECT_FALSE(tokens.decode("1234-00000000"));
+  EXPECT_FALSE(tokens.decode(token.substr(0, token.size() - 1)));
+  EXPECT_FALSE(tokens.decode("zz-" + token.substr(token.find('-') + 1)));
+  EXPECT_FALSE(tokens.decode(""));
+  FlowToken other;
+  EXPECT_FALSE(other.decode(token));
+}
+
+TEST(ResponseSelector, SixHundredsWinThenLowestClass) {
+  ResponseSelector s;
+  EXPECT_TRUE(s.empty());
+  s.offer(503);
+  s.offer(486);
+  EXPECT_EQ(s.best(), 486);
+  s.offer(408);
+  EXPECT_EQ(s.best(), 486);
+  s.offer(302);
+  EXPECT_EQ(s.best(), 302);
+  s.offer(603);
+  EXPECT_EQ(s.best(), 603);
+  s.offer(200);
+  EXPECT_EQ(s.best(), 603);
+}
+
+TEST(ResponseSelector, ChallengesBeatGenericClientErrors) {
+  ResponseSelector s;
+  s.offer(404);
+  s.offer(407);
+  EXPECT_EQ(s.best(), 407);
+  ResponseSelector t;
+  t.offer(503);
+  t.offer(500);
+  EXPECT_EQ(t.best(), 500);
+}
+
+TEST(StaticRoutes, FirstMatchingPatternWins) {
+  StaticRoutes routes;
+  routes.add("^\\+?[0-9]{3,15}$", {"sip:10.0.0.5:5060", "sip:10.0.0.6:5060"});
+  routes.add("^9", {"sip:10.0.0.9"});
+  ASSERT_NE(routes.find("+4930123"), nullptr);
+  EXPECT_EQ(routes.find("+4930123")->size(), 2u);
+  EXPECT_EQ(routes.find("9abc")->front(), "sip:10.0.0.9");
+  EXPECT_EQ(routes.find("alice"), nullptr);
+}
+
+}  // namespace
+}  // namespace rtcgate::proxy
