@@ -12,26 +12,26 @@ void Latch::expect(const PeerAddress& peer, Policy policy) {
 
 Latch::Verdict Latch::onPacket(const PeerAddress& from, bool acceptable, bool isRtp,
                                std::uint32_t ssrc) {
-  if (policy_.asymmetric) return acceptable ? Verdict::Accept : Verdict::Reject;
-  const bool fromPeer = from == peer_;
-  if (!acceptable) return Verdict::Reject;
-  const bool sameStream = isRtp && ssrcKnown_ && ssrc == ssrc_;
-  if (fromPeer && confirmed_) {
+  if (policy_.asymmetric) return Verdict::Accept;
+  if (from == peer_) {
+    // The expected (or learned) peer itself: whatever it sends is its business.
+    confirmed_ = true;
     if (isRtp && !ssrcKnown_) {
       ssrcKnown_ = true;
       ssrc_ = ssrc;
     }
     return Verdict::Accept;
   }
+  if (!acceptable) return Verdict::Reject;
+  const bool sameStream = isRtp && ssrcKnown_ && ssrc == ssrc_;
   if (confirmed_ && !sameStream && !policy_.mediaHandover) return Verdict::Reject;
-  const bool learned = !fromPeer;
   peer_ = from;
   confirmed_ = true;
   if (isRtp) {
     ssrcKnown_ = true;
     ssrc_ = ssrc;
   }
-  return learned ? Verdict::Learned : Verdict::Accept;
+  return Verdict::Learned;
 }
 
 }  // namespace rtcgate::media

@@ -10,8 +10,9 @@ namespace rtcgate::media {
 // behind NAT the real source differs, so the first acceptable packet teaches us the real address
 // ("latching"). After that the port is locked to it: a packet from elsewhere is dropped unless it
 // continues the same RTP stream (same SSRC: the peer's NAT binding changed) or `media-handover`
-// was asked for. "Acceptable" means an RTP packet with a negotiated payload type or a well-formed
-// RTCP packet, so a stranger spraying junk at the port cannot capture it.
+// was asked for. Learning needs an "acceptable" packet: RTP with a negotiated payload type or
+// well-formed RTCP, so a stranger spraying junk at the port cannot capture it. Packets from the
+// expected address itself are always taken (peers do send payload types they did not list).
 class Latch {
  public:
   enum class Verdict { Accept, Learned, Reject };

@@ -43,7 +43,9 @@ TEST(Latch, UnacceptablePacketsNeverLatch) {
   // Wrong payload type (or not RTP at all) before the first good packet: refused, still open.
   EXPECT_EQ(latch.onPacket(at("198.51.100.9", 5000), false, true, 1), Latch::Verdict::Reject);
   EXPECT_FALSE(latch.confirmed());
-  EXPECT_EQ(latch.onPacket(at("10.0.0.1", 4000), true, true, 7), Latch::Verdict::Accept);
+  // The SDP address itself is trusted even with an unlisted payload type.
+  EXPECT_EQ(latch.onPacket(at("10.0.0.1", 4000), false, true, 7), Latch::Verdict::Accept);
+  EXPECT_TRUE(latch.confirmed());
 }
 
 TEST(Latch, NewSdpUnlocksLearning) {

@@ -185,9 +185,9 @@ TEST_F(RelayEngineTest, OfferAnswerForwardsBothWaysAndDeleteFreesPorts) {
   alice.sendTo(aliceSends + 1, rtcpReport());
   EXPECT_EQ(pump(bob).first, rtcpReport());
 
-  // A stranger (and a wrong payload type) is dropped and counted as an error.
+  // A stranger is dropped and counted as an error, be it RTP or RTCP.
   stranger.sendTo(aliceSends, rtp(0, 2, 0xBAD));
-  alice.sendTo(aliceSends, rtp(99, 2, 0xA11CE));
+  stranger.sendTo(aliceSends, rtcpReport());
   EXPECT_EQ(pump(bob).first, "");
 
   const ng::Value queried = run("d7:command5:query7:call-id5:call1e");
