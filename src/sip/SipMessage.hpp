@@ -46,7 +46,8 @@ class SipMessage {
   // CSeq (number < 2^31, method matching the request method), From and To, at least one Via (all
   // Via, Contact, Route, Record-Route and Path elements must parse), a numeric Max-Forwards <= 255
   // and an RFC 1123 GMT Date when present, a Request-URI that parses and carries no headers, and
-  // consistent Content-Length values. Leading CRLFs are skipped (RFC 3261 7.5).
+  // consistent Content-Length values. Call-ID, CSeq, From, To and Max-Forwards given twice are
+  // refused (RFC 4475 multi01). Leading CRLFs are skipped (RFC 3261 7.5).
   // To answer a message that fails here, use makeErrorResponse() (sip/ErrorResponse.hpp), which
   // only needs the raw bytes. For datagrams octets after Content-Length are discarded
   // (RFC 3261 18.3); a Content-Length larger than the data is an error. A missing Content-Length
@@ -100,6 +101,10 @@ class SipMessage {
   std::optional<std::uint32_t> expires() const;
 
   // --- edits ---
+  // Values are written as given (not validated); the cached essentials above are refreshed when an
+  // edit touches Via, From, To, Call-ID, CSeq or Max-Forwards. string_views handed out stay valid
+  // while the message (or the one it is moved into) lives: edited text is stored, never moved.
+  // Header pointers from find()/headers() are invalidated by edits that add or remove headers.
   void setRequestUri(std::string uri);
   void setStatus(int code, std::string reason);
   // Inserts before the first header with this id, or, if none, after the last Via (so a new
