@@ -130,10 +130,13 @@ const char* SipMessage::parseFraming() {
   if (startLine.ends_with('\r')) startLine.remove_suffix(1);
   if (const char* error = parseStartLine(startLine)) return error;
 
-  // First pass: find the empty line ending the header section; size the index once from it.
+  // First pass: find the empty line ending the header section and size the index once from its
+  // line count (list lines split into more entries; a message with many grows the vector a few
+  // times, never once per header).
   const std::size_t headersBegin = eol + 1;
   std::size_t lineBegin = headersBegin;
   std::size_t bodyBegin = std::string_view::npos;
+  std::size_t lines = 0;
   while (true) {
     std::size_t lineEnd = data.find('\n', lineBegin);
     if (lineEnd == std::string_view::npos) return "Missing end of headers";
@@ -143,11 +146,10 @@ const char* SipMessage::parseFraming() {
       bodyBegin = lineEnd + 1;
       break;
     }
+    ++lines;
     lineBegin = lineEnd + 1;
   }
-  const std::string_view section = data.substr(headersBegin, bodyBegin - headersBegin);
-  headers_.reserve(std::count(section.begin(), section.end(), '\n') +
-                   std::count(section.begin(), section.end(), ','));
+  headers_.reserve(lines + 8);
 
   // Second pass: one field per line plus its continuation lines (folding).
   std::size_t fieldBegin = std::string_view::npos;
