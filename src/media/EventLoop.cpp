@@ -78,15 +78,18 @@ void EventLoop::post(std::function<void()> task) {
   {
     std::lock_guard lock(postedMutex_);
     posted_.push_back(std::move(task));
+    hasPosted_.store(true, std::memory_order_release);
   }
   const std::uint64_t one = 1;
   [[maybe_unused]] ssize_t n = write(wakeup_, &one, sizeof one);
 }
 
 void EventLoop::runPosted() {
+  if (!hasPosted_.load(std::memory_order_acquire)) return;
   std::vector<std::function<void()>> tasks;
   {
     std::lock_guard lock(postedMutex_);
+    hasPosted_.store(false, std::memory_order_relaxed);
     tasks.swap(posted_);
   }
   for (auto& task : tasks) task();

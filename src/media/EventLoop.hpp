@@ -52,6 +52,7 @@ class EventLoop : public Timers {
   Clock::time_point now_;
   Id lastId_ = 0;
   std::map<std::pair<Clock::time_point, Id>, std::function<void()>> timers_;
+  std::atomic<bool> hasPosted_{false};  // checked without the mutex on every wake-up
   std::mutex postedMutex_;
   std::vector<std::function<void()>> posted_;
 };

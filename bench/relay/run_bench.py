@@ -1,0 +1,204 @@
+#!/usr/bin/env python3
+"""Relay benchmark: rtcgate relay against Debian's rtpengine-daemon (userspace) in the same run.
+
+For each relay: N sessions are created over ng by tests/tools/rtpgen, which then sends RTP at a
+series of fixed aggregate packet rates (sendmmsg) and counts what comes out (recvmmsg). Reported:
+CPU-seconds of the relay process per million packets relayed (from /proc/PID/stat, all threads),
+the ratio rtcgate/rtpengine, and the first rate at which loss passes 0.1%. Memory: RSS growth of
+the relay with 10,000 plain-RTP sessions held open, per session.
+
+usage: run_bench.py --binary build/rtcgate --build-dir build [--sessions 100]
+                    [--rates 5000,10000,20000,40000,80000] [--duration 3] [--memory-sessions 10000]
+"""
+import argparse
+import json
+import os
+import resource
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def free_udp_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def cpu_seconds(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime + stime, all threads
+
+
+def rss_kib(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def ping(port):
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.settimeout(0.3)
+        sock.sendto(b"bench_1 d7:command4:pinge", ("127.0.0.1", port))
+        try:
+            return b"pong" in sock.recvfrom(4096)[0]
+        except socket.timeout:
+            return False
+
+
+def raise_fd_limit():
+    # 10,000 sessions hold 40,000 sockets; take as many descriptors as the hard limit allows.
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    try:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (200000, 200000))
+    except (ValueError, OSError):
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
+class Relay:
+    """One relay process (rtcgate or rtpengine) on loopback with its own ng port and port range."""
+
+    def __init__(self, kind, binary, workdir, port_min, port_max):
+        self.kind = kind
+        self.ng_port = free_udp_port()
+        log = open(os.path.join(workdir, "%s.log" % kind), "wb")
+        if kind == "rtcgate":
+            config = os.path.join(workdir, "relay.yaml")
+            with open(config, "w") as f:
+                f.write("relay:\n  listen: [udp://127.0.0.1:%d]\nmedia:\n  ports: %d-%d\n"
+                        "  timeout: 600\n" % (self.ng_port, port_min, port_max))
+            argv = [binary, "relay", "--config", config]
+        else:
+            argv = [binary, "--config-file=none", "--table=-1", "--interface=127.0.0.1",
+                    "--listen-ng=127.0.0.1:%d" % self.ng_port, "--foreground", "--log-stderr",
+                    "--log-level=4", "--port-min=%d" % port_min, "--port-max=%d" % port_max,
+                    "--delete-delay=0", "--timeout=600"]
+        self.proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT,
+                                     stdin=subprocess.DEVNULL, preexec_fn=raise_fd_limit,
+                                     start_new_session=True)
+        deadline = time.time() + 10
+        while not ping(self.ng_port):
+            if self.proc.poll() is not None or time.time() > deadline:
+                raise RuntimeError("%s did not start (see %s.log)" % (kind, kind))
+            time.sleep(0.1)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+
+
+def run_rates(relay, rtpgen, sessions, rates, duration):
+    results = []
+    for rate in rates:
+        before = cpu_seconds(relay.proc.pid)
+        out = subprocess.run([rtpgen, "--ng", "127.0.0.1:%d" % relay.ng_port, "--sessions",
+                              str(sessions), "--rate", str(rate), "--duration", str(duration)],
+                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, check=True,
+                             timeout=duration + 120, preexec_fn=raise_fd_limit)
+        cpu = cpu_seconds(relay.proc.pid) - before
+        result = json.loads(out.stdout.decode().strip().splitlines()[-1])
+        result["cpu_s"] = cpu
+        result["cpu_s_per_mpkt"] = cpu / max(result["received"], 1) * 1e6
+        results.append(result)
+        print("  %-9s rate %7d pps: sent %8d received %8d loss %.4f%%  cpu %.2fs  %.2f cpu-s/Mpkt"
+              % (relay.kind, rate, result["sent"], result["received"], result["loss"] * 100, cpu,
+                 result["cpu_s_per_mpkt"]), flush=True)
+        if result["loss"] > 0.01:
+            break  # far past the knee; higher rates only burn CPU
+    return results
+
+
+def measure_memory(relay, rtpgen, sessions):
+    base = rss_kib(relay.proc.pid)
+    gen = subprocess.Popen([rtpgen, "--ng", "127.0.0.1:%d" % relay.ng_port, "--sessions",
+                            str(sessions), "--rate", "0", "--duration", "0", "--hold", "3"],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           preexec_fn=raise_fd_limit)
+    line = gen.stderr.readline().decode()  # "rtpgen: N sessions ready" (or a failure)
+    if "ready" not in line:
+        gen.kill()
+        raise RuntimeError("%s: could not create %d sessions: %s" % (relay.kind, sessions, line))
+    time.sleep(1)
+    held = rss_kib(relay.proc.pid)
+    gen.communicate(timeout=600)
+    return {"sessions": sessions, "rss_before_kib": base, "rss_held_kib": held,
+            "bytes_per_session": (held - base) * 1024 / sessions}
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--binary", required=True, help="rtcgate binary")
+    parser.add_argument("--build-dir", required=True, help="build dir holding rtpgen")
+    parser.add_argument("--rtpengine", default=shutil.which("rtpengine") or "")
+    parser.add_argument("--sessions", type=int, default=100)
+    parser.add_argument("--rates", default="5000,10000,20000,40000,80000,160000")
+    parser.add_argument("--duration", type=float, default=3)
+    parser.add_argument("--memory-sessions", type=int, default=10000)
+    args = parser.parse_args()
+    rtpgen = os.path.join(os.path.abspath(args.build_dir), "rtpgen")
+    rates = [int(r) for r in args.rates.split(",")]
+    workdir = tempfile.mkdtemp(prefix="rtcgate-relay-bench-")
+    report = {}
+    targets = [("rtcgate", os.path.abspath(args.binary))]
+    if args.rtpengine:
+        targets.append(("rtpengine", args.rtpengine))
+    for kind, binary in targets:
+        print("%s: %d sessions, rates %s pps, %.0fs each" % (kind, args.sessions, rates,
+                                                           args.duration), flush=True)
+        relay = Relay(kind, binary, workdir, 20000, 64999)
+        try:
+            results = run_rates(relay, rtpgen, args.sessions, rates, args.duration)
+        finally:
+            relay.stop()
+        relay = Relay(kind, binary, workdir, 20000, 64999)
+        try:
+            memory = measure_memory(relay, rtpgen, args.memory_sessions)
+        except RuntimeError as error:
+            memory = {"error": str(error)}
+        finally:
+            relay.stop()
+        clean = [r for r in results if r["loss"] <= 0.001]
+        knee = next((r["rate"] for r in results if r["loss"] > 0.001), None)
+        report[kind] = {
+            "runs": results, "memory": memory, "loss_over_0.1pct_at_pps": knee,
+            # CPU per packet where nothing was lost: the relay kept up, so it is the real cost.
+            "cpu_s_per_mpkt": (sum(r["cpu_s"] for r in clean) /
+                               max(sum(r["received"] for r in clean), 1) * 1e6) if clean else None,
+        }
+        print("  %s memory: %s" % (kind, memory), flush=True)
+    print("\nSUMMARY")
+    for kind, data in report.items():
+        print("  %-9s cpu-s per million packets: %s; loss > 0.1%% first at: %s pps; "
+              "bytes/session (%d sessions): %s"
+              % (kind, "%.2f" % data["cpu_s_per_mpkt"] if data["cpu_s_per_mpkt"] else "n/a",
+                 data["loss_over_0.1pct_at_pps"] or "> max tested",
+                 args.memory_sessions,
+                 "%.0f" % data["memory"]["bytes_per_session"] if "bytes_per_session" in
+                 data["memory"] else data["memory"].get("error")))
+    if "rtpengine" in report and report["rtpengine"]["cpu_s_per_mpkt"] and \
+            report["rtcgate"]["cpu_s_per_mpkt"]:
+        ratio = report["rtcgate"]["cpu_s_per_mpkt"] / report["rtpengine"]["cpu_s_per_mpkt"]
+        report["ratio_cpu_rtcgate_over_rtpengine"] = ratio
+        print("  ratio rtcgate/rtpengine CPU per packet: %.2f (target <= 0.5)" % ratio)
+    with open(os.path.join(workdir, "report.json"), "w") as f:
+        json.dump(report, f, indent=2)
+    print("  full report: %s" % os.path.join(workdir, "report.json"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
