@@ -14,7 +14,7 @@ MediaStream::~MediaStream() {
 }
 
 bool MediaStream::open(const PeerAddress& local) {
-  fd_ = socket(local.storage.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  fd_ = socket(local.storage.sin6_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd_ < 0) return false;
   if (bind(fd_, reinterpret_cast<const sockaddr*>(&local.storage), local.length) != 0 ||
       !relay_.loop().add(fd_, this)) {

@@ -51,7 +51,7 @@ NgServer::~NgServer() = default;
 
 Result<bool> NgServer::listen(const SocketAddress& address) {
   const PeerAddress local = PeerAddress::from(address);
-  const int fd = socket(local.storage.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  const int fd = socket(local.storage.sin6_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return Error{"cannot create ng socket"};
   if (bind(fd, reinterpret_cast<const sockaddr*>(&local.storage), local.length) != 0) {
     close(fd);

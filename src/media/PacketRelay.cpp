@@ -20,7 +20,7 @@ PacketRelay::PacketRelay(EventLoop& loop) : loop_(loop) {
 
 int PacketRelay::receiveBatch(int fd) {
   for (int i = 0; i < kBatch; ++i) {
-    receive_[i].msg_hdr.msg_namelen = sizeof(sockaddr_storage);
+    receive_[i].msg_hdr.msg_namelen = sizeof(sockaddr_in6);
     receive_[i].msg_hdr.msg_flags = 0;
   }
   return recvmmsg(fd, receive_.data(), kBatch, MSG_DONTWAIT, nullptr);
@@ -75,7 +75,7 @@ void PacketRelay::queueSend(MediaStream& out, int index) {
   pendingOut_ = &out;
   sendIov_[pending_] = {buffers_[index].data(), receive_[index].msg_len};
   const PeerAddress& peer = out.latch().peer();
-  send_[pending_].msg_hdr.msg_name = const_cast<sockaddr_storage*>(&peer.storage);
+  send_[pending_].msg_hdr.msg_name = const_cast<sockaddr_in6*>(&peer.storage);
   send_[pending_].msg_hdr.msg_namelen = peer.length;
   ++pending_;
 }

@@ -7,10 +7,10 @@
 namespace rtcgate::media {
 
 std::uint16_t PeerAddress::port() const {
-  if (storage.ss_family == AF_INET) {
+  if (storage.sin6_family == AF_INET) {
     return ntohs(reinterpret_cast<const sockaddr_in&>(storage).sin_port);
   }
-  if (storage.ss_family == AF_INET6) {
+  if (storage.sin6_family == AF_INET6) {
     return ntohs(reinterpret_cast<const sockaddr_in6&>(storage).sin6_port);
   }
   return 0;
@@ -36,13 +36,13 @@ PeerAddress PeerAddress::from(const SocketAddress& address) {
 }
 
 SocketAddress PeerAddress::toSocketAddress() const {
-  if (storage.ss_family == AF_INET) {
+  if (storage.sin6_family == AF_INET) {
     const auto& in4 = reinterpret_cast<const sockaddr_in&>(storage);
     std::array<std::uint8_t, 4> bytes{};
     std::memcpy(bytes.data(), &in4.sin_addr, 4);
     return SocketAddress::fromV4(bytes, ntohs(in4.sin_port));
   }
-  if (storage.ss_family == AF_INET6) {
+  if (storage.sin6_family == AF_INET6) {
     const auto& in6 = reinterpret_cast<const sockaddr_in6&>(storage);
     std::array<std::uint8_t, 16> bytes{};
     std::memcpy(bytes.data(), &in6.sin6_addr, 16);

@@ -10,9 +10,11 @@
 namespace rtcgate::media {
 
 // A socket address in the kernel's form, so the packet path compares and sends without
-// conversions. Converts to/from the project's SocketAddress on the control path.
+// conversions. Converts to/from the project's SocketAddress on the control path. Stored as a
+// sockaddr_in6 (28 bytes, holds a sockaddr_in too) rather than sockaddr_storage (128 bytes): every
+// media port keeps two of these, and per-session memory matters at 10,000 sessions.
 struct PeerAddress {
-  sockaddr_storage storage{};
+  sockaddr_in6 storage{};
   socklen_t length = 0;
 
   bool valid() const { return length != 0; }
@@ -20,8 +22,8 @@ struct PeerAddress {
 
   // Same family, address and port; cheap enough for every packet.
   bool operator==(const PeerAddress& other) const {
-    if (length != other.length || storage.ss_family != other.storage.ss_family) return false;
-    if (storage.ss_family == AF_INET) {
+    if (length != other.length || storage.sin6_family != other.storage.sin6_family) return false;
+    if (storage.sin6_family == AF_INET) {
       const auto& a = reinterpret_cast<const sockaddr_in&>(storage);
       const auto& b = reinterpret_cast<const sockaddr_in&>(other.storage);
       return a.sin_port == b.sin_port && a.sin_addr.s_addr == b.sin_addr.s_addr;
