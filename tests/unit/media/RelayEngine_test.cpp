@@ -333,3 +333,56 @@ TEST_F(RelayEngineTest, NgServerRepliesWithCookieAndReplaysRetransmissions) {
 
 }  // namespace
 }  // namespace rtcgate::media
+
+namespace rtcgate::media {
+namespace {
+
+TEST_F(RelayEngineTest, ReInviteFromTheCalleeKeepsPortsAndForwarding) {
+  Peer alice, bob, bobMoved;
+  const std::uint16_t bobSends = portIn(offer("reinv", sdpFor(alice.port())));
+  const std::uint16_t aliceSends = portIn(answer("reinv", sdpFor(bob.port())));
+  // Bob re-INVITEs (he is the offerer now: from-tag bob, to-tag alice) from a new media port.
+  ng::Value reoffer = ng::Value::dict();
+  reoffer.set("command", "offer");
+  reoffer.set("call-id", "reinv");
+  reoffer.set("from-tag", "bob");
+  reoffer.set("to-tag", "alice");
+  reoffer.set("sdp", sdpFor(bobMoved.port()));
+  const ng::Value reoffered = engine_->handle(reoffer);
+  ASSERT_EQ(reoffered.stringAt("result"), "ok");
+  EXPECT_EQ(portIn(reoffered), aliceSends);  // alice keeps sending where she did
+  ng::Value reanswer = ng::Value::dict();
+  reanswer.set("command", "answer");
+  reanswer.set("call-id", "reinv");
+  reanswer.set("from-tag", "bob");
+  reanswer.set("to-tag", "alice");
+  reanswer.set("sdp", sdpFor(alice.port()));
+  const ng::Value reanswered = engine_->handle(reanswer);
+  ASSERT_EQ(reanswered.stringAt("result"), "ok");
+  EXPECT_EQ(portIn(reanswered), bobSends);
+  EXPECT_EQ(engine_->ports().inUse(), 4u);  // no new ports for a re-INVITE
+  alice.sendTo(aliceSends, rtp(0, 1, 1));
+  EXPECT_EQ(pump(bobMoved).first, rtp(0, 1, 1));
+  bobMoved.sendTo(bobSends, rtp(0, 1, 2));
+  EXPECT_EQ(pump(alice).first, rtp(0, 1, 2));
+}
+
+TEST_F(RelayEngineTest, SipSourceAddressAndMediaAddressOverrideTheSdp) {
+  Peer alice, bob;
+  // The SDP claims 192.0.2.1 (unreachable here); media-address says where alice really is.
+  const std::string sdp =
+      "v=0\r\nc=IN IP4 192.0.2.1\r\nm=audio " + std::to_string(alice.port()) + " RTP/AVP 0\r\n";
+  ng::Value request = ng::Value::dict();
+  request.set("command", "offer");
+  request.set("call-id", "addr");
+  request.set("from-tag", "alice");
+  request.set("media-address", "127.0.0.1");
+  request.set("sdp", sdp);
+  const std::uint16_t bobSends = portIn(engine_->handle(request));
+  answer("addr", sdpFor(bob.port()));
+  bob.sendTo(bobSends, rtp(0, 1, 9));
+  EXPECT_EQ(pump(alice).first, rtp(0, 1, 9));
+}
+
+}  // namespace
+}  // namespace rtcgate::media
