@@ -65,6 +65,7 @@ RelayEngine::RelayEngine(EventLoop& loop, const RelayOptions& options)
 
 RelayEngine::~RelayEngine() {
   loop_.cancel(expiryTimer_);
+  for (Timers::Id id : delayedDeletes_) loop_.cancel(id);
   while (!calls_.empty()) destroyCall(calls_.begin()->first);
 }
 
@@ -442,10 +443,21 @@ ng::Value RelayEngine::remove(const ng::NgRequest& request) {
     return reply;
   }
   ng::Value reply = okReply(request);
-  if (!request.fast)
+  if (!request.fast) {
     CallReport(call,
                std::chrono::system_clock::now().time_since_epoch() - loop_.now().time_since_epoch())
         .fill(reply);
+  }
+  if (request.deleteDelay.value_or(0) > 0) {
+    // Keep the call (media and queries keep working) and delete it later, like rtpengine's
+    // `delete delay`; the statistics in this reply are those of now.
+    ng::NgRequest later = request;
+    later.deleteDelay.reset();
+    later.fast = true;
+    delayedDeletes_.push_back(
+        loop_.start(std::chrono::seconds(*request.deleteDelay), [this, later] { remove(later); }));
+    return reply;
+  }
   std::vector<std::unique_ptr<Monologue>> kept;
   for (std::size_t i = 0; i + 1 < call.parties.size(); i += 2) {
     if (selects(*call.parties[i]) || selects(*call.parties[i + 1])) {

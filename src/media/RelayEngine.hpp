@@ -82,6 +82,7 @@ class RelayEngine {
   Clock::time_point started_;
   std::mt19937 random_;
   Timers::Id expiryTimer_ = 0;
+  std::vector<Timers::Id> delayedDeletes_;  // `delete delay` timers, cancelled with the engine
 };
 
 }  // namespace rtcgate::media

@@ -386,3 +386,21 @@ TEST_F(RelayEngineTest, SipSourceAddressAndMediaAddressOverrideTheSdp) {
 
 }  // namespace
 }  // namespace rtcgate::media
+
+namespace rtcgate::media {
+namespace {
+
+TEST_F(RelayEngineTest, DeleteDelayKeepsTheCallForAWhile) {
+  Peer alice;
+  offer("later", sdpFor(alice.port()));
+  const ng::Value reply =
+      run("d7:command6:delete7:call-id5:later8:from-tag5:alice12:delete delayi1ee");
+  EXPECT_EQ(reply.stringAt("result"), "ok");
+  EXPECT_EQ(engine_->callCount(), 1u);  // still there for late packets and queries
+  for (int i = 0; i < 300 && engine_->callCount() > 0; ++i) loop_.runOnce(Duration(10));
+  EXPECT_EQ(engine_->callCount(), 0u);
+  EXPECT_EQ(engine_->ports().inUse(), 0u);
+}
+
+}  // namespace
+}  // namespace rtcgate::media
