@@ -5,9 +5,7 @@
 namespace rtcgate::media {
 
 void InProcessMediaControl::request(ng::Value request, Callback done) {
-  relay_.post([request = std::move(request), done = std::move(done)](RelayEngine& engine) {
-    done(engine.handle(request));
-  });
+  relay_.dispatch(std::move(request), [done = std::move(done)](ng::Value reply) { done(reply); });
 }
 
 MediaControl::Reply InProcessMediaControl::requestBlocking(ng::Value request) {

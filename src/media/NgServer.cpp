@@ -31,11 +31,11 @@ class NgServer::Listener : public PollHandler {
       const ssize_t n = recvfrom(fd_, buffer.data(), buffer.size(), MSG_DONTWAIT,
                                  reinterpret_cast<sockaddr*>(&from.storage), &from.length);
       if (n < 0) return;
-      auto reply = server_.process(std::string_view(buffer.data(), static_cast<std::size_t>(n)));
-      if (reply) {
-        sendto(fd_, reply->data(), reply->size(), MSG_DONTWAIT,
-               reinterpret_cast<const sockaddr*>(&from.storage), from.length);
-      }
+      server_.process(std::string_view(buffer.data(), static_cast<std::size_t>(n)),
+                      [fd = fd_, from](const std::string& reply) {
+                        sendto(fd, reply.data(), reply.size(), MSG_DONTWAIT,
+                               reinterpret_cast<const sockaddr*>(&from.storage), from.length);
+                      });
     }
   }
 
@@ -44,8 +44,16 @@ class NgServer::Listener : public PollHandler {
   int fd_;
 };
 
+NgServer::NgServer(EventLoop& loop, Handler handler, Duration cookieLifetime)
+    : loop_(loop), handler_(std::move(handler)), cache_(cookieLifetime) {}
+
 NgServer::NgServer(EventLoop& loop, RelayEngine& engine, Duration cookieLifetime)
-    : loop_(loop), engine_(engine), cache_(cookieLifetime) {}
+    : NgServer(
+          loop,
+          [&engine](const ng::Value& request, const ReplyFn& reply) {
+            reply(engine.handle(request));
+          },
+          cookieLifetime) {}
 
 NgServer::~NgServer() = default;
 
@@ -74,32 +82,47 @@ std::vector<SocketAddress> NgServer::localAddresses() const {
   return addresses;
 }
 
-std::optional<std::string> NgServer::process(std::string_view datagram) {
+void NgServer::process(std::string_view datagram, std::function<void(const std::string&)> send) {
   const std::size_t space = datagram.find(' ');
-  if (space == std::string_view::npos || space == 0) return std::nullopt;
-  const std::string_view cookie = datagram.substr(0, space);
+  if (space == std::string_view::npos || space == 0) return;
+  const std::string cookie(datagram.substr(0, space));
   const std::string_view document = datagram.substr(space + 1);
-  if (const std::string* cached = cache_.find(cookie, loop_.now())) return *cached;
-  ng::Value reply;
-  if (document.starts_with('d')) {
-    auto request = ng::Bencode::decode(document);
-    if (request) {
-      reply = engine_.handle(*request);
-    } else {
-      reply = ng::Value::dict();
-      reply.set("result", "error");
-      reply.set("error-reason", "Could not decode bencode dictionary");
-    }
-  } else {
-    reply = ng::Value::dict();
-    reply.set("result", "error");
-    reply.set("error-reason", "Invalid NG data format");
+  if (const std::string* cached = cache_.find(cookie, loop_.now())) {
+    send(*cached);
+    return;
   }
-  std::string out(cookie);
-  out += ' ';
-  ng::Bencode::encode(reply, out);
-  cache_.store(cookie, out, loop_.now());
-  return out;
+  if (inFlight_.contains(cookie)) return;
+  auto finish = [this, cookie, send = std::move(send)](ng::Value reply) {
+    inFlight_.erase(cookie);
+    std::string out = cookie;
+    out += ' ';
+    ng::Bencode::encode(reply, out);
+    cache_.store(cookie, out, loop_.now());
+    send(out);
+  };
+  auto error = [](const char* reason) {
+    ng::Value reply = ng::Value::dict();
+    reply.set("result", "error");
+    reply.set("error-reason", reason);
+    return reply;
+  };
+  if (!document.starts_with('d')) {
+    finish(error("Invalid NG data format"));
+    return;
+  }
+  auto request = ng::Bencode::decode(document);
+  if (!request) {
+    finish(error("Could not decode bencode dictionary"));
+    return;
+  }
+  inFlight_.insert(cookie);
+  handler_(*request, std::move(finish));
+}
+
+std::optional<std::string> NgServer::process(std::string_view datagram) {
+  std::optional<std::string> result;
+  process(datagram, [&result](const std::string& reply) { result = reply; });
+  return result;
 }
 
 }  // namespace rtcgate::media

@@ -1,13 +1,72 @@
 #include "media/RelayService.hpp"
 
+#include <algorithm>
+#include <mutex>
+
 #include "media/ListenUrl.hpp"
+#include "ng/NgRequest.hpp"
 
 namespace rtcgate::media {
+namespace {
 
-RelayService::RelayService(RelayOptions options)
-    : options_(std::move(options)),
-      engine_(loop_, options_),
-      ngServer_(loop_, engine_, options_.cookieCacheTime) {}
+// Adds the integer statistics of `part` into `total` (same layout); uptime is not a sum.
+void addStatistics(ng::Value& total, const ng::Value& part) {
+  for (std::size_t i = 0; i < total.size() && i < part.size(); ++i) {
+    ng::Value& mine = total.items()[i];
+    const ng::Value& theirs = part.items()[i];
+    if (mine.isDict()) {
+      addStatistics(mine, theirs);
+    } else if (mine.isInteger() && theirs.isInteger() && total.keys()[i] != "uptime") {
+      mine = ng::Value::integer(mine.integerValue() + theirs.integerValue());
+    }
+  }
+}
+
+ng::Value merge(const std::string& command, std::int64_t limit, std::vector<ng::Value>& parts) {
+  ng::Value merged = std::move(parts.front());
+  for (std::size_t k = 1; k < parts.size(); ++k) {
+    if (command == "statistics") {
+      addStatistics(merged, parts[k]);
+      continue;
+    }
+    ng::Value* calls = merged.find("calls");
+    const ng::Value* more = parts[k].find("calls");
+    if (calls == nullptr || more == nullptr) continue;
+    for (const ng::Value& call : more->items()) {
+      if (static_cast<std::int64_t>(calls->size()) >= limit) break;
+      calls->push(call);
+    }
+  }
+  return merged;
+}
+
+}  // namespace
+
+RelayService::RelayService(RelayOptions options) : options_(std::move(options)) {
+  const unsigned count = options_.workers == 0 ? 1 : options_.workers;
+  // Each worker gets its own even-aligned slice of the port range, so no port is shared.
+  const std::uint32_t span = options_.portMax - options_.portMin + 1u;
+  const std::uint32_t slice = std::max<std::uint32_t>(2, (span / count) & ~1u);
+  for (unsigned k = 0; k < count; ++k) {
+    RelayOptions mine = options_;
+    mine.portMin = static_cast<std::uint16_t>(options_.portMin + k * slice);
+    mine.portMax =
+        k + 1 == count ? options_.portMax : static_cast<std::uint16_t>(mine.portMin + slice - 1);
+    auto worker = std::make_unique<Worker>();
+    worker->engine = std::make_unique<RelayEngine>(worker->loop, mine);
+    workers_.push_back(std::move(worker));
+  }
+  EventLoop& control = workers_.front()->loop;
+  ngServer_ = std::make_unique<NgServer>(
+      control,
+      [this, &control](const ng::Value& request, NgServer::ReplyFn reply) {
+        // The reply goes back to the listener's loop, which owns the cookie cache.
+        dispatch(request, [&control, reply = std::move(reply)](ng::Value value) {
+          control.post([reply, value = std::move(value)] { reply(value); });
+        });
+      },
+      options_.cookieCacheTime);
+}
 
 RelayService::~RelayService() { stop(); }
 
@@ -16,23 +75,72 @@ Result<bool> RelayService::start(bool withNgListeners) {
     for (const std::string& url : options_.listen) {
       auto address = parseListenUrl(url);
       if (!address) return Error{address.error()};
-      auto bound = ngServer_.listen(*address);
+      auto bound = ngServer_->listen(*address);
       if (!bound) return bound;
     }
-    ngAddresses_ = ngServer_.localAddresses();
+    ngAddresses_ = ngServer_->localAddresses();
   }
-  worker_ = std::thread([this] { loop_.run(); });
+  for (auto& worker : workers_) {
+    worker->thread = std::thread([loop = &worker->loop] { loop->run(); });
+  }
   return true;
 }
 
 void RelayService::stop() {
-  if (!worker_.joinable()) return;
-  loop_.stop();
-  worker_.join();
+  for (auto& worker : workers_) {
+    if (!worker->thread.joinable()) continue;
+    worker->loop.stop();
+    worker->thread.join();
+  }
 }
 
-void RelayService::post(std::function<void(RelayEngine&)> task) {
-  loop_.post([this, task = std::move(task)] { task(engine_); });
+RelayService::Worker& RelayService::workerFor(const ng::Value& request) {
+  if (workers_.size() == 1) return *workers_.front();
+  auto parsed = ng::NgRequest::parse(request);
+  if (!parsed || parsed->callId.empty()) return *workers_.front();
+  return *workers_[std::hash<std::string>{}(parsed->callId) % workers_.size()];
+}
+
+void RelayService::dispatch(ng::Value request, Done done) {
+  const std::string_view command = request.stringAt("command");
+  if (workers_.size() > 1 && (command == "list" || command == "statistics")) {
+    fanOut(std::move(request), std::move(done));
+    return;
+  }
+  Worker& worker = workerFor(request);
+  worker.loop.post([&worker, request = std::move(request), done = std::move(done)] {
+    done(worker.engine->handle(request));
+  });
+}
+
+void RelayService::fanOut(ng::Value request, Done done) {
+  struct State {
+    std::mutex mutex;  // the control path only: one lock per list/statistics request
+    std::vector<ng::Value> parts;
+    std::size_t remaining;
+    std::string command;
+    std::int64_t limit = 32;
+    Done done;
+  };
+  auto state = std::make_shared<State>();
+  state->parts.resize(workers_.size());
+  state->remaining = workers_.size();
+  state->command = request.stringAt("command");
+  if (auto parsed = ng::NgRequest::parse(request)) state->limit = parsed->limit;
+  state->done = std::move(done);
+  for (std::size_t k = 0; k < workers_.size(); ++k) {
+    Worker& worker = *workers_[k];
+    worker.loop.post([&worker, k, request, state] {
+      ng::Value part = worker.engine->handle(request);
+      bool last = false;
+      {
+        std::lock_guard lock(state->mutex);
+        state->parts[k] = std::move(part);
+        last = --state->remaining == 0;
+      }
+      if (last) state->done(merge(state->command, state->limit, state->parts));
+    });
+  }
 }
 
 }  // namespace rtcgate::media

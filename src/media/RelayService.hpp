@@ -14,32 +14,45 @@
 
 namespace rtcgate::media {
 
-// The relay as a running thing: one worker thread with its loop, the engine (calls, ports, packet
-// path) and the ng UDP listeners. Other threads reach the engine only through post(), so the
-// engine needs no lock and the packet path never waits for the control path.
+// The relay as a running thing: `workers` threads, each with its own loop and engine owning a
+// slice of the port range, its calls and their sockets (shared nothing: the packet path never
+// crosses threads). A call lives on the worker its call-id hashes to; the ng listeners run on
+// worker 0 and hand each command to the right worker by message passing; list and statistics ask
+// every worker and merge.
 class RelayService {
  public:
+  using Done = std::function<void(ng::Value)>;
+
   explicit RelayService(RelayOptions options);
   ~RelayService();
   RelayService(const RelayService&) = delete;
   RelayService& operator=(const RelayService&) = delete;
 
   // Binds the ng listeners (errors are returned here, on the caller's thread) and starts the
-  // worker. `withNgListeners` false: embedded use without the UDP control socket.
+  // workers. `withNgListeners` false: embedded use without the UDP control socket.
   Result<bool> start(bool withNgListeners = true);
   void stop();
 
-  // Runs `task` on the worker thread with the engine.
-  void post(std::function<void(RelayEngine&)> task);
+  // Runs one ng request on the worker that owns its call (any thread); `done` gets the reply on
+  // a worker thread.
+  void dispatch(ng::Value request, Done done);
   std::vector<SocketAddress> ngAddresses() const { return ngAddresses_; }
+  std::size_t workerCount() const { return workers_.size(); }
 
  private:
+  struct Worker {
+    EventLoop loop;
+    std::unique_ptr<RelayEngine> engine;  // declared after loop: destroyed before it
+    std::thread thread;
+  };
+
+  Worker& workerFor(const ng::Value& request);
+  void fanOut(ng::Value request, Done done);
+
   RelayOptions options_;
-  EventLoop loop_;
-  RelayEngine engine_;
-  NgServer ngServer_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  std::unique_ptr<NgServer> ngServer_;  // declared after workers_: destroyed before them
   std::vector<SocketAddress> ngAddresses_;
-  std::thread worker_;
 };
 
 }  // namespace rtcgate::media

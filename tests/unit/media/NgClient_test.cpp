@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <set>
 #include <thread>
 
 #include "io/AsioTimers.hpp"
@@ -192,6 +193,49 @@ TEST(InProcessMediaControl, RunsOnTheRelayThread) {
   EXPECT_EQ(listed->find("calls")->size(), 1u);
   auto deleted = control.requestBlocking(MediaControl::remove("inproc"));
   EXPECT_EQ(deleted->stringAt("result"), "ok");
+}
+
+}  // namespace
+}  // namespace rtcgate::media
+
+namespace rtcgate::media {
+namespace {
+
+TEST(RelayService, WorkersShareTheCallsAndMergeListAndStatistics) {
+  RelayOptions options = loopbackRelay();
+  options.workers = 3;
+  RelayService relay(options);
+  ASSERT_TRUE(relay.start().ok());
+  ASSERT_EQ(relay.workerCount(), 3u);
+  const SocketAddress server = relay.ngAddresses().at(0);
+  std::set<std::uint16_t> ports;
+  for (int i = 0; i < 12; ++i) {
+    auto offered =
+        NgClient::requestBlocking(server, MediaControl::offer("w" + std::to_string(i), "a", kSdp));
+    ASSERT_TRUE(offered.ok());
+    ASSERT_EQ(offered->stringAt("result"), "ok") << offered->stringAt("error-reason");
+    auto sdp = sdp::SessionDescription::parse(offered->stringAt("sdp"));
+    EXPECT_TRUE(ports.insert(sdp->media()[0].port()).second);  // slices never overlap
+  }
+  auto listed = NgClient::requestBlocking(server, MediaControl::list(100));
+  ASSERT_TRUE(listed.ok());
+  EXPECT_EQ(listed->find("calls")->size(), 12u);
+  ng::Value statistics = ng::Value::dict();
+  statistics.set("command", "statistics");
+  auto stats = NgClient::requestBlocking(server, statistics);
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ(
+      stats->find("statistics")->find("currentstatistics")->find("sessionsown")->integerValue(),
+      12);
+  EXPECT_EQ(stats->find("statistics")->find("totalstatistics")->find("portsinuse")->integerValue(),
+            48);
+  // The calls did spread over the workers: each slice is a third of the range.
+  EXPECT_GT(*ports.rbegin() - *ports.begin(), 333);
+  for (int i = 0; i < 12; ++i) {
+    auto deleted = NgClient::requestBlocking(server, MediaControl::remove("w" + std::to_string(i)));
+    ASSERT_TRUE(deleted.ok());
+  }
+  expectCallLifecycle(server);
 }
 
 }  // namespace

@@ -404,3 +404,37 @@ TEST_F(RelayEngineTest, DeleteDelayKeepsTheCallForAWhile) {
 
 }  // namespace
 }  // namespace rtcgate::media
+
+namespace rtcgate::media {
+namespace {
+
+TEST(NgServer, DuplicateWhileInFlightRunsOnceAndIsAnsweredFromTheCache) {
+  EventLoop loop;
+  int handled = 0;
+  NgServer::ReplyFn pending;
+  NgServer server(
+      loop,
+      [&](const ng::Value&, NgServer::ReplyFn reply) {
+        ++handled;
+        pending = std::move(reply);
+      },
+      std::chrono::seconds(30));
+  std::vector<std::string> sent;
+  auto send = [&sent](const std::string& reply) { sent.push_back(reply); };
+  server.process("c1 d7:command4:pinge", send);
+  server.process("c1 d7:command4:pinge", send);  // retransmission while the worker is busy
+  EXPECT_EQ(handled, 1);
+  EXPECT_TRUE(sent.empty());
+  ng::Value pong = ng::Value::dict();
+  pong.set("result", "pong");
+  pending(pong);
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0], "c1 d6:result4:ponge");
+  server.process("c1 d7:command4:pinge", send);
+  EXPECT_EQ(handled, 1);
+  ASSERT_EQ(sent.size(), 2u);
+  EXPECT_EQ(sent[1], sent[0]);
+}
+
+}  // namespace
+}  // namespace rtcgate::media
