@@ -118,8 +118,13 @@ void TransportManager::onDatagram(const SocketAddress& local, std::string_view b
   ++stats_.datagramsReceived;
   if (bytes.size() > options_.maxMessageSize) {
     ++stats_.oversizeRefused;
-    spdlog::warn("sip udp: dropped {}-byte datagram from {} (max message size {})", bytes.size(),
-                 remote.toString(), options_.maxMessageSize);
+    if (oversizeDatagramLog_.allow(Clock::now())) {
+      spdlog::warn(
+          "sip udp: dropped {}-byte datagram from {} (max message size {}; {} similar "
+          "warnings suppressed)",
+          bytes.size(), remote.toString(), options_.maxMessageSize,
+          oversizeDatagramLog_.suppressed());
+    }
     return;
   }
   if (isOnlyWhitespace(bytes)) return;

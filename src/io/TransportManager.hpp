@@ -14,6 +14,7 @@
 
 #include "io/Connection.hpp"
 #include "io/HttpResponse.hpp"
+#include "io/LogThrottle.hpp"
 #include "io/Status.hpp"
 #include "io/TlsContexts.hpp"
 #include "io/TransportOptions.hpp"
@@ -120,6 +121,7 @@ class TransportManager : private ConnectionOwner {
   std::unordered_map<SocketAddress, std::size_t, SocketAddressHash> perSource_;
 
   TransportStats stats_;
+  LogThrottle oversizeDatagramLog_{std::chrono::seconds(1), 5};
 };
 
 }  // namespace rtcgate::io
