@@ -4,6 +4,7 @@
 #include <string>
 
 #include "media/MediaStream.hpp"
+#include "media/SecureTransport.hpp"
 
 namespace rtcgate::media {
 
@@ -21,6 +22,10 @@ struct CallMedia {
   bool hadIce = false;           // this party's SDP carried ICE attributes
   std::unique_ptr<MediaStream> rtp;
   std::unique_ptr<MediaStream> rtcp;  // null when only one port was allocated (rtcp-mux require)
+  // ICE-lite, DTLS-SRTP or SDES toward this party when the relay terminates them (WebRTC legs,
+  // SRTP <-> RTP bridging); null when packets pass through untouched. Declared after the streams
+  // that point to it, so it is destroyed first.
+  std::unique_ptr<SecureTransport> secure;
 };
 
 }  // namespace rtcgate::media

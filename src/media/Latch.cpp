@@ -10,6 +10,12 @@ void Latch::expect(const PeerAddress& peer, Policy policy) {
   ssrcKnown_ = false;
 }
 
+void Latch::lockTo(const PeerAddress& peer) {
+  peer_ = peer;
+  confirmed_ = true;
+  ssrcKnown_ = false;
+}
+
 Latch::Verdict Latch::onPacket(const PeerAddress& from, bool acceptable, bool isRtp,
                                std::uint32_t ssrc) {
   if (policy_.asymmetric) return Verdict::Accept;

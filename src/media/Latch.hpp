@@ -24,6 +24,8 @@ class Latch {
 
   // A new SDP (offer/answer/re-invite) sets the expected peer and unlocks learning.
   void expect(const PeerAddress& peer, Policy policy);
+  // An authenticated path (ICE check, DTLS handshake) names the peer: lock to it at once.
+  void lockTo(const PeerAddress& peer);
   Verdict onPacket(const PeerAddress& from, bool acceptable, bool isRtp, std::uint32_t ssrc);
 
   const PeerAddress& peer() const { return peer_; }

@@ -11,6 +11,7 @@
 namespace rtcgate::media {
 
 class PacketRelay;
+class SecureTransport;
 
 // One local media port (RTP or RTCP) of one call party: the socket the party sends to, where its
 // packets are forwarded, who is allowed to send (Latch) and what arrived (StreamStats). Owned by
@@ -39,6 +40,8 @@ class MediaStream : public PollHandler {
   // them. Null until the other side is known.
   MediaStream* rtpTarget = nullptr;
   MediaStream* rtcpTarget = nullptr;
+  // ICE/DTLS/SRTP of the party behind this port (owned by its CallMedia); null for plain RTP.
+  SecureTransport* secure = nullptr;
 
   void allowPayloadType(std::uint8_t payloadType) { payloadTypes_.set(payloadType & 0x7f); }
   void clearPayloadTypes() { payloadTypes_.reset(); }

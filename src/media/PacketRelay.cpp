@@ -4,6 +4,7 @@
 
 #include "media/MediaStream.hpp"
 #include "media/RtpPacket.hpp"
+#include "media/SecureTransport.hpp"
 
 namespace rtcgate::media {
 
@@ -44,14 +45,27 @@ void PacketRelay::onReadable(MediaStream& in) {
 }
 
 MediaStream* PacketRelay::route(MediaStream& in, int index, std::uint32_t arrival) {
-  const std::uint8_t* data = buffers_[index].data();
-  const std::size_t length = receive_[index].msg_len;
+  std::uint8_t* data = buffers_[index].data();
+  std::size_t length = receive_[index].msg_len;
   sources_[index].length = receive_[index].msg_hdr.msg_namelen;
   if ((receive_[index].msg_hdr.msg_flags & MSG_TRUNC) != 0) {
     in.stats().countError();
     return nullptr;
   }
+  // SRTCP keeps the RTCP header in clear, so the RFC 5761 test works before decryption.
   const bool rtcp = in.isRtcp() || looksLikeRtcp(data, length);
+  if (in.secure != nullptr) {
+    switch (in.secure->onInbound(data, length, sources_[index], rtcp)) {
+      case SecureTransport::Inbound::Consumed:
+        return nullptr;
+      case SecureTransport::Inbound::Drop:
+        in.stats().countError();
+        return nullptr;
+      case SecureTransport::Inbound::Media:
+        receive_[index].msg_len = static_cast<unsigned>(length);
+        break;
+    }
+  }
   RtpHeader header;
   const bool rtp = !rtcp && parseRtpHeader(data, length, header);
   const bool acceptable =
@@ -66,6 +80,10 @@ MediaStream* PacketRelay::route(MediaStream& in, int index, std::uint32_t arriva
   MediaStream* out = rtcp ? in.rtcpTarget : in.rtpTarget;
   if (out == nullptr || !out->latch().peer().valid() || out->latch().peer().port() == 0) {
     return nullptr;
+  }
+  if (out->secure != nullptr) {
+    if (!out->secure->protect(data, length, kBufferSize, rtcp)) return nullptr;
+    receive_[index].msg_len = static_cast<unsigned>(length);
   }
   return out;
 }

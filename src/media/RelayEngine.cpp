@@ -4,9 +4,12 @@
 
 #include <algorithm>
 #include <charconv>
+#include <fstream>
+#include <sstream>
 
 #include "media/CallReport.hpp"
 #include "media/ListenUrl.hpp"
+#include "media/MediaSecurity.hpp"
 #include "sdp/SdpRewriter.hpp"
 
 namespace rtcgate::media {
@@ -36,6 +39,40 @@ bool isPlainProfile(std::string_view protocol) {
   return protocol == "RTP/AVP" || protocol == "RTP/AVPF";
 }
 
+sdp::IceAction iceAction(ng::IceMode mode, bool senderHasIce) {
+  switch (mode) {
+    case ng::IceMode::Remove:
+      return sdp::IceAction::Remove;
+    case ng::IceMode::Force:
+    case ng::IceMode::Optional:
+      return sdp::IceAction::Insert;
+    case ng::IceMode::Default:
+      return senderHasIce ? sdp::IceAction::Insert : sdp::IceAction::Keep;
+    case ng::IceMode::ForceRelay:
+      break;
+  }
+  return sdp::IceAction::Keep;
+}
+
+std::string readFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::shared_ptr<const DtlsIdentity> makeDtlsIdentity(const RelayOptions& options) {
+  auto identity =
+      options.dtlsCertificate.empty()
+          ? DtlsIdentity::generate()
+          : DtlsIdentity::load(readFile(options.dtlsCertificate), readFile(options.dtlsPrivateKey));
+  if (!identity) {
+    spdlog::error("media relay: {}; DTLS-SRTP streams will be refused", identity.error());
+    return nullptr;
+  }
+  return *identity;
+}
+
 std::uint16_t parsePort(std::string_view text) {
   std::uint16_t port = 0;
   std::from_chars(text.data(), text.data() + text.size(), port);
@@ -50,7 +87,8 @@ RelayEngine::RelayEngine(EventLoop& loop, const RelayOptions& options)
       pool_(options.portMin, options.portMax),
       relay_(loop),
       started_(loop.now()),
-      random_(std::random_device{}()) {
+      random_(std::random_device{}()),
+      dtlsIdentity_(makeDtlsIdentity(options)) {
   std::string bind = options.bindAddress;
   if (bind.empty() && !options.listen.empty()) {
     if (auto listen = parseListenUrl(options.listen.front())) bind = listen->host();
@@ -87,6 +125,65 @@ void RelayEngine::expireIdleCalls() {
     ++counters_.timeoutSessions;
     destroyCall(callId);
   }
+  checkIceConsent();
+}
+
+void RelayEngine::checkIceConsent() {
+  for (const auto& [callId, call] : calls_) {
+    for (const auto& party : call->parties) {
+      for (CallMedia& media : party->medias) {
+        if (media.secure && media.secure->checkConsent()) {
+          // RFC 7675: no consent for 30 s; stop sending (SecureTransport drops) and say so.
+          ++counters_.iceConsentFailures;
+          spdlog::warn("call {} media {} party '{}': ICE consent expired, stream dead", callId,
+                       media.index, party->tag);
+        }
+      }
+    }
+  }
+}
+
+Result<bool> RelayEngine::secure(Monologue& sender, Monologue& recipient, CallMedia& in,
+                                 CallMedia& out, const sdp::SessionDescription& description,
+                                 std::size_t index, const ng::NgRequest& request,
+                                 sdp::RewritePlan& plan, sdp::MediaPlan& media) {
+  const bool bridge = MediaSecurity::bridged(in.protocol, out.protocol);
+  const auto inKeying =
+      bridge ? MediaSecurity::keyingFor(in.protocol) : SecureTransport::Keying::None;
+  const auto outKeying =
+      bridge ? MediaSecurity::keyingFor(out.protocol) : SecureTransport::Keying::None;
+  if ((inKeying == SecureTransport::Keying::Dtls || outKeying == SecureTransport::Keying::Dtls) &&
+      !dtlsIdentity_) {
+    return Error{"DTLS not available"};
+  }
+  if (bridge) plan.stripCrypto = true;  // we terminate: the sender's keys are not the recipient's
+  const std::string label = "call " + request.callId + " media " + std::to_string(in.index);
+  if (inKeying != SecureTransport::Keying::None || in.hadIce) {
+    SecureTransport& transport = MediaSecurity::ensure(in, loop_, dtlsIdentity_, label);
+    transport.setKeying(inKeying);
+    if (in.hadIce) {
+      ensureIceCredentials(sender);
+      transport.enableIce({sender.iceUfrag, sender.icePwd});
+    }
+    auto applied = MediaSecurity::applyRemote(transport, description, index);
+    if (!applied) return applied;
+  }
+  if (outKeying != SecureTransport::Keying::None || plan.ice == sdp::IceAction::Insert) {
+    SecureTransport& transport = MediaSecurity::ensure(out, loop_, dtlsIdentity_, label);
+    transport.setKeying(outKeying);
+    if (plan.ice == sdp::IceAction::Insert) {
+      transport.enableIce({recipient.iceUfrag, recipient.icePwd});
+    }
+    MediaSecurity::planLocal(transport, media, request.sdesOff);
+  }
+  return true;
+}
+
+void RelayEngine::ensureIceCredentials(Monologue& party) {
+  if (!party.iceUfrag.empty()) return;
+  const IceCredentials credentials = IceLiteAgent::generateCredentials();
+  party.iceUfrag = credentials.ufrag;
+  party.icePwd = credentials.pwd;
 }
 
 ng::Value RelayEngine::handle(const ng::Value& request) {
@@ -329,13 +426,19 @@ Result<std::string> RelayEngine::negotiate(Monologue& sender, Monologue& recipie
   plan.stripCodecs.insert(plan.stripCodecs.end(), request.codec.mask.begin(),
                           request.codec.mask.end());
   plan.preferCodecs = request.codec.offer;
-  if (recipient.iceUfrag.empty()) {
-    recipient.iceUfrag = randomToken(8);
-    recipient.icePwd = randomToken(24);
-  }
+  ensureIceCredentials(recipient);
   plan.iceUfrag = recipient.iceUfrag;
   plan.icePwd = recipient.icePwd;
   bool anyIce = false;
+  for (std::size_t i = 0; i < count; ++i) anyIce = anyIce || hasIce(*description, i);
+  plan.ice = iceAction(request.ice, anyIce);
+  plan.iceLite = true;
+  const std::string protocol = !request.transportProtocol.empty() ? request.transportProtocol
+                               : isOffer || recipient.medias.empty()
+                                   ? std::string()
+                                   : recipient.medias.front().protocol;
+  plan.protocol = protocol;
+  plan.stripCrypto = !protocol.empty() && isPlainProfile(protocol);
   plan.media.resize(count);
   for (std::size_t i = 0; i < count; ++i) {
     const sdp::MediaSection& section = description->media()[i];
@@ -349,7 +452,6 @@ Result<std::string> RelayEngine::negotiate(Monologue& sender, Monologue& recipie
     in.offeredMux = section.findAttribute("rtcp-mux") != nullptr;
     in.rejected = section.port() == 0;
     in.hadIce = hasIce(*description, i);
-    anyIce = anyIce || in.hadIce;
     const ng::RtcpMuxFlags& mux = request.rtcpMux;
     sdp::MediaPlan media;
     if (isOffer) {
@@ -372,29 +474,10 @@ Result<std::string> RelayEngine::negotiate(Monologue& sender, Monologue& recipie
     media.rtpPort = out.rtp->localPort();
     media.rtcpPort = out.rtcp && !(media.rtcpMux && out.rtcpMux) ? out.rtcp->localPort() : 0;
     if (request.generateMid) media.mid = std::to_string(i);
+    auto secured = secure(sender, recipient, in, out, *description, i, request, plan, media);
+    if (!secured) return Error{secured.error()};
     plan.media[i] = media;
     wire(in, out);
-  }
-  const std::string protocol = !request.transportProtocol.empty() ? request.transportProtocol
-                               : isOffer || recipient.medias.empty()
-                                   ? std::string()
-                                   : recipient.medias.front().protocol;
-  plan.protocol = protocol;
-  plan.stripCrypto = !protocol.empty() && isPlainProfile(protocol);
-  switch (request.ice) {
-    case ng::IceMode::Remove:
-      plan.ice = sdp::IceAction::Remove;
-      break;
-    case ng::IceMode::Force:
-    case ng::IceMode::Optional:
-      plan.ice = sdp::IceAction::Insert;
-      break;
-    case ng::IceMode::Default:
-      plan.ice = anyIce ? sdp::IceAction::Insert : sdp::IceAction::Keep;
-      break;
-    case ng::IceMode::ForceRelay:
-      plan.ice = sdp::IceAction::Keep;
-      break;
   }
   sdp::SdpRewriter::rewrite(*description, plan);
   return description->toString();
@@ -517,6 +600,7 @@ ng::Value RelayEngine::statistics() const {
   total.set("relayedpackets", integer(relay_.relayedPackets()));
   total.set("relayedpacketerrors", integer(relay_.relayedErrors()));
   total.set("portsinuse", integer(pool_.inUse()));
+  total.set("iceconsentfailures", integer(counters_.iceConsentFailures));
   return reply;
 }
 

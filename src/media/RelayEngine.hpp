@@ -7,12 +7,14 @@
 #include <unordered_map>
 
 #include "media/Call.hpp"
+#include "media/DtlsIdentity.hpp"
 #include "media/EventLoop.hpp"
 #include "media/PacketRelay.hpp"
 #include "media/PortPool.hpp"
 #include "media/RelayOptions.hpp"
 #include "ng/NgRequest.hpp"
 #include "ng/Value.hpp"
+#include "sdp/SdpRewriter.hpp"
 #include "sdp/SessionDescription.hpp"
 
 namespace rtcgate::media {
@@ -23,6 +25,7 @@ struct RelayCounters {
   std::uint64_t rejectedSessions = 0;
   std::uint64_t timeoutSessions = 0;
   std::uint64_t regularTerminated = 0;
+  std::uint64_t iceConsentFailures = 0;  // WebRTC streams marked dead (RFC 7675)
 };
 
 // The media relay of one worker: calls, their parties and ports, and the ng commands that drive
@@ -62,6 +65,12 @@ class RelayEngine {
   void applyPeer(CallMedia& media, const sdp::SessionDescription& description, std::size_t index,
                  const ng::NgRequest& request);
   void wire(CallMedia& a, CallMedia& b);
+  // ICE/DTLS/SDES for one section: the sender's transport from its SDP, ours into `media`.
+  Result<bool> secure(Monologue& sender, Monologue& recipient, CallMedia& in, CallMedia& out,
+                      const sdp::SessionDescription& description, std::size_t index,
+                      const ng::NgRequest& request, sdp::RewritePlan& plan, sdp::MediaPlan& media);
+  void ensureIceCredentials(Monologue& party);
+  void checkIceConsent();
   void destroyParty(Monologue& party);
   void destroyCall(const std::string& callId);
   Monologue* findOfferer(Call& call, const ng::NgRequest& request);
@@ -82,7 +91,10 @@ class RelayEngine {
   Clock::time_point started_;
   std::mt19937 random_;
   Timers::Id expiryTimer_ = 0;
-  std::vector<Timers::Id> delayedDeletes_;  // `delete delay` timers, cancelled with the engine
+  std::vector<Timers::Id> delayedDeletes_;
+  std::shared_ptr<const DtlsIdentity>
+      dtlsIdentity_;  // null when it could not be created  // `delete delay` timers, cancelled with
+                      // the engine
 };
 
 }  // namespace rtcgate::media

@@ -26,6 +26,10 @@ struct RelayOptions {
   std::chrono::seconds cookieCacheTime{30};
   // Media worker threads (YAML `media.workers`).
   unsigned workers = 1;
+  // DTLS certificate and key (PEM files) for WebRTC legs; empty = an ECDSA P-256 certificate is
+  // generated at start (YAML `media.dtls_certificate` / `media.dtls_private_key`).
+  std::string dtlsCertificate;
+  std::string dtlsPrivateKey;
 };
 
 }  // namespace rtcgate::media

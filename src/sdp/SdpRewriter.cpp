@@ -75,6 +75,11 @@ void SdpRewriter::rewriteSessionLevel(SessionDescription& description, const Rew
     return (plan.ice != IceAction::Keep && isIceAttribute(line)) ||
            (plan.stripCrypto && isCryptoAttribute(line));
   });
+  if (plan.ice == IceAction::Insert && plan.iceLite) {
+    // RFC 8839 §5.3: session level, so the full agent knows it must be the controlling one.
+    const std::string eol = lines.empty() || lines.back().eol.empty() ? "\r\n" : lines.back().eol;
+    lines.push_back(SdpLine{'a', "ice-lite", eol});
+  }
 }
 
 std::vector<std::string_view> SdpRewriter::filterFormats(const MediaSection& section,
@@ -139,7 +144,11 @@ void SdpRewriter::rewriteMedia(MediaSection& section, const RewritePlan& plan,
       add("candidate:1 2 UDP 2130706430 " + plan.address + " " + std::to_string(media.rtcpPort) +
           " typ host");
     }
+    if (plan.iceLite) add("end-of-candidates");
   }
+  if (!media.fingerprint.empty()) add("fingerprint:" + media.fingerprint);
+  if (!media.setup.empty()) add("setup:" + media.setup);
+  if (!media.crypto.empty()) add("crypto:" + media.crypto);
 }
 
 }  // namespace rtcgate::sdp

@@ -16,6 +16,10 @@ struct MediaPlan {
   std::uint16_t rtcpPort = 0;  // separate RTCP port written as a=rtcp; 0 = none (mux only)
   bool rtcpMux = false;        // write a=rtcp-mux
   std::string mid;             // for generate-mid when the section has no a=mid
+  // Security the relay terminates toward the recipient (written after stripping the sender's):
+  std::string fingerprint;  // a=fingerprint value, "sha-256 AB:..."; empty = none
+  std::string setup;        // a=setup value: actpass, active or passive
+  std::string crypto;       // a=crypto value (SDES); empty = none
 };
 
 // The whole rewrite of one SDP on its way through the relay: our address in c= (and o= when asked),
@@ -31,7 +35,8 @@ struct RewritePlan {
   std::string icePwd;
   bool rtcpAttribute = true;
   bool fullRtcpAttribute = false;
-  bool stripCrypto = false;  // the recipient gets plain RTP: drop a=crypto/fingerprint/setup
+  bool stripCrypto = false;  // drop the sender's a=crypto/fingerprint/setup (plain or relay-keyed)
+  bool iceLite = false;      // with IceAction::Insert: we are a lite agent (a=ice-lite)
   std::vector<std::string> stripCodecs;   // lower-case encoding names, or "all"
   std::vector<std::string> preferCodecs;  // moved to the front of the format list
   std::vector<MediaPlan> media;           // one per m= section, in order
