@@ -46,6 +46,7 @@ struct Config {
     std::vector<ListenAddress> listen;  // defaults filled by the loader
     std::string advertise;              // address written in Via/Record-Route when behind NAT
     bool auth = true;
+    std::vector<std::string> authAlgorithms{"sha-256", "md5"};  // offered in this order
     std::uint32_t nonceLifetime = 300;  // seconds
     std::uint32_t maxMessageSize = 65535;
     std::uint32_t maxConnectionsPerSource = 64;
@@ -66,6 +67,7 @@ struct Config {
     std::uint16_t portMax = 39999;
     std::string advertise;
     std::uint32_t timeout = 60;  // seconds without media before a session is deleted
+    std::uint32_t workers = 1;   // media worker threads
   } media;
 
   struct Relay {

@@ -2,6 +2,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <charconv>
 #include <fstream>
 #include <limits>
@@ -141,7 +142,7 @@ void readRegistrar(ConfigReader& r, const YAML::Node& sip, Config::Registrar& re
 void readSip(ConfigReader& r, const YAML::Node& root, Config& c) {
   const auto node = root["sip"];
   if (!r.mapping(node, "sip",
-                 {"domains", "listen", "advertise", "auth", "nonce_lifetime", "max_message_size",
+                 {"domains", "listen", "advertise", "auth", "auth_algorithms", "nonce_lifetime", "max_message_size",
                   "max_connections_per_source", "idle_timeout", "registrar"})) {
     return;
   }
@@ -164,6 +165,17 @@ void readSip(ConfigReader& r, const YAML::Node& root, Config& c) {
   }
   r.read(node, "sip", "advertise", c.sip.advertise);
   r.read(node, "sip", "auth", c.sip.auth);
+  r.read(node, "sip", "auth_algorithms", c.sip.authAlgorithms);
+  for (std::size_t i = 0; i < c.sip.authAlgorithms.size(); ++i) {
+    auto& name = c.sip.authAlgorithms[i];
+    std::transform(name.begin(), name.end(), name.begin(),
+                   [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+    if (name != "sha-256" && name != "md5") {
+      r.error("sip.auth_algorithms[" + std::to_string(i) + "]",
+              "expected sha-256 or md5, got '" + name + "'");
+    }
+  }
+  if (c.sip.authAlgorithms.empty()) r.error("sip.auth_algorithms", "at least one is needed");
   r.read(node, "sip", "nonce_lifetime", c.sip.nonceLifetime, 10u, 86400u);
   r.read(node, "sip", "max_message_size", c.sip.maxMessageSize, 1024u, 1048576u);
   r.read(node, "sip", "max_connections_per_source", c.sip.maxConnectionsPerSource, 1u, 100000u);
@@ -202,7 +214,7 @@ bool parsePortRange(const std::string& text, std::uint16_t& low, std::uint16_t& 
 
 void readMedia(ConfigReader& r, const YAML::Node& root, Config& c) {
   const auto node = root["media"];
-  if (!r.mapping(node, "media", {"relay", "ports", "advertise", "timeout"})) return;
+  if (!r.mapping(node, "media", {"relay", "ports", "advertise", "timeout", "workers"})) return;
   r.read(node, "media", "relay", c.media.relay);
   for (std::size_t i = 0; i < c.media.relay.size(); ++i) {
     const auto& relay = c.media.relay[i];
@@ -219,6 +231,7 @@ void readMedia(ConfigReader& r, const YAML::Node& root, Config& c) {
   }
   r.read(node, "media", "advertise", c.media.advertise);
   r.read(node, "media", "timeout", c.media.timeout, 1u, 86400u);
+  r.read(node, "media", "workers", c.media.workers, 1u, 64u);
 }
 
 void readRelay(ConfigReader& r, const YAML::Node& root, Config& c) {

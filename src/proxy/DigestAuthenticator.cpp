@@ -1,5 +1,7 @@
 #include "proxy/DigestAuthenticator.hpp"
 
+#include <algorithm>
+
 #include <openssl/crypto.h>
 
 #include <cctype>
@@ -66,8 +68,12 @@ AuthResult result(AuthOutcome outcome, const char* reason) {
 
 }  // namespace
 
-std::array<std::string, 2> DigestAuthenticator::challengeValues(std::string_view realm,
-                                                                bool stale) {
+void DigestAuthenticator::setAlgorithms(std::vector<sip::DigestAlgorithm> algorithms) {
+  if (!algorithms.empty()) algorithms_ = std::move(algorithms);
+}
+
+std::vector<std::string> DigestAuthenticator::challengeValues(std::string_view realm,
+                                                              bool stale) {
   const std::string nonce = nonces_.issue();
   auto value = [&](std::string_view algorithm) {
     std::string text;
@@ -77,7 +83,11 @@ std::array<std::string, 2> DigestAuthenticator::challengeValues(std::string_view
     if (stale) text.append(", stale=true");
     return text;
   };
-  return {value("SHA-256"), value("MD5")};
+  std::vector<std::string> values;
+  for (const auto algorithm : algorithms_) {
+    values.push_back(value(algorithm == sip::DigestAlgorithm::Sha256 ? "SHA-256" : "MD5"));
+  }
+  return values;
 }
 
 sip::SipMessage DigestAuthenticator::challenge(const sip::SipMessage& request,
@@ -131,7 +141,10 @@ AuthResult DigestAuthenticator::check(const sip::SipMessage& request,
     return result(AuthOutcome::Malformed, "incomplete credentials");
   }
   const auto algorithm = parseAlgorithm(credentials.algorithm);
-  if (!algorithm) return result(AuthOutcome::Malformed, "unsupported digest algorithm");
+  if (!algorithm ||
+      std::find(algorithms_.begin(), algorithms_.end(), *algorithm) == algorithms_.end()) {
+    return result(AuthOutcome::Malformed, "unsupported digest algorithm");
+  }
   std::optional<std::uint32_t> nc;
   if (!credentials.qop.empty()) {
     if (!equalsIgnoreCase(credentials.qop, "auth")) {
@@ -142,7 +155,11 @@ AuthResult DigestAuthenticator::check(const sip::SipMessage& request,
       return result(AuthOutcome::Malformed, "qop=auth without nc or cnonce");
     }
   }
-  if (!sameRequestUri(credentials.uri, request.requestUri())) {
+  // RFC 7616 3.4.6 asks for uri == Request-URI, but widespread clients (sipp 3.6 among them)
+  // sign the next-hop address instead. Replays are stopped by the nonce count, so only a uri
+  // that is not a SIP URI at all is refused.
+  if (!sameRequestUri(credentials.uri, request.requestUri()) &&
+      !sip::parseUri(credentials.uri).ok()) {
     return result(AuthOutcome::Malformed, "digest uri does not match Request-URI");
   }
 

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "proxy/NonceManager.hpp"
 #include "sip/Digest.hpp"
@@ -45,8 +46,13 @@ class DigestAuthenticator {
  public:
   explicit DigestAuthenticator(NonceManager& nonces) : nonces_(nonces) {}
 
-  // The two header values (SHA-256 first, then MD5), sharing one fresh nonce.
-  std::array<std::string, 2> challengeValues(std::string_view realm, bool stale);
+  // The algorithms offered, most preferred first (the default: SHA-256, then MD5). Old clients
+  // that answer only the first challenge they see (sipp 3.6, some phones) need MD5 first;
+  // credentials with an algorithm not listed are refused as malformed.
+  void setAlgorithms(std::vector<sip::DigestAlgorithm> algorithms);
+
+  // One header value per offered algorithm, in preference order, sharing one fresh nonce.
+  std::vector<std::string> challengeValues(std::string_view realm, bool stale);
   // The 401 (REGISTER, WWW-Authenticate) or 407 (anything else, Proxy-Authenticate) response.
   sip::SipMessage challenge(const sip::SipMessage& request, std::string_view realm, bool stale,
                             std::string_view toTag = {});
@@ -73,6 +79,8 @@ class DigestAuthenticator {
                    std::string_view realm, const Ha1Lookup& lookup);
 
   NonceManager& nonces_;
+  std::vector<sip::DigestAlgorithm> algorithms_{sip::DigestAlgorithm::Sha256,
+                                                sip::DigestAlgorithm::Md5};
 };
 
 }  // namespace rtcgate::proxy

@@ -59,7 +59,9 @@ ProxyCore::ProxyCore(ProxyOptions options, Timers& timers, transaction::SendFunc
       nonces_(timers, NonceManager::Options{options_.nonceLifetime}),
       authenticator_(nonces_),
       registrar_(location_, options_.registrar),
-      transactions_(timers, std::move(send), *this, options_.timers) {}
+      transactions_(timers, std::move(send), *this, options_.timers) {
+  authenticator_.setAlgorithms(options_.authAlgorithms);
+}
 
 ProxyCore::~ProxyCore() {
   for (auto& [id, pt] : byServerTx_) {

@@ -27,6 +27,8 @@ struct ProxyOptions {
   std::vector<std::string> domains{"localhost"};
   std::vector<LocalListener> listeners;
   bool auth = true;
+  std::vector<sip::DigestAlgorithm> authAlgorithms{sip::DigestAlgorithm::Sha256,
+                                                   sip::DigestAlgorithm::Md5};
   Duration timerC = std::chrono::minutes(3);
   Duration nonceLifetime = std::chrono::seconds(300);
   RegistrarOptions registrar;

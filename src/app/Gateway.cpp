@@ -1,0 +1,177 @@
+#include "app/Gateway.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+
+#include "app/StoreOpener.hpp"
+#include "base/Version.hpp"
+#include "io/CertificateGenerator.hpp"
+
+namespace rtcgate::app {
+
+namespace {
+
+constexpr auto kHousekeepingInterval = std::chrono::seconds(10);
+
+proxy::WallSeconds wallNow() {
+  return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+}
+
+io::TransportOptions transportOptions(const Config& config) {
+  io::TransportOptions options;
+  for (const auto& listen : config.sip.listen) {
+    options.listen.push_back({listen.transport, listen.host, listen.port});
+  }
+  options.tlsCertificateFile = config.tlsCertificatePath();
+  options.tlsPrivateKeyFile = config.tlsPrivateKeyPath();
+  options.tlsCaFile = config.tls.ca;
+  options.tlsVerifyPeer = config.tls.verifyPeer;
+  options.maxMessageSize = config.sip.maxMessageSize;
+  options.maxConnectionsPerSource = config.sip.maxConnectionsPerSource;
+  options.idleTimeout = std::chrono::seconds(config.sip.idleTimeout);
+  return options;
+}
+
+proxy::ProxyOptions proxyOptions(const Config& config, const std::vector<sip::Flow>& listeners) {
+  proxy::ProxyOptions options;
+  options.domains = config.sip.domains;
+  options.auth = config.sip.auth;
+  options.authAlgorithms.clear();
+  for (const auto& name : config.sip.authAlgorithms) {
+    options.authAlgorithms.push_back(name == "md5" ? sip::DigestAlgorithm::Md5
+                                                   : sip::DigestAlgorithm::Sha256);
+  }
+  options.nonceLifetime = std::chrono::seconds(config.sip.nonceLifetime);
+  options.registrar.minExpires = std::chrono::seconds(config.sip.registrar.minExpires);
+  options.registrar.maxExpires = std::chrono::seconds(config.sip.registrar.maxExpires);
+  options.registrar.defaultExpires = std::chrono::seconds(config.sip.registrar.defaultExpires);
+  options.registrar.maxContacts = config.sip.registrar.maxContacts;
+  for (const auto& flow : listeners) {
+    options.listeners.push_back(
+        {flow.transport, flow.local,
+         config.sip.advertise.empty() ? flow.local.host() : config.sip.advertise});
+  }
+  return options;
+}
+
+bool needsTls(const Config& config) {
+  for (const auto& listen : config.sip.listen) {
+    if (sip::isSecure(listen.transport)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+Gateway::Gateway(Config config)
+    : config_(std::move(config)), signals_(io_, SIGINT, SIGTERM), timers_(io_) {}
+
+Gateway::~Gateway() {
+  if (housekeeping_) timers_.cancel(housekeeping_);
+  proxy_.reset();
+  if (transports_) transports_->stop();
+}
+
+// Without a configured certificate a self-signed one is generated on first start, so that wss
+// works out of the box for development (browsers must be told to accept it once).
+bool Gateway::prepareTls() {
+  if (!needsTls(config_) || !config_.tls.certificate.empty()) return true;
+  const auto cert = config_.tlsCertificatePath();
+  const auto key = config_.tlsPrivateKeyPath();
+  if (std::filesystem::exists(cert) && std::filesystem::exists(key)) return true;
+  std::error_code ec;
+  std::filesystem::create_directories(std::filesystem::path(cert).parent_path(), ec);
+  const auto status = io::CertificateGenerator::generate(cert, key);
+  if (!status) {
+    spdlog::error("tls: cannot generate a self-signed certificate in {}: {}",
+                  std::filesystem::path(cert).parent_path().string(), status.error());
+    return false;
+  }
+  spdlog::info("tls: generated a self-signed certificate {} (set tls.certificate for production)",
+               cert);
+  return true;
+}
+
+bool Gateway::start() {
+  std::error_code ec;
+  std::filesystem::create_directories(config_.node.dataDir, ec);
+  if (ec) {
+    spdlog::error("node.data_dir: cannot create {}: {}", config_.node.dataDir, ec.message());
+    return false;
+  }
+  std::string error;
+  store_ = openStore(config_, error);
+  if (!store_) {
+    spdlog::error("{}", error);
+    return false;
+  }
+  if (!prepareTls()) return false;
+
+  transports_ = std::make_unique<io::TransportManager>(io_, transportOptions(config_));
+  if (const auto status = transports_->start(); !status) {
+    spdlog::error("sip.listen: {}", status.error());
+    return false;
+  }
+
+  location_ = std::make_unique<proxy::LocationService>(store_.get());
+  const auto restored = location_->load(wallNow());
+  proxy::StaticRoutes routes;
+  for (const auto& route : config_.routes) routes.add(route.match, route.to);
+  auto* transports = transports_.get();
+  proxy_ = std::make_unique<proxy::ProxyCore>(
+      proxyOptions(config_, transports_->listeners()), timers_,
+      [transports](const sip::Flow& flow, std::string_view bytes) {
+        return transports->send(flow, bytes);
+      },
+      *store_, *location_, std::move(routes));
+  proxy_->setConnectionLookup(
+      [transports](std::uint64_t id) { return transports->connectionFlow(id); });
+  transports_->onMessage([this](std::string message, const sip::Flow& flow) {
+    proxy_->onMessage(std::move(message), flow);
+  });
+  transports_->onConnectionClosed([this](std::uint64_t id) { proxy_->onConnectionClosed(id); });
+
+  spdlog::info("rtcgate {} node {} serving {} (auth {}), {} registrations restored", kVersion,
+               config_.node.id, fmt::join(config_.sip.domains, ", "),
+               config_.sip.auth ? "on" : "off", restored);
+  scheduleHousekeeping();
+  return true;
+}
+
+void Gateway::scheduleHousekeeping() {
+  housekeeping_ = timers_.start(kHousekeepingInterval, [this] {
+    const auto expired = location_->expire(wallNow());
+    if (expired) spdlog::debug("{} registrations expired", expired);
+    scheduleHousekeeping();
+  });
+}
+
+void Gateway::logStatistics() const {
+  const auto& s = proxy_->stats();
+  const auto& t = transports_->stats();
+  spdlog::info(
+      "statistics: requests={} responses={} parse_errors={} answered_400={} dropped={} "
+      "registrations={} auth_failures={} forwarded={} oversize_refused={} "
+      "connection_limit_refused={}",
+      s.requestsReceived, s.responsesReceived, s.parseErrors, s.badRequestsAnswered,
+      s.datagramsDropped, s.registrations, s.authFailures, s.forwardedRequests,
+      t.oversizeRefused, t.connectionLimitRefused);
+}
+
+int Gateway::run() {
+  signals_.async_wait([this](const boost::system::error_code& ec, int signal) {
+    if (ec) return;
+    spdlog::info("signal {}: shutting down", signal);
+    logStatistics();
+    if (housekeeping_) timers_.cancel(housekeeping_);
+    housekeeping_ = 0;
+    transports_->stop();
+    io_.stop();
+  });
+  io_.run();
+  spdlog::info("stopped");
+  return 0;
+}
+
+}  // namespace rtcgate::app

@@ -1,0 +1,46 @@
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <memory>
+#include <string>
+
+#include "app/Config.hpp"
+#include "io/AsioTimers.hpp"
+#include "io/TransportManager.hpp"
+#include "proxy/LocationService.hpp"
+#include "proxy/ProxyCore.hpp"
+#include "store/Store.hpp"
+
+namespace rtcgate::app {
+
+// `rtcgate run`: wires the transports, the proxy core and the store on one signalling event loop
+// and runs it until SIGTERM/SIGINT.
+class Gateway {
+ public:
+  explicit Gateway(Config config);
+  ~Gateway();
+
+  // Opens the store, binds every listener; false (with the reason logged) when something is
+  // wrong with the environment (address in use, unreadable certificate, store not writable).
+  bool start();
+  // Runs the loop until a stop signal; returns the exit status.
+  int run();
+
+ private:
+  bool prepareTls();
+  void scheduleHousekeeping();
+  void logStatistics() const;
+
+  Config config_;
+  boost::asio::io_context io_;
+  boost::asio::signal_set signals_;
+  io::AsioTimers timers_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<io::TransportManager> transports_;
+  std::unique_ptr<proxy::LocationService> location_;
+  std::unique_ptr<proxy::ProxyCore> proxy_;
+  Timers::Id housekeeping_ = 0;
+};
+
+}  // namespace rtcgate::app

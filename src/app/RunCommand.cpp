@@ -1,0 +1,25 @@
+#include "app/Commands.hpp"
+#include "app/Gateway.hpp"
+#include "app/RelayCommand.hpp"
+#include "media/RelayOptions.hpp"
+
+namespace rtcgate::app {
+
+int runCommand(const Config& config) {
+  Gateway gateway(config);
+  if (!gateway.start()) return 1;
+  return gateway.run();
+}
+
+int relayCommand(const Config& config) {
+  media::RelayOptions options;
+  options.listen = config.relay.listen;
+  options.advertise = config.media.advertise;
+  options.portMin = config.media.portMin;
+  options.portMax = config.media.portMax;
+  options.mediaTimeout = std::chrono::seconds(config.media.timeout);
+  options.workers = config.media.workers;
+  return runRelayCommand(options);
+}
+
+}  // namespace rtcgate::app

@@ -1,0 +1,116 @@
+"""TLS, WS and WSS against the real binary: clients register with SHA-256 digest (browsers use
+.invalid Contact hosts), are called by a sipp UAC over UDP through their own connection, and call
+out; a closed WebSocket takes its registration with it."""
+import socket
+import threading
+import time
+
+from siptest import (Connection, Gateway, UserAgent, answer_incoming_call, check, expect_bye,
+                     free_port, parse_args, place_call, run_tests, sipp, sipp_logs, tests_in)
+
+args = parse_args()
+gw = Gateway(args.binary, users=(("alice", "alicepw"), ("bob", "bobpw"),
+                                 ("carol", "carolpw"))).start()
+
+
+def registered(transport, user="bob", password="bobpw", algorithm="SHA-256"):
+    ua = UserAgent(Connection(transport, gw.ports[transport]), user, password=password)
+    response = ua.register(algorithm_pick=algorithm)
+    check(response.status == 200, f"REGISTER over {transport}: {response.status}")
+    contacts = response.all("Contact")
+    check(any(ua.contact_host in c for c in contacts), f"200 lacks our contact: {contacts}")
+    return ua
+
+
+def sipp_calls(callee_ua, callee="bob"):
+    errors = []
+
+    def answer():
+        try:
+            answer_incoming_call(callee_ua)
+            expect_bye(callee_ua)
+        except Exception as e:  # noqa: BLE001
+            errors.append(e)
+
+    thread = threading.Thread(target=answer)
+    thread.start()
+    rc, logs = sipp("uac_call.xml", gw.ports["udp"], free_port(),
+                    ["-s", callee, "-au", "alice", "-ap", "alicepw"])
+    thread.join(15)
+    check(rc == 0, f"sipp UAC failed:\n{sipp_logs(logs)}\n{gw.log()[-4000:]}")
+    check(not errors, f"callee over {callee_ua.c.transport}: {errors}\n{gw.log()[-3000:]}")
+
+
+def test_tls_register_and_receive_call():
+    bob = registered("tls")
+    sipp_calls(bob)
+    bob.c.close()
+
+
+def test_ws_invalid_contact_receives_call():
+    bob = registered("ws")
+    sipp_calls(bob)
+    bob.c.close()
+
+
+def test_wss_invalid_contact_receives_call():
+    bob = registered("wss", algorithm="MD5")
+    sipp_calls(bob)
+    bob.c.close()
+
+
+def test_wss_caller_reaches_sipp_callee():
+    port = free_port()
+    rc, logs = sipp("register.xml", gw.ports["udp"], port, ["-s", "bob", "-au", "bob", "-ap",
+                                                             "bobpw"])
+    check(rc == 0, f"sipp REGISTER:\n{sipp_logs(logs)}")
+    server = sipp("uas_answer.xml", gw.ports["udp"], port, ["-s", "bob"], background=True)
+    alice = registered("wss", user="alice", password="alicepw")
+    final, dialog = place_call(alice, "bob")
+    check(final.status == 200, f"call from wss got {final.status}")
+    server.wait(15)
+    check(server.returncode == 0, f"sipp UAS failed: {server.stderr.read().decode()[-2000:]}")
+    alice.c.close()
+
+
+def test_tls_caller_to_ws_callee():
+    bob = registered("ws")
+    alice = registered("tls", user="alice", password="alicepw")
+    errors = []
+
+    def answer():
+        try:
+            answer_incoming_call(bob)
+            expect_bye(bob)
+        except Exception as e:  # noqa: BLE001
+            errors.append(e)
+
+    thread = threading.Thread(target=answer)
+    thread.start()
+    final, _ = place_call(alice, "bob")
+    thread.join(15)
+    check(final.status == 200, f"TLS -> WS call got {final.status}")
+    check(not errors, f"ws callee: {errors}")
+    bob.c.close()
+    alice.c.close()
+
+
+def test_closed_websocket_drops_its_registration():
+    bob = registered("ws", user="carol", password="carolpw")
+    bob.c.close()
+    alice = UserAgent(Connection("udp", gw.ports["udp"]), "alice", password="alicepw")
+    time.sleep(0.3)
+    final, _ = place_call(alice, "carol")
+    check(final.status == 480, f"call to a user whose websocket closed: {final.status}")
+
+
+def test_websocket_without_sip_subprotocol_refused():
+    sock = socket.create_connection(("127.0.0.1", gw.ports["ws"]), timeout=3)
+    sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                 b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+    reply = sock.recv(4096)
+    sock.close()
+    check(not reply.startswith(b"HTTP/1.1 101"), f"upgrade without 'sip' accepted: {reply[:80]!r}")
+
+
+run_tests(tests_in(dict(globals())), [gw])
