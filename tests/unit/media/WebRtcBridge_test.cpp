@@ -1,0 +1,450 @@
+// The relay as a WebRTC gateway, in one process over loopback: a test "browser" (ICE checks,
+// DTLS client or server, SRTP) on one side, a plain RTP/AVP or SDES RTP/SAVP SIP peer on the
+// other, driven through the ng offer/answer flags Kamailio and OpenSIPS send.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <deque>
+#include <random>
+
+#include "fakes/FakeTimers.hpp"
+#include "media/DtlsTransport.hpp"
+#include "media/RelayEngine.hpp"
+#include "media/SdesCrypto.hpp"
+#include "media/SrtpSession.hpp"
+#include "media/StunMessage.hpp"
+#include "media/StunWriter.hpp"
+#include "sdp/SessionDescription.hpp"
+
+namespace rtcgate::media {
+namespace {
+
+using Bytes = std::vector<std::uint8_t>;
+
+PeerAddress loopback(std::uint16_t port) {
+  sockaddr_in in{};
+  in.sin_family = AF_INET;
+  in.sin_port = htons(port);
+  in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  PeerAddress out;
+  std::memcpy(&out.storage, &in, sizeof in);
+  out.length = sizeof in;
+  return out;
+}
+
+Bytes rtpPacket(std::uint16_t sequence, std::uint32_t ssrc) {
+  Bytes packet(172, 0x55);
+  packet[0] = 0x80;
+  packet[1] = 0;  // PCMU
+  packet[2] = static_cast<std::uint8_t>(sequence >> 8);
+  packet[3] = static_cast<std::uint8_t>(sequence);
+  for (int i = 0; i < 4; ++i) packet[8 + i] = static_cast<std::uint8_t>(ssrc >> (24 - 8 * i));
+  return packet;
+}
+
+Bytes rtcpReceiverReport(std::uint32_t ssrc) {
+  Bytes packet = {0x80, 201, 0, 1, 0, 0, 0, 0};
+  for (int i = 0; i < 4; ++i) packet[4 + i] = static_cast<std::uint8_t>(ssrc >> (24 - 8 * i));
+  return packet;
+}
+
+std::string attributeOf(const std::string& sdp, const std::string& name) {
+  auto parsed = sdp::SessionDescription::parse(sdp);
+  if (!parsed || parsed->media().empty()) return {};
+  if (const sdp::SdpLine* line = parsed->media()[0].findAttribute(name)) {
+    return std::string(line->attributeValue());
+  }
+  return {};
+}
+
+std::uint16_t portOf(const std::string& sdp) {
+  auto parsed = sdp::SessionDescription::parse(sdp);
+  return parsed && !parsed->media().empty() ? parsed->media()[0].port() : 0;
+}
+
+// One endpoint: a UDP socket on 127.0.0.1, optionally with ICE credentials, a DTLS identity and
+// an SRTP session (a browser), or SDES keys (a SIP phone doing RTP/SAVP), or nothing (plain RTP).
+class Endpoint {
+ public:
+  Endpoint() {
+    fd_ = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address);
+    socklen_t length = sizeof address;
+    getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &length);
+    port_ = ntohs(address.sin_port);
+    identity_ = *DtlsIdentity::generate();
+  }
+  ~Endpoint() { close(fd_); }
+
+  std::uint16_t port() const { return port_; }
+  const std::string& fingerprint() const { return identity_->fingerprint(); }
+
+  std::string browserSdp(const std::string& setup, const std::string& fingerprint) const {
+    return "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=group:BUNDLE 0\r\n"
+           "m=audio " +
+           std::to_string(port_) +
+           " UDP/TLS/RTP/SAVPF 0 101\r\nc=IN IP4 127.0.0.1\r\n"
+           "a=candidate:1 1 udp 2122260223 127.0.0.1 " +
+           std::to_string(port_) +
+           " typ host\r\na=ice-ufrag:brws\r\na=ice-pwd:browserPasswordBrowserPassword\r\n"
+           "a=fingerprint:sha-256 " +
+           fingerprint + "\r\na=setup:" + setup +
+           "\r\na=mid:0\r\na=sendrecv\r\na=rtcp-mux\r\na=rtpmap:0 PCMU/8000\r\n"
+           "a=rtpmap:101 telephone-event/8000\r\na=ssrc:1234 cname:browser\r\n";
+  }
+
+  std::string sipSdp(const std::string& profile = "RTP/AVP", const std::string& extra = "") const {
+    return "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+           "m=audio " +
+           std::to_string(port_) + " " + profile +
+           " 0 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\na=rtcp:" +
+           std::to_string(port_) + "\r\n" + extra;
+  }
+
+  void send(std::uint16_t port, const Bytes& bytes) const {
+    const PeerAddress to = loopback(port);
+    sendto(fd_, bytes.data(), bytes.size(), 0, reinterpret_cast<const sockaddr*>(&to.storage),
+           to.length);
+  }
+
+  // One ICE connectivity check toward the relay's port with the relay's credentials.
+  void check(std::uint16_t port, const std::string& relayUfrag, const std::string& relayPwd) {
+    std::array<std::uint8_t, StunWriter::kMaxSize> request{};
+    StunWriter writer(request.data(), StunMessage::kBindingRequest, {9, 9, 9});
+    writer.addUsername(relayUfrag + ":brws");
+    writer.addPriority(0x6e0001ff);
+    writer.addIceControlling(42);
+    writer.addUseCandidate();
+    writer.addIntegrity(relayPwd);
+    writer.addFingerprint();
+    send(port, Bytes(request.begin(), request.begin() + writer.size()));
+    relayPort_ = port;
+  }
+
+  void startDtls(DtlsTransport::Role role, const std::string& relayFingerprint,
+                 std::uint16_t relayPort) {
+    relayPort_ = relayPort;
+    dtls_ = std::make_unique<DtlsTransport>(identity_, timers_, [this](auto* data, auto size) {
+      send(relayPort_, Bytes(data, data + size));
+    });
+    dtls_->start(role, relayFingerprint);
+  }
+
+  void useSdes(const SdesCrypto& local, const SdesCrypto& remote) {
+    srtp_ = SrtpSession::create({local.profile, local.keySalt, remote.keySalt}).value();
+  }
+
+  // Reads what arrived: DTLS goes to the handshake, STUN answers are counted, media is queued
+  // (decrypted when this endpoint has SRTP keys).
+  void drain() {
+    std::array<std::uint8_t, 2048> buffer;
+    for (;;) {
+      const ssize_t n = recv(fd_, buffer.data(), buffer.size(), 0);
+      if (n <= 0) return;
+      std::size_t length = static_cast<std::size_t>(n);
+      if (StunMessage::looksLikeStun(buffer.data(), length)) {
+        auto message = StunMessage::parse(buffer.data(), length);
+        if (message && message->type == StunMessage::kBindingSuccess) ++stunSuccesses;
+        continue;
+      }
+      if (DtlsTransport::isDtls(buffer.data(), length)) {
+        if (dtls_) dtls_->onDatagram(buffer.data(), length);
+        if (dtls_ && dtls_->state() == DtlsTransport::State::Connected && !srtp_) {
+          srtp_ = SrtpSession::create(dtls_->keys()).value();
+        }
+        continue;
+      }
+      if (srtp_) {
+        const bool rtcp = buffer[1] >= 192 && buffer[1] <= 223;
+        if (!(rtcp ? srtp_->unprotectRtcp(buffer.data(), length)
+                   : srtp_->unprotectRtp(buffer.data(), length))) {
+          ++undecryptable;
+          continue;
+        }
+      }
+      media.emplace_back(buffer.begin(), buffer.begin() + length);
+    }
+  }
+
+  // Sends one RTP (or RTCP) packet, encrypted when this endpoint has keys.
+  void sendMedia(std::uint16_t port, Bytes packet, bool rtcp = false) {
+    if (srtp_) {
+      std::size_t length = packet.size();
+      packet.resize(packet.size() + SrtpSession::kMaxTrailer);
+      const bool ok = rtcp ? srtp_->protectRtcp(packet.data(), length, packet.size())
+                           : srtp_->protectRtp(packet.data(), length, packet.size());
+      ASSERT_TRUE(ok);
+      packet.resize(length);
+    }
+    send(port, packet);
+  }
+
+  bool connected() const { return dtls_ && dtls_->state() == DtlsTransport::State::Connected; }
+  bool keyed() const { return srtp_ != nullptr; }
+
+  std::deque<Bytes> media;
+  int stunSuccesses = 0;
+  int undecryptable = 0;
+
+ private:
+  int fd_ = -1;
+  std::uint16_t port_ = 0;
+  std::uint16_t relayPort_ = 0;
+  std::shared_ptr<DtlsIdentity> identity_;
+  testing::FakeTimers timers_;
+  std::unique_ptr<DtlsTransport> dtls_;
+  std::unique_ptr<SrtpSession> srtp_;
+};
+
+class WebRtcBridgeTest : public ::testing::Test {
+ protected:
+  WebRtcBridgeTest() {
+    std::random_device random;
+    options_.portMin = static_cast<std::uint16_t>(20000 + (random() % 200) * 100);
+    options_.portMax = static_cast<std::uint16_t>(options_.portMin + 99);
+    engine_ = std::make_unique<RelayEngine>(loop_, options_);
+  }
+
+  ng::Value command(const std::string& name, const std::string& sdp, const std::string& fromTag,
+                    const std::string& toTag, const std::vector<std::string>& flags) {
+    ng::Value request = ng::Value::dict();
+    request.set("command", name);
+    request.set("call-id", "webrtc-call");
+    request.set("from-tag", fromTag);
+    if (!toTag.empty()) request.set("to-tag", toTag);
+    request.set("sdp", sdp);
+    ng::Value& list = request.set("flags", ng::Value::list());
+    for (const auto& flag : flags) list.push(flag);
+    ng::Value reply = engine_->handle(request);
+    EXPECT_EQ(reply.stringAt("result"), "ok") << reply.stringAt("error-reason");
+    return reply;
+  }
+
+  // Runs the relay's loop and lets the endpoints read until `done` or ~2 s.
+  template <class Done>
+  bool pump(Endpoint& a, Endpoint& b, Done done, int rounds = 200) {
+    for (int i = 0; i < rounds; ++i) {
+      loop_.runOnce(Duration(10));
+      a.drain();
+      b.drain();
+      if (done()) return true;
+    }
+    return false;
+  }
+
+  // Gives packets that should not arrive a moment to do so.
+  void settle(Endpoint& a, Endpoint& b) { pump(a, b, [] { return false; }, 20); }
+
+  // The browser connects to the relay: ICE check answered, DTLS done.
+  void connectBrowser(Endpoint& browser, Endpoint& other, const std::string& sdpToBrowser,
+                      DtlsTransport::Role role) {
+    const std::uint16_t relayPort = portOf(sdpToBrowser);
+    browser.check(relayPort, attributeOf(sdpToBrowser, "ice-ufrag"),
+                  attributeOf(sdpToBrowser, "ice-pwd"));
+    ASSERT_TRUE(pump(browser, other, [&] { return browser.stunSuccesses > 0; }))
+        << "ICE check not answered";
+    const std::string fingerprint = attributeOf(sdpToBrowser, "fingerprint");
+    ASSERT_EQ(fingerprint.rfind("sha-256 ", 0), 0u);
+    browser.startDtls(role, fingerprint.substr(8), relayPort);
+    ASSERT_TRUE(pump(browser, other, [&] { return browser.keyed(); })) << "DTLS not completed";
+  }
+
+  // Media both ways: each side sends a few packets, the other gets exactly what was sent.
+  void expectMediaBothWays(Endpoint& browser, std::uint16_t browserSends, Endpoint& sip,
+                           std::uint16_t sipSends) {
+    for (std::uint16_t seq = 1; seq <= 5; ++seq)
+      browser.sendMedia(browserSends, rtpPacket(seq, 0xB1));
+    ASSERT_TRUE(pump(browser, sip, [&] { return sip.media.size() >= 5; }));
+    EXPECT_EQ(sip.media.front(), rtpPacket(1, 0xB1));
+    for (std::uint16_t seq = 1; seq <= 5; ++seq) sip.sendMedia(sipSends, rtpPacket(seq, 0x51));
+    ASSERT_TRUE(pump(browser, sip, [&] { return browser.media.size() >= 5; }));
+    EXPECT_EQ(browser.media.front(), rtpPacket(1, 0x51));
+    EXPECT_EQ(browser.undecryptable, 0);
+    // SRTCP from the browser (muxed) arrives as plain RTCP on the SIP side's RTCP port.
+    sip.media.clear();
+    browser.sendMedia(browserSends, rtcpReceiverReport(0xB1), true);
+    ASSERT_TRUE(pump(browser, sip, [&] { return !sip.media.empty(); }));
+    EXPECT_EQ(sip.media.front(), rtcpReceiverReport(0xB1));
+  }
+
+  RelayOptions options_;
+  EventLoop loop_;
+  std::unique_ptr<RelayEngine> engine_;
+};
+
+const std::vector<std::string> kTowardSip = {"ICE=remove", "RTP/AVP", "rtcp-mux-demux",
+                                             "replace-origin"};
+const std::vector<std::string> kTowardBrowser = {"ICE=force", "UDP/TLS/RTP/SAVPF", "rtcp-mux-offer",
+                                                 "generate-mid", "SDES-off"};
+
+TEST_F(WebRtcBridgeTest, BrowserCallsPlainRtpPhone) {
+  Endpoint browser, phone;
+  const ng::Value offered = command("offer", browser.browserSdp("actpass", browser.fingerprint()),
+                                    "browser", "", kTowardSip);
+  const std::string toPhone(offered.stringAt("sdp"));
+  EXPECT_NE(toPhone.find("m=audio " + std::to_string(portOf(toPhone)) + " RTP/AVP 0 101"),
+            std::string::npos);
+  EXPECT_EQ(toPhone.find("a=ice-"), std::string::npos);
+  EXPECT_EQ(toPhone.find("a=fingerprint"), std::string::npos);
+  EXPECT_EQ(toPhone.find("a=setup"), std::string::npos);
+  EXPECT_NE(toPhone.find("a=ssrc:1234 cname:browser"), std::string::npos);
+  const ng::Value answered = command("answer", phone.sipSdp(), "browser", "phone", kTowardBrowser);
+  const std::string toBrowser(answered.stringAt("sdp"));
+  EXPECT_NE(toBrowser.find("UDP/TLS/RTP/SAVPF 0 101"), std::string::npos);
+  EXPECT_NE(toBrowser.find("a=ice-lite"), std::string::npos);
+  EXPECT_EQ(attributeOf(toBrowser, "setup"), "passive");
+  EXPECT_NE(toBrowser.find("a=rtcp-mux"), std::string::npos);
+  EXPECT_NE(toBrowser.find("typ host"), std::string::npos);
+  connectBrowser(browser, phone, toBrowser, DtlsTransport::Role::Client);
+  expectMediaBothWays(browser, portOf(toBrowser), phone, portOf(toPhone));
+}
+
+TEST_F(WebRtcBridgeTest, PlainRtpPhoneCallsBrowser) {
+  Endpoint browser, phone;
+  const ng::Value offered = command("offer", phone.sipSdp(), "phone", "", kTowardBrowser);
+  const std::string toBrowser(offered.stringAt("sdp"));
+  EXPECT_NE(toBrowser.find("UDP/TLS/RTP/SAVPF"), std::string::npos);
+  EXPECT_EQ(attributeOf(toBrowser, "setup"), "actpass");
+  EXPECT_EQ(attributeOf(toBrowser, "mid"), "0");
+  EXPECT_NE(toBrowser.find("a=rtcp-mux"), std::string::npos);
+  // The browser answers active: it is the DTLS client, the relay the server.
+  const ng::Value answered = command("answer", browser.browserSdp("active", browser.fingerprint()),
+                                     "phone", "browser", kTowardSip);
+  const std::string toPhone(answered.stringAt("sdp"));
+  EXPECT_NE(toPhone.find("RTP/AVP 0 101"), std::string::npos);
+  EXPECT_EQ(toPhone.find("a=fingerprint"), std::string::npos);
+  connectBrowser(browser, phone, toBrowser, DtlsTransport::Role::Client);
+  expectMediaBothWays(browser, portOf(toBrowser), phone, portOf(toPhone));
+}
+
+TEST_F(WebRtcBridgeTest, BrowserAnsweringPassiveMakesTheRelayTheDtlsClient) {
+  Endpoint browser, phone;
+  const ng::Value offered = command("offer", phone.sipSdp(), "phone", "", kTowardBrowser);
+  const std::string toBrowser(offered.stringAt("sdp"));
+  const ng::Value answered = command("answer", browser.browserSdp("passive", browser.fingerprint()),
+                                     "phone", "browser", kTowardSip);
+  const std::string toPhone(answered.stringAt("sdp"));
+  connectBrowser(browser, phone, toBrowser, DtlsTransport::Role::Server);
+  expectMediaBothWays(browser, portOf(toBrowser), phone, portOf(toPhone));
+}
+
+TEST_F(WebRtcBridgeTest, FingerprintMismatchAbortsTheStream) {
+  Endpoint browser, phone, impostor;
+  // The SDP names another certificate than the one the browser presents.
+  const ng::Value offered = command("offer", browser.browserSdp("actpass", impostor.fingerprint()),
+                                    "browser", "", kTowardSip);
+  const std::string toPhone(offered.stringAt("sdp"));
+  const ng::Value answered = command("answer", phone.sipSdp(), "browser", "phone", kTowardBrowser);
+  const std::string toBrowser(answered.stringAt("sdp"));
+  const std::uint16_t relayPort = portOf(toBrowser);
+  browser.check(relayPort, attributeOf(toBrowser, "ice-ufrag"), attributeOf(toBrowser, "ice-pwd"));
+  ASSERT_TRUE(pump(browser, phone, [&] { return browser.stunSuccesses > 0; }));
+  browser.startDtls(DtlsTransport::Role::Client, attributeOf(toBrowser, "fingerprint").substr(8),
+                    relayPort);
+  // The browser may complete its side; the relay refuses to key the stream.
+  pump(browser, phone, [&] { return browser.keyed(); }, 50);
+  if (browser.keyed()) {
+    browser.sendMedia(relayPort, rtpPacket(1, 0xB1));
+    settle(browser, phone);
+  }
+  EXPECT_TRUE(phone.media.empty());
+  phone.sendMedia(portOf(toPhone), rtpPacket(1, 0x51));
+  settle(browser, phone);
+  EXPECT_TRUE(browser.media.empty());
+}
+
+TEST_F(WebRtcBridgeTest, WrongIcePasswordIsNotAnswered) {
+  Endpoint browser, phone;
+  command("offer", browser.browserSdp("actpass", browser.fingerprint()), "browser", "", kTowardSip);
+  const ng::Value answered = command("answer", phone.sipSdp(), "browser", "phone", kTowardBrowser);
+  const std::string toBrowser(answered.stringAt("sdp"));
+  browser.check(portOf(toBrowser), attributeOf(toBrowser, "ice-ufrag"), "notThePassword");
+  settle(browser, phone);
+  EXPECT_EQ(browser.stunSuccesses, 0);
+}
+
+TEST_F(WebRtcBridgeTest, BrowserCallsSdesPhone) {
+  Endpoint browser, phone;
+  const ng::Value offered = command("offer", browser.browserSdp("actpass", browser.fingerprint()),
+                                    "browser", "", {"ICE=remove", "RTP/SAVP", "rtcp-mux-demux"});
+  const std::string toPhone(offered.stringAt("sdp"));
+  EXPECT_NE(toPhone.find("RTP/SAVP 0 101"), std::string::npos);
+  const std::string relayCrypto = attributeOf(toPhone, "crypto");
+  auto relayKey = SdesCrypto::parse(relayCrypto);
+  ASSERT_TRUE(relayKey) << toPhone;
+  EXPECT_EQ(toPhone.find("a=fingerprint"), std::string::npos);
+  const SdesCrypto phoneKey = SdesCrypto::generate(relayKey->tag, relayKey->profile);
+  const ng::Value answered =
+      command("answer", phone.sipSdp("RTP/SAVP", "a=crypto:" + phoneKey.format() + "\r\n"),
+              "browser", "phone", kTowardBrowser);
+  const std::string toBrowser(answered.stringAt("sdp"));
+  EXPECT_EQ(toBrowser.find("a=crypto"), std::string::npos);
+  phone.useSdes(phoneKey, *relayKey);
+  connectBrowser(browser, phone, toBrowser, DtlsTransport::Role::Client);
+  expectMediaBothWays(browser, portOf(toBrowser), phone, portOf(toPhone));
+}
+
+TEST_F(WebRtcBridgeTest, SdesPhoneCallsBrowser) {
+  Endpoint browser, phone;
+  const SdesCrypto phoneKey = SdesCrypto::generate(1, SrtpProfile::AesCm128HmacSha1_80);
+  const ng::Value offered =
+      command("offer", phone.sipSdp("RTP/SAVP", "a=crypto:" + phoneKey.format() + "\r\n"), "phone",
+              "", kTowardBrowser);
+  const std::string toBrowser(offered.stringAt("sdp"));
+  EXPECT_EQ(toBrowser.find("a=crypto"), std::string::npos);
+  const ng::Value answered = command("answer", browser.browserSdp("active", browser.fingerprint()),
+                                     "phone", "browser", {"ICE=remove", "rtcp-mux-demux"});
+  const std::string toPhone(answered.stringAt("sdp"));
+  EXPECT_NE(toPhone.find("RTP/SAVP 0 101"), std::string::npos);
+  auto relayKey = SdesCrypto::parse(attributeOf(toPhone, "crypto"));
+  ASSERT_TRUE(relayKey) << toPhone;
+  EXPECT_NE(relayKey->keySalt, phoneKey.keySalt);
+  phone.useSdes(phoneKey, *relayKey);
+  connectBrowser(browser, phone, toBrowser, DtlsTransport::Role::Client);
+  expectMediaBothWays(browser, portOf(toBrowser), phone, portOf(toPhone));
+}
+
+TEST_F(WebRtcBridgeTest, BrowserToBrowserThroughTheRelay) {
+  Endpoint alice, bob;
+  const std::vector<std::string> flags = {"ICE=force", "UDP/TLS/RTP/SAVPF", "rtcp-mux-require"};
+  const ng::Value offered =
+      command("offer", alice.browserSdp("actpass", alice.fingerprint()), "alice", "", flags);
+  const std::string toBob(offered.stringAt("sdp"));
+  EXPECT_EQ(attributeOf(toBob, "setup"), "actpass");
+  EXPECT_NE(attributeOf(toBob, "fingerprint"), "sha-256 " + alice.fingerprint());
+  const ng::Value answered =
+      command("answer", bob.browserSdp("active", bob.fingerprint()), "alice", "bob", flags);
+  const std::string toAlice(answered.stringAt("sdp"));
+  EXPECT_EQ(attributeOf(toAlice, "setup"), "passive");
+  connectBrowser(bob, alice, toBob, DtlsTransport::Role::Client);
+  connectBrowser(alice, bob, toAlice, DtlsTransport::Role::Client);
+  for (std::uint16_t seq = 1; seq <= 3; ++seq)
+    alice.sendMedia(portOf(toAlice), rtpPacket(seq, 0xA));
+  ASSERT_TRUE(pump(alice, bob, [&] { return bob.media.size() >= 3; }));
+  EXPECT_EQ(bob.media.front(), rtpPacket(1, 0xA));
+  for (std::uint16_t seq = 1; seq <= 3; ++seq) bob.sendMedia(portOf(toBob), rtpPacket(seq, 0xB));
+  ASSERT_TRUE(pump(alice, bob, [&] { return alice.media.size() >= 3; }));
+  EXPECT_EQ(alice.media.front(), rtpPacket(1, 0xB));
+}
+
+TEST_F(WebRtcBridgeTest, MediaBeforeDtlsIsDroppedNotForwarded) {
+  Endpoint browser, phone;
+  const ng::Value offered = command("offer", browser.browserSdp("actpass", browser.fingerprint()),
+                                    "browser", "", kTowardSip);
+  const ng::Value answered = command("answer", phone.sipSdp(), "browser", "phone", kTowardBrowser);
+  // Unkeyed "SRTP" from the browser's address and plain RTP toward a browser without keys.
+  browser.send(portOf(std::string(answered.stringAt("sdp"))), rtpPacket(1, 0xB1));
+  phone.send(portOf(std::string(offered.stringAt("sdp"))), rtpPacket(1, 0x51));
+  settle(browser, phone);
+  EXPECT_TRUE(phone.media.empty());
+  EXPECT_TRUE(browser.media.empty());
+}
+
+}  // namespace
+}  // namespace rtcgate::media
