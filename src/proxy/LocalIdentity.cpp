@@ -44,13 +44,10 @@ bool LocalIdentity::isOurAddress(const sip::SipUri& uri) const {
 }
 
 const LocalListener* LocalIdentity::listenerFor(sip::Transport transport, bool v6) const {
-  const LocalListener* fallback = nullptr;
   for (const auto& listener : listeners_) {
-    if (listener.transport != transport) continue;
-    if (listener.address.isV6() == v6) return &listener;
-    if (!fallback) fallback = &listener;
+    if (listener.transport == transport && listener.address.isV6() == v6) return &listener;
   }
-  return fallback;
+  return nullptr;
 }
 
 std::string LocalIdentity::hostPort(const LocalListener& listener) {

@@ -31,7 +31,7 @@ class LocalIdentity {
   // A domain to file a user under when the Request-URI names us by address ("alice@127.0.0.1").
   const std::string& defaultDomain() const { return domains_.front(); }
   // The listener to send from (and to name in Via/Record-Route) for a transport and address
-  // family; nullptr when we have none of that transport.
+  // family; nullptr when we have none (an IPv6 peer cannot be reached from an IPv4 socket).
   const LocalListener* listenerFor(sip::Transport transport, bool v6) const;
   // "host:port" of a listener as written in Via and Record-Route.
   static std::string hostPort(const LocalListener& listener);

@@ -118,7 +118,13 @@ void ProxyCore::answer(TransactionId serverTx, const SipMessage& request, int st
 void ProxyCore::onRequest(TransactionId serverTx, SipMessage&& request, const sip::Flow& flow) {
   if (!checkRequest(serverTx, request)) return;
   auto route = popOurRoutes(request);
-  if (!request.toTag().empty() || request.find(HeaderId::Route)) {
+  if (!request.toTag().empty()) {
+    // In a dialog we only relay what our own Record-Route brought back to us; anything else is
+    // not ours to forward (and unauthenticated in-dialog requests must not make us a relay).
+    if (!route.poppedOurs) {
+      answer(serverTx, request, 404, "Not Here");
+      return;
+    }
     return routeInDialog(serverTx, std::move(request), flow, route);
   }
   if (route.flowConnection) return routeInDialog(serverTx, std::move(request), flow, route);
@@ -391,6 +397,16 @@ void ProxyCore::routeInitial(TransactionId serverTx, SipMessage&& request, const
     authenticated = true;
   }
   const bool trusted = authenticated || !options_.auth;
+
+  // A preloaded Route set (RFC 3261 16.6 step 7) is followed for callers we trust only.
+  if (request.find(HeaderId::Route)) {
+    if (!trusted) {
+      ++stats_.relayRefused;
+      answer(serverTx, request, 403, "Relaying Denied");
+      return;
+    }
+    return routeInDialog(serverTx, std::move(request), flow, RouteInfo{});
+  }
 
   if (localTarget) {
     const auto domain = identity_.isLocalDomain(host) ? host : identity_.defaultDomain();

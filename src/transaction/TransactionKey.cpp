@@ -48,6 +48,11 @@ void TransactionKey::assignServer(const sip::SipMessage& request, std::string_vi
     appendNumber(text, via.port);
     text.push_back(kSep);
     text.append(method);
+    // Not in RFC 3261 17.2.3, but a retransmission (and the ACK or CANCEL of an INVITE) always
+    // repeats the Call-ID: a client that reuses a branch for a new request (RFC 4475 does) gets
+    // a new transaction instead of another request's response.
+    text.push_back(kSep);
+    text.append(request.callId());
     return;
   }
   const sip::Header* topVia = request.find(sip::HeaderId::Via);

@@ -12,7 +12,8 @@ namespace rtcgate::transaction {
 // The identity under which the layer finds a transaction again, flattened into one string so a
 // lookup costs one hash and one compare.
 //
-// Server side (RFC 3261 17.2.3): with a magic-cookie branch, branch + sent-by + method; otherwise
+// Server side (RFC 3261 17.2.3): with a magic-cookie branch, branch + sent-by + method (+ Call-ID,
+// so a reused branch is not taken for a retransmission); otherwise
 // the RFC 2543 fallback: Request-URI, From tag, Call-ID, CSeq number, top Via, method, To tag.
 // Client side (17.1.3): branch of our own top Via + CSeq method.
 class TransactionKey {

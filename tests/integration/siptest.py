@@ -84,13 +84,16 @@ class Message:
     COMPACT = {"v": "via", "f": "from", "t": "to", "i": "call-id", "m": "contact",
                "l": "content-length", "c": "content-type"}
 
+    LISTS = ("via", "route", "record-route", "contact", "path")
+
     def all(self, name):
+        """Every value of a header; list headers split at commas outside <> and quotes."""
         name = name.lower()
         out = []
         for n, v in self.headers:
             n = self.COMPACT.get(n.lower(), n.lower())
             if n == name:
-                out.append(v)
+                out.extend(split_list(v) if n in self.LISTS else [v])
         return out
 
     def get(self, name, default=""):
@@ -102,6 +105,25 @@ class Message:
 
     def __repr__(self):
         return self.first
+
+
+def split_list(value):
+    parts, depth, quoted, current = [], 0, False, ""
+    for ch in value:
+        if ch == '"':
+            quoted = not quoted
+        elif not quoted and ch == "<":
+            depth += 1
+        elif not quoted and ch == ">":
+            depth -= 1
+        if ch == "," and depth == 0 and not quoted:
+            parts.append(current.strip())
+            current = ""
+        else:
+            current += ch
+    if current.strip():
+        parts.append(current.strip())
+    return parts
 
 
 def digest_response(challenge, method, uri, user, password, nc=1):
@@ -547,7 +569,7 @@ def place_call(ua, callee, hold_seconds=0.3, hangup=True):
     uri = f"sip:{callee}@localhost"
     contact = [f"Contact: {ua.contact()}", "Content-Type: application/sdp"]
     call_id = secrets.token_hex(8)
-    invite = ua.request("INVITE", uri, contact, body=SDP, call_id=call_id)
+    invite = ua.request("INVITE", uri, contact, body=SDP, call_id=call_id, to=f"<{uri}>")
     ua.c.send(invite)
     cseq = ua.cseq
     final = _final(ua, call_id)
@@ -556,7 +578,7 @@ def place_call(ua, callee, hold_seconds=0.3, hangup=True):
         auth = digest_response(final.all("Proxy-Authenticate")[0], "INVITE", uri, ua.user,
                                ua.password)
         invite = ua.request("INVITE", uri, contact + [f"Proxy-Authorization: {auth}"], body=SDP,
-                            call_id=call_id)
+                            call_id=call_id, to=f"<{uri}>")
         ua.c.send(invite)
         cseq = ua.cseq
         final = _final(ua, call_id)

@@ -127,7 +127,7 @@ def collect(sockets, call_id, timeout):
             sock.setblocking(False)
             try:
                 data = sock.recv(65536)
-            except (BlockingIOError, socket.timeout, OSError):
+            except (BlockingIOError, socket.timeout, ConnectionResetError):
                 continue
             if not data.startswith(b"SIP/2.0 "):
                 continue
@@ -180,6 +180,8 @@ def run_corpus(name):
             second = bool(second_id and collect([sock] + extra, second_id, 0.2))
         passed = verdict(row, responses, second) and alive()
         results.append((row["name"], responses, passed))
+        if os.environ.get("TORTURE_VERBOSE"):
+            print(f"    {row['name']}: {responses} {'ok' if passed else 'FAIL'}")
         sock.close()
         if stream:
             stream.close()

@@ -10,7 +10,8 @@ from siptest import (Connection, Gateway, UserAgent, answer_incoming_call, check
 
 args = parse_args()
 gw = Gateway(args.binary, users=(("alice", "alicepw"), ("bob", "bobpw"),
-                                 ("carol", "carolpw"))).start()
+                                 ("carol", "carolpw")),
+             auth_algorithms="[md5, sha-256]").start()
 
 
 def registered(transport, user="bob", password="bobpw", algorithm="SHA-256"):

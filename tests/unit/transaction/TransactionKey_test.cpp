@@ -11,12 +11,15 @@ TransactionKey serverKey(const RequestSpec& spec, std::string_view method) {
   return TransactionKey::forServer(request(spec), method);
 }
 
-TEST(TransactionKeyTest, Rfc3261KeyIsBranchSentByAndMethod) {
+TEST(TransactionKeyTest, Rfc3261KeyIsBranchSentByMethodAndCallId) {
   RequestSpec spec;
   const TransactionKey key = serverKey(spec, "INVITE");
   EXPECT_FALSE(key.isRfc2543());
+  // A reused branch with another Call-ID is another request (RFC 4475 reuses branches).
+  RequestSpec otherCall = spec;
+  otherCall.callId = "changed";
+  EXPECT_FALSE(serverKey(otherCall, "INVITE") == key);
   RequestSpec sameTx = spec;
-  sameTx.callId = "changed";  // ignored with a magic-cookie branch
   sameTx.via = "SIP/2.0/UDP 192.0.2.10:5070;branch=z9hG4bKupstream1;rport";
   EXPECT_EQ(serverKey(sameTx, "INVITE"), key);
   RequestSpec upper = spec;
