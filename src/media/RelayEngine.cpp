@@ -479,6 +479,14 @@ Result<std::string> RelayEngine::negotiate(Monologue& sender, Monologue& recipie
     plan.media[i] = media;
     wire(in, out);
   }
+  // One WebRTC section toward the recipient: its transport is trivially a BUNDLE of one. With
+  // several sections each keeps its own port (no BUNDLE demultiplexing yet), so no group then.
+  if (count == 1 && !plan.media[0].fingerprint.empty()) {
+    const sdp::SdpLine* mid = description->media()[0].findAttribute("mid");
+    const std::string value =
+        mid != nullptr ? std::string(mid->attributeValue()) : plan.media[0].mid;
+    if (!value.empty()) plan.bundleMids = {value};
+  }
   sdp::SdpRewriter::rewrite(*description, plan);
   return description->toString();
 }

@@ -75,6 +75,15 @@ void SdpRewriter::rewriteSessionLevel(SessionDescription& description, const Rew
     return (plan.ice != IceAction::Keep && isIceAttribute(line)) ||
            (plan.stripCrypto && isCryptoAttribute(line));
   });
+  const bool hasBundle = std::any_of(lines.begin(), lines.end(), [](const SdpLine& line) {
+    return line.isAttribute("group") && line.attributeValue().starts_with("BUNDLE");
+  });
+  if (!plan.bundleMids.empty() && !hasBundle) {
+    std::string group = "group:BUNDLE";
+    for (const std::string& mid : plan.bundleMids) group += " " + mid;
+    const std::string eol = lines.empty() || lines.back().eol.empty() ? "\r\n" : lines.back().eol;
+    lines.push_back(SdpLine{'a', std::move(group), eol});
+  }
   if (plan.ice == IceAction::Insert && plan.iceLite) {
     // RFC 8839 §5.3: session level, so the full agent knows it must be the controlling one.
     const std::string eol = lines.empty() || lines.back().eol.empty() ? "\r\n" : lines.back().eol;

@@ -36,8 +36,11 @@ struct RewritePlan {
   bool rtcpAttribute = true;
   bool fullRtcpAttribute = false;
   bool stripCrypto = false;  // drop the sender's a=crypto/fingerprint/setup (plain or relay-keyed)
-  bool iceLite = false;      // with IceAction::Insert: we are a lite agent (a=ice-lite)
-  std::vector<std::string> stripCodecs;   // lower-case encoding names, or "all"
+  bool iceLite = false;
+  // a=group:BUNDLE with these mids, added when the SDP has no BUNDLE group (a browser that
+  // offered max-bundle refuses an answer without one).
+  std::vector<std::string> bundleMids;   // with IceAction::Insert: we are a lite agent (a=ice-lite)
+  std::vector<std::string> stripCodecs;  // lower-case encoding names, or "all"
   std::vector<std::string> preferCodecs;  // moved to the front of the format list
   std::vector<MediaPlan> media;           // one per m= section, in order
 };

@@ -1,0 +1,176 @@
+#!/usr/bin/env node
+// Drives one Chromium (playwright-core, Debian's /usr/bin/chromium) running JsSIP from npm: it
+// connects over WebSocket to a SIP proxy, then either calls a target or registers and waits to
+// auto-answer an incoming call, keeps the call up for a while, and prints the WebRTC statistics
+// (packets sent/received, selected candidate pair, DTLS state) as one JSON line on stdout.
+//
+// usage: browser_call.js --ws ws://127.0.0.1:PORT --user alice --domain 127.0.0.1
+//                        (--call sip:echo@127.0.0.1 | --answer) [--seconds 8]
+'use strict';
+const fs = require('fs');
+const http = require('http');
+const path = require('path');
+const { chromium } = require('playwright-core');
+
+function parseArgs(argv) {
+  const args = { seconds: 8, user: 'alice', domain: '127.0.0.1' };
+  for (let i = 2; i < argv.length; ++i) {
+    const key = argv[i].replace(/^--/, '');
+    if (key === 'answer') args.answer = true;
+    else args[key] = argv[++i];
+  }
+  args.seconds = Number(args.seconds);
+  return args;
+}
+
+// JsSIP ships CommonJS only; wrap the modules it reaches (browser entry points) in a tiny loader
+// so that the page can use it without a bundler dependency.
+function bundleJsSip() {
+  const root = path.join(__dirname, 'node_modules');
+  const ids = new Map();
+  const sources = [];
+  function resolveFile(candidate) {
+    for (const file of [candidate, candidate + '.js', path.join(candidate, 'index.js')]) {
+      if (fs.existsSync(file) && fs.statSync(file).isFile()) return file;
+    }
+    throw new Error('cannot resolve ' + candidate);
+  }
+  function resolve(from, request) {
+    if (request.startsWith('.')) return resolveFile(path.resolve(path.dirname(from), request));
+    const dir = path.join(root, request);
+    const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8'));
+    const entry = (typeof pkg.browser === 'string' && pkg.browser) || pkg.main || 'index.js';
+    return resolveFile(path.resolve(dir, entry));
+  }
+  function add(file) {
+    if (ids.has(file)) return ids.get(file);
+    const id = sources.length;
+    ids.set(file, id);
+    sources.push(null);
+    const text = fs.readFileSync(file, 'utf8');
+    const code = file.endsWith('.json') ? 'module.exports = ' + text + ';' : text;
+    const map = {};
+    for (const match of code.matchAll(/require\(['"]([^'"]+)['"]\)/g)) {
+      map[match[1]] = add(resolve(file, match[1]));
+    }
+    sources[id] = `[function (module, exports, require) {\n${code}\n}, ${JSON.stringify(map)}]`;
+    return id;
+  }
+  const entry = add(resolve(root, 'jssip'));
+  return `(function () {
+  var defs = [${sources.join(',\n')}];
+  var cache = {};
+  function load(id) {
+    if (cache[id]) return cache[id].exports;
+    var module = cache[id] = { exports: {} };
+    defs[id][0].call(module.exports, module, module.exports, function (name) {
+      if (!(name in defs[id][1])) throw new Error('module not bundled: ' + name);
+      return load(defs[id][1][name]);
+    });
+    return module.exports;
+  }
+  window.process = window.process || { env: {} };
+  window.JsSIP = load(${entry});
+})();`;
+}
+
+// Served over http://127.0.0.1 (a secure context, so getUserMedia works).
+function servePage(bundle) {
+  const page = '<!doctype html><html><head><script src="/jssip.js"></script></head><body></body></html>';
+  const server = http.createServer((request, response) => {
+    const js = request.url === '/jssip.js';
+    response.writeHead(200, { 'content-type': js ? 'text/javascript' : 'text/html' });
+    response.end(js ? bundle : page);
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+// Runs in the page.
+async function runInPage(args) {
+  const JsSIP = window.JsSIP;
+  const socket = new JsSIP.WebSocketInterface(args.ws);
+  const ua = new JsSIP.UA({
+    sockets: [socket],
+    uri: `sip:${args.user}@${args.domain}`,
+    password: 'secret',
+    register: !!args.answer,
+    session_timers: false,
+  });
+  const options = {
+    mediaConstraints: { audio: true, video: false },
+    pcConfig: { iceServers: [], rtcpMuxPolicy: 'require', bundlePolicy: 'max-bundle' },
+  };
+  const log = [];
+  const session = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('no call within 20 s: ' + log.join('; '))), 20000);
+    ua.on('registered', () => log.push('registered'));
+    ua.on('registrationFailed', (e) => log.push('registration failed ' + e.cause));
+    ua.on('newRTCSession', (e) => {
+      const s = e.session;
+      s.on('sdp', (d) => log.push(d.originator + ' sdp:\n' + d.sdp));
+      s.on('failed', (f) => {
+        clearTimeout(timer);
+        reject(new Error('call failed: ' + f.cause + '\n' + log.join('\n')));
+      });
+      s.on('confirmed', () => { clearTimeout(timer); resolve(s); });
+      if (e.originator === 'remote') s.answer(options);
+    });
+    ua.on('connected', () => {
+      log.push('connected');
+      if (!args.answer) ua.call(args.call, options);
+    });
+    ua.start();
+  });
+  await new Promise((r) => setTimeout(r, args.seconds * 1000));
+  const stats = { packetsSent: 0, packetsReceived: 0, bytesReceived: 0 };
+  const report = await session.connection.getStats();
+  report.forEach((entry) => {
+    if (entry.type === 'outbound-rtp' && entry.kind === 'audio') stats.packetsSent += entry.packetsSent;
+    if (entry.type === 'inbound-rtp' && entry.kind === 'audio') {
+      stats.packetsReceived += entry.packetsReceived;
+      stats.bytesReceived += entry.bytesReceived;
+    }
+    if (entry.type === 'transport') {
+      stats.dtlsState = entry.dtlsState;
+      stats.srtpCipher = entry.srtpCipher;
+    }
+    if (entry.type === 'candidate-pair' && entry.state === 'succeeded') stats.pairSucceeded = true;
+  });
+  stats.iceConnectionState = session.connection.iceConnectionState;
+  session.terminate();
+  await new Promise((r) => setTimeout(r, 500));
+  ua.stop();
+  return stats;
+}
+
+async function main() {
+  const args = parseArgs(process.argv);
+  const server = await servePage(bundleJsSip());
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+      '--disable-component-update', '--no-first-run', '--allow-loopback-in-peer-connection',
+      '--disable-features=WebRtcHideLocalIpsWithMdns', '--use-fake-ui-for-media-stream',
+      '--use-fake-device-for-media-stream',
+    ],
+  });
+  let code = 0;
+  try {
+    const page = await browser.newPage();
+    page.on('console', (m) => { if (m.type() === 'error') process.stderr.write('page: ' + m.text() + '\n'); });
+    await page.goto(`http://127.0.0.1:${server.address().port}/`);
+    const stats = await page.evaluate(runInPage, args);
+    process.stdout.write(JSON.stringify(stats) + '\n');
+  } catch (error) {
+    process.stderr.write('browser_call: ' + error.message + '\n');
+    code = 1;
+  } finally {
+    await browser.close();
+    server.close();
+  }
+  process.exit(code);
+}
+
+main();
