@@ -306,6 +306,18 @@ bool ProxyCore::authorize(TransactionId serverTx, const SipMessage& request, boo
   return false;
 }
 
+// Our realm's credentials are spent once checked: they are not passed downstream (RFC 3261 22.3),
+// while credentials for other realms stay for the proxies they belong to.
+void ProxyCore::consumeCredentials(SipMessage& request, std::string_view realm) {
+  std::vector<std::string> others;
+  for (const auto& value : request.all(HeaderId::ProxyAuthorization)) {
+    const auto credentials = sip::parseDigestCredentials(value);
+    if (!credentials || credentials->realm != realm) others.emplace_back(value);
+  }
+  request.removeAll(HeaderId::ProxyAuthorization);
+  for (auto& value : others) request.appendHeader(HeaderId::ProxyAuthorization, std::move(value));
+}
+
 // ------------------------------------------------------------------ routing decisions
 
 void ProxyCore::routeInDialog(TransactionId serverTx, SipMessage&& request, const sip::Flow& flow,
@@ -386,14 +398,16 @@ void ProxyCore::routeInitial(TransactionId serverTx, SipMessage&& request, const
   }
 
   // Requests from our own users are authenticated (407); CANCEL and ACK cannot be challenged.
-  bool authenticated = false;
+  // A request we sent ourselves (a spiral through a route back to us) was checked the first time.
+  bool authenticated = identity_.isOurAddress(flow.remote.host(), flow.remote.port());
   const auto from = sip::parseNameAddr(request.find(HeaderId::From)->value);
   const bool fromLocalUser = from && identity_.isLocalDomain(from->uri.hostNoBrackets());
-  if (options_.auth && fromLocalUser) {
-    if (!authorize(serverTx, request, false, from->uri.hostNoBrackets(),
-                   sip::unescapeUriComponent(from->uri.user))) {
+  if (options_.auth && fromLocalUser && !authenticated) {
+    const std::string realm(from->uri.hostNoBrackets());
+    if (!authorize(serverTx, request, false, realm, sip::unescapeUriComponent(from->uri.user))) {
       return;
     }
+    consumeCredentials(request, realm);
     authenticated = true;
   }
   const bool trusted = authenticated || !options_.auth;

@@ -98,6 +98,7 @@ class ProxyCore : public transaction::TransactionUser {
                       const sip::Flow& flow);
   bool authorize(transaction::TransactionId serverTx, const sip::SipMessage& request,
                  bool registrar, std::string_view realm, std::string_view expectedUser);
+  static void consumeCredentials(sip::SipMessage& request, std::string_view realm);
   void routeInDialog(transaction::TransactionId serverTx, sip::SipMessage&& request,
                      const sip::Flow& flow, const RouteInfo& route);
   void routeInitial(transaction::TransactionId serverTx, sip::SipMessage&& request,

@@ -430,10 +430,10 @@ class Gateway:
 
     def __init__(self, binary, users=(("alice", "alicepw"), ("bob", "bobpw")), auth=True,
                  extra_yaml="", transports=("udp", "tcp", "tls", "ws", "wss"),
-                 max_message_size=65535, auth_algorithms="[sha-256, md5]"):
+                 max_message_size=65535, auth_algorithms="[sha-256, md5]", fixed_ports=None):
         self.binary = binary
         self.dir = tempfile.mkdtemp(prefix="rtcgate-test-")
-        self.ports = {t: free_port() for t in transports}
+        self.ports = {t: (fixed_ports or {}).get(t) or free_port() for t in transports}
         listen = ", ".join(f"{t}://127.0.0.1:{p}" for t, p in self.ports.items())
         self.config = os.path.join(self.dir, "rtcgate.yaml")
         media_port = 20000 + (self.ports[transports[0]] % 20) * 1000
