@@ -137,7 +137,17 @@ async function runInPage(args) {
     if (entry.type === 'candidate-pair' && entry.state === 'succeeded') stats.pairSucceeded = true;
   });
   stats.iceConnectionState = session.connection.iceConnectionState;
-  session.terminate();
+  if (args.answer) {
+    // The caller hangs up; wait for its BYE (or give up and hang up ourselves after 20 s).
+    await new Promise((resolve) => {
+      if (session.isEnded()) return resolve();
+      session.on('ended', resolve);
+      setTimeout(() => { if (!session.isEnded()) session.terminate(); resolve(); }, 20000);
+    });
+    stats.endedBy = session.isEnded() ? 'peer' : 'us';
+  } else {
+    session.terminate();
+  }
   await new Promise((r) => setTimeout(r, 500));
   ua.stop();
   return stats;
