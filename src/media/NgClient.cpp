@@ -12,8 +12,7 @@ namespace rtcgate::media {
 
 NgClient::NgClient(boost::asio::io_context& io, Timers& timers, SocketAddress server,
                    NgClientOptions options)
-    : io_(io),
-      timers_(timers),
+    : timers_(timers),
       socket_(io),
       server_(io::toEndpoint<boost::asio::ip::udp::endpoint>(server)),
       options_(options) {

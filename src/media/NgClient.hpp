@@ -50,7 +50,6 @@ class NgClient : public MediaControl {
   void startReceive();
   void onDatagram(std::size_t length);
 
-  boost::asio::io_context& io_;
   Timers& timers_;
   boost::asio::ip::udp::socket socket_;
   boost::asio::ip::udp::endpoint server_;
