@@ -34,6 +34,7 @@ loadmodule "rr.so"
 loadmodule "maxfwd.so"
 loadmodule "pv.so"
 loadmodule "textops.so"
+loadmodule "siputils.so"
 request_route {{
   if (!mf_process_maxfwd_header("10")) {{ sl_send_reply("483", "Too Many Hops"); exit; }}
   if (has_totag()) {{
@@ -75,12 +76,17 @@ def tree_cpu(pid):
 
 def run_load(proxy_port, uas_port, calls, rate, workdir):
     """One sipp UAS + one sipp UAC run; returns (successful, failed)."""
-    uas = subprocess.Popen(["sipp", "-sn", "uas", "-i", "127.0.0.1", "-p", str(uas_port), "-nostdin"],
+    # sipp's built-in uas does not echo Record-Route; the test suite's answering scenario does.
+    uas_scenario = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests",
+                                "integration", "scenarios", "uas_answer.xml")
+    uas = subprocess.Popen(["sipp", "-sf", uas_scenario, "-i", "127.0.0.1", "-p", str(uas_port),
+                            "-nostdin", "-max_socket", "100"],
                            cwd=workdir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(0.3)
-    out = subprocess.run(["sipp", f"127.0.0.1:{proxy_port}", "-sn", "uac", "-s", "1000", "-i",
+    scenario = os.path.join(os.path.dirname(os.path.abspath(__file__)), "uac_rr.xml")
+    out = subprocess.run(["sipp", f"127.0.0.1:{proxy_port}", "-sf", scenario, "-s", "1000", "-i",
                           "127.0.0.1", "-p", str(free_port()), "-m", str(calls), "-r", str(rate),
-                          "-l", str(max(rate * 4, 100)), "-d", "0", "-nostdin", "-timeout",
+                          "-l", str(max(rate * 4, 100)), "-nostdin", "-timeout",
                           f"{calls // rate + 30}s", "-max_socket", "100", "-trace_stat",
                           "-stf", "stat.csv", "-fd", "1000"],
                          cwd=workdir, capture_output=True, text=True)
