@@ -154,9 +154,15 @@ def main():
     parser.add_argument("--calls", type=int, default=5000)
     parser.add_argument("--rates", default="500,1000")
     parser.add_argument("--step-up", action="store_true", help="search the zero-failure rate")
+    parser.add_argument("--anchor-only", action="store_true", help="measure kamailio alone")
+    parser.add_argument("--step-from", type=int, default=1000)
+    parser.add_argument("--step", type=int, default=500)
     args = parser.parse_args()
     binary = os.path.abspath(args.binary)
     rates = [int(r) for r in args.rates.split(",")]
+    if args.anchor_only:
+        measure("kamailio", start_kamailio, args.calls, rates)
+        return
     ours = measure("rtcgate", lambda d, p, u: start_rtcgate(binary, d, p, u), args.calls, rates)
     anchor = measure("kamailio", start_kamailio, args.calls, rates)
     print("\nrate    rtcgate CPU-s/1000   kamailio CPU-s/1000   ratio")
@@ -165,9 +171,9 @@ def main():
         ca, cb = 1000 * a[2] / max(a[0], 1), 1000 * b[2] / max(b[0], 1)
         print(f"{rate:5d}   {ca:10.3f}           {cb:10.3f}            {ca / cb if cb else 0:.2f}")
     if args.step_up:
-        r1 = max_rate("rtcgate", lambda d, p, u: start_rtcgate(binary, d, p, u), args.calls, 1000,
-                      500, 20000)
-        r2 = max_rate("kamailio", start_kamailio, args.calls, 1000, 500, 20000)
+        r1 = max_rate("rtcgate", lambda d, p, u: start_rtcgate(binary, d, p, u), args.calls,
+                      args.step_from, args.step, 20000)
+        r2 = max_rate("kamailio", start_kamailio, args.calls, args.step_from, args.step, 20000)
         print(f"zero-failure rate: rtcgate {r1}/s, kamailio {r2}/s")
 
 
