@@ -68,7 +68,10 @@ bool DtlsIdentity::createContext() {
   SSL_CTX_set_min_proto_version(context_, DTLS1_2_VERSION);
   SSL_CTX_set_verify(context_, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT,
                      acceptAnyCertificate);
-  SSL_CTX_set_read_ahead(context_, 1);
+  // Every association is new (keys are bound to the SDP fingerprint), so nothing is resumed;
+  // a session cache would only hold each peer's certificate for as long as the relay runs.
+  SSL_CTX_set_session_cache_mode(context_, SSL_SESS_CACHE_OFF);
+  SSL_CTX_set_options(context_, SSL_OP_NO_TICKET);
   // libssl returns 0 on success here, unlike almost everywhere else.
   return SSL_CTX_use_certificate(context_, certificate_) == 1 &&
          SSL_CTX_use_PrivateKey(context_, key_) == 1 && SSL_CTX_check_private_key(context_) == 1 &&

@@ -74,9 +74,7 @@ DtlsTransport::~DtlsTransport() { reset(); }
 void DtlsTransport::reset() {
   if (timer_ != 0) timers_.cancel(timer_);
   timer_ = 0;
-  SSL_free(ssl_);  // frees both BIOs
-  ssl_ = nullptr;
-  input_ = output_ = nullptr;
+  releaseSession();  // frees both BIOs
   keys_ = {};
   failure_ = nullptr;
   state_ = State::New;
@@ -114,6 +112,13 @@ void DtlsTransport::start(Role role, std::string fingerprint) {
 
 void DtlsTransport::onDatagram(const std::uint8_t* data, std::size_t length) {
   if (state_ != State::Connecting && state_ != State::Connected) return;
+  if (ssl_ == nullptr) {
+    // The session was released after the handshake; only a new ClientHello (the peer starts a
+    // new association, e.g. after an ICE restart) means anything now.
+    const bool clientHello = length > 25 && data[0] == 22 && data[13] == 1;
+    if (!clientHello || role_ != Role::Server) return;
+    start(role_, fingerprint_);
+  }
   BIO_write(input_, data, static_cast<int>(length));
   if (state_ == State::Connecting) {
     advance();
@@ -169,6 +174,18 @@ void DtlsTransport::onHandshakeDone() {
     return;
   }
   state_ = State::Connected;
+  // Keep the session a while to answer a retransmitted final flight (our last one was lost),
+  // then free it: an idle SSL with its record buffers is most of a WebRTC leg's memory.
+  timer_ = timers_.start(kLinger, [this] {
+    timer_ = 0;
+    releaseSession();
+  });
+}
+
+void DtlsTransport::releaseSession() {
+  SSL_free(ssl_);
+  ssl_ = nullptr;
+  input_ = output_ = nullptr;
 }
 
 bool DtlsTransport::exportKeys() {

@@ -24,6 +24,8 @@ class DtlsTransport {
  public:
   enum class Role { Client, Server };  // a=setup:active = Client, passive = Server
   enum class State { New, Connecting, Connected, Failed };
+  // How long the OpenSSL session outlives a completed handshake (see onHandshakeDone).
+  static constexpr Duration kLinger{8000};
   using Send = std::function<void(const std::uint8_t* data, std::size_t length)>;
 
   DtlsTransport(std::shared_ptr<const DtlsIdentity> identity, Timers& timers, Send send);
@@ -40,6 +42,8 @@ class DtlsTransport {
   State state() const { return state_; }
   Role role() const { return role_; }
   const char* failure() const { return failure_; }
+  // Whether the OpenSSL session is still held (it is released kLinger after the handshake).
+  bool holdsSession() const { return ssl_ != nullptr; }
   // Valid once Connected.
   const SrtpKeys& keys() const { return keys_; }
 
@@ -52,6 +56,7 @@ class DtlsTransport {
 
  private:
   void reset();
+  void releaseSession();
   void advance();
   void onHandshakeDone();
   bool exportKeys();

@@ -108,6 +108,29 @@ TEST_F(DtlsTransportTest, RestartRunsANewHandshakeWithNewKeys) {
   EXPECT_EQ(client_->keys().local, server_->keys().remote);
 }
 
+TEST_F(DtlsTransportTest, SessionIsReleasedAfterLingerAndPeerCanStartANewOne) {
+  server_->start(DtlsTransport::Role::Server, identityA_->fingerprint());
+  client_->start(DtlsTransport::Role::Client, identityB_->fingerprint());
+  pump();
+  ASSERT_EQ(server_->state(), DtlsTransport::State::Connected);
+  EXPECT_TRUE(server_->holdsSession());
+  const SrtpKeys first = server_->keys();
+  timers_.advance(DtlsTransport::kLinger);
+  EXPECT_FALSE(server_->holdsSession());
+  EXPECT_EQ(server_->state(), DtlsTransport::State::Connected);
+  EXPECT_EQ(server_->keys().local, first.local);
+  // Stray records after the release are ignored; a new ClientHello starts a new association.
+  std::vector<std::uint8_t> alert = {21, 0xfe, 0xfd, 0, 1, 0, 0, 0, 0, 0, 9, 0, 2, 1, 0};
+  server_->onDatagram(alert.data(), alert.size());
+  EXPECT_EQ(server_->state(), DtlsTransport::State::Connected);
+  client_->start(DtlsTransport::Role::Client, identityB_->fingerprint());
+  pump();
+  ASSERT_EQ(server_->state(), DtlsTransport::State::Connected) << server_->failure();
+  ASSERT_EQ(client_->state(), DtlsTransport::State::Connected) << client_->failure();
+  EXPECT_NE(server_->keys().local, first.local);
+  EXPECT_EQ(server_->keys().local, client_->keys().remote);
+}
+
 TEST_F(DtlsTransportTest, GarbageDuringHandshakeFailsCleanly) {
   server_->start(DtlsTransport::Role::Server, identityA_->fingerprint());
   std::vector<std::uint8_t> junk(60, 22);
