@@ -72,11 +72,12 @@ Result<bool> MediaSecurity::applyRemote(SecureTransport& transport,
   return true;
 }
 
-void MediaSecurity::planLocal(SecureTransport& transport, sdp::MediaPlan& plan, bool sdesOff) {
+void MediaSecurity::planLocal(SecureTransport& transport, sdp::MediaPlan& plan, bool sdesOff,
+                              bool isOffer) {
   switch (transport.keying()) {
     case SecureTransport::Keying::Dtls:
       plan.fingerprint = "sha-256 " + transport.localFingerprint();
-      plan.setup = std::string(transport.localSetup());
+      plan.setup = isOffer ? "actpass" : std::string(transport.localSetup());
       break;
     case SecureTransport::Keying::Sdes: {
       if (sdesOff) break;

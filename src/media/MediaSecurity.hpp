@@ -34,8 +34,10 @@ class MediaSecurity {
   // Applies the sender's SDP section `index` to its transport. Errors are ng error reasons.
   static Result<bool> applyRemote(SecureTransport& transport,
                                   const sdp::SessionDescription& description, std::size_t index);
-  // Fills the recipient's security lines into `plan` from its transport.
-  static void planLocal(SecureTransport& transport, sdp::MediaPlan& plan, bool sdesOff);
+  // Fills the recipient's security lines into `plan` from its transport. An offer always says
+  // a=setup:actpass (RFC 8842 §5.2), also in a re-offer after the roles were settled.
+  static void planLocal(SecureTransport& transport, sdp::MediaPlan& plan, bool sdesOff,
+                        bool isOffer);
 };
 
 }  // namespace rtcgate::media

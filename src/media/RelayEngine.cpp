@@ -174,7 +174,8 @@ Result<bool> RelayEngine::secure(Monologue& sender, Monologue& recipient, CallMe
     if (plan.ice == sdp::IceAction::Insert) {
       transport.enableIce({recipient.iceUfrag, recipient.icePwd});
     }
-    MediaSecurity::planLocal(transport, media, request.sdesOff);
+    MediaSecurity::planLocal(transport, media, request.sdesOff,
+                             request.command == ng::Command::Offer);
   }
   return true;
 }

@@ -239,7 +239,10 @@ class WebRtcBridgeTest : public ::testing::Test {
   }
 
   // Gives packets that should not arrive a moment to do so.
-  void settle(Endpoint& a, Endpoint& b) { pump(a, b, [] { return false; }, 20); }
+  void settle(Endpoint& a, Endpoint& b) {
+    pump(
+        a, b, [] { return false; }, 20);
+  }
 
   // The browser connects to the relay: ICE check answered, DTLS done.
   void connectBrowser(Endpoint& browser, Endpoint& other, const std::string& sdpToBrowser,
@@ -323,6 +326,24 @@ TEST_F(WebRtcBridgeTest, PlainRtpPhoneCallsBrowser) {
   expectMediaBothWays(browser, portOf(toBrowser), phone, portOf(toPhone));
 }
 
+TEST_F(WebRtcBridgeTest, ReInviteKeepsTheDtlsAssociation) {
+  Endpoint browser, phone;
+  const ng::Value offered = command("offer", phone.sipSdp(), "phone", "", kTowardBrowser);
+  const std::string toBrowser(offered.stringAt("sdp"));
+  const ng::Value answered = command("answer", browser.browserSdp("active", browser.fingerprint()),
+                                     "phone", "browser", kTowardSip);
+  const std::string toPhone(answered.stringAt("sdp"));
+  connectBrowser(browser, phone, toBrowser, DtlsTransport::Role::Client);
+  // The phone re-offers (hold/unhold, session refresh): the browser sees actpass again and
+  // answers active with the same certificate; ports and keys stay.
+  const ng::Value reoffered = command("offer", phone.sipSdp(), "phone", "", kTowardBrowser);
+  EXPECT_EQ(attributeOf(std::string(reoffered.stringAt("sdp")), "setup"), "actpass");
+  EXPECT_EQ(portOf(std::string(reoffered.stringAt("sdp"))), portOf(toBrowser));
+  command("answer", browser.browserSdp("active", browser.fingerprint()), "phone", "browser",
+          kTowardSip);
+  expectMediaBothWays(browser, portOf(toBrowser), phone, portOf(toPhone));
+}
+
 TEST_F(WebRtcBridgeTest, BrowserAnsweringPassiveMakesTheRelayTheDtlsClient) {
   Endpoint browser, phone;
   const ng::Value offered = command("offer", phone.sipSdp(), "phone", "", kTowardBrowser);
@@ -348,7 +369,8 @@ TEST_F(WebRtcBridgeTest, FingerprintMismatchAbortsTheStream) {
   browser.startDtls(DtlsTransport::Role::Client, attributeOf(toBrowser, "fingerprint").substr(8),
                     relayPort);
   // The browser may complete its side; the relay refuses to key the stream.
-  pump(browser, phone, [&] { return browser.keyed(); }, 50);
+  pump(
+      browser, phone, [&] { return browser.keyed(); }, 50);
   if (browser.keyed()) {
     browser.sendMedia(relayPort, rtpPacket(1, 0xB1));
     settle(browser, phone);
