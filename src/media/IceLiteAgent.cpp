@@ -105,7 +105,9 @@ std::size_t IceLiteAgent::answerError(const StunMessage& request, int code, std:
 }
 
 bool IceLiteAgent::checkConsent() {
-  if (dead_ || timers_.now() - lastConsent_ < kConsentTimeout) return false;
+  // Consent exists only once a check succeeded: before that (the call still rings, the peer has
+  // not got our credentials yet) there is nothing to lose, and the media timeout covers silence.
+  if (dead_ || !selected_.valid() || timers_.now() - lastConsent_ < kConsentTimeout) return false;
   dead_ = true;
   return true;
 }

@@ -143,14 +143,9 @@ SecureTransport::Inbound SecureTransport::onInbound(std::uint8_t* data, std::siz
     ++dropped_;
     return Inbound::Drop;
   }
-  if (keying_ == Keying::None) {
-    // Plain RTP with ICE: only from the path the checks validated.
-    if (ice_ && !(ice_->selected() == from)) {
-      ++dropped_;
-      return Inbound::Drop;
-    }
-    return Inbound::Media;
-  }
+  // Plain RTP with ICE: the latch decides (a successful check has locked it to the selected
+  // path), as for any plain party; peers that never check keep working as before.
+  if (keying_ == Keying::None) return Inbound::Media;
   if (srtp_ == nullptr) {
     ++dropped_;
     return Inbound::Drop;
@@ -166,7 +161,8 @@ SecureTransport::Inbound SecureTransport::onInbound(std::uint8_t* data, std::siz
 
 bool SecureTransport::protect(std::uint8_t* data, std::size_t& length, std::size_t capacity,
                               bool rtcp) {
-  if (keying_ == Keying::None) return !(ice_ && !ice_->selected().valid());
+  if (ice_ && ice_->dead()) return false;  // RFC 7675: no consent, nothing is sent
+  if (keying_ == Keying::None) return true;
   if (srtp_ == nullptr) {
     ++dropped_;
     return false;

@@ -112,6 +112,13 @@ TEST_F(IceLiteAgentTest, ConsentExpiresWithoutChecksAndIsReportedOnce) {
   EXPECT_FALSE(agent_.dead());
 }
 
+TEST_F(IceLiteAgentTest, NoConsentToLoseBeforeTheFirstCheck) {
+  agent_.setRemote("theirU", "theirPassword");
+  timers_.advance(Duration{60000});  // a call ringing for a minute
+  EXPECT_FALSE(agent_.checkConsent());
+  EXPECT_FALSE(agent_.dead());
+}
+
 TEST_F(IceLiteAgentTest, RestartForgetsTheSelectedAddressAndNeedsNewCredentials) {
   agent_.setRemote("theirU", "theirPassword");
   check("ourU:theirU", "ourPasswordOfTwentyTwoChars", true, browser_);
