@@ -15,6 +15,7 @@ import socket
 import ssl
 import struct
 import subprocess
+import threading
 import sys
 import tempfile
 import time
@@ -621,3 +622,26 @@ def _ack_for_failure(ua, invite, final):
              f"Call-ID: {request.get('Call-ID')}", f"CSeq: {request.get('CSeq').split()[0]} ACK",
              "Content-Length: 0"]
     return "\r\n".join(lines) + "\r\n\r\n"
+
+
+class Callee:
+    """Answers one call at ua in a background thread (INVITE -> 180/200, ACK, then the BYE);
+    finish() waits for it and fails the test with whatever went wrong there."""
+
+    def __init__(self, ua):
+        self.ua = ua
+        self.errors = []
+        self.thread = threading.Thread(target=self._run)
+        self.thread.start()
+
+    def _run(self):
+        try:
+            answer_incoming_call(self.ua)
+            expect_bye(self.ua)
+        except Exception as e:  # noqa: BLE001 - reported by finish()
+            self.errors.append(e)
+
+    def finish(self, context=""):
+        self.thread.join(15)
+        check(not self.thread.is_alive(), f"callee over {self.ua.c.transport} still waiting")
+        check(not self.errors, f"callee over {self.ua.c.transport}: {self.errors}\n{context}")

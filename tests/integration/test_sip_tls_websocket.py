@@ -2,11 +2,10 @@
 .invalid Contact hosts), are called by a sipp UAC over UDP through their own connection, and call
 out; a closed WebSocket takes its registration with it."""
 import socket
-import threading
 import time
 
-from siptest import (Connection, Gateway, UserAgent, answer_incoming_call, check, expect_bye,
-                     free_port, parse_args, place_call, run_tests, sipp, sipp_logs, tests_in)
+from siptest import (Callee, Connection, Gateway, UserAgent, check, free_port, parse_args,
+                     place_call, run_tests, sipp, sipp_logs, tests_in)
 
 args = parse_args()
 gw = Gateway(args.binary, users=(("alice", "alicepw"), ("bob", "bobpw"),
@@ -24,22 +23,11 @@ def registered(transport, user="bob", password="bobpw", algorithm="SHA-256"):
 
 
 def sipp_calls(callee_ua, callee="bob"):
-    errors = []
-
-    def answer():
-        try:
-            answer_incoming_call(callee_ua)
-            expect_bye(callee_ua)
-        except Exception as e:  # noqa: BLE001
-            errors.append(e)
-
-    thread = threading.Thread(target=answer)
-    thread.start()
+    answering = Callee(callee_ua)
     rc, logs = sipp("uac_call.xml", gw.ports["udp"], free_port(),
                     ["-s", callee, "-au", "alice", "-ap", "alicepw"])
-    thread.join(15)
+    answering.finish(gw.log()[-3000:])
     check(rc == 0, f"sipp UAC failed:\n{sipp_logs(logs)}\n{gw.log()[-4000:]}")
-    check(not errors, f"callee over {callee_ua.c.transport}: {errors}\n{gw.log()[-3000:]}")
 
 
 def test_tls_register_and_receive_call():
@@ -77,21 +65,10 @@ def test_wss_caller_reaches_sipp_callee():
 def test_tls_caller_to_ws_callee():
     bob = registered("ws")
     alice = registered("tls", user="alice", password="alicepw")
-    errors = []
-
-    def answer():
-        try:
-            answer_incoming_call(bob)
-            expect_bye(bob)
-        except Exception as e:  # noqa: BLE001
-            errors.append(e)
-
-    thread = threading.Thread(target=answer)
-    thread.start()
+    answering = Callee(bob)
     final, _ = place_call(alice, "bob")
-    thread.join(15)
+    answering.finish()
     check(final.status == 200, f"TLS -> WS call got {final.status}")
-    check(not errors, f"ws callee: {errors}")
     bob.c.close()
     alice.c.close()
 

@@ -1,10 +1,9 @@
 """sipp against the real binary over UDP and TCP: digest registration, calls, CANCEL, 486,
 forking, wrong passwords; the callee over TCP is our own user agent (sipp cannot register and
 then answer on one connection)."""
-import threading
 
-from siptest import (Connection, Gateway, UserAgent, answer_incoming_call, check, expect_bye,
-                     free_port, parse_args, run_tests, sipp, sipp_logs, tests_in)
+from siptest import (Callee, Connection, Gateway, UserAgent, check, free_port, parse_args,
+                     run_tests, sipp, sipp_logs, tests_in)
 
 args = parse_args()
 # sipp 3.6 answers only the first challenge and knows only MD5: offer MD5 first here (the
@@ -97,22 +96,11 @@ def test_call_to_tcp_callee():
     bob = UserAgent(Connection("tcp", TCP), "bob", password="bobpw")
     response = bob.register(algorithm_pick="SHA-256")
     check(response.status == 200, f"bob's REGISTER over TCP: {response.status}")
-    errors = []
-
-    def callee():
-        try:
-            answer_incoming_call(bob)
-            expect_bye(bob)
-        except Exception as e:  # noqa: BLE001
-            errors.append(e)
-
-    thread = threading.Thread(target=callee)
-    thread.start()
+    callee = Callee(bob)
     rc, logs = sipp("uac_call.xml", TCP, free_port(), ["-s", "bob", "-au", "alice", "-ap",
                                                        "alicepw"], transport="t1")
-    thread.join(15)
+    callee.finish(gw.log()[-3000:])
     check(rc == 0, f"sipp UAC over TCP failed:\n{sipp_logs(logs)}\n{gw.log()[-3000:]}")
-    check(not errors, f"callee: {errors}")
     bob.c.close()
 
 
