@@ -735,7 +735,6 @@ void ProxyCore::onResponse(TransactionId clientTx, SipMessage&& response,
     if (first) {
       pt->finalSent = true;
       if (pt->request.method() == Method::Invite) cancelPendingBranches(*pt);
-      if (pt->allBranchesCompleted()) finish(*pt);
     }
     return;
   }
@@ -779,7 +778,6 @@ void ProxyCore::branchCompleted(ProxyTransaction& pt, std::size_t index, SipMess
   if (pt.selector.offer(status)) pt.bestResponse = std::move(response);
   if (status >= 600 && pt.request.method() == Method::Invite) cancelPendingBranches(pt);
   if (pt.allBranchesCompleted() && !pt.finalSent) sendBestResponse(pt);
-  if (pt.allBranchesCompleted()) finish(pt);
 }
 
 void ProxyCore::sendBestResponse(ProxyTransaction& pt) {
@@ -828,11 +826,8 @@ void ProxyCore::onTransportError(TransactionId clientTx) {
   branchFailed(clientTx, 503, "Service Unavailable");
 }
 
-// The proxy's state for a request goes when its server transaction and all branches are done.
-void ProxyCore::finish(ProxyTransaction& pt) {
-  (void)pt;  // freed in onTerminated of the server transaction
-}
-
+// The proxy's state for a request goes with its server transaction (RFC 6026: after the final
+// response's retransmission window), when every branch has long completed or been cancelled.
 void ProxyCore::onTerminated(TransactionId tx) {
   const auto client = clientToServer_.find(tx);
   if (client != clientToServer_.end()) {

@@ -124,7 +124,6 @@ class ProxyCore : public transaction::TransactionUser {
   void sendBestResponse(ProxyTransaction& pt);
   void cancelPendingBranches(ProxyTransaction& pt);
   void startTimerC(ProxyTransaction& pt, std::size_t index);
-  void finish(ProxyTransaction& pt);
   bool forwardResponseUpstream(ProxyTransaction& pt, sip::SipMessage&& response);
   std::pair<ProxyTransaction*, std::size_t> findBranch(transaction::TransactionId clientTx);
 
