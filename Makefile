@@ -15,6 +15,8 @@ deps:
 
 test-deps:
 	@scripts/install-deps.sh --test
+	@[ tests/e2e/node_modules/.package-lock.json -nt tests/e2e/package-lock.json ] || \
+	  npm ci --prefix tests/e2e --no-audit --no-fund
 
 build: deps
 	cmake -S . -B $(BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo

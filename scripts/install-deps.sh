@@ -10,7 +10,9 @@ packages=(
 )
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(kamailio kamailio-extra-modules kamailio-websocket-modules kamailio-tls-modules
-             rtpengine-daemon)
+             rtpengine-daemon chromium util-linux)
+  # Node.js runs the browser tests' npm tooling; Debian's is enough where none is installed.
+  command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 fi
 
 missing=()

@@ -68,6 +68,8 @@ struct Config {
     std::string advertise;
     std::uint32_t timeout = 60;  // seconds without media before a session is deleted
     std::uint32_t workers = 1;   // media worker threads
+    std::string dtlsCertificate;  // PEM; empty: an ECDSA P-256 identity generated at start
+    std::string dtlsPrivateKey;
   } media;
 
   struct Relay {

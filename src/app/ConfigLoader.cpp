@@ -214,7 +214,8 @@ bool parsePortRange(const std::string& text, std::uint16_t& low, std::uint16_t& 
 
 void readMedia(ConfigReader& r, const YAML::Node& root, Config& c) {
   const auto node = root["media"];
-  if (!r.mapping(node, "media", {"relay", "ports", "advertise", "timeout", "workers"})) return;
+  if (!r.mapping(node, "media", {"relay", "ports", "advertise", "timeout", "workers", "dtls_certificate",
+                  "dtls_private_key"})) return;
   r.read(node, "media", "relay", c.media.relay);
   for (std::size_t i = 0; i < c.media.relay.size(); ++i) {
     const auto& relay = c.media.relay[i];
@@ -232,6 +233,11 @@ void readMedia(ConfigReader& r, const YAML::Node& root, Config& c) {
   r.read(node, "media", "advertise", c.media.advertise);
   r.read(node, "media", "timeout", c.media.timeout, 1u, 86400u);
   r.read(node, "media", "workers", c.media.workers, 1u, 64u);
+  r.read(node, "media", "dtls_certificate", c.media.dtlsCertificate);
+  r.read(node, "media", "dtls_private_key", c.media.dtlsPrivateKey);
+  if (c.media.dtlsCertificate.empty() != c.media.dtlsPrivateKey.empty()) {
+    r.error("media", "dtls_certificate and dtls_private_key go together");
+  }
 }
 
 void readRelay(ConfigReader& r, const YAML::Node& root, Config& c) {

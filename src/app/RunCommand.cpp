@@ -19,6 +19,8 @@ int relayCommand(const Config& config) {
   options.portMax = config.media.portMax;
   options.mediaTimeout = std::chrono::seconds(config.media.timeout);
   options.workers = config.media.workers;
+  options.dtlsCertificate = config.media.dtlsCertificate;
+  options.dtlsPrivateKey = config.media.dtlsPrivateKey;
   return runRelayCommand(options);
 }
 
