@@ -1,0 +1,55 @@
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <cstdint>
+#include <list>
+#include <memory>
+#include <string>
+
+#include "admin/Router.hpp"
+#include "base/SocketAddress.hpp"
+#include "io/Status.hpp"
+
+namespace rtcgate::admin {
+
+class HttpSession;
+
+// The management HTTP server: Boost.Beast on the gateway's io_context (single-threaded, handlers
+// run on the loop thread). Without a bearer token it refuses any non-loopback address, because an
+// unauthenticated control API must never be reachable from the network.
+class HttpServer {
+ public:
+  HttpServer(boost::asio::io_context& io, SocketAddress listen, std::string bearerToken);
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // Registers a handler; see Router::add. May be called before or after start().
+  void add(std::string method, std::string pattern, std::string help, Handler handler);
+
+  io::Status start();
+  void stop();  // closes the listener and every open connection
+  std::uint16_t port() const { return port_; }
+
+  const Router& router() const { return router_; }
+
+  // Applies auth then routing; the part of request handling that needs no socket.
+  HttpReply handle(std::string_view method, std::string_view target, std::string_view authorization,
+                   std::string body) const;
+
+ private:
+  void accept();
+  bool authorized(std::string_view authorization) const;
+
+  boost::asio::io_context& io_;
+  SocketAddress listen_;
+  std::string token_;
+  Router router_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  std::list<std::weak_ptr<HttpSession>> sessions_;
+  std::uint16_t port_ = 0;
+  bool running_ = false;
+};
+
+}  // namespace rtcgate::admin

@@ -1,0 +1,94 @@
+#include "admin/HttpSession.hpp"
+
+#include <boost/asio/error.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+#include <chrono>
+
+#include "admin/HttpServer.hpp"
+#include "admin/Json.hpp"
+
+namespace rtcgate::admin {
+namespace {
+
+namespace http = boost::beast::http;
+
+// An admin request is a small JSON document; anything larger is a mistake or an attack.
+constexpr std::uint64_t kBodyLimit = 1024 * 1024;
+constexpr std::uint32_t kHeaderLimit = 16 * 1024;
+// Bounds how long an idle or trickling client can hold a connection.
+constexpr std::chrono::seconds kIdleTimeout{30};
+
+std::string_view toStd(boost::beast::string_view view) { return {view.data(), view.size()}; }
+
+}  // namespace
+
+HttpSession::HttpSession(boost::asio::ip::tcp::socket socket, const HttpServer& server)
+    : stream_(std::move(socket)), server_(server) {}
+
+void HttpSession::close() {
+  boost::beast::error_code ignored;
+  stream_.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_both, ignored);
+  stream_.close();
+}
+
+void HttpSession::read() {
+  parser_.emplace();
+  parser_->body_limit(kBodyLimit);
+  parser_->header_limit(kHeaderLimit);
+  stream_.expires_after(kIdleTimeout);
+  http::async_read(stream_, buffer_, *parser_,
+                   [self = shared_from_this()](boost::beast::error_code error, std::size_t) {
+                     self->onRead(error);
+                   });
+}
+
+void HttpSession::onRead(boost::beast::error_code error) {
+  if (error == http::error::end_of_stream || error == boost::asio::error::operation_aborted ||
+      error == boost::beast::error::timeout || error == boost::asio::error::eof ||
+      error == boost::asio::error::connection_reset) {
+    close();
+    return;
+  }
+
+  response_ = {};
+  response_.version(11);
+  bool keepAlive = false;
+  if (error) {
+    // A request we could not parse cannot be answered in sequence; reply once and close.
+    const bool tooLarge = error == http::error::body_limit || error == http::error::header_limit;
+    response_.result(tooLarge ? 413 : 400);
+    response_.set(http::field::content_type, "application/json");
+    response_.body() = jsonError(tooLarge ? "request too large" : "malformed HTTP request");
+  } else {
+    auto& request = parser_->get();
+    keepAlive = request.keep_alive();
+    const HttpReply reply =
+        server_.handle(toStd(request.method_string()), toStd(request.target()),
+                       toStd(request[http::field::authorization]), std::move(request.body()));
+    response_.result(reply.status);
+    response_.set(http::field::content_type, reply.contentType);
+    if (reply.status == 401) response_.set(http::field::www_authenticate, "Bearer");
+    response_.body() = reply.body;
+  }
+  response_.set(http::field::cache_control, "no-store");
+  response_.keep_alive(keepAlive);
+  response_.prepare_payload();
+  stream_.expires_after(kIdleTimeout);
+  http::async_write(
+      stream_, response_,
+      [self = shared_from_this(), keepAlive](boost::beast::error_code writeError, std::size_t) {
+        self->onWrite(writeError, keepAlive);
+      });
+}
+
+void HttpSession::onWrite(boost::beast::error_code error, bool keepAlive) {
+  if (error || !keepAlive) {
+    close();
+    return;
+  }
+  read();
+}
+
+}  // namespace rtcgate::admin

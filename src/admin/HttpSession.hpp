@@ -1,0 +1,37 @@
+#pragma once
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <memory>
+#include <optional>
+
+namespace rtcgate::admin {
+
+class HttpServer;
+
+// One accepted admin connection: reads requests (keep-alive honoured), lets the server answer
+// them, writes the replies. Owned by its own pending operations.
+class HttpSession : public std::enable_shared_from_this<HttpSession> {
+ public:
+  HttpSession(boost::asio::ip::tcp::socket socket, const HttpServer& server);
+
+  void start() { read(); }
+  void close();
+
+ private:
+  void read();
+  void onRead(boost::beast::error_code error);
+  void onWrite(boost::beast::error_code error, bool keepAlive);
+
+  boost::beast::tcp_stream stream_;
+  const HttpServer& server_;
+  boost::beast::flat_buffer buffer_;
+  std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
+  boost::beast::http::response<boost::beast::http::string_body> response_;
+};
+
+}  // namespace rtcgate::admin

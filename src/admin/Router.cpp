@@ -1,0 +1,154 @@
+#include "admin/Router.hpp"
+
+#include <exception>
+#include <optional>
+
+#include "admin/Json.hpp"
+
+namespace rtcgate::admin {
+namespace {
+
+std::vector<std::string> splitPath(std::string_view path) {
+  std::vector<std::string> segments;
+  if (!path.empty() && path.front() == '/') path.remove_prefix(1);
+  while (true) {
+    const auto slash = path.find('/');
+    segments.emplace_back(path.substr(0, slash));
+    if (slash == std::string_view::npos) break;
+    path.remove_prefix(slash + 1);
+  }
+  return segments;
+}
+
+int hexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// '+' means a space only in query strings (form encoding), never in the path.
+std::optional<std::string> percentDecode(std::string_view text, bool plusIsSpace) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '%') {
+      if (i + 2 >= text.size()) return std::nullopt;
+      const int high = hexValue(text[i + 1]);
+      const int low = hexValue(text[i + 2]);
+      if (high < 0 || low < 0) return std::nullopt;
+      out.push_back(static_cast<char>(high * 16 + low));
+      i += 2;
+    } else if (c == '+' && plusIsSpace) {
+      out.push_back(' ');
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+std::optional<std::map<std::string, std::string>> parseQuery(std::string_view query) {
+  std::map<std::string, std::string> result;
+  while (!query.empty()) {
+    const auto amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+    if (pair.empty()) continue;
+    const auto eq = pair.find('=');
+    auto key = percentDecode(pair.substr(0, eq), true);
+    auto value = percentDecode(eq == std::string_view::npos ? "" : pair.substr(eq + 1), true);
+    if (!key || !value) return std::nullopt;
+    result.insert_or_assign(std::move(*key), std::move(*value));
+  }
+  return result;
+}
+
+bool isParam(const std::string& segment) {
+  return segment.size() > 2 && segment.front() == '{' && segment.back() == '}';
+}
+
+}  // namespace
+
+HttpReply HttpReply::json(std::string body, unsigned status) {
+  return HttpReply{status, "application/json", std::move(body)};
+}
+
+HttpReply HttpReply::error(unsigned status, std::string_view message) {
+  return HttpReply{status, "application/json", jsonError(message)};
+}
+
+void Router::add(std::string method, std::string pattern, std::string help, Handler handler) {
+  auto segments = splitPath(pattern);
+  routes_.push_back(Route{std::move(method), std::move(pattern), std::move(help),
+                          std::move(handler), std::move(segments)});
+}
+
+bool Router::match(const Route& route, const std::vector<std::string>& segments,
+                   std::map<std::string, std::string>& params) const {
+  if (route.segments.size() != segments.size()) return false;
+  params.clear();
+  for (std::size_t i = 0; i < segments.size(); ++i) {
+    const std::string& expected = route.segments[i];
+    if (isParam(expected)) {
+      if (segments[i].empty()) return false;
+      params.emplace(expected.substr(1, expected.size() - 2), segments[i]);
+    } else if (expected != segments[i]) {
+      return false;
+    }
+  }
+  return true;
+}
+
+HttpReply Router::dispatch(std::string_view method, std::string_view target,
+                           std::string body) const {
+  if (target.empty() || target.front() != '/') return HttpReply::error(400, "bad request target");
+  const auto question = target.find('?');
+  const std::string_view rawPath = target.substr(0, question);
+  auto query = parseQuery(question == std::string_view::npos ? "" : target.substr(question + 1));
+  if (!query) return HttpReply::error(400, "malformed query string");
+
+  // Decode per segment so an encoded '/' inside a parameter (an AoR, say) stays in it.
+  std::vector<std::string> segments;
+  for (const auto& raw : splitPath(rawPath)) {
+    auto decoded = percentDecode(raw, false);
+    if (!decoded) return HttpReply::error(400, "malformed percent-encoding in path");
+    segments.push_back(std::move(*decoded));
+  }
+
+  bool pathKnown = false;
+  std::map<std::string, std::string> params;
+  for (const Route& route : routes_) {
+    if (!match(route, segments, params)) continue;
+    pathKnown = true;
+    if (route.method != method) continue;
+    HttpRequest request{std::string(method), std::string(rawPath), std::move(params),
+                        std::move(*query), std::move(body)};
+    try {
+      return route.handler(request);
+    } catch (const std::exception& e) {
+      return HttpReply::error(500, e.what());
+    }
+  }
+  if (pathKnown) return HttpReply::error(405, "method not allowed");
+  return HttpReply::error(404, "no such endpoint; GET /api/v1/ lists them");
+}
+
+std::string Router::routesJson() const {
+  std::string out = "{\"routes\":[";
+  for (std::size_t i = 0; i < routes_.size(); ++i) {
+    if (i > 0) out += ',';
+    out += "{\"method\":";
+    appendJsonString(out, routes_[i].method);
+    out += ",\"path\":";
+    appendJsonString(out, routes_[i].pattern);
+    out += ",\"help\":";
+    appendJsonString(out, routes_[i].help);
+    out += '}';
+  }
+  out += "]}";
+  return out;
+}
+
+}  // namespace rtcgate::admin

@@ -1,0 +1,169 @@
+#include "admin/HttpServer.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+
+#include "unit/admin/AdminTestServer.hpp"
+#include "unit/admin/JsonCheck.hpp"
+
+namespace rtcgate::admin {
+namespace {
+
+using boost::beast::http::verb;
+using testing::AdminTestServer;
+using testing::JsonCheck;
+using testing::request;
+
+void addHello(HttpServer& server) {
+  server.add("GET", "/hello/{name}", "greets", [](const HttpRequest& request) {
+    return HttpReply{200, "text/plain", "hello " + request.params.at("name")};
+  });
+}
+
+// Sends raw bytes and returns everything the server writes until it closes.
+std::string rawExchange(std::uint16_t port, const std::string& bytes) {
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::socket socket(io);
+  socket.connect({boost::asio::ip::make_address("127.0.0.1"), port});
+  boost::asio::write(socket, boost::asio::buffer(bytes));
+  std::string received;
+  boost::system::error_code error;
+  boost::asio::read(socket, boost::asio::dynamic_buffer(received), error);
+  return received;
+}
+
+TEST(HttpServerTest, ServesRoutesOnAnEphemeralLoopbackPort) {
+  AdminTestServer test;
+  addHello(test.server());
+  ASSERT_TRUE(test.start());
+  ASSERT_NE(test.port(), 0);
+
+  const auto hello = request(test.port(), verb::get, "/hello/world");
+  EXPECT_EQ(hello.status, 200u);
+  EXPECT_EQ(hello.contentType, "text/plain");
+  EXPECT_EQ(hello.body, "hello world");
+
+  const auto missing = request(test.port(), verb::get, "/nope");
+  EXPECT_EQ(missing.status, 404u);
+  EXPECT_EQ(missing.contentType, "application/json");
+  EXPECT_TRUE(JsonCheck::valid(missing.body)) << missing.body;
+
+  const auto wrongMethod = request(test.port(), verb::post, "/hello/world");
+  EXPECT_EQ(wrongMethod.status, 405u);
+  EXPECT_TRUE(JsonCheck::valid(wrongMethod.body));
+}
+
+TEST(HttpServerTest, IndexListsRoutesWithHelp) {
+  AdminTestServer test;
+  addHello(test.server());
+  ASSERT_TRUE(test.start());
+  const auto index = request(test.port(), verb::get, "/api/v1/");
+  EXPECT_EQ(index.status, 200u);
+  EXPECT_TRUE(JsonCheck::valid(index.body)) << index.body;
+  EXPECT_NE(index.body.find(R"({"method":"GET","path":"/hello/{name}","help":"greets"})"),
+            std::string::npos)
+      << index.body;
+  EXPECT_NE(index.body.find(R"("path":"/api/v1/")"), std::string::npos);
+}
+
+TEST(HttpServerTest, TokenIsRequiredWhenConfigured) {
+  AdminTestServer test("s3cret");
+  addHello(test.server());
+  ASSERT_TRUE(test.start());
+
+  const auto anonymous = request(test.port(), verb::get, "/hello/x");
+  EXPECT_EQ(anonymous.status, 401u);
+  EXPECT_EQ(anonymous.wwwAuthenticate, "Bearer");
+  EXPECT_TRUE(JsonCheck::valid(anonymous.body));
+  EXPECT_EQ(request(test.port(), verb::get, "/hello/x", "wrong").status, 401u);
+  EXPECT_EQ(request(test.port(), verb::get, "/hello/x", "s3cre").status, 401u);
+  EXPECT_EQ(request(test.port(), verb::get, "/hello/x", "s3cret!").status, 401u);
+  // Even unknown paths and the index answer 401 first, so nothing leaks without the token.
+  EXPECT_EQ(request(test.port(), verb::get, "/nope").status, 401u);
+  EXPECT_EQ(request(test.port(), verb::get, "/api/v1/").status, 401u);
+
+  const auto authorized = request(test.port(), verb::get, "/hello/x", "s3cret");
+  EXPECT_EQ(authorized.status, 200u);
+  EXPECT_EQ(authorized.body, "hello x");
+}
+
+TEST(HttpServerTest, BearerSchemeIsCaseInsensitive) {
+  boost::asio::io_context io;
+  HttpServer server(io, *SocketAddress::parse("127.0.0.1", 0), "tok");
+  addHello(server);
+  EXPECT_EQ(server.handle("GET", "/hello/a", "bearer tok", "").status, 200u);
+  EXPECT_EQ(server.handle("GET", "/hello/a", "BEARER tok", "").status, 200u);
+  EXPECT_EQ(server.handle("GET", "/hello/a", "Basic tok", "").status, 401u);
+  EXPECT_EQ(server.handle("GET", "/hello/a", "Bearer TOK", "").status, 401u);
+  EXPECT_EQ(server.handle("GET", "/hello/a", "", "").status, 401u);
+}
+
+TEST(HttpServerTest, RefusesNonLoopbackWithoutToken) {
+  boost::asio::io_context io;
+  for (const char* host : {"0.0.0.0", "192.0.2.1", "::"}) {
+    HttpServer server(io, *SocketAddress::parse(host, 0), "");
+    const io::Status status = server.start();
+    EXPECT_FALSE(status) << host;
+    EXPECT_NE(status.error().find("without a bearer token"), std::string::npos) << status.error();
+    EXPECT_EQ(server.port(), 0);
+  }
+}
+
+TEST(HttpServerTest, AllowsAnyAddressWithToken) {
+  AdminTestServer test("tok", "0.0.0.0");
+  addHello(test.server());
+  ASSERT_TRUE(test.start());
+  EXPECT_EQ(request(test.port(), verb::get, "/hello/a", "tok").status, 200u);
+}
+
+TEST(HttpServerTest, ReportsBindFailures) {
+  AdminTestServer first;
+  ASSERT_TRUE(first.start());
+  boost::asio::io_context io;
+  HttpServer second(io, *SocketAddress::parse("127.0.0.1", first.port()), "");
+  // SO_REUSEADDR does not allow two listeners on one port on Linux.
+  const io::Status status = second.start();
+  EXPECT_FALSE(status);
+  EXPECT_NE(status.error().find("cannot listen on 127.0.0.1:"), std::string::npos)
+      << status.error();
+}
+
+TEST(HttpServerTest, MalformedRequestGetsJson400AndClose) {
+  AdminTestServer test;
+  ASSERT_TRUE(test.start());
+  const std::string reply = rawExchange(test.port(), "GARBAGE\r\n\r\n");
+  EXPECT_EQ(reply.rfind("HTTP/1.1 400", 0), 0u) << reply;
+  EXPECT_NE(reply.find(R"({"error":"malformed HTTP request"})"), std::string::npos) << reply;
+}
+
+TEST(HttpServerTest, KeepAliveServesSeveralRequestsOnOneConnection) {
+  AdminTestServer test;
+  addHello(test.server());
+  ASSERT_TRUE(test.start());
+  const std::string reply =
+      rawExchange(test.port(),
+                  "GET /hello/one HTTP/1.1\r\nHost: x\r\n\r\n"
+                  "GET /hello/two HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_NE(reply.find("hello one"), std::string::npos) << reply;
+  EXPECT_NE(reply.find("hello two"), std::string::npos) << reply;
+}
+
+TEST(HttpServerTest, StopClosesTheListener) {
+  AdminTestServer test;
+  addHello(test.server());
+  ASSERT_TRUE(test.start());
+  const std::uint16_t port = test.port();
+  EXPECT_EQ(request(port, verb::get, "/hello/a").status, 200u);
+  test.onLoop([&] { test.server().stop(); });
+
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::socket socket(io);
+  boost::system::error_code error;
+  socket.connect({boost::asio::ip::make_address("127.0.0.1"), port}, error);
+  EXPECT_EQ(error, boost::asio::error::connection_refused);
+}
+
+}  // namespace
+}  // namespace rtcgate::admin
