@@ -87,6 +87,13 @@ void HttpServer::accept() {
     if (!error) {
       // Drop bookkeeping of finished sessions so the list stays as long as the live ones.
       sessions_.remove_if([](const auto& weak) { return weak.expired(); });
+      if (sessions_.size() >= maxConnections_) {
+        spdlog::warn("admin http: {} connections open, refusing one more", sessions_.size());
+        boost::system::error_code ignored;
+        socket.close(ignored);
+        accept();
+        return;
+      }
       auto session = std::make_shared<HttpSession>(std::move(socket), *this);
       sessions_.push_back(session);
       session->start();

@@ -31,6 +31,9 @@ class HttpServer {
   io::Status start();
   void stop();  // closes the listener and every open connection
   std::uint16_t port() const { return port_; }
+  // Connections beyond this many open ones are closed at accept (default 64), so a client that
+  // opens many idle connections cannot exhaust file descriptors of the gateway.
+  void setMaxConnections(std::size_t limit) { maxConnections_ = limit; }
 
   const Router& router() const { return router_; }
 
@@ -48,6 +51,7 @@ class HttpServer {
   Router router_;
   boost::asio::ip::tcp::acceptor acceptor_;
   std::list<std::weak_ptr<HttpSession>> sessions_;
+  std::size_t maxConnections_ = 64;
   std::uint16_t port_ = 0;
   bool running_ = false;
 };

@@ -150,6 +150,40 @@ TEST(HttpServerTest, KeepAliveServesSeveralRequestsOnOneConnection) {
   EXPECT_NE(reply.find("hello two"), std::string::npos) << reply;
 }
 
+TEST(HttpServerTest, ClosesConnectionsBeyondTheLimit) {
+  AdminTestServer test;
+  addHello(test.server());
+  test.server().setMaxConnections(2);
+  ASSERT_TRUE(test.start());
+  boost::asio::io_context io;
+  const boost::asio::ip::tcp::endpoint endpoint(boost::asio::ip::make_address("127.0.0.1"),
+                                                test.port());
+  boost::asio::ip::tcp::socket idle1(io);
+  boost::asio::ip::tcp::socket idle2(io);
+  idle1.connect(endpoint);
+  idle2.connect(endpoint);
+  // Accepts are handled in order, so once this one is answered both idle ones are sessions.
+  boost::asio::ip::tcp::socket third(io);
+  third.connect(endpoint);
+  std::string received;
+  boost::system::error_code error;
+  boost::asio::read(third, boost::asio::dynamic_buffer(received), error);
+  EXPECT_EQ(received, "");
+  EXPECT_TRUE(error == boost::asio::error::eof || error == boost::asio::error::connection_reset)
+      << error.message();
+
+  idle1.close();
+  idle2.close();
+  // The closed sessions are noticed and a new client is served again.
+  bool served = false;
+  for (int attempt = 0; attempt < 100 && !served; ++attempt) {
+    served = rawExchange(test.port(), "GET /hello/x HTTP/1.1\r\nConnection: close\r\n\r\n")
+                 .find("hello x") != std::string::npos;
+    if (!served) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_TRUE(served);
+}
+
 TEST(HttpServerTest, StopClosesTheListener) {
   AdminTestServer test;
   addHello(test.server());
