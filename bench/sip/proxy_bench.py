@@ -103,6 +103,7 @@ def start_rtcgate(binary, workdir, port, uas_port):
     with open(config, "w") as f:
         f.write(f"node: {{ data_dir: {workdir}/data }}\nlog: {{ level: warn }}\n"
                 f"sip: {{ listen: [udp://127.0.0.1:{port}], auth: false }}\n"
+                f"http: {{ listen: 127.0.0.1:{free_port(both=False)} }}\n"
                 f"routes: [ {{ match: '^[0-9]+$', to: [sip:127.0.0.1:{uas_port}] }} ]\n")
     process = Process([binary, "run", "--config", config], os.path.join(workdir, "rtcgate.log"))
     time.sleep(1)

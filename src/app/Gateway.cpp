@@ -69,6 +69,8 @@ Gateway::Gateway(Config config)
 
 Gateway::~Gateway() {
   if (housekeeping_) timers_.cancel(housekeeping_);
+  if (api_) api_->stop();
+  api_.reset();
   proxy_.reset();
   if (transports_) transports_->stop();
 }
@@ -132,6 +134,13 @@ bool Gateway::start() {
   });
   transports_->onConnectionClosed([this](std::uint64_t id) { proxy_->onConnectionClosed(id); });
 
+  api_ = std::make_unique<ManagementApi>(io_, config_, timers_,
+                                         ManagementApi::Parts{*transports_, *proxy_, *location_});
+  if (const auto status = api_->start(); !status) {
+    spdlog::error("{}", status.error());
+    return false;
+  }
+
   spdlog::info("rtcgate {} node {} serving {} (auth {}), {} registrations restored", kVersion,
                config_.node.id, fmt::join(config_.sip.domains, ", "),
                config_.sip.auth ? "on" : "off", restored);
@@ -166,6 +175,7 @@ int Gateway::run() {
     logStatistics();
     if (housekeeping_) timers_.cancel(housekeeping_);
     housekeeping_ = 0;
+    api_->stop();
     transports_->stop();
     io_.stop();
   });

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "app/Config.hpp"
+#include "app/ManagementApi.hpp"
 #include "io/AsioTimers.hpp"
 #include "io/TransportManager.hpp"
 #include "proxy/LocationService.hpp"
@@ -40,6 +41,7 @@ class Gateway {
   std::unique_ptr<io::TransportManager> transports_;
   std::unique_ptr<proxy::LocationService> location_;
   std::unique_ptr<proxy::ProxyCore> proxy_;
+  std::unique_ptr<ManagementApi> api_;
   Timers::Id housekeeping_ = 0;
 };
 

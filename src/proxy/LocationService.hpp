@@ -43,6 +43,14 @@ class LocationService {
   // Periodic sweep of expired bindings, memory and store. Returns how many were dropped.
   std::size_t expire(WallSeconds now);
 
+  // Calls fn(aor, binding) for every stored binding (for the management API).
+  template <class Fn>
+  void forEach(Fn&& fn) const {
+    for (const auto& [aor, bindings] : aors_) {
+      for (const auto& binding : bindings) fn(aor, binding);
+    }
+  }
+
   std::size_t bindingCount() const { return bindingCount_; }
   std::size_t aorCount() const { return aors_.size(); }
   // Store operations that failed (logged by the store); memory stays authoritative meanwhile.

@@ -438,6 +438,7 @@ class Gateway:
         listen = ", ".join(f"{t}://127.0.0.1:{p}" for t, p in self.ports.items())
         self.config = os.path.join(self.dir, "rtcgate.yaml")
         media_port = 20000 + (self.ports[transports[0]] % 20) * 1000
+        self.http_port = free_port(both=False)
         with open(self.config, "w") as f:
             f.write(f"node: {{ id: test, data_dir: {self.dir}/data }}\n"
                     f"log: {{ level: debug }}\n"
@@ -446,7 +447,7 @@ class Gateway:
                     f"  max_message_size: {max_message_size}\n"
                     f"  auth_algorithms: {auth_algorithms}\n"
                     f"media: {{ ports: {media_port}-{media_port + 999} }}\n"
-                    f"http: {{ listen: 127.0.0.1:{free_port(both=False)} }}\n" + extra_yaml)
+                    f"http: {{ listen: 127.0.0.1:{self.http_port} }}\n" + extra_yaml)
         for user, password in users:
             out = subprocess.run([binary, "user", "add", f"{user}@localhost", "--password",
                                   password, "--config", self.config], capture_output=True)
@@ -485,6 +486,16 @@ class Gateway:
     def stop(self):
         status = self.process.stop() if self.process else 0
         return status
+
+    def http(self, method, path):
+        """(status, body) of a management API request."""
+        import http.client
+        connection = http.client.HTTPConnection("127.0.0.1", self.http_port, timeout=5)
+        connection.request(method, path)
+        response = connection.getresponse()
+        body = response.read().decode()
+        connection.close()
+        return response.status, body
 
     def log(self):
         return self.process.output() if self.process else ""

@@ -1,0 +1,153 @@
+#include "app/ManagementApi.hpp"
+
+#include <charconv>
+
+#include "admin/ApiRoutes.hpp"
+
+namespace rtcgate::app {
+
+namespace {
+
+std::optional<SocketAddress> parseHostPort(const std::string& text) {
+  const auto colon = text.rfind(':');
+  if (colon == std::string::npos) return std::nullopt;
+  unsigned port = 0;
+  const auto* first = text.data() + colon + 1;
+  const auto [end, ec] = std::from_chars(first, text.data() + text.size(), port);
+  if (ec != std::errc() || end != text.data() + text.size() || port > 65535) return std::nullopt;
+  return SocketAddress::parse(text.substr(0, colon), static_cast<std::uint16_t>(port));
+}
+
+proxy::WallSeconds wallNow() {
+  return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+}
+
+}  // namespace
+
+ManagementApi::ManagementApi(boost::asio::io_context& io, const Config& config,
+                             const Timers& timers, Parts parts)
+    : parts_(parts) {
+  const auto listen = parseHostPort(config.http.listen);
+  if (!listen) {
+    listenError_ = "http.listen: expected IP:PORT, got '" + config.http.listen + "'";
+    return;
+  }
+  server_ = std::make_unique<admin::HttpServer>(io, *listen, config.http.token);
+  declareMetrics();
+  admin::ApiProviders providers;
+  providers.health = [this] {
+    std::vector<admin::HealthCheck> checks;
+    if (parts_.transports.listeners().empty()) {
+      checks.push_back({"listeners", admin::HealthLevel::Critical, "no SIP listener is bound"});
+    }
+    if (parts_.location.storeFailures() > 0) {
+      checks.push_back({"store", admin::HealthLevel::Degraded,
+                        std::to_string(parts_.location.storeFailures()) + " store writes failed"});
+    }
+    return checks;
+  };
+  providers.registrations = [this] {
+    std::vector<admin::RegistrationInfo> out;
+    const auto now = wallNow();
+    parts_.location.forEach([&](const std::string& aor, const proxy::Binding& binding) {
+      if (binding.expired(now)) return;
+      out.push_back({aor, binding.contact, std::string(sip::transportParamName(binding.flow.transport)),
+                     binding.flow.remote.toString(), binding.flow.connectionId,
+                     static_cast<std::int64_t>(binding.remaining(now).count()), binding.userAgent});
+    });
+    return out;
+  };
+  providers.removeRegistrations = [this](std::string_view aor) {
+    return parts_.location.removeAll(aor);
+  };
+  admin::addApiRoutes(*server_, metrics_, timers, std::move(providers));
+}
+
+io::Status ManagementApi::start() {
+  if (!server_) return io::Status::failure(listenError_);
+  auto status = server_->start();
+  if (!status) return io::Status::failure("http.listen: " + status.error());
+  return status;
+}
+
+void ManagementApi::stop() {
+  if (server_) server_->stop();
+}
+
+void ManagementApi::declareMetrics() {
+  const auto& p = parts_.proxy.stats();
+  const auto& t = parts_.transports.stats();
+  auto counter = [this](const char* name, const char* help, const std::uint64_t* value,
+                        admin::MetricLabels labels = {}) {
+    metrics_.addCounter(name, help, std::move(labels), value);
+  };
+  counter("rtcgate_sip_requests_received_total", "SIP requests received", &p.requestsReceived);
+  counter("rtcgate_sip_responses_received_total", "SIP responses received",
+          &p.responsesReceived);
+  counter("rtcgate_sip_parse_errors_total", "messages that did not parse", &p.parseErrors);
+  counter("rtcgate_sip_bad_requests_answered_total", "malformed requests answered with 400/505",
+          &p.badRequestsAnswered);
+  counter("rtcgate_sip_dropped_total", "unparseable messages dropped unanswered",
+          &p.datagramsDropped);
+  counter("rtcgate_auth_challenges_total", "digest challenges sent (401/407)", &p.authChallenges);
+  counter("rtcgate_auth_failures_total", "wrong passwords, unknown users, bad credentials",
+          &p.authFailures);
+  counter("rtcgate_registrations_total", "REGISTER requests answered 200", &p.registrations);
+  counter("rtcgate_proxy_branches_total", "request branches forwarded", &p.forwardedRequests);
+  counter("rtcgate_proxy_stateless_forwards_total", "ACKs for 2xx and stray responses forwarded",
+          &p.statelessForwards);
+  counter("rtcgate_proxy_loops_total", "requests refused with 482", &p.loopsDetected);
+  counter("rtcgate_proxy_too_many_hops_total", "requests refused with 483", &p.tooManyHops);
+  counter("rtcgate_proxy_relay_refused_total", "requests refused with 403 (no open relay)",
+          &p.relayRefused);
+  counter("rtcgate_proxy_not_found_total", "requests answered 404", &p.notFound);
+  counter("rtcgate_proxy_unavailable_total", "requests answered 480", &p.unavailable);
+  counter("rtcgate_proxy_branch_timeouts_total", "branches without a final response",
+          &p.branchTimeouts);
+  counter("rtcgate_proxy_route_failovers_total", "static route failovers", &p.routeFailovers);
+  counter("rtcgate_transport_oversize_refused_total", "messages refused for size",
+          &t.oversizeRefused);
+  counter("rtcgate_transport_framing_errors_total", "stream connections closed for bad framing",
+          &t.framingErrors);
+  counter("rtcgate_transport_connection_limit_refused_total",
+          "connections refused by the per-source limit", &t.connectionLimitRefused);
+  counter("rtcgate_transport_idle_closed_total", "connections closed for idleness",
+          &t.connectionsIdleClosed);
+  counter("rtcgate_transport_send_failures_total", "sends that failed", &t.sendFailures);
+  counter("rtcgate_transport_websocket_handshake_failures_total", "refused WebSocket upgrades",
+          &t.webSocketHandshakeFailures);
+  counter("rtcgate_transport_tls_handshake_failures_total", "failed TLS handshakes",
+          &t.tlsHandshakeFailures);
+  for (const auto transport : {sip::Transport::Udp, sip::Transport::Tcp, sip::Transport::Tls,
+                               sip::Transport::Ws, sip::Transport::Wss}) {
+    const std::string name(sip::transportParamName(transport));
+    const auto index = io::TransportStats::at(transport);
+    counter("rtcgate_sip_messages_received_total", "complete SIP messages received",
+            &t.messagesReceived[index], {{"transport", name}});
+    metrics_.addGauge("rtcgate_connections_open", "open connections", {{"transport", name}},
+                      [&t, index] { return static_cast<double>(t.connectionsOpen[index]); });
+  }
+  auto& proxy = parts_.proxy;
+  metrics_.addGauge("rtcgate_transactions_live", "live SIP transactions", {{"side", "server"}},
+                    [&proxy] {
+                      return static_cast<double>(proxy.transactionStats().liveServerTransactions);
+                    });
+  metrics_.addGauge("rtcgate_transactions_live", "live SIP transactions", {{"side", "client"}},
+                    [&proxy] {
+                      return static_cast<double>(proxy.transactionStats().liveClientTransactions);
+                    });
+  metrics_.addCounter("rtcgate_transaction_retransmissions_total", "retransmissions sent", {},
+                      [&proxy] {
+                        return static_cast<double>(proxy.transactionStats().retransmissionsSent);
+                      });
+  metrics_.addCounter("rtcgate_transaction_timeouts_total", "transaction timeouts", {}, [&proxy] {
+    return static_cast<double>(proxy.transactionStats().timeouts);
+  });
+  auto& location = parts_.location;
+  metrics_.addGauge("rtcgate_registered_contacts", "registered contacts", {},
+                    [&location] { return static_cast<double>(location.bindingCount()); });
+  metrics_.addGauge("rtcgate_registered_aors", "addresses-of-record with contacts", {},
+                    [&location] { return static_cast<double>(location.aorCount()); });
+}
+
+}  // namespace rtcgate::app

@@ -1,0 +1,41 @@
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <memory>
+
+#include "admin/HttpServer.hpp"
+#include "admin/MetricsRegistry.hpp"
+#include "app/Config.hpp"
+#include "io/Status.hpp"
+#include "io/TransportManager.hpp"
+#include "proxy/LocationService.hpp"
+#include "proxy/ProxyCore.hpp"
+#include "store/Store.hpp"
+
+namespace rtcgate::app {
+
+// The management HTTP API of `rtcgate run` (docs/API.md): declares the gateway's metrics once,
+// from the counters the components keep, and serves them with health and registrations.
+class ManagementApi {
+ public:
+  struct Parts {
+    io::TransportManager& transports;
+    proxy::ProxyCore& proxy;
+    proxy::LocationService& location;
+  };
+
+  ManagementApi(boost::asio::io_context& io, const Config& config, const Timers& timers,
+                Parts parts);
+  io::Status start();
+  void stop();
+
+ private:
+  void declareMetrics();
+
+  Parts parts_;
+  admin::MetricsRegistry metrics_;
+  std::unique_ptr<admin::HttpServer> server_;
+  std::string listenError_;
+};
+
+}  // namespace rtcgate::app
