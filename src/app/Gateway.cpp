@@ -14,10 +14,6 @@ namespace {
 
 constexpr auto kHousekeepingInterval = std::chrono::seconds(10);
 
-proxy::WallSeconds wallNow() {
-  return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
-}
-
 io::TransportOptions transportOptions(const Config& config) {
   io::TransportOptions options;
   for (const auto& listen : config.sip.listen) {
@@ -117,7 +113,7 @@ bool Gateway::start() {
   }
 
   location_ = std::make_unique<proxy::LocationService>(store_.get());
-  const auto restored = location_->load(wallNow());
+  const auto restored = location_->load(proxy::wallNow());
   proxy::StaticRoutes routes;
   for (const auto& route : config_.routes) routes.add(route.match, route.to);
   auto* transports = transports_.get();
@@ -150,7 +146,7 @@ bool Gateway::start() {
 
 void Gateway::scheduleHousekeeping() {
   housekeeping_ = timers_.start(kHousekeepingInterval, [this] {
-    const auto expired = location_->expire(wallNow());
+    const auto expired = location_->expire(proxy::wallNow());
     if (expired) spdlog::debug("{} registrations expired", expired);
     scheduleHousekeeping();
   });

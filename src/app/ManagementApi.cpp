@@ -18,10 +18,6 @@ std::optional<SocketAddress> parseHostPort(const std::string& text) {
   return SocketAddress::parse(text.substr(0, colon), static_cast<std::uint16_t>(port));
 }
 
-proxy::WallSeconds wallNow() {
-  return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
-}
-
 }  // namespace
 
 ManagementApi::ManagementApi(boost::asio::io_context& io, const Config& config,
@@ -48,7 +44,7 @@ ManagementApi::ManagementApi(boost::asio::io_context& io, const Config& config,
   };
   providers.registrations = [this] {
     std::vector<admin::RegistrationInfo> out;
-    const auto now = wallNow();
+    const auto now = proxy::wallNow();
     parts_.location.forEach([&](const std::string& aor, const proxy::Binding& binding) {
       if (binding.expired(now)) return;
       out.push_back({aor, binding.contact, std::string(sip::transportParamName(binding.flow.transport)),

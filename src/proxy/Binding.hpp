@@ -12,6 +12,10 @@ namespace rtcgate::proxy {
 // Wall-clock seconds: binding expiry is persisted and must mean the same after a restart.
 using WallSeconds = std::chrono::sys_seconds;
 
+inline WallSeconds wallNow() {
+  return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+}
+
 // One contact registered for an address-of-record (RFC 3261 10), with the flow it arrived on so
 // the proxy can reach UAs behind NAT and browsers whose Contact host is "xyz.invalid" (RFC 7118):
 // requests for the binding go to flow.remote (over flow.connectionId when reliable), not to the

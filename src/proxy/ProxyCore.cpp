@@ -30,10 +30,6 @@ bool createsDialog(Method method) {
          method == Method::Notify;
 }
 
-WallSeconds wallNow() {
-  return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
-}
-
 std::string aorOf(std::string_view user, std::string_view domain) {
   std::string aor = sip::unescapeUriComponent(user);
   aor += '@';
