@@ -65,12 +65,20 @@ struct Config {
     std::vector<std::string> relay{"embedded"};  // "embedded" or ng URLs udp://host:port
     std::uint16_t portMin = 30000;
     std::uint16_t portMax = 39999;
+    std::string bind;       // media sockets of the embedded relay; empty: the first SIP listener's
     std::string advertise;
+    std::string anchor = "webrtc";  // which calls go through the relay: webrtc, always, never
+    std::string sipSrtp = "none";   // SIP legs: none (RTP/AVP) or sdes (RTP/SAVP, a=crypto)
     std::uint32_t timeout = 60;  // seconds without media before a session is deleted
     std::uint32_t workers = 1;   // media worker threads
     std::string dtlsCertificate;  // PEM; empty: an ECDSA P-256 identity generated at start
     std::string dtlsPrivateKey;
   } media;
+
+  struct Calls {
+    std::uint32_t dialogTimeout = 43200;  // seconds; 0 = calls never time out
+    std::string cdrFile;                  // JSON lines; empty: <data_dir>/cdr.jsonl; "off": none
+  } calls;
 
   struct Relay {
     std::vector<std::string> listen{"udp://127.0.0.1:22222"};

@@ -214,8 +214,19 @@ bool parsePortRange(const std::string& text, std::uint16_t& low, std::uint16_t& 
 
 void readMedia(ConfigReader& r, const YAML::Node& root, Config& c) {
   const auto node = root["media"];
-  if (!r.mapping(node, "media", {"relay", "ports", "advertise", "timeout", "workers", "dtls_certificate",
-                  "dtls_private_key"})) return;
+  if (!r.mapping(node, "media", {"relay", "ports", "bind", "advertise", "timeout", "workers",
+                                 "dtls_certificate", "dtls_private_key", "anchor", "sip_srtp"})) {
+    return;
+  }
+  r.read(node, "media", "bind", c.media.bind);
+  r.read(node, "media", "anchor", c.media.anchor);
+  if (c.media.anchor != "webrtc" && c.media.anchor != "always" && c.media.anchor != "never") {
+    r.error("media.anchor", "expected webrtc, always or never, got '" + c.media.anchor + "'");
+  }
+  r.read(node, "media", "sip_srtp", c.media.sipSrtp);
+  if (c.media.sipSrtp != "none" && c.media.sipSrtp != "sdes") {
+    r.error("media.sip_srtp", "expected none or sdes, got '" + c.media.sipSrtp + "'");
+  }
   r.read(node, "media", "relay", c.media.relay);
   for (std::size_t i = 0; i < c.media.relay.size(); ++i) {
     const auto& relay = c.media.relay[i];
@@ -238,6 +249,13 @@ void readMedia(ConfigReader& r, const YAML::Node& root, Config& c) {
   if (c.media.dtlsCertificate.empty() != c.media.dtlsPrivateKey.empty()) {
     r.error("media", "dtls_certificate and dtls_private_key go together");
   }
+}
+
+void readCalls(ConfigReader& r, const YAML::Node& root, Config& c) {
+  const auto node = root["calls"];
+  if (!r.mapping(node, "calls", {"dialog_timeout", "cdr_file"})) return;
+  r.read(node, "calls", "dialog_timeout", c.calls.dialogTimeout, 0u, 604800u);
+  r.read(node, "calls", "cdr_file", c.calls.cdrFile);
 }
 
 void readRelay(ConfigReader& r, const YAML::Node& root, Config& c) {
@@ -351,7 +369,7 @@ ConfigLoadResult loadConfigText(const std::string& yaml, const std::string& sour
   if (root.IsNull()) return result;
   ConfigReader reader(result.errors);
   if (!reader.mapping(root, "",
-                      {"node", "log", "sip", "tls", "media", "relay", "store", "http", "routes"})) {
+                      {"node", "log", "sip", "tls", "media", "calls", "relay", "store", "http", "routes"})) {
     result.errors.push_back(sourceName + ": expected a mapping at the top level");
     return result;
   }
@@ -361,6 +379,7 @@ ConfigLoadResult loadConfigText(const std::string& yaml, const std::string& sour
   readSip(reader, root, c);
   readTls(reader, root, c);
   readMedia(reader, root, c);
+  readCalls(reader, root, c);
   readRelay(reader, root, c);
   reader.read(root, "", "store", c.store);
   if (!c.store.empty() && c.store.rfind("sqlite:", 0) != 0 &&

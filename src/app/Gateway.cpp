@@ -4,9 +4,13 @@
 
 #include <filesystem>
 
+#include "app/RelayCommand.hpp"
 #include "app/StoreOpener.hpp"
 #include "base/Version.hpp"
 #include "io/CertificateGenerator.hpp"
+#include "media/ListenUrl.hpp"
+#include "media/LoopMediaControl.hpp"
+#include "media/RelayPool.hpp"
 
 namespace rtcgate::app {
 
@@ -43,6 +47,14 @@ proxy::ProxyOptions proxyOptions(const Config& config, const std::vector<sip::Fl
   options.registrar.maxExpires = std::chrono::seconds(config.sip.registrar.maxExpires);
   options.registrar.defaultExpires = std::chrono::seconds(config.sip.registrar.defaultExpires);
   options.registrar.maxContacts = config.sip.registrar.maxContacts;
+  using Anchor = proxy::MediaPolicyOptions::Anchor;
+  options.media.anchor = config.media.anchor == "always"  ? Anchor::Always
+                         : config.media.anchor == "never" ? Anchor::Never
+                                                          : Anchor::WebRtc;
+  options.media.sipLeg =
+      config.media.sipSrtp == "sdes" ? proxy::MediaLeg::SipSdes : proxy::MediaLeg::Sip;
+  options.dialogTimeout = std::chrono::seconds(config.calls.dialogTimeout);
+  options.mediaTimeout = std::chrono::seconds(config.media.timeout);
   for (const auto& flow : listeners) {
     options.listeners.push_back(
         {flow.transport, flow.local,
@@ -68,7 +80,48 @@ Gateway::~Gateway() {
   if (api_) api_->stop();
   api_.reset();
   proxy_.reset();
+  if (relay_) relay_->stop();
   if (transports_) transports_->stop();
+}
+
+// The relay the proxy anchors media with: the embedded one (the default) or the ng relays of
+// media.relay.
+bool Gateway::startMedia() {
+  if (config_.media.anchor == "never") return true;
+  const auto& relays = config_.media.relay;
+  if (relays.size() == 1 && relays.front() == "embedded") {
+    auto options = relayOptions(config_);
+    if (options.bindAddress.empty()) options.bindAddress = transports_->listeners().front().local.host();
+    if ((options.bindAddress == "0.0.0.0" || options.bindAddress == "::") &&
+        options.advertise.empty()) {
+      spdlog::error("media.advertise: the relay binds {} and needs the address to put in SDP",
+                    options.bindAddress);
+      return false;
+    }
+    relay_ = std::make_unique<media::RelayService>(options);
+    if (auto started = relay_->start(false); !started) {
+      spdlog::error("media: the embedded relay cannot start: {}", started.error());
+      return false;
+    }
+    inProcess_ = std::make_unique<media::InProcessMediaControl>(*relay_);
+    mediaControl_ = std::make_unique<media::LoopMediaControl>(*inProcess_, io_);
+    spdlog::info("media: embedded relay on {}, ports {}-{}, {} worker(s)", options.bindAddress,
+                 options.portMin, options.portMax, options.workers);
+  } else {
+    std::vector<SocketAddress> addresses;
+    for (std::size_t i = 0; i < relays.size(); ++i) {
+      auto address = media::parseListenUrl(relays[i]);
+      if (!address) {
+        spdlog::error("media.relay[{}]: {}: {}", i, relays[i], address.error());
+        return false;
+      }
+      addresses.push_back(*address);
+    }
+    mediaControl_ = std::make_unique<media::RelayPool>(io_, timers_, std::move(addresses));
+    spdlog::info("media: ng relays {}", fmt::join(relays, ", "));
+  }
+  proxy_->setMediaControl(mediaControl_.get());
+  return true;
 }
 
 // Without a configured certificate a self-signed one is generated on first start, so that wss
@@ -120,6 +173,10 @@ bool Gateway::start() {
   proxy_ = std::make_unique<proxy::ProxyCore>(
       proxyOptions(config_, transports_->listeners()), timers_,
       [transports](const sip::Flow& flow, std::string_view bytes) {
+        if (spdlog::should_log(spdlog::level::trace)) {
+          spdlog::trace("send {} {} bytes to {}:\n{}", sip::viaTransportName(flow.transport),
+                        bytes.size(), flow.remote.toString(), bytes);
+        }
         return transports->send(flow, bytes);
       },
       *store_, *location_, std::move(routes));
@@ -129,9 +186,25 @@ bool Gateway::start() {
     proxy_->onMessage(std::move(message), flow);
   });
   transports_->onConnectionClosed([this](std::uint64_t id) { proxy_->onConnectionClosed(id); });
+  if (!startMedia()) return false;
+  if (config_.calls.cdrFile != "off") {
+    cdrs_ = std::make_unique<CdrWriter>(config_.calls.cdrFile.empty()
+                                            ? config_.node.dataDir + "/cdr.jsonl"
+                                            : config_.calls.cdrFile);
+    if (!cdrs_->ok()) return false;
+    proxy_->onCallEnded([this](const proxy::Dialog& call, const ng::Value* media) {
+      cdrs_->write(call, media);
+    });
+  }
 
   api_ = std::make_unique<ManagementApi>(io_, config_, timers_,
                                          ManagementApi::Parts{*transports_, *proxy_, *location_});
+  callsApi_ = std::make_unique<CallsApi>(
+      *proxy_, mediaControl_ ? CallsApi::RelayRequest([this](ng::Value request) {
+        return relayRequest(std::move(request));
+      })
+                             : CallsApi::RelayRequest{});
+  if (api_->server()) callsApi_->registerRoutes(*api_->server());
   if (const auto status = api_->start(); !status) {
     spdlog::error("{}", status.error());
     return false;
@@ -142,6 +215,27 @@ bool Gateway::start() {
                config_.sip.auth ? "on" : "off", restored);
   scheduleHousekeeping();
   return true;
+}
+
+// For the management API, which answers synchronously: the embedded relay answers within
+// microseconds; an ng relay is asked with a short timeout (the signalling loop waits meanwhile).
+ng::Value Gateway::relayRequest(ng::Value request) {
+  media::MediaControl::Reply reply = Error{"no relay"};
+  if (inProcess_) {
+    reply = inProcess_->requestBlocking(std::move(request));
+  } else if (!config_.media.relay.empty()) {
+    media::NgClientOptions quick;
+    quick.timeout = std::chrono::milliseconds(300);
+    quick.tries = 2;
+    if (auto address = media::parseListenUrl(config_.media.relay.front())) {
+      reply = media::NgClient::requestBlocking(*address, std::move(request), quick);
+    }
+  }
+  if (reply) return std::move(*reply);
+  ng::Value error = ng::Value::dict();
+  error.set("result", "error");
+  error.set("error-reason", reply.error());
+  return error;
 }
 
 void Gateway::scheduleHousekeeping() {

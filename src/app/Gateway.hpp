@@ -5,10 +5,15 @@
 #include <memory>
 #include <string>
 
+#include "app/CallsApi.hpp"
+#include "app/CdrWriter.hpp"
 #include "app/Config.hpp"
 #include "app/ManagementApi.hpp"
 #include "io/AsioTimers.hpp"
 #include "io/TransportManager.hpp"
+#include "media/InProcessMediaControl.hpp"
+#include "media/MediaControl.hpp"
+#include "media/RelayService.hpp"
 #include "proxy/LocationService.hpp"
 #include "proxy/ProxyCore.hpp"
 #include "store/Store.hpp"
@@ -30,6 +35,8 @@ class Gateway {
 
  private:
   bool prepareTls();
+  bool startMedia();
+  ng::Value relayRequest(ng::Value request);
   void scheduleHousekeeping();
   void logStatistics() const;
 
@@ -40,8 +47,15 @@ class Gateway {
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<io::TransportManager> transports_;
   std::unique_ptr<proxy::LocationService> location_;
+  // The relay: embedded (its own worker threads) or ng relays; declared before the proxy, which
+  // holds on to mediaControl_, so that they outlive it.
+  std::unique_ptr<media::RelayService> relay_;
+  std::unique_ptr<media::InProcessMediaControl> inProcess_;
+  std::unique_ptr<media::MediaControl> mediaControl_;
   std::unique_ptr<proxy::ProxyCore> proxy_;
   std::unique_ptr<ManagementApi> api_;
+  std::unique_ptr<CallsApi> callsApi_;
+  std::unique_ptr<CdrWriter> cdrs_;
   Timers::Id housekeeping_ = 0;
 };
 

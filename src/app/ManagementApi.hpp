@@ -28,6 +28,8 @@ class ManagementApi {
                 Parts parts);
   io::Status start();
   void stop();
+  // For other parts of the API to add their routes (nullptr when http.listen was invalid).
+  admin::HttpServer* server() { return server_.get(); }
 
  private:
   void declareMetrics();

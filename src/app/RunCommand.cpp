@@ -11,7 +11,9 @@ int runCommand(const Config& config) {
   return gateway.run();
 }
 
-int relayCommand(const Config& config) {
+int relayCommand(const Config& config) { return runRelayCommand(relayOptions(config)); }
+
+media::RelayOptions relayOptions(const Config& config) {
   media::RelayOptions options;
   options.listen = config.relay.listen;
   options.advertise = config.media.advertise;
@@ -21,7 +23,8 @@ int relayCommand(const Config& config) {
   options.workers = config.media.workers;
   options.dtlsCertificate = config.media.dtlsCertificate;
   options.dtlsPrivateKey = config.media.dtlsPrivateKey;
-  return runRelayCommand(options);
+  options.bindAddress = config.media.bind;
+  return options;
 }
 
 }  // namespace rtcgate::app

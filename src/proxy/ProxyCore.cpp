@@ -55,11 +55,13 @@ ProxyCore::ProxyCore(ProxyOptions options, Timers& timers, transaction::SendFunc
       nonces_(timers, NonceManager::Options{options_.nonceLifetime}),
       authenticator_(nonces_),
       registrar_(location_, options_.registrar),
-      transactions_(timers, std::move(send), *this, options_.timers) {
+      transactions_(timers, std::move(send), *this, options_.timers),
+      mediaPolicy_(options_.media) {
   authenticator_.setAlgorithms(options_.authAlgorithms);
 }
 
 ProxyCore::~ProxyCore() {
+  if (dialogSweep_) timers_.cancel(dialogSweep_);
   for (auto& [id, pt] : byServerTx_) {
     for (auto& branch : pt->branches) timers_.cancel(branch.timerC);
   }
@@ -68,6 +70,10 @@ ProxyCore::~ProxyCore() {
 // ------------------------------------------------------------------ entry points
 
 void ProxyCore::onMessage(std::string bytes, const sip::Flow& flow) {
+  if (spdlog::should_log(spdlog::level::trace)) {
+    spdlog::trace("recv {} {} bytes from {}:\n{}", sip::viaTransportName(flow.transport),
+                  bytes.size(), flow.remote.toString(), bytes);
+  }
   // parse() keeps the buffer; a copy is only needed to answer what fails to parse.
   auto parsed = SipMessage::parse(bytes);
   if (!parsed) return handleUnparseable(bytes, flow, parsed.error());
@@ -100,6 +106,21 @@ void ProxyCore::handleUnparseable(const std::string& bytes, const sip::Flow& flo
 void ProxyCore::onConnectionClosed(std::uint64_t connectionId) {
   const auto dropped = location_.onConnectionClosed(connectionId);
   if (dropped) spdlog::info("connection {} closed: {} registrations dropped", connectionId, dropped);
+  // A browser's calls end with its WebSocket: the other side gets a BYE, the media goes.
+  for (Dialog* dialog : dialogs_.onConnection(connectionId)) {
+    spdlog::info("call {}: connection {} closed", dialog->callId, connectionId);
+    const auto id = dialog->id;
+    if (dialog->state == Dialog::State::Confirmed) {
+      DialogSide& gone = dialog->caller.flow.connectionId == connectionId ? dialog->caller
+                                                                          : dialog->callee;
+      DialogSide& other = &gone == &dialog->caller ? dialog->callee : dialog->caller;
+      dialog->endReason = "connection-closed";
+      sendBye(*dialog, other, gone);
+      endDialog(*dialog, "connection-closed", 200);
+    } else {
+      hangup(id, "connection-closed");
+    }
+  }
 }
 
 // ------------------------------------------------------------------ answering
@@ -516,6 +537,8 @@ void ProxyCore::startProxying(TransactionId serverTx, SipMessage&& request, cons
   pt.serverTx = serverTx;
   pt.source = flow;
   byServerTx_.emplace(serverTx, std::move(owned));
+  trackRequest(pt);
+  planMedia(pt);
   for (auto& target : targets) forwardBranch(pt, std::move(target));
   if (pt.allBranchesCompleted() && !pt.finalSent) sendBestResponse(pt);
 }
@@ -526,12 +549,28 @@ bool ProxyCore::forwardBranch(ProxyTransaction& pt, Target target) {
   auto request = prepareForward(pt, target, branchId);
   pt.branches.push_back({});
   const auto index = pt.branches.size() - 1;
-  pt.branches[index].failover = std::move(target.failover);
+  auto& branch = pt.branches[index];
+  branch.failover = std::move(target.failover);
+  branch.flow = target.flow;
+  branch.viaBranch = branchId;
+  branch.anchored = anchorsBranch(pt, target.flow, branch.leg);
   ++stats_.forwardedRequests;
-  auto started = transactions_.sendRequest(std::move(request), target.flow);
+  if (branch.anchored && pt.mediaRole == ProxyTransaction::MediaRole::Offer) {
+    offerBranch(pt, index, std::move(request), target.flow);
+    return true;
+  }
+  return sendBranch(pt, index, std::move(request), target.flow);
+}
+
+// false when the transport refused it: the branch is then completed with a 503 (the caller sends
+// the final response once every branch is done).
+bool ProxyCore::sendBranch(ProxyTransaction& pt, std::size_t index, SipMessage&& request,
+                           const sip::Flow& flow) {
+  auto started = transactions_.sendRequest(std::move(request), flow);
   if (!started) {
     spdlog::info("{} {}: could not send to {}: {}", pt.request.methodText(), pt.request.callId(),
-                 target.flow.remote.toString(), started.error());
+                 flow.remote.toString(), started.error());
+    releaseBranchMedia(pt, index);
     pt.branches[index].state = Branch::State::Completed;
     pt.branches[index].finalStatus = 503;
     pt.selector.offer(503);
@@ -618,6 +657,7 @@ void ProxyCore::startTimerC(ProxyTransaction& pt, std::size_t index) {
 void ProxyCore::onAck(SipMessage&& ack, const sip::Flow& flow) {
   auto route = popOurRoutes(ack);
   (void)flow;
+  if (ackWithMedia(ack, route)) return;  // forwarded once the relay has the answer
   forwardStateless(std::move(ack), route);
 }
 
@@ -717,7 +757,7 @@ void ProxyCore::onResponse(TransactionId clientTx, SipMessage&& response,
     if (status == 100) return;
     branch.state = Branch::State::Proceeding;
     if (pt->request.method() == Method::Invite) startTimerC(*pt, index);
-    if (!pt->finalSent) forwardResponseUpstream(*pt, std::move(response));
+    if (!pt->finalSent) forwardResponseUpstream(*pt, index, std::move(response));
     return;
   }
   if (status < 300) {
@@ -727,7 +767,7 @@ void ProxyCore::onResponse(TransactionId clientTx, SipMessage&& response,
     branch.finalStatus = status;
     timers_.cancel(branch.timerC);
     branch.timerC = 0;
-    forwardResponseUpstream(*pt, std::move(response));
+    forwardResponseUpstream(*pt, index, std::move(response));
     if (first) {
       pt->finalSent = true;
       if (pt->request.method() == Method::Invite) cancelPendingBranches(*pt);
@@ -745,6 +785,7 @@ void ProxyCore::branchCompleted(ProxyTransaction& pt, std::size_t index, SipMess
   branch.finalStatus = status;
   timers_.cancel(branch.timerC);
   branch.timerC = 0;
+  releaseBranchMedia(pt, index);
 
   // Static-route failover: try the next target on a timeout or server error.
   if ((status == 408 || status >= 500) && status < 600 && !branch.failover.empty() &&
@@ -778,13 +819,21 @@ void ProxyCore::branchCompleted(ProxyTransaction& pt, std::size_t index, SipMess
 
 void ProxyCore::sendBestResponse(ProxyTransaction& pt) {
   pt.finalSent = true;
+  if (pt.request.method() == Method::Invite && pt.request.toTag().empty()) {
+    if (Dialog* dialog = dialogOf(pt.request); dialog && dialog->state != Dialog::State::Confirmed) {
+      const int status = pt.bestResponse ? pt.bestResponse->statusCode()
+                         : pt.selector.empty() ? 480
+                                               : pt.selector.best();
+      endDialog(*dialog, pt.cancelled ? "cancelled" : Dialog::failureReason(status), status);
+    }
+  }
   if (!pt.bestResponse) {
     const int status = pt.selector.empty() ? 480 : pt.selector.best();
     auto response = pt.request.makeResponse(status == 503 ? 500 : status,
                                             status == 408   ? "Request Timeout"
                                             : status == 503 ? "Service Unavailable"
                                                             : "Temporarily Unavailable");
-    transactions_.respond(pt.serverTx, std::move(response));
+    respondUpstream(pt, ProxyTransaction::kNoBranch, std::move(response));
     return;
   }
   auto response = std::move(*pt.bestResponse);
@@ -798,11 +847,7 @@ void ProxyCore::sendBestResponse(ProxyTransaction& pt) {
       response.appendHeader(HeaderId::ProxyAuthenticate, value);
     }
   }
-  transactions_.respond(pt.serverTx, std::move(response));
-}
-
-bool ProxyCore::forwardResponseUpstream(ProxyTransaction& pt, SipMessage&& response) {
-  return transactions_.respond(pt.serverTx, std::move(response));
+  respondUpstream(pt, ProxyTransaction::kNoBranch, std::move(response));
 }
 
 void ProxyCore::branchFailed(TransactionId clientTx, int status, std::string_view reason) {

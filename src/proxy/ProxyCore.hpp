@@ -8,10 +8,13 @@
 #include <vector>
 
 #include "base/Timers.hpp"
+#include "proxy/DialogTracker.hpp"
 #include "proxy/DigestAuthenticator.hpp"
 #include "proxy/FlowToken.hpp"
 #include "proxy/LocalIdentity.hpp"
 #include "proxy/LocationService.hpp"
+#include "proxy/MediaAnchor.hpp"
+#include "proxy/MediaPolicy.hpp"
 #include "proxy/NonceManager.hpp"
 #include "proxy/ProxyStats.hpp"
 #include "proxy/ProxyTransaction.hpp"
@@ -33,6 +36,12 @@ struct ProxyOptions {
   Duration nonceLifetime = std::chrono::seconds(300);
   RegistrarOptions registrar;
   transaction::TimerValues timers;
+  MediaPolicyOptions media;
+  // A call is ended (BYE to both sides) after this long, and when its media stops for
+  // mediaTimeout (checked through the relay); zero disables the check.
+  Duration dialogTimeout = std::chrono::hours(12);
+  Duration mediaTimeout = std::chrono::seconds(60);
+  Duration dialogSweepInterval = std::chrono::seconds(5);
 };
 
 // The stateful proxy and registrar (RFC 3261 16, 10): the transaction user that decides, for each
@@ -54,6 +63,19 @@ class ProxyCore : public transaction::TransactionUser {
   // the connection is gone.
   using ConnectionLookup = std::function<std::optional<sip::Flow>(std::uint64_t connectionId)>;
   void setConnectionLookup(ConnectionLookup lookup) { connectionFlow_ = std::move(lookup); }
+
+  // The relay the proxy anchors media with (nullptr: SDP passes through untouched). Its replies
+  // must arrive on the signalling loop (see media::LoopMediaControl).
+  void setMediaControl(media::MediaControl* control);
+  const MediaAnchorStats* mediaStats() const { return media_ ? &media_->stats() : nullptr; }
+
+  // Calls in progress, and the listener told when one ends (with the relay's final statistics
+  // when its media was anchored, else nullptr): CDRs, events.
+  DialogTracker& dialogs() { return dialogs_; }
+  using CallEndedListener = std::function<void(const Dialog&, const ng::Value* mediaReport)>;
+  void onCallEnded(CallEndedListener listener) { callEnded_ = std::move(listener); }
+  // Ends a call from our side: BYE to both ends (or CANCEL/487 before answer), media released.
+  bool hangup(std::uint64_t dialogId, const std::string& reason);
 
   const ProxyStats& stats() const { return stats_; }
   transaction::TransactionStats transactionStats() const { return transactions_.stats(); }
@@ -124,7 +146,30 @@ class ProxyCore : public transaction::TransactionUser {
   void sendBestResponse(ProxyTransaction& pt);
   void cancelPendingBranches(ProxyTransaction& pt);
   void startTimerC(ProxyTransaction& pt, std::size_t index);
-  bool forwardResponseUpstream(ProxyTransaction& pt, sip::SipMessage&& response);
+  void forwardResponseUpstream(ProxyTransaction& pt, std::size_t branch,
+                               sip::SipMessage&& response);
+  bool sendBranch(ProxyTransaction& pt, std::size_t index, sip::SipMessage&& request,
+                  const sip::Flow& flow);
+
+  // Media and dialogs (ProxyMedia.cpp).
+  void planMedia(ProxyTransaction& pt);
+  void trackRequest(ProxyTransaction& pt);
+  bool anchorsBranch(const ProxyTransaction& pt, const sip::Flow& target, MediaLeg& leg);
+  void offerBranch(ProxyTransaction& pt, std::size_t index, sip::SipMessage&& request,
+                   const sip::Flow& flow);
+  void respondUpstream(ProxyTransaction& pt, std::size_t branch, sip::SipMessage&& response);
+  void drainUpstream(transaction::TransactionId serverTx);
+  bool exchangeResponseSdp(ProxyTransaction& pt, std::size_t branch, sip::SipMessage& response,
+                           std::function<void(Result<std::string>)> done);
+  void trackResponse(ProxyTransaction& pt, std::size_t branch, const sip::SipMessage& response);
+  void releaseBranchMedia(const ProxyTransaction& pt, std::size_t branch);
+  bool ackWithMedia(sip::SipMessage& ack, const RouteInfo& route);
+  void endDialog(Dialog& dialog, std::string reason, int code);
+  void sendBye(Dialog& dialog, DialogSide& to, const DialogSide& from);
+  void sweepDialogs();
+  void checkMedia(std::uint64_t dialogId, const std::string& callId);
+  static std::int64_t newestPacket(const ng::Value& reply);
+  Dialog* dialogOf(const sip::SipMessage& message) { return dialogs_.find(message.callId()); }
   std::pair<ProxyTransaction*, std::size_t> findBranch(transaction::TransactionId clientTx);
 
   ProxyOptions options_;
@@ -142,6 +187,11 @@ class ProxyCore : public transaction::TransactionUser {
   ProxyStats stats_;
   transaction::TransactionLayer transactions_;
   ConnectionLookup connectionFlow_;
+  MediaPolicy mediaPolicy_;
+  std::unique_ptr<MediaAnchor> media_;
+  DialogTracker dialogs_;
+  CallEndedListener callEnded_;
+  Timers::Id dialogSweep_ = 0;
 
   std::unordered_map<transaction::TransactionId, std::unique_ptr<ProxyTransaction>> byServerTx_;
   std::unordered_map<transaction::TransactionId, transaction::TransactionId> clientToServer_;

@@ -1,11 +1,13 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "base/Timers.hpp"
+#include "proxy/MediaPolicy.hpp"
 #include "proxy/ResponseSelector.hpp"
 #include "sip/SipMessage.hpp"
 #include "sip/Transport.hpp"
@@ -22,6 +24,10 @@ struct Branch {
   Timers::Id timerC = 0;  // INVITE: cancels a branch that rings forever (RFC 3261 16.8)
   // Static-route failover: the targets still to try when this one answers 408/5xx or times out.
   std::vector<std::string> failover;
+  sip::Flow flow;          // where it went
+  std::string viaBranch;  // our Via branch: the relay keys a forked offer by it
+  bool anchored = false;  // its media goes through the relay
+  MediaLeg leg = MediaLeg::Sip;
 };
 
 // The proxy's state for one server transaction: the request as received (to build responses and
@@ -37,6 +43,19 @@ struct ProxyTransaction {
   std::vector<std::string> proxyChallenges;  // collected from 407s
   bool finalSent = false;
   bool cancelled = false;
+
+  // Media anchoring: what the SDP of the request is, and the responses waiting their turn to go
+  // upstream while the relay rewrites one of them (they must leave in the order they came).
+  enum class MediaRole { None, Offer, LateOffer };
+  MediaRole mediaRole = MediaRole::None;
+  MediaLeg sourceLeg = MediaLeg::Sip;
+  struct Upstream {
+    sip::SipMessage response;
+    std::size_t branch;  // index into branches, or kNoBranch for our own responses
+  };
+  static constexpr std::size_t kNoBranch = static_cast<std::size_t>(-1);
+  std::deque<Upstream> upstream;
+  bool upstreamBusy = false;
 
   explicit ProxyTransaction(sip::SipMessage&& r) : request(std::move(r)) {}
 

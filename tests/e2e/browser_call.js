@@ -5,7 +5,11 @@
 // (packets sent/received, selected candidate pair, DTLS state) as one JSON line on stdout.
 //
 // usage: browser_call.js --ws ws://127.0.0.1:PORT --user alice --domain 127.0.0.1
-//                        (--call sip:echo@127.0.0.1 | --answer) [--seconds 8]
+//                        (--call sip:echo@127.0.0.1 | --answer) [--seconds 8] [--password P]
+//                        [--register] [--hold] [--cancel-after MS] [--expect-failure]
+// --hold: hold (re-INVITE sendonly) and resume half-way, and report the packets received after
+// the resume; --cancel-after: hang up before an answer (CANCEL); --expect-failure: a failed call
+// is the expected outcome (its cause is reported).
 'use strict';
 const fs = require('fs');
 const http = require('http');
@@ -16,7 +20,7 @@ function parseArgs(argv) {
   const args = { seconds: 8, user: 'alice', domain: '127.0.0.1' };
   for (let i = 2; i < argv.length; ++i) {
     const key = argv[i].replace(/^--/, '');
-    if (key === 'answer') args.answer = true;
+    if (['answer', 'register', 'hold', 'expect-failure'].includes(key)) args[key] = true;
     else args[key] = argv[++i];
   }
   args.seconds = Number(args.seconds);
@@ -88,12 +92,13 @@ function servePage(bundle) {
 // Runs in the page.
 async function runInPage(args) {
   const JsSIP = window.JsSIP;
+  if (args.debug) JsSIP.debug.enable('JsSIP:*');
   const socket = new JsSIP.WebSocketInterface(args.ws);
   const ua = new JsSIP.UA({
     sockets: [socket],
     uri: `sip:${args.user}@${args.domain}`,
-    password: 'secret',
-    register: !!args.answer,
+    password: args.password || 'secret',
+    register: !!(args.answer || args.register),
     session_timers: false,
   });
   const options = {
@@ -110,19 +115,54 @@ async function runInPage(args) {
       s.on('sdp', (d) => log.push(d.originator + ' sdp:\n' + d.sdp));
       s.on('failed', (f) => {
         clearTimeout(timer);
-        reject(new Error('call failed: ' + f.cause + '\n' + log.join('\n')));
+        if (args['expect-failure'] || args['cancel-after']) resolve({ failed: f.cause });
+        else reject(new Error('call failed: ' + f.cause + '\n' + log.join('\n')));
       });
+      if (args['cancel-after']) setTimeout(() => { if (!s.isEstablished()) s.terminate(); }, Number(args['cancel-after']));
       s.on('confirmed', () => { clearTimeout(timer); resolve(s); });
       if (e.originator === 'remote') s.answer(options);
     });
     ua.on('connected', () => {
       log.push('connected');
-      if (!args.answer) ua.call(args.call, options);
+      if (!args.answer) {
+        if (args.register) ua.once('registered', () => ua.call(args.call, options));
+        else ua.call(args.call, options);
+      }
     });
     ua.start();
   });
-  await new Promise((r) => setTimeout(r, args.seconds * 1000));
-  const stats = { packetsSent: 0, packetsReceived: 0, bytesReceived: 0 };
+  if (session.failed !== undefined) {
+    await new Promise((r) => setTimeout(r, 500));
+    ua.stop();
+    return { failed: session.failed };
+  }
+  async function received() {
+    let n = 0;
+    (await session.connection.getStats()).forEach((e) => {
+      if (e.type === 'inbound-rtp' && e.kind === 'audio') n += e.packetsReceived;
+    });
+    return n;
+  }
+  const holdInfo = {};
+  if (args.hold) {
+    await new Promise((r) => setTimeout(r, args.seconds * 500));
+    await new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error('hold not confirmed')), 10000);
+      session.hold({}, () => { clearTimeout(t); resolve(); });
+    });
+    holdInfo.held = session.isOnHold().local;
+    await new Promise((r) => setTimeout(r, 2000));
+    await new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error('resume not confirmed')), 10000);
+      session.unhold({}, () => { clearTimeout(t); resolve(); });
+    });
+    holdInfo.receivedAtResume = await received();
+    await new Promise((r) => setTimeout(r, args.seconds * 500));
+    holdInfo.receivedAfterResume = (await received()) - holdInfo.receivedAtResume;
+  } else {
+    await new Promise((r) => setTimeout(r, args.seconds * 1000));
+  }
+  const stats = { packetsSent: 0, packetsReceived: 0, bytesReceived: 0, ...holdInfo };
   const report = await session.connection.getStats();
   report.forEach((entry) => {
     if (entry.type === 'outbound-rtp' && entry.kind === 'audio') stats.packetsSent += entry.packetsSent;
@@ -163,15 +203,18 @@ async function main() {
       '--no-sandbox', '--disable-gpu', '--disable-background-networking',
       '--disable-component-update', '--no-first-run', '--allow-loopback-in-peer-connection',
       '--disable-features=WebRtcHideLocalIpsWithMdns', '--use-fake-ui-for-media-stream',
-      '--use-fake-device-for-media-stream',
+      '--use-fake-device-for-media-stream', '--ignore-certificate-errors',
     ],
   });
   let code = 0;
   try {
-    const page = await browser.newPage();
-    page.on('console', (m) => { if (m.type() === 'error') process.stderr.write('page: ' + m.text() + '\n'); });
+    const page = await (await browser.newContext({ ignoreHTTPSErrors: true })).newPage();
+    const verbose = !!process.env.JSSIP_DEBUG;
+    page.on('console', (m) => {
+      if (verbose || m.type() === 'error') process.stderr.write('page: ' + m.text() + '\n');
+    });
     await page.goto(`http://127.0.0.1:${server.address().port}/`);
-    const stats = await page.evaluate(runInPage, args);
+    const stats = await page.evaluate(runInPage, { ...args, debug: verbose });
     process.stdout.write(JSON.stringify(stats) + '\n');
   } catch (error) {
     process.stderr.write('browser_call: ' + error.message + '\n');

@@ -441,7 +441,7 @@ class Gateway:
         self.http_port = free_port(both=False)
         with open(self.config, "w") as f:
             f.write(f"node: {{ id: test, data_dir: {self.dir}/data }}\n"
-                    f"log: {{ level: debug }}\n"
+                    f"log: {{ level: {os.environ.get('RTCGATE_TEST_LOG', 'debug')} }}\n"
                     f"sip:\n  domains: [localhost]\n  listen: [{listen}]\n"
                     f"  auth: {'true' if auth else 'false'}\n"
                     f"  max_message_size: {max_message_size}\n"

@@ -1,0 +1,33 @@
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "admin/HttpServer.hpp"
+#include "ng/Value.hpp"
+#include "proxy/ProxyCore.hpp"
+
+namespace rtcgate::app {
+
+// The calls part of the management API (docs/API.md): GET /api/v1/calls, GET and DELETE
+// /api/v1/calls/{id}, GET /api/v1/media. `relay` runs one ng request against the media relay and
+// returns its reply (a dict with result "error" when it cannot); empty when there is no relay.
+class CallsApi {
+ public:
+  using RelayRequest = std::function<ng::Value(ng::Value)>;
+
+  CallsApi(proxy::ProxyCore& proxy, RelayRequest relay) : proxy_(proxy), relay_(std::move(relay)) {}
+  void registerRoutes(admin::HttpServer& server);
+
+  // Exposed for tests: a call as JSON, with its media quality when `relayReport` is given.
+  static std::string callJson(const proxy::Dialog& dialog, const ng::Value* relayReport);
+  // rtpengine-layout query reply -> per-direction packets, loss %, jitter ms and estimated MOS.
+  static std::string mediaQualityJson(const proxy::Dialog& dialog, const ng::Value& report);
+  static std::string toJson(const ng::Value& value);
+
+ private:
+  proxy::ProxyCore& proxy_;
+  RelayRequest relay_;
+};
+
+}  // namespace rtcgate::app

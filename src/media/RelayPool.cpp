@@ -1,0 +1,103 @@
+#include "media/RelayPool.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace rtcgate::media {
+
+RelayPool::RelayPool(boost::asio::io_context& io, Timers& timers,
+                     std::vector<SocketAddress> relays, Duration pingInterval)
+    : timers_(timers), pingInterval_(pingInterval) {
+  // A ping must fail fast: one short try, the next round tries again.
+  NgClientOptions pingable;
+  pingable.timeout = std::chrono::milliseconds(500);
+  pingable.tries = 3;
+  for (const auto& address : relays) {
+    relays_.push_back({RelayState{address}, std::make_unique<NgClient>(io, timers, address, pingable)});
+  }
+  ping();
+}
+
+RelayPool::~RelayPool() {
+  *alive_ = false;
+  if (pingTimer_) timers_.cancel(pingTimer_);
+}
+
+std::vector<RelayPool::RelayState> RelayPool::relays() const {
+  std::vector<RelayState> states;
+  for (const auto& relay : relays_) states.push_back(relay.state);
+  return states;
+}
+
+int RelayPool::pick() const {
+  int best = -1;
+  for (int i = 0; i < static_cast<int>(relays_.size()); ++i) {
+    const auto& state = relays_[static_cast<std::size_t>(i)].state;
+    if (!state.alive) continue;
+    if (best < 0 || state.calls < relays_[static_cast<std::size_t>(best)].state.calls) best = i;
+  }
+  return best;
+}
+
+void RelayPool::request(ng::Value request, Callback done) {
+  const std::string command(request.stringAt("command"));
+  const std::string callId(request.stringAt("call-id"));
+  auto placed = callRelay_.find(callId);
+  int index = placed != callRelay_.end() ? placed->second : -1;
+  if (index < 0 && command == "offer") {
+    index = pick();
+    if (index < 0) return done(Error{"no live media relay"});
+    callRelay_[callId] = index;
+    ++relays_[static_cast<std::size_t>(index)].state.calls;
+  }
+  if (index < 0 && !callId.empty()) return broadcast(std::move(request), std::move(done));
+  if (index < 0) index = std::max(pick(), 0);  // ping, list, statistics: any live relay
+  const bool wholeCallDeleted = command == "delete" && request.stringAt("from-tag").empty();
+  auto& relay = relays_[static_cast<std::size_t>(index)];
+  relay.client->request(std::move(request), [this, alive = alive_, index, callId,
+                                              wholeCallDeleted, done = std::move(done)](Reply reply) {
+    if (*alive) {
+      auto& state = relays_[static_cast<std::size_t>(index)].state;
+      if (!reply) ++state.failures;
+      if (wholeCallDeleted && callRelay_.erase(callId) > 0 && state.calls > 0) --state.calls;
+    }
+    done(std::move(reply));
+  });
+}
+
+// The first relay that knows the call answers; if none does, the last reply goes back.
+void RelayPool::broadcast(ng::Value request, Callback done) {
+  struct Gather {
+    std::size_t waiting;
+    bool answered = false;
+    Callback done;
+  };
+  auto gather = std::make_shared<Gather>(Gather{relays_.size(), false, std::move(done)});
+  for (auto& relay : relays_) {
+    relay.client->request(request, [gather](Reply reply) {
+      --gather->waiting;
+      if (gather->answered) return;
+      const bool known = reply && reply->stringAt("result") == "ok";
+      if (known || gather->waiting == 0) {
+        gather->answered = true;
+        gather->done(std::move(reply));
+      }
+    });
+  }
+}
+
+void RelayPool::ping() {
+  for (std::size_t i = 0; i < relays_.size(); ++i) {
+    relays_[i].client->request(MediaControl::ping(), [this, alive = alive_, i](Reply reply) {
+      if (!*alive) return;
+      auto& state = relays_[i].state;
+      const bool up = reply && reply->stringAt("result") == "pong";
+      if (up != state.alive) {
+        spdlog::warn("media relay {} is {}", state.address.toString(), up ? "back" : "down");
+      }
+      state.alive = up;
+    });
+  }
+  pingTimer_ = timers_.start(pingInterval_, [this] { ping(); });
+}
+
+}  // namespace rtcgate::media

@@ -1,0 +1,55 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "proxy/MediaPolicy.hpp"
+#include "sip/Transport.hpp"
+
+namespace rtcgate::proxy {
+
+using SystemTime = std::chrono::system_clock::time_point;
+
+// One end of a call as the proxy sees it: enough to address an in-dialog request to it.
+struct DialogSide {
+  std::string tag;
+  std::string uri;       // From (caller) / To (callee) URI, for logs, CDRs and our own BYE
+  std::string nameAddr;  // the From/To header value as sent, tags included
+  std::string contact;   // remote target (RFC 3261 12.1)
+  std::vector<std::string> routes;  // Route set from us towards this side, in sending order
+  sip::Flow flow;        // how its requests reached us
+  std::uint32_t cseq = 0;  // highest CSeq this side has sent
+  MediaLeg leg = MediaLeg::Sip;
+};
+
+// A call the proxy has seen start with an INVITE (RFC 3261 12), tracked for the calls API,
+// timeouts, CDRs and media: from the INVITE until a BYE, a final failure, or one of our timeouts.
+struct Dialog {
+  enum class State { Trying, Early, Confirmed, Terminated };
+
+  std::uint64_t id = 0;
+  std::string callId;
+  DialogSide caller;
+  DialogSide callee;
+  State state = State::Trying;
+  bool anchored = false;  // media goes through the relay
+  bool onHold = false;
+  // Late offer: the 2xx carried the offer (from this tag); the ACK brings the answer.
+  std::string lateOfferFrom;
+  SystemTime created{};
+  SystemTime answered{};
+  SystemTime ended{};
+  std::string endReason;  // "caller-bye", "callee-bye", "486", "cancelled", "media-timeout", ...
+  int endCode = 0;        // the final SIP status (200 for answered calls)
+
+  std::string stateName() const;
+  // The end reason of a call that failed with this final status ("busy", "cancelled", ...).
+  static std::string failureReason(int status);
+  const DialogSide& sideOf(std::string_view tag) const { return tag == caller.tag ? caller : callee; }
+  DialogSide& sideOf(std::string_view tag) { return tag == caller.tag ? caller : callee; }
+  DialogSide& otherSide(std::string_view tag) { return tag == caller.tag ? callee : caller; }
+};
+
+}  // namespace rtcgate::proxy

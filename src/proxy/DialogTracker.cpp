@@ -1,0 +1,81 @@
+#include "proxy/DialogTracker.hpp"
+
+namespace rtcgate::proxy {
+
+std::string Dialog::stateName() const {
+  switch (state) {
+    case State::Trying:
+      return "ringing";
+    case State::Early:
+      return "early";
+    case State::Confirmed:
+      return onHold ? "on-hold" : "confirmed";
+    case State::Terminated:
+      return "terminated";
+  }
+  return "unknown";
+}
+
+std::string Dialog::failureReason(int status) {
+  switch (status) {
+    case 487:
+      return "cancelled";
+    case 486:
+    case 600:
+      return "busy";
+    case 408:
+      return "no-answer";
+    case 480:
+      return "unavailable";
+    case 404:
+      return "not-found";
+    default:
+      return "failed-" + std::to_string(status);
+  }
+}
+
+
+Dialog& DialogTracker::create(std::string callId) {
+  const auto id = nextId_++;
+  auto& dialog = byId_[id];
+  dialog.id = id;
+  dialog.callId = std::move(callId);
+  dialog.created = std::chrono::system_clock::now();
+  byCallId_[dialog.callId] = id;
+  return dialog;
+}
+
+Dialog* DialogTracker::find(std::string_view callId) {
+  const auto it = byCallId_.find(std::string(callId));
+  return it == byCallId_.end() ? nullptr : findById(it->second);
+}
+
+Dialog* DialogTracker::findById(std::uint64_t id) {
+  const auto it = byId_.find(id);
+  return it == byId_.end() ? nullptr : &it->second;
+}
+
+Dialog DialogTracker::end(Dialog& dialog, std::string reason, int code) {
+  dialog.state = Dialog::State::Terminated;
+  dialog.ended = std::chrono::system_clock::now();
+  dialog.endReason = std::move(reason);
+  dialog.endCode = code;
+  Dialog record = std::move(dialog);
+  byCallId_.erase(record.callId);
+  byId_.erase(record.id);
+  return record;
+}
+
+std::vector<Dialog*> DialogTracker::onConnection(std::uint64_t connectionId) {
+  std::vector<Dialog*> found;
+  if (connectionId == 0) return found;
+  for (auto& [id, dialog] : byId_) {
+    if (dialog.caller.flow.connectionId == connectionId ||
+        dialog.callee.flow.connectionId == connectionId) {
+      found.push_back(&dialog);
+    }
+  }
+  return found;
+}
+
+}  // namespace rtcgate::proxy

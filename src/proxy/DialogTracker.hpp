@@ -1,0 +1,39 @@
+#pragma once
+
+#include <map>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "proxy/Dialog.hpp"
+
+namespace rtcgate::proxy {
+
+// The calls in progress, by Call-ID and by our own numeric id (the calls API's id).
+class DialogTracker {
+ public:
+  Dialog& create(std::string callId);
+  Dialog* find(std::string_view callId);
+  Dialog* findById(std::uint64_t id);
+  // Marks the dialog terminated and forgets it; the record is handed back (for the CDR).
+  Dialog end(Dialog& dialog, std::string reason, int code);
+  std::size_t size() const { return byCallId_.size(); }
+  // Dialogs with a side on this connection.
+  std::vector<Dialog*> onConnection(std::uint64_t connectionId);
+  template <typename F>
+  void forEach(F&& f) {
+    for (auto& [id, dialog] : byId_) f(dialog);
+  }
+
+  std::uint64_t startedTotal() const { return nextId_ - 1; }
+  std::uint64_t answeredTotal() const { return answered_; }
+  void countAnswered() { ++answered_; }
+
+ private:
+  std::map<std::uint64_t, Dialog> byId_;  // ordered: the API lists oldest first
+  std::unordered_map<std::string, std::uint64_t> byCallId_;
+  std::uint64_t nextId_ = 1;
+  std::uint64_t answered_ = 0;
+};
+
+}  // namespace rtcgate::proxy

@@ -1,0 +1,74 @@
+#include "proxy/MediaAnchor.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "media/NgFlags.hpp"
+
+namespace rtcgate::proxy {
+
+void MediaAnchor::offer(const SdpExchange& exchange, SdpDone done) {
+  ++stats_.offers;
+  this->exchange("offer", exchange, std::move(done));
+}
+
+void MediaAnchor::answer(const SdpExchange& exchange, SdpDone done) {
+  ++stats_.answers;
+  this->exchange("answer", exchange, std::move(done));
+}
+
+void MediaAnchor::exchange(const char* command, const SdpExchange& exchange, SdpDone done) {
+  ng::Value request = ng::Value::dict();
+  request.set("command", command);
+  request.set("call-id", exchange.callId);
+  request.set("from-tag", exchange.fromTag);
+  if (!exchange.toTag.empty()) request.set("to-tag", exchange.toTag);
+  if (!exchange.viaBranch.empty()) request.set("via-branch", exchange.viaBranch);
+  request.set("sdp", exchange.sdp);
+  media::applyNgFlags(request, exchange.flags);
+  control_.request(std::move(request), [this, alive = alive_, callId = exchange.callId, command,
+                                        done = std::move(done)](media::MediaControl::Reply reply) {
+    if (!*alive) return;
+    if (!reply) {
+      ++stats_.failures;
+      spdlog::warn("call {}: media relay did not answer the {}: {}", callId, command,
+                   reply.error());
+      return done(Error{"media relay unreachable"});
+    }
+    const auto sdp = reply->stringAt("sdp");
+    if (reply->stringAt("result") != "ok" || sdp.empty()) {
+      ++stats_.failures;
+      spdlog::warn("call {}: media relay refused the {}: {}", callId, command,
+                   reply->stringAt("error-reason"));
+      return done(Error{"media relay refused the SDP"});
+    }
+    done(std::string(sdp));
+  });
+}
+
+void MediaAnchor::remove(const std::string& callId, const std::string& fromTag,
+                         const std::string& viaBranch, QueryDone done) {
+  ++stats_.deletes;
+  ng::Value request = media::MediaControl::remove(callId, fromTag);
+  if (!viaBranch.empty()) request.set("via-branch", viaBranch);
+  control_.request(std::move(request), [callId, alive = alive_, done = std::move(done)](
+                                           media::MediaControl::Reply reply) {
+    if (!*alive) return;
+    if (!reply) {
+      spdlog::warn("call {}: media relay did not answer the delete: {}", callId, reply.error());
+      if (done) done(Error{reply.error()});
+      return;
+    }
+    if (done) done(std::move(*reply));
+  });
+}
+
+void MediaAnchor::query(const std::string& callId, QueryDone done) {
+  control_.request(media::MediaControl::query(callId),
+                   [alive = alive_, done = std::move(done)](media::MediaControl::Reply reply) {
+                     if (!*alive) return;
+                     if (!reply) return done(Error{reply.error()});
+                     done(std::move(*reply));
+                   });
+}
+
+}  // namespace rtcgate::proxy

@@ -1,0 +1,63 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "base/Result.hpp"
+#include "media/MediaControl.hpp"
+
+namespace rtcgate::proxy {
+
+// One SDP for the relay, with the ng keys that place it in the call.
+struct SdpExchange {
+  std::string callId;
+  std::string fromTag;    // the tag of the party whose SDP this is
+  std::string toTag;      // the other party, once known
+  std::string viaBranch;  // the forked branch (initial offers)
+  std::string sdp;
+  std::string flags;      // rtpengine flag string, see applyNgFlags
+};
+
+struct MediaAnchorStats {
+  std::uint64_t offers = 0;
+  std::uint64_t answers = 0;
+  std::uint64_t deletes = 0;
+  std::uint64_t failures = 0;  // no reply, or the relay refused
+};
+
+// The proxy's side of the media relay: offer, answer and delete through a MediaControl (the
+// embedded relay or ng relays), with replies delivered on the signalling loop. Replies that come
+// back after this object is gone are dropped.
+class MediaAnchor {
+ public:
+  // The rewritten SDP, or the reason there is none.
+  using SdpDone = std::function<void(Result<std::string>)>;
+  using QueryDone = std::function<void(Result<ng::Value>)>;
+
+  explicit MediaAnchor(media::MediaControl& control)
+      : control_(control), alive_(std::make_shared<bool>(true)) {}
+  ~MediaAnchor() { *alive_ = false; }
+  MediaAnchor(const MediaAnchor&) = delete;
+  MediaAnchor& operator=(const MediaAnchor&) = delete;
+
+  void offer(const SdpExchange& exchange, SdpDone done);
+  void answer(const SdpExchange& exchange, SdpDone done);
+  // The whole call without tags; with fromTag and viaBranch, one forked branch. `done`, when
+  // given, gets the relay's final statistics (rtpengine's delete reply).
+  void remove(const std::string& callId, const std::string& fromTag = {},
+              const std::string& viaBranch = {}, QueryDone done = {});
+  void query(const std::string& callId, QueryDone done);
+
+  const MediaAnchorStats& stats() const { return stats_; }
+
+ private:
+  void exchange(const char* command, const SdpExchange& exchange, SdpDone done);
+
+  media::MediaControl& control_;
+  std::shared_ptr<bool> alive_;
+  MediaAnchorStats stats_;
+};
+
+}  // namespace rtcgate::proxy

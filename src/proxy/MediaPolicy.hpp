@@ -1,0 +1,48 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "sip/Transport.hpp"
+
+namespace rtcgate::proxy {
+
+// What one side of a call speaks for media.
+enum class MediaLeg {
+  WebRtc,   // ICE, DTLS-SRTP, rtcp-mux, mid (a browser: WS/WSS or UDP/TLS/RTP/SAVPF in its SDP)
+  Sip,      // plain RTP/AVP, no ICE
+  SipSdes,  // RTP/SAVP with SDES keys (a=crypto)
+};
+
+std::string_view mediaLegName(MediaLeg leg);
+
+struct MediaPolicyOptions {
+  enum class Anchor {
+    Never,   // SDP passes untouched (the relay is not used by the proxy)
+    WebRtc,  // calls with a WebRTC leg go through the relay (the default)
+    Always,  // every call with SDP goes through the relay (media anchoring for NAT, recording)
+  };
+  Anchor anchor = Anchor::WebRtc;
+  // Profile for SIP legs: RTP/AVP, or RTP/SAVP with SDES (`media.sip_srtp: sdes`).
+  MediaLeg sipLeg = MediaLeg::Sip;
+};
+
+// The declarative media policy of DESIGN.md: from the transport and SDP of each call leg, which
+// profile that leg gets and the rtpengine flags that produce it. Pure; the proxy asks it per
+// offer and answer.
+class MediaPolicy {
+ public:
+  explicit MediaPolicy(MediaPolicyOptions options = {}) : options_(options) {}
+
+  // The leg a peer is on: WebRTC when it talks over a WebSocket or its SDP offers
+  // UDP/TLS/RTP/SAVPF; else the configured SIP profile.
+  MediaLeg legOf(sip::Transport transport, std::string_view sdp = {}) const;
+  bool anchors(MediaLeg a, MediaLeg b) const;
+  // Flags for the SDP that goes to `toward`, whose peer on the other side is `from`.
+  std::string flags(MediaLeg toward, MediaLeg from) const;
+
+ private:
+  MediaPolicyOptions options_;
+};
+
+}  // namespace rtcgate::proxy

@@ -1,0 +1,393 @@
+#!/usr/bin/env python3
+"""`rtcgate run` alone as the WebRTC gateway: Chromium (JsSIP over WSS) <-> sipp, no Kamailio.
+
+The gateway's proxy decides the media profile of each leg and drives its embedded relay (or, with
+--relay, ng relays: a separate `rtcgate relay` or Debian's rtpengine-daemon):
+  (a) the browser registers over WSS with digest auth and calls a sipp UAS (RTP/AVP, echo) with a
+      hold / resume by re-INVITE half-way: media both ways, and again after the resume;
+  (b) a sipp UAC (RTP/AVP, plays a pcap) calls the registered browser, which answers;
+  (c) browser calls browser through the relay;
+  (d) a caller's CANCEL and a callee's 486 leave no call and no relay session behind;
+  (e) forking: the browser and a sipp UAS registered as the same user; the browser answers, the
+      sipp branch is cancelled, media flows with the browser.
+After every scenario the calls API and the relay (GET /api/v1/media) must be empty.
+
+Runs in a private network namespace with only loopback (re-executes itself under `unshare -n`).
+Every process started here is stopped here, by PID.
+"""
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "integration"))
+import siptest  # noqa: E402
+import test_relay_kamailio as kit  # noqa: E402
+
+SCENARIOS = os.path.join(HERE, "..", "integration", "scenarios")
+
+# Answers the INVITE, then any number of re-INVITEs (hold, resume), until the BYE.
+UAS_REINVITE = """<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE scenario SYSTEM "sipp.dtd">
+<scenario name="uas answering re-INVITEs">
+  <recv request="INVITE" crlf="true"/>
+  <send><![CDATA[
+SIP/2.0 180 Ringing
+[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]SIPpTag01[call_number]
+[last_Call-ID:]
+[last_CSeq:]
+[last_Record-Route:]
+Contact: <sip:[local_ip]:[local_port];transport=[transport]>
+Content-Length: 0
+
+]]></send>
+  <label id="answer"/>
+  <send retrans="500"><![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]SIPpTag01[call_number]
+[last_Call-ID:]
+[last_CSeq:]
+[last_Record-Route:]
+Contact: <sip:[local_ip]:[local_port];transport=[transport]>
+Content-Type: application/sdp
+Content-Length: [len]
+
+v=0
+o=user1 53655765 2353687637 IN IP[local_ip_type] [local_ip]
+s=-
+c=IN IP[media_ip_type] [media_ip]
+t=0 0
+m=audio [media_port] RTP/AVP 0
+a=rtpmap:0 PCMU/8000
+]]></send>
+  <recv request="ACK" crlf="true"/>
+  <recv request="INVITE" optional="true" next="answer"/>
+  <recv request="BYE"/>
+  <send><![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:]
+[last_Call-ID:]
+[last_CSeq:]
+Content-Length: 0
+
+]]></send>
+  <timewait milliseconds="500"/>
+</scenario>
+"""
+
+
+class Run:
+    def __init__(self, binary, workdir, relay_urls=None):
+        self.processes = kit.Processes(workdir)
+        self.workdir = workdir
+        self.uas_port = kit.free_udp_port()
+        self.uas_media = kit.free_udp_port(even=True)
+        extra = ("routes:\n  - { match: '^echo$', to: [sip:127.0.0.1:%d] }\n" % self.uas_port)
+        extra += "calls: { cdr_file: %s/cdr.jsonl }\n" % workdir
+        if relay_urls:
+            extra = extra.replace("routes:", "media_relay_placeholder\nroutes:")
+        self.gateway = siptest.Gateway(
+            binary, users=(("alice", "alicepw"), ("bob", "bobpw"), ("carol", "carolpw"),
+                           ("dave", "davepw")),
+            transports=("udp", "wss"), extra_yaml=extra)
+        if relay_urls:
+            with open(self.gateway.config) as f:
+                text = f.read()
+            text = text.replace("media: {", "media: { relay: [%s], " % ", ".join(relay_urls))
+            text = text.replace("media_relay_placeholder\n", "")
+            with open(self.gateway.config, "w") as f:
+                f.write(text)
+        self.wss = "wss://127.0.0.1:%d" % self.gateway.ports["wss"]
+
+    def fail(self, message):
+        if self.gateway.process:
+            with open(os.environ.get("RTCGATE_E2E_LOG", "/tmp/rtcgate-e2e-gateway.log"), "w") as f:
+                f.write(self.gateway.process.output())
+            print(self.gateway.process.output()[-6000:], file=sys.stderr)
+        kit.fail(self.processes, message)
+
+    def api(self, path, method="GET"):
+        status, body = self.gateway.http(method, path)
+        return status, (json.loads(body) if body else {})
+
+    def browser(self, name, user, *extra):
+        password = user + "pw"
+        return self.processes.start(name, ["node", os.path.join(HERE, "browser_call.js"), "--ws",
+                                           self.wss, "--user", user, "--domain", "localhost",
+                                           "--password", password] + list(extra), cwd=HERE)
+
+    def browser_result(self, proc, name, timeout=90):
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.fail("%s did not finish within %d s" % (name, timeout))
+        if proc.returncode != 0:
+            self.fail("%s failed (exit %d)" % (name, proc.returncode))
+        lines = [l for l in self.processes.log(name).splitlines() if l.startswith("{")]
+        if not lines:
+            self.fail("%s printed no result" % name)
+        result = json.loads(lines[-1])
+        print("%s: %s" % (name, result))
+        return result
+
+    def media_flowed(self, name, stats):
+        if stats.get("packetsSent", 0) <= 100 or stats.get("packetsReceived", 0) <= 100:
+            self.fail("%s: media did not flow both ways: %r" % (name, stats))
+
+    def relay_sessions(self):
+        status, media = self.api("/api/v1/media")
+        if status != 200:
+            self.fail("GET /api/v1/media answered %d" % status)
+        return media.get("list", {}).get("calls", [])
+
+    def relay_packets_now(self):
+        """Packets the relay received per party of its newest call."""
+        calls = self.relay_sessions()
+        if not calls:
+            return {}
+        status, call = self.api("/api/v1/calls")
+        live = call.get("calls", [])
+        if not live:
+            return {}
+        status, detail = self.api("/api/v1/calls/%d" % live[-1]["id"])
+        return detail.get("media", {})
+
+    def wait_idle(self, what):
+        deadline = time.time() + 15
+        while True:
+            sessions = self.relay_sessions()
+            calls = self.api("/api/v1/calls")[1].get("calls", [])
+            if not sessions and not calls:
+                return
+            if time.time() > deadline:
+                self.fail("%s: still %d relay sessions and calls %r" % (what, len(sessions), calls))
+            time.sleep(0.3)
+
+    def sipp_uas(self, name, scenario_xml=None, builtin=None, port=None, extra=()):
+        argv = ["sipp", "-i", "127.0.0.1", "-p", str(port or self.uas_port), "-mi", "127.0.0.1",
+                "-mp", str(self.uas_media), "-rtp_echo", "-m", "1", "-nostdin", "-timeout",
+                "90s", "-trace_err"] + list(extra)
+        if builtin:
+            argv[1:1] = ["-sn", builtin]
+        else:
+            path = os.path.join(self.workdir, name + ".xml")
+            if not os.path.exists(scenario_xml):
+                with open(path, "w") as f:
+                    f.write(scenario_xml)
+                scenario_xml = path
+            argv[1:1] = ["-sf", scenario_xml]
+        return self.processes.start(name, argv)
+
+
+def scenario_browser_calls_sipp_with_hold(run):
+    with open(os.path.join(run.workdir, "uas_reinvite.xml"), "w") as f:
+        f.write(UAS_REINVITE)
+    uas = run.sipp_uas("uas_a", os.path.join(run.workdir, "uas_reinvite.xml"))
+    time.sleep(0.5)
+    caller = run.browser("browser_a", "alice", "--register", "--call", "sip:echo@localhost",
+                         "--seconds", "10", "--hold")
+    time.sleep(9)
+    quality = run.relay_packets_now()
+    stats = run.browser_result(caller, "browser_a")
+    run.media_flowed("(a)", stats)
+    print("(a) relay media quality during the call: %r" % quality)
+    if min(d.get("packets", 0) for d in quality.values() or [{}]) < 50:
+        run.fail("(a) the relay did not carry media from both sides: %r" % quality)
+    if stats.get("receivedAfterResume", 0) < 100:
+        run.fail("(a) media did not come back after the resume: %r" % stats)
+    if uas.wait(timeout=30) != 0:
+        run.fail("(a) sipp UAS failed (exit %d)" % uas.returncode)
+    run.wait_idle("(a)")
+
+
+def scenario_sipp_calls_browser(run):
+    callee = run.browser("browser_b", "bob", "--answer", "--seconds", "5")
+    time.sleep(6)
+    with open(os.path.join(run.workdir, "uac.xml"), "w") as f:
+        f.write(kit.UAC_SCENARIO.replace("{pcap}", kit.PCAP).replace("{talk_ms}", "9000"))
+    # From 127.0.0.2: an outside caller (a trunk), which needs no digest to reach a local user.
+    uac = run.processes.start("uac", ["sipp", "127.0.0.1:%d" % run.gateway.ports["udp"], "-sf",
+                                      os.path.join(run.workdir, "uac.xml"), "-s", "bob", "-i",
+                                      "127.0.0.2", "-mi", "127.0.0.2", "-p",
+                                      str(kit.free_udp_port()), "-mp",
+                                      str(kit.free_udp_port(even=True)), "-m", "1", "-nostdin",
+                                      "-timeout", "60s", "-trace_err"])
+    time.sleep(5)
+    quality = run.relay_packets_now()
+    stats = run.browser_result(callee, "browser_b")
+    run.media_flowed("(b)", stats)
+    print("(b) relay media quality during the call: %r" % quality)
+    if uac.wait(timeout=60) != 0:
+        run.fail("(b) sipp UAC failed (exit %d)" % uac.returncode)
+    run.wait_idle("(b)")
+
+
+def scenario_browser_to_browser(run):
+    callee = run.browser("browser_c_callee", "carol", "--answer", "--seconds", "5")
+    time.sleep(6)
+    caller = run.browser("browser_c_caller", "dave", "--call", "sip:carol@localhost",
+                         "--seconds", "6")
+    run.media_flowed("(c) caller", run.browser_result(caller, "browser_c_caller"))
+    run.media_flowed("(c) callee", run.browser_result(callee, "browser_c_callee"))
+    run.wait_idle("(c)")
+
+
+def scenario_cancel_and_busy(run):
+    uas = run.sipp_uas("uas_ring", os.path.join(SCENARIOS, "uas_ring_cancel.xml"))
+    time.sleep(0.5)
+    caller = run.browser("browser_d_cancel", "alice", "--call", "sip:echo@localhost",
+                         "--cancel-after", "2500", "--seconds", "1")
+    result = run.browser_result(caller, "browser_d_cancel")
+    if "failed" not in result:
+        run.fail("(d) the cancelled call did not fail: %r" % result)
+    uas.wait(timeout=30)
+    run.wait_idle("(d) after CANCEL")
+    uas = run.sipp_uas("uas_busy", os.path.join(SCENARIOS, "uas_busy.xml"))
+    time.sleep(0.5)
+    caller = run.browser("browser_d_busy", "alice", "--call", "sip:echo@localhost",
+                         "--expect-failure", "--seconds", "1")
+    result = run.browser_result(caller, "browser_d_busy")
+    if result.get("failed") != "Busy":
+        run.fail("(d) expected Busy, got %r" % result)
+    uas.wait(timeout=30)
+    run.wait_idle("(d) after 486")
+
+
+def scenario_forking(run):
+    # bob registers from a UDP port (digest), then sipp rings on that port without answering
+    # (sipp cannot register and answer in one scenario; it gets the CANCEL).
+    connection = siptest.Connection("udp", run.gateway.ports["udp"])
+    port = connection.local[1]
+    ua = siptest.UserAgent(connection, "bob", password="bobpw")
+    registered = ua.register(expires=300)
+    connection.close()
+    if registered.status != 200:
+        run.fail("(e) REGISTER from the sipp port failed: %d" % registered.status)
+    uas = run.sipp_uas("uas_fork", os.path.join(SCENARIOS, "uas_ring_cancel.xml"), port=port)
+    ua.contact_host = "127.0.0.1:%d" % port
+    callee = run.browser("browser_e", "bob", "--answer", "--seconds", "5")
+    time.sleep(6)
+    status, regs = run.api("/api/v1/registrations")
+    contacts = [c for r in regs.get("registrations", []) for c in r.get("contacts", [r])]
+    print("(e) registrations: %r" % regs)
+    with open(os.path.join(run.workdir, "uac.xml"), "w") as f:
+        f.write(kit.UAC_SCENARIO.replace("{pcap}", kit.PCAP).replace("{talk_ms}", "8000"))
+    uac = run.processes.start("uac_fork", ["sipp", "127.0.0.1:%d" % run.gateway.ports["udp"],
+                                           "-sf", os.path.join(run.workdir, "uac.xml"), "-s",
+                                           "bob", "-i", "127.0.0.2", "-mi", "127.0.0.2", "-p",
+                                           str(kit.free_udp_port()), "-mp",
+                                           str(kit.free_udp_port(even=True)), "-m", "1",
+                                           "-nostdin", "-timeout", "60s", "-trace_err"])
+    stats = run.browser_result(callee, "browser_e")
+    run.media_flowed("(e)", stats)
+    if uac.wait(timeout=60) != 0:
+        run.fail("(e) sipp UAC failed (exit %d)" % uac.returncode)
+    if uas.wait(timeout=30) != 0:
+        run.fail("(e) the forked sipp UAS did not see its branch cancelled (exit %d)"
+                 % uas.returncode)
+    run.wait_idle("(e)")
+
+
+def check_cdrs(run, expected_min):
+    path = os.path.join(run.workdir, "cdr.jsonl")
+    if not os.path.exists(path):
+        run.fail("no CDR file at %s" % path)
+    with open(path) as f:
+        records = [json.loads(line) for line in f if line.strip()]
+    print("CDRs: %d, reasons %r" % (len(records), [r.get("end_reason") for r in records]))
+    if len(records) < expected_min:
+        run.fail("expected at least %d CDRs, got %d" % (expected_min, len(records)))
+
+
+def enter_namespace():
+    if os.environ.get("RTCGATE_E2E_NETNS") == "1":
+        subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
+        return
+    env = dict(os.environ, RTCGATE_E2E_NETNS="1")
+    result = subprocess.run(["unshare", "-n", sys.executable] + sys.argv, env=env)
+    sys.exit(result.returncode)
+
+
+def start_external_relay(kind, binary, processes, workdir):
+    port = kit.free_udp_port()
+    if kind == "rtcgate":
+        with open(os.path.join(workdir, "relay.yaml"), "w") as f:
+            f.write("relay:\n  listen: [udp://127.0.0.1:%d]\nmedia:\n  ports: 41000-41999\n" % port)
+        proc = processes.start("relay", [binary, "relay", "--config",
+                                         os.path.join(workdir, "relay.yaml")])
+    else:
+        proc = processes.start("rtpengine", [
+            "rtpengine", "--foreground", "--table=-1", "--interface=127.0.0.1",
+            "--listen-ng=127.0.0.1:%d" % port, "--port-min=42000", "--port-max=42999",
+            "--log-stderr", "--no-fallback", "--pidfile=" + os.path.join(workdir, "rtpe.pid")])
+    deadline = time.time() + 10
+    while (kit.ng(port, {"command": "ping"}, timeout=0.3, tries=1) or {}).get("result") != "pong":
+        if proc.poll() is not None or time.time() > deadline:
+            kit.fail(processes, "%s relay did not answer ng ping" % kind)
+    return "udp://127.0.0.1:%d" % port
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--binary", required=True)
+    parser.add_argument("--build-dir", default="")
+    parser.add_argument("--relay", choices=["embedded", "rtcgate", "rtpengine"],
+                        default="embedded")
+    parser.add_argument("--only", default="abcde")
+    args = parser.parse_args()
+    args.binary = os.path.abspath(args.binary)
+    for tool in ("sipp", "node", "unshare", "ip"):
+        if shutil.which(tool) is None:
+            print("FAIL: %s is not installed" % tool, file=sys.stderr)
+            return 1
+    if not os.path.isdir(os.path.join(HERE, "node_modules", "playwright-core")):
+        print("FAIL: run `npm ci` in tests/e2e first", file=sys.stderr)
+        return 1
+    enter_namespace()
+    workdir = tempfile.mkdtemp(prefix="rtcgate-e2e-gw-")
+    helpers = kit.Processes(workdir)
+    run = None
+    try:
+        relay_urls = None
+        if args.relay != "embedded":
+            relay_urls = [start_external_relay(args.relay, args.binary, helpers, workdir)]
+        run = Run(args.binary, workdir, relay_urls)
+        run.gateway.start()
+        steps = [("a", scenario_browser_calls_sipp_with_hold,
+                  "browser -> sipp UAS (RTP/AVP), hold and resume, media both ways"),
+                 ("b", scenario_sipp_calls_browser, "sipp UAC (RTP/AVP) -> browser, media both ways"),
+                 ("c", scenario_browser_to_browser, "browser -> browser, media both ways"),
+                 ("d", scenario_cancel_and_busy, "CANCEL and 486 leave no session behind"),
+                 ("e", scenario_forking, "forking to a browser and a sipp UAS")]
+        done = 0
+        for key, step, what in steps:
+            if key in args.only:
+                step(run)
+                done += 1
+                print("PASS (%s): %s [relay %s]" % (key, what, args.relay))
+        check_cdrs(run, 1)
+        status, metrics = run.gateway.http("GET", "/metrics")
+        print("\n".join(l for l in metrics.splitlines() if "call" in l or "relay" in l)[:1500])
+    finally:
+        if run:
+            if run.gateway.process:
+                run.gateway.stop()
+            run.processes.stop_all()
+        helpers.stop_all()
+    shutil.rmtree(workdir, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
