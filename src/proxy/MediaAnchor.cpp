@@ -50,6 +50,9 @@ void MediaAnchor::remove(const std::string& callId, const std::string& fromTag,
   ++stats_.deletes;
   ng::Value request = media::MediaControl::remove(callId, fromTag);
   if (!viaBranch.empty()) request.set("via-branch", viaBranch);
+  // Now, not after RTPEngine's default delete delay (30 s): the call is over and its final
+  // statistics come back in this reply.
+  request.set("delete delay", ng::Value::integer(0));
   control_.request(std::move(request), [callId, alive = alive_, done = std::move(done)](
                                            media::MediaControl::Reply reply) {
     if (!*alive) return;

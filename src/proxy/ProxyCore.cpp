@@ -668,6 +668,12 @@ void ProxyCore::forwardStateless(SipMessage&& request, const RouteInfo& route) {
     spdlog::debug("{} {}: dropped, no next hop: {}", request.methodText(), request.callId(), why);
     return;
   }
+  if (identity_.isOurAddress(target->flow.remote.host(), target->flow.remote.port())) {
+    // Addressed to ourselves without our Route: it would only spiral until Max-Forwards ran out.
+    spdlog::debug("{} {}: dropped, its next hop is this proxy", request.methodText(),
+                  request.callId());
+    return;
+  }
   const int hops = request.maxForwards() < 0 ? kDefaultMaxForwards : request.maxForwards() - 1;
   if (hops < 0) return;
   request.setHeader(HeaderId::MaxForwards, std::to_string(hops));

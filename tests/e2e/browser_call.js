@@ -7,6 +7,7 @@
 // usage: browser_call.js --ws ws://127.0.0.1:PORT --user alice --domain 127.0.0.1
 //                        (--call sip:echo@127.0.0.1 | --answer) [--seconds 8] [--password P]
 //                        [--register] [--hold] [--cancel-after MS] [--expect-failure]
+//                        [--bundle balanced|max-bundle]
 // --hold: hold (re-INVITE sendonly) and resume half-way, and report the packets received after
 // the resume; --cancel-after: hang up before an answer (CANCEL); --expect-failure: a failed call
 // is the expected outcome (its cause is reported).
@@ -103,7 +104,7 @@ async function runInPage(args) {
   });
   const options = {
     mediaConstraints: { audio: true, video: false },
-    pcConfig: { iceServers: [], rtcpMuxPolicy: 'require', bundlePolicy: 'max-bundle' },
+    pcConfig: { iceServers: [], rtcpMuxPolicy: 'require', bundlePolicy: args.bundle || 'max-bundle' },
   };
   const log = [];
   const session = await new Promise((resolve, reject) => {

@@ -87,27 +87,92 @@ Content-Length: 0
 """
 
 
+def uac_scenario(talk_ms):
+    """kit's pcap-playing UAC, made a proper UAC: ACK and BYE follow the Record-Route set."""
+    text = kit.UAC_SCENARIO.replace("{pcap}", kit.PCAP).replace("{talk_ms}", str(talk_ms))
+    text = text.replace('<recv response="200" rtd="true">', '<recv response="200" rtd="true" rrs="true">')
+    for method in ("ACK", "BYE"):
+        text = text.replace("%s sip:[service]@[remote_ip]:[remote_port] SIP/2.0" % method,
+                            "%s [next_url] SIP/2.0\n      [routes]" % method)
+    return text
+
+
+# Rings and expects a CANCEL; the 487 repeats the INVITE's second Via (the browser's), whatever
+# its form.
+UAS_RING_CANCEL = """<?xml version="1.0" encoding="ISO-8859-1" ?>
+<!-- Rings on an INVITE and expects it to be cancelled (200 to CANCEL, 487, ACK). -->
+<scenario name="uas-ring-cancel">
+  <recv request="INVITE">
+    <action>
+      <!-- The 487 answers the INVITE, so it needs the INVITE's Vias: the proxy's (which the
+           CANCEL repeats) and the caller's, kept here (sipp only echoes the last message). -->
+      <ereg regexp=".*" search_in="hdr" header="Via:" occurrence="2" assign_to="callervia"/>
+    </action>
+  </recv>
+  <send>
+    <![CDATA[
+      SIP/2.0 180 Ringing
+      [last_Via:]
+      [last_Record-Route:]
+      [last_From:]
+      [last_To:];tag=[pid]uas[call_number]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Contact: <sip:[service]@[local_ip]:[local_port];transport=[transport]>
+      Content-Length: 0
+
+    ]]>
+  </send>
+  <recv request="CANCEL">
+    <action>
+      <ereg regexp="[0-9]+" search_in="hdr" header="CSeq:" assign_to="invitecseq"/>
+    </action>
+  </recv>
+  <send>
+    <![CDATA[
+      SIP/2.0 200 OK
+      [last_Via:]
+      [last_From:]
+      [last_To:];tag=[pid]uas[call_number]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Content-Length: 0
+
+    ]]>
+  </send>
+  <send>
+    <![CDATA[
+      SIP/2.0 487 Request Terminated
+      [last_Via:]
+      Via: [$callervia]
+      [last_From:]
+      [last_To:];tag=[pid]uas[call_number]
+      [last_Call-ID:]
+      CSeq: [$invitecseq] INVITE
+      Content-Length: 0
+
+    ]]>
+  </send>
+  <recv request="ACK"/>
+  <timewait milliseconds="300"/>
+</scenario>
+"""
+
+
 class Run:
-    def __init__(self, binary, workdir, relay_urls=None):
+    def __init__(self, binary, workdir, relay_urls=None, relay_kind="embedded"):
+        self.relay_kind = relay_kind
         self.processes = kit.Processes(workdir)
         self.workdir = workdir
         self.uas_port = kit.free_udp_port()
         self.uas_media = kit.free_udp_port(even=True)
         extra = ("routes:\n  - { match: '^echo$', to: [sip:127.0.0.1:%d] }\n" % self.uas_port)
         extra += "calls: { cdr_file: %s/cdr.jsonl }\n" % workdir
-        if relay_urls:
-            extra = extra.replace("routes:", "media_relay_placeholder\nroutes:")
         self.gateway = siptest.Gateway(
             binary, users=(("alice", "alicepw"), ("bob", "bobpw"), ("carol", "carolpw"),
                            ("dave", "davepw")),
-            transports=("udp", "wss"), extra_yaml=extra)
-        if relay_urls:
-            with open(self.gateway.config) as f:
-                text = f.read()
-            text = text.replace("media: {", "media: { relay: [%s], " % ", ".join(relay_urls))
-            text = text.replace("media_relay_placeholder\n", "")
-            with open(self.gateway.config, "w") as f:
-                f.write(text)
+            transports=("udp", "wss"), extra_yaml=extra,
+            media_extra=", relay: [%s]" % ", ".join(relay_urls) if relay_urls else "")
         self.wss = "wss://127.0.0.1:%d" % self.gateway.ports["wss"]
 
     def fail(self, message):
@@ -123,6 +188,10 @@ class Run:
 
     def browser(self, name, user, *extra):
         password = user + "pw"
+        if self.relay_kind == "rtpengine":
+            # rtpengine 10.5 (Debian 12) answers without a=group:BUNDLE, which Chromium refuses
+            # under max-bundle; JsSIP's default policy (balanced) takes it.
+            extra = extra + ("--bundle", "balanced")
         return self.processes.start(name, ["node", os.path.join(HERE, "browser_call.js"), "--ws",
                                            self.wss, "--user", user, "--domain", "localhost",
                                            "--password", password] + list(extra), cwd=HERE)
@@ -140,6 +209,12 @@ class Run:
         result = json.loads(lines[-1])
         print("%s: %s" % (name, result))
         return result
+
+    def wait(self, proc, name, timeout=30):
+        try:
+            return proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.fail("%s did not finish within %d s" % (name, timeout))
 
     def media_flowed(self, name, stats):
         if stats.get("packetsSent", 0) <= 100 or stats.get("packetsReceived", 0) <= 100:
@@ -182,7 +257,7 @@ class Run:
             argv[1:1] = ["-sn", builtin]
         else:
             path = os.path.join(self.workdir, name + ".xml")
-            if not os.path.exists(scenario_xml):
+            if scenario_xml.startswith("<?xml"):
                 with open(path, "w") as f:
                     f.write(scenario_xml)
                 scenario_xml = path
@@ -206,7 +281,7 @@ def scenario_browser_calls_sipp_with_hold(run):
         run.fail("(a) the relay did not carry media from both sides: %r" % quality)
     if stats.get("receivedAfterResume", 0) < 100:
         run.fail("(a) media did not come back after the resume: %r" % stats)
-    if uas.wait(timeout=30) != 0:
+    if run.wait(uas, "(a) sipp UAS") != 0:
         run.fail("(a) sipp UAS failed (exit %d)" % uas.returncode)
     run.wait_idle("(a)")
 
@@ -215,7 +290,7 @@ def scenario_sipp_calls_browser(run):
     callee = run.browser("browser_b", "bob", "--answer", "--seconds", "5")
     time.sleep(6)
     with open(os.path.join(run.workdir, "uac.xml"), "w") as f:
-        f.write(kit.UAC_SCENARIO.replace("{pcap}", kit.PCAP).replace("{talk_ms}", "9000"))
+        f.write(uac_scenario(9000))
     # From 127.0.0.2: an outside caller (a trunk), which needs no digest to reach a local user.
     uac = run.processes.start("uac", ["sipp", "127.0.0.1:%d" % run.gateway.ports["udp"], "-sf",
                                       os.path.join(run.workdir, "uac.xml"), "-s", "bob", "-i",
@@ -228,7 +303,7 @@ def scenario_sipp_calls_browser(run):
     stats = run.browser_result(callee, "browser_b")
     run.media_flowed("(b)", stats)
     print("(b) relay media quality during the call: %r" % quality)
-    if uac.wait(timeout=60) != 0:
+    if run.wait(uac, "(b) sipp UAC", 60) != 0:
         run.fail("(b) sipp UAC failed (exit %d)" % uac.returncode)
     run.wait_idle("(b)")
 
@@ -244,14 +319,15 @@ def scenario_browser_to_browser(run):
 
 
 def scenario_cancel_and_busy(run):
-    uas = run.sipp_uas("uas_ring", os.path.join(SCENARIOS, "uas_ring_cancel.xml"))
+    uas = run.sipp_uas("uas_ring", UAS_RING_CANCEL)
     time.sleep(0.5)
     caller = run.browser("browser_d_cancel", "alice", "--call", "sip:echo@localhost",
                          "--cancel-after", "2500", "--seconds", "1")
     result = run.browser_result(caller, "browser_d_cancel")
     if "failed" not in result:
         run.fail("(d) the cancelled call did not fail: %r" % result)
-    uas.wait(timeout=30)
+    if run.wait(uas, "(d) sipp UAS (CANCEL)") != 0:
+        run.fail("(d) sipp UAS did not see the CANCEL through")
     run.wait_idle("(d) after CANCEL")
     uas = run.sipp_uas("uas_busy", os.path.join(SCENARIOS, "uas_busy.xml"))
     time.sleep(0.5)
@@ -260,7 +336,8 @@ def scenario_cancel_and_busy(run):
     result = run.browser_result(caller, "browser_d_busy")
     if result.get("failed") != "Busy":
         run.fail("(d) expected Busy, got %r" % result)
-    uas.wait(timeout=30)
+    if run.wait(uas, "(d) sipp UAS (busy)") != 0:
+        run.fail("(d) sipp UAS (busy) failed")
     run.wait_idle("(d) after 486")
 
 
@@ -274,7 +351,7 @@ def scenario_forking(run):
     connection.close()
     if registered.status != 200:
         run.fail("(e) REGISTER from the sipp port failed: %d" % registered.status)
-    uas = run.sipp_uas("uas_fork", os.path.join(SCENARIOS, "uas_ring_cancel.xml"), port=port)
+    uas = run.sipp_uas("uas_fork", UAS_RING_CANCEL, port=port)
     ua.contact_host = "127.0.0.1:%d" % port
     callee = run.browser("browser_e", "bob", "--answer", "--seconds", "5")
     time.sleep(6)
@@ -282,7 +359,7 @@ def scenario_forking(run):
     contacts = [c for r in regs.get("registrations", []) for c in r.get("contacts", [r])]
     print("(e) registrations: %r" % regs)
     with open(os.path.join(run.workdir, "uac.xml"), "w") as f:
-        f.write(kit.UAC_SCENARIO.replace("{pcap}", kit.PCAP).replace("{talk_ms}", "8000"))
+        f.write(uac_scenario(8000))
     uac = run.processes.start("uac_fork", ["sipp", "127.0.0.1:%d" % run.gateway.ports["udp"],
                                            "-sf", os.path.join(run.workdir, "uac.xml"), "-s",
                                            "bob", "-i", "127.0.0.2", "-mi", "127.0.0.2", "-p",
@@ -291,9 +368,9 @@ def scenario_forking(run):
                                            "-nostdin", "-timeout", "60s", "-trace_err"])
     stats = run.browser_result(callee, "browser_e")
     run.media_flowed("(e)", stats)
-    if uac.wait(timeout=60) != 0:
+    if run.wait(uac, "(e) sipp UAC", 60) != 0:
         run.fail("(e) sipp UAC failed (exit %d)" % uac.returncode)
-    if uas.wait(timeout=30) != 0:
+    if run.wait(uas, "(e) sipp UAS") != 0:
         run.fail("(e) the forked sipp UAS did not see its branch cancelled (exit %d)"
                  % uas.returncode)
     run.wait_idle("(e)")
@@ -338,16 +415,53 @@ def start_external_relay(kind, binary, processes, workdir):
     return "udp://127.0.0.1:%d" % port
 
 
+STEPS = [("a", scenario_browser_calls_sipp_with_hold,
+          "browser -> sipp UAS (RTP/AVP), hold and resume, media both ways"),
+         ("b", scenario_sipp_calls_browser, "sipp UAC (RTP/AVP) -> browser, media both ways"),
+         ("c", scenario_browser_to_browser, "browser -> browser, media both ways"),
+         ("d", scenario_cancel_and_busy, "CANCEL and 486 leave no session behind"),
+         ("e", scenario_forking, "forking to a browser and a sipp UAS")]
+
+
+def run_with_relay(binary, relay, only):
+    """One gateway (with its relay) through the chosen scenarios."""
+    workdir = tempfile.mkdtemp(prefix="rtcgate-e2e-gw-")
+    helpers = kit.Processes(workdir)
+    run = None
+    try:
+        relay_urls = None
+        if relay != "embedded":
+            relay_urls = [start_external_relay(relay, binary, helpers, workdir)]
+        run = Run(binary, workdir, relay_urls, relay)
+        run.gateway.start()
+        for key, step, what in STEPS:
+            if key in only:
+                step(run)
+                print("PASS (%s): %s [relay %s]" % (key, what, relay))
+        check_cdrs(run, 1)
+        status = run.gateway.stop()
+        if status != 0:
+            run.fail("rtcgate exited with %d on SIGTERM" % status)
+    finally:
+        if run:
+            if run.gateway.process and run.gateway.process.proc.poll() is None:
+                run.gateway.stop()
+            run.processes.stop_all()
+        helpers.stop_all()
+    shutil.rmtree(workdir, ignore_errors=True)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--binary", required=True)
     parser.add_argument("--build-dir", default="")
-    parser.add_argument("--relay", choices=["embedded", "rtcgate", "rtpengine"],
-                        default="embedded")
-    parser.add_argument("--only", default="abcde")
+    parser.add_argument("--relay", choices=["all", "embedded", "rtcgate", "rtpengine"],
+                        default="all", help="all: every scenario with the embedded relay, then "
+                        "(a) over ng with `rtcgate relay` and with rtpengine-daemon")
+    parser.add_argument("--only", default=None, help="scenario letters, e.g. 'ad'")
     args = parser.parse_args()
     args.binary = os.path.abspath(args.binary)
-    for tool in ("sipp", "node", "unshare", "ip"):
+    for tool in ("sipp", "node", "unshare", "ip", "rtpengine"):
         if shutil.which(tool) is None:
             print("FAIL: %s is not installed" % tool, file=sys.stderr)
             return 1
@@ -355,37 +469,13 @@ def main():
         print("FAIL: run `npm ci` in tests/e2e first", file=sys.stderr)
         return 1
     enter_namespace()
-    workdir = tempfile.mkdtemp(prefix="rtcgate-e2e-gw-")
-    helpers = kit.Processes(workdir)
-    run = None
-    try:
-        relay_urls = None
-        if args.relay != "embedded":
-            relay_urls = [start_external_relay(args.relay, args.binary, helpers, workdir)]
-        run = Run(args.binary, workdir, relay_urls)
-        run.gateway.start()
-        steps = [("a", scenario_browser_calls_sipp_with_hold,
-                  "browser -> sipp UAS (RTP/AVP), hold and resume, media both ways"),
-                 ("b", scenario_sipp_calls_browser, "sipp UAC (RTP/AVP) -> browser, media both ways"),
-                 ("c", scenario_browser_to_browser, "browser -> browser, media both ways"),
-                 ("d", scenario_cancel_and_busy, "CANCEL and 486 leave no session behind"),
-                 ("e", scenario_forking, "forking to a browser and a sipp UAS")]
-        done = 0
-        for key, step, what in steps:
-            if key in args.only:
-                step(run)
-                done += 1
-                print("PASS (%s): %s [relay %s]" % (key, what, args.relay))
-        check_cdrs(run, 1)
-        status, metrics = run.gateway.http("GET", "/metrics")
-        print("\n".join(l for l in metrics.splitlines() if "call" in l or "relay" in l)[:1500])
-    finally:
-        if run:
-            if run.gateway.process:
-                run.gateway.stop()
-            run.processes.stop_all()
-        helpers.stop_all()
-    shutil.rmtree(workdir, ignore_errors=True)
+    if args.relay == "all":
+        plan = [("embedded", args.only or "abcde"), ("rtcgate", args.only or "a"),
+                ("rtpengine", args.only or "a")]
+    else:
+        plan = [(args.relay, args.only or "abcde")]
+    for relay, only in plan:
+        run_with_relay(args.binary, relay, only)
     return 0
 
 

@@ -431,7 +431,8 @@ class Gateway:
 
     def __init__(self, binary, users=(("alice", "alicepw"), ("bob", "bobpw")), auth=True,
                  extra_yaml="", transports=("udp", "tcp", "tls", "ws", "wss"),
-                 max_message_size=65535, auth_algorithms="[sha-256, md5]", fixed_ports=None):
+                 max_message_size=65535, auth_algorithms="[sha-256, md5]", fixed_ports=None,
+                 media_extra=""):
         self.binary = binary
         self.dir = tempfile.mkdtemp(prefix="rtcgate-test-")
         self.ports = {t: (fixed_ports or {}).get(t) or free_port() for t in transports}
@@ -446,7 +447,7 @@ class Gateway:
                     f"  auth: {'true' if auth else 'false'}\n"
                     f"  max_message_size: {max_message_size}\n"
                     f"  auth_algorithms: {auth_algorithms}\n"
-                    f"media: {{ ports: {media_port}-{media_port + 999} }}\n"
+                    f"media: {{ ports: {media_port}-{media_port + 999}{media_extra} }}\n"
                     f"http: {{ listen: 127.0.0.1:{self.http_port} }}\n" + extra_yaml)
         for user, password in users:
             out = subprocess.run([binary, "user", "add", f"{user}@localhost", "--password",
