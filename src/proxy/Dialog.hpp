@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "base/Timers.hpp"
 #include "proxy/MediaPolicy.hpp"
 #include "sip/Transport.hpp"
 
@@ -41,6 +42,7 @@ struct Dialog {
   SystemTime created{};
   SystemTime answered{};
   SystemTime ended{};
+  Clock::time_point answeredAt{};  // steady: what the dialog timeout counts from
   std::string endReason;  // "caller-bye", "callee-bye", "486", "cancelled", "media-timeout", ...
   int endCode = 0;        // the final SIP status (200 for answered calls)
 

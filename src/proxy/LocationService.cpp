@@ -119,9 +119,11 @@ void LocationService::save(std::string_view aor, Binding binding) {
                            [&](const Binding& existing) { return existing.key == binding.key; });
   if (same != list.end()) {
     *same = std::move(binding);
+    if (listener_) listener_("refreshed", aor, *same);
   } else {
     list.push_back(std::move(binding));
     ++bindingCount_;
+    if (listener_) listener_("added", aor, list.back());
   }
 }
 
@@ -133,6 +135,7 @@ bool LocationService::remove(std::string_view aor, std::string_view key) {
                            [&](const Binding& existing) { return existing.key == key; });
   if (same == list.end()) return false;
   unpersist(aor, key);
+  if (listener_) listener_("removed", aor, *same);
   list.erase(same);
   --bindingCount_;
   eraseIfEmpty(found);
@@ -144,6 +147,9 @@ std::size_t LocationService::removeAll(std::string_view aor) {
   if (found == aors_.end()) return 0;
   const std::size_t removed = found->second.size();
   if (store_) count(store_->deleteBindings(aor));
+  if (listener_) {
+    for (const auto& binding : found->second) listener_("removed", aor, binding);
+  }
   bindingCount_ -= removed;
   aors_.erase(found);
   return removed;
@@ -184,6 +190,7 @@ std::size_t LocationService::onConnectionClosed(std::uint64_t connectionId) {
     std::erase_if(list, [&](const Binding& binding) {
       if (binding.flow.connectionId != connectionId) return false;
       unpersist(found->first, binding.key);
+      if (listener_) listener_("removed", found->first, binding);
       ++removed;
       return true;
     });
@@ -197,8 +204,11 @@ std::size_t LocationService::onConnectionClosed(std::uint64_t connectionId) {
 std::size_t LocationService::expire(WallSeconds now) {
   std::size_t removed = 0;
   for (auto it = aors_.begin(); it != aors_.end();) {
-    removed +=
-        std::erase_if(it->second, [&](const Binding& binding) { return binding.expired(now); });
+    removed += std::erase_if(it->second, [&](const Binding& binding) {
+      if (!binding.expired(now)) return false;
+      if (listener_) listener_("expired", it->first, binding);
+      return true;
+    });
     it = it->second.empty() ? aors_.erase(it) : std::next(it);
   }
   bindingCount_ -= removed;

@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -51,6 +52,12 @@ class LocationService {
     }
   }
 
+  // Told of every change (for the events API): "added", "refreshed", "removed" (unregistered,
+  // deleted by the API, or its connection closed) and "expired".
+  using Listener = std::function<void(std::string_view event, std::string_view aor,
+                                      const Binding& binding)>;
+  void onChange(Listener listener) { listener_ = std::move(listener); }
+
   std::size_t bindingCount() const { return bindingCount_; }
   std::size_t aorCount() const { return aors_.size(); }
   // Store operations that failed (logged by the store); memory stays authoritative meanwhile.
@@ -78,6 +85,7 @@ class LocationService {
   // closes; cleared then).
   std::unordered_multimap<std::uint64_t, std::string> aorsByConnection_;
   std::size_t bindingCount_ = 0;
+  Listener listener_;
   std::uint64_t storeFailures_ = 0;
 };
 

@@ -74,6 +74,10 @@ class ProxyCore : public transaction::TransactionUser {
   DialogTracker& dialogs() { return dialogs_; }
   using CallEndedListener = std::function<void(const Dialog&, const ng::Value* mediaReport)>;
   void onCallEnded(CallEndedListener listener) { callEnded_ = std::move(listener); }
+  // Every step of a call: "incoming", "ringing", "answered", "held", "resumed", "ended" (the
+  // dialog's endReason and endCode say why).
+  using CallEventListener = std::function<void(std::string_view event, const Dialog&)>;
+  void onCallEvent(CallEventListener listener) { callEvent_ = std::move(listener); }
   // Ends a call from our side: BYE to both ends (or CANCEL/487 before answer), media released.
   bool hangup(std::uint64_t dialogId, const std::string& reason);
 
@@ -170,6 +174,9 @@ class ProxyCore : public transaction::TransactionUser {
   void checkMedia(std::uint64_t dialogId, const std::string& callId);
   static std::int64_t newestPacket(const ng::Value& reply);
   Dialog* dialogOf(const sip::SipMessage& message) { return dialogs_.find(message.callId()); }
+  void callEvent(std::string_view event, const Dialog& dialog) {
+    if (callEvent_) callEvent_(event, dialog);
+  }
   std::pair<ProxyTransaction*, std::size_t> findBranch(transaction::TransactionId clientTx);
 
   ProxyOptions options_;
@@ -191,6 +198,7 @@ class ProxyCore : public transaction::TransactionUser {
   std::unique_ptr<MediaAnchor> media_;
   DialogTracker dialogs_;
   CallEndedListener callEnded_;
+  CallEventListener callEvent_;
   Timers::Id dialogSweep_ = 0;
 
   std::unordered_map<transaction::TransactionId, std::unique_ptr<ProxyTransaction>> byServerTx_;

@@ -98,6 +98,7 @@ void ProxyCore::trackRequest(ProxyTransaction& pt) {
     spdlog::info("call {}: {} -> {} from {} {}", dialog.callId, dialog.caller.uri,
                  dialog.callee.uri, sip::viaTransportName(pt.source.transport),
                  pt.source.remote.toString());
+    callEvent("incoming", dialog);
     return;
   }
   Dialog* dialog = dialogOf(request);
@@ -111,11 +112,13 @@ void ProxyCore::trackRequest(ProxyTransaction& pt) {
   } else if ((request.method() == Method::Invite || request.method() == Method::Update) &&
              carriesSdp(request)) {
     const bool hold = holdsMedia(request.body());
-    if (hold != dialog->onHold) {
+    const bool changed = hold != dialog->onHold;
+    dialog->onHold = hold;
+    if (changed) {
       spdlog::info("call {}: {} by the {}", dialog->callId, hold ? "held" : "resumed",
                    request.fromTag() == dialog->caller.tag ? "caller" : "callee");
+      callEvent(hold ? "held" : "resumed", *dialog);
     }
-    dialog->onHold = hold;
   }
 }
 
@@ -237,11 +240,15 @@ void ProxyCore::trackResponse(ProxyTransaction& pt, std::size_t index, const Sip
   if (dialog == nullptr || dialog->state == Dialog::State::Confirmed) return;
   const int status = response.statusCode();
   const auto& branch = pt.branches[index];
+  const char* event = nullptr;
   if (status >= 200 && status < 300) {
     dialog->state = Dialog::State::Confirmed;
     dialog->answered = std::chrono::system_clock::now();
+    dialog->answeredAt = timers_.now();
     dialogs_.countAnswered();
+    event = "answered";
   } else if (status > 100 && !response.toTag().empty()) {
+    if (dialog->state != Dialog::State::Early) event = "ringing";
     dialog->state = Dialog::State::Early;
   } else {
     return;
@@ -273,6 +280,7 @@ void ProxyCore::trackResponse(ProxyTransaction& pt, std::size_t index, const Sip
                  dialog->callee.contact, sip::viaTransportName(branch.flow.transport),
                  dialog->anchored ? "through the relay" : "direct");
   }
+  if (event != nullptr) callEvent(event, *dialog);
 }
 
 void ProxyCore::releaseBranchMedia(const ProxyTransaction& pt, std::size_t index) {
@@ -313,6 +321,7 @@ void ProxyCore::endDialog(Dialog& dialog, std::string reason, int code) {
   const bool release = media_ && (dialog.anchored || dialog.state != Dialog::State::Confirmed);
   spdlog::info("call {}: ended ({}, {})", dialog.callId, reason, code);
   auto record = std::make_shared<Dialog>(dialogs_.end(dialog, std::move(reason), code));
+  callEvent("ended", *record);
   if (!release) {
     if (callEnded_) callEnded_(*record, nullptr);
     return;
@@ -378,11 +387,11 @@ void ProxyCore::sendBye(Dialog& dialog, DialogSide& to, const DialogSide& from) 
 void ProxyCore::sweepDialogs() {
   dialogSweep_ = timers_.start(options_.dialogSweepInterval, [this] {
     dialogSweep_ = 0;
-    const auto now = std::chrono::system_clock::now();
+    const auto now = timers_.now();
     std::vector<std::uint64_t> expired;
     dialogs_.forEach([&](Dialog& dialog) {
       if (dialog.state == Dialog::State::Confirmed && options_.dialogTimeout.count() > 0 &&
-          now - dialog.answered > options_.dialogTimeout) {
+          now - dialog.answeredAt > options_.dialogTimeout) {
         expired.push_back(dialog.id);
       } else if (dialog.state == Dialog::State::Confirmed && dialog.anchored && media_ &&
                  options_.mediaTimeout.count() > 0) {
