@@ -32,8 +32,9 @@ HttpServer::HttpServer(boost::asio::io_context& io, SocketAddress listen, std::s
 
 HttpServer::~HttpServer() { stop(); }
 
-void HttpServer::add(std::string method, std::string pattern, std::string help, Handler handler) {
-  router_.add(std::move(method), std::move(pattern), std::move(help), std::move(handler));
+void HttpServer::add(std::string method, std::string pattern, std::string help, Handler handler,
+                     Access access) {
+  router_.add(std::move(method), std::move(pattern), std::move(help), std::move(handler), access);
 }
 
 io::Status HttpServer::start() {
@@ -120,7 +121,9 @@ bool HttpServer::authorized(std::string_view authorization) const {
 
 HttpReply HttpServer::handle(std::string_view method, std::string_view target,
                              std::string_view authorization, std::string body) const {
-  if (!authorized(authorization)) return HttpReply::error(401, "missing or wrong bearer token");
+  if (!authorized(authorization) && !router_.isPublic(method, target)) {
+    return HttpReply::error(401, "missing or wrong bearer token");
+  }
   return router_.dispatch(method, target, std::move(body));
 }
 

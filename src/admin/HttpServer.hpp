@@ -25,8 +25,10 @@ class HttpServer {
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
-  // Registers a handler; see Router::add. May be called before or after start().
-  void add(std::string method, std::string pattern, std::string help, Handler handler);
+  // Registers a handler; see Router::add. May be called before or after start(). Public routes
+  // answer without the bearer token.
+  void add(std::string method, std::string pattern, std::string help, Handler handler,
+           Access access = Access::Token);
 
   io::Status start();
   void stop();  // closes the listener and every open connection

@@ -69,6 +69,17 @@ bool isParam(const std::string& segment) {
   return segment.size() > 2 && segment.front() == '{' && segment.back() == '}';
 }
 
+// Decodes per segment so an encoded '/' inside a parameter (an AoR, say) stays in it.
+std::optional<std::vector<std::string>> decodeSegments(std::string_view rawPath) {
+  std::vector<std::string> segments;
+  for (const auto& raw : splitPath(rawPath)) {
+    auto decoded = percentDecode(raw, false);
+    if (!decoded) return std::nullopt;
+    segments.push_back(std::move(*decoded));
+  }
+  return segments;
+}
+
 }  // namespace
 
 HttpReply HttpReply::json(std::string body, unsigned status) {
@@ -79,10 +90,24 @@ HttpReply HttpReply::error(unsigned status, std::string_view message) {
   return HttpReply{status, "application/json", jsonError(message)};
 }
 
-void Router::add(std::string method, std::string pattern, std::string help, Handler handler) {
+void Router::add(std::string method, std::string pattern, std::string help, Handler handler,
+                 Access access) {
   auto segments = splitPath(pattern);
   routes_.push_back(Route{std::move(method), std::move(pattern), std::move(help),
-                          std::move(handler), std::move(segments)});
+                          std::move(handler), std::move(segments), access});
+}
+
+bool Router::isPublic(std::string_view method, std::string_view target) const {
+  if (target.empty() || target.front() != '/') return false;
+  const auto segments = decodeSegments(target.substr(0, target.find('?')));
+  if (!segments) return false;
+  std::map<std::string, std::string> params;
+  for (const Route& route : routes_) {
+    if (route.method == method && match(route, *segments, params)) {
+      return route.access == Access::Public;
+    }
+  }
+  return false;
 }
 
 bool Router::match(const Route& route, const std::vector<std::string>& segments,
@@ -109,13 +134,9 @@ HttpReply Router::dispatch(std::string_view method, std::string_view target,
   auto query = parseQuery(question == std::string_view::npos ? "" : target.substr(question + 1));
   if (!query) return HttpReply::error(400, "malformed query string");
 
-  // Decode per segment so an encoded '/' inside a parameter (an AoR, say) stays in it.
-  std::vector<std::string> segments;
-  for (const auto& raw : splitPath(rawPath)) {
-    auto decoded = percentDecode(raw, false);
-    if (!decoded) return HttpReply::error(400, "malformed percent-encoding in path");
-    segments.push_back(std::move(*decoded));
-  }
+  auto decoded = decodeSegments(rawPath);
+  if (!decoded) return HttpReply::error(400, "malformed percent-encoding in path");
+  const std::vector<std::string>& segments = *decoded;
 
   bool pathKnown = false;
   std::map<std::string, std::string> params;

@@ -28,6 +28,10 @@ struct HttpReply {
 
 using Handler = std::function<HttpReply(const HttpRequest&)>;
 
+// Who may call a route when the server has a bearer token: API routes need it; the pages that ask
+// for it (the dashboard's HTML and scripts) cannot, so they are public.
+enum class Access { Token, Public };
+
 // The admin API's handler registry: routes are "METHOD /literal/{param}/..." patterns with a help
 // line, matched segment by segment so a parameter never spans a '/'.
 class Router {
@@ -38,9 +42,14 @@ class Router {
     std::string help;
     Handler handler;
     std::vector<std::string> segments;  // pattern split on '/'
+    Access access = Access::Token;
   };
 
-  void add(std::string method, std::string pattern, std::string help, Handler handler);
+  void add(std::string method, std::string pattern, std::string help, Handler handler,
+           Access access = Access::Token);
+
+  // Whether `target` names a public route for `method` (false for unknown or malformed targets).
+  bool isPublic(std::string_view method, std::string_view target) const;
 
   // `target` is the raw request target ("/path?query"). Unknown paths get 404, a known path with
   // another method 405, a malformed target 400; handler exceptions become 500.

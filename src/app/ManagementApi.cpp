@@ -1,12 +1,28 @@
 #include "app/ManagementApi.hpp"
 
 #include <charconv>
+#include <memory>
+#include <optional>
 
 #include "admin/ApiRoutes.hpp"
+#include "web/PhoneConfig.hpp"
+#include "web/StaticFiles.hpp"
 
 namespace rtcgate::app {
 
 namespace {
+
+admin::HttpReply staticReply(std::string_view path) {
+  const auto* file = web::StaticFiles::find(path);
+  if (!file) return admin::HttpReply::error(404, "no such file");
+  return admin::HttpReply{200, std::string(file->contentType), std::string(file->body)};
+}
+
+// What the ws/wss listeners show to a plain browser GET: the phone and what it loads, nothing else
+// (the dashboard needs the management API, which is on another port).
+bool isPhonePath(std::string_view path) {
+  return path == "/phone" || path.starts_with("/phone/") || path.starts_with("/assets/");
+}
 
 std::optional<SocketAddress> parseHostPort(const std::string& text) {
   const auto colon = text.rfind(':');
@@ -29,6 +45,7 @@ ManagementApi::ManagementApi(boost::asio::io_context& io, const Config& config,
     return;
   }
   server_ = std::make_unique<admin::HttpServer>(io, *listen, config.http.token);
+  serveWebPages(config);
   declareMetrics();
   admin::ApiProviders providers;
   providers.health = [this] {
@@ -47,7 +64,8 @@ ManagementApi::ManagementApi(boost::asio::io_context& io, const Config& config,
     const auto now = proxy::wallNow();
     parts_.location.forEach([&](const std::string& aor, const proxy::Binding& binding) {
       if (binding.expired(now)) return;
-      out.push_back({aor, binding.contact, std::string(sip::transportParamName(binding.flow.transport)),
+      out.push_back({aor, binding.contact,
+                     std::string(sip::transportParamName(binding.flow.transport)),
                      binding.flow.remote.toString(), binding.flow.connectionId,
                      static_cast<std::int64_t>(binding.remaining(now).count()), binding.userAgent});
     });
@@ -70,6 +88,49 @@ void ManagementApi::stop() {
   if (server_) server_->stop();
 }
 
+std::string ManagementApi::wssUrl() const {
+  for (const auto& flow : parts_.transports.listeners()) {
+    if (flow.transport == sip::Transport::Wss) {
+      return web::PhoneConfig::wssUrlFor(flow.local.host(), flow.local.port());
+    }
+  }
+  return {};
+}
+
+void ManagementApi::serveWebPages(const Config& config) {
+  const auto phoneConfig =
+      std::make_shared<const std::string>(web::PhoneConfig{config.sip.domains, wssUrl()}.toJson());
+  parts_.transports.onHttpRequest(
+      [phoneConfig](std::string_view path) -> std::optional<io::HttpResponse> {
+        if (path == "/phone/config.json") return io::HttpResponse{"application/json", *phoneConfig};
+        const auto* file = isPhonePath(path) ? web::StaticFiles::find(path) : nullptr;
+        if (!file) return std::nullopt;
+        return io::HttpResponse{std::string(file->contentType), std::string(file->body)};
+      });
+
+  constexpr auto kPublic = admin::Access::Public;
+  server_->add(
+      "GET", "/", "the live dashboard (HTML)",
+      [](const admin::HttpRequest&) { return staticReply("/dashboard/"); }, kPublic);
+  server_->add(
+      "GET", "/phone/config.json", "the demo phone's defaults (SIP domains, wss URL)",
+      [phoneConfig](const admin::HttpRequest&) { return admin::HttpReply::json(*phoneConfig); },
+      kPublic);
+  for (const std::string page : {"/phone", "/phone/"}) {
+    server_->add(
+        "GET", page, "the demo phone (HTML)",
+        [](const admin::HttpRequest&) { return staticReply("/phone/"); }, kPublic);
+  }
+  for (const std::string folder : {"/phone/", "/dashboard/", "/assets/"}) {
+    server_->add(
+        "GET", folder + "{file}", "static files of the pages",
+        [folder](const admin::HttpRequest& request) {
+          return staticReply(folder + request.params.at("file"));
+        },
+        kPublic);
+  }
+}
+
 void ManagementApi::declareMetrics() {
   const auto& p = parts_.proxy.stats();
   const auto& t = parts_.transports.stats();
@@ -78,8 +139,7 @@ void ManagementApi::declareMetrics() {
     metrics_.addCounter(name, help, std::move(labels), value);
   };
   counter("rtcgate_sip_requests_received_total", "SIP requests received", &p.requestsReceived);
-  counter("rtcgate_sip_responses_received_total", "SIP responses received",
-          &p.responsesReceived);
+  counter("rtcgate_sip_responses_received_total", "SIP responses received", &p.responsesReceived);
   counter("rtcgate_sip_parse_errors_total", "messages that did not parse", &p.parseErrors);
   counter("rtcgate_sip_bad_requests_answered_total", "malformed requests answered with 400/505",
           &p.badRequestsAnswered);
@@ -124,21 +184,17 @@ void ManagementApi::declareMetrics() {
                       [&t, index] { return static_cast<double>(t.connectionsOpen[index]); });
   }
   auto& proxy = parts_.proxy;
-  metrics_.addGauge("rtcgate_transactions_live", "live SIP transactions", {{"side", "server"}},
-                    [&proxy] {
-                      return static_cast<double>(proxy.transactionStats().liveServerTransactions);
-                    });
-  metrics_.addGauge("rtcgate_transactions_live", "live SIP transactions", {{"side", "client"}},
-                    [&proxy] {
-                      return static_cast<double>(proxy.transactionStats().liveClientTransactions);
-                    });
-  metrics_.addCounter("rtcgate_transaction_retransmissions_total", "retransmissions sent", {},
-                      [&proxy] {
-                        return static_cast<double>(proxy.transactionStats().retransmissionsSent);
-                      });
-  metrics_.addCounter("rtcgate_transaction_timeouts_total", "transaction timeouts", {}, [&proxy] {
-    return static_cast<double>(proxy.transactionStats().timeouts);
-  });
+  metrics_.addGauge(
+      "rtcgate_transactions_live", "live SIP transactions", {{"side", "server"}},
+      [&proxy] { return static_cast<double>(proxy.transactionStats().liveServerTransactions); });
+  metrics_.addGauge(
+      "rtcgate_transactions_live", "live SIP transactions", {{"side", "client"}},
+      [&proxy] { return static_cast<double>(proxy.transactionStats().liveClientTransactions); });
+  metrics_.addCounter(
+      "rtcgate_transaction_retransmissions_total", "retransmissions sent", {},
+      [&proxy] { return static_cast<double>(proxy.transactionStats().retransmissionsSent); });
+  metrics_.addCounter("rtcgate_transaction_timeouts_total", "transaction timeouts", {},
+                      [&proxy] { return static_cast<double>(proxy.transactionStats().timeouts); });
   auto& location = parts_.location;
   metrics_.addGauge("rtcgate_registered_contacts", "registered contacts", {},
                     [&location] { return static_cast<double>(location.bindingCount()); });

@@ -33,6 +33,10 @@ class ManagementApi {
 
  private:
   void declareMetrics();
+  // The dashboard (/) and the demo phone (/phone) here, and the phone on the ws/wss listeners'
+  // HTTP side too; the pages are public, the API they call is not.
+  void serveWebPages(const Config& config);
+  std::string wssUrl() const;
 
   Parts parts_;
   admin::MetricsRegistry metrics_;

@@ -1,0 +1,289 @@
+// The demo phone: JsSIP registered over WSS to rtcgate, one call at a time. No framework: a
+// handful of DOM elements, updated from JsSIP's UA and RTCSession events.
+'use strict';
+
+(function () {
+  const $ = (id) => document.getElementById(id);
+  const SETTINGS_KEY = 'rtcgate.phone';
+  const phone = { ua: null, session: null, timer: null, answeredAt: 0 };
+
+  function showBanner(html) {
+    $('banner').innerHTML = html;
+    $('banner').classList.remove('hidden');
+  }
+
+  function hideBanner() {
+    $('banner').classList.add('hidden');
+  }
+
+  function setRegistration(state, text, tone) {
+    const pill = $('reg-status');
+    pill.dataset.state = state;
+    pill.textContent = text;
+    pill.className = 'pill' + (tone ? ' ' + tone : '');
+  }
+
+  function setCallStatus(state, text) {
+    $('call-status').dataset.state = state;
+    $('call-status').textContent = text || state;
+  }
+
+  function updateButtons() {
+    const registered = phone.ua !== null && phone.ua.isRegistered();
+    const inCall = phone.session !== null;
+    $('register').disabled = phone.ua !== null;
+    $('unregister').disabled = phone.ua === null;
+    $('call').disabled = !registered || inCall;
+    $('hangup').disabled = !inCall;
+  }
+
+  // Where the page was served from decides the defaults: the wss listener itself (https) points at
+  // its own host and port; elsewhere (the management server) the server's config.json says where.
+  async function loadDefaults() {
+    let server = {};
+    try {
+      const response = await fetch('/phone/config.json', { cache: 'no-store' });
+      if (response.ok) server = await response.json();
+    } catch (e) {
+      // A static copy of the page without the server's config.json still works.
+    }
+    const domains = Array.isArray(server.domains) ? server.domains : [];
+    // A listener on every address (0.0.0.0, [::]) is reached at the host the page came from.
+    const host = location.hostname;
+    const wss = (server.wss || '').replace(/^(wss:\/\/)(0\.0\.0\.0|\[::\])(?=:)/, '$1' + host);
+    return {
+      domain: domains.length === 0 || domains.includes(host) ? host : domains[0],
+      wss: location.protocol === 'https:' ? 'wss://' + location.host
+                                          : wss || 'wss://127.0.0.1:8443',
+    };
+  }
+
+  async function fillForm() {
+    const defaults = await loadDefaults();
+    let saved = {};
+    try {
+      saved = JSON.parse(localStorage.getItem(SETTINGS_KEY) || '{}');
+    } catch (e) {
+      saved = {};
+    }
+    $('user').value = saved.user || '';
+    $('domain').value = saved.domain || defaults.domain;
+    $('wss').value = saved.wss || defaults.wss;
+    $('stun').value = saved.stun || '';
+  }
+
+  function settings() {
+    let user = $('user').value.trim();
+    let domain = $('domain').value.trim();
+    // "alice@localhost" in the user field is what people type; split it rather than fail.
+    const at = user.indexOf('@');
+    if (at > 0) {
+      if (!domain) domain = user.slice(at + 1);
+      user = user.slice(0, at);
+    }
+    return { user, domain, password: $('password').value, wss: $('wss').value.trim(),
+             stun: $('stun').value.trim() };
+  }
+
+  function callOptions() {
+    const stun = $('stun').value.trim();
+    return {
+      mediaConstraints: { audio: true, video: false },
+      pcConfig: {
+        iceServers: stun ? [{ urls: stun.split(/[\s,]+/).filter(Boolean) }] : [],
+        rtcpMuxPolicy: 'require',
+        bundlePolicy: 'max-bundle',
+      },
+    };
+  }
+
+  function register(event) {
+    event.preventDefault();
+    hideBanner();
+    const s = settings();
+    if (!s.user || !s.domain || !s.wss) return;
+    localStorage.setItem(SETTINGS_KEY,
+                         JSON.stringify({ user: s.user, domain: s.domain, wss: s.wss, stun: s.stun }));
+    let ua;
+    try {
+      ua = new JsSIP.UA({
+        sockets: [new JsSIP.WebSocketInterface(s.wss)],
+        uri: 'sip:' + s.user + '@' + s.domain,
+        password: s.password,
+        register: true,
+        session_timers: false,
+        user_agent: 'rtcgate-phone (JsSIP ' + JsSIP.version + ')',
+      });
+    } catch (e) {
+      showBanner('Cannot start: ' + escapeHtml(e.message));
+      return;
+    }
+    phone.ua = ua;
+    ua.on('connecting', () => setRegistration('connecting', 'connecting…', 'warn'));
+    ua.on('connected', () => setRegistration('connected', 'connected, registering…', 'warn'));
+    ua.on('disconnected', () => {
+      if (phone.ua !== ua) return;  // unregistered on purpose
+      const page = s.wss.replace(/^ws/, 'http').replace(/^(https?:\/\/[^/]+).*$/, '$1') + '/phone';
+      setRegistration('disconnected', 'disconnected', 'bad');
+      showBanner('The WebSocket to <code>' + escapeHtml(s.wss) + '</code> is down. If rtcgate ' +
+                 'uses a self-signed certificate, open <a href="' + escapeHtml(page) +
+                 '" target="_blank">' + escapeHtml(page) + '</a> once and accept it.');
+      updateButtons();
+    });
+    ua.on('registered', () => {
+      hideBanner();
+      setRegistration('registered', 'registered as ' + s.user + '@' + s.domain, 'good');
+      updateButtons();
+    });
+    ua.on('unregistered', () => {
+      if (phone.ua !== ua) return;
+      setRegistration('unregistered', 'not registered');
+      updateButtons();
+    });
+    ua.on('registrationFailed', (e) => {
+      const why = e.response ? e.response.status_code + ' ' + e.response.reason_phrase : e.cause;
+      setRegistration('failed', 'registration failed: ' + why, 'bad');
+      updateButtons();
+    });
+    ua.on('newRTCSession', (e) => onNewSession(e));
+    ua.start();
+    updateButtons();
+  }
+
+  function unregister() {
+    if (phone.session) phone.session.terminate();
+    if (phone.ua) phone.ua.stop();
+    phone.ua = null;
+    setRegistration('idle', 'not registered');
+    updateButtons();
+  }
+
+  function onNewSession(event) {
+    const session = event.session;
+    if (phone.session) {
+      // One call at a time; a second caller hears busy.
+      if (event.originator === 'remote') session.terminate({ status_code: 486 });
+      return;
+    }
+    phone.session = session;
+    const attach = (pc) => pc.addEventListener('track', (t) => {
+      if (t.streams[0]) $('remote-audio').srcObject = t.streams[0];
+    });
+    if (session.connection) attach(session.connection);
+    else session.on('peerconnection', (e) => attach(e.peerconnection));
+
+    session.on('progress', () => setCallStatus('ringing', 'ringing…'));
+    session.on('accepted', () => setCallStatus('answered', 'answered'));
+    session.on('confirmed', () => {
+      setCallStatus('confirmed', 'in call with ' + remoteName(session));
+      startTimer();
+    });
+    session.on('ended', (e) => endSession('ended: ' + e.cause));
+    session.on('failed', (e) => {
+      const why = e.message && e.message.status_code ?
+          e.message.status_code + ' ' + e.message.reason_phrase : e.cause;
+      endSession('failed: ' + why);
+    });
+
+    if (event.originator === 'remote') {
+      $('caller').textContent = remoteName(session);
+      $('incoming').classList.remove('hidden');
+      setCallStatus('incoming', 'incoming call from ' + remoteName(session));
+    } else {
+      setCallStatus('calling', 'calling ' + remoteName(session) + '…');
+    }
+    updateButtons();
+  }
+
+  function remoteName(session) {
+    const identity = session.remote_identity;
+    if (!identity) return 'unknown';
+    const name = identity.display_name;
+    const uri = identity.uri.user + '@' + identity.uri.host;
+    return name ? name + ' <' + uri + '>' : uri;
+  }
+
+  function endSession(text) {
+    phone.session = null;
+    stopTimer();
+    $('incoming').classList.add('hidden');
+    $('remote-audio').srcObject = null;
+    setCallStatus(text.startsWith('failed') ? 'failed' : 'ended', text);
+    updateButtons();
+  }
+
+  function startTimer() {
+    phone.answeredAt = Date.now();
+    stopTimer();
+    phone.timer = setInterval(renderTimer, 500);
+    renderTimer();
+  }
+
+  function stopTimer() {
+    if (phone.timer) clearInterval(phone.timer);
+    phone.timer = null;
+  }
+
+  function renderTimer() {
+    const seconds = Math.floor((Date.now() - phone.answeredAt) / 1000);
+    const mm = String(Math.floor(seconds / 60)).padStart(2, '0');
+    $('timer').textContent = mm + ':' + String(seconds % 60).padStart(2, '0');
+  }
+
+  function dial(event) {
+    event.preventDefault();
+    const raw = $('target').value.trim();
+    if (!raw || !phone.ua || phone.session) return;
+    let target = raw.startsWith('sip:') || raw.startsWith('sips:') ? raw : 'sip:' + raw;
+    if (!target.includes('@')) target += '@' + settings().domain;
+    $('timer').textContent = '00:00';
+    try {
+      phone.ua.call(target, callOptions());
+    } catch (e) {
+      setCallStatus('failed', 'failed: ' + e.message);
+    }
+  }
+
+  function answer() {
+    if (!phone.session) return;
+    $('incoming').classList.add('hidden');
+    $('timer').textContent = '00:00';
+    phone.session.answer(callOptions());
+  }
+
+  function reject() {
+    if (phone.session) phone.session.terminate({ status_code: 486 });
+  }
+
+  function hangup() {
+    if (phone.session) phone.session.terminate();
+  }
+
+  function escapeHtml(text) {
+    return String(text).replace(/[&<>"']/g, (c) => '&#' + c.charCodeAt(0) + ';');
+  }
+
+  async function start() {
+    await fillForm();
+    if (typeof window.JsSIP === 'undefined') {
+      // The build embeds JsSIP only when web/node_modules exists; say how to get it.
+      showBanner('JsSIP is not built into this rtcgate binary, so the phone cannot register. ' +
+                 'Install it with <code>npm ci --prefix web</code> (or ' +
+                 '<code>scripts/install-deps.sh</code>) in the rtcgate source tree, rebuild ' +
+                 '(<code>make build</code>) and restart rtcgate.');
+      setRegistration('unavailable', 'JsSIP missing', 'bad');
+      $('register').disabled = true;
+      return;
+    }
+    $('account').addEventListener('submit', register);
+    $('unregister').addEventListener('click', unregister);
+    $('dial').addEventListener('submit', dial);
+    $('hangup').addEventListener('click', hangup);
+    $('answer').addEventListener('click', answer);
+    $('reject').addEventListener('click', reject);
+    window.addEventListener('beforeunload', () => { if (phone.ua) phone.ua.stop(); });
+    updateButtons();
+  }
+
+  start();
+})();
