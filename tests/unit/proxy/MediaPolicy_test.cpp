@@ -1,0 +1,81 @@
+#include <gtest/gtest.h>
+
+#include "media/NgFlags.hpp"
+#include "proxy/DialogTracker.hpp"
+#include "proxy/MediaPolicy.hpp"
+
+namespace rtcgate::proxy {
+namespace {
+
+TEST(MediaPolicy, LegsFromTransportAndSdp) {
+  MediaPolicy policy;
+  EXPECT_EQ(policy.legOf(sip::Transport::Wss), MediaLeg::WebRtc);
+  EXPECT_EQ(policy.legOf(sip::Transport::Udp, "m=audio 1 UDP/TLS/RTP/SAVPF 0"), MediaLeg::WebRtc);
+  EXPECT_EQ(policy.legOf(sip::Transport::Tcp, "m=audio 1 RTP/AVP 0"), MediaLeg::Sip);
+  MediaPolicy sdes({MediaPolicyOptions::Anchor::WebRtc, MediaLeg::SipSdes});
+  EXPECT_EQ(sdes.legOf(sip::Transport::Udp), MediaLeg::SipSdes);
+}
+
+TEST(MediaPolicy, AnchorsWhatTheConfigurationSays) {
+  using Anchor = MediaPolicyOptions::Anchor;
+  MediaPolicy webrtc;
+  EXPECT_TRUE(webrtc.anchors(MediaLeg::WebRtc, MediaLeg::Sip));
+  EXPECT_TRUE(webrtc.anchors(MediaLeg::Sip, MediaLeg::WebRtc));
+  EXPECT_FALSE(webrtc.anchors(MediaLeg::Sip, MediaLeg::Sip));
+  EXPECT_TRUE(MediaPolicy({Anchor::Always}).anchors(MediaLeg::Sip, MediaLeg::Sip));
+  EXPECT_FALSE(MediaPolicy({Anchor::Never}).anchors(MediaLeg::WebRtc, MediaLeg::Sip));
+}
+
+TEST(MediaPolicy, FlagsPerDirection) {
+  MediaPolicy policy;
+  const auto toBrowser = policy.flags(MediaLeg::WebRtc, MediaLeg::Sip);
+  EXPECT_NE(toBrowser.find("ICE=force UDP/TLS/RTP/SAVPF"), std::string::npos);
+  EXPECT_NE(toBrowser.find("rtcp-mux-offer"), std::string::npos);
+  EXPECT_NE(policy.flags(MediaLeg::WebRtc, MediaLeg::WebRtc).find("rtcp-mux-require"),
+            std::string::npos);
+  const auto toSip = policy.flags(MediaLeg::Sip, MediaLeg::WebRtc);
+  EXPECT_NE(toSip.find("ICE=remove RTP/AVP rtcp-mux-demux"), std::string::npos);
+  EXPECT_NE(policy.flags(MediaLeg::SipSdes, MediaLeg::WebRtc).find("RTP/SAVP"), std::string::npos);
+}
+
+TEST(NgFlags, EncodedLikeTheKamailioModule) {
+  ng::Value request = ng::Value::dict();
+  media::applyNgFlags(request,
+                      "ICE=force UDP/TLS/RTP/SAVPF rtcp-mux-offer rtcp-mux-require generate-mid "
+                      "SDES-off replace-origin replace-session-connection codec-strip-PCMA "
+                      "direction=internal trust-address");
+  EXPECT_EQ(request.stringAt("ICE"), "force");
+  EXPECT_EQ(request.stringAt("transport-protocol"), "UDP/TLS/RTP/SAVPF");
+  ASSERT_TRUE(request.find("rtcp-mux"));
+  EXPECT_EQ(request.find("rtcp-mux")->size(), 2u);
+  EXPECT_EQ(request.find("replace")->items()[1].str(), "session-connection");
+  EXPECT_EQ(request.find("SDES")->items()[0].str(), "off");
+  EXPECT_EQ(request.find("codec")->find("strip")->items()[0].str(), "PCMA");
+  EXPECT_EQ(request.find("direction")->items()[0].str(), "internal");
+  const ng::Value* flags = request.find("flags");
+  ASSERT_TRUE(flags);
+  ASSERT_EQ(flags->size(), 2u);
+  EXPECT_EQ(flags->items()[0].str(), "generate-mid");
+  EXPECT_EQ(flags->items()[1].str(), "trust-address");
+}
+
+TEST(DialogTracker, FindsByCallIdAndIdAndForgetsEndedCalls) {
+  DialogTracker tracker;
+  Dialog& a = tracker.create("a");
+  a.caller.flow.connectionId = 9;
+  Dialog& b = tracker.create("b");
+  EXPECT_EQ(tracker.find("a")->id, a.id);
+  EXPECT_EQ(tracker.findById(b.id)->callId, "b");
+  EXPECT_EQ(tracker.onConnection(9).size(), 1u);
+  EXPECT_TRUE(tracker.onConnection(0).empty());
+  const Dialog record = tracker.end(a, "busy", 486);
+  EXPECT_EQ(record.state, Dialog::State::Terminated);
+  EXPECT_EQ(record.endCode, 486);
+  EXPECT_EQ(tracker.find("a"), nullptr);
+  EXPECT_EQ(tracker.size(), 1u);
+  EXPECT_EQ(Dialog::failureReason(487), "cancelled");
+  EXPECT_EQ(Dialog::failureReason(503), "failed-503");
+}
+
+}  // namespace
+}  // namespace rtcgate::proxy

@@ -1,0 +1,352 @@
+// ProxyCore with media anchoring: what it asks the relay, and what leaves with the relay's SDP.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <deque>
+
+#include "fakes/FakeTimers.hpp"
+#include "media/MediaControl.hpp"
+#include "proxy/ProxyCore.hpp"
+#include "store/SqliteStore.hpp"
+
+namespace rtcgate::proxy {
+namespace {
+
+using sip::SipMessage;
+using sip::Transport;
+
+// A relay the test answers by hand, request by request.
+class FakeRelay : public media::MediaControl {
+ public:
+  struct Pending {
+    ng::Value request;
+    Callback done;
+  };
+  void request(ng::Value request, Callback done) override {
+    pending.push_back({std::move(request), std::move(done)});
+  }
+  std::string command(std::size_t i = 0) const {
+    return std::string(pending.at(i).request.stringAt("command"));
+  }
+  std::string at(std::string_view key, std::size_t i = 0) const {
+    return std::string(pending.at(i).request.stringAt(key));
+  }
+  void replySdp(const std::string& sdp) {
+    ng::Value reply = ng::Value::dict();
+    reply.set("result", "ok");
+    if (!sdp.empty()) reply.set("sdp", sdp);
+    reply_(std::move(reply));
+  }
+  void replyError() {
+    ng::Value reply = ng::Value::dict();
+    reply.set("result", "error");
+    reply.set("error-reason", "Failed to parse SDP");
+    reply_(std::move(reply));
+  }
+  void noReply() {
+    auto next = std::move(pending.front());
+    pending.pop_front();
+    next.done(Error{"timeout"});
+  }
+  // Answers whatever is queued with a plain ok (deletes, queries).
+  void drainOk() {
+    while (!pending.empty()) replySdp("");
+  }
+  std::deque<Pending> pending;
+
+ private:
+  void reply_(ng::Value reply) {
+    auto next = std::move(pending.front());
+    pending.pop_front();
+    next.done(std::move(reply));
+  }
+};
+
+constexpr char kBrowserSdp[] =
+    "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio 40000 UDP/TLS/RTP/SAVPF 0\r\n"
+    "c=IN IP4 127.0.0.1\r\na=rtcp-mux\r\na=setup:actpass\r\n";
+constexpr char kPhoneSdp[] =
+    "v=0\r\no=- 1 2 IN IP4 127.0.0.9\r\ns=-\r\nc=IN IP4 127.0.0.9\r\nt=0 0\r\n"
+    "m=audio 6000 RTP/AVP 0\r\n";
+
+SocketAddress address(const char* host, std::uint16_t port) {
+  return *SocketAddress::parse(host, port);
+}
+
+class ProxyMediaTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string error;
+    store_ = store::SqliteStore::open(":memory:", error);
+    ASSERT_TRUE(store_) << error;
+    ProxyOptions options;
+    options.auth = false;
+    options.listeners = {{Transport::Udp, udpLocal, "127.0.0.1"},
+                         {Transport::Wss, wssLocal, "127.0.0.1"}};
+    options.dialogTimeout = std::chrono::minutes(1);
+    options.mediaTimeout = Duration{0};
+    proxy_ = std::make_unique<ProxyCore>(
+        options, timers_,
+        [this](const sip::Flow& flow, std::string_view bytes) {
+          sent_.push_back({flow, std::string(bytes)});
+          return true;
+        },
+        *store_, location_, StaticRoutes{});
+    proxy_->setMediaControl(&relay_);
+    proxy_->setConnectionLookup([this](std::uint64_t id) -> std::optional<sip::Flow> {
+      if (id == browser.connectionId) return browser;
+      return std::nullopt;
+    });
+    proxy_->onCallEnded([this](const Dialog& dialog, const ng::Value*) {
+      ended_.push_back(dialog.endReason);
+    });
+    register_("bob", sip::Flow{Transport::Udp, udpLocal, address("127.0.0.1", 5070), 0},
+              "sip:bob@127.0.0.1:5070");
+    register_("carol", browser, "sip:carol@x.invalid;transport=ws");
+  }
+
+  void register_(const std::string& user, const sip::Flow& flow, const std::string& contact) {
+    Binding binding;
+    binding.key = contact;
+    binding.contact = contact;
+    binding.expiresAt = wallNow() + std::chrono::hours(1);
+    binding.flow = flow;
+    location_.save(user + "@localhost", binding);
+  }
+
+  static std::string invite(const std::string& to, const std::string& via, const char* sdp,
+                            const std::string& callId = "call-1") {
+    std::string text = "INVITE sip:" + to + "@localhost SIP/2.0\r\nVia: " + via +
+                       ";branch=z9hG4bKcaller1\r\nMax-Forwards: 70\r\n"
+                       "From: <sip:alice@localhost>;tag=alice1\r\nTo: <sip:" + to +
+                       "@localhost>\r\nCall-ID: " + callId +
+                       "\r\nCSeq: 1 INVITE\r\nContact: <sip:alice@127.0.0.1>\r\n";
+    if (sdp == nullptr) return text + "Content-Length: 0\r\n\r\n";
+    return text + "Content-Type: application/sdp\r\nContent-Length: " +
+           std::to_string(std::strlen(sdp)) + "\r\n\r\n" + sdp;
+  }
+
+  // The newest message sent to `remote` whose first line starts with `start`.
+  std::optional<SipMessage> sentTo(const SocketAddress& remote, std::string_view start) {
+    for (auto it = sent_.rbegin(); it != sent_.rend(); ++it) {
+      if (it->first.remote == remote && std::string_view(it->second).starts_with(start)) {
+        auto parsed = SipMessage::parse(it->second);
+        if (parsed) return std::move(*parsed);
+      }
+    }
+    return std::nullopt;
+  }
+
+  // A response from the callee to the request we forwarded to it.
+  void answerFrom(const sip::Flow& flow, const SipMessage& request, int status,
+                  const char* sdp = nullptr, std::string_view tag = "bob1") {
+    auto response = request.makeResponse(status, status == 200 ? "OK" : "Whatever", tag);
+    for (const auto& rr : request.all(sip::HeaderId::RecordRoute)) {
+      response.appendHeader(sip::HeaderId::RecordRoute, std::string(rr));
+    }
+    response.appendHeader(sip::HeaderId::Contact, "<sip:bob@127.0.0.1:5070>");
+    if (sdp) response.setBody(sdp, "application/sdp");
+    proxy_->onMessage(response.serialize(), flow);
+  }
+
+  // Browser alice calls bob (a SIP phone) and bob answers; media through the relay.
+  SipMessage establishBrowserToPhone() {
+    proxy_->onMessage(invite("bob", "SIP/2.0/WSS a.invalid", kBrowserSdp), browser);
+    EXPECT_EQ(relay_.command(), "offer");
+    relay_.replySdp("relayed-offer");
+    auto forwarded = sentTo(bob, "INVITE");
+    EXPECT_TRUE(forwarded);
+    answerFrom(bobFlow, *forwarded, 200, kPhoneSdp);
+    EXPECT_EQ(relay_.command(), "answer");
+    relay_.replySdp("relayed-answer");
+    return std::move(*forwarded);
+  }
+
+  const SocketAddress udpLocal = address("127.0.0.1", 5060);
+  const SocketAddress wssLocal = address("127.0.0.1", 8443);
+  const SocketAddress bob = address("127.0.0.1", 5070);
+  const sip::Flow browser{Transport::Wss, wssLocal, address("127.0.0.1", 40000), 7};
+  const sip::Flow bobFlow{Transport::Udp, udpLocal, address("127.0.0.1", 5070), 0};
+  rtcgate::testing::FakeTimers timers_;
+  std::unique_ptr<store::SqliteStore> store_;
+  LocationService location_{nullptr};
+  FakeRelay relay_;
+  std::unique_ptr<ProxyCore> proxy_;
+  std::vector<std::pair<sip::Flow, std::string>> sent_;
+  std::vector<std::string> ended_;
+};
+
+TEST_F(ProxyMediaTest, BrowserCallToPhoneGoesThroughTheRelayBothWays) {
+  proxy_->onMessage(invite("bob", "SIP/2.0/WSS a.invalid", kBrowserSdp), browser);
+  ASSERT_EQ(relay_.pending.size(), 1u);
+  EXPECT_EQ(relay_.command(), "offer");
+  EXPECT_EQ(relay_.at("from-tag"), "alice1");
+  EXPECT_EQ(relay_.at("ICE"), "remove");
+  EXPECT_EQ(relay_.at("transport-protocol"), "RTP/AVP");
+  EXPECT_FALSE(relay_.at("via-branch").empty());
+  EXPECT_FALSE(sentTo(bob, "INVITE")) << "the INVITE waits for the relay's SDP";
+
+  relay_.replySdp("relayed-offer");
+  auto forwarded = sentTo(bob, "INVITE");
+  ASSERT_TRUE(forwarded);
+  EXPECT_EQ(forwarded->body(), "relayed-offer");
+
+  answerFrom(bobFlow, *forwarded, 200, kPhoneSdp);
+  ASSERT_EQ(relay_.pending.size(), 1u);
+  EXPECT_EQ(relay_.command(), "answer");
+  EXPECT_EQ(relay_.at("to-tag"), "bob1");
+  EXPECT_EQ(relay_.at("ICE"), "force");
+  EXPECT_EQ(relay_.at("transport-protocol"), "UDP/TLS/RTP/SAVPF");
+  EXPECT_FALSE(sentTo(browser.remote, "SIP/2.0 200")) << "the 200 waits for the relay too";
+  relay_.replySdp("relayed-answer");
+  auto ok = sentTo(browser.remote, "SIP/2.0 200");
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->body(), "relayed-answer");
+
+  ASSERT_EQ(proxy_->dialogs().size(), 1u);
+  proxy_->dialogs().forEach([](const Dialog& d) {
+    EXPECT_EQ(d.state, Dialog::State::Confirmed);
+    EXPECT_TRUE(d.anchored);
+    EXPECT_EQ(d.caller.leg, MediaLeg::WebRtc);
+    EXPECT_EQ(d.callee.leg, MediaLeg::Sip);
+  });
+}
+
+TEST_F(ProxyMediaTest, ByeDeletesTheRelaySessionAndEndsTheCall) {
+  auto forwarded = establishBrowserToPhone();
+  std::string bye =
+      "BYE sip:bob@127.0.0.1:5070 SIP/2.0\r\nVia: SIP/2.0/WSS a.invalid;branch=z9hG4bKbye1\r\n"
+      "Max-Forwards: 70\r\nRoute: <sip:127.0.0.1:8443;transport=wss;lr;r2=on>\r\n"
+      "From: <sip:alice@localhost>;tag=alice1\r\nTo: <sip:bob@localhost>;tag=bob1\r\n"
+      "Call-ID: call-1\r\nCSeq: 2 BYE\r\nContent-Length: 0\r\n\r\n";
+  proxy_->onMessage(bye, browser);
+  ASSERT_EQ(relay_.pending.size(), 1u);
+  EXPECT_EQ(relay_.command(), "delete");
+  EXPECT_EQ(relay_.at("call-id"), "call-1");
+  EXPECT_TRUE(relay_.at("from-tag").empty()) << "the whole call goes";
+  relay_.drainOk();
+  EXPECT_EQ(proxy_->dialogs().size(), 0u);
+  ASSERT_EQ(ended_.size(), 1u);
+  EXPECT_EQ(ended_[0], "caller-bye");
+}
+
+TEST_F(ProxyMediaTest, CancelReleasesTheBranchAndTheCall) {
+  proxy_->onMessage(invite("bob", "SIP/2.0/WSS a.invalid", kBrowserSdp), browser);
+  relay_.replySdp("relayed-offer");
+  auto forwarded = sentTo(bob, "INVITE");
+  ASSERT_TRUE(forwarded);
+  answerFrom(bobFlow, *forwarded, 180);
+  std::string cancel =
+      "CANCEL sip:bob@localhost SIP/2.0\r\nVia: SIP/2.0/WSS a.invalid;branch=z9hG4bKcaller1\r\n"
+      "Max-Forwards: 70\r\nFrom: <sip:alice@localhost>;tag=alice1\r\nTo: <sip:bob@localhost>\r\n"
+      "Call-ID: call-1\r\nCSeq: 1 CANCEL\r\nContent-Length: 0\r\n\r\n";
+  proxy_->onMessage(cancel, browser);
+  ASSERT_TRUE(sentTo(bob, "CANCEL"));
+  answerFrom(bobFlow, *forwarded, 487);
+  EXPECT_TRUE(sentTo(browser.remote, "SIP/2.0 487"));
+  // The branch (by via-branch) and the whole call are released.
+  ASSERT_GE(relay_.pending.size(), 1u);
+  bool branchDeleted = false, callDeleted = false;
+  for (const auto& p : relay_.pending) {
+    EXPECT_EQ(p.request.stringAt("command"), "delete");
+    if (!p.request.stringAt("via-branch").empty()) branchDeleted = true;
+    if (p.request.stringAt("from-tag").empty()) callDeleted = true;
+  }
+  EXPECT_TRUE(branchDeleted);
+  EXPECT_TRUE(callDeleted);
+  relay_.drainOk();
+  ASSERT_EQ(ended_.size(), 1u);
+  EXPECT_EQ(ended_[0], "cancelled");
+}
+
+TEST_F(ProxyMediaTest, RelayFailuresFailTheCallInsteadOfLeakingUnusableSdp) {
+  proxy_->onMessage(invite("bob", "SIP/2.0/WSS a.invalid", kBrowserSdp, "refused"), browser);
+  relay_.replyError();
+  EXPECT_FALSE(sentTo(bob, "INVITE"));
+  EXPECT_TRUE(sentTo(browser.remote, "SIP/2.0 488"));
+  relay_.drainOk();
+
+  proxy_->onMessage(invite("bob", "SIP/2.0/WSS a.invalid", kBrowserSdp, "silent"), browser);
+  relay_.noReply();
+  EXPECT_TRUE(sentTo(browser.remote, "SIP/2.0 500")) << "no relay: 503 on the branch, 500 up";
+  relay_.drainOk();
+  EXPECT_EQ(proxy_->dialogs().size(), 0u);
+}
+
+TEST_F(ProxyMediaTest, DialogTimeoutSendsByeToBothSides) {
+  establishBrowserToPhone();
+  sent_.clear();
+  timers_.advance(std::chrono::seconds(70));
+  EXPECT_TRUE(sentTo(bob, "BYE"));
+  EXPECT_TRUE(sentTo(browser.remote, "BYE"));
+  relay_.drainOk();
+  ASSERT_EQ(ended_.size(), 1u);
+  EXPECT_EQ(ended_[0], "dialog-timeout");
+  EXPECT_EQ(proxy_->dialogs().size(), 0u);
+}
+
+TEST_F(ProxyMediaTest, ClosedWebSocketEndsTheBrowsersCall) {
+  establishBrowserToPhone();
+  sent_.clear();
+  proxy_->onConnectionClosed(browser.connectionId);
+  auto bye = sentTo(bob, "BYE");
+  ASSERT_TRUE(bye);
+  EXPECT_EQ(bye->toTag(), "bob1");
+  EXPECT_EQ(bye->fromTag(), "alice1");
+  EXPECT_FALSE(sentTo(browser.remote, "BYE"));
+  relay_.drainOk();
+  ASSERT_EQ(ended_.size(), 1u);
+  EXPECT_EQ(ended_[0], "connection-closed");
+}
+
+TEST_F(ProxyMediaTest, LateOfferTakesTheOfferFromThe200AndTheAnswerFromTheAck) {
+  // A SIP phone (UDP) calls carol (a browser) without SDP.
+  const sip::Flow phone{Transport::Udp, udpLocal, address("127.0.0.1", 5090), 0};
+  proxy_->onMessage(invite("carol", "SIP/2.0/UDP 127.0.0.1:5090", nullptr, "late"), phone);
+  EXPECT_TRUE(relay_.pending.empty());
+  auto forwarded = sentTo(browser.remote, "INVITE");
+  ASSERT_TRUE(forwarded);
+  answerFrom(browser, *forwarded, 200, kBrowserSdp, "carol1");
+  ASSERT_EQ(relay_.pending.size(), 1u);
+  EXPECT_EQ(relay_.command(), "offer");
+  EXPECT_EQ(relay_.at("from-tag"), "carol1");
+  EXPECT_EQ(relay_.at("transport-protocol"), "RTP/AVP");
+  relay_.replySdp("offer-for-phone");
+  auto ok = sentTo(phone.remote, "SIP/2.0 200");
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->body(), "offer-for-phone");
+
+  std::string ack = "ACK sip:carol@x.invalid SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5090;branch=z9hG4bKack1\r\n"
+                    "Max-Forwards: 70\r\n";
+  auto recordRoutes = ok->all(sip::HeaderId::RecordRoute);  // the UAC's route set: reversed
+  for (auto it = recordRoutes.rbegin(); it != recordRoutes.rend(); ++it) {
+    ack += "Route: " + std::string(*it) + "\r\n";
+  }
+  ack += "From: <sip:alice@localhost>;tag=alice1\r\nTo: <sip:carol@localhost>;tag=carol1\r\n"
+         "Call-ID: late\r\nCSeq: 1 ACK\r\nContent-Type: application/sdp\r\nContent-Length: " +
+         std::to_string(std::strlen(kPhoneSdp)) + "\r\n\r\n" + kPhoneSdp;
+  proxy_->onMessage(ack, phone);
+  ASSERT_EQ(relay_.pending.size(), 1u);
+  EXPECT_EQ(relay_.command(), "answer");
+  EXPECT_EQ(relay_.at("from-tag"), "carol1");
+  EXPECT_EQ(relay_.at("to-tag"), "alice1");
+  EXPECT_EQ(relay_.at("ICE"), "force");
+  relay_.replySdp("answer-for-browser");
+  auto forwardedAck = sentTo(browser.remote, "ACK");
+  ASSERT_TRUE(forwardedAck);
+  EXPECT_EQ(forwardedAck->body(), "answer-for-browser");
+}
+
+TEST_F(ProxyMediaTest, SipToSipCallsAreNotAnchoredByDefault) {
+  register_("dave", sip::Flow{Transport::Udp, udpLocal, address("127.0.0.1", 5080), 0},
+            "sip:dave@127.0.0.1:5080");
+  const sip::Flow phone{Transport::Udp, udpLocal, address("127.0.0.1", 5090), 0};
+  proxy_->onMessage(invite("dave", "SIP/2.0/UDP 127.0.0.1:5090", kPhoneSdp, "plain"), phone);
+  EXPECT_TRUE(relay_.pending.empty());
+  auto forwarded = sentTo(address("127.0.0.1", 5080), "INVITE");
+  ASSERT_TRUE(forwarded);
+  EXPECT_EQ(forwarded->body(), kPhoneSdp);
+}
+
+}  // namespace
+}  // namespace rtcgate::proxy
