@@ -6,6 +6,8 @@
   const $ = (id) => document.getElementById(id);
   const SETTINGS_KEY = 'rtcgate.phone';
   const phone = { ua: null, session: null, timer: null, answeredAt: 0 };
+  // For the browser console and the end-to-end test (which reads the call's getStats()).
+  window.rtcgatePhone = phone;
 
   function showBanner(html) {
     $('banner').innerHTML = html;

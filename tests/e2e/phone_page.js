@@ -1,0 +1,131 @@
+#!/usr/bin/env node
+// Drives rtcgate's own pages in one headless Chromium (playwright-core, Debian's chromium) for
+// test_phone_page.py: one JSON command per stdin line, one JSON answer per stdout line, so the
+// Python side can query the gateway's API between steps while the browser stays registered.
+//
+//   {"cmd": "phone", "url": "https://127.0.0.1:P/phone", "user": "alice", "password": "pw"}
+//       fills the phone's form, clicks Register, waits for the registration outcome
+//   {"cmd": "dashboard", "url": "http://127.0.0.1:P/", "aor": "alice@localhost"}
+//       opens the dashboard in a second tab and waits until that AoR is listed
+//   {"cmd": "call", "target": "bob", "seconds": 5}
+//       dials from the phone, waits for the call to be up, keeps it, returns WebRTC statistics
+//   {"cmd": "hangup"}   clicks Hang up and waits for the call to end
+//   {"cmd": "quit"}
+'use strict';
+const readline = require('readline');
+const { chromium } = require('playwright-core');
+
+const TIMEOUT_MS = 15000;
+
+async function phone(context, state, command) {
+  const page = await context.newPage();
+  state.phone = page;
+  page.on('console', (m) => {
+    if (process.env.PHONE_DEBUG || m.type() === 'error') {
+      process.stderr.write('phone page: ' + m.text() + '\n');
+    }
+  });
+  await page.goto(command.url);
+  const banner = await page.locator('#banner').textContent();
+  const defaults = { domain: await page.inputValue('#domain'), wss: await page.inputValue('#wss') };
+  await page.fill('#user', command.user);
+  await page.fill('#password', command.password);
+  if (command.domain) await page.fill('#domain', command.domain);
+  await page.click('#register');
+  await page.waitForFunction(() => {
+    const state = document.getElementById('reg-status').dataset.state;
+    return state === 'registered' || state === 'failed' || state === 'disconnected';
+  }, null, { timeout: TIMEOUT_MS });
+  const status = page.locator('#reg-status');
+  return { state: await status.getAttribute('data-state'), text: await status.textContent(),
+           defaults, banner: banner.trim() };
+}
+
+async function dashboard(context, state, command) {
+  const page = await context.newPage();
+  state.dashboard = page;
+  await page.goto(command.url);
+  const row = page.locator(`#registrations tr[data-aor="${command.aor}"]`);
+  await row.waitFor({ timeout: TIMEOUT_MS });
+  const cells = await row.locator('td').allTextContents();
+  const health = await page.locator('#health').getAttribute('data-state');
+  // Two polls make a rate: the charts must have drawn something by then.
+  await page.waitForTimeout(4500);
+  const contacts = await page.locator('#c-contacts').textContent();
+  const calls = await page.locator('#calls').textContent();
+  return { cells, health, contacts, calls: calls.trim() };
+}
+
+async function call(state, command) {
+  const page = state.phone;
+  await page.fill('#target', command.target);
+  await page.click('#call');
+  await page.waitForFunction(() => {
+    const state = document.getElementById('call-status').dataset.state;
+    return state === 'confirmed' || state === 'failed' || state === 'ended';
+  }, null, { timeout: TIMEOUT_MS });
+  const callState = await page.locator('#call-status').getAttribute('data-state');
+  if (callState !== 'confirmed') {
+    return { state: callState, text: await page.locator('#call-status').textContent() };
+  }
+  await page.waitForTimeout((command.seconds || 5) * 1000);
+  const stats = await page.evaluate(async () => {
+    const out = { packetsSent: 0, packetsReceived: 0 };
+    const report = await window.rtcgatePhone.session.connection.getStats();
+    report.forEach((entry) => {
+      if (entry.type === 'outbound-rtp' && entry.kind === 'audio') out.packetsSent += entry.packetsSent;
+      if (entry.type === 'inbound-rtp' && entry.kind === 'audio') {
+        out.packetsReceived += entry.packetsReceived;
+      }
+    });
+    return out;
+  });
+  return { state: callState, timer: await page.locator('#timer').textContent(), ...stats };
+}
+
+async function hangup(state) {
+  const page = state.phone;
+  await page.click('#hangup');
+  await page.waitForFunction(
+      () => document.getElementById('call-status').dataset.state === 'ended', null,
+      { timeout: TIMEOUT_MS });
+  return { state: 'ended', text: await page.locator('#call-status').textContent() };
+}
+
+async function main() {
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+      '--disable-component-update', '--no-first-run', '--allow-loopback-in-peer-connection',
+      '--disable-features=WebRtcHideLocalIpsWithMdns', '--use-fake-ui-for-media-stream',
+      '--use-fake-device-for-media-stream', '--ignore-certificate-errors',
+    ],
+  });
+  const context = await browser.newContext({ ignoreHTTPSErrors: true });
+  const state = {};
+  const lines = readline.createInterface({ input: process.stdin });
+  for await (const line of lines) {
+    if (!line.trim()) continue;
+    const command = JSON.parse(line);
+    if (command.cmd === 'quit') break;
+    let answer;
+    try {
+      if (command.cmd === 'phone') answer = await phone(context, state, command);
+      else if (command.cmd === 'dashboard') answer = await dashboard(context, state, command);
+      else if (command.cmd === 'call') answer = await call(state, command);
+      else if (command.cmd === 'hangup') answer = await hangup(state);
+      else answer = { error: 'unknown command ' + command.cmd };
+    } catch (error) {
+      answer = { error: error.message };
+    }
+    process.stdout.write(JSON.stringify(answer) + '\n');
+  }
+  await browser.close();
+}
+
+main().catch((error) => {
+  process.stderr.write('phone_page: ' + error.stack + '\n');
+  process.exit(1);
+});
