@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 namespace rtcgate::media {
 
 RelayPool::RelayPool(boost::asio::io_context& io, Timers& timers,
@@ -28,11 +30,11 @@ std::vector<RelayPool::RelayState> RelayPool::relays() const {
   return states;
 }
 
-int RelayPool::pick() const {
+int RelayPool::pick(const std::vector<int>& skip) const {
   int best = -1;
   for (int i = 0; i < static_cast<int>(relays_.size()); ++i) {
     const auto& state = relays_[static_cast<std::size_t>(i)].state;
-    if (!state.alive) continue;
+    if (!state.alive || std::find(skip.begin(), skip.end(), i) != skip.end()) continue;
     if (best < 0 || state.calls < relays_[static_cast<std::size_t>(best)].state.calls) best = i;
   }
   return best;
@@ -42,26 +44,51 @@ void RelayPool::request(ng::Value request, Callback done) {
   const std::string command(request.stringAt("command"));
   const std::string callId(request.stringAt("call-id"));
   auto placed = callRelay_.find(callId);
-  int index = placed != callRelay_.end() ? placed->second : -1;
-  if (index < 0 && command == "offer") {
-    index = pick();
-    if (index < 0) return done(Error{"no live media relay"});
-    callRelay_[callId] = index;
-    ++relays_[static_cast<std::size_t>(index)].state.calls;
-  }
-  if (index < 0 && !callId.empty()) return broadcast(std::move(request), std::move(done));
-  if (index < 0) index = std::max(pick(), 0);  // ping, list, statistics: any live relay
-  const bool wholeCallDeleted = command == "delete" && request.stringAt("from-tag").empty();
-  auto& relay = relays_[static_cast<std::size_t>(index)];
-  relay.client->request(std::move(request), [this, alive = alive_, index, callId,
-                                              wholeCallDeleted, done = std::move(done)](Reply reply) {
-    if (*alive) {
-      auto& state = relays_[static_cast<std::size_t>(index)].state;
-      if (!reply) ++state.failures;
-      if (wholeCallDeleted && callRelay_.erase(callId) > 0 && state.calls > 0) --state.calls;
-    }
-    done(std::move(reply));
-  });
+  if (placed != callRelay_.end()) return send(placed->second, std::move(request), std::move(done));
+  if (command == "offer") return place(std::move(request), std::move(done), {});
+  if (!callId.empty()) return broadcast(std::move(request), std::move(done));
+  send(std::max(pick({}), 0), std::move(request), std::move(done));  // ping, list, statistics
+}
+
+// A new call: the least-loaded live relay; one that does not answer is marked down and the offer
+// goes to the next one, so a dead relay costs a new call one timeout, not the call.
+void RelayPool::place(ng::Value request, Callback done, std::vector<int> tried) {
+  const int index = pick(tried);
+  if (index < 0) return done(Error{"no live media relay"});
+  const std::string callId(request.stringAt("call-id"));
+  callRelay_[callId] = index;
+  ++relays_[static_cast<std::size_t>(index)].state.calls;
+  ng::Value copy = request;
+  relays_[static_cast<std::size_t>(index)].client->request(
+      std::move(copy), [this, alive = alive_, index, callId, request = std::move(request),
+                        done = std::move(done), tried = std::move(tried)](Reply reply) mutable {
+        if (!*alive) return done(std::move(reply));
+        if (reply) return done(std::move(reply));
+        auto& state = relays_[static_cast<std::size_t>(index)].state;
+        ++state.failures;
+        if (state.alive) spdlog::warn("media relay {} is down: {}", state.address.toString(), reply.error());
+        state.alive = false;
+        if (state.calls > 0) --state.calls;
+        callRelay_.erase(callId);
+        tried.push_back(index);
+        place(std::move(request), std::move(done), std::move(tried));
+      });
+}
+
+void RelayPool::send(int index, ng::Value request, Callback done) {
+  const std::string callId(request.stringAt("call-id"));
+  const bool wholeCallDeleted =
+      request.stringAt("command") == "delete" && request.stringAt("from-tag").empty();
+  relays_[static_cast<std::size_t>(index)].client->request(
+      std::move(request), [this, alive = alive_, index, callId, wholeCallDeleted,
+                           done = std::move(done)](Reply reply) {
+        if (*alive) {
+          auto& state = relays_[static_cast<std::size_t>(index)].state;
+          if (!reply) ++state.failures;
+          if (wholeCallDeleted && callRelay_.erase(callId) > 0 && state.calls > 0) --state.calls;
+        }
+        done(std::move(reply));
+      });
 }
 
 // The first relay that knows the call answers; if none does, the last reply goes back.

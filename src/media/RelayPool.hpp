@@ -40,7 +40,9 @@ class RelayPool : public MediaControl {
     std::unique_ptr<NgClient> client;
   };
 
-  int pick() const;
+  int pick(const std::vector<int>& skip) const;
+  void place(ng::Value request, Callback done, std::vector<int> tried);
+  void send(int index, ng::Value request, Callback done);
   void broadcast(ng::Value request, Callback done);
   void ping();
 
