@@ -42,13 +42,31 @@ TransportManager::~TransportManager() {
   stop();
 }
 
+bool TransportManager::needsServerTls() const {
+  for (const auto& address : options_.listen) {
+    if (sip::isSecure(address.transport)) return true;
+  }
+  return false;
+}
+
+Status TransportManager::reloadTls(const TransportOptions& tls) {
+  TransportOptions next = options_;
+  next.tlsCertificateFile = tls.tlsCertificateFile;
+  next.tlsPrivateKeyFile = tls.tlsPrivateKeyFile;
+  next.tlsCaFile = tls.tlsCaFile;
+  next.tlsVerifyPeer = tls.tlsVerifyPeer;
+  next.tlsRequireClientCertificate = tls.tlsRequireClientCertificate;
+  TlsContexts contexts;
+  if (auto status = contexts.load(next, needsServerTls()); !status) return status;
+  // Connections only use a context while constructing their stream, so the swap is safe here.
+  tls_ = std::move(contexts);
+  options_ = std::move(next);
+  return Status::success();
+}
+
 Status TransportManager::start() {
   if (running_) return Status::failure("transports already started");
-  bool needServerTls = false;
-  for (const auto& address : options_.listen) {
-    needServerTls = needServerTls || sip::isSecure(address.transport);
-  }
-  if (auto status = tls_.load(options_, needServerTls); !status) return status;
+  if (auto status = tls_.load(options_, needsServerTls()); !status) return status;
   for (const auto& address : options_.listen) {
     if (auto status = bindListener(address); !status) {
       stop();

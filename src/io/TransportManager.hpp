@@ -56,6 +56,13 @@ class TransportManager : private ConnectionOwner {
   // Closes listeners and connections (onConnectionClosed fires for established ones).
   void stop();
 
+  // Configuration reload: loads the TLS files named in `tls` (its tls* fields; the rest is
+  // ignored) and, only if all of them load, uses them for connections accepted or opened from
+  // now on. Connections already open keep the certificate they were set up with (each OpenSSL
+  // session holds its own reference to the context it was made from). On failure nothing
+  // changes and the error names the file.
+  Status reloadTls(const TransportOptions& tls);
+
   // UDP: from the listener bound to flow.local, else any UDP listener of the same family.
   // TCP/TLS/WS/WSS: over flow.connectionId while it is open. Else for TCP/TLS over an open
   // connection to flow.remote, else a new outbound connection (bytes queued until connected).
@@ -80,6 +87,7 @@ class TransportManager : private ConnectionOwner {
     bool inbound = false;
   };
 
+  bool needsServerTls() const;
   Status bindListener(const ListenAddress& address);
   void onDatagram(const SocketAddress& local, std::string_view bytes, const SocketAddress& remote);
   void onAccepted(sip::Transport transport, boost::asio::ip::tcp::socket socket);
