@@ -2,6 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <cstdlib>
+
 #include "admin/Json.hpp"
 #include "app/CallsApi.hpp"
 
@@ -28,7 +31,9 @@ void field(std::string& out, const char* name, std::int64_t value) {
 
 }  // namespace
 
-CdrWriter::CdrWriter(std::string path) : path_(std::move(path)) {
+CdrWriter::CdrWriter(std::string path, store::Store* store)
+    : path_(std::move(path)), store_(store) {
+  if (path_.empty()) return;
   file_ = std::fopen(path_.c_str(), "a");
   if (file_ == nullptr) spdlog::error("calls.cdr_file: cannot open {} for appending", path_);
 }
@@ -37,45 +42,80 @@ CdrWriter::~CdrWriter() {
   if (file_ != nullptr) std::fclose(file_);
 }
 
-std::string CdrWriter::format(const proxy::Dialog& call, const ng::Value* mediaReport) {
-  std::string out = "{\"id\":" + std::to_string(call.id);
-  field(out, "call_id", call.callId);
-  field(out, "from", call.caller.uri);
-  field(out, "to", call.callee.uri);
-  field(out, "source_transport", sip::transportParamName(call.caller.flow.transport));
-  field(out, "source_address", call.caller.flow.remote.toString());
-  field(out, "destination_transport", call.callee.tag.empty()
-                                          ? std::string_view()
-                                          : sip::transportParamName(call.callee.flow.transport));
-  field(out, "destination_address",
-        call.callee.tag.empty() ? std::string() : call.callee.flow.remote.toString());
-  field(out, "start", unixSeconds(call.created));
-  field(out, "answer", unixSeconds(call.answered));
-  field(out, "end", unixSeconds(call.ended));
-  const auto duration = call.answered == proxy::SystemTime{}
-                            ? 0
-                            : std::chrono::duration_cast<std::chrono::seconds>(call.ended -
-                                                                               call.answered)
-                                  .count();
-  field(out, "duration", duration);
-  field(out, "end_reason", call.endReason);
-  field(out, "sip_code", call.endCode);
-  out += ",\"media_anchored\":";
-  out += call.anchored ? "true" : "false";
-  if (mediaReport != nullptr) out += ",\"media\":" + CallsApi::mediaQualityJson(call, *mediaReport);
+store::CdrRecord CdrWriter::record(const proxy::Dialog& call, const ng::Value* mediaReport) {
+  store::CdrRecord cdr;
+  cdr.callId = call.callId;
+  cdr.from = call.caller.uri;
+  cdr.to = call.callee.uri;
+  cdr.sourceTransport = sip::transportParamName(call.caller.flow.transport);
+  if (!call.callee.tag.empty()) {
+    cdr.destinationTransport = sip::transportParamName(call.callee.flow.transport);
+  }
+  cdr.start = unixSeconds(call.created);
+  cdr.answer = unixSeconds(call.answered);
+  cdr.end = unixSeconds(call.ended);
+  if (call.answered != proxy::SystemTime{}) {
+    cdr.duration =
+        std::chrono::duration_cast<std::chrono::seconds>(call.ended - call.answered).count();
+  }
+  cdr.endReason = call.endReason;
+  cdr.sipCode = call.endCode;
+  if (mediaReport != nullptr) cdr.mediaJson = CallsApi::mediaQualityJson(call, *mediaReport);
+  return cdr;
+}
+
+std::string CdrWriter::toJson(const store::CdrRecord& cdr) {
+  std::string out = "{\"call_id\":";
+  admin::appendJsonString(out, cdr.callId);
+  field(out, "from", cdr.from);
+  field(out, "to", cdr.to);
+  field(out, "source_transport", cdr.sourceTransport);
+  field(out, "destination_transport", cdr.destinationTransport);
+  field(out, "start", cdr.start);
+  field(out, "answer", cdr.answer);
+  field(out, "end", cdr.end);
+  field(out, "duration", cdr.duration);
+  field(out, "end_reason", cdr.endReason);
+  field(out, "sip_code", cdr.sipCode);
+  if (!cdr.mediaJson.empty()) out += ",\"media\":" + cdr.mediaJson;
   out += '}';
   return out;
 }
 
+std::string CdrWriter::format(const proxy::Dialog& call, const ng::Value* mediaReport) {
+  return toJson(record(call, mediaReport));
+}
+
 void CdrWriter::write(const proxy::Dialog& call, const ng::Value* mediaReport) {
+  const auto cdr = record(call, mediaReport);
+  if (store_ != nullptr && !store_->saveCdr(cdr)) spdlog::warn("store: CDR of {} lost", call.callId);
+  ++written_;
   if (file_ == nullptr) return;
-  auto line = format(call, mediaReport);
+  auto line = toJson(cdr);
   line += '\n';
   if (std::fwrite(line.data(), 1, line.size(), file_) != line.size() || std::fflush(file_) != 0) {
     spdlog::warn("calls.cdr_file: writing {} failed", path_);
-    return;
   }
-  ++written_;
+}
+
+void CdrWriter::registerRoutes(admin::HttpServer& server) {
+  if (store_ == nullptr) return;
+  server.add("GET", "/api/v1/cdrs", "the newest call detail records (?limit=N, default 50)",
+             [this](const admin::HttpRequest& request) {
+               int limit = 50;
+               if (auto it = request.query.find("limit"); it != request.query.end()) {
+                 limit = std::clamp(std::atoi(it->second.c_str()), 1, 10000);
+               }
+               auto cdrs = store_->recentCdrs(limit);
+               if (!cdrs) return admin::HttpReply::error(503, cdrs.error());
+               std::string out = "{\"cdrs\":[";
+               for (std::size_t i = 0; i < cdrs->size(); ++i) {
+                 if (i) out += ',';
+                 out += toJson((*cdrs)[i]);
+               }
+               out += "]}";
+               return admin::HttpReply::json(std::move(out));
+             });
 }
 
 }  // namespace rtcgate::app

@@ -187,15 +187,14 @@ bool Gateway::start() {
   });
   transports_->onConnectionClosed([this](std::uint64_t id) { proxy_->onConnectionClosed(id); });
   if (!startMedia()) return false;
-  if (config_.calls.cdrFile != "off") {
-    cdrs_ = std::make_unique<CdrWriter>(config_.calls.cdrFile.empty()
-                                            ? config_.node.dataDir + "/cdr.jsonl"
-                                            : config_.calls.cdrFile);
-    if (!cdrs_->ok()) return false;
-    proxy_->onCallEnded([this](const proxy::Dialog& call, const ng::Value* media) {
-      cdrs_->write(call, media);
-    });
-  }
+  cdrs_ = std::make_unique<CdrWriter>(config_.calls.cdrFile == "off" ? std::string()
+                                      : config_.calls.cdrFile.empty()
+                                          ? config_.node.dataDir + "/cdr.jsonl"
+                                          : config_.calls.cdrFile,
+                                      store_.get());
+  if (!cdrs_->ok()) return false;
+  proxy_->onCallEnded(
+      [this](const proxy::Dialog& call, const ng::Value* media) { cdrs_->write(call, media); });
 
   api_ = std::make_unique<ManagementApi>(io_, config_, timers_,
                                          ManagementApi::Parts{*transports_, *proxy_, *location_});
@@ -204,7 +203,10 @@ bool Gateway::start() {
         return relayRequest(std::move(request));
       })
                              : CallsApi::RelayRequest{});
-  if (api_->server()) callsApi_->registerRoutes(*api_->server());
+  if (api_->server()) {
+    callsApi_->registerRoutes(*api_->server());
+    cdrs_->registerRoutes(*api_->server());
+  }
   if (const auto status = api_->start(); !status) {
     spdlog::error("{}", status.error());
     return false;

@@ -11,7 +11,7 @@ namespace {
 
 // Migration N (1-based) takes the schema from version N-1 to N. Append only: released databases
 // are upgraded by running the steps they have not seen, in one transaction.
-constexpr std::array<const char*, 1> kMigrations = {
+constexpr std::array<const char*, 2> kMigrations = {
     R"sql(
 CREATE TABLE subscribers (
   user TEXT NOT NULL,
@@ -42,7 +42,29 @@ CREATE TABLE registrations (
 );
 CREATE INDEX registrations_expires_at ON registrations (expires_at);
 )sql",
+    R"sql(
+CREATE TABLE cdrs (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  call_id TEXT NOT NULL,
+  from_uri TEXT NOT NULL,
+  to_uri TEXT NOT NULL,
+  source_transport TEXT NOT NULL,
+  destination_transport TEXT NOT NULL,
+  start INTEGER NOT NULL,
+  answer INTEGER NOT NULL,
+  end INTEGER NOT NULL,
+  duration INTEGER NOT NULL,
+  end_reason TEXT NOT NULL,
+  sip_code INTEGER NOT NULL,
+  media TEXT NOT NULL
+);
+CREATE INDEX cdrs_start ON cdrs (start);
+)sql",
 };
+
+constexpr const char* kCdrColumns =
+    "call_id, from_uri, to_uri, source_transport, destination_transport, start, answer, end, "
+    "duration, end_reason, sip_code, media";
 
 constexpr const char* kRegistrationColumns =
     "aor, binding_key, contact, q, expires_at, registered_at, call_id, cseq, path, instance, "
@@ -113,6 +135,11 @@ std::string SqliteStore::sqlFor(StatementId id) {
       return "DELETE FROM registrations WHERE expires_at <= ?1";
     case kSchemaVersion:
       return "SELECT version FROM schema_version";
+    case kSaveCdr:
+      return std::string("INSERT INTO cdrs (") + kCdrColumns +
+             ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
+    case kRecentCdrs:
+      return std::string("SELECT id, ") + kCdrColumns + " FROM cdrs ORDER BY id DESC LIMIT ?1";
     case kStatementCount:
       break;
   }
@@ -349,6 +376,52 @@ Result<int> SqliteStore::deleteExpired(std::int64_t now) {
     return Error{status.error()};
   }
   return sqlite3_changes(db_);
+}
+
+Status SqliteStore::saveCdr(const CdrRecord& cdr) {
+  sqlite3_stmt* insert = statement(kSaveCdr);
+  bindText(insert, 1, cdr.callId);
+  bindText(insert, 2, cdr.from);
+  bindText(insert, 3, cdr.to);
+  bindText(insert, 4, cdr.sourceTransport);
+  bindText(insert, 5, cdr.destinationTransport);
+  sqlite3_bind_int64(insert, 6, cdr.start);
+  sqlite3_bind_int64(insert, 7, cdr.answer);
+  sqlite3_bind_int64(insert, 8, cdr.end);
+  sqlite3_bind_int64(insert, 9, cdr.duration);
+  bindText(insert, 10, cdr.endReason);
+  sqlite3_bind_int(insert, 11, cdr.sipCode);
+  bindText(insert, 12, cdr.mediaJson);
+  return runToCompletion(insert, "saveCdr");
+}
+
+Result<std::vector<CdrRecord>> SqliteStore::recentCdrs(int limit) {
+  sqlite3_stmt* query = statement(kRecentCdrs);
+  sqlite3_bind_int(query, 1, limit);
+  std::vector<CdrRecord> records;
+  int rc = SQLITE_ROW;
+  while ((rc = sqlite3_step(query)) == SQLITE_ROW) {
+    CdrRecord cdr;
+    cdr.id = sqlite3_column_int64(query, 0);
+    cdr.callId = columnText(query, 1);
+    cdr.from = columnText(query, 2);
+    cdr.to = columnText(query, 3);
+    cdr.sourceTransport = columnText(query, 4);
+    cdr.destinationTransport = columnText(query, 5);
+    cdr.start = sqlite3_column_int64(query, 6);
+    cdr.answer = sqlite3_column_int64(query, 7);
+    cdr.end = sqlite3_column_int64(query, 8);
+    cdr.duration = sqlite3_column_int64(query, 9);
+    cdr.endReason = columnText(query, 10);
+    cdr.sipCode = sqlite3_column_int(query, 11);
+    cdr.mediaJson = columnText(query, 12);
+    records.push_back(std::move(cdr));
+  }
+  if (rc != SQLITE_DONE) {
+    logFailure("recentCdrs");
+    return Error{"store query failed"};
+  }
+  return records;
 }
 
 }  // namespace rtcgate::store

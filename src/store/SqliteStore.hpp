@@ -38,6 +38,8 @@ class SqliteStore final : public Store {
   Status deleteBindings(std::string_view aor) override;
   Result<std::vector<BindingRecord>> loadBindings() override;
   Result<int> deleteExpired(std::int64_t now) override;
+  Status saveCdr(const CdrRecord& cdr) override;
+  Result<std::vector<CdrRecord>> recentCdrs(int limit) override;
 
  private:
   struct StatementDeleter {
@@ -55,6 +57,8 @@ class SqliteStore final : public Store {
     kLoadBindings,
     kDeleteExpired,
     kSchemaVersion,
+    kSaveCdr,
+    kRecentCdrs,
     kStatementCount
   };
 

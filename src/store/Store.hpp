@@ -49,6 +49,26 @@ struct BindingRecord {
   friend bool operator==(const BindingRecord&, const BindingRecord&) = default;
 };
 
+// One ended call (a call detail record): the parties, times, outcome, and the relay's media
+// statistics as JSON (empty when the media did not go through the relay).
+struct CdrRecord {
+  std::int64_t id = 0;  // assigned by the store
+  std::string callId;
+  std::string from;
+  std::string to;
+  std::string sourceTransport;
+  std::string destinationTransport;
+  std::int64_t start = 0;   // unix seconds
+  std::int64_t answer = 0;  // 0: never answered
+  std::int64_t end = 0;
+  std::int64_t duration = 0;  // seconds from answer to end
+  std::string endReason;
+  int sipCode = 0;
+  std::string mediaJson;
+
+  friend bool operator==(const CdrRecord&, const CdrRecord&) = default;
+};
+
 // Persistent state of the gateway. SQLite is the embedded implementation; a shared PostgreSQL
 // one lets several nodes see the same users and registrations. Single-threaded: called on the
 // signalling loop that owns it.
@@ -71,6 +91,10 @@ class Store {
   virtual Result<std::vector<BindingRecord>> loadBindings() = 0;
   // Deletes bindings with expiresAt <= now; returns how many.
   virtual Result<int> deleteExpired(std::int64_t now) = 0;
+
+  virtual Status saveCdr(const CdrRecord& cdr) = 0;
+  // The newest `limit` records, newest first.
+  virtual Result<std::vector<CdrRecord>> recentCdrs(int limit) = 0;
 };
 
 }  // namespace rtcgate::store

@@ -385,6 +385,13 @@ def check_cdrs(run, expected_min):
     print("CDRs: %d, reasons %r" % (len(records), [r.get("end_reason") for r in records]))
     if len(records) < expected_min:
         run.fail("expected at least %d CDRs, got %d" % (expected_min, len(records)))
+    status, stored = run.api("/api/v1/cdrs?limit=100")
+    if status != 200 or len(stored.get("cdrs", [])) != len(records):
+        run.fail("the store has %r CDRs, the file %d" % (stored, len(records)))
+    answered = [r for r in records if r.get("answer")]
+    if answered and any(r.get("media", {}).get("from_caller", {}).get("packets", 0) < 50
+                        for r in answered if r.get("media")):
+        run.fail("an answered call's CDR has no media statistics: %r" % answered)
 
 
 def enter_namespace():

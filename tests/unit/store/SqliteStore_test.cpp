@@ -209,5 +209,39 @@ TEST_F(SqliteStoreTest, TextWithQuotesAndNulSafe) {
   EXPECT_EQ((*found)->user, odd);
 }
 
+TEST_F(SqliteStoreTest, CdrsAreKeptAndListedNewestFirst) {
+  auto store = openStore();
+  ASSERT_TRUE(store);
+  CdrRecord first;
+  first.callId = "call-a";
+  first.from = "sip:alice@localhost";
+  first.to = "sip:bob@localhost";
+  first.sourceTransport = "wss";
+  first.destinationTransport = "udp";
+  first.start = 1000;
+  first.answer = 1002;
+  first.end = 1062;
+  first.duration = 60;
+  first.endReason = "caller-bye";
+  first.sipCode = 200;
+  first.mediaJson = R"({"from_caller":{"packets":3000}})";
+  ASSERT_TRUE(store->saveCdr(first));
+  CdrRecord second = first;
+  second.callId = "call-b";
+  second.answer = 0;
+  second.duration = 0;
+  second.endReason = "busy";
+  second.sipCode = 486;
+  second.mediaJson.clear();
+  ASSERT_TRUE(store->saveCdr(second));
+  auto listed = store->recentCdrs(10);
+  ASSERT_TRUE(listed);
+  ASSERT_EQ(listed->size(), 2u);
+  EXPECT_EQ((*listed)[0].callId, "call-b");
+  first.id = (*listed)[1].id;
+  EXPECT_EQ((*listed)[1], first);
+  EXPECT_EQ(store->recentCdrs(1)->size(), 1u);
+}
+
 }  // namespace
 }  // namespace rtcgate::store
