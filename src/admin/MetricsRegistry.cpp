@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
 
 #include "admin/Json.hpp"
 
@@ -24,7 +25,21 @@ bool validName(std::string_view name, bool allowColon) {
   return true;
 }
 
-const char* typeName(MetricType type) { return type == MetricType::Counter ? "counter" : "gauge"; }
+const char* typeName(MetricType type) {
+  switch (type) {
+    case MetricType::Counter:
+      return "counter";
+    case MetricType::Gauge:
+      return "gauge";
+    case MetricType::Histogram:
+      return "histogram";
+  }
+  return "untyped";
+}
+
+bool endsWith(std::string_view text, std::string_view suffix) {
+  return text.size() >= suffix.size() && text.substr(text.size() - suffix.size()) == suffix;
+}
 
 // HELP text escapes only backslash and newline; label values also escape the double quote.
 void appendEscaped(std::string& out, std::string_view text, bool escapeQuote) {
@@ -56,19 +71,119 @@ MetricLabels sortedLabels(MetricLabels labels) {
   return labels;
 }
 
+// name{labels,le="bound"} value: `le` goes last, after the declared labels.
+void appendSample(std::string& out, std::string_view name, const MetricLabels& labels,
+                  std::string_view le, double value) {
+  out += name;
+  if (!labels.empty() || !le.empty()) {
+    out += '{';
+    for (std::size_t i = 0; i < labels.size(); ++i) {
+      if (i > 0) out += ',';
+      out += labels[i].first + "=\"";
+      appendEscaped(out, labels[i].second, true);
+      out += '"';
+    }
+    if (!le.empty()) {
+      if (!labels.empty()) out += ',';
+      out += "le=\"";
+      out += le;
+      out += '"';
+    }
+    out += '}';
+  }
+  out += ' ';
+  appendPrometheusValue(out, value);
+  out += '\n';
+}
+
+std::string boundText(const Histogram& histogram, std::size_t i) {
+  return i < histogram.bounds().size() ? fmt::format("{}", histogram.bounds()[i]) : "+Inf";
+}
+
+// _count is the +Inf bucket as read in this same pass, not Histogram::count(): an observation
+// landing mid-scrape (from a media worker) must not make _count and le="+Inf" disagree.
+void appendHistogramSamples(std::string& out, const std::string& name, const MetricLabels& labels,
+                            const Histogram& histogram) {
+  const std::size_t buckets = histogram.bounds().size() + 1;
+  std::uint64_t total = 0;
+  for (std::size_t i = 0; i < buckets; ++i) {
+    total = histogram.cumulativeCount(i);
+    appendSample(out, name + "_bucket", labels, boundText(histogram, i),
+                 static_cast<double>(total));
+  }
+  appendSample(out, name + "_sum", labels, {}, histogram.sum());
+  appendSample(out, name + "_count", labels, {}, static_cast<double>(total));
+}
+
+void appendHistogramJson(std::string& out, const Histogram& histogram) {
+  const std::size_t buckets = histogram.bounds().size() + 1;
+  std::uint64_t total = 0;
+  std::string list;
+  for (std::size_t i = 0; i < buckets; ++i) {
+    total = histogram.cumulativeCount(i);
+    if (i > 0) list += ',';
+    list += "{\"le\":";
+    appendJsonString(list, boundText(histogram, i));
+    list += ",\"count\":" + std::to_string(total) + '}';
+  }
+  out += ",\"count\":" + std::to_string(total) + ",\"sum\":";
+  appendJsonNumber(out, histogram.sum());
+  out += ",\"buckets\":[" + list + ']';
+}
+
 }  // namespace
 
 io::Status MetricsRegistry::add(MetricType type, std::string name, std::string help,
                                 MetricLabels labels, MetricReader read) {
+  if (type == MetricType::Histogram) {
+    return io::Status::failure("metrics: " + name + " is a histogram: use addHistogram");
+  }
+  if (!read) return io::Status::failure("metrics: " + name + " has no reader");
+  return addSeries(type, std::move(name), std::move(help),
+                   Series{std::move(labels), std::move(read)});
+}
+
+io::Status MetricsRegistry::addHistogram(std::string name, std::string help, MetricLabels labels,
+                                         const Histogram& histogram) {
+  // The exposition appends these suffixes itself; a family named like one would collide.
+  for (const char* suffix : {"_bucket", "_sum", "_count"}) {
+    if (endsWith(name, suffix)) {
+      return io::Status::failure("metrics: histogram " + name + " must not end in " + suffix);
+    }
+  }
+  for (const auto& label : labels) {
+    if (label.first == "le") {
+      return io::Status::failure("metrics: histogram " + name + " cannot have an 'le' label");
+    }
+  }
+  if (const std::string why = Histogram::checkBounds(histogram.bounds()); !why.empty()) {
+    return io::Status::failure("metrics: " + name + ": " + why);
+  }
+  return addSeries(MetricType::Histogram, std::move(name), std::move(help),
+                   Series{std::move(labels), {}, &histogram});
+}
+
+Histogram& MetricsRegistry::histogram(std::string name, std::string help,
+                                      std::vector<double> bounds, MetricLabels labels) {
+  Histogram& owned = ownedHistograms_.emplace_back(std::move(bounds));
+  auto status = addHistogram(std::move(name), std::move(help), std::move(labels), owned);
+  if (!status) {
+    ownedHistograms_.pop_back();
+    throw std::invalid_argument(status.error());
+  }
+  return owned;
+}
+
+io::Status MetricsRegistry::addSeries(MetricType type, std::string name, std::string help,
+                                      Series series) {
   if (!validName(name, true))
     return io::Status::failure("metrics: invalid metric name '" + name + "'");
-  if (!read) return io::Status::failure("metrics: " + name + " has no reader");
-  for (const auto& [label, value] : labels) {
+  for (const auto& [label, value] : series.labels) {
     if (!validName(label, false) || label.rfind("__", 0) == 0) {
       return io::Status::failure("metrics: invalid label name '" + label + "' on " + name);
     }
   }
-  const MetricLabels key = sortedLabels(labels);
+  const MetricLabels key = sortedLabels(series.labels);
   for (std::size_t i = 1; i < key.size(); ++i) {
     if (key[i].first == key[i - 1].first) {
       return io::Status::failure("metrics: label '" + key[i].first + "' repeated on " + name);
@@ -84,13 +199,13 @@ io::Status MetricsRegistry::add(MetricType type, std::string name, std::string h
     if (family->type != type || family->help != help) {
       return io::Status::failure("metrics: " + name + " redeclared with another type or help");
     }
-    for (const Series& series : family->series) {
-      if (sortedLabels(series.labels) == key) {
+    for (const Series& existing : family->series) {
+      if (sortedLabels(existing.labels) == key) {
         return io::Status::failure("metrics: " + name + " declared twice with the same labels");
       }
     }
   }
-  family->series.push_back(Series{std::move(labels), std::move(read)});
+  family->series.push_back(std::move(series));
   return io::Status::success();
 }
 
@@ -120,20 +235,11 @@ std::string MetricsRegistry::renderPrometheus() const {
     appendEscaped(out, family.help, false);
     out += "\n# TYPE " + family.name + ' ' + typeName(family.type) + '\n';
     for (const Series& series : family.series) {
-      out += family.name;
-      if (!series.labels.empty()) {
-        out += '{';
-        for (std::size_t i = 0; i < series.labels.size(); ++i) {
-          if (i > 0) out += ',';
-          out += series.labels[i].first + "=\"";
-          appendEscaped(out, series.labels[i].second, true);
-          out += '"';
-        }
-        out += '}';
+      if (series.histogram) {
+        appendHistogramSamples(out, family.name, series.labels, *series.histogram);
+        continue;
       }
-      out += ' ';
-      appendPrometheusValue(out, series.read());
-      out += '\n';
+      appendSample(out, family.name, series.labels, {}, series.read());
     }
   }
   return out;
@@ -160,8 +266,13 @@ std::string MetricsRegistry::renderJson() const {
         out += ':';
         appendJsonString(out, series.labels[i].second);
       }
-      out += "},\"value\":";
-      appendJsonNumber(out, series.read());
+      out += '}';
+      if (series.histogram) {
+        appendHistogramJson(out, *series.histogram);
+      } else {
+        out += ",\"value\":";
+        appendJsonNumber(out, series.read());
+      }
       out += '}';
     }
     out += "]}";
