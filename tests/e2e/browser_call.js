@@ -227,4 +227,5 @@ async function main() {
   process.exit(code);
 }
 
-main();
+if (require.main === module) main();
+module.exports = { bundleJsSip, servePage };

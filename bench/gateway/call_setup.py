@@ -1,0 +1,128 @@
+#!/usr/bin/env python3
+"""WebRTC call set-up time: rtcgate run alone vs Kamailio + rtpengine-daemon, in the same run.
+
+A headless Chromium (JsSIP) places N calls one after another to a sipp UAS (RTP/AVP, echo)
+through each gateway and measures, per call, the time from the browser's INVITE (ua.call()) to
+its first received RTP packet and to 'confirmed'. Prints the medians and the ratio
+rtcgate / (Kamailio + rtpengine). Both gateways do the same work: WebSocket in, UDP out, media
+anchored with the same flags; digest auth is off on both (Kamailio's test config has none).
+
+Runs in a private network namespace (unshare -n) with loopback only; every process started here
+is stopped here. Needs tests/e2e/node_modules (npm ci --prefix tests/e2e), chromium, kamailio,
+rtpengine, sipp.
+
+usage: bench/gateway/call_setup.py --binary build/rtcgate [--calls 10]
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.join(HERE, "..", "..")
+sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
+sys.path.insert(0, os.path.join(ROOT, "tests", "e2e"))
+import siptest  # noqa: E402
+import test_browser_relay as kamailio_kit  # noqa: E402
+import test_relay_kamailio as kit  # noqa: E402
+
+
+def time_calls(processes, name, ws_url, calls):
+    proc = processes.start(name, ["node", os.path.join(HERE, "call_setup.js"), "--ws", ws_url,
+                                  "--target", "sip:echo@127.0.0.1", "--calls", str(calls)])
+    proc.wait(timeout=60 + calls * 10)
+    lines = [l for l in processes.log(name).splitlines() if l.startswith("[")]
+    if proc.returncode != 0 or not lines:
+        kit.fail(processes, "%s: browser calls failed" % name)
+    return json.loads(lines[-1])
+
+
+def sipp_echo(processes, name, port, calls):
+    return processes.start(name, ["sipp", "-sn", "uas", "-i", "127.0.0.1", "-p", str(port),
+                                  "-mi", "127.0.0.1", "-mp", str(kit.free_udp_port(even=True)),
+                                  "-rtp_echo", "-m", str(calls), "-nostdin", "-timeout", "300s"])
+
+
+def medians(results):
+    return (statistics.median(r["firstMediaMs"] for r in results),
+            statistics.median(r["confirmedMs"] for r in results))
+
+
+def run_rtcgate(binary, processes, calls):
+    uas_port = kit.free_udp_port()
+    gateway = siptest.Gateway(binary, auth=False, transports=("udp", "ws"),
+                              extra_yaml="log: { level: warn }\nroutes:\n"
+                                         "  - { match: '^echo$', to: [sip:127.0.0.1:%d] }\n"
+                                         % uas_port)
+    gateway.config_text = open(gateway.config).read().replace("log: { level: debug }\n", "")
+    with open(gateway.config, "w") as f:
+        f.write(gateway.config_text)
+    gateway.start()
+    try:
+        sipp_echo(processes, "uas_rtcgate", uas_port, calls)
+        time.sleep(0.5)
+        return time_calls(processes, "browser_rtcgate",
+                          "ws://127.0.0.1:%d" % gateway.ports["ws"], calls)
+    finally:
+        gateway.stop()
+
+
+def run_kamailio(processes, workdir, calls):
+    ports = {name: kit.free_udp_port() for name in ("ng", "sip", "ws", "uas")}
+    processes.start("rtpengine", [
+        "rtpengine", "--foreground", "--table=-1", "--interface=127.0.0.1",
+        "--listen-ng=127.0.0.1:%d" % ports["ng"], "--port-min=43000", "--port-max=43999",
+        "--log-level=4", "--no-fallback", "--pidfile=" + os.path.join(workdir, "rtpe.pid")])
+    deadline = time.time() + 10
+    while (kit.ng(ports["ng"], {"command": "ping"}, timeout=0.3, tries=1) or {}).get(
+            "result") != "pong":
+        if time.time() > deadline:
+            kit.fail(processes, "rtpengine did not answer ng ping")
+    with open(os.path.join(workdir, "kamailio.cfg"), "w") as f:
+        f.write(kamailio_kit.KAMAILIO_CFG.replace("debug=2", "debug=1").format(
+            sip_port=ports["sip"], ws_port=ports["ws"], modules=kit.KAMAILIO_MODULES,
+            ng_port=ports["ng"], uas_port=ports["uas"], to_sip=kamailio_kit.TOWARD_SIP,
+            to_browser=kamailio_kit.TOWARD_BROWSER, b2b=kamailio_kit.BROWSER_TO_BROWSER))
+    processes.start("kamailio", ["kamailio", "-f", os.path.join(workdir, "kamailio.cfg"), "-DD",
+                                 "-E", "-w", workdir, "-Y", workdir, "-m", "64", "-M", "8"])
+    deadline = time.time() + 10
+    while not kit.udp_port_taken(ports["sip"]):
+        if time.time() > deadline:
+            kit.fail(processes, "kamailio did not start")
+        time.sleep(0.1)
+    sipp_echo(processes, "uas_kamailio", ports["uas"], calls)
+    time.sleep(0.5)
+    return time_calls(processes, "browser_kamailio", "ws://127.0.0.1:%d" % ports["ws"], calls)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--binary", required=True)
+    parser.add_argument("--calls", type=int, default=10)
+    args = parser.parse_args()
+    args.binary = os.path.abspath(args.binary)
+    kamailio_kit.enter_namespace()
+    workdir = tempfile.mkdtemp(prefix="rtcgate-bench-setup-")
+    processes = kit.Processes(workdir)
+    try:
+        ours = run_rtcgate(args.binary, processes, args.calls)
+        theirs = run_kamailio(processes, workdir, args.calls)
+    finally:
+        processes.stop_all()
+    our_media, our_confirmed = medians(ours)
+    their_media, their_confirmed = medians(theirs)
+    print("calls per gateway: %d (median of each)" % args.calls)
+    print("%-28s %14s %14s" % ("", "first media ms", "confirmed ms"))
+    print("%-28s %14.1f %14.1f" % ("rtcgate run", our_media, our_confirmed))
+    print("%-28s %14.1f %14.1f" % ("kamailio + rtpengine", their_media, their_confirmed))
+    print("%-28s %14.2f %14.2f" % ("ratio rtcgate / anchor", our_media / their_media,
+                                   our_confirmed / their_confirmed))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
