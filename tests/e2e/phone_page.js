@@ -10,6 +10,7 @@
 //   {"cmd": "call", "target": "bob", "seconds": 5}
 //       dials from the phone, waits for the call to be up, keeps it, returns WebRTC statistics
 //   {"cmd": "hangup"}   clicks Hang up and waits for the call to end
+//   {"cmd": "dashboard_hangup"}   clicks the first call's Hang up on the dashboard instead
 //   {"cmd": "quit"}
 'use strict';
 const readline = require('readline');
@@ -83,6 +84,22 @@ async function call(state, command) {
   return { state: callState, timer: await page.locator('#timer').textContent(), ...stats };
 }
 
+// Hangs the phone's call up from the dashboard's Calls table (DELETE /api/v1/calls/{id}).
+async function dashboardHangup(state) {
+  const page = state.dashboard;
+  const row = page.locator('#calls tr[data-call]');
+  await row.first().waitFor({ timeout: TIMEOUT_MS });
+  const rows = await row.count();
+  const cells = await row.first().locator('td').allTextContents();
+  const callsCounter = await page.locator('#c-calls').textContent();
+  await row.first().locator('button').click();
+  await state.phone.waitForFunction(
+      () => document.getElementById('call-status').dataset.state === 'ended', null,
+      { timeout: TIMEOUT_MS });
+  return { rows, cells, callsCounter,
+           phone: await state.phone.locator('#call-status').textContent() };
+}
+
 async function hangup(state) {
   const page = state.phone;
   await page.click('#hangup');
@@ -116,6 +133,7 @@ async function main() {
       else if (command.cmd === 'dashboard') answer = await dashboard(context, state, command);
       else if (command.cmd === 'call') answer = await call(state, command);
       else if (command.cmd === 'hangup') answer = await hangup(state);
+      else if (command.cmd === 'dashboard_hangup') answer = await dashboardHangup(state);
       else answer = { error: 'unknown command ' + command.cmd };
     } catch (error) {
       answer = { error: error.message };

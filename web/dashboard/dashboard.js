@@ -29,6 +29,10 @@
 
   const state = {
     token: localStorage.getItem(TOKEN_KEY) || '',
+    // Without a calls counter, calls/s counts call ids first seen by polling GET /api/v1/calls
+    // (a call shorter than a poll interval is missed).
+    seenCalls: new Set(),
+    callsSeen: null,
     previous: null,  // {at, totals: {chartId: number|null}}
     series: Object.fromEntries(CHARTS.map((c) => [c.id, []])),
     paused: false,
@@ -62,7 +66,7 @@
         const value = metricSum(metrics, name);
         if (value !== null) return value;
       }
-      return null;
+      return chart.id === 'calls' ? state.callsSeen : null;
     }
     let total = null;
     for (const name of chart.sum) {
@@ -224,6 +228,20 @@
     return Math.floor(s / 60) + ':' + String(s % 60).padStart(2, '0');
   }
 
+  function callList(data) {
+    return data === null ? [] : Array.isArray(data) ? data : data.calls || [];
+  }
+
+  function countNewCalls(data) {
+    if (data === null) return;
+    const ids = new Set(callList(data).map((call) => String(call.id ?? call.call_id)));
+    let fresh = 0;
+    ids.forEach((id) => { if (!state.seenCalls.has(id)) fresh += 1; });
+    // The first poll finds calls that started earlier: a baseline, not a rate.
+    state.callsSeen = state.callsSeen === null ? 0 : state.callsSeen + fresh;
+    state.seenCalls = ids;
+  }
+
   // The calls API is the newest part of the gateway: a 404 means this build has none yet.
   function renderCalls(data) {
     const body = $('calls');
@@ -233,7 +251,7 @@
       return emptyRow(body, 6, 'This gateway does not list calls (no /api/v1/calls)');
     }
     $('calls-note').textContent = '';
-    const list = Array.isArray(data) ? data : data.calls || [];
+    const list = callList(data);
     $('c-calls').textContent = list.length;
     if (list.length === 0) return emptyRow(body, 6, 'No calls');
     body.replaceChildren();
@@ -297,6 +315,7 @@
       const [stats, registrations, calls] = await Promise.all([
         getJson('/api/v1/stats'), getJson('/api/v1/registrations'), getJson('/api/v1/calls')]);
       const metrics = (stats && stats.metrics) || {};
+      countNewCalls(calls);
       recordRates(metrics);
       renderCounters(metrics, health);
       renderRegistrations(registrations);
