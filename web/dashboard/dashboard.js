@@ -131,7 +131,8 @@
     g.fillStyle = '#667085';
     if (state.previous && state.previous.totals[chart.id] === null) {
       const name = chart.any ? chart.any[0] : chart.sum[0];
-      g.fillText('not exported by this gateway (' + name + ')', 4, height / 2);
+      g.fillText('not exported by this gateway:', 4, height / 2 - 8);
+      g.fillText(name, 4, height / 2 + 8);
       return;
     }
     if (known.length === 0) {
