@@ -6,6 +6,7 @@
 #include "app/ConfigLoader.hpp"
 #include "app/Logging.hpp"
 #include "app/Commands.hpp"
+#include "app/CtlCommand.hpp"
 #include "base/Version.hpp"
 
 namespace rtcgate::app {
@@ -72,6 +73,7 @@ int runCli(int argc, char** argv) {
   userList->add_option("--config", configPath, "YAML configuration file");
 
   auto* version = cli.add_subcommand("version", "print the version");
+  CtlCli ctl(cli);
 
   try {
     cli.parse(argc, argv);
@@ -84,6 +86,7 @@ int runCli(int argc, char** argv) {
     return 0;
   }
   if (checkCmd->parsed()) return check(configPath);
+  if (ctl.parsed()) return ctl.run();
 
   Config config;
   if (!loadOrReport(configPath, config)) return 1;

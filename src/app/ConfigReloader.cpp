@@ -1,0 +1,227 @@
+#include "app/ConfigReloader.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "admin/Json.hpp"
+#include "app/ConfigLoader.hpp"
+
+namespace rtcgate::app {
+
+namespace {
+
+// Collects changed key paths into the list their reloadability says.
+class Differ {
+ public:
+  explicit Differ(ConfigChanges& changes) : changes_(changes) {}
+
+  template <class T>
+  bool restart(const char* key, const T& running, const T& next) {
+    if (running == next) return false;
+    changes_.needsRestart.push_back(key);
+    return true;
+  }
+
+  template <class T>
+  bool reload(const char* key, const T& running, const T& next) {
+    if (running == next) return false;
+    changes_.applied.push_back(key);
+    return true;
+  }
+
+ private:
+  ConfigChanges& changes_;
+};
+
+std::vector<std::string> listenTexts(const std::vector<ListenAddress>& listen) {
+  std::vector<std::string> out;
+  for (const auto& address : listen) {
+    out.push_back(std::string(sip::transportParamName(address.transport)) + "://" + address.host +
+                  ":" + std::to_string(address.port));
+  }
+  return out;
+}
+
+std::vector<std::pair<std::string, std::vector<std::string>>> routeList(
+    const std::vector<StaticRoute>& routes) {
+  std::vector<std::pair<std::string, std::vector<std::string>>> out;
+  for (const auto& route : routes) out.emplace_back(route.match, route.to);
+  return out;
+}
+
+void diffSip(Differ& d, const Config::Sip& a, const Config::Sip& b) {
+  d.restart("sip.domains", a.domains, b.domains);
+  d.restart("sip.listen", listenTexts(a.listen), listenTexts(b.listen));
+  d.restart("sip.advertise", a.advertise, b.advertise);
+  d.restart("sip.auth", a.auth, b.auth);
+  d.restart("sip.auth_algorithms", a.authAlgorithms, b.authAlgorithms);
+  d.restart("sip.nonce_lifetime", a.nonceLifetime, b.nonceLifetime);
+  d.restart("sip.max_message_size", a.maxMessageSize, b.maxMessageSize);
+  d.restart("sip.max_connections_per_source", a.maxConnectionsPerSource, b.maxConnectionsPerSource);
+  d.restart("sip.idle_timeout", a.idleTimeout, b.idleTimeout);
+  d.restart("sip.registrar.min_expires", a.registrar.minExpires, b.registrar.minExpires);
+  d.restart("sip.registrar.max_expires", a.registrar.maxExpires, b.registrar.maxExpires);
+  d.restart("sip.registrar.default_expires", a.registrar.defaultExpires,
+            b.registrar.defaultExpires);
+  d.restart("sip.registrar.max_contacts", a.registrar.maxContacts, b.registrar.maxContacts);
+}
+
+void diffMedia(Differ& d, const Config& a, const Config& b) {
+  d.restart("media.relay", a.media.relay, b.media.relay);
+  d.restart("media.ports", std::make_pair(a.media.portMin, a.media.portMax),
+            std::make_pair(b.media.portMin, b.media.portMax));
+  d.restart("media.bind", a.media.bind, b.media.bind);
+  d.restart("media.advertise", a.media.advertise, b.media.advertise);
+  d.restart("media.anchor", a.media.anchor, b.media.anchor);
+  d.restart("media.sip_srtp", a.media.sipSrtp, b.media.sipSrtp);
+  d.restart("media.timeout", a.media.timeout, b.media.timeout);
+  d.restart("media.workers", a.media.workers, b.media.workers);
+  d.restart("media.dtls_certificate", a.media.dtlsCertificate, b.media.dtlsCertificate);
+  d.restart("media.dtls_private_key", a.media.dtlsPrivateKey, b.media.dtlsPrivateKey);
+  d.restart("calls.dialog_timeout", a.calls.dialogTimeout, b.calls.dialogTimeout);
+  d.restart("calls.cdr_file", a.calls.cdrFile, b.calls.cdrFile);
+  d.restart("relay.listen", a.relay.listen, b.relay.listen);
+}
+
+void appendList(std::string& out, const char* key, const std::vector<std::string>& items) {
+  out += ",\"";
+  out += key;
+  out += "\":[";
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) out += ',';
+    admin::appendJsonString(out, items[i]);
+  }
+  out += ']';
+}
+
+std::string joined(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
+  return out;
+}
+
+}  // namespace
+
+ConfigChanges diffConfig(const Config& running, const Config& next) {
+  ConfigChanges changes;
+  Differ d(changes);
+  d.restart("node.id", running.node.id, next.node.id);
+  d.restart("node.data_dir", running.node.dataDir, next.node.dataDir);
+  changes.logLevel = d.reload("log.level", running.log.level, next.log.level);
+  d.restart("log.format", running.log.format, next.log.format);
+  diffSip(d, running.sip, next.sip);
+  const bool certificate =
+      d.reload("tls.certificate", running.tls.certificate, next.tls.certificate);
+  const bool key = d.reload("tls.private_key", running.tls.privateKey, next.tls.privateKey);
+  const bool ca = d.reload("tls.ca", running.tls.ca, next.tls.ca);
+  const bool verify = d.reload("tls.verify_peer", running.tls.verifyPeer, next.tls.verifyPeer);
+  changes.tls = certificate || key || ca || verify;
+  diffMedia(d, running, next);
+  d.restart("store", running.store, next.store);
+  d.restart("http.listen", running.http.listen, next.http.listen);
+  d.restart("http.token", running.http.token, next.http.token);
+  changes.routes = d.reload("routes", routeList(running.routes), routeList(next.routes));
+  return changes;
+}
+
+bool applyLogLevel(const std::string& level) {
+  const auto parsed = spdlog::level::from_str(level);
+  // from_str answers "off" for any name it does not know; only "off" itself means off.
+  if (parsed == spdlog::level::off && level != "off") return false;
+  spdlog::set_level(parsed);
+  return true;
+}
+
+ConfigReloader::ConfigReloader(std::string path, Config running, Appliers appliers)
+    : path_(std::move(path)), running_(std::move(running)), appliers_(std::move(appliers)) {}
+
+ConfigReloader::Outcome ConfigReloader::reload() {
+  Outcome outcome;
+  if (path_.empty()) {
+    outcome.error = "no configuration file to reload (rtcgate run was started without --config)";
+    return outcome;
+  }
+  auto loaded = loadConfigFile(path_);
+  if (!loaded.ok()) {
+    outcome.error = loaded.errors.front();
+    if (loaded.errors.size() > 1) {
+      outcome.error += " (and " + std::to_string(loaded.errors.size() - 1) + " more)";
+    }
+    return outcome;
+  }
+  outcome.changes = diffConfig(running_, loaded.config);
+  auto& changes = outcome.changes;
+  // Only the reloadable parts move; the rest keeps running as started.
+  Config next = running_;
+  next.routes = loaded.config.routes;
+  next.tls = loaded.config.tls;
+  next.log.level = loaded.config.log.level;
+
+  const auto demote = [&changes](std::string_view prefix) {
+    std::erase_if(changes.applied, [&](const std::string& key) {
+      if (key.rfind(prefix, 0) != 0) return false;
+      changes.needsRestart.push_back(key);
+      return true;
+    });
+  };
+  if (appliers_.tls) {
+    if (auto status = appliers_.tls(next); !status) {
+      outcome.error = status.error();
+      return outcome;
+    }
+    outcome.tlsReread = true;
+  } else if (changes.tls) {
+    demote("tls.");
+    next.tls = running_.tls;
+  }
+  if (changes.routes && appliers_.routes) {
+    appliers_.routes(next);
+  } else if (changes.routes) {
+    demote("routes");
+    next.routes = running_.routes;
+  }
+  if (changes.logLevel) applyLogLevel(next.log.level);
+  running_ = std::move(next);
+  outcome.ok = true;
+  return outcome;
+}
+
+ConfigReloader::Outcome ConfigReloader::reloadAndLog() {
+  auto outcome = reload();
+  if (outcome.ok) {
+    spdlog::info("{}", outcome.summary());
+  } else {
+    spdlog::error("{}", outcome.summary());
+  }
+  return outcome;
+}
+
+void ConfigReloader::addRoute(admin::HttpServer& server) {
+  server.add("POST", "/api/v1/reload",
+             "re-read the configuration file (routes, TLS files, log level)",
+             [this](const admin::HttpRequest&) {
+               const auto outcome = reloadAndLog();
+               return admin::HttpReply::json(outcome.json(), outcome.ok ? 200 : 400);
+             });
+}
+
+std::string ConfigReloader::Outcome::json() const {
+  if (!ok) return admin::jsonError(error);
+  std::string out = "{\"reloaded\":true";
+  appendList(out, "applied", changes.applied);
+  appendList(out, "needs_restart", changes.needsRestart);
+  out += ",\"tls_reread\":";
+  out += tlsReread ? "true" : "false";
+  out += '}';
+  return out;
+}
+
+std::string ConfigReloader::Outcome::summary() const {
+  if (!ok) return "configuration reload refused: " + error;
+  std::string out = "configuration reloaded";
+  out += changes.applied.empty() ? ": nothing to apply" : ": applied " + joined(changes.applied);
+  if (tlsReread) out += "; TLS files re-read";
+  if (!changes.needsRestart.empty()) out += "; needs restart: " + joined(changes.needsRestart);
+  return out;
+}
+
+}  // namespace rtcgate::app

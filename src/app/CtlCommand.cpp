@@ -1,0 +1,163 @@
+#include "app/CtlCommand.hpp"
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+
+#include "admin/Json.hpp"
+#include "app/ApiClient.hpp"
+#include "app/ConfigLoader.hpp"
+#include "app/CtlFormat.hpp"
+
+namespace rtcgate::app {
+
+namespace {
+
+constexpr const char* kDefaultApi = "http://127.0.0.1:8088";
+
+CtlResult failure(std::string message) {
+  return CtlResult{1, {}, "rtcgate ctl: " + message + "\n"};
+}
+
+// The endpoint and token: flags first, then the configuration file, then the defaults.
+bool resolveClient(const CtlRequest& request, std::optional<ApiClient>& client, std::string& why) {
+  std::string token = request.token;
+  std::optional<ApiEndpoint> endpoint;
+  if (!request.configPath.empty()) {
+    auto loaded = loadConfigFile(request.configPath);
+    if (!loaded.ok()) {
+      why = loaded.errors.front();
+      return false;
+    }
+    if (token.empty()) token = loaded.config.http.token;
+    if (request.api.empty()) {
+      endpoint = ApiEndpoint::fromListen(loaded.config.http.listen, why);
+      if (!endpoint) return false;
+    }
+  }
+  if (!endpoint) {
+    endpoint = ApiEndpoint::parse(request.api.empty() ? kDefaultApi : request.api, why);
+    if (!endpoint) return false;
+  }
+  client.emplace(std::move(*endpoint), std::move(token));
+  return true;
+}
+
+struct Step {
+  ApiOutcome outcome;
+  std::function<std::string(const JsonValue&)> format;
+};
+
+Step perform(const ApiClient& client, const CtlRequest& request) {
+  const auto& command = request.command;
+  const auto arg = [&](std::size_t i) {
+    return i < request.args.size() ? request.args[i] : std::string();
+  };
+  if (command == "health") return {client.get("/api/v1/health"), formatHealth};
+  if (command == "stats") return {client.get("/api/v1/stats"), formatStats};
+  if (command == "registrations") {
+    const std::string query = arg(0).empty() ? "" : "?user=" + ApiClient::encodeSegment(arg(0));
+    return {client.get("/api/v1/registrations" + query), formatRegistrations};
+  }
+  if (command == "calls") return {client.get("/api/v1/calls"), formatCalls};
+  const std::string callPath = "/api/v1/calls/" + ApiClient::encodeSegment(arg(0));
+  if (command == "call") return {client.get(callPath), formatCall};
+  if (command == "hangup") {
+    return {client.del(callPath), [id = arg(0)](const JsonValue& reply) {
+              return "call " + (reply["ended"].isNull() ? id : reply["ended"].toText()) +
+                     " ended\n";
+            }};
+  }
+  if (command == "originate") {
+    std::string body = "{\"from\":";
+    admin::appendJsonString(body, arg(0));
+    body += ",\"to\":";
+    admin::appendJsonString(body, arg(1));
+    body += '}';
+    return {client.post("/api/v1/calls", std::move(body)),
+            [from = arg(0), to = arg(1)](const JsonValue& reply) {
+              return "call " + reply["id"].toText() + " started: " + from + " -> " + to + "\n";
+            }};
+  }
+  if (command == "reload") return {client.post("/api/v1/reload", {}), formatReload};
+  ApiOutcome unknown;
+  unknown.error = "unknown command '" + command + "'";
+  return {unknown, nullptr};
+}
+
+}  // namespace
+
+CtlResult runCtl(const CtlRequest& request) {
+  std::optional<ApiClient> client;
+  std::string why;
+  if (!resolveClient(request, client, why)) return failure(why);
+
+  auto [outcome, format] = perform(*client, request);
+  // A critical gateway answers health with 503 and the full report: show it, then fail.
+  const bool criticalHealth =
+      request.command == "health" && outcome.status == 503 && outcome.json.has("status");
+  // An endpoint may also say {"error": ...} with a 2xx status (reload refusing a bad file).
+  if (outcome.ok() && outcome.json.has("error")) outcome.error = outcome.json["error"].toText();
+  if (!outcome.ok() && !criticalHealth) return failure(outcome.error);
+
+  CtlResult result;
+  result.exitCode = criticalHealth ? 1 : 0;
+  if (request.json) {
+    result.out = outcome.body;
+    if (result.out.empty() || result.out.back() != '\n') result.out += '\n';
+  } else {
+    result.out = format(outcome.json);
+  }
+  return result;
+}
+
+CtlCli::CtlCli(CLI::App& cli) {
+  ctl_ = cli.add_subcommand("ctl", "query and control a running gateway (management API)");
+  ctl_->add_option("--api", request_.api,
+                   "management API URL (default: http.listen of --config, else " +
+                       std::string(kDefaultApi) + ")");
+  ctl_->add_option("--token", request_.token,
+                   "bearer token (default: $RTCGATE_TOKEN, else http.token of --config)");
+  ctl_->add_option("--config", request_.configPath, "YAML configuration of the gateway")
+      ->check(CLI::ExistingFile);
+  ctl_->add_flag("--json", request_.json, "print the API's JSON answer as is");
+  ctl_->require_subcommand(1);
+  ctl_->fallthrough();  // `rtcgate ctl stats --json` works as well as `ctl --json stats`
+
+  ctl_->add_subcommand("health", "overall status, uptime, version and failing checks");
+  ctl_->add_subcommand("stats", "every metric");
+  auto* registrations = ctl_->add_subcommand("registrations", "registered contacts");
+  registrations->add_option("user", user_, "only this user (or AoR)");
+  ctl_->add_subcommand("calls", "calls in progress");
+  auto* call = ctl_->add_subcommand("call", "one call in detail, with its media");
+  call->add_option("id", id_, "call id")->required();
+  auto* hangup = ctl_->add_subcommand("hangup", "end a call");
+  hangup->add_option("id", id_, "call id")->required();
+  auto* originate = ctl_->add_subcommand("originate", "place a call from one party to another");
+  originate->add_option("from", from_, "caller (USER or SIP URI), rung first")->required();
+  originate->add_option("to", to_, "callee (USER, number or SIP URI)")->required();
+  ctl_->add_subcommand("reload", "re-read the configuration file (routes, TLS, log level)");
+}
+
+bool CtlCli::parsed() const { return ctl_->parsed(); }
+
+int CtlCli::run() {
+  for (const auto* sub : ctl_->get_subcommands()) request_.command = sub->get_name();
+  if (request_.command == "originate") {
+    request_.args = {from_, to_};
+  } else if (request_.command == "registrations") {
+    request_.args = {user_};
+  } else {
+    request_.args = {id_};
+  }
+  if (request_.token.empty()) {
+    if (const char* token = std::getenv("RTCGATE_TOKEN")) request_.token = token;
+  }
+  const CtlResult result = runCtl(request_);
+  std::fputs(result.out.c_str(), stdout);
+  std::fputs(result.err.c_str(), stderr);
+  return result.exitCode;
+}
+
+}  // namespace rtcgate::app

@@ -1,0 +1,22 @@
+#pragma once
+
+#include <string>
+
+#include "app/JsonValue.hpp"
+
+namespace rtcgate::app {
+
+// How `rtcgate ctl` shows each management API answer on a terminal (aligned tables, durations in
+// h/m/s). Each takes the parsed JSON body of the endpoint named and returns the text to print;
+// fields the server does not send print empty, so a newer or older gateway still formats.
+std::string formatHealth(const JsonValue& health);                // GET /api/v1/health
+std::string formatStats(const JsonValue& stats);                  // GET /api/v1/stats
+std::string formatRegistrations(const JsonValue& registrations);  // GET /api/v1/registrations
+std::string formatCalls(const JsonValue& calls);                  // GET /api/v1/calls
+std::string formatCall(const JsonValue& call);                    // GET /api/v1/calls/{id}
+std::string formatReload(const JsonValue& reload);                // POST /api/v1/reload
+
+// 3725 -> "1h 02m 05s", 65 -> "1m 05s", 7 -> "7s"; non-numbers as sent.
+std::string formatDuration(const JsonValue& seconds);
+
+}  // namespace rtcgate::app
