@@ -11,6 +11,8 @@
 //       dials from the phone, waits for the call to be up, keeps it, returns WebRTC statistics
 //   {"cmd": "hangup"}   clicks Hang up and waits for the call to end
 //   {"cmd": "dashboard_hangup"}   clicks the first call's Hang up on the dashboard instead
+//   {"cmd": "dashboard_token", "url": "http://127.0.0.1:P/", "token": "t"}
+//       a dashboard whose API needs a token: waits for the prompt, enters it, waits for data
 //   {"cmd": "quit"}
 'use strict';
 const readline = require('readline');
@@ -84,6 +86,22 @@ async function call(state, command) {
   return { state: callState, timer: await page.locator('#timer').textContent(), ...stats };
 }
 
+// A dashboard whose API needs a token: it must load, ask for the token, then poll with it.
+async function dashboardToken(context, command) {
+  const page = await context.newPage();
+  await page.goto(command.url);
+  await page.locator('#token-card').waitFor({ state: 'visible', timeout: TIMEOUT_MS });
+  const before = await page.locator('#registrations').textContent();
+  await page.fill('#token', command.token);
+  await page.click('#token-form button');
+  await page.locator('#registrations td.empty', { hasText: 'No registrations' })
+      .waitFor({ timeout: TIMEOUT_MS });
+  const health = await page.locator('#health').getAttribute('data-state');
+  const stored = await page.evaluate(() => localStorage.getItem('rtcgate.token'));
+  await page.close();
+  return { before: before.trim(), health, stored };
+}
+
 // Hangs the phone's call up from the dashboard's Calls table (DELETE /api/v1/calls/{id}).
 async function dashboardHangup(state) {
   const page = state.dashboard;
@@ -134,6 +152,7 @@ async function main() {
       else if (command.cmd === 'call') answer = await call(state, command);
       else if (command.cmd === 'hangup') answer = await hangup(state);
       else if (command.cmd === 'dashboard_hangup') answer = await dashboardHangup(state);
+      else if (command.cmd === 'dashboard_token') answer = await dashboardToken(context, command);
       else answer = { error: 'unknown command ' + command.cmd };
     } catch (error) {
       answer = { error: error.message };

@@ -173,8 +173,34 @@ def main():
                 uas.kill()
                 uas.wait()
 
+    def test_dashboard_with_token():
+        token_gw = Gateway(args.binary, transports=("udp",))
+        with open(token_gw.config) as f:
+            config = f.read()
+        listen = "listen: 127.0.0.1:%d" % token_gw.http_port
+        check(listen in config, "unexpected test configuration:\n" + config)
+        with open(token_gw.config, "w") as f:
+            f.write(config.replace(listen, listen + ", token: s3cret-token"))
+        token_gw.start()
+        try:
+            status, _ = token_gw.http("GET", "/api/v1/registrations")
+            check(status == 401, "API without token answered %d" % status)
+            for path in ("/", "/dashboard/dashboard.js", "/assets/style.css", "/phone"):
+                status, _ = token_gw.http("GET", path)
+                check(status == 200, "page %s without token answered %d" % (path, status))
+            answer = browser.ask(cmd="dashboard_token", token="s3cret-token",
+                                 url="http://127.0.0.1:%d/" % token_gw.http_port)
+            check(answer["before"] == "loading…", "data shown before the token: %r" % answer)
+            check(answer["health"] == "healthy" and answer["stored"] == "s3cret-token",
+                  "after the token: %r" % answer)
+        finally:
+            status = token_gw.stop()
+            token_gw.cleanup()
+        check(status == 0, "token gateway exited with %s" % status)
+
     tests = [("test_phone_registers_alice", test_phone_registers_alice),
              ("test_dashboard_lists_registration", test_dashboard_lists_registration),
+             ("test_dashboard_with_token", test_dashboard_with_token),
              ("test_phone_calls_sipp_uas", test_phone_calls_sipp_uas)]
     if os.environ.get(CALL_ENV) == "0":
         tests.pop()
