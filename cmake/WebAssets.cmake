@@ -12,12 +12,18 @@ endforeach()
 file(GLOB jssip_installed CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/web/node_modules/jssip/package.json)
 list(APPEND web_inputs ${jssip_installed})
 
+# The list itself is an input: a deleted file changes no remaining file, but it changes this list
+# (file(CONFIGURE) rewrites it only when its content differs).
+set(web_manifest ${CMAKE_BINARY_DIR}/generated/web/inputs.txt)
+string(REPLACE ";" "\n" web_list "${web_inputs}")
+file(CONFIGURE OUTPUT ${web_manifest} CONTENT "${web_list}\n" @ONLY)
+
 set(web_generated ${CMAKE_BINARY_DIR}/generated/web/StaticFilesData.cpp)
 add_custom_command(
   OUTPUT ${web_generated}
   COMMAND ${Python3_EXECUTABLE} ${CMAKE_SOURCE_DIR}/cmake/embed_web.py
           --web ${CMAKE_SOURCE_DIR}/web --output ${web_generated} ${web_dirs}
-  DEPENDS ${web_inputs}
+  DEPENDS ${web_inputs} ${web_manifest}
   COMMENT "Embedding web/ into the binary"
   VERBATIM)
 target_sources(rtcgate_web PRIVATE ${web_generated})
