@@ -80,6 +80,47 @@ void HttpServer::stop() {
     if (auto session = weak.lock()) session->close();
   }
   sessions_.clear();
+  for (auto& weak : webSockets_) {
+    if (auto session = weak.lock()) session->close();
+  }
+  webSockets_.clear();
+}
+
+void HttpServer::addWebSocket(std::string path, std::string help, WebSocketHandler handler) {
+  add("GET", path, std::move(help) + " (WebSocket)", [](const HttpRequest&) {
+    return HttpReply::error(426, "this endpoint needs a WebSocket upgrade");
+  });
+  webSocketHandlers_.insert_or_assign(std::move(path), std::move(handler));
+}
+
+std::optional<HttpReply> HttpServer::refuseUpgrade(std::string_view target,
+                                                   std::string_view authorization) const {
+  const auto parsed = RequestTarget::parse(target);
+  if (!parsed) return HttpReply::error(400, "malformed request target");
+  if (!webSocketHandlers_.contains(parsed->path)) {
+    return HttpReply::error(404, "no WebSocket endpoint here");
+  }
+  if (authorized(authorization)) return std::nullopt;
+  const auto token = parsed->query.find("token");
+  if (token != parsed->query.end() && authorized("Bearer " + token->second)) return std::nullopt;
+  return HttpReply::error(401, "missing or wrong bearer token");
+}
+
+void HttpServer::upgrade(boost::beast::tcp_stream stream, WebSocketSession::Request request) {
+  const std::string_view target(request.target().data(), request.target().size());
+  const auto parsed = RequestTarget::parse(target);
+  const auto handler = parsed ? webSocketHandlers_.find(parsed->path) : webSocketHandlers_.end();
+  webSockets_.remove_if([](const auto& weak) { return weak.expired(); });
+  if (!running_ || handler == webSocketHandlers_.end() || webSockets_.size() >= maxConnections_) {
+    spdlog::warn("admin http: refusing a WebSocket ({} open)", webSockets_.size());
+    boost::beast::error_code ignored;
+    stream.socket().close(ignored);
+    return;
+  }
+  auto session = std::make_shared<WebSocketSession>(std::move(stream));
+  webSockets_.push_back(session);
+  handler->second(session, *parsed);
+  session->start(std::move(request));
 }
 
 void HttpServer::accept() {

@@ -2,18 +2,29 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
 #include <cstdint>
+#include <functional>
 #include <list>
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
+#include "admin/RequestTarget.hpp"
 #include "admin/Router.hpp"
+#include "admin/WebSocketSession.hpp"
 #include "base/SocketAddress.hpp"
 #include "io/Status.hpp"
 
 namespace rtcgate::admin {
 
 class HttpSession;
+
+// Takes over an accepted WebSocket: may limit its queue and set onClosed, then keeps what it needs
+// (the server starts the session after the handler returns).
+using WebSocketHandler =
+    std::function<void(const std::shared_ptr<WebSocketSession>&, const RequestTarget&)>;
 
 // The management HTTP server: Boost.Beast on the gateway's io_context (single-threaded, handlers
 // run on the loop thread). Without a bearer token it refuses any non-loopback address, because an
@@ -30,8 +41,18 @@ class HttpServer {
   void add(std::string method, std::string pattern, std::string help, Handler handler,
            Access access = Access::Token);
 
+  // A WebSocket endpoint at GET `path` (listed in the index; a plain GET gets 426). The token
+  // is checked as for the API, and may also come as ?token= because browsers cannot set headers
+  // on a WebSocket.
+  void addWebSocket(std::string path, std::string help, WebSocketHandler handler);
+  // For HttpSession: the reply refusing an upgrade of `target` (401, 404, 400), or nullopt to go
+  // ahead with upgrade().
+  std::optional<HttpReply> refuseUpgrade(std::string_view target,
+                                         std::string_view authorization) const;
+  void upgrade(boost::beast::tcp_stream stream, WebSocketSession::Request request);
+
   io::Status start();
-  void stop();  // closes the listener and every open connection
+  void stop();  // closes the listener and every open connection, WebSockets included
   std::uint16_t port() const { return port_; }
   // Connections beyond this many open ones are closed at accept (default 64), so a client that
   // opens many idle connections cannot exhaust file descriptors of the gateway.
@@ -53,6 +74,8 @@ class HttpServer {
   Router router_;
   boost::asio::ip::tcp::acceptor acceptor_;
   std::list<std::weak_ptr<HttpSession>> sessions_;
+  std::map<std::string, WebSocketHandler, std::less<>> webSocketHandlers_;
+  std::list<std::weak_ptr<WebSocketSession>> webSockets_;
   std::size_t maxConnections_ = 64;
   std::uint16_t port_ = 0;
   bool running_ = false;

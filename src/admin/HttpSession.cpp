@@ -4,6 +4,7 @@
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
 #include <chrono>
 
 #include "admin/HttpServer.hpp"
@@ -24,7 +25,7 @@ std::string_view toStd(boost::beast::string_view view) { return {view.data(), vi
 
 }  // namespace
 
-HttpSession::HttpSession(boost::asio::ip::tcp::socket socket, const HttpServer& server)
+HttpSession::HttpSession(boost::asio::ip::tcp::socket socket, HttpServer& server)
     : stream_(std::move(socket)), server_(server) {}
 
 void HttpSession::close() {
@@ -62,11 +63,15 @@ void HttpSession::onRead(boost::beast::error_code error) {
     response_.set(http::field::content_type, "application/json");
     response_.body() = jsonError(tooLarge ? "request too large" : "malformed HTTP request");
   } else {
+    std::optional<HttpReply> refusal;
+    if (upgraded(refusal)) return;
     auto& request = parser_->get();
     keepAlive = request.keep_alive();
     const HttpReply reply =
-        server_.handle(toStd(request.method_string()), toStd(request.target()),
-                       toStd(request[http::field::authorization]), std::move(request.body()));
+        refusal
+            ? std::move(*refusal)
+            : server_.handle(toStd(request.method_string()), toStd(request.target()),
+                             toStd(request[http::field::authorization]), std::move(request.body()));
     response_.result(reply.status);
     response_.set(http::field::content_type, reply.contentType);
     if (reply.status == 401) response_.set(http::field::www_authenticate, "Bearer");
@@ -81,6 +86,16 @@ void HttpSession::onRead(boost::beast::error_code error) {
       [self = shared_from_this(), keepAlive](boost::beast::error_code writeError, std::size_t) {
         self->onWrite(writeError, keepAlive);
       });
+}
+
+bool HttpSession::upgraded(std::optional<HttpReply>& refusal) {
+  auto& request = parser_->get();
+  if (!boost::beast::websocket::is_upgrade(request)) return false;
+  refusal =
+      server_.refuseUpgrade(toStd(request.target()), toStd(request[http::field::authorization]));
+  if (refusal) return false;
+  server_.upgrade(std::move(stream_), parser_->release());
+  return true;
 }
 
 void HttpSession::onWrite(boost::beast::error_code error, bool keepAlive) {

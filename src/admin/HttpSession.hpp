@@ -12,12 +12,13 @@
 namespace rtcgate::admin {
 
 class HttpServer;
+struct HttpReply;
 
 // One accepted admin connection: reads requests (keep-alive honoured), lets the server answer
 // them, writes the replies. Owned by its own pending operations.
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
  public:
-  HttpSession(boost::asio::ip::tcp::socket socket, const HttpServer& server);
+  HttpSession(boost::asio::ip::tcp::socket socket, HttpServer& server);
 
   void start() { read(); }
   void close();
@@ -26,9 +27,12 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void read();
   void onRead(boost::beast::error_code error);
   void onWrite(boost::beast::error_code error, bool keepAlive);
+  // Whether the request was a WebSocket upgrade the server took over; `refusal` is set when it
+  // was an upgrade the server refused.
+  bool upgraded(std::optional<HttpReply>& refusal);
 
   boost::beast::tcp_stream stream_;
-  const HttpServer& server_;
+  HttpServer& server_;  // non-const: a WebSocket upgrade hands the connection over to it
   boost::beast::flat_buffer buffer_;
   std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
   boost::beast::http::response<boost::beast::http::string_body> response_;
