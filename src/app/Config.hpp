@@ -91,6 +91,11 @@ struct Config {
     std::string token;
   } http;
 
+  struct Events {
+    std::vector<std::string> webhooks;  // http:// URLs that get every event POSTed as JSON
+    std::uint32_t retries = 5;          // per event and webhook, back-off 0.5 s, 1 s, 2 s, ...
+  } events;
+
   std::vector<StaticRoute> routes;
 
   // The store's SQLite file when the store is SQLite ("" for PostgreSQL).

@@ -10,6 +10,8 @@
 #include <set>
 #include <sstream>
 
+#include "app/Webhook.hpp"
+
 namespace rtcgate::app {
 
 namespace {
@@ -280,6 +282,20 @@ void readHttp(ConfigReader& r, const YAML::Node& root, Config& c) {
   r.read(node, "http", "token", c.http.token);
 }
 
+void readEvents(ConfigReader& r, const YAML::Node& root, Config& c) {
+  const auto node = root["events"];
+  if (!r.mapping(node, "events", {"webhooks", "retries"})) return;
+  r.read(node, "events", "webhooks", c.events.webhooks);
+  r.read(node, "events", "retries", c.events.retries, 0u, 20u);
+  for (std::size_t i = 0; i < c.events.webhooks.size(); ++i) {
+    const auto& url = c.events.webhooks[i];
+    if (const auto parsed = WebhookUrl::parse(url); !parsed) {
+      r.error("events.webhooks[" + std::to_string(i) + "]",
+              std::string(parsed.error()) + " (http://HOST[:PORT]/PATH), got '" + url + "'");
+    }
+  }
+}
+
 void readRoutes(ConfigReader& r, const YAML::Node& root, Config& c) {
   const auto node = root["routes"];
   if (!node) return;
@@ -369,7 +385,8 @@ ConfigLoadResult loadConfigText(const std::string& yaml, const std::string& sour
   if (root.IsNull()) return result;
   ConfigReader reader(result.errors);
   if (!reader.mapping(root, "",
-                      {"node", "log", "sip", "tls", "media", "calls", "relay", "store", "http", "routes"})) {
+                      {"node", "log", "sip", "tls", "media", "calls", "relay", "store", "http", "events",
+                       "routes"})) {
     result.errors.push_back(sourceName + ": expected a mapping at the top level");
     return result;
   }
@@ -387,6 +404,7 @@ ConfigLoadResult loadConfigText(const std::string& yaml, const std::string& sour
     reader.error("store", "expected sqlite:PATH or postgresql://..., got '" + c.store + "'");
   }
   readHttp(reader, root, c);
+  readEvents(reader, root, c);
   readRoutes(reader, root, c);
   return result;
 }

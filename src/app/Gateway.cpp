@@ -207,6 +207,16 @@ bool Gateway::start() {
     callsApi_->registerRoutes(*api_->server());
     cdrs_->registerRoutes(*api_->server());
   }
+  events_ = std::make_unique<EventHub>();
+  events_->attach(*location_, *proxy_);
+  if (api_->server()) events_->registerRoutes(*api_->server());
+  WebhookOptions webhooks;
+  webhooks.retries = config_.events.retries;
+  if (const auto status = events_->startWebhooks(io_, timers_, config_.events.webhooks, webhooks);
+      !status) {
+    spdlog::error("{}", status.error());
+    return false;
+  }
   if (const auto status = api_->start(); !status) {
     spdlog::error("{}", status.error());
     return false;

@@ -8,6 +8,7 @@
 #include "app/CallsApi.hpp"
 #include "app/CdrWriter.hpp"
 #include "app/Config.hpp"
+#include "app/EventHub.hpp"
 #include "app/ManagementApi.hpp"
 #include "io/AsioTimers.hpp"
 #include "io/TransportManager.hpp"
@@ -46,6 +47,8 @@ class Gateway {
   io::AsioTimers timers_;
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<io::TransportManager> transports_;
+  // Before location_ and proxy_, whose hooks call it, so that it outlives them.
+  std::unique_ptr<EventHub> events_;
   std::unique_ptr<proxy::LocationService> location_;
   // The relay: embedded (its own worker threads) or ng relays; declared before the proxy, which
   // holds on to mediaControl_, so that they outlive it.

@@ -87,3 +87,27 @@ TEST(ConfigLoader, SyntaxErrorsGiveTheLine) {
 
 }  // namespace
 }  // namespace rtcgate::app
+
+namespace rtcgate::app {
+namespace {
+
+TEST(ConfigLoader, EventsWebhooksAndRetries) {
+  auto result = loadConfigText(
+      "events: { webhooks: [http://127.0.0.1:9000/hook, 'http://[::1]:81/x'], retries: 3 }\n",
+      "t.yaml");
+  ASSERT_TRUE(result.ok());
+  EXPECT_EQ(result.config.events.webhooks.size(), 2u);
+  EXPECT_EQ(result.config.events.retries, 3u);
+  EXPECT_EQ(loadConfigText("", "t.yaml").config.events.retries, 5u);
+
+  result = loadConfigText("events: { webhooks: [ftp://x/, http://h:0/], retries: 99, x: 1 }\n",
+                          "t.yaml");
+  ASSERT_EQ(result.errors.size(), 4u);
+  EXPECT_TRUE(hasError(result, "events.webhooks[0]: expected an http:// URL"));
+  EXPECT_TRUE(hasError(result, "events.webhooks[1]: bad port"));
+  EXPECT_TRUE(hasError(result, "events.retries: expected a whole number from 0 to 20"));
+  EXPECT_TRUE(hasError(result, "events.x: unknown key"));
+}
+
+}  // namespace
+}  // namespace rtcgate::app
