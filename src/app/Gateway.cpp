@@ -210,6 +210,10 @@ bool Gateway::start() {
   events_ = std::make_unique<EventHub>();
   events_->attach(*location_, *proxy_);
   if (api_->server()) events_->registerRoutes(*api_->server());
+  if (const auto status = events_->declareMetrics(api_->metrics()); !status) {
+    spdlog::error("events: {}", status.error());
+    return false;
+  }
   WebhookOptions webhooks;
   webhooks.retries = config_.events.retries;
   if (const auto status = events_->startWebhooks(io_, timers_, config_.events.webhooks, webhooks);

@@ -30,6 +30,8 @@ class ManagementApi {
   void stop();
   // For other parts of the API to add their routes (nullptr when http.listen was invalid).
   admin::HttpServer* server() { return server_.get(); }
+  // For other parts of the gateway to declare their metrics (the events hub).
+  admin::MetricsRegistry& metrics() { return metrics_; }
 
  private:
   void declareMetrics();

@@ -181,6 +181,13 @@ def test_registration_and_call_reach_websocket_and_webhooks():
     filtered = [t for t in good.types() if t.startswith(("call.", "registration."))]
     check(filtered[:len(stream.types())] == stream.types(),
           f"WebSocket {stream.types()} vs webhook {good.types()}")
+    status, metrics = gw.http("GET", "/metrics")
+    values = {line.split()[0]: float(line.split()[1]) for line in metrics.splitlines()
+              if line.startswith("rtcgate_events_")}
+    check(values.get("rtcgate_events_published_total", 0) >= len(EXPECTED)
+          and values.get("rtcgate_events_webhook_retries_total") == 2
+          and values.get("rtcgate_events_webhook_failures_total") == 0
+          and values.get("rtcgate_events_subscribers") == 4, f"event metrics: {values}")
     print("events:", good.types())
     print("call.ended:", json.dumps(ended))
 
