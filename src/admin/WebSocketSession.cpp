@@ -13,12 +13,16 @@ namespace websocket = boost::beast::websocket;
 // vanished browser does not keep a subscription (and its backlog) forever.
 constexpr std::chrono::seconds kIdleTimeout{60};
 constexpr std::chrono::seconds kHandshakeTimeout{10};
+// How long close() waits for the close frame to go out behind a write to a peer that stopped
+// reading, before it cuts the connection.
+constexpr std::chrono::seconds kCloseGrace{2};
 // Clients only send control frames and maybe a word; anything bigger is refused.
 constexpr std::size_t kReadLimit = 64 * 1024;
 
 }  // namespace
 
-WebSocketSession::WebSocketSession(boost::beast::tcp_stream stream) : ws_(std::move(stream)) {}
+WebSocketSession::WebSocketSession(boost::beast::tcp_stream stream)
+    : ws_(std::move(stream)), closeDeadline_(ws_.get_executor()) {}
 
 void WebSocketSession::start(Request request) {
   // The websocket stream runs its own timers; the HTTP session's deadline must not linger.
@@ -61,6 +65,10 @@ void WebSocketSession::close() {
   queue_.clear();
   ws_.async_close(websocket::close_code::going_away,
                   [self = shared_from_this()](boost::beast::error_code) { self->finish(); });
+  closeDeadline_.expires_after(kCloseGrace);
+  closeDeadline_.async_wait([self = shared_from_this()](boost::beast::error_code error) {
+    if (!error) self->finish();
+  });
 }
 
 void WebSocketSession::read() {
@@ -95,6 +103,7 @@ void WebSocketSession::finish() {
   if (state_ == State::Closed) return;
   state_ = State::Closed;
   queue_.clear();
+  closeDeadline_.cancel();
   boost::beast::error_code ignored;
   boost::beast::get_lowest_layer(ws_).socket().close(ignored);
   if (auto callback = std::move(onClosed_)) callback();

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/message.hpp>
@@ -33,7 +34,8 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
   void start(Request request);
   // Queues one text frame; false once the session is closed.
   bool send(SharedText text);
-  // Sends a close frame (1001 going away) and ends the session.
+  // Sends a close frame (1001 going away) and ends the session; a peer that does not take the
+  // frame within a short grace period (it stopped reading) has its connection cut instead.
   void close();
   bool isOpen() const { return state_ != State::Closed; }
   const EventQueue& queue() const { return queue_; }
@@ -47,6 +49,7 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
 
   boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
   boost::beast::flat_buffer readBuffer_;
+  boost::asio::steady_timer closeDeadline_;
   EventQueue queue_;
   SharedText writing_;  // the frame being written, kept alive until the write completes
   std::function<void()> onClosed_;
