@@ -97,7 +97,7 @@ int runCli(int argc, char** argv) {
     return userListCommand(config);
   }
   if (relay->parsed()) return relayCommand(config);
-  return runCommand(config);
+  return runCommand(config, configPath);
 }
 
 }  // namespace rtcgate::app

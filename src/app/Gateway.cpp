@@ -72,8 +72,20 @@ bool needsTls(const Config& config) {
 
 }  // namespace
 
-Gateway::Gateway(Config config)
-    : config_(std::move(config)), signals_(io_, SIGINT, SIGTERM), timers_(io_) {}
+Gateway::Gateway(Config config, std::string configPath)
+    : config_(std::move(config)),
+      signals_(io_, SIGINT, SIGTERM),
+      hangup_(io_, SIGHUP),
+      configPath_(std::move(configPath)),
+      timers_(io_) {}
+
+void Gateway::waitForHangup() {
+  hangup_.async_wait([this](const boost::system::error_code& ec, int) {
+    if (ec) return;
+    reloader_->reloadAndLog();
+    waitForHangup();
+  });
+}
 
 Gateway::~Gateway() {
   if (housekeeping_) timers_.cancel(housekeeping_);
@@ -221,6 +233,17 @@ bool Gateway::start() {
     spdlog::error("{}", status.error());
     return false;
   }
+  ConfigReloader::Appliers appliers;
+  appliers.tls = [this](const Config& next) {
+    return transports_->reloadTls(transportOptions(next));
+  };
+  appliers.routes = [this](const Config& next) {
+    proxy::StaticRoutes routes;
+    for (const auto& route : next.routes) routes.add(route.match, route.to);
+    proxy_->setRoutes(std::move(routes));
+  };
+  reloader_ = std::make_unique<ConfigReloader>(configPath_, config_, std::move(appliers));
+  if (api_->server()) reloader_->addRoute(*api_->server());
   if (const auto status = api_->start(); !status) {
     spdlog::error("{}", status.error());
     return false;
@@ -281,10 +304,12 @@ int Gateway::run() {
     logStatistics();
     if (housekeeping_) timers_.cancel(housekeeping_);
     housekeeping_ = 0;
+    hangup_.cancel();
     api_->stop();
     transports_->stop();
     io_.stop();
   });
+  waitForHangup();
   io_.run();
   spdlog::info("stopped");
   return 0;

@@ -8,6 +8,7 @@
 #include "app/CallsApi.hpp"
 #include "app/CdrWriter.hpp"
 #include "app/Config.hpp"
+#include "app/ConfigReloader.hpp"
 #include "app/EventHub.hpp"
 #include "app/ManagementApi.hpp"
 #include "io/AsioTimers.hpp"
@@ -25,7 +26,7 @@ namespace rtcgate::app {
 // and runs it until SIGTERM/SIGINT.
 class Gateway {
  public:
-  explicit Gateway(Config config);
+  explicit Gateway(Config config, std::string configPath = {});
   ~Gateway();
 
   // Opens the store, binds every listener; false (with the reason logged) when something is
@@ -37,6 +38,7 @@ class Gateway {
  private:
   bool prepareTls();
   bool startMedia();
+  void waitForHangup();
   ng::Value relayRequest(ng::Value request);
   void scheduleHousekeeping();
   void logStatistics() const;
@@ -44,6 +46,9 @@ class Gateway {
   Config config_;
   boost::asio::io_context io_;
   boost::asio::signal_set signals_;
+  boost::asio::signal_set hangup_;  // SIGHUP: reload
+  std::string configPath_;
+  std::unique_ptr<ConfigReloader> reloader_;
   io::AsioTimers timers_;
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<io::TransportManager> transports_;

@@ -5,8 +5,8 @@
 
 namespace rtcgate::app {
 
-int runCommand(const Config& config) {
-  Gateway gateway(config);
+int runCommand(const Config& config, const std::string& configPath) {
+  Gateway gateway(config, configPath);
   if (!gateway.start()) return 1;
   return gateway.run();
 }

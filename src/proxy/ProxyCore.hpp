@@ -81,6 +81,9 @@ class ProxyCore : public transaction::TransactionUser {
   // Ends a call from our side: BYE to both ends (or CANCEL/487 before answer), media released.
   bool hangup(std::uint64_t dialogId, const std::string& reason);
 
+  // Reload: new requests use these routes.
+  void setRoutes(StaticRoutes routes) { routes_ = std::move(routes); }
+
   const ProxyStats& stats() const { return stats_; }
   transaction::TransactionStats transactionStats() const { return transactions_.stats(); }
   std::size_t liveProxyTransactions() const { return byServerTx_.size(); }
