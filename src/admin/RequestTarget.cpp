@@ -10,8 +10,9 @@ int hexDigit(char c) {
   return -1;
 }
 
-// '+' is a space in the query (form encoding) only.
-std::optional<std::string> decode(std::string_view text, bool plusIsSpace) {
+}  // namespace
+
+std::optional<std::string> percentDecode(std::string_view text, bool plusIsSpace) {
   std::string out;
   out.reserve(text.size());
   for (std::size_t i = 0; i < text.size(); ++i) {
@@ -29,28 +30,29 @@ std::optional<std::string> decode(std::string_view text, bool plusIsSpace) {
   return out;
 }
 
-}  // namespace
-
-std::optional<RequestTarget> RequestTarget::parse(std::string_view target) {
-  RequestTarget result;
-  const auto question = target.find('?');
-  auto path = decode(target.substr(0, question), false);
-  if (!path) return std::nullopt;
-  result.path = std::move(*path);
-  std::string_view query =
-      question == std::string_view::npos ? std::string_view{} : target.substr(question + 1);
+std::optional<std::map<std::string, std::string>> parseQuery(std::string_view query) {
+  std::map<std::string, std::string> result;
   while (!query.empty()) {
     const auto amp = query.find('&');
     const std::string_view pair = query.substr(0, amp);
     query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
     if (pair.empty()) continue;
     const auto eq = pair.find('=');
-    auto key = decode(pair.substr(0, eq), true);
-    auto value = decode(eq == std::string_view::npos ? "" : pair.substr(eq + 1), true);
+    auto key = percentDecode(pair.substr(0, eq), true);
+    auto value = percentDecode(eq == std::string_view::npos ? "" : pair.substr(eq + 1), true);
     if (!key || !value) return std::nullopt;
-    result.query.insert_or_assign(std::move(*key), std::move(*value));
+    result.insert_or_assign(std::move(*key), std::move(*value));
   }
   return result;
+}
+
+std::optional<RequestTarget> RequestTarget::parse(std::string_view target) {
+  const auto question = target.find('?');
+  auto path = percentDecode(target.substr(0, question), false);
+  auto query =
+      parseQuery(question == std::string_view::npos ? std::string_view{} : target.substr(question + 1));
+  if (!path || !query) return std::nullopt;
+  return RequestTarget{std::move(*path), std::move(*query)};
 }
 
 }  // namespace rtcgate::admin

@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "admin/Json.hpp"
+#include "admin/RequestTarget.hpp"
 
 namespace rtcgate::admin {
 namespace {
@@ -18,51 +19,6 @@ std::vector<std::string> splitPath(std::string_view path) {
     path.remove_prefix(slash + 1);
   }
   return segments;
-}
-
-int hexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// '+' means a space only in query strings (form encoding), never in the path.
-std::optional<std::string> percentDecode(std::string_view text, bool plusIsSpace) {
-  std::string out;
-  out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (c == '%') {
-      if (i + 2 >= text.size()) return std::nullopt;
-      const int high = hexValue(text[i + 1]);
-      const int low = hexValue(text[i + 2]);
-      if (high < 0 || low < 0) return std::nullopt;
-      out.push_back(static_cast<char>(high * 16 + low));
-      i += 2;
-    } else if (c == '+' && plusIsSpace) {
-      out.push_back(' ');
-    } else {
-      out.push_back(c);
-    }
-  }
-  return out;
-}
-
-std::optional<std::map<std::string, std::string>> parseQuery(std::string_view query) {
-  std::map<std::string, std::string> result;
-  while (!query.empty()) {
-    const auto amp = query.find('&');
-    const std::string_view pair = query.substr(0, amp);
-    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
-    if (pair.empty()) continue;
-    const auto eq = pair.find('=');
-    auto key = percentDecode(pair.substr(0, eq), true);
-    auto value = percentDecode(eq == std::string_view::npos ? "" : pair.substr(eq + 1), true);
-    if (!key || !value) return std::nullopt;
-    result.insert_or_assign(std::move(*key), std::move(*value));
-  }
-  return result;
 }
 
 bool isParam(const std::string& segment) {
