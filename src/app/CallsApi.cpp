@@ -12,11 +12,6 @@ namespace {
 using admin::appendJsonNumber;
 using admin::appendJsonString;
 
-std::int64_t unixSeconds(proxy::SystemTime time) {
-  if (time == proxy::SystemTime{}) return 0;
-  return std::chrono::duration_cast<std::chrono::seconds>(time.time_since_epoch()).count();
-}
-
 void appendSide(std::string& out, const proxy::DialogSide& side) {
   out += "{\"uri\":";
   appendJsonString(out, side.uri);
@@ -143,8 +138,8 @@ std::string CallsApi::callJson(const proxy::Dialog& dialog, const ng::Value* rel
   appendSide(out, dialog.callee);
   out += ",\"anchored\":";
   out += dialog.anchored ? "true" : "false";
-  out += ",\"start\":" + std::to_string(unixSeconds(dialog.created));
-  out += ",\"answer\":" + std::to_string(unixSeconds(dialog.answered));
+  out += ",\"start\":" + std::to_string(proxy::unixSeconds(dialog.created));
+  out += ",\"answer\":" + std::to_string(proxy::unixSeconds(dialog.answered));
   const auto now = std::chrono::system_clock::now();
   const auto duration = dialog.answered == proxy::SystemTime{}
                             ? 0

@@ -11,11 +11,6 @@
 namespace rtcgate::app {
 namespace {
 
-std::int64_t unixSeconds(proxy::SystemTime time) {
-  if (time == proxy::SystemTime{}) return 0;
-  return std::chrono::duration_cast<std::chrono::seconds>(time.time_since_epoch()).count();
-}
-
 void field(std::string& out, const char* name, std::string_view value) {
   out += ",\"";
   out += name;
@@ -51,9 +46,9 @@ store::CdrRecord CdrWriter::record(const proxy::Dialog& call, const ng::Value* m
   if (!call.callee.tag.empty()) {
     cdr.destinationTransport = sip::transportParamName(call.callee.flow.transport);
   }
-  cdr.start = unixSeconds(call.created);
-  cdr.answer = unixSeconds(call.answered);
-  cdr.end = unixSeconds(call.ended);
+  cdr.start = proxy::unixSeconds(call.created);
+  cdr.answer = proxy::unixSeconds(call.answered);
+  cdr.end = proxy::unixSeconds(call.ended);
   if (call.answered != proxy::SystemTime{}) {
     cdr.duration =
         std::chrono::duration_cast<std::chrono::seconds>(call.ended - call.answered).count();

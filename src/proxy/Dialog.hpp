@@ -13,6 +13,12 @@ namespace rtcgate::proxy {
 
 using SystemTime = std::chrono::system_clock::time_point;
 
+// Unix seconds of a dialog time, 0 for one that never happened (a call never answered).
+inline std::int64_t unixSeconds(SystemTime time) {
+  if (time == SystemTime{}) return 0;
+  return std::chrono::duration_cast<std::chrono::seconds>(time.time_since_epoch()).count();
+}
+
 // One end of a call as the proxy sees it: enough to address an in-dialog request to it.
 struct DialogSide {
   std::string tag;

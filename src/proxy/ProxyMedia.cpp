@@ -416,13 +416,8 @@ void ProxyCore::checkMedia(std::uint64_t dialogId, const std::string& callId) {
       return;
     }
     const auto last = newestPacket(*reply);
-    const auto since = std::max<std::int64_t>(
-        last, std::chrono::duration_cast<std::chrono::seconds>(
-                  dialog->answered.time_since_epoch())
-                  .count());
-    const auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                         std::chrono::system_clock::now().time_since_epoch())
-                         .count();
+    const auto since = std::max(last, unixSeconds(dialog->answered));
+    const auto now = unixSeconds(std::chrono::system_clock::now());
     if (now - since > std::chrono::duration_cast<std::chrono::seconds>(options_.mediaTimeout)
                           .count()) {
       hangup(dialogId, "media-timeout");
