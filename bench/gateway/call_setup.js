@@ -7,8 +7,7 @@
 'use strict';
 const path = require('path');
 const e2e = path.join(__dirname, '..', '..', 'tests', 'e2e');
-const { chromium } = require(path.join(e2e, 'node_modules', 'playwright-core'));
-const { bundleJsSip, servePage } = require(path.join(e2e, 'browser_call.js'));
+const { bundleJsSip, servePage, launchChromium } = require(path.join(e2e, 'browser_call.js'));
 
 function parseArgs(argv) {
   const args = { calls: 10, user: 'alice', password: 'alicepw', domain: 'localhost' };
@@ -62,12 +61,7 @@ async function timeCalls(args) {
 async function main() {
   const args = parseArgs(process.argv);
   const server = await servePage(bundleJsSip());
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium', headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--allow-loopback-in-peer-connection',
-           '--disable-features=WebRtcHideLocalIpsWithMdns', '--use-fake-ui-for-media-stream',
-           '--use-fake-device-for-media-stream', '--ignore-certificate-errors'],
-  });
+  const browser = await launchChromium();
   let code = 0;
   try {
     const page = await (await browser.newContext({ ignoreHTTPSErrors: true })).newPage();

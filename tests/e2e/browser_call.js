@@ -194,10 +194,10 @@ async function runInPage(args) {
   return stats;
 }
 
-async function main() {
-  const args = parseArgs(process.argv);
-  const server = await servePage(bundleJsSip());
-  const browser = await chromium.launch({
+// Debian's Chromium, headless, with the flags WebRTC on loopback needs (loopback candidates,
+// 127.0.0.1 instead of mDNS names, a fake microphone) and self-signed certificates accepted.
+function launchChromium() {
+  return chromium.launch({
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     headless: true,
     args: [
@@ -207,6 +207,12 @@ async function main() {
       '--use-fake-device-for-media-stream', '--ignore-certificate-errors',
     ],
   });
+}
+
+async function main() {
+  const args = parseArgs(process.argv);
+  const server = await servePage(bundleJsSip());
+  const browser = await launchChromium();
   let code = 0;
   try {
     const page = await (await browser.newContext({ ignoreHTTPSErrors: true })).newPage();
@@ -228,4 +234,4 @@ async function main() {
 }
 
 if (require.main === module) main();
-module.exports = { bundleJsSip, servePage };
+module.exports = { bundleJsSip, servePage, launchChromium };

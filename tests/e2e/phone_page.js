@@ -16,7 +16,7 @@
 //   {"cmd": "quit"}
 'use strict';
 const readline = require('readline');
-const { chromium } = require('playwright-core');
+const { launchChromium } = require('./browser_call.js');
 
 const TIMEOUT_MS = 15000;
 
@@ -128,16 +128,7 @@ async function hangup(state) {
 }
 
 async function main() {
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--no-first-run', '--allow-loopback-in-peer-connection',
-      '--disable-features=WebRtcHideLocalIpsWithMdns', '--use-fake-ui-for-media-stream',
-      '--use-fake-device-for-media-stream', '--ignore-certificate-errors',
-    ],
-  });
+  const browser = await launchChromium();
   const context = await browser.newContext({ ignoreHTTPSErrors: true });
   const state = {};
   const lines = readline.createInterface({ input: process.stdin });

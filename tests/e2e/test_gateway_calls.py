@@ -28,6 +28,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 import siptest  # noqa: E402
 import test_relay_kamailio as kit  # noqa: E402
+from test_browser_relay import enter_namespace  # noqa: E402
 
 SCENARIOS = os.path.join(HERE, "..", "integration", "scenarios")
 
@@ -394,15 +395,6 @@ def check_cdrs(run, expected_min):
     if answered and any(r.get("media", {}).get("from_caller", {}).get("packets", 0) < 50
                         for r in answered if r.get("media")):
         run.fail("an answered call's CDR has no media statistics: %r" % answered)
-
-
-def enter_namespace():
-    if os.environ.get("RTCGATE_E2E_NETNS") == "1":
-        subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
-        return
-    env = dict(os.environ, RTCGATE_E2E_NETNS="1")
-    result = subprocess.run(["unshare", "-n", sys.executable] + sys.argv, env=env)
-    sys.exit(result.returncode)
 
 
 def start_external_relay(kind, binary, processes, workdir):
