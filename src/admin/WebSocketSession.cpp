@@ -40,6 +40,10 @@ void WebSocketSession::start(Request request) {
       return;
     }
     self->state_ = State::Open;
+    if (self->closeAfterHandshake_) {
+      self->close();
+      return;
+    }
     self->read();
     self->writeNext();
   });
@@ -55,10 +59,9 @@ bool WebSocketSession::send(SharedText text) {
 void WebSocketSession::close() {
   if (state_ == State::Closing || state_ == State::Closed) return;
   if (state_ == State::Handshake) {
-    // Nothing to say to a peer that has not finished the upgrade: cut the connection.
-    boost::beast::error_code ignored;
-    boost::beast::get_lowest_layer(ws_).socket().close(ignored);
-    finish();
+    // The peer may already hold our 101 and expect a close frame; the handshake timeout bounds
+    // the wait for one that never reads it.
+    closeAfterHandshake_ = true;
     return;
   }
   state_ = State::Closing;

@@ -54,6 +54,8 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
   SharedText writing_;  // the frame being written, kept alive until the write completes
   std::function<void()> onClosed_;
   State state_ = State::Handshake;
+  // close() came while the 101 was still going out: close properly once it has.
+  bool closeAfterHandshake_ = false;
 };
 
 }  // namespace rtcgate::admin
