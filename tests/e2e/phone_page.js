@@ -10,7 +10,8 @@
 //   {"cmd": "call", "target": "bob", "seconds": 5}
 //       dials from the phone, waits for the call to be up, keeps it, returns WebRTC statistics
 //   {"cmd": "hangup"}   clicks Hang up and waits for the call to end
-//   {"cmd": "dashboard_hangup"}   clicks the first call's Hang up on the dashboard instead
+//   {"cmd": "dashboard_hangup", "screenshot": "/path.png"}   clicks the first call's Hang up on the
+//       dashboard instead (after a screenshot of the dashboard with the live call, when asked)
 //   {"cmd": "dashboard_token", "url": "http://127.0.0.1:P/", "token": "t"}
 //       a dashboard whose API needs a token: waits for the prompt, enters it, waits for data
 //   {"cmd": "quit"}
@@ -103,13 +104,17 @@ async function dashboardToken(context, command) {
 }
 
 // Hangs the phone's call up from the dashboard's Calls table (DELETE /api/v1/calls/{id}).
-async function dashboardHangup(state) {
+async function dashboardHangup(state, command) {
   const page = state.dashboard;
   const row = page.locator('#calls tr[data-call]');
   await row.first().waitFor({ timeout: TIMEOUT_MS });
+  // The media column fills from the relay's statistics once packets flow.
+  await row.first().locator('td.quality', { hasText: 'MOS' }).waitFor({ timeout: TIMEOUT_MS });
   const rows = await row.count();
   const cells = await row.first().locator('td').allTextContents();
   const callsCounter = await page.locator('#c-calls').textContent();
+  // The live call on the dashboard, kept as a test artifact for a human to look at.
+  if (command.screenshot) await page.screenshot({ path: command.screenshot, fullPage: true });
   await row.first().locator('button').click();
   await state.phone.waitForFunction(
       () => document.getElementById('call-status').dataset.state === 'ended', null,
@@ -142,7 +147,7 @@ async function main() {
       else if (command.cmd === 'dashboard') answer = await dashboard(context, state, command);
       else if (command.cmd === 'call') answer = await call(state, command);
       else if (command.cmd === 'hangup') answer = await hangup(state);
-      else if (command.cmd === 'dashboard_hangup') answer = await dashboardHangup(state);
+      else if (command.cmd === 'dashboard_hangup') answer = await dashboardHangup(state, command);
       else if (command.cmd === 'dashboard_token') answer = await dashboardToken(context, command);
       else answer = { error: 'unknown command ' + command.cmd };
     } catch (error) {

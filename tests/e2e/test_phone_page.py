@@ -161,10 +161,16 @@ def main():
             calls = json.loads(body)["calls"]
             check(len(calls) == 1, "GET /api/v1/calls during the call: %s" % body)
             # The dashboard lists the call and its Hang up button ends it on both sides.
-            answer = browser.ask(cmd="dashboard_hangup")
+            artifacts = os.path.join(os.path.abspath(args.build_dir), "test-artifacts")
+            os.makedirs(artifacts, exist_ok=True)
+            screenshot = os.path.join(artifacts, "dashboard-live-call.png")
+            answer = browser.ask(cmd="dashboard_hangup", screenshot=screenshot)
+            check(os.path.getsize(screenshot) > 10000, "no dashboard screenshot")
+            print("dashboard screenshot:", screenshot)
             check(answer["rows"] == 1 and answer["cells"][0] == str(calls[0]["id"]),
                   "dashboard calls row: %r, API: %s" % (answer, body))
             check(answer["callsCounter"] == "1", "calls counter: %r" % answer["callsCounter"])
+            check(answer["cells"][5].startswith("MOS "), "no media quality: %r" % answer["cells"])
             uas.wait(timeout=30)
             check(uas.returncode == 0, "sipp UAS failed (exit %s):\n%s" %
                   (uas.returncode, sipp_logs(uas_logs)))

@@ -243,18 +243,42 @@
     state.seenCalls = ids;
   }
 
+  // Media quality per call comes from GET /api/v1/calls/{id} (one relay query each): only for the
+  // first calls shown, so a busy gateway is not asked for hundreds every poll.
+  const QUALITY_LIMIT = 20;
+  async function fetchQuality(data) {
+    const quality = new Map();
+    const ids = callList(data).slice(0, QUALITY_LIMIT).map((call) => call.id).filter((id) => id !== undefined);
+    const details = await Promise.all(ids.map((id) =>
+      getJson('/api/v1/calls/' + encodeURIComponent(id)).catch(() => null)));
+    details.forEach((detail, i) => { if (detail && detail.media) quality.set(String(ids[i]), detail.media); });
+    return quality;
+  }
+
+  // The worse of the two directions, as an operator reads it at a glance.
+  function qualityText(media) {
+    if (!media) return '';
+    const sides = Object.values(media).filter((side) => side && typeof side.packets === 'number');
+    if (sides.length === 0 || sides.every((side) => side.packets === 0)) return 'no media yet';
+    const worst = sides.reduce((a, b) => ((b.mos ?? 5) < (a.mos ?? 5) ? b : a));
+    const loss = Math.max(...sides.map((side) => side.loss_percent || 0));
+    const jitter = Math.max(...sides.map((side) => side.jitter_ms || 0));
+    return 'MOS ' + (worst.mos ?? 0).toFixed(1) + ' · loss ' + loss.toFixed(1) + '% · jitter ' +
+           jitter.toFixed(1) + ' ms';
+  }
+
   // The calls API is the newest part of the gateway: a 404 means this build has none yet.
-  function renderCalls(data) {
+  function renderCalls(data, quality = new Map()) {
     const body = $('calls');
     if (data === null) {
       $('calls-note').textContent = 'calls API not available in this gateway';
       $('c-calls').textContent = '–';
-      return emptyRow(body, 6, 'This gateway does not list calls (no /api/v1/calls)');
+      return emptyRow(body, 7, 'This gateway does not list calls (no /api/v1/calls)');
     }
     $('calls-note').textContent = '';
     const list = callList(data);
     $('c-calls').textContent = list.length;
-    if (list.length === 0) return emptyRow(body, 6, 'No calls');
+    if (list.length === 0) return emptyRow(body, 7, 'No calls');
     body.replaceChildren();
     for (const call of list) {
       const id = call.id ?? call.call_id;
@@ -265,6 +289,7 @@
       cell(row, call.to ?? call.callee);
       cell(row, call.state ?? call.status);
       cell(row, callDuration(call));
+      cell(row, qualityText(quality.get(String(id))), 'quality');
       actionButton(row, 'Hang up', 'end this call on both sides',
                    () => api('DELETE', '/api/v1/calls/' + encodeURIComponent(id)));
       body.appendChild(row);
@@ -320,7 +345,7 @@
       recordRates(metrics);
       renderCounters(metrics, health);
       renderRegistrations(registrations);
-      renderCalls(calls);
+      renderCalls(calls, await fetchQuality(calls));
       CHARTS.forEach(drawChart);
       $('error').classList.add('hidden');
       $('updated').textContent = 'updated ' + new Date().toLocaleTimeString();
