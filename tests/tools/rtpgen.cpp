@@ -4,7 +4,7 @@
 // RTP for every session at a fixed aggregate packet rate from one socket with sendmmsg, and counts
 // what the relay forwards to one sink socket with recvmmsg. One socket per side is enough: every
 // session's SDP names the same source/sink address, and the relay's ports tell sessions apart.
-// Prints one JSON line. Plain POSIX sockets only.
+// Prints one JSON line. The ng link and the sockets are shared with dtlspeer (support/).
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -19,6 +19,9 @@
 #include <thread>
 #include <vector>
 
+#include "support/LoopbackSocket.hpp"
+#include "support/NgLink.hpp"
+
 namespace {
 
 struct Options {
@@ -31,45 +34,9 @@ struct Options {
   int payload = 160;
 };
 
-std::string bstr(const std::string& s) { return std::to_string(s.size()) + ":" + s; }
+using rtcgate::tools::NgLink;
 
-class NgLink {
- public:
-  NgLink(const std::string& host, int port) {
-    fd_ = socket(AF_INET, SOCK_DGRAM, 0);
-    server_.sin_family = AF_INET;
-    server_.sin_port = htons(static_cast<std::uint16_t>(port));
-    inet_pton(AF_INET, host.c_str(), &server_.sin_addr);
-    timeval timeout{2, 0};
-    setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-  }
-  ~NgLink() { close(fd_); }
-
-  // Sends "cookie dict" and returns the reply body, or "" after three silent tries.
-  std::string call(const std::string& dict) {
-    const std::string cookie = std::to_string(getpid()) + "_" + std::to_string(++sequence_);
-    const std::string datagram = cookie + " " + dict;
-    std::vector<char> buffer(65536);
-    for (int attempt = 0; attempt < 3; ++attempt) {
-      sendto(fd_, datagram.data(), datagram.size(), 0, reinterpret_cast<sockaddr*>(&server_),
-             sizeof server_);
-      for (;;) {
-        const ssize_t n = recv(fd_, buffer.data(), buffer.size(), 0);
-        if (n <= 0) break;
-        const std::string reply(buffer.data(), static_cast<std::size_t>(n));
-        if (reply.compare(0, cookie.size() + 1, cookie + " ") == 0) {
-          return reply.substr(cookie.size() + 1);
-        }
-      }
-    }
-    return "";
-  }
-
- private:
-  int fd_;
-  sockaddr_in server_{};
-  unsigned sequence_ = 0;
-};
+std::string bstr(const std::string& s) { return rtcgate::tools::bencodeString(s); }
 
 // The m=audio port of the SDP in a bencoded reply; 0 when absent.
 int sdpPort(const std::string& reply) {
@@ -84,17 +51,9 @@ std::string sdp(int port) {
 }
 
 int boundSocket(int& port) {
-  const int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
-  int size = 8 << 20;
-  setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
-  setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
-  socklen_t length = sizeof address;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  port = ntohs(address.sin_port);
+  std::uint16_t bound = 0;
+  const int fd = rtcgate::tools::boundLoopbackSocket(bound);
+  port = bound;
   return fd;
 }
 
