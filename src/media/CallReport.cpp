@@ -60,6 +60,8 @@ void CallReport::fill(ng::Value& reply) const {
         entry.set("last RTP seq", ng::Value::integer(s->stats().lastSequence()));
         entry.set("cumulative loss", ng::Value::integer(s->stats().lost()));
         entry.set("jitter", ng::Value::integer(s->stats().jitter()));
+        // The jitter above is in timestamp units; readers need the rate to turn it into time.
+        entry.set("clock rate", ng::Value::integer(s->clockRate));
         ssrcs.set(std::to_string(s->stats().ssrc()), std::move(entry));
       }
     }
