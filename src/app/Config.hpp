@@ -17,8 +17,10 @@ struct ListenAddress {
 };
 
 struct StaticRoute {
-  std::string match;             // ECMAScript regex on the Request-URI user
-  std::vector<std::string> to;   // SIP URIs tried in order (failover)
+  std::string match;            // ECMAScript regex on the Request-URI user
+  std::vector<std::string> to;  // SIP URIs tried in order (failover)
+  std::string srtp;             // media.srtp: "" (media.sip_srtp applies), "none" or "sdes"
+  friend bool operator==(const StaticRoute&, const StaticRoute&) = default;
 };
 
 // The whole configuration, every key with its default: with no file this is the development
@@ -30,7 +32,7 @@ struct Config {
   } node;
 
   struct Log {
-    std::string level = "info";  // trace, debug, info, warn, error
+    std::string level = "info";   // trace, debug, info, warn, error
     std::string format = "text";  // text, json
   } log;
 
@@ -47,10 +49,10 @@ struct Config {
     std::string advertise;              // address written in Via/Record-Route when behind NAT
     bool auth = true;
     std::vector<std::string> authAlgorithms{"sha-256", "md5"};  // offered in this order
-    std::uint32_t nonceLifetime = 300;  // seconds
+    std::uint32_t nonceLifetime = 300;                          // seconds
     std::uint32_t maxMessageSize = 65535;
     std::uint32_t maxConnectionsPerSource = 64;
-    std::uint32_t idleTimeout = 600;    // seconds without traffic before a connection is closed
+    std::uint32_t idleTimeout = 600;  // seconds without traffic before a connection is closed
     Registrar registrar;
   } sip;
 
@@ -65,13 +67,13 @@ struct Config {
     std::vector<std::string> relay{"embedded"};  // "embedded" or ng URLs udp://host:port
     std::uint16_t portMin = 30000;
     std::uint16_t portMax = 39999;
-    std::string bind;       // media sockets of the embedded relay; empty: the first SIP listener's
+    std::string bind;  // media sockets of the embedded relay; empty: the first SIP listener's
     std::string advertise;
     std::string anchor = "webrtc";  // which calls go through the relay: webrtc, always, never
     std::string sipSrtp = "none";   // SIP legs: none (RTP/AVP) or sdes (RTP/SAVP, a=crypto)
-    std::uint32_t timeout = 60;  // seconds without media before a session is deleted
-    std::uint32_t workers = 1;   // media worker threads
-    std::string dtlsCertificate;  // PEM; empty: an ECDSA P-256 identity generated at start
+    std::uint32_t timeout = 60;     // seconds without media before a session is deleted
+    std::uint32_t workers = 1;      // media worker threads
+    std::string dtlsCertificate;    // PEM; empty: an ECDSA P-256 identity generated at start
     std::string dtlsPrivateKey;
   } media;
 

@@ -69,8 +69,8 @@ class ConfigReader {
     const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
     if (text.empty() || ec != std::errc() || end != text.data() + text.size() || value < min ||
         value > max) {
-      return error(join(path, key), "expected a whole number from " + std::to_string(min) +
-                                        " to " + std::to_string(max) + ", got '" + text + "'");
+      return error(join(path, key), "expected a whole number from " + std::to_string(min) + " to " +
+                                        std::to_string(max) + ", got '" + text + "'");
     }
     out = static_cast<Int>(value);
   }
@@ -144,8 +144,8 @@ void readRegistrar(ConfigReader& r, const YAML::Node& sip, Config::Registrar& re
 void readSip(ConfigReader& r, const YAML::Node& root, Config& c) {
   const auto node = root["sip"];
   if (!r.mapping(node, "sip",
-                 {"domains", "listen", "advertise", "auth", "auth_algorithms", "nonce_lifetime", "max_message_size",
-                  "max_connections_per_source", "idle_timeout", "registrar"})) {
+                 {"domains", "listen", "advertise", "auth", "auth_algorithms", "nonce_lifetime",
+                  "max_message_size", "max_connections_per_source", "idle_timeout", "registrar"})) {
     return;
   }
   r.read(node, "sip", "domains", c.sip.domains);
@@ -216,8 +216,9 @@ bool parsePortRange(const std::string& text, std::uint16_t& low, std::uint16_t& 
 
 void readMedia(ConfigReader& r, const YAML::Node& root, Config& c) {
   const auto node = root["media"];
-  if (!r.mapping(node, "media", {"relay", "ports", "bind", "advertise", "timeout", "workers",
-                                 "dtls_certificate", "dtls_private_key", "anchor", "sip_srtp"})) {
+  if (!r.mapping(node, "media",
+                 {"relay", "ports", "bind", "advertise", "timeout", "workers", "dtls_certificate",
+                  "dtls_private_key", "anchor", "sip_srtp"})) {
     return;
   }
   r.read(node, "media", "bind", c.media.bind);
@@ -302,13 +303,19 @@ void readRoutes(ConfigReader& r, const YAML::Node& root, Config& c) {
   if (!node.IsSequence()) return r.error("routes", "expected a list");
   for (std::size_t i = 0; i < node.size(); ++i) {
     const std::string path = "routes[" + std::to_string(i) + "]";
-    if (!r.mapping(node[i], path, {"match", "to"})) {
+    if (!r.mapping(node[i], path, {"match", "to", "media"})) {
       r.error(path, "expected a mapping with match and to");
       continue;
     }
     StaticRoute route;
     r.read(node[i], path, "match", route.match);
     r.read(node[i], path, "to", route.to);
+    if (r.mapping(node[i]["media"], path + ".media", {"srtp"})) {
+      r.read(node[i]["media"], path + ".media", "srtp", route.srtp);
+      if (!route.srtp.empty() && route.srtp != "none" && route.srtp != "sdes") {
+        r.error(path + ".media.srtp", "expected none or sdes, got '" + route.srtp + "'");
+      }
+    }
     try {
       std::regex check(route.match);
     } catch (const std::regex_error& e) {
@@ -385,8 +392,8 @@ ConfigLoadResult loadConfigText(const std::string& yaml, const std::string& sour
   if (root.IsNull()) return result;
   ConfigReader reader(result.errors);
   if (!reader.mapping(root, "",
-                      {"node", "log", "sip", "tls", "media", "calls", "relay", "store", "http", "events",
-                       "routes"})) {
+                      {"node", "log", "sip", "tls", "media", "calls", "relay", "store", "http",
+                       "events", "routes"})) {
     result.errors.push_back(sourceName + ": expected a mapping at the top level");
     return result;
   }

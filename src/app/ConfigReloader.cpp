@@ -41,13 +41,6 @@ std::vector<std::string> listenTexts(const std::vector<ListenAddress>& listen) {
   return out;
 }
 
-std::vector<std::pair<std::string, std::vector<std::string>>> routeList(
-    const std::vector<StaticRoute>& routes) {
-  std::vector<std::pair<std::string, std::vector<std::string>>> out;
-  for (const auto& route : routes) out.emplace_back(route.match, route.to);
-  return out;
-}
-
 void diffSip(Differ& d, const Config::Sip& a, const Config::Sip& b) {
   d.restart("sip.domains", a.domains, b.domains);
   d.restart("sip.listen", listenTexts(a.listen), listenTexts(b.listen));
@@ -119,7 +112,7 @@ ConfigChanges diffConfig(const Config& running, const Config& next) {
   d.restart("store", running.store, next.store);
   d.restart("http.listen", running.http.listen, next.http.listen);
   d.restart("http.token", running.http.token, next.http.token);
-  changes.routes = d.reload("routes", routeList(running.routes), routeList(next.routes));
+  changes.routes = d.reload("routes", running.routes, next.routes);
   return changes;
 }
 

@@ -23,7 +23,17 @@ std::string_view mediaLegName(MediaLeg leg) {
 MediaLeg MediaPolicy::legOf(sip::Transport transport, std::string_view sdp) const {
   if (sip::isWebSocket(transport)) return MediaLeg::WebRtc;
   if (sdp.find("UDP/TLS/RTP/SAVP") != std::string_view::npos) return MediaLeg::WebRtc;
+  if (sdp.find(" RTP/SAVP") != std::string_view::npos &&
+      sdp.find("a=crypto:") != std::string_view::npos) {
+    return MediaLeg::SipSdes;
+  }
   return options_.sipLeg;
+}
+
+MediaLeg MediaPolicy::legToward(sip::Transport transport,
+                                std::optional<MediaLeg> configured) const {
+  if (sip::isWebSocket(transport)) return MediaLeg::WebRtc;
+  return configured.value_or(options_.sipLeg);
 }
 
 bool MediaPolicy::anchors(MediaLeg a, MediaLeg b) const {
@@ -33,7 +43,8 @@ bool MediaPolicy::anchors(MediaLeg a, MediaLeg b) const {
     case MediaPolicyOptions::Anchor::Always:
       return true;
     case MediaPolicyOptions::Anchor::WebRtc:
-      return a == MediaLeg::WebRtc || b == MediaLeg::WebRtc;
+      // Different profiles need the relay to translate (SRTP <-> RTP, ICE, DTLS).
+      return a == MediaLeg::WebRtc || b == MediaLeg::WebRtc || a != b;
   }
   return false;
 }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -19,11 +20,13 @@ std::string_view mediaLegName(MediaLeg leg);
 struct MediaPolicyOptions {
   enum class Anchor {
     Never,   // SDP passes untouched (the relay is not used by the proxy)
-    WebRtc,  // calls with a WebRTC leg go through the relay (the default)
+    WebRtc,  // calls with a WebRTC leg, or whose legs' profiles differ (RTP <-> SDES-SRTP), go
+             // through the relay (the default)
     Always,  // every call with SDP goes through the relay (media anchoring for NAT, recording)
   };
   Anchor anchor = Anchor::WebRtc;
-  // Profile for SIP legs: RTP/AVP, or RTP/SAVP with SDES (`media.sip_srtp: sdes`).
+  // Profile for SIP legs: RTP/AVP, or RTP/SAVP with SDES (`media.sip_srtp: sdes`); a route
+  // target may say otherwise (`routes[].media.srtp`, see legToward).
   MediaLeg sipLeg = MediaLeg::Sip;
 };
 
@@ -35,8 +38,12 @@ class MediaPolicy {
   explicit MediaPolicy(MediaPolicyOptions options = {}) : options_(options) {}
 
   // The leg a peer is on: WebRTC when it talks over a WebSocket or its SDP offers
-  // UDP/TLS/RTP/SAVPF; else the configured SIP profile.
+  // UDP/TLS/RTP/SAVPF; SDES when its SDP offers RTP/SAVP with a=crypto (it must get that profile
+  // back, RFC 3264 6); else the configured SIP profile.
   MediaLeg legOf(sip::Transport transport, std::string_view sdp = {}) const;
+  // The leg of a branch target: WebRTC over a WebSocket, else the profile its route sets
+  // (`configured`, StaticRoutes::targetMedia), else the configured SIP profile.
+  MediaLeg legToward(sip::Transport transport, std::optional<MediaLeg> configured) const;
   bool anchors(MediaLeg a, MediaLeg b) const;
   // Flags for the SDP that goes to `toward`, whose peer on the other side is `from`.
   std::string flags(MediaLeg toward, MediaLeg from) const;

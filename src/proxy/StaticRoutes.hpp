@@ -1,26 +1,35 @@
 #pragma once
 
+#include <optional>
 #include <regex>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "proxy/MediaPolicy.hpp"
+
 namespace rtcgate::proxy {
 
 // The `routes:` of the configuration: requests for non-local users whose Request-URI user matches
 // a pattern go to the first target, failing over to the next on 408, 5xx or timeout (the role
-// Kamailio's dispatcher module plays in a routing script).
+// Kamailio's dispatcher module plays in a routing script). A route may fix the media profile its
+// targets speak (`routes[].media.srtp`), so one PBX gets SDES-SRTP and another plain RTP.
 class StaticRoutes {
  public:
   struct Route {
     std::string pattern;
     std::regex match;
     std::vector<std::string> targets;  // SIP URIs, tried in order
+    std::optional<MediaLeg> media;     // the targets' profile; none: media.sip_srtp applies
   };
 
-  void add(const std::string& pattern, std::vector<std::string> targets);
+  void add(const std::string& pattern, std::vector<std::string> targets,
+           std::optional<MediaLeg> media = std::nullopt);
   // The targets of the first route whose pattern matches user; nullptr when none does.
   const std::vector<std::string>* find(std::string_view user) const;
+  // The media profile of the route target a branch's Request-URI points at (same host and port
+  // as a target of a route that sets one); none when no route says.
+  std::optional<MediaLeg> targetMedia(std::string_view requestUri) const;
   bool empty() const { return routes_.empty(); }
 
  private:

@@ -111,3 +111,38 @@ TEST(ConfigLoader, EventsWebhooksAndRetries) {
 
 }  // namespace
 }  // namespace rtcgate::app
+
+namespace rtcgate::app {
+namespace {
+
+TEST(ConfigLoader, RouteMediaSrtpPerTarget) {
+  const auto result = loadConfigText(R"(
+media: { sip_srtp: none }
+routes:
+  - { match: '^1', to: [sip:10.0.0.5:5060], media: { srtp: sdes } }
+  - { match: '^2', to: [sip:10.0.0.6:5060], media: { srtp: none } }
+  - { match: '^3', to: [sip:10.0.0.7:5060] }
+)",
+                                     "t.yaml");
+  ASSERT_TRUE(result.ok()) << result.errors.front();
+  ASSERT_EQ(result.config.routes.size(), 3u);
+  EXPECT_EQ(result.config.routes[0].srtp, "sdes");
+  EXPECT_EQ(result.config.routes[1].srtp, "none");
+  EXPECT_EQ(result.config.routes[2].srtp, "");  // media.sip_srtp applies
+}
+
+TEST(ConfigLoader, RouteMediaErrorsNameTheKey) {
+  const auto result = loadConfigText(R"(
+routes:
+  - { match: '^1', to: [sip:10.0.0.5], media: { srtp: dtls } }
+  - { match: '^2', to: [sip:10.0.0.6], media: { srtp: sdes, ice: on } }
+  - { match: '^3', to: [sip:10.0.0.7], media: sdes }
+)",
+                                     "t.yaml");
+  EXPECT_TRUE(hasError(result, "routes[0].media.srtp: expected none or sdes, got 'dtls'"));
+  EXPECT_TRUE(hasError(result, "routes[1].media.ice: unknown key"));
+  EXPECT_TRUE(hasError(result, "routes[2].media: expected a mapping"));
+}
+
+}  // namespace
+}  // namespace rtcgate::app

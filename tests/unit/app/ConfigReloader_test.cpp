@@ -230,3 +230,24 @@ TEST(ConfigDiffTest, LogLevelNamesMapToSpdlog) {
 
 }  // namespace
 }  // namespace rtcgate::app
+
+namespace rtcgate::app {
+namespace {
+
+// A route's media profile alone changing is a routes change (applied on reload).
+TEST_F(ConfigReloaderTest, RouteMediaChangeIsARoutesChange) {
+  auto r = reloader();
+  write(
+      "log: { level: info }\n"
+      "sip: { listen: [udp://127.0.0.1:5060] }\n"
+      "routes:\n"
+      "  - { match: '^1', to: [sip:10.0.0.1:5060], media: { srtp: sdes } }\n");
+  const auto outcome = r.reload();
+  ASSERT_TRUE(outcome.ok) << outcome.error;
+  EXPECT_EQ(outcome.changes.applied, std::vector<std::string>{"routes"});
+  ASSERT_EQ(routesSeen_.size(), 1u);
+  EXPECT_EQ(routesSeen_[0].srtp, "sdes");
+}
+
+}  // namespace
+}  // namespace rtcgate::app

@@ -1,8 +1,10 @@
+#include "proxy/MediaPolicy.hpp"
+
 #include <gtest/gtest.h>
 
 #include "media/NgFlags.hpp"
 #include "proxy/DialogTracker.hpp"
-#include "proxy/MediaPolicy.hpp"
+#include "proxy/StaticRoutes.hpp"
 
 namespace rtcgate::proxy {
 namespace {
@@ -14,6 +16,37 @@ TEST(MediaPolicy, LegsFromTransportAndSdp) {
   EXPECT_EQ(policy.legOf(sip::Transport::Tcp, "m=audio 1 RTP/AVP 0"), MediaLeg::Sip);
   MediaPolicy sdes({MediaPolicyOptions::Anchor::WebRtc, MediaLeg::SipSdes});
   EXPECT_EQ(sdes.legOf(sip::Transport::Udp), MediaLeg::SipSdes);
+  // An SDES offer gets SDES back whatever media.sip_srtp says; SAVP without keys does not.
+  EXPECT_EQ(policy.legOf(sip::Transport::Udp,
+                         "m=audio 1 RTP/SAVP 0\r\na=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:x"),
+            MediaLeg::SipSdes);
+  EXPECT_EQ(policy.legOf(sip::Transport::Udp, "m=audio 1 RTP/SAVP 0\r\n"), MediaLeg::Sip);
+}
+
+TEST(MediaPolicy, RouteTargetProfileOverridesTheGlobalOne) {
+  MediaPolicy plain;
+  MediaPolicy sdes({MediaPolicyOptions::Anchor::WebRtc, MediaLeg::SipSdes});
+  EXPECT_EQ(plain.legToward(sip::Transport::Udp, std::nullopt), MediaLeg::Sip);
+  EXPECT_EQ(plain.legToward(sip::Transport::Tls, MediaLeg::SipSdes), MediaLeg::SipSdes);
+  EXPECT_EQ(sdes.legToward(sip::Transport::Udp, std::nullopt), MediaLeg::SipSdes);
+  EXPECT_EQ(sdes.legToward(sip::Transport::Udp, MediaLeg::Sip), MediaLeg::Sip);
+  // A browser is a browser whatever the route says.
+  EXPECT_EQ(sdes.legToward(sip::Transport::Wss, MediaLeg::Sip), MediaLeg::WebRtc);
+}
+
+TEST(StaticRoutes, TargetMediaByHostAndPort) {
+  StaticRoutes routes;
+  routes.add("^1", {"sip:10.0.0.5:5060", "sip:PBX.example"}, MediaLeg::SipSdes);
+  routes.add("^2", {"sip:10.0.0.6"}, MediaLeg::Sip);
+  routes.add("^3", {"sip:10.0.0.7:5070"});
+  EXPECT_EQ(routes.targetMedia("sip:1001@10.0.0.5:5060"), MediaLeg::SipSdes);
+  EXPECT_EQ(routes.targetMedia("sip:1001@10.0.0.5"), MediaLeg::SipSdes);  // 5060 by default
+  EXPECT_EQ(routes.targetMedia("sip:1001@pbx.example:5060;transport=udp"), MediaLeg::SipSdes);
+  EXPECT_EQ(routes.targetMedia("sip:2001@10.0.0.6:5060"), MediaLeg::Sip);
+  EXPECT_EQ(routes.targetMedia("sip:1001@10.0.0.5:5080"), std::nullopt);
+  EXPECT_EQ(routes.targetMedia("sip:3001@10.0.0.7:5070"), std::nullopt);  // no media set
+  EXPECT_EQ(routes.targetMedia("sips:1001@10.0.0.5"), std::nullopt);      // 5061
+  EXPECT_EQ(routes.targetMedia("not a uri"), std::nullopt);
 }
 
 TEST(MediaPolicy, AnchorsWhatTheConfigurationSays) {
@@ -22,6 +55,10 @@ TEST(MediaPolicy, AnchorsWhatTheConfigurationSays) {
   EXPECT_TRUE(webrtc.anchors(MediaLeg::WebRtc, MediaLeg::Sip));
   EXPECT_TRUE(webrtc.anchors(MediaLeg::Sip, MediaLeg::WebRtc));
   EXPECT_FALSE(webrtc.anchors(MediaLeg::Sip, MediaLeg::Sip));
+  EXPECT_FALSE(webrtc.anchors(MediaLeg::SipSdes, MediaLeg::SipSdes));
+  // RTP on one side and SDES-SRTP on the other: only the relay can bridge them.
+  EXPECT_TRUE(webrtc.anchors(MediaLeg::Sip, MediaLeg::SipSdes));
+  EXPECT_TRUE(webrtc.anchors(MediaLeg::SipSdes, MediaLeg::Sip));
   EXPECT_TRUE(MediaPolicy({Anchor::Always}).anchors(MediaLeg::Sip, MediaLeg::Sip));
   EXPECT_FALSE(MediaPolicy({Anchor::Never}).anchors(MediaLeg::WebRtc, MediaLeg::Sip));
 }
