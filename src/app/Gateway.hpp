@@ -11,6 +11,7 @@
 #include "app/ConfigReloader.hpp"
 #include "app/EventHub.hpp"
 #include "app/ManagementApi.hpp"
+#include "app/RelayWatch.hpp"
 #include "io/AsioTimers.hpp"
 #include "io/TransportManager.hpp"
 #include "media/InProcessMediaControl.hpp"
@@ -60,6 +61,7 @@ class Gateway {
   std::unique_ptr<media::RelayService> relay_;
   std::unique_ptr<media::InProcessMediaControl> inProcess_;
   std::unique_ptr<media::MediaControl> mediaControl_;
+  std::unique_ptr<RelayWatch> relayWatch_;  // between the proxy and mediaControl_
   std::unique_ptr<proxy::ProxyCore> proxy_;
   std::unique_ptr<ManagementApi> api_;
   std::unique_ptr<CallsApi> callsApi_;

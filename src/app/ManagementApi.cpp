@@ -3,6 +3,7 @@
 #include <charconv>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 
 #include "admin/ApiRoutes.hpp"
 #include "web/PhoneConfig.hpp"
@@ -200,6 +201,76 @@ void ManagementApi::declareMetrics() {
                     [&location] { return static_cast<double>(location.bindingCount()); });
   metrics_.addGauge("rtcgate_registered_aors", "addresses-of-record with contacts", {},
                     [&location] { return static_cast<double>(location.aorCount()); });
+  if (const auto status = calls_.declare(metrics_, parts_.proxy.dialogs()); !status) {
+    throw std::logic_error("call metrics: " + status.error());
+  }
+}
+
+io::Status ManagementApi::declareRelayMetrics(const media::RelayService& relay) {
+  return declareRelay(
+      "embedded", [&relay] { return relay.totals(); }, [] { return true; });
+}
+
+io::Status ManagementApi::declareRelayMetrics(const media::RelayPool& pool) {
+  for (std::size_t i = 0; i < pool.size(); ++i) {
+    auto status = declareRelay(
+        pool.relay(i).address.toString(), [&pool, i] { return pool.relay(i).totals; },
+        [&pool, i] { return pool.relay(i).alive; });
+    if (!status) return status;
+  }
+  return io::Status::success();
+}
+
+// One relay's series; `totals` is called once per family on a scrape, on the signalling loop.
+io::Status ManagementApi::declareRelay(const std::string& name, TotalsReader totals, UpReader up) {
+  using Field = std::uint64_t media::RelayTotals::*;
+  struct Family {
+    const char* metric;
+    const char* help;
+    Field field;
+    const char* kind;  // the "kind" label of rtcgate_relay_errors_total
+  };
+  static constexpr Family kCounters[] = {
+      {"rtcgate_relay_packets_total", "media packets forwarded by the relay",
+       &media::RelayTotals::packets, nullptr},
+      {"rtcgate_relay_bytes_total", "media bytes forwarded by the relay",
+       &media::RelayTotals::bytes, nullptr},
+      {"rtcgate_relay_errors_total",
+       "media packets not forwarded: send refused by the kernel, or dropped on input (latch, "
+       "SRTP authentication, truncation)",
+       &media::RelayTotals::sendErrors, "send"},
+      {"rtcgate_relay_errors_total",
+       "media packets not forwarded: send refused by the kernel, or dropped on input (latch, "
+       "SRTP authentication, truncation)",
+       &media::RelayTotals::droppedPackets, "dropped"},
+      {"rtcgate_relay_packets_lost_total",
+       "RTP packets lost before reaching the relay (sequence gaps), counted when a stream ends",
+       &media::RelayTotals::lostPackets, nullptr},
+      {"rtcgate_relay_rejected_sessions_total", "new relay sessions whose offer was refused",
+       &media::RelayTotals::rejectedSessions, nullptr},
+      {"rtcgate_relay_media_timeouts_total", "relay sessions deleted for lack of media",
+       &media::RelayTotals::timeoutSessions, nullptr},
+      {"rtcgate_relay_dtls_failures_total", "failed DTLS-SRTP handshakes",
+       &media::RelayTotals::dtlsFailures, nullptr},
+      {"rtcgate_relay_ice_consent_failures_total",
+       "WebRTC streams whose ICE consent expired (RFC 7675)",
+       &media::RelayTotals::iceConsentFailures, nullptr},
+  };
+  auto status = metrics_.addGauge("rtcgate_relay_up", "1 when the relay answers its pings",
+                                  {{"relay", name}}, [up] { return up() ? 1.0 : 0.0; });
+  if (!status) return status;
+  status = metrics_.addGauge("rtcgate_relay_sessions", "calls on the relay now", {{"relay", name}},
+                             [totals] { return static_cast<double>(totals().sessions); });
+  if (!status) return status;
+  for (const auto& family : kCounters) {
+    admin::MetricLabels labels{{"relay", name}};
+    if (family.kind) labels.emplace_back("kind", family.kind);
+    status = metrics_.addCounter(
+        family.metric, family.help, std::move(labels),
+        [totals, field = family.field] { return static_cast<double>(totals().*field); });
+    if (!status) return status;
+  }
+  return io::Status::success();
 }
 
 }  // namespace rtcgate::app

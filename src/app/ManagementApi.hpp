@@ -5,9 +5,12 @@
 
 #include "admin/HttpServer.hpp"
 #include "admin/MetricsRegistry.hpp"
+#include "app/CallMetrics.hpp"
 #include "app/Config.hpp"
 #include "io/Status.hpp"
 #include "io/TransportManager.hpp"
+#include "media/RelayPool.hpp"
+#include "media/RelayService.hpp"
 #include "proxy/LocationService.hpp"
 #include "proxy/ProxyCore.hpp"
 #include "store/Store.hpp"
@@ -32,9 +35,19 @@ class ManagementApi {
   admin::HttpServer* server() { return server_.get(); }
   // For other parts of the gateway to declare their metrics (the events hub).
   admin::MetricsRegistry& metrics() { return metrics_; }
+  // The rtcgate_relay_* families (docs/API.md): the embedded relay's counters, read from its
+  // workers' atomics at scrape time, or each ng relay's health and the statistics the pool
+  // cached from its last poll. Either way a scrape never waits for a relay.
+  io::Status declareRelayMetrics(const media::RelayService& relay);
+  io::Status declareRelayMetrics(const media::RelayPool& pool);
+  // Every call event of the proxy: the set-up time histogram and the end reasons.
+  void onCall(std::string_view event, const proxy::Dialog& dialog) { calls_.onCall(event, dialog); }
 
  private:
   void declareMetrics();
+  using TotalsReader = std::function<media::RelayTotals()>;
+  using UpReader = std::function<bool()>;
+  io::Status declareRelay(const std::string& name, TotalsReader totals, UpReader up);
   // The dashboard (/) and the demo phone (/phone) here, and the phone on the ws/wss listeners'
   // HTTP side too; the pages are public, the API they call is not.
   void serveWebPages(const Config& config);
@@ -42,6 +55,7 @@ class ManagementApi {
 
   Parts parts_;
   admin::MetricsRegistry metrics_;
+  CallMetrics calls_;
   std::unique_ptr<admin::HttpServer> server_;
   std::string listenError_;
 };

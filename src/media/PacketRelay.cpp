@@ -50,6 +50,7 @@ MediaStream* PacketRelay::route(MediaStream& in, int index, std::uint32_t arriva
   sources_[index].length = receive_[index].msg_hdr.msg_namelen;
   if ((receive_[index].msg_hdr.msg_flags & MSG_TRUNC) != 0) {
     in.stats().countError();
+    ++droppedPackets_;
     return nullptr;
   }
   // SRTCP keeps the RTCP header in clear, so the RFC 5761 test works before decryption.
@@ -60,6 +61,7 @@ MediaStream* PacketRelay::route(MediaStream& in, int index, std::uint32_t arriva
         return nullptr;
       case SecureTransport::Inbound::Drop:
         in.stats().countError();
+        ++droppedPackets_;
         return nullptr;
       case SecureTransport::Inbound::Media:
         receive_[index].msg_len = static_cast<unsigned>(length);
@@ -73,6 +75,7 @@ MediaStream* PacketRelay::route(MediaStream& in, int index, std::uint32_t arriva
   if (in.latch().onPacket(sources_[index], acceptable, rtp, header.ssrc) ==
       Latch::Verdict::Reject) {
     in.stats().countError();
+    ++droppedPackets_;
     return nullptr;
   }
   in.stats().countPacket(length, loop_.now());
@@ -104,15 +107,18 @@ void PacketRelay::flush() {
   while (done < pending_) {
     const int n = sendmmsg(pendingOut_->fd(), send_.data() + done, pending_ - done, MSG_DONTWAIT);
     if (n > 0) {
+      std::size_t bytes = 0;
+      for (int i = done; i < done + n; ++i) bytes += send_[i].msg_len;
       done += n;
-      relayedPackets_ += n;
+      relayedPackets_.add(static_cast<std::uint64_t>(n));
+      relayedBytes_.add(bytes);
       continue;
     }
     if (errno == EAGAIN || errno == EWOULDBLOCK) break;
     ++done;  // the kernel refused this one message (e.g. unroutable peer): skip it
     ++relayedErrors_;
   }
-  relayedErrors_ += pending_ - done;
+  relayedErrors_.add(static_cast<std::uint64_t>(pending_ - done));
   pending_ = 0;
   pendingOut_ = nullptr;
 }

@@ -7,6 +7,7 @@
 
 #include "media/EventLoop.hpp"
 #include "media/PeerAddress.hpp"
+#include "media/SharedCounter.hpp"
 
 namespace rtcgate::media {
 
@@ -27,8 +28,14 @@ class PacketRelay {
   EventLoop& loop() { return loop_; }
   void onReadable(MediaStream& in);
 
-  std::uint64_t relayedPackets() const { return relayedPackets_; }
-  std::uint64_t relayedErrors() const { return relayedErrors_; }
+  // Any thread may read these (the gateway's /metrics does, from the signalling loop).
+  std::uint64_t relayedPackets() const { return relayedPackets_.value(); }
+  std::uint64_t relayedBytes() const { return relayedBytes_.value(); }
+  // sendmmsg refused or could not take them.
+  std::uint64_t relayedErrors() const { return relayedErrors_.value(); }
+  // Received and not forwarded: truncated, failed SRTP authentication or DTLS, refused by the
+  // latch (wrong source or payload type).
+  std::uint64_t droppedPackets() const { return droppedPackets_.value(); }
 
  private:
   int receiveBatch(int fd);
@@ -46,8 +53,10 @@ class PacketRelay {
   std::array<mmsghdr, kBatch> send_{};
   int pending_ = 0;
   MediaStream* pendingOut_ = nullptr;
-  std::uint64_t relayedPackets_ = 0;
-  std::uint64_t relayedErrors_ = 0;
+  SharedCounter relayedPackets_;
+  SharedCounter relayedBytes_;
+  SharedCounter relayedErrors_;
+  SharedCounter droppedPackets_;
 };
 
 }  // namespace rtcgate::media

@@ -138,6 +138,7 @@ void RelayEngine::checkIceConsent() {
           spdlog::warn("call {} media {} party '{}': ICE consent expired, stream dead", callId,
                        media.index, party->tag);
         }
+        if (media.secure && media.secure->takeFailure()) ++counters_.dtlsFailures;
       }
     }
   }
@@ -292,7 +293,10 @@ ng::Value RelayEngine::offer(const ng::NgRequest& request) {
     }
     return errorReply(sdp.error());
   }
-  if (created) ++counters_.managedSessions;
+  if (created) {
+    ++counters_.managedSessions;
+    sessionsChanged();
+  }
   ng::Value reply = okReply(request);
   reply.set("sdp", std::move(*sdp));
   return reply;
@@ -492,8 +496,20 @@ Result<std::string> RelayEngine::negotiate(Monologue& sender, Monologue& recipie
   return description->toString();
 }
 
+// What a party's streams leave in the relay-wide counters when they go: their loss, and a DTLS
+// failure the once-a-second sweep has not counted yet.
+void RelayEngine::countFailures(CallMedia& media) {
+  for (const MediaStream* stream : {media.rtp.get(), media.rtcp.get()}) {
+    if (stream && stream->stats().lost() > 0) {
+      counters_.lostPackets.add(static_cast<std::uint64_t>(stream->stats().lost()));
+    }
+  }
+  if (media.secure && media.secure->takeFailure()) ++counters_.dtlsFailures;
+}
+
 void RelayEngine::destroyParty(Monologue& party) {
   for (CallMedia& media : party.medias) {
+    countFailures(media);
     if (media.rtp) pool_.release(media.rtp->localPort());
     if (media.rtcp) pool_.release(media.rtcp->localPort());
   }
@@ -505,6 +521,7 @@ void RelayEngine::destroyCall(const std::string& callId) {
   if (it == calls_.end()) return;
   for (auto& party : it->second->parties) destroyParty(*party);
   calls_.erase(it);
+  sessionsChanged();
 }
 
 ng::Value RelayEngine::remove(const ng::NgRequest& request) {
@@ -564,6 +581,7 @@ ng::Value RelayEngine::remove(const ng::NgRequest& request) {
   if (call.parties.empty()) {
     ++counters_.regularTerminated;
     calls_.erase(it);
+    sessionsChanged();
   }
   return reply;
 }
@@ -602,15 +620,36 @@ ng::Value RelayEngine::statistics() const {
   total.set("uptime",
             integer(static_cast<std::uint64_t>(
                 std::chrono::duration_cast<std::chrono::seconds>(loop_.now() - started_).count())));
-  total.set("managedsessions", integer(counters_.managedSessions));
-  total.set("rejectedsessions", integer(counters_.rejectedSessions));
-  total.set("timeoutsessions", integer(counters_.timeoutSessions));
-  total.set("regularterminatedsessions", integer(counters_.regularTerminated));
+  total.set("managedsessions", integer(counters_.managedSessions.value()));
+  total.set("rejectedsessions", integer(counters_.rejectedSessions.value()));
+  total.set("timeoutsessions", integer(counters_.timeoutSessions.value()));
+  total.set("regularterminatedsessions", integer(counters_.regularTerminated.value()));
   total.set("relayedpackets", integer(relay_.relayedPackets()));
   total.set("relayedpacketerrors", integer(relay_.relayedErrors()));
   total.set("portsinuse", integer(pool_.inUse()));
-  total.set("iceconsentfailures", integer(counters_.iceConsentFailures));
+  total.set("iceconsentfailures", integer(counters_.iceConsentFailures.value()));
+  // Beyond rtpengine's keys, so that a gateway in front of rtcgate relays can export them.
+  total.set("relayedbytes", integer(relay_.relayedBytes()));
+  total.set("droppedpackets", integer(relay_.droppedPackets()));
+  total.set("lostpackets", integer(counters_.lostPackets.value()));
+  total.set("dtlsfailures", integer(counters_.dtlsFailures.value()));
   return reply;
+}
+
+RelayTotals RelayEngine::totals() const {
+  RelayTotals t;
+  t.sessions = counters_.liveSessions.load(std::memory_order_relaxed);
+  t.managedSessions = counters_.managedSessions.value();
+  t.rejectedSessions = counters_.rejectedSessions.value();
+  t.timeoutSessions = counters_.timeoutSessions.value();
+  t.packets = relay_.relayedPackets();
+  t.bytes = relay_.relayedBytes();
+  t.sendErrors = relay_.relayedErrors();
+  t.droppedPackets = relay_.droppedPackets();
+  t.lostPackets = counters_.lostPackets.value();
+  t.iceConsentFailures = counters_.iceConsentFailures.value();
+  t.dtlsFailures = counters_.dtlsFailures.value();
+  return t;
 }
 
 }  // namespace rtcgate::media

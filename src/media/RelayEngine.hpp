@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <random>
@@ -12,6 +13,8 @@
 #include "media/PacketRelay.hpp"
 #include "media/PortPool.hpp"
 #include "media/RelayOptions.hpp"
+#include "media/RelayTotals.hpp"
+#include "media/SharedCounter.hpp"
 #include "ng/NgRequest.hpp"
 #include "ng/Value.hpp"
 #include "sdp/SdpRewriter.hpp"
@@ -19,13 +22,17 @@
 
 namespace rtcgate::media {
 
-// Relay-wide counters for the ng `statistics` reply.
+// Relay-wide counters for the ng `statistics` reply and for /metrics. Written on the worker's
+// thread; readable from any thread (RelayService::totals()).
 struct RelayCounters {
-  std::uint64_t managedSessions = 0;
-  std::uint64_t rejectedSessions = 0;
-  std::uint64_t timeoutSessions = 0;
-  std::uint64_t regularTerminated = 0;
-  std::uint64_t iceConsentFailures = 0;  // WebRTC streams marked dead (RFC 7675)
+  SharedCounter managedSessions;
+  SharedCounter rejectedSessions;
+  SharedCounter timeoutSessions;
+  SharedCounter regularTerminated;
+  SharedCounter iceConsentFailures;  // WebRTC streams marked dead (RFC 7675)
+  SharedCounter dtlsFailures;        // DTLS handshakes that failed (counted once per transport)
+  SharedCounter lostPackets;         // sequence-gap loss of the streams of deleted parties
+  std::atomic<std::uint64_t> liveSessions{0};  // calls_.size(), for readers on other threads
 };
 
 // The media relay of one worker: calls, their parties and ports, and the ng commands that drive
@@ -45,6 +52,8 @@ class RelayEngine {
   std::size_t callCount() const { return calls_.size(); }
   const PortPool& ports() const { return pool_; }
   const RelayCounters& counters() const { return counters_; }
+  // Counters and sessions now; safe to call from any thread (relaxed atomics, no lock).
+  RelayTotals totals() const;
   const PacketRelay& relay() const { return relay_; }
   // Deletes calls idle for longer than the media timeout; runs every second by itself.
   void expireIdleCalls();
@@ -71,6 +80,8 @@ class RelayEngine {
                       const ng::NgRequest& request, sdp::RewritePlan& plan, sdp::MediaPlan& media);
   void ensureIceCredentials(Monologue& party);
   void checkIceConsent();
+  void countFailures(CallMedia& media);
+  void sessionsChanged() { counters_.liveSessions.store(calls_.size(), std::memory_order_relaxed); }
   void destroyParty(Monologue& party);
   void destroyCall(const std::string& callId);
   Monologue* findOfferer(Call& call, const ng::NgRequest& request);

@@ -6,15 +6,16 @@
 
 namespace rtcgate::media {
 
-RelayPool::RelayPool(boost::asio::io_context& io, Timers& timers,
-                     std::vector<SocketAddress> relays, Duration pingInterval)
+RelayPool::RelayPool(boost::asio::io_context& io, Timers& timers, std::vector<SocketAddress> relays,
+                     Duration pingInterval)
     : timers_(timers), pingInterval_(pingInterval) {
   // A ping must fail fast: one short try, the next round tries again.
   NgClientOptions pingable;
   pingable.timeout = std::chrono::milliseconds(500);
   pingable.tries = 3;
   for (const auto& address : relays) {
-    relays_.push_back({RelayState{address}, std::make_unique<NgClient>(io, timers, address, pingable)});
+    relays_.push_back(
+        {RelayState{address}, std::make_unique<NgClient>(io, timers, address, pingable)});
   }
   ping();
 }
@@ -66,8 +67,7 @@ void RelayPool::place(ng::Value request, Callback done, std::vector<int> tried) 
         if (reply) return done(std::move(reply));
         auto& state = relays_[static_cast<std::size_t>(index)].state;
         ++state.failures;
-        if (state.alive) spdlog::warn("media relay {} is down: {}", state.address.toString(), reply.error());
-        state.alive = false;
+        setAlive(static_cast<std::size_t>(index), false, reply.error());
         if (state.calls > 0) --state.calls;
         callRelay_.erase(callId);
         tried.push_back(index);
@@ -80,8 +80,8 @@ void RelayPool::send(int index, ng::Value request, Callback done) {
   const bool wholeCallDeleted =
       request.stringAt("command") == "delete" && request.stringAt("from-tag").empty();
   relays_[static_cast<std::size_t>(index)].client->request(
-      std::move(request), [this, alive = alive_, index, callId, wholeCallDeleted,
-                           done = std::move(done)](Reply reply) {
+      std::move(request),
+      [this, alive = alive_, index, callId, wholeCallDeleted, done = std::move(done)](Reply reply) {
         if (*alive) {
           auto& state = relays_[static_cast<std::size_t>(index)].state;
           if (!reply) ++state.failures;
@@ -116,15 +116,62 @@ void RelayPool::ping() {
   for (std::size_t i = 0; i < relays_.size(); ++i) {
     relays_[i].client->request(MediaControl::ping(), [this, alive = alive_, i](Reply reply) {
       if (!*alive) return;
-      auto& state = relays_[i].state;
       const bool up = reply && reply->stringAt("result") == "pong";
-      if (up != state.alive) {
-        spdlog::warn("media relay {} is {}", state.address.toString(), up ? "back" : "down");
-      }
-      state.alive = up;
+      setAlive(i, up, !reply ? reply.error() : "no pong");
+      if (up) askStatistics(i);
     });
   }
   pingTimer_ = timers_.start(pingInterval_, [this] { ping(); });
+}
+
+void RelayPool::setAlive(std::size_t index, bool up, const std::string& why) {
+  auto& state = relays_[index].state;
+  if (up == state.alive) return;
+  state.alive = up;
+  if (up) {
+    spdlog::warn("media relay {} is back", state.address.toString());
+  } else {
+    spdlog::warn("media relay {} is down: {}", state.address.toString(), why);
+  }
+  if (healthChanged_) healthChanged_(state);
+}
+
+void RelayPool::askStatistics(std::size_t index) {
+  ng::Value request = ng::Value::dict();
+  request.set("command", "statistics");
+  relays_[index].client->request(std::move(request), [this, alive = alive_, index](Reply reply) {
+    if (!*alive || !reply || reply->stringAt("result") != "ok") return;
+    auto& state = relays_[index].state;
+    state.totals = totalsFrom(*reply);
+    state.statisticsKnown = true;
+  });
+}
+
+RelayTotals RelayPool::totalsFrom(const ng::Value& reply) {
+  RelayTotals totals;
+  const ng::Value* statistics = reply.find("statistics");
+  if (statistics == nullptr || !statistics->isDict()) return totals;
+  auto read = [](const ng::Value* dict, const char* key, std::uint64_t& into) {
+    const ng::Value* value = dict != nullptr && dict->isDict() ? dict->find(key) : nullptr;
+    if (value == nullptr) return;
+    if (auto number = value->number(); number && *number >= 0) {
+      into = static_cast<std::uint64_t>(*number);
+    }
+  };
+  const ng::Value* current = statistics->find("currentstatistics");
+  const ng::Value* total = statistics->find("totalstatistics");
+  read(current, "sessionstotal", totals.sessions);
+  read(total, "managedsessions", totals.managedSessions);
+  read(total, "rejectedsessions", totals.rejectedSessions);
+  read(total, "timeoutsessions", totals.timeoutSessions);
+  read(total, "relayedpackets", totals.packets);
+  read(total, "relayedbytes", totals.bytes);
+  read(total, "relayedpacketerrors", totals.sendErrors);
+  read(total, "droppedpackets", totals.droppedPackets);
+  read(total, "lostpackets", totals.lostPackets);
+  read(total, "iceconsentfailures", totals.iceConsentFailures);
+  read(total, "dtlsfailures", totals.dtlsFailures);
+  return totals;
 }
 
 }  // namespace rtcgate::media

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <boost/asio/io_context.hpp>
+#include <functional>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -10,6 +11,7 @@
 #include "base/Timers.hpp"
 #include "media/MediaControl.hpp"
 #include "media/NgClient.hpp"
+#include "media/RelayTotals.hpp"
 
 namespace rtcgate::media {
 
@@ -17,7 +19,9 @@ namespace rtcgate::media {
 // live relay with the fewest calls from us, and stays there; a relay that stops answering pings is
 // skipped for new calls until it answers again. Requests for a call we did not place (after a
 // restart of the signalling process) are sent to every relay, since only the one that has the
-// call will act. Runs on the caller's io_context; replies arrive there.
+// call will act. Each ping that is answered is followed by a `statistics` request whose counters
+// are kept, so that /metrics reads them without asking a relay while it scrapes. Runs on the
+// caller's io_context; replies arrive there.
 class RelayPool : public MediaControl {
  public:
   struct RelayState {
@@ -25,7 +29,12 @@ class RelayPool : public MediaControl {
     bool alive = true;
     std::size_t calls = 0;
     std::uint64_t failures = 0;
+    // From the relay's last `statistics` reply (all zero until one arrived).
+    RelayTotals totals;
+    bool statisticsKnown = false;
   };
+  // Told when a relay goes down (no pong, or an offer timed out) or comes back.
+  using HealthListener = std::function<void(const RelayState&)>;
 
   RelayPool(boost::asio::io_context& io, Timers& timers, std::vector<SocketAddress> relays,
             Duration pingInterval = std::chrono::seconds(5));
@@ -33,6 +42,12 @@ class RelayPool : public MediaControl {
 
   void request(ng::Value request, Callback done) override;
   std::vector<RelayState> relays() const;
+  const RelayState& relay(std::size_t index) const { return relays_[index].state; }
+  std::size_t size() const { return relays_.size(); }
+  void onHealthChange(HealthListener listener) { healthChanged_ = std::move(listener); }
+
+  // The counters of an ng `statistics` reply (rtpengine's keys, plus rtcgate's own extras).
+  static RelayTotals totalsFrom(const ng::Value& reply);
 
  private:
   struct Relay {
@@ -45,12 +60,15 @@ class RelayPool : public MediaControl {
   void send(int index, ng::Value request, Callback done);
   void broadcast(ng::Value request, Callback done);
   void ping();
+  void askStatistics(std::size_t index);
+  void setAlive(std::size_t index, bool up, const std::string& why);
 
   Timers& timers_;
   std::vector<Relay> relays_;
   std::unordered_map<std::string, int> callRelay_;
   Duration pingInterval_;
   Timers::Id pingTimer_ = 0;
+  HealthListener healthChanged_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

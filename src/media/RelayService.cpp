@@ -113,6 +113,12 @@ void RelayService::dispatch(ng::Value request, Done done) {
   });
 }
 
+RelayTotals RelayService::totals() const {
+  RelayTotals sum;
+  for (const auto& worker : workers_) sum += worker->engine->totals();
+  return sum;
+}
+
 void RelayService::fanOut(ng::Value request, Done done) {
   struct State {
     std::mutex mutex;  // the control path only: one lock per list/statistics request

@@ -38,6 +38,9 @@ class RelayService {
   void dispatch(ng::Value request, Done done);
   std::vector<SocketAddress> ngAddresses() const { return ngAddresses_; }
   std::size_t workerCount() const { return workers_.size(); }
+  // Every worker's counters summed, from any thread, without waiting for the workers (they are
+  // relaxed atomics): what the gateway's /metrics reads on a scrape.
+  RelayTotals totals() const;
 
  private:
   struct Worker {

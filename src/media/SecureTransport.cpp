@@ -79,6 +79,7 @@ void SecureTransport::startDtls() {
         [this](const std::uint8_t* data, std::size_t length) { sendDatagram(data, length); });
   }
   dtls_->start(role_, remoteFingerprint_);
+  failureTaken_ = false;  // a restarted handshake that fails again counts again
 }
 
 bool SecureTransport::setRemoteCrypto(std::string_view cryptoValue) {
@@ -213,5 +214,11 @@ void SecureTransport::onDtls(const std::uint8_t* data, std::size_t length,
 }
 
 bool SecureTransport::checkConsent() { return ice_ && ice_->checkConsent(); }
+
+bool SecureTransport::takeFailure() {
+  if (!failed() || failureTaken_) return false;
+  failureTaken_ = true;
+  return true;
+}
 
 }  // namespace rtcgate::media

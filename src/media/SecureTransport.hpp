@@ -71,6 +71,8 @@ class SecureTransport {
 
   bool secure() const { return srtp_ != nullptr; }
   bool failed() const { return dtls_ && dtls_->state() == DtlsTransport::State::Failed; }
+  // True once per failed handshake, for the relay's failure counter.
+  bool takeFailure();
   const IceLiteAgent* ice() const { return ice_ ? &*ice_ : nullptr; }
   const DtlsTransport* dtls() const { return dtls_.get(); }
   std::uint64_t srtpErrors() const { return srtpErrors_; }
@@ -100,6 +102,7 @@ class SecureTransport {
   PeerAddress dtlsPeer_;  // where the handshake came from, before ICE has selected a path
   std::uint64_t srtpErrors_ = 0;
   std::uint64_t dropped_ = 0;
+  bool failureTaken_ = false;
 };
 
 }  // namespace rtcgate::media

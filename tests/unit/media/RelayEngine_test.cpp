@@ -200,6 +200,15 @@ TEST_F(RelayEngineTest, OfferAnswerForwardsBothWaysAndDeleteFreesPorts) {
   EXPECT_EQ(queried.find("totals")->find("RTCP")->find("packets")->integerValue(), 1);
   EXPECT_NE(queried.find("SSRC")->find(std::to_string(0xB0B)), nullptr);
 
+  // What /metrics reads: three packets out (RTP both ways, one RTCP), the stranger's two dropped.
+  const RelayTotals during = engine_->totals();
+  EXPECT_EQ(during.sessions, 1u);
+  EXPECT_EQ(during.managedSessions, 1u);
+  EXPECT_EQ(during.packets, 3u);
+  EXPECT_EQ(during.bytes, 2 * rtp(0, 1, 0xA11CE).size() + rtcpReport().size());
+  EXPECT_EQ(during.droppedPackets, 2u);
+  EXPECT_EQ(during.sendErrors, 0u);
+
   const ng::Value deleted = run("d7:command6:delete7:call-id5:call18:from-tag5:alicee");
   EXPECT_EQ(deleted.stringAt("result"), "ok");
   EXPECT_NE(deleted.find("totals"), nullptr);
@@ -303,7 +312,9 @@ TEST_F(RelayEngineTest, IdleCallsTimeOut) {
   offer("idle", sdpFor(alice.port()));
   for (int i = 0; i < 300 && engine_->callCount() > 0; ++i) loop_.runOnce(Duration(10));
   EXPECT_EQ(engine_->callCount(), 0u);
-  EXPECT_EQ(engine_->counters().timeoutSessions, 1u);
+  EXPECT_EQ(engine_->counters().timeoutSessions.value(), 1u);
+  EXPECT_EQ(engine_->totals().timeoutSessions, 1u);
+  EXPECT_EQ(engine_->totals().sessions, 0u);
   EXPECT_EQ(engine_->ports().inUse(), 0u);
 }
 

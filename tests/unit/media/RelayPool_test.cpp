@@ -83,6 +83,52 @@ TEST_F(RelayPoolTest, RequestsForCallsItDidNotPlaceGoToEveryRelay) {
   EXPECT_EQ(queried->stringAt("result"), "ok");
 }
 
+TEST_F(RelayPoolTest, HealthChangesAreReportedAndStatisticsCached) {
+  // The first ping round: the silent relay goes down (told once), the live one answers its
+  // ping and then its statistics, which the pool keeps for /metrics.
+  RelayPool placer(io_, timers_, {live_->ngAddresses().front()}, std::chrono::seconds(60));
+  ASSERT_TRUE(run(placer, MediaControl::offer("pool-5", "a", kSdp)).ok());
+  RelayPool pool(io_, timers_, {silentAddress_, live_->ngAddresses().front()},
+                 std::chrono::milliseconds(200));
+  std::vector<std::string> changes;
+  pool.onHealthChange([&](const RelayPool::RelayState& relay) {
+    changes.push_back(relay.address.toString() + (relay.alive ? " up" : " down"));
+  });
+  for (int i = 0; i < 100 && (changes.empty() || !pool.relay(1).statisticsKnown); ++i) {
+    io_.restart();
+    io_.run_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(changes[0], silentAddress_.toString() + " down");
+  EXPECT_FALSE(pool.relay(0).alive);
+  EXPECT_FALSE(pool.relay(0).statisticsKnown);
+  ASSERT_TRUE(pool.relay(1).statisticsKnown);
+  EXPECT_EQ(pool.relay(1).totals.sessions, 1u);
+  EXPECT_EQ(pool.relay(1).totals.managedSessions, 1u);
+}
+
+TEST(RelayPoolTotals, ReadsRtpengineAndRtcgateStatisticsKeys) {
+  ng::Value reply = ng::Value::dict();
+  reply.set("result", "ok");
+  ng::Value& statistics = reply.set("statistics", ng::Value::dict());
+  statistics.set("currentstatistics", ng::Value::dict())
+      .set("sessionstotal", ng::Value::integer(4));
+  ng::Value& total = statistics.set("totalstatistics", ng::Value::dict());
+  total.set("relayedpackets", ng::Value::integer(1000));
+  total.set("relayedbytes", "172000");  // ng numbers may come as strings
+  total.set("relayedpacketerrors", ng::Value::integer(3));
+  total.set("timeoutsessions", ng::Value::integer(2));
+  total.set("dtlsfailures", ng::Value::integer(-1));  // nonsense is ignored
+  const RelayTotals totals = RelayPool::totalsFrom(reply);
+  EXPECT_EQ(totals.sessions, 4u);
+  EXPECT_EQ(totals.packets, 1000u);
+  EXPECT_EQ(totals.bytes, 172000u);
+  EXPECT_EQ(totals.sendErrors, 3u);
+  EXPECT_EQ(totals.timeoutSessions, 2u);
+  EXPECT_EQ(totals.dtlsFailures, 0u);
+  EXPECT_EQ(RelayPool::totalsFrom(ng::Value::dict()).packets, 0u);
+}
+
 TEST_F(RelayPoolTest, NoLiveRelayIsAnError) {
   RelayPool pool(io_, timers_, {silentAddress_}, std::chrono::seconds(60));
   auto offered = run(pool, MediaControl::offer("pool-4", "a", kSdp));

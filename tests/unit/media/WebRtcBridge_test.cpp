@@ -12,6 +12,7 @@
 
 #include "fakes/FakeTimers.hpp"
 #include "media/DtlsTransport.hpp"
+#include "media/MediaControl.hpp"
 #include "media/RelayEngine.hpp"
 #include "media/SdesCrypto.hpp"
 #include "media/SrtpSession.hpp"
@@ -379,6 +380,9 @@ TEST_F(WebRtcBridgeTest, FingerprintMismatchAbortsTheStream) {
   phone.sendMedia(portOf(toPhone), rtpPacket(1, 0x51));
   settle(browser, phone);
   EXPECT_TRUE(browser.media.empty());
+  // Counted once for /metrics, whether the once-a-second sweep or the delete sees it first.
+  engine_->handle(MediaControl::remove("webrtc-call"));
+  EXPECT_EQ(engine_->totals().dtlsFailures, 1u);
 }
 
 TEST_F(WebRtcBridgeTest, WrongIcePasswordIsNotAnswered) {

@@ -1,0 +1,71 @@
+#include "app/RelayWatch.hpp"
+
+#include "admin/Json.hpp"
+
+namespace rtcgate::app {
+
+using admin::appendJsonString;
+
+RelayWatch::RelayWatch(media::MediaControl& inner, Publish publish)
+    : inner_(inner), publish_(std::move(publish)) {}
+
+std::string RelayWatch::relayFields(const media::RelayPool::RelayState& relay) {
+  std::string out = "{\"relay\":";
+  appendJsonString(out, relay.address.toString());
+  out += ",\"failures\":";
+  out += std::to_string(relay.failures);
+  out += '}';
+  return out;
+}
+
+std::string RelayWatch::relayErrorFields(std::string_view command, std::string_view callId,
+                                         std::string_view reason, bool answered) {
+  // Refused: the relay answered "error"; unreachable: no reply at all.
+  std::string out = answered ? "{\"what\":\"relay-refused\"" : "{\"what\":\"relay-unreachable\"";
+  out += ",\"command\":";
+  appendJsonString(out, command);
+  out += ",\"call_id\":";
+  appendJsonString(out, callId);
+  out += ",\"reason\":";
+  appendJsonString(out, reason);
+  out += '}';
+  return out;
+}
+
+void RelayWatch::request(ng::Value request, Callback done) {
+  const std::string_view command = request.stringAt("command");
+  // Only the calls' SDP exchanges: a failed query or delete is routine (the call is gone).
+  if (command != "offer" && command != "answer") {
+    inner_.request(std::move(request), std::move(done));
+    return;
+  }
+  std::string callId(request.stringAt("call-id"));
+  std::string name(command);
+  inner_.request(std::move(request), [this, command = std::move(name), callId = std::move(callId),
+                                      done = std::move(done)](Reply reply) mutable {
+    if (!reply) {
+      publish_("error", relayErrorFields(command, callId, reply.error(), false));
+    } else if (reply->stringAt("result") == "error") {
+      publish_("error", relayErrorFields(command, callId, reply->stringAt("error-reason"), true));
+    }
+    done(std::move(reply));
+  });
+}
+
+void RelayWatch::watch(media::RelayPool& pool) {
+  pool.onHealthChange([this](const media::RelayPool::RelayState& relay) {
+    publish_(relay.alive ? "relay.up" : "relay.down", relayFields(relay));
+  });
+}
+
+void RelayWatch::onCall(std::string_view event, const proxy::Dialog& dialog) {
+  if (event != "ended" || dialog.endReason != "media-timeout") return;
+  std::string out = "{\"what\":\"media-timeout\",\"call_id\":";
+  appendJsonString(out, dialog.callId);
+  out += ",\"call\":";
+  out += std::to_string(dialog.id);
+  out += '}';
+  publish_("error", out);
+}
+
+}  // namespace rtcgate::app

@@ -1,0 +1,20 @@
+#include "media/RelayTotals.hpp"
+
+namespace rtcgate::media {
+
+RelayTotals& RelayTotals::operator+=(const RelayTotals& other) {
+  sessions += other.sessions;
+  managedSessions += other.managedSessions;
+  rejectedSessions += other.rejectedSessions;
+  timeoutSessions += other.timeoutSessions;
+  packets += other.packets;
+  bytes += other.bytes;
+  sendErrors += other.sendErrors;
+  droppedPackets += other.droppedPackets;
+  lostPackets += other.lostPackets;
+  iceConsentFailures += other.iceConsentFailures;
+  dtlsFailures += other.dtlsFailures;
+  return *this;
+}
+
+}  // namespace rtcgate::media
