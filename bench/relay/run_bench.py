@@ -183,13 +183,13 @@ def main():
                         help="DTLS-SRTP <-> RTP bridged sessions (tests/tools/dtlspeer)")
     parser.add_argument("--sessions", type=int, default=100)
     parser.add_argument("--rates", default=None,
-                        help="default 5000,...,160000 (plain), 10000,...,80000 (--webrtc)")
+                        help="default 5000,...,160000 (plain), 10000,...,160000 (--webrtc)")
     parser.add_argument("--duration", type=float, default=3)
     parser.add_argument("--memory-sessions", type=int, default=None,
                         help="default 10000 (plain), 2000 (--webrtc)")
     args = parser.parse_args()
     if args.rates is None:
-        args.rates = ("10000,20000,40000,80000" if args.webrtc
+        args.rates = ("10000,20000,40000,80000,160000" if args.webrtc
                       else "5000,10000,20000,40000,80000,160000")
     if args.memory_sessions is None:
         args.memory_sessions = 2000 if args.webrtc else 10000

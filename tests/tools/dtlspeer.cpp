@@ -348,6 +348,7 @@ int main(int argc, char** argv) {
       break;
     }
     s.toBrowser = *toBrowser;
+    s.leg->setRemote(s.toBrowser);
     s.plainTarget = toPhone->socketAddress();
     byBrowserPort[toBrowser->port] = static_cast<std::int32_t>(i);
     byPhonePort[toPhone->port] = static_cast<std::int32_t>(i);
@@ -379,7 +380,7 @@ int main(int argc, char** argv) {
   while (failure.empty()) {
     while (started < static_cast<std::size_t>(created) &&
            pending < static_cast<std::size_t>(o.concurrency)) {
-      sessions[started].leg->start(sessions[started].toBrowser);
+      sessions[started].leg->start();
       ++started;
       ++pending;
     }
@@ -514,14 +515,16 @@ int main(int argc, char** argv) {
   const std::uint64_t received = counters.browserReceived + counters.phoneReceived;
   const double loss = sent == 0 ? 0.0 : 1.0 - static_cast<double>(received) / sent;
   std::printf(
-      "{\"sessions\": %d, \"profile\": \"%s\", \"setup_s\": %.2f, \"rate\": %.0f, "
+      "{\"sessions\": %d, \"profile\": \"%s\", \"peer_dtls_role\": \"%s\", "
+      "\"setup_s\": %.2f, \"rate\": %.0f, "
       "\"duration\": %.1f, \"sent\": %llu, \"received\": %llu, \"loss\": %.6f, "
       "\"browser_to_phone\": {\"sent\": %llu, \"received\": %llu}, "
       "\"phone_to_browser\": {\"sent\": %llu, \"received\": %llu}, \"srtp_failures\": %llu, "
       "\"wrong_session\": %llu, \"protect_failures\": %llu, \"stun_answered\": %llu}\n",
-      o.sessions, profileName(profile), setupSeconds, o.rate, o.duration,
-      static_cast<unsigned long long>(sent), static_cast<unsigned long long>(received),
-      loss < 0 ? 0.0 : loss, static_cast<unsigned long long>(sentToPhone),
+      o.sessions, profileName(profile), sessions[0].leg->dtlsClient() ? "client" : "server",
+      setupSeconds, o.rate, o.duration, static_cast<unsigned long long>(sent),
+      static_cast<unsigned long long>(received), loss < 0 ? 0.0 : loss,
+      static_cast<unsigned long long>(sentToPhone),
       static_cast<unsigned long long>(counters.phoneReceived),
       static_cast<unsigned long long>(sentToBrowser),
       static_cast<unsigned long long>(counters.browserReceived),

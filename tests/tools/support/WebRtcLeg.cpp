@@ -66,7 +66,7 @@ std::string WebRtcLeg::localSdp(std::uint16_t port, const std::string& setup) co
          "a=rtpmap:0 PCMU/8000\r\n";
 }
 
-void WebRtcLeg::start(const RemoteMedia& remote) {
+void WebRtcLeg::setRemote(const RemoteMedia& remote) {
   remote_ = remote;
   relay_ = remote.socketAddress();
   // The relay's answer decides the DTLS roles: its "active" makes us the server, so our DTLS
@@ -74,6 +74,10 @@ void WebRtcLeg::start(const RemoteMedia& remote) {
   role_ = remote.setup == "active" ? media::DtlsTransport::Role::Server
                                    : media::DtlsTransport::Role::Client;
   if (role_ == media::DtlsTransport::Role::Server) dtls_.start(role_, remote_.fingerprint);
+}
+
+void WebRtcLeg::start() {
+  if (state_ != State::New) return;  // the relay's DTLS finished first: nothing left to do
   state_ = State::Checking;
   checkTransaction_ = transactionFrom(randomNumber(), 0);
   sendCheck();
@@ -107,7 +111,7 @@ void WebRtcLeg::sendCheck() {
 }
 
 void WebRtcLeg::onDatagram(const std::uint8_t* data, std::size_t length, const sockaddr_in& from) {
-  if (state_ == State::Failed) return;
+  if (state_ == State::Failed || remote_.port == 0) return;
   if (media::StunMessage::looksLikeStun(data, length)) {
     auto message = media::StunMessage::parse(data, length);
     if (!message) return;

@@ -43,8 +43,12 @@ class WebRtcLeg {
   // `setup` is actpass in an offer, active in an answer.
   std::string localSdp(std::uint16_t port, const std::string& setup = "actpass") const;
 
-  // Starts ICE (and DTLS right away when the relay is the DTLS client).
-  void start(const RemoteMedia& remote);
+  // The relay's description, as a browser's setRemoteDescription: from now on the leg answers
+  // the relay's checks and, when the relay is the DTLS client, listens for its ClientHello (a
+  // full ICE agent such as rtpengine completes ICE with its own checks and starts DTLS at once).
+  void setRemote(const RemoteMedia& remote);
+  // Starts our connectivity checks (and then DTLS, when we are the client).
+  void start();
   // A datagram from the relay's address during set-up (STUN or DTLS).
   void onDatagram(const std::uint8_t* data, std::size_t length, const sockaddr_in& from);
 
@@ -61,6 +65,7 @@ class WebRtcLeg {
   const sockaddr_in& relayAddress() const { return relay_; }
   media::SrtpSession* srtp() { return srtp_.get(); }
   media::SrtpProfile profile() const { return srtp_ ? srtp_->profile() : media::SrtpProfile::None; }
+  bool dtlsClient() const { return role_ == media::DtlsTransport::Role::Client; }
 
  private:
   std::size_t bindingRequest(std::uint8_t* out, const std::array<std::uint8_t, 12>& transaction,
