@@ -58,6 +58,17 @@ ManagementApi::ManagementApi(boost::asio::io_context& io, const Config& config,
       checks.push_back({"store", admin::HealthLevel::Degraded,
                         std::to_string(parts_.location.storeFailures()) + " store writes failed"});
     }
+    // ng relays, as the pool's pings last saw them: calls need a live one to be anchored.
+    if (pool_ != nullptr) {
+      std::size_t down = 0;
+      for (std::size_t i = 0; i < pool_->size(); ++i) down += pool_->relay(i).alive ? 0 : 1;
+      if (down > 0) {
+        checks.push_back(
+            {"relay",
+             down == pool_->size() ? admin::HealthLevel::Critical : admin::HealthLevel::Degraded,
+             std::to_string(down) + " of " + std::to_string(pool_->size()) + " relays down"});
+      }
+    }
     return checks;
   };
   providers.registrations = [this] {
@@ -212,6 +223,7 @@ io::Status ManagementApi::declareRelayMetrics(const media::RelayService& relay) 
 }
 
 io::Status ManagementApi::declareRelayMetrics(const media::RelayPool& pool) {
+  pool_ = &pool;
   for (std::size_t i = 0; i < pool.size(); ++i) {
     auto status = declareRelay(
         pool.relay(i).address.toString(), [&pool, i] { return pool.relay(i).totals; },

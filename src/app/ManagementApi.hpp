@@ -35,9 +35,10 @@ class ManagementApi {
   admin::HttpServer* server() { return server_.get(); }
   // For other parts of the gateway to declare their metrics (the events hub).
   admin::MetricsRegistry& metrics() { return metrics_; }
-  // The rtcgate_relay_* families (docs/API.md): the embedded relay's counters, read from its
+  // The rtcgate_relay_* families (docs/metrics.md): the embedded relay's counters, read from its
   // workers' atomics at scrape time, or each ng relay's health and the statistics the pool
-  // cached from its last poll. Either way a scrape never waits for a relay.
+  // cached from its last poll. Either way a scrape never waits for a relay. With a pool, the
+  // health check also reports relays that are down (degraded; critical when all are).
   io::Status declareRelayMetrics(const media::RelayService& relay);
   io::Status declareRelayMetrics(const media::RelayPool& pool);
   // Every call event of the proxy: the set-up time histogram and the end reasons.
@@ -56,6 +57,7 @@ class ManagementApi {
   Parts parts_;
   admin::MetricsRegistry metrics_;
   CallMetrics calls_;
+  const media::RelayPool* pool_ = nullptr;
   std::unique_ptr<admin::HttpServer> server_;
   std::string listenError_;
 };

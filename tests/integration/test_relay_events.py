@@ -1,7 +1,9 @@
 """relay.up / relay.down events and the per-relay metrics with an ng relay (media.relay): the
 gateway starts with its relay not running; a `rtcgate relay` started on that port makes the
 events WebSocket see relay.up and /metrics show rtcgate_relay_up 1 with the relay's statistics;
-stopping it brings relay.down and rtcgate_relay_up 0."""
+stopping it brings relay.down and rtcgate_relay_up 0. /api/v1/health is critical while the only
+relay is down and healthy while it answers."""
+import json
 import os
 import random
 import subprocess
@@ -35,6 +37,11 @@ def wait_metric(name, value, timeout=15):
     check(False, f"{name} never became {value} (now {relay_metric(name)})")
 
 
+def health():
+    status, body = gw.http("GET", "/api/v1/health")
+    return status, json.loads(body)
+
+
 def start_relay(workdir):
     config = os.path.join(workdir, "relay.yaml")
     low = random.randrange(40000, 59000, 2)
@@ -46,6 +53,9 @@ def start_relay(workdir):
 
 def test_relay_up_and_down_reach_events_and_metrics():
     wait_metric("rtcgate_relay_up", 0)  # nobody answers the first pings
+    status, report = health()
+    check(status == 503 and report["status"] == "critical"
+          and report["reasons"] == ["relay: 1 of 1 relays down"], f"health: {status} {report}")
     events = EventSocket(gw.http_port, "/api/v1/events?types=relay.")
     check(events.status == 101, f"WebSocket handshake answered {events.status}")
     workdir = tempfile.mkdtemp(prefix="relay-events-")
@@ -57,6 +67,8 @@ def test_relay_up_and_down_reach_events_and_metrics():
         wait_metric("rtcgate_relay_up", 1)
         wait_metric("rtcgate_relay_sessions", 0)
         check(relay_metric("rtcgate_relay_packets_total") == 0, "packets of an idle relay")
+        status, report = health()
+        check(status == 200 and report["status"] == "healthy", f"health: {status} {report}")
     finally:
         relay.terminate()
         relay.wait(10)
