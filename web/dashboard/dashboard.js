@@ -10,13 +10,12 @@
   const TOKEN_KEY = 'rtcgate.token';
 
   // Each chart is the per-second rate of a sum of counters. `any` lists alternative names, the
-  // first one the gateway exports wins (calls and media counters depend on the build).
+  // first one the gateway exports wins (the relay's counters exist only when media is anchored).
   const CHARTS = [
     { id: 'calls', title: 'Calls / s', color: '#2557d6',
-      any: ['rtcgate_calls_total', 'rtcgate_calls_started_total', 'rtcgate_dialogs_total'] },
+      any: ['rtcgate_calls_started_total'] },
     { id: 'packets', title: 'Media packets / s', color: '#1a7f37',
-      any: ['rtcgate_media_packets_relayed_total', 'rtcgate_relay_packets_total',
-            'rtcgate_media_packets_total'] },
+      any: ['rtcgate_relay_packets_total'] },
     { id: 'sip', title: 'SIP messages / s', color: '#6941c6',
       sum: ['rtcgate_sip_messages_received_total'] },
     { id: 'errors', title: 'Errors / s', color: '#c62828',
