@@ -14,6 +14,8 @@ class LoopMediaControl : public MediaControl {
  public:
   LoopMediaControl(MediaControl& inner, boost::asio::io_context& io) : inner_(inner), io_(io) {}
 
+  bool deleteReplyHasStatistics() const override { return inner_.deleteReplyHasStatistics(); }
+
   void request(ng::Value request, Callback done) override {
     inner_.request(std::move(request), [&io = io_, done = std::move(done)](Reply reply) mutable {
       boost::asio::post(io, [done = std::move(done), reply = std::move(reply)]() mutable {

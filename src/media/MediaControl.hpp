@@ -24,6 +24,10 @@ class MediaControl {
 
   virtual ~MediaControl() = default;
   virtual void request(ng::Value request, Callback done) = 0;
+  // Whether a whole-call `delete` reply carries the call's final statistics, as the rtcgate
+  // relay's does. RTPEngine's does not (10.5 answers {"result": "ok"}): who wants them queries
+  // first.
+  virtual bool deleteReplyHasStatistics() const { return true; }
 
   // Request builders with the ng key names, for the common commands.
   static ng::Value ping();

@@ -112,8 +112,10 @@ void NgCallStats::readParty(const std::string& tag, const ng::Value& party) {
       if (streams == nullptr || !streams->isList()) continue;
       for (const auto& stream : streams->items()) {
         stats.lastPacket = std::max(stats.lastPacket, integerAt(stream, "last packet"));
-        // Muxed RTCP arrives on the RTP stream and is counted there; that cannot be told apart.
-        if (!hasFlag(stream, "RTCP")) {
+        // RTPEngine flags a muxed RTP stream "RTP" and "RTCP"; the separate RTCP port is "RTCP"
+        // alone. Muxed RTCP packets are counted with the RTP ones: the reply cannot tell them
+        // apart.
+        if (hasFlag(stream, "RTP") || !hasFlag(stream, "RTCP")) {
           if (const ng::Value* counters = stream.find("stats")) {
             stats.packets += integerAt(*counters, "packets");
             stats.bytes += integerAt(*counters, "bytes");

@@ -32,6 +32,8 @@ class NgClient : public MediaControl {
   NgClient& operator=(const NgClient&) = delete;
 
   void request(ng::Value request, Callback done) override;
+  // The relay may be an RTPEngine, whose delete replies carry no statistics.
+  bool deleteReplyHasStatistics() const override { return false; }
 
   // Blocking convenience for tools and tests: its own io_context, one request, the reply.
   static Reply requestBlocking(SocketAddress server, ng::Value request,

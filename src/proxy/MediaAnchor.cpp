@@ -50,19 +50,39 @@ void MediaAnchor::remove(const std::string& callId, const std::string& fromTag,
   ++stats_.deletes;
   ng::Value request = media::MediaControl::remove(callId, fromTag);
   if (!viaBranch.empty()) request.set("via-branch", viaBranch);
-  // Now, not after RTPEngine's default delete delay (30 s): the call is over and its final
-  // statistics come back in this reply.
+  // Now, not after RTPEngine's default delete delay (30 s): the call is over.
   request.set("delete delay", ng::Value::integer(0));
-  control_.request(std::move(request), [callId, alive = alive_, done = std::move(done)](
-                                           media::MediaControl::Reply reply) {
-    if (!*alive) return;
-    if (!reply) {
-      spdlog::warn("call {}: media relay did not answer the delete: {}", callId, reply.error());
-      if (done) done(Error{reply.error()});
-      return;
-    }
-    if (done) done(std::move(*reply));
-  });
+  if (!done || !fromTag.empty() || control_.deleteReplyHasStatistics()) {
+    return sendDelete(std::move(request), callId, std::move(done), nullptr);
+  }
+  // The final statistics come from a query just before the delete (whatever its outcome, the
+  // delete goes).
+  control_.request(media::MediaControl::query(callId),
+                   [this, alive = alive_, request = std::move(request), callId,
+                    done = std::move(done)](media::MediaControl::Reply reply) mutable {
+                     if (!*alive) return;
+                     auto report = reply && reply->stringAt("result") == "ok"
+                                       ? std::make_shared<ng::Value>(std::move(*reply))
+                                       : nullptr;
+                     sendDelete(std::move(request), callId, std::move(done), std::move(report));
+                   });
+}
+
+void MediaAnchor::sendDelete(ng::Value request, std::string callId, QueryDone done,
+                             std::shared_ptr<ng::Value> report) {
+  control_.request(
+      std::move(request), [callId = std::move(callId), alive = alive_, done = std::move(done),
+                           report = std::move(report)](media::MediaControl::Reply reply) {
+        if (!*alive) return;
+        if (!reply) {
+          spdlog::warn("call {}: media relay did not answer the delete: {}", callId, reply.error());
+          if (done) done(Error{reply.error()});
+          return;
+        }
+        if (!done) return;
+        if (report && reply->stringAt("result") == "ok") return done(std::move(*report));
+        done(std::move(*reply));
+      });
 }
 
 void MediaAnchor::query(const std::string& callId, QueryDone done) {

@@ -17,7 +17,7 @@ struct SdpExchange {
   std::string toTag;      // the other party, once known
   std::string viaBranch;  // the forked branch (initial offers)
   std::string sdp;
-  std::string flags;      // rtpengine flag string, see applyNgFlags
+  std::string flags;  // rtpengine flag string, see applyNgFlags
 };
 
 struct MediaAnchorStats {
@@ -45,7 +45,8 @@ class MediaAnchor {
   void offer(const SdpExchange& exchange, SdpDone done);
   void answer(const SdpExchange& exchange, SdpDone done);
   // The whole call without tags; with fromTag and viaBranch, one forked branch. `done`, when
-  // given, gets the relay's final statistics (rtpengine's delete reply).
+  // given, gets the relay's final statistics: the delete reply, or for a relay whose delete reply
+  // has none (RTPEngine) the reply of a query sent just before the delete.
   void remove(const std::string& callId, const std::string& fromTag = {},
               const std::string& viaBranch = {}, QueryDone done = {});
   void query(const std::string& callId, QueryDone done);
@@ -54,6 +55,9 @@ class MediaAnchor {
 
  private:
   void exchange(const char* command, const SdpExchange& exchange, SdpDone done);
+  // `report`: a query reply to hand to `done` instead of the delete reply.
+  void sendDelete(ng::Value request, std::string callId, QueryDone done,
+                  std::shared_ptr<ng::Value> report);
 
   media::MediaControl& control_;
   std::shared_ptr<bool> alive_;

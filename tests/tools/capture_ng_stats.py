@@ -17,6 +17,7 @@ and writes <relay>_query.bencode and <relay>_delete.bencode (the reply dictionar
 stripped). Every process started here is stopped here, by PID.
 """
 import argparse
+import itertools
 import os
 import shutil
 import socket
@@ -28,6 +29,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
 import test_relay_kamailio as kit  # noqa: E402
 
+COOKIES = itertools.count()
 CALLER_SSRC = 0x11111111
 CALLEE_SSRC = 0x22222222
 
@@ -112,7 +114,8 @@ def start_relay(kind, binary, processes, workdir):
 
 def ng_raw(port, request):
     """The reply's bencode bytes as received (cookie stripped)."""
-    cookie = b"capture_%d" % os.getpid()
+    # A new cookie per request: rtpengine answers a known cookie from its reply cache.
+    cookie = b"capture_%d_%d" % (os.getpid(), next(COOKIES))
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
         sock.settimeout(2)
         sock.sendto(cookie + b" " + kit.bencode(request), ("127.0.0.1", port))

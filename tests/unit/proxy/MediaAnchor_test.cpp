@@ -1,0 +1,92 @@
+#include "proxy/MediaAnchor.hpp"
+
+#include <gtest/gtest.h>
+
+#include <deque>
+#include <optional>
+
+namespace rtcgate::proxy {
+namespace {
+
+// Records requests; the test answers them in order.
+class ScriptedRelay : public media::MediaControl {
+ public:
+  explicit ScriptedRelay(bool deleteHasStatistics) : deleteHasStatistics_(deleteHasStatistics) {}
+  bool deleteReplyHasStatistics() const override { return deleteHasStatistics_; }
+  void request(ng::Value request, Callback done) override {
+    pending.push_back({std::move(request), std::move(done)});
+  }
+  std::string command() const { return std::string(pending.front().first.stringAt("command")); }
+  void reply(ng::Value value) {
+    auto next = std::move(pending.front());
+    pending.pop_front();
+    next.second(std::move(value));
+  }
+  std::deque<std::pair<ng::Value, Callback>> pending;
+
+ private:
+  bool deleteHasStatistics_;
+};
+
+ng::Value ok(const char* marker = nullptr) {
+  ng::Value value = ng::Value::dict();
+  value.set("result", "ok");
+  if (marker != nullptr) value.set("tags", ng::Value::dict()).set(marker, ng::Value::dict());
+  return value;
+}
+
+TEST(MediaAnchor, QueriesBeforeDeletingWhenTheDeleteReplyHasNoStatistics) {
+  ScriptedRelay relay(false);  // RTPEngine behind ng
+  MediaAnchor anchor(relay);
+  std::optional<ng::Value> report;
+  anchor.remove("c1", {}, {}, [&](Result<ng::Value> r) { report = std::move(*r); });
+  ASSERT_EQ(relay.pending.size(), 1u);
+  EXPECT_EQ(relay.command(), "query");
+  relay.reply(ok("from-query"));
+  ASSERT_EQ(relay.pending.size(), 1u);
+  EXPECT_EQ(relay.command(), "delete");
+  EXPECT_EQ(relay.pending.front().first.find("delete delay")->integerValue(), 0);
+  EXPECT_FALSE(report);
+  relay.reply(ok());  // {"result": "ok"} alone, as RTPEngine 10.5 answers
+  ASSERT_TRUE(report);
+  EXPECT_NE(report->find("tags")->find("from-query"), nullptr);
+}
+
+TEST(MediaAnchor, DeletesEvenWhenTheQueryFails) {
+  ScriptedRelay relay(false);
+  MediaAnchor anchor(relay);
+  std::optional<ng::Value> report;
+  anchor.remove("c1", {}, {}, [&](Result<ng::Value> r) { report = std::move(*r); });
+  ng::Value error = ng::Value::dict();
+  error.set("result", "error");
+  relay.reply(std::move(error));
+  ASSERT_EQ(relay.pending.size(), 1u);
+  EXPECT_EQ(relay.command(), "delete");
+  relay.reply(ok());
+  ASSERT_TRUE(report);
+  EXPECT_EQ(report->find("tags"), nullptr);  // the delete's own reply
+}
+
+TEST(MediaAnchor, DeletesAtOnceOtherwise) {
+  ScriptedRelay embedded(true);  // the rtcgate relay: its delete reply has the statistics
+  MediaAnchor anchor(embedded);
+  std::optional<ng::Value> report;
+  anchor.remove("c1", {}, {}, [&](Result<ng::Value> r) { report = std::move(*r); });
+  ASSERT_EQ(embedded.pending.size(), 1u);
+  EXPECT_EQ(embedded.command(), "delete");
+  embedded.reply(ok("from-delete"));
+  ASSERT_TRUE(report);
+  EXPECT_NE(report->find("tags")->find("from-delete"), nullptr);
+
+  // A forked branch, or nobody waiting for statistics: no query either.
+  ScriptedRelay rtpengine(false);
+  MediaAnchor other(rtpengine);
+  other.remove("c2", "caller", "z9hG4bK1");
+  other.remove("c2");
+  ASSERT_EQ(rtpengine.pending.size(), 2u);
+  EXPECT_EQ(rtpengine.command(), "delete");
+  EXPECT_EQ(rtpengine.pending.back().first.stringAt("command"), "delete");
+}
+
+}  // namespace
+}  // namespace rtcgate::proxy
