@@ -23,6 +23,7 @@ class RelayWatch : public media::MediaControl {
   RelayWatch(media::MediaControl& inner, Publish publish);
 
   void request(ng::Value request, Callback done) override;
+  bool deleteReplyHasStatistics() const override { return inner_.deleteReplyHasStatistics(); }
   void watch(media::RelayPool& pool);
   // A proxy call event: "ended" with reason media-timeout is an error worth an event.
   void onCall(std::string_view event, const proxy::Dialog& dialog);

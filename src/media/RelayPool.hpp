@@ -41,6 +41,8 @@ class RelayPool : public MediaControl {
   ~RelayPool() override;
 
   void request(ng::Value request, Callback done) override;
+  // Its relays may be RTPEngines, whose delete replies carry no statistics.
+  bool deleteReplyHasStatistics() const override { return false; }
   std::vector<RelayState> relays() const;
   const RelayState& relay(std::size_t index) const { return relays_[index].state; }
   std::size_t size() const { return relays_.size(); }
