@@ -5,6 +5,8 @@
 #include <cmath>
 
 #include "admin/Json.hpp"
+#include "app/JsonValue.hpp"
+#include "media/NgCallStats.hpp"
 
 namespace rtcgate::app {
 namespace {
@@ -24,23 +26,6 @@ void appendSide(std::string& out, const proxy::DialogSide& side) {
   out += ",\"media\":";
   appendJsonString(out, proxy::mediaLegName(side.leg));
   out += "}";
-}
-
-std::int64_t integerAt(const ng::Value& dict, std::string_view key) {
-  const ng::Value* value = dict.find(key);
-  if (value == nullptr) return 0;
-  auto number = value->number();
-  return number ? *number : 0;
-}
-
-// ITU-T G.107 E-model, simplified for G.711 with packet-loss concealment: an estimate, good
-// enough to tell a clean call from a broken one.
-double estimateMos(double lossPercent, double jitterMs) {
-  const double delay = 20.0 + 2.0 * jitterMs;  // packetisation plus a jitter buffer of 2x
-  double r = 93.2 - (delay > 177.3 ? 0.024 * delay + 0.11 * (delay - 177.3) : 0.024 * delay);
-  r -= 95.0 * lossPercent / (lossPercent + 25.1);
-  r = std::clamp(r, 0.0, 100.0);
-  return 1.0 + 0.035 * r + 7e-6 * r * (r - 60.0) * (100.0 - r);
 }
 
 }  // namespace
@@ -77,46 +62,22 @@ std::string CallsApi::toJson(const ng::Value& value) {
 }
 
 // Per direction, named by who sends: packets the relay received from that side, the loss and
-// jitter it measured on them (RFC 3550 A.3, A.8), and a MOS estimate from those.
+// jitter on them (RFC 3550 A.3, A.8) and a MOS; media::NgCallStats reads both relay layouts.
 std::string CallsApi::mediaQualityJson(const proxy::Dialog& dialog, const ng::Value& report) {
-  const ng::Value* tags = report.find("tags");
-  const ng::Value* ssrcs = report.find("SSRC");
+  const media::NgCallStats stats(report);
   std::string out = "{";
-  bool first = true;
   for (const auto* side : {&dialog.caller, &dialog.callee}) {
-    const ng::Value* party = tags ? tags->find(side->tag) : nullptr;
-    std::int64_t packets = 0, lost = 0, jitter = 0;
-    if (party != nullptr && party->find("medias") != nullptr) {
-      for (const auto& media : party->find("medias")->items()) {
-        const ng::Value* streams = media.find("streams");
-        if (streams == nullptr) continue;
-        for (const auto& stream : streams->items()) {
-          if (const ng::Value* stats = stream.find("stats")) packets += integerAt(*stats, "packets");
-          const ng::Value* ssrc = stream.find("SSRC");
-          const ng::Value* entry =
-              ssrc && ssrcs ? ssrcs->find(std::to_string(ssrc->integerValue())) : nullptr;
-          if (entry != nullptr) {
-            lost += integerAt(*entry, "cumulative loss");
-            jitter = std::max(jitter, integerAt(*entry, "jitter"));
-          }
-        }
-      }
-    }
-    const double lossPercent =
-        packets + lost > 0 ? 100.0 * static_cast<double>(lost) / static_cast<double>(packets + lost)
-                           : 0.0;
-    const double jitterMs = static_cast<double>(jitter) / 8.0;  // 8 kHz audio clock
-    if (!first) out += ',';
-    first = false;
-    out += side == &dialog.caller ? "\"from_caller\":{" : "\"from_callee\":{";
-    out += "\"packets\":" + std::to_string(packets) + ",\"lost\":" + std::to_string(lost);
+    const media::PartyMediaStats* party = stats.party(side->tag);
+    const media::PartyMediaStats none;
+    const auto& sent = party != nullptr ? *party : none;
+    out += side == &dialog.caller ? "\"from_caller\":{" : ",\"from_callee\":{";
+    out += "\"packets\":" + std::to_string(sent.packets) + ",\"lost\":" + std::to_string(sent.lost);
     out += ",\"loss_percent\":";
-    appendJsonNumber(out, std::round(lossPercent * 100.0) / 100.0);
+    appendJsonNumber(out, std::round(sent.lossPercent() * 100.0) / 100.0);
     out += ",\"jitter_ms\":";
-    appendJsonNumber(out, jitterMs);
+    appendJsonNumber(out, std::round(sent.jitterMs * 10.0) / 10.0);
     out += ",\"mos\":";
-    appendJsonNumber(out, packets > 0 ? std::round(estimateMos(lossPercent, jitterMs) * 100.0) / 100.0
-                                      : 0.0);
+    appendJsonNumber(out, std::round(sent.mos() * 100.0) / 100.0);
     out += '}';
   }
   out += '}';
@@ -141,16 +102,37 @@ std::string CallsApi::callJson(const proxy::Dialog& dialog, const ng::Value* rel
   out += ",\"start\":" + std::to_string(proxy::unixSeconds(dialog.created));
   out += ",\"answer\":" + std::to_string(proxy::unixSeconds(dialog.answered));
   const auto now = std::chrono::system_clock::now();
-  const auto duration = dialog.answered == proxy::SystemTime{}
-                            ? 0
-                            : std::chrono::duration_cast<std::chrono::seconds>(now - dialog.answered)
-                                  .count();
+  const auto duration =
+      dialog.answered == proxy::SystemTime{}
+          ? 0
+          : std::chrono::duration_cast<std::chrono::seconds>(now - dialog.answered).count();
   out += ",\"duration\":" + std::to_string(duration);
   if (relayReport != nullptr) {
     out += ",\"media\":" + mediaQualityJson(dialog, *relayReport);
   }
   out += '}';
   return out;
+}
+
+admin::HttpReply CallsApi::originate(const std::string& body) {
+  const auto request = JsonValue::parse(body);
+  if (!request || !request->isObject()) {
+    return admin::HttpReply::error(400, "the body must be a JSON object {\"from\", \"to\"}");
+  }
+  const auto& from = (*request)["from"];
+  const auto& to = (*request)["to"];
+  if (!from.isString() || !to.isString()) {
+    return admin::HttpReply::error(400, "from and to must be strings");
+  }
+  const auto id = proxy_.originate(from.asString(), to.asString());
+  if (!id) {
+    const std::string_view why = id.error();
+    const unsigned status = why.find("not a user name") != std::string_view::npos  ? 400
+                            : why.find("not registered") != std::string_view::npos ? 404
+                                                                                   : 503;
+    return admin::HttpReply::error(status, why);
+  }
+  return admin::HttpReply::json("{\"id\":" + std::to_string(*id) + "}", 201);
 }
 
 void CallsApi::registerRoutes(admin::HttpServer& server) {
@@ -166,6 +148,9 @@ void CallsApi::registerRoutes(admin::HttpServer& server) {
                out += "]}";
                return admin::HttpReply::json(std::move(out));
              });
+  server.add("POST", "/api/v1/calls",
+             "originate {from, to}: ring from, then connect it to to (third-party call control)",
+             [this](const admin::HttpRequest& request) { return originate(request.body); });
   auto findCall = [this](const admin::HttpRequest& request) -> proxy::Dialog* {
     const auto& text = request.params.at("id");
     std::uint64_t id = 0;
@@ -195,7 +180,8 @@ void CallsApi::registerRoutes(admin::HttpServer& server) {
                proxy_.hangup(id, "api-hangup");
                return admin::HttpReply::json("{\"ended\":" + std::to_string(id) + "}");
              });
-  server.add("GET", "/api/v1/media", "the media relay: its sessions and totals (ng list, statistics)",
+  server.add("GET", "/api/v1/media",
+             "the media relay: its sessions and totals (ng list, statistics)",
              [this](const admin::HttpRequest&) {
                if (!relay_) return admin::HttpReply::error(404, "media anchoring is off");
                ng::Value list = ng::Value::dict();

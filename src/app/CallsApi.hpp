@@ -26,6 +26,7 @@ class CallsApi {
   static std::string toJson(const ng::Value& value);
 
  private:
+  admin::HttpReply originate(const std::string& body);
   proxy::ProxyCore& proxy_;
   RelayRequest relay_;
 };

@@ -33,6 +33,17 @@ io::TransportOptions transportOptions(const Config& config) {
   return options;
 }
 
+proxy::StaticRoutes staticRoutes(const std::vector<StaticRoute>& routes) {
+  proxy::StaticRoutes out;
+  for (const auto& route : routes) {
+    std::optional<proxy::MediaLeg> media;
+    if (route.srtp == "sdes") media = proxy::MediaLeg::SipSdes;
+    if (route.srtp == "none") media = proxy::MediaLeg::Sip;
+    out.add(route.match, route.to, media);
+  }
+  return out;
+}
+
 proxy::ProxyOptions proxyOptions(const Config& config, const std::vector<sip::Flow>& listeners) {
   proxy::ProxyOptions options;
   options.domains = config.sip.domains;
@@ -103,7 +114,8 @@ bool Gateway::startMedia() {
   const auto& relays = config_.media.relay;
   if (relays.size() == 1 && relays.front() == "embedded") {
     auto options = relayOptions(config_);
-    if (options.bindAddress.empty()) options.bindAddress = transports_->listeners().front().local.host();
+    if (options.bindAddress.empty())
+      options.bindAddress = transports_->listeners().front().local.host();
     if ((options.bindAddress == "0.0.0.0" || options.bindAddress == "::") &&
         options.advertise.empty()) {
       spdlog::error("media.advertise: the relay binds {} and needs the address to put in SDP",
@@ -132,7 +144,13 @@ bool Gateway::startMedia() {
     mediaControl_ = std::make_unique<media::RelayPool>(io_, timers_, std::move(addresses));
     spdlog::info("media: ng relays {}", fmt::join(relays, ", "));
   }
-  proxy_->setMediaControl(mediaControl_.get());
+  // Relay failures become events once the events hub exists (it is created after the proxy).
+  relayWatch_ = std::make_unique<RelayWatch>(
+      *mediaControl_, [this](std::string_view type, const std::string& fields) {
+        if (events_) events_->publish(type, fields);
+      });
+  if (auto* pool = dynamic_cast<media::RelayPool*>(mediaControl_.get())) relayWatch_->watch(*pool);
+  proxy_->setMediaControl(relayWatch_.get());
   return true;
 }
 
@@ -179,8 +197,7 @@ bool Gateway::start() {
 
   location_ = std::make_unique<proxy::LocationService>(store_.get());
   const auto restored = location_->load(proxy::wallNow());
-  proxy::StaticRoutes routes;
-  for (const auto& route : config_.routes) routes.add(route.match, route.to);
+  auto routes = staticRoutes(config_.routes);
   auto* transports = transports_.get();
   proxy_ = std::make_unique<proxy::ProxyCore>(
       proxyOptions(config_, transports_->listeners()), timers_,
@@ -221,6 +238,23 @@ bool Gateway::start() {
   }
   events_ = std::make_unique<EventHub>();
   events_->attach(*location_, *proxy_);
+  // The proxy has one call listener: the events, the call metrics and the relay watch share it.
+  proxy_->onCallEvent([this](std::string_view event, const proxy::Dialog& dialog) {
+    api_->onCall(event, dialog);
+    if (relayWatch_) relayWatch_->onCall(event, dialog);
+    events_->onCall(event, dialog);
+  });
+  if (relay_) {
+    if (const auto status = api_->declareRelayMetrics(*relay_); !status) {
+      spdlog::error("metrics: {}", status.error());
+      return false;
+    }
+  } else if (auto* pool = dynamic_cast<media::RelayPool*>(mediaControl_.get())) {
+    if (const auto status = api_->declareRelayMetrics(*pool); !status) {
+      spdlog::error("metrics: {}", status.error());
+      return false;
+    }
+  }
   if (api_->server()) events_->registerRoutes(*api_->server());
   if (const auto status = events_->declareMetrics(api_->metrics()); !status) {
     spdlog::error("events: {}", status.error());
@@ -237,11 +271,7 @@ bool Gateway::start() {
   appliers.tls = [this](const Config& next) {
     return transports_->reloadTls(transportOptions(next));
   };
-  appliers.routes = [this](const Config& next) {
-    proxy::StaticRoutes routes;
-    for (const auto& route : next.routes) routes.add(route.match, route.to);
-    proxy_->setRoutes(std::move(routes));
-  };
+  appliers.routes = [this](const Config& next) { proxy_->setRoutes(staticRoutes(next.routes)); };
   reloader_ = std::make_unique<ConfigReloader>(configPath_, config_, std::move(appliers));
   if (api_->server()) reloader_->addRoute(*api_->server());
   if (const auto status = api_->start(); !status) {
@@ -293,8 +323,8 @@ void Gateway::logStatistics() const {
       "registrations={} auth_failures={} forwarded={} oversize_refused={} "
       "connection_limit_refused={}",
       s.requestsReceived, s.responsesReceived, s.parseErrors, s.badRequestsAnswered,
-      s.datagramsDropped, s.registrations, s.authFailures, s.forwardedRequests,
-      t.oversizeRefused, t.connectionLimitRefused);
+      s.datagramsDropped, s.registrations, s.authFailures, s.forwardedRequests, t.oversizeRefused,
+      t.connectionLimitRefused);
 }
 
 int Gateway::run() {

@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "admin/ApiRoutes.hpp"
+#include "app/SipTrafficMetrics.hpp"
 #include "web/PhoneConfig.hpp"
 #include "web/StaticFiles.hpp"
 
@@ -215,6 +216,7 @@ void ManagementApi::declareMetrics() {
   if (const auto status = calls_.declare(metrics_, parts_.proxy.dialogs()); !status) {
     throw std::logic_error("call metrics: " + status.error());
   }
+  declareSipTrafficMetrics(metrics_, parts_.proxy);
 }
 
 io::Status ManagementApi::declareRelayMetrics(const media::RelayService& relay) {

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,9 +27,17 @@ struct DialogSide {
   std::string nameAddr;  // the From/To header value as sent, tags included
   std::string contact;   // remote target (RFC 3261 12.1)
   std::vector<std::string> routes;  // Route set from us towards this side, in sending order
-  sip::Flow flow;        // how its requests reached us
-  std::uint32_t cseq = 0;  // highest CSeq this side has sent
+  sip::Flow flow;                   // how its requests reached us
+  std::uint32_t cseq = 0;           // highest CSeq this side has sent
   MediaLeg leg = MediaLeg::Sip;
+  // Our own end of this side's dialog when we are the user agent toward it (calls originated
+  // through the API, RFC 3725): its own Call-ID, our From header with our tag, our CSeq.
+  struct LocalEnd {
+    std::string callId;
+    std::string nameAddr;
+    std::uint32_t cseq = 1;
+  };
+  std::optional<LocalEnd> local;
 };
 
 // A call the proxy has seen start with an INVITE (RFC 3261 12), tracked for the calls API,
@@ -43,6 +52,7 @@ struct Dialog {
   State state = State::Trying;
   bool anchored = false;  // media goes through the relay
   bool onHold = false;
+  bool originated = false;  // started by us (POST /api/v1/calls): we are the UA on both sides
   // Late offer: the 2xx carried the offer (from this tag); the ACK brings the answer.
   std::string lateOfferFrom;
   SystemTime created{};
@@ -55,7 +65,9 @@ struct Dialog {
   std::string stateName() const;
   // The end reason of a call that failed with this final status ("busy", "cancelled", ...).
   static std::string failureReason(int status);
-  const DialogSide& sideOf(std::string_view tag) const { return tag == caller.tag ? caller : callee; }
+  const DialogSide& sideOf(std::string_view tag) const {
+    return tag == caller.tag ? caller : callee;
+  }
   DialogSide& sideOf(std::string_view tag) { return tag == caller.tag ? caller : callee; }
   DialogSide& otherSide(std::string_view tag) { return tag == caller.tag ? callee : caller; }
 };

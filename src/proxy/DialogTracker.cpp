@@ -34,7 +34,6 @@ std::string Dialog::failureReason(int status) {
   }
 }
 
-
 Dialog& DialogTracker::create(std::string callId) {
   const auto id = nextId_++;
   auto& dialog = byId_[id];
@@ -43,6 +42,10 @@ Dialog& DialogTracker::create(std::string callId) {
   dialog.created = std::chrono::system_clock::now();
   byCallId_[dialog.callId] = id;
   return dialog;
+}
+
+void DialogTracker::addCallId(const Dialog& dialog, const std::string& callId) {
+  byCallId_[callId] = dialog.id;
 }
 
 Dialog* DialogTracker::find(std::string_view callId) {
@@ -62,6 +65,9 @@ Dialog DialogTracker::end(Dialog& dialog, std::string reason, int code) {
   dialog.endCode = code;
   Dialog record = std::move(dialog);
   byCallId_.erase(record.callId);
+  for (const DialogSide* side : {&record.caller, &record.callee}) {
+    if (side->local) byCallId_.erase(side->local->callId);
+  }
   byId_.erase(record.id);
   return record;
 }

@@ -13,6 +13,8 @@ namespace rtcgate::proxy {
 class DialogTracker {
  public:
   Dialog& create(std::string callId);
+  // A second Call-ID for the same call (the other leg of a call we originated).
+  void addCallId(const Dialog& dialog, const std::string& callId);
   Dialog* find(std::string_view callId);
   Dialog* findById(std::uint64_t id);
   // Marks the dialog terminated and forgets it; the record is handed back (for the CDR).

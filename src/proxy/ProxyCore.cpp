@@ -65,11 +65,19 @@ ProxyCore::~ProxyCore() {
   for (auto& [id, pt] : byServerTx_) {
     for (auto& branch : pt->branches) timers_.cancel(branch.timerC);
   }
+  for (auto& [id, call] : originated_) timers_.cancel(call.ringTimer);
 }
 
 // ------------------------------------------------------------------ entry points
 
 void ProxyCore::onMessage(std::string bytes, const sip::Flow& flow) {
+  if (!processed_) return dispatch(std::move(bytes), flow);
+  const auto started = std::chrono::steady_clock::now();
+  dispatch(std::move(bytes), flow);
+  processed_(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+}
+
+void ProxyCore::dispatch(std::string bytes, const sip::Flow& flow) {
   if (spdlog::should_log(spdlog::level::trace)) {
     spdlog::trace("recv {} {} bytes from {}:\n{}", sip::viaTransportName(flow.transport),
                   bytes.size(), flow.remote.toString(), bytes);
@@ -78,12 +86,15 @@ void ProxyCore::onMessage(std::string bytes, const sip::Flow& flow) {
   auto parsed = SipMessage::parse(bytes);
   if (!parsed) return handleUnparseable(bytes, flow, parsed.error());
   auto& message = *parsed;
+  const auto transport = static_cast<std::size_t>(flow.transport);
   if (message.isResponse()) {
     ++stats_.responsesReceived;
+    ++stats_.responsesByClass[ProxyStats::classIndex(message.statusCode())][transport];
     transactions_.receiveResponse(std::move(message), flow);
     return;
   }
   ++stats_.requestsReceived;
+  ++stats_.requestsByMethod[static_cast<std::size_t>(message.method())][transport];
   markReceived(message, flow);
   transactions_.receiveRequest(std::move(message), flow);
 }
@@ -105,14 +116,15 @@ void ProxyCore::handleUnparseable(const std::string& bytes, const sip::Flow& flo
 
 void ProxyCore::onConnectionClosed(std::uint64_t connectionId) {
   const auto dropped = location_.onConnectionClosed(connectionId);
-  if (dropped) spdlog::info("connection {} closed: {} registrations dropped", connectionId, dropped);
+  if (dropped)
+    spdlog::info("connection {} closed: {} registrations dropped", connectionId, dropped);
   // A browser's calls end with its WebSocket: the other side gets a BYE, the media goes.
   for (Dialog* dialog : dialogs_.onConnection(connectionId)) {
     spdlog::info("call {}: connection {} closed", dialog->callId, connectionId);
     const auto id = dialog->id;
     if (dialog->state == Dialog::State::Confirmed) {
-      DialogSide& gone = dialog->caller.flow.connectionId == connectionId ? dialog->caller
-                                                                          : dialog->callee;
+      DialogSide& gone =
+          dialog->caller.flow.connectionId == connectionId ? dialog->caller : dialog->callee;
       DialogSide& other = &gone == &dialog->caller ? dialog->callee : dialog->caller;
       dialog->endReason = "connection-closed";
       sendBye(*dialog, other, gone);
@@ -125,9 +137,14 @@ void ProxyCore::onConnectionClosed(std::uint64_t connectionId) {
 
 // ------------------------------------------------------------------ answering
 
+bool ProxyCore::respond(TransactionId serverTx, SipMessage&& response) {
+  ++stats_.responsesSentByClass[ProxyStats::classIndex(response.statusCode())];
+  return transactions_.respond(serverTx, std::move(response));
+}
+
 void ProxyCore::answer(TransactionId serverTx, const SipMessage& request, int status,
                        std::string_view reason) {
-  transactions_.respond(serverTx, request.makeResponse(status, reason));
+  respond(serverTx, request.makeResponse(status, reason));
 }
 
 // ------------------------------------------------------------------ requests
@@ -136,6 +153,9 @@ void ProxyCore::onRequest(TransactionId serverTx, SipMessage&& request, const si
   if (!checkRequest(serverTx, request)) return;
   auto route = popOurRoutes(request);
   if (!request.toTag().empty()) {
+    if (Dialog* dialog = dialogOf(request); dialog && dialog->originated) {
+      return handleOriginatedRequest(serverTx, std::move(request), *dialog);
+    }
     // In a dialog we only relay what our own Record-Route brought back to us; anything else is
     // not ours to forward (and unauthenticated in-dialog requests must not make us a relay).
     if (!route.poppedOurs) {
@@ -163,7 +183,7 @@ bool ProxyCore::checkRequest(TransactionId serverTx, const SipMessage& request) 
     if (request.method() == Method::Options && identity_.isOurAddress(*uri)) {
       auto response = request.makeResponse(200, "OK");
       response.appendHeader(HeaderId::Allow, std::string(kAllow));
-      transactions_.respond(serverTx, std::move(response));
+      respond(serverTx, std::move(response));
       return false;
     }
     ++stats_.tooManyHops;
@@ -178,7 +198,7 @@ bool ProxyCore::checkRequest(TransactionId serverTx, const SipMessage& request) 
   if (const auto* proxyRequire = request.find(HeaderId::ProxyRequire)) {
     auto response = request.makeResponse(420, "Bad Extension");
     response.appendHeader(HeaderId::Unsupported, std::string(proxyRequire->value));
-    transactions_.respond(serverTx, std::move(response));
+    respond(serverTx, std::move(response));
     return false;
   }
   return true;
@@ -284,7 +304,7 @@ void ProxyCore::handleRegister(TransactionId serverTx, SipMessage&& request,
   }
   auto response = registrar_.handle(request, flow, aorOf(toAddress->uri.user, domain), wallNow());
   if (response.statusCode() == 200) ++stats_.registrations;
-  transactions_.respond(serverTx, std::move(response));
+  respond(serverTx, std::move(response));
 }
 
 // Digest authentication (RFC 3261 22): challenges or refuses and answers the request itself
@@ -309,15 +329,14 @@ bool ProxyCore::authorize(TransactionId serverTx, const SipMessage& request, boo
     case AuthOutcome::WrongPassword:
     case AuthOutcome::UnknownUser:
       ++stats_.authFailures;
-      spdlog::info("authentication failed for {} in realm {} ({}), Call-ID {}", expectedUser,
-                   realm, result.reason, request.callId());
+      spdlog::info("authentication failed for {} in realm {} ({}), Call-ID {}", expectedUser, realm,
+                   result.reason, request.callId());
       [[fallthrough]];
     case AuthOutcome::NoCredentials:
     case AuthOutcome::StaleNonce:
       ++stats_.authChallenges;
-      transactions_.respond(serverTx,
-                            authenticator_.challenge(request, realm,
-                                                     result.outcome == AuthOutcome::StaleNonce));
+      respond(serverTx,
+              authenticator_.challenge(request, realm, result.outcome == AuthOutcome::StaleNonce));
       return false;
   }
   return false;
@@ -359,8 +378,8 @@ void ProxyCore::routeInDialog(TransactionId serverTx, SipMessage&& request, cons
 // Where a request goes when its route is already decided: over the connection a flow token
 // named, to the top Route, or to the Request-URI (for a registered contact: over its flow).
 std::optional<ProxyCore::Target> ProxyCore::nextHopTarget(const SipMessage& request,
-                                                           const RouteInfo& route,
-                                                           const char*& why) const {
+                                                          const RouteInfo& route,
+                                                          const char*& why) const {
   Target target;
   target.requestUri = std::string(request.requestUri());
   if (const auto* top = request.find(HeaderId::Route)) {
@@ -407,7 +426,7 @@ void ProxyCore::routeInitial(TransactionId serverTx, SipMessage&& request, const
       auto response = request.makeResponse(200, "OK");
       response.appendHeader(HeaderId::Allow, std::string(kAllow));
       response.appendHeader(HeaderId::Supported, "outbound, path");
-      transactions_.respond(serverTx, std::move(response));
+      respond(serverTx, std::move(response));
     } else {
       answer(serverTx, request, 404, "Not Found");
     }
@@ -508,8 +527,7 @@ std::vector<ProxyCore::Target> ProxyCore::locationTargets(std::string_view aor) 
 
 // A static route target: the Request-URI keeps its user and takes the target's host, port and
 // parameters (what a PBX or trunk expects, like Kamailio's ds_select_domain).
-std::optional<ProxyCore::Target> ProxyCore::uriTarget(const std::string& uri,
-                                                      std::string_view user,
+std::optional<ProxyCore::Target> ProxyCore::uriTarget(const std::string& uri, std::string_view user,
                                                       const char*& why) const {
   const auto parsed = sip::parseUri(uri);
   if (!parsed) {
@@ -553,7 +571,7 @@ bool ProxyCore::forwardBranch(ProxyTransaction& pt, Target target) {
   branch.failover = std::move(target.failover);
   branch.flow = target.flow;
   branch.viaBranch = branchId;
-  branch.anchored = anchorsBranch(pt, target.flow, branch.leg);
+  branch.anchored = anchorsBranch(pt, target, branch.leg);
   ++stats_.forwardedRequests;
   if (branch.anchored && pt.mediaRole == ProxyTransaction::MediaRole::Offer) {
     offerBranch(pt, index, std::move(request), target.flow);
@@ -696,7 +714,8 @@ void ProxyCore::onStrayResponse(SipMessage&& response, const sip::Flow& /*flow*/
   const auto host = received.empty() ? next.host : received;
   const auto rport = next.params.get("rport");
   std::uint16_t port = next.port ? next.port : 5060;
-  if (rport && !rport->empty()) port = static_cast<std::uint16_t>(std::atoi(std::string(*rport).c_str()));
+  if (rport && !rport->empty())
+    port = static_cast<std::uint16_t>(std::atoi(std::string(*rport).c_str()));
   const auto address = SocketAddress::parse(host, port);
   if (!address) return;
   flow.remote = *address;
@@ -719,7 +738,7 @@ void ProxyCore::onCancel(TransactionId cancelTx, TransactionId inviteTx, SipMess
     if (inviteTx != 0) {
       auto terminated = cancel.makeResponse(487, "Request Terminated");
       terminated.setHeader(HeaderId::CSeq, std::to_string(cancel.cseq()) + " INVITE");
-      transactions_.respond(inviteTx, std::move(terminated));
+      respond(inviteTx, std::move(terminated));
     }
     return;
   }
@@ -751,8 +770,8 @@ std::pair<ProxyTransaction*, std::size_t> ProxyCore::findBranch(TransactionId cl
   return {nullptr, 0};
 }
 
-void ProxyCore::onResponse(TransactionId clientTx, SipMessage&& response,
-                           const sip::Flow& /*flow*/) {
+void ProxyCore::onResponse(TransactionId clientTx, SipMessage&& response, const sip::Flow& flow) {
+  if (originateResponse(clientTx, std::move(response), flow)) return;
   auto [pt, index] = findBranch(clientTx);
   if (!pt) return;
   response.removeFirst(HeaderId::Via);
@@ -826,8 +845,9 @@ void ProxyCore::branchCompleted(ProxyTransaction& pt, std::size_t index, SipMess
 void ProxyCore::sendBestResponse(ProxyTransaction& pt) {
   pt.finalSent = true;
   if (pt.request.method() == Method::Invite && pt.request.toTag().empty()) {
-    if (Dialog* dialog = dialogOf(pt.request); dialog && dialog->state != Dialog::State::Confirmed) {
-      const int status = pt.bestResponse ? pt.bestResponse->statusCode()
+    if (Dialog* dialog = dialogOf(pt.request);
+        dialog && dialog->state != Dialog::State::Confirmed) {
+      const int status = pt.bestResponse       ? pt.bestResponse->statusCode()
                          : pt.selector.empty() ? 480
                                                : pt.selector.best();
       endDialog(*dialog, pt.cancelled ? "cancelled" : Dialog::failureReason(status), status);
@@ -865,17 +885,20 @@ void ProxyCore::branchFailed(TransactionId clientTx, int status, std::string_vie
 }
 
 void ProxyCore::onTimeout(TransactionId clientTx) {
+  if (originateTx_.contains(clientTx)) return originateTransactionEnded(clientTx, 408);
   ++stats_.branchTimeouts;
   branchFailed(clientTx, 408, "Request Timeout");
 }
 
 void ProxyCore::onTransportError(TransactionId clientTx) {
+  if (originateTx_.contains(clientTx)) return originateTransactionEnded(clientTx, 503);
   branchFailed(clientTx, 503, "Service Unavailable");
 }
 
 // The proxy's state for a request goes with its server transaction (RFC 6026: after the final
 // response's retransmission window), when every branch has long completed or been cancelled.
 void ProxyCore::onTerminated(TransactionId tx) {
+  if (originateTx_.erase(tx) != 0) return;
   const auto client = clientToServer_.find(tx);
   if (client != clientToServer_.end()) {
     auto [pt, index] = findBranch(tx);

@@ -16,6 +16,7 @@
 #include "proxy/MediaAnchor.hpp"
 #include "proxy/MediaPolicy.hpp"
 #include "proxy/NonceManager.hpp"
+#include "proxy/OriginatedCall.hpp"
 #include "proxy/ProxyStats.hpp"
 #include "proxy/ProxyTransaction.hpp"
 #include "proxy/Registrar.hpp"
@@ -58,6 +59,11 @@ class ProxyCore : public transaction::TransactionUser {
   // Entry points from the transports.
   void onMessage(std::string bytes, const sip::Flow& flow);
   void onConnectionClosed(std::uint64_t connectionId);
+  // Told how long each message took on the signalling loop, parse to last send (waits for the
+  // relay are not in it): the processing-time histogram.
+  void onProcessed(std::function<void(double seconds)> observer) {
+    processed_ = std::move(observer);
+  }
 
   // How the transports describe one of their open connections (for flow tokens); nullopt when
   // the connection is gone.
@@ -80,6 +86,12 @@ class ProxyCore : public transaction::TransactionUser {
   void onCallEvent(CallEventListener listener) { callEvent_ = std::move(listener); }
   // Ends a call from our side: BYE to both ends (or CANCEL/487 before answer), media released.
   bool hangup(std::uint64_t dialogId, const std::string& reason);
+
+  // Places a call (RFC 3725 third-party call control): `from` is rung first and, once it
+  // answers, `to`; the two are bridged through the relay when their media differ. Parties are
+  // user names, numbers or SIP URIs, routed as an INVITE to them would be. The id is the call's
+  // in dialogs(); what happens next shows in its events.
+  Result<std::uint64_t> originate(const std::string& from, const std::string& to);
 
   // Reload: new requests use these routes.
   void setRoutes(StaticRoutes routes) { routes_ = std::move(routes); }
@@ -115,6 +127,9 @@ class ProxyCore : public transaction::TransactionUser {
     std::vector<std::string> failover;
   };
 
+  // Every response we send on a server transaction goes through here (counted by class).
+  bool respond(transaction::TransactionId serverTx, sip::SipMessage&& response);
+  void dispatch(std::string bytes, const sip::Flow& flow);
   void answer(transaction::TransactionId serverTx, const sip::SipMessage& request, int status,
               std::string_view reason);
   void handleUnparseable(const std::string& bytes, const sip::Flow& flow, const char* reason);
@@ -161,7 +176,7 @@ class ProxyCore : public transaction::TransactionUser {
   // Media and dialogs (ProxyMedia.cpp).
   void planMedia(ProxyTransaction& pt);
   void trackRequest(ProxyTransaction& pt);
-  bool anchorsBranch(const ProxyTransaction& pt, const sip::Flow& target, MediaLeg& leg);
+  bool anchorsBranch(const ProxyTransaction& pt, const Target& target, MediaLeg& leg);
   void offerBranch(ProxyTransaction& pt, std::size_t index, sip::SipMessage&& request,
                    const sip::Flow& flow);
   void respondUpstream(ProxyTransaction& pt, std::size_t branch, sip::SipMessage&& response);
@@ -181,6 +196,26 @@ class ProxyCore : public transaction::TransactionUser {
     if (callEvent_) callEvent_(event, dialog);
   }
   std::pair<ProxyTransaction*, std::size_t> findBranch(transaction::TransactionId clientTx);
+
+  // Calls we place ourselves (ProxyOriginate.cpp).
+  std::string partyUri(const std::string& party) const;
+  std::optional<OriginateTarget> originateTarget(const std::string& uri) const;
+  bool inviteLeg(OriginatedCall& call, DialogSide& side, const OriginateTarget& target,
+                 const std::string& fromUri, const std::string& toUri, std::string sdp);
+  bool originateResponse(transaction::TransactionId clientTx, sip::SipMessage&& response,
+                         const sip::Flow& flow);
+  void learnSide(DialogSide& side, const sip::SipMessage& response, const sip::Flow& flow);
+  void answeredByA(OriginatedCall& call, Dialog& dialog, const sip::SipMessage& response);
+  void answeredByB(OriginatedCall& call, Dialog& dialog, const sip::SipMessage& response);
+  void connectOriginated(OriginatedCall& call, Dialog& dialog, std::string sdpForA);
+  void originateFailed(OriginatedCall& call, Dialog& dialog, bool legA, int status);
+  std::string ackFor(const DialogSide& side, std::string_view sdp);
+  void ackLateAnswer(const sip::SipMessage& response, const sip::Flow& flow);
+  void handleOriginatedRequest(transaction::TransactionId serverTx, sip::SipMessage&& request,
+                               Dialog& dialog);
+  bool hangupOriginated(Dialog& dialog, const std::string& reason);
+  void forgetOriginated(std::uint64_t dialogId);
+  void originateTransactionEnded(transaction::TransactionId clientTx, int status);
 
   ProxyOptions options_;
   Timers& timers_;
@@ -202,10 +237,13 @@ class ProxyCore : public transaction::TransactionUser {
   DialogTracker dialogs_;
   CallEndedListener callEnded_;
   CallEventListener callEvent_;
+  std::function<void(double)> processed_;
   Timers::Id dialogSweep_ = 0;
 
   std::unordered_map<transaction::TransactionId, std::unique_ptr<ProxyTransaction>> byServerTx_;
   std::unordered_map<transaction::TransactionId, transaction::TransactionId> clientToServer_;
+  std::unordered_map<std::uint64_t, OriginatedCall> originated_;               // by dialog id
+  std::unordered_map<transaction::TransactionId, std::uint64_t> originateTx_;  // INVITE -> dialog
 };
 
 }  // namespace rtcgate::proxy

@@ -3,6 +3,8 @@
 // WebSockets, the calls API).
 #include <spdlog/spdlog.h>
 
+#include "media/NgCallStats.hpp"
+#include "proxy/MessageParts.hpp"
 #include "proxy/ProxyCore.hpp"
 #include "sip/NameAddr.hpp"
 
@@ -19,29 +21,10 @@ bool isInitialInvite(const SipMessage& request) {
   return request.method() == Method::Invite && request.toTag().empty();
 }
 
-bool carriesSdp(const SipMessage& message) {
-  if (message.body().empty()) return false;
-  const auto* type = message.find(HeaderId::ContentType);
-  return type == nullptr || type->value.find("sdp") != std::string_view::npos;
-}
-
 // Held when every stream is sendonly or inactive (RFC 3264 8.4).
 bool holdsMedia(std::string_view sdp) {
   return sdp.find("a=sendonly") != std::string_view::npos ||
          sdp.find("a=inactive") != std::string_view::npos;
-}
-
-std::string contactUri(const SipMessage& message) {
-  const auto* contact = message.find(HeaderId::Contact);
-  if (contact == nullptr) return {};
-  const auto parsed = sip::parseNameAddr(contact->value);
-  return parsed ? std::string(parsed->uriText) : std::string();
-}
-
-std::string uriOf(const sip::Header* header) {
-  if (header == nullptr) return {};
-  const auto parsed = sip::parseNameAddr(header->value);
-  return parsed ? std::string(parsed->uriText) : std::string(header->value);
 }
 
 }  // namespace
@@ -70,7 +53,7 @@ void ProxyCore::planMedia(ProxyTransaction& pt) {
   }
 }
 
-bool ProxyCore::anchorsBranch(const ProxyTransaction& pt, const sip::Flow& target, MediaLeg& leg) {
+bool ProxyCore::anchorsBranch(const ProxyTransaction& pt, const Target& target, MediaLeg& leg) {
   if (pt.mediaRole == ProxyTransaction::MediaRole::None) return false;
   if (!pt.request.toTag().empty()) {
     Dialog* dialog = dialogOf(pt.request);
@@ -78,7 +61,7 @@ bool ProxyCore::anchorsBranch(const ProxyTransaction& pt, const sip::Flow& targe
     leg = dialog->otherSide(pt.request.fromTag()).leg;
     return dialog->anchored;
   }
-  leg = mediaPolicy_.legOf(target.transport);
+  leg = mediaPolicy_.legToward(target.flow.transport, routes_.targetMedia(target.requestUri));
   return mediaPolicy_.anchors(pt.sourceLeg, leg);
 }
 
@@ -187,7 +170,7 @@ void ProxyCore::drainUpstream(TransactionId serverTx) {
             spdlog::warn("call {}: {} forwarded with its SDP unchanged", owner.request.callId(),
                          item.response.statusCode());
           }
-          transactions_.respond(serverTx, std::move(item.response));
+          respond(serverTx, std::move(item.response));
           drainUpstream(serverTx);
         });
     if (waiting) {
@@ -196,7 +179,7 @@ void ProxyCore::drainUpstream(TransactionId serverTx) {
     }
     auto item = std::move(pt.upstream.front());
     pt.upstream.pop_front();
-    transactions_.respond(serverTx, std::move(item.response));
+    respond(serverTx, std::move(item.response));
   }
 }
 
@@ -276,8 +259,8 @@ void ProxyCore::trackResponse(ProxyTransaction& pt, std::size_t index, const Sip
   dialog->callee.routes.assign(above.rbegin(), above.rend());
   dialog->caller.routes = std::move(below);
   if (status >= 200) {
-    spdlog::info("call {}: answered by {} ({}), media {}", dialog->callId,
-                 dialog->callee.contact, sip::viaTransportName(branch.flow.transport),
+    spdlog::info("call {}: answered by {} ({}), media {}", dialog->callId, dialog->callee.contact,
+                 sip::viaTransportName(branch.flow.transport),
                  dialog->anchored ? "through the relay" : "direct");
   }
   if (event != nullptr) callEvent(event, *dialog);
@@ -303,8 +286,8 @@ bool ProxyCore::ackWithMedia(SipMessage& ack, const RouteInfo& route) {
   exchange.fromTag = dialog->lateOfferFrom;
   exchange.toTag = std::string(ack.fromTag());
   exchange.sdp = std::string(ack.body());
-  exchange.flags = mediaPolicy_.flags(dialog->sideOf(exchange.fromTag).leg,
-                                      dialog->sideOf(exchange.toTag).leg);
+  exchange.flags =
+      mediaPolicy_.flags(dialog->sideOf(exchange.fromTag).leg, dialog->sideOf(exchange.toTag).leg);
   dialog->lateOfferFrom.clear();
   auto pending = std::make_shared<SipMessage>(std::move(ack));
   media_->answer(exchange, [this, pending, route](Result<std::string> sdp) {
@@ -317,6 +300,7 @@ bool ProxyCore::ackWithMedia(SipMessage& ack, const RouteInfo& route) {
 // ------------------------------------------------------------------ ending calls
 
 void ProxyCore::endDialog(Dialog& dialog, std::string reason, int code) {
+  if (dialog.originated) forgetOriginated(dialog.id);
   // Unanswered calls may have offered branches to the relay even when the answer came direct.
   const bool release = media_ && (dialog.anchored || dialog.state != Dialog::State::Confirmed);
   spdlog::info("call {}: ended ({}, {})", dialog.callId, reason, code);
@@ -336,6 +320,7 @@ bool ProxyCore::hangup(std::uint64_t dialogId, const std::string& reason) {
   Dialog* dialog = dialogs_.findById(dialogId);
   if (dialog == nullptr) return false;
   if (dialog->state != Dialog::State::Confirmed) {
+    if (dialog->originated) return hangupOriginated(*dialog, reason);
     // Not answered yet: cancel the INVITE; its 487 ends the call.
     for (auto& [tx, pt] : byServerTx_) {
       if (pt->request.callId() == dialog->callId && isInitialInvite(pt->request) &&
@@ -358,15 +343,19 @@ bool ProxyCore::hangup(std::uint64_t dialogId, const std::string& reason) {
 // A BYE of our own to one side, as if the other side had sent it (RFC 3261 16.3 allows a proxy
 // nothing of the sort; this is the B2BUA-like act every gateway performs on timeouts).
 void ProxyCore::sendBye(Dialog& dialog, DialogSide& to, const DialogSide& from) {
-  if (to.contact.empty() || from.nameAddr.empty() || to.nameAddr.empty()) return;
+  // Toward a side we called ourselves, the BYE is ours in that side's own dialog.
+  const std::string& fromNameAddr = to.local ? to.local->nameAddr : from.nameAddr;
+  const std::string& callId = to.local ? to.local->callId : dialog.callId;
+  const auto cseq = to.local ? ++to.local->cseq : from.cseq + 1;
+  if (to.contact.empty() || fromNameAddr.empty() || to.nameAddr.empty()) return;
   std::string text = "BYE " + to.contact + " SIP/2.0\r\n";
   text += "Via: SIP/2.0/UDP 0.0.0.0;branch=z9hG4bKdrop\r\n";  // replaced below
   text += "Max-Forwards: 70\r\n";
   for (const auto& route : to.routes) text += "Route: " + route + "\r\n";
-  text += "From: " + from.nameAddr + "\r\n";
+  text += "From: " + fromNameAddr + "\r\n";
   text += "To: " + to.nameAddr + "\r\n";
-  text += "Call-ID: " + dialog.callId + "\r\n";
-  text += "CSeq: " + std::to_string(from.cseq + 1) + " BYE\r\n";
+  text += "Call-ID: " + callId + "\r\n";
+  text += "CSeq: " + std::to_string(cseq) + " BYE\r\n";
   text += "Reason: SIP;cause=200;text=\"" + dialog.endReason + "\"\r\n";
   text += "Content-Length: 0\r\n\r\n";
   auto bye = SipMessage::parse(std::move(text));
@@ -418,31 +407,16 @@ void ProxyCore::checkMedia(std::uint64_t dialogId, const std::string& callId) {
     const auto last = newestPacket(*reply);
     const auto since = std::max(last, unixSeconds(dialog->answered));
     const auto now = unixSeconds(std::chrono::system_clock::now());
-    if (now - since > std::chrono::duration_cast<std::chrono::seconds>(options_.mediaTimeout)
-                          .count()) {
+    if (now - since >
+        std::chrono::duration_cast<std::chrono::seconds>(options_.mediaTimeout).count()) {
       hangup(dialogId, "media-timeout");
     }
   });
 }
 
-// Newest "last packet" (unix seconds) of any stream in an rtpengine-layout query reply.
+// Newest "last packet" (unix seconds) of any stream in a query reply (rtcgate's or RTPEngine's).
 std::int64_t ProxyCore::newestPacket(const ng::Value& reply) {
-  std::int64_t newest = 0;
-  const ng::Value* tags = reply.find("tags");
-  if (tags == nullptr) return 0;
-  for (const auto& tag : tags->items()) {
-    const ng::Value* medias = tag.find("medias");
-    if (medias == nullptr) continue;
-    for (const auto& media : medias->items()) {
-      const ng::Value* streams = media.find("streams");
-      if (streams == nullptr) continue;
-      for (const auto& stream : streams->items()) {
-        const ng::Value* last = stream.find("last packet");
-        if (last != nullptr && last->isInteger()) newest = std::max(newest, last->integerValue());
-      }
-    }
-  }
-  return newest;
+  return media::NgCallStats(reply).newestPacket();
 }
 
 }  // namespace rtcgate::proxy

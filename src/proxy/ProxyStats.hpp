@@ -1,6 +1,11 @@
 #pragma once
 
+#include <array>
+#include <cstddef>
 #include <cstdint>
+
+#include "sip/Method.hpp"
+#include "sip/Transport.hpp"
 
 namespace rtcgate::proxy {
 
@@ -8,9 +13,9 @@ namespace rtcgate::proxy {
 struct ProxyStats {
   std::uint64_t requestsReceived = 0;
   std::uint64_t responsesReceived = 0;
-  std::uint64_t parseErrors = 0;        // messages that did not parse
+  std::uint64_t parseErrors = 0;          // messages that did not parse
   std::uint64_t badRequestsAnswered = 0;  // of those, answered with 400
-  std::uint64_t datagramsDropped = 0;   // unparseable and unanswerable: dropped
+  std::uint64_t datagramsDropped = 0;     // unparseable and unanswerable: dropped
   std::uint64_t authChallenges = 0;
   std::uint64_t authFailures = 0;       // wrong password, unknown user, malformed credentials
   std::uint64_t registrations = 0;      // REGISTER requests answered 200
@@ -18,11 +23,26 @@ struct ProxyStats {
   std::uint64_t statelessForwards = 0;  // ACKs for 2xx and stray responses
   std::uint64_t loopsDetected = 0;
   std::uint64_t tooManyHops = 0;
-  std::uint64_t relayRefused = 0;       // 403: unauthenticated request to a non-local target
+  std::uint64_t relayRefused = 0;  // 403: unauthenticated request to a non-local target
   std::uint64_t notFound = 0;
   std::uint64_t unavailable = 0;
   std::uint64_t branchTimeouts = 0;
   std::uint64_t routeFailovers = 0;
+
+  // Requests received by method and transport, responses received by status class (1xx..6xx)
+  // and transport, responses sent (our own and forwarded) by class: fixed arrays, so counting a
+  // message is an index and an increment.
+  static constexpr std::size_t kMethods = static_cast<std::size_t>(sip::Method::Publish) + 1;
+  static constexpr std::size_t kTransports = static_cast<std::size_t>(sip::Transport::Wss) + 1;
+  static constexpr std::size_t kClasses = 6;
+  std::array<std::array<std::uint64_t, kTransports>, kMethods> requestsByMethod{};
+  std::array<std::array<std::uint64_t, kTransports>, kClasses> responsesByClass{};
+  std::array<std::uint64_t, kClasses> responsesSentByClass{};
+
+  // 0 for 1xx .. 5 for 6xx; statuses outside 100..699 never parse.
+  static std::size_t classIndex(int status) {
+    return status < 100 || status > 699 ? 0 : static_cast<std::size_t>(status / 100 - 1);
+  }
 };
 
 }  // namespace rtcgate::proxy

@@ -114,6 +114,10 @@ async function runInPage(args) {
     ua.on('newRTCSession', (e) => {
       const s = e.session;
       s.on('sdp', (d) => log.push(d.originator + ' sdp:\n' + d.sdp));
+      for (const step of ['createofferfailed', 'createanswerfailed', 'setlocaldescriptionfailed',
+        'setremotedescriptionfailed']) {
+        s.on('peerconnection:' + step, (error) => log.push(step + ': ' + error));
+      }
       s.on('failed', (f) => {
         clearTimeout(timer);
         if (args['expect-failure'] || args['cancel-after']) resolve({ failed: f.cause });
@@ -121,7 +125,8 @@ async function runInPage(args) {
       });
       if (args['cancel-after']) setTimeout(() => { if (!s.isEstablished()) s.terminate(); }, Number(args['cancel-after']));
       s.on('confirmed', () => { clearTimeout(timer); resolve(s); });
-      if (e.originator === 'remote') s.answer(options);
+      // An INVITE without an offer (click-to-call from the API) needs the audio asked for here.
+      if (e.originator === 'remote') s.answer({ ...options, rtcOfferConstraints: { offerToReceiveAudio: true } });
     });
     ua.on('connected', () => {
       log.push('connected');

@@ -6,6 +6,7 @@ process started here is stopped here, by its PID.
 import argparse
 import base64
 import hashlib
+import json
 import os
 import re
 import secrets
@@ -657,3 +658,68 @@ class Callee:
         self.thread.join(15)
         check(not self.thread.is_alive(), f"callee over {self.ua.c.transport} still waiting")
         check(not self.errors, f"callee over {self.ua.c.transport}: {self.errors}\n{context}")
+
+
+class EventSocket:
+    """A minimal WebSocket client of /api/v1/events: handshake, then one JSON event per frame."""
+
+    def __init__(self, port, target="/api/v1/events"):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+        key = base64.b64encode(os.urandom(16)).decode()
+        self.sock.sendall((f"GET {target} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+                           f"Upgrade: websocket\r\nConnection: Upgrade\r\n"
+                           f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n").encode())
+        self.buffer = b""
+        while b"\r\n\r\n" not in self.buffer:
+            chunk = self.sock.recv(4096)
+            check(chunk, "connection closed during the WebSocket handshake")
+            self.buffer += chunk
+        head, self.buffer = self.buffer.split(b"\r\n\r\n", 1)
+        self.status = int(head.split()[1])
+        self.events = []
+
+    def read_until(self, predicate, timeout=10):
+        """Collects events until predicate(events) holds; answers pings; returns the events."""
+        deadline = time.time() + timeout
+        while not predicate(self.events):
+            check(time.time() < deadline, f"timed out; events so far: {self.types()}")
+            frame = ws_unframe(self.buffer)
+            if frame is None:
+                self.sock.settimeout(max(0.1, deadline - time.time()))
+                try:
+                    chunk = self.sock.recv(65536)
+                except socket.timeout:
+                    continue
+                check(chunk, f"server closed the event stream; events: {self.types()}")
+                self.buffer += chunk
+                continue
+            opcode, payload, used = frame
+            self.buffer = self.buffer[used:]
+            if opcode == 1:
+                self.events.append(json.loads(payload))
+            elif opcode == 9:
+                self.sock.sendall(ws_frame(payload, opcode=10))
+            elif opcode == 8:
+                raise Failure(f"close frame {payload!r}; events: {self.types()}")
+        return self.events
+
+    def close_code(self, timeout=10):
+        """Waits for the server's close frame; returns its status code."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            frame = ws_unframe(self.buffer)
+            if frame:
+                opcode, payload, used = frame
+                self.buffer = self.buffer[used:]
+                if opcode == 8:
+                    return int.from_bytes(payload[:2], "big")
+                continue
+            self.sock.settimeout(max(0.1, deadline - time.time()))
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                return None
+            self.buffer += chunk
+        return None
+
+    def types(self):
+        return [e["type"] for e in self.events]

@@ -48,7 +48,12 @@ def test_metrics_move_with_calls():
     after = metrics()
     for name, least in (("rtcgate_registrations_total", 1), ("rtcgate_auth_challenges_total", 2),
                         ("rtcgate_proxy_branches_total", 2),
-                        ('rtcgate_sip_messages_received_total{transport="udp"}', 8)):
+                        ('rtcgate_sip_messages_received_total{transport="udp"}', 8),
+                        ('rtcgate_sip_requests_total{method="INVITE",transport="udp"}', 2),
+                        ('rtcgate_sip_requests_total{method="REGISTER",transport="udp"}', 2),
+                        ('rtcgate_sip_responses_total{class="2xx",transport="udp"}', 2),
+                        ('rtcgate_sip_responses_sent_total{class="4xx"}', 2),
+                        ("rtcgate_proxy_processing_seconds_count", 8)):
         grown = after.get(name, 0) - before.get(name, 0)
         check(grown >= least, f"{name} grew by {grown}, expected at least {least}")
     check(after.get("rtcgate_registered_contacts", 0) >= 1, "registered contacts gauge is 0")

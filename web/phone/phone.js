@@ -250,7 +250,8 @@
     if (!phone.session) return;
     $('incoming').classList.add('hidden');
     $('timer').textContent = '00:00';
-    phone.session.answer(callOptions());
+    // A call placed by the API (click-to-call) arrives without an offer: audio is asked for here.
+    phone.session.answer({ ...callOptions(), rtcOfferConstraints: { offerToReceiveAudio: true } });
   }
 
   function reject() {

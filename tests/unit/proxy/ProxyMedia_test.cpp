@@ -4,6 +4,7 @@
 #include <cstring>
 #include <deque>
 
+#include "fakes/FakeRelay.hpp"
 #include "fakes/FakeTimers.hpp"
 #include "media/MediaControl.hpp"
 #include "proxy/ProxyCore.hpp"
@@ -14,53 +15,6 @@ namespace {
 
 using sip::SipMessage;
 using sip::Transport;
-
-// A relay the test answers by hand, request by request.
-class FakeRelay : public media::MediaControl {
- public:
-  struct Pending {
-    ng::Value request;
-    Callback done;
-  };
-  void request(ng::Value request, Callback done) override {
-    pending.push_back({std::move(request), std::move(done)});
-  }
-  std::string command(std::size_t i = 0) const {
-    return std::string(pending.at(i).request.stringAt("command"));
-  }
-  std::string at(std::string_view key, std::size_t i = 0) const {
-    return std::string(pending.at(i).request.stringAt(key));
-  }
-  void replySdp(const std::string& sdp) {
-    ng::Value reply = ng::Value::dict();
-    reply.set("result", "ok");
-    if (!sdp.empty()) reply.set("sdp", sdp);
-    reply_(std::move(reply));
-  }
-  void replyError() {
-    ng::Value reply = ng::Value::dict();
-    reply.set("result", "error");
-    reply.set("error-reason", "Failed to parse SDP");
-    reply_(std::move(reply));
-  }
-  void noReply() {
-    auto next = std::move(pending.front());
-    pending.pop_front();
-    next.done(Error{"timeout"});
-  }
-  // Answers whatever is queued with a plain ok (deletes, queries).
-  void drainOk() {
-    while (!pending.empty()) replySdp("");
-  }
-  std::deque<Pending> pending;
-
- private:
-  void reply_(ng::Value reply) {
-    auto next = std::move(pending.front());
-    pending.pop_front();
-    next.done(std::move(reply));
-  }
-};
 
 constexpr char kBrowserSdp[] =
     "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio 40000 UDP/TLS/RTP/SAVPF 0\r\n"
@@ -97,9 +51,8 @@ class ProxyMediaTest : public ::testing::Test {
       if (id == browser.connectionId) return browser;
       return std::nullopt;
     });
-    proxy_->onCallEnded([this](const Dialog& dialog, const ng::Value*) {
-      ended_.push_back(dialog.endReason);
-    });
+    proxy_->onCallEnded(
+        [this](const Dialog& dialog, const ng::Value*) { ended_.push_back(dialog.endReason); });
     register_("bob", sip::Flow{Transport::Udp, udpLocal, address("127.0.0.1", 5070), 0},
               "sip:bob@127.0.0.1:5070");
     register_("carol", browser, "sip:carol@x.invalid;transport=ws");
@@ -118,12 +71,13 @@ class ProxyMediaTest : public ::testing::Test {
                             const std::string& callId = "call-1") {
     std::string text = "INVITE sip:" + to + "@localhost SIP/2.0\r\nVia: " + via +
                        ";branch=z9hG4bKcaller1\r\nMax-Forwards: 70\r\n"
-                       "From: <sip:alice@localhost>;tag=alice1\r\nTo: <sip:" + to +
-                       "@localhost>\r\nCall-ID: " + callId +
+                       "From: <sip:alice@localhost>;tag=alice1\r\nTo: <sip:" +
+                       to + "@localhost>\r\nCall-ID: " + callId +
                        "\r\nCSeq: 1 INVITE\r\nContact: <sip:alice@127.0.0.1>\r\n";
     if (sdp == nullptr) return text + "Content-Length: 0\r\n\r\n";
-    return text + "Content-Type: application/sdp\r\nContent-Length: " +
-           std::to_string(std::strlen(sdp)) + "\r\n\r\n" + sdp;
+    return text +
+           "Content-Type: application/sdp\r\nContent-Length: " + std::to_string(std::strlen(sdp)) +
+           "\r\n\r\n" + sdp;
   }
 
   // The newest message sent to `remote` whose first line starts with `start`.
@@ -170,7 +124,7 @@ class ProxyMediaTest : public ::testing::Test {
   rtcgate::testing::FakeTimers timers_;
   std::unique_ptr<store::SqliteStore> store_;
   LocationService location_{nullptr};
-  FakeRelay relay_;
+  rtcgate::testing::FakeRelay relay_;
   std::unique_ptr<ProxyCore> proxy_;
   std::vector<std::pair<sip::Flow, std::string>> sent_;
   std::vector<std::string> ended_;
@@ -316,15 +270,17 @@ TEST_F(ProxyMediaTest, LateOfferTakesTheOfferFromThe200AndTheAnswerFromTheAck) {
   ASSERT_TRUE(ok);
   EXPECT_EQ(ok->body(), "offer-for-phone");
 
-  std::string ack = "ACK sip:carol@x.invalid SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5090;branch=z9hG4bKack1\r\n"
-                    "Max-Forwards: 70\r\n";
+  std::string ack =
+      "ACK sip:carol@x.invalid SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5090;branch=z9hG4bKack1\r\n"
+      "Max-Forwards: 70\r\n";
   auto recordRoutes = ok->all(sip::HeaderId::RecordRoute);  // the UAC's route set: reversed
   for (auto it = recordRoutes.rbegin(); it != recordRoutes.rend(); ++it) {
     ack += "Route: " + std::string(*it) + "\r\n";
   }
-  ack += "From: <sip:alice@localhost>;tag=alice1\r\nTo: <sip:carol@localhost>;tag=carol1\r\n"
-         "Call-ID: late\r\nCSeq: 1 ACK\r\nContent-Type: application/sdp\r\nContent-Length: " +
-         std::to_string(std::strlen(kPhoneSdp)) + "\r\n\r\n" + kPhoneSdp;
+  ack +=
+      "From: <sip:alice@localhost>;tag=alice1\r\nTo: <sip:carol@localhost>;tag=carol1\r\n"
+      "Call-ID: late\r\nCSeq: 1 ACK\r\nContent-Type: application/sdp\r\nContent-Length: " +
+      std::to_string(std::strlen(kPhoneSdp)) + "\r\n\r\n" + kPhoneSdp;
   proxy_->onMessage(ack, phone);
   ASSERT_EQ(relay_.pending.size(), 1u);
   EXPECT_EQ(relay_.command(), "answer");
@@ -346,6 +302,45 @@ TEST_F(ProxyMediaTest, SipToSipCallsAreNotAnchoredByDefault) {
   auto forwarded = sentTo(address("127.0.0.1", 5080), "INVITE");
   ASSERT_TRUE(forwarded);
   EXPECT_EQ(forwarded->body(), kPhoneSdp);
+}
+
+// routes[].media.srtp: one PBX gets RTP/SAVP with SDES keys, another plain RTP/AVP (media.sip_srtp
+// is none here); a plain-RTP phone calling the SDES PBX is anchored so that the relay bridges them.
+TEST_F(ProxyMediaTest, RouteTargetsChooseTheirSrtpProfile) {
+  StaticRoutes routes;
+  routes.add("^9", {"sip:127.0.0.1:5080"}, MediaLeg::SipSdes);
+  routes.add("^8", {"sip:127.0.0.1:5090"}, MediaLeg::Sip);
+  proxy_->setRoutes(std::move(routes));
+
+  proxy_->onMessage(invite("9001", "SIP/2.0/WSS a.invalid", kBrowserSdp, "call-sdes"), browser);
+  ASSERT_EQ(relay_.pending.size(), 1u);
+  EXPECT_EQ(relay_.command(), "offer");
+  EXPECT_EQ(relay_.at("transport-protocol"), "RTP/SAVP");
+  EXPECT_EQ(relay_.at("ICE"), "remove");
+  EXPECT_EQ(relay_.at("DTLS"), "off");
+  relay_.replySdp("relayed-offer");
+  EXPECT_TRUE(sentTo(address("127.0.0.1", 5080), "INVITE sip:9001@127.0.0.1:5080"));
+
+  proxy_->onMessage(invite("8001", "SIP/2.0/WSS b.invalid", kBrowserSdp, "call-plain"), browser);
+  ASSERT_EQ(relay_.pending.size(), 1u);
+  EXPECT_EQ(relay_.at("transport-protocol"), "RTP/AVP");
+  EXPECT_EQ(relay_.at("DTLS"), "");
+  relay_.replySdp("relayed-offer");
+  EXPECT_TRUE(sentTo(address("127.0.0.1", 5090), "INVITE sip:8001@127.0.0.1:5090"));
+
+  proxy_->onMessage(invite("9002", "SIP/2.0/UDP 127.0.0.1:5070", kPhoneSdp, "call-phone"), bobFlow);
+  ASSERT_EQ(relay_.pending.size(), 1u);
+  EXPECT_EQ(relay_.at("transport-protocol"), "RTP/SAVP");
+  relay_.replySdp("relayed-offer");
+  EXPECT_TRUE(sentTo(address("127.0.0.1", 5080), "INVITE sip:9002@127.0.0.1:5080"));
+
+  // Same profile on both sides: not anchored, the SDP passes untouched.
+  proxy_->onMessage(invite("8002", "SIP/2.0/UDP 127.0.0.2:5070", kPhoneSdp, "call-phone-2"),
+                    bobFlow);
+  EXPECT_TRUE(relay_.pending.empty());
+  const auto direct = sentTo(address("127.0.0.1", 5090), "INVITE sip:8002@127.0.0.1:5090");
+  ASSERT_TRUE(direct);
+  EXPECT_EQ(direct->body(), kPhoneSdp);
 }
 
 }  // namespace

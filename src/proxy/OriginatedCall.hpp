@@ -1,0 +1,39 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "base/Timers.hpp"
+#include "sip/Transport.hpp"
+#include "transaction/TransactionUser.hpp"
+
+namespace rtcgate::proxy {
+
+// Where one leg of an originated call goes.
+struct OriginateTarget {
+  std::string requestUri;
+  sip::Flow flow;
+  std::vector<std::string> routes;  // Path of the registration, when there is one
+};
+
+// The controller's state of a call placed through the API (RFC 3725 flow I): we call A with no
+// offer, A's 2xx offers, we call B with that offer (through the relay when the legs differ), and
+// B's answer reaches A in our ACK. The Dialog holds both parties; this holds the steps between.
+struct OriginatedCall {
+  enum class Step { CallingA, CallingB, Connected };
+
+  std::uint64_t dialogId = 0;
+  Step step = Step::CallingA;
+  transaction::TransactionId inviteA = 0;
+  transaction::TransactionId inviteB = 0;
+  OriginateTarget targetB;
+  std::string fromUri;  // A, as our From toward B
+  std::string toUri;    // B, as our From toward A
+  // Our ACKs for each side's 2xx, sent again when the 2xx is (RFC 3261 13.2.2.4).
+  std::string ackA;
+  std::string ackB;
+  Timers::Id ringTimer = 0;  // B must answer before A gives up waiting for our ACK
+};
+
+}  // namespace rtcgate::proxy

@@ -1,0 +1,464 @@
+// ProxyCore's calls placed through the API (RFC 3725 third-party call control, flow I): here the
+// proxy is the user agent on both legs. A is called without an offer; A's 2xx offers; B is called
+// with that offer (rewritten by the relay when the two legs speak different media); B's answer
+// goes to A in our ACK. Both legs then live in one Dialog, which the rest of the proxy (hang-up,
+// timeouts, CDRs, events) treats like any other call.
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "proxy/MessageParts.hpp"
+#include "proxy/ProxyCore.hpp"
+
+namespace rtcgate::proxy {
+
+using sip::HeaderId;
+using sip::Method;
+using sip::SipMessage;
+using transaction::TransactionId;
+
+namespace {
+
+// A waits for our ACK to its 2xx for 64*T1 (32 s) before it gives up (RFC 3261 13.3.1.4), so B
+// must answer a little sooner than that.
+constexpr auto kRingTime = std::chrono::seconds(28);
+
+// A request of ours in a dialog where we are the UAC, Via included.
+struct UacRequest {
+  std::string_view method;
+  std::string_view uri;
+  const std::vector<std::string>* routes = nullptr;
+  std::string_view from;
+  std::string_view to;
+  std::string_view callId;
+  std::uint32_t cseq = 1;
+  std::string_view via;
+  std::string_view extraHeaders;  // whole lines, CRLF-terminated
+  std::string_view sdp;
+};
+
+std::string write(const UacRequest& r) {
+  std::string text;
+  text.reserve(512 + r.sdp.size());
+  text.append(r.method).append(" ").append(r.uri).append(" SIP/2.0\r\n");
+  text.append("Via: ").append(r.via).append("\r\n");
+  text += "Max-Forwards: 70\r\n";
+  if (r.routes) {
+    for (const auto& route : *r.routes) text.append("Route: ").append(route).append("\r\n");
+  }
+  text.append("From: ").append(r.from).append("\r\n");
+  text.append("To: ").append(r.to).append("\r\n");
+  text.append("Call-ID: ").append(r.callId).append("\r\n");
+  text.append("CSeq: ").append(std::to_string(r.cseq)).append(" ").append(r.method).append("\r\n");
+  text.append(r.extraHeaders);
+  if (!r.sdp.empty()) text += "Content-Type: application/sdp\r\n";
+  text.append("Content-Length: ").append(std::to_string(r.sdp.size())).append("\r\n\r\n");
+  text.append(r.sdp);
+  return text;
+}
+
+// UDP requests go to the address; only connections are pinned to their id.
+sip::Flow sendingFlow(sip::Flow flow) {
+  if (!sip::isReliable(flow.transport)) flow.connectionId = 0;
+  return flow;
+}
+
+// The route set a UAC learns from the Record-Route of a 2xx: in reverse (RFC 3261 12.1.2).
+std::vector<std::string> uacRouteSet(const SipMessage& response) {
+  std::vector<std::string> routes;
+  for (const auto& value : response.all(HeaderId::RecordRoute)) routes.emplace_back(value);
+  std::reverse(routes.begin(), routes.end());
+  return routes;
+}
+
+}  // namespace
+
+// "alice", "alice@example.com", "+4930123" or a SIP/tel URI, as a URI in our default domain.
+std::string ProxyCore::partyUri(const std::string& party) const {
+  if (party.empty() || party.find_first_of(" \t\r\n<>\"") != std::string::npos) return {};
+  if (party.starts_with("sip:") || party.starts_with("sips:") || party.starts_with("tel:")) {
+    return sip::parseUri(party) ? party : std::string();
+  }
+  std::string uri = "sip:" + party;
+  if (party.find('@') == std::string::npos) uri += "@" + identity_.defaultDomain();
+  return sip::parseUri(uri) ? uri : std::string();
+}
+
+// Where an INVITE to `uri` would go: the newest contact of a local user, else a static route for
+// the user part, else the URI's own host when it is not ours.
+std::optional<OriginateTarget> ProxyCore::originateTarget(const std::string& uri) const {
+  const auto parsed = sip::parseUri(uri);
+  if (!parsed) return std::nullopt;
+  const auto host = parsed->hostNoBrackets();
+  const bool toUs = identity_.isOurAddress(*parsed);
+  if (identity_.isLocalDomain(host) || (toUs && !parsed->user.empty())) {
+    const auto domain = identity_.isLocalDomain(host) ? host : identity_.defaultDomain();
+    std::string aor = sip::unescapeUriComponent(parsed->user) + "@" + std::string(domain);
+    std::transform(aor.begin(), aor.end(), aor.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    auto contacts = locationTargets(aor);
+    if (!contacts.empty()) {
+      auto& newest = contacts.front();
+      return OriginateTarget{newest.requestUri, newest.flow, newest.routes};
+    }
+  }
+  const char* why = "";
+  if (const auto* route = routes_.find(sip::unescapeUriComponent(parsed->user))) {
+    if (auto target = uriTarget(route->front(), parsed->user, why)) {
+      return OriginateTarget{target->requestUri, target->flow, target->routes};
+    }
+  }
+  if (toUs || identity_.isLocalDomain(host)) return std::nullopt;
+  auto direct = resolver_.resolve(*parsed, why);
+  if (!direct) return std::nullopt;
+  return OriginateTarget{uri, *direct, {}};
+}
+
+Result<std::uint64_t> ProxyCore::originate(const std::string& from, const std::string& to) {
+  const auto fromUri = partyUri(from);
+  const auto toUri = partyUri(to);
+  if (fromUri.empty()) return Error{"from: not a user name, number or SIP URI"};
+  if (toUri.empty()) return Error{"to: not a user name, number or SIP URI"};
+  const auto targetA = originateTarget(fromUri);
+  if (!targetA) return Error{"from: not registered, and no route leads there"};
+  const auto targetB = originateTarget(toUri);
+  if (!targetB) return Error{"to: not registered, and no route leads there"};
+
+  Dialog& dialog = dialogs_.create(transactions_.newBranch().substr(7) + "@rtcgate");
+  dialog.originated = true;
+  dialog.caller.uri = fromUri;
+  dialog.callee.uri = toUri;
+  // A party behind a route takes the route's media profile (an SDES PBX), as a branch would.
+  dialog.caller.leg =
+      mediaPolicy_.legToward(targetA->flow.transport, routes_.targetMedia(targetA->requestUri));
+  dialog.callee.leg =
+      mediaPolicy_.legToward(targetB->flow.transport, routes_.targetMedia(targetB->requestUri));
+  dialog.anchored = media_ && mediaPolicy_.anchors(dialog.caller.leg, dialog.callee.leg);
+  dialog.caller.local = DialogSide::LocalEnd{dialog.callId, {}, 1};
+  auto& call = originated_[dialog.id];
+  call.dialogId = dialog.id;
+  call.targetB = *targetB;
+  call.fromUri = fromUri;
+  call.toUri = toUri;
+  spdlog::info("call {}: originated {} -> {}, calling {} first ({} {})", dialog.callId, fromUri,
+               toUri, fromUri, sip::viaTransportName(targetA->flow.transport),
+               targetA->flow.remote.toString());
+  callEvent("incoming", dialog);
+  if (!inviteLeg(call, dialog.caller, *targetA, toUri, fromUri, {})) {
+    endDialog(dialog, "failed-503", 503);
+    return Error{"from: the INVITE could not be sent"};
+  }
+  return dialog.id;
+}
+
+// Our INVITE to one party: we appear as the other party (From), with a Contact of our own.
+bool ProxyCore::inviteLeg(OriginatedCall& call, DialogSide& side, const OriginateTarget& target,
+                          const std::string& fromUri, const std::string& toUri, std::string sdp) {
+  const bool legA = &side == &dialogs_.findById(call.dialogId)->caller;
+  side.local->nameAddr = "<" + fromUri + ">;tag=" + transactions_.newBranch().substr(7, 16);
+  side.nameAddr = "<" + toUri + ">";
+  side.contact = target.requestUri;
+  side.routes = target.routes;
+  side.flow = target.flow;
+  const auto* listener = identity_.listenerFor(target.flow.transport, target.flow.remote.isV6());
+  std::string contact = "Contact: <sip:rtcgate@";
+  contact += listener ? LocalIdentity::hostPort(*listener) : target.flow.local.toString();
+  contact += ";transport=";
+  contact += sip::transportParamName(target.flow.transport);
+  contact += ">\r\nAllow: INVITE, ACK, CANCEL, BYE, OPTIONS\r\n";
+  const auto via = viaFor(target.flow, transactions_.newBranch());
+  auto invite = SipMessage::parse(write({.method = "INVITE",
+                                         .uri = target.requestUri,
+                                         .routes = &target.routes,
+                                         .from = side.local->nameAddr,
+                                         .to = side.nameAddr,
+                                         .callId = side.local->callId,
+                                         .cseq = side.local->cseq,
+                                         .via = via,
+                                         .extraHeaders = contact,
+                                         .sdp = sdp}));
+  if (!invite) {
+    spdlog::warn("call {}: cannot build the INVITE to {}: {}", side.local->callId, toUri,
+                 invite.error());
+    return false;
+  }
+  auto sent = transactions_.sendRequest(std::move(*invite), sendingFlow(target.flow));
+  if (!sent) {
+    spdlog::info("call {}: INVITE to {} not sent: {}", side.local->callId, toUri, sent.error());
+    return false;
+  }
+  (legA ? call.inviteA : call.inviteB) = *sent;
+  originateTx_[*sent] = call.dialogId;
+  return true;
+}
+
+// ------------------------------------------------------------------ responses
+
+bool ProxyCore::originateResponse(TransactionId clientTx, SipMessage&& response,
+                                  const sip::Flow& flow) {
+  const auto owner = originateTx_.find(clientTx);
+  if (owner == originateTx_.end()) return false;
+  const int status = response.statusCode();
+  const auto found = originated_.find(owner->second);
+  Dialog* dialog = dialogs_.findById(owner->second);
+  const bool answered = status >= 200 && status < 300;
+  if (found == originated_.end() || dialog == nullptr) {
+    // The call ended while this INVITE was out: a 2xx still gets its ACK, then a BYE.
+    if (answered) ackLateAnswer(response, flow);
+    return true;
+  }
+  auto& call = found->second;
+  const bool legA = clientTx == call.inviteA;
+  DialogSide& side = legA ? dialog->caller : dialog->callee;
+  if (status < 200) {
+    if (status > 100 && !response.toTag().empty() && dialog->state == Dialog::State::Trying) {
+      dialog->state = Dialog::State::Early;
+      callEvent("ringing", *dialog);
+    }
+    return true;
+  }
+  if (!answered) {
+    originateFailed(call, *dialog, legA, status);
+    return true;
+  }
+  if (!side.tag.empty()) {
+    if (response.toTag() != side.tag) {
+      ackLateAnswer(response, flow);  // a second fork answered: not the one we kept
+    } else if (const auto& ack = legA ? call.ackA : call.ackB; !ack.empty()) {
+      send_(sendingFlow(side.flow), ack);  // our ACK was lost: the 2xx came again
+    }
+    return true;
+  }
+  learnSide(side, response, flow);
+  if (legA) {
+    answeredByA(call, *dialog, response);
+  } else {
+    answeredByB(call, *dialog, response);
+  }
+  return true;
+}
+
+void ProxyCore::learnSide(DialogSide& side, const SipMessage& response, const sip::Flow& flow) {
+  side.tag = std::string(response.toTag());
+  side.nameAddr = std::string(response.find(HeaderId::To)->value);
+  if (auto contact = contactUri(response); !contact.empty()) side.contact = std::move(contact);
+  side.routes = uacRouteSet(response);
+  if (sip::isReliable(flow.transport)) side.flow = flow;
+}
+
+void ProxyCore::answeredByA(OriginatedCall& call, Dialog& dialog, const SipMessage& response) {
+  if (!carriesSdp(response)) {
+    spdlog::info("call {}: {} answered without an offer", dialog.callId, dialog.caller.uri);
+    originateFailed(call, dialog, true, 488);
+    return;
+  }
+  spdlog::info("call {}: {} answered, calling {}", dialog.callId, dialog.caller.uri,
+               dialog.callee.uri);
+  call.step = OriginatedCall::Step::CallingB;
+  dialog.callee.local =
+      DialogSide::LocalEnd{transactions_.newBranch().substr(7) + "@rtcgate", {}, 1};
+  dialogs_.addCallId(dialog, dialog.callee.local->callId);
+  const auto id = dialog.id;
+  auto callB = [this, id](Result<std::string> sdp) {
+    auto found = originated_.find(id);
+    Dialog* dialog = dialogs_.findById(id);
+    if (found == originated_.end() || dialog == nullptr) return;
+    auto& call = found->second;
+    if (!sdp ||
+        !inviteLeg(call, dialog->callee, call.targetB, call.fromUri, call.toUri, std::move(*sdp))) {
+      originateFailed(call, *dialog, false, sdp ? 503 : 488);
+      return;
+    }
+    call.ringTimer = timers_.start(kRingTime, [this, id] {
+      auto found = originated_.find(id);
+      Dialog* dialog = dialogs_.findById(id);
+      if (found == originated_.end() || dialog == nullptr) return;
+      found->second.ringTimer = 0;
+      dialog->endReason = "no-answer";
+      transactions_.cancel(found->second.inviteB);
+    });
+  };
+  if (!dialog.anchored) return callB(std::string(response.body()));
+  SdpExchange exchange;
+  exchange.callId = dialog.callId;
+  exchange.fromTag = dialog.caller.tag;
+  exchange.sdp = std::string(response.body());
+  exchange.flags = mediaPolicy_.flags(dialog.callee.leg, dialog.caller.leg);
+  media_->offer(exchange, std::move(callB));
+}
+
+void ProxyCore::answeredByB(OriginatedCall& call, Dialog& dialog, const SipMessage& response) {
+  timers_.cancel(call.ringTimer);
+  call.ringTimer = 0;
+  call.ackB = ackFor(dialog.callee, {});
+  send_(sendingFlow(dialog.callee.flow), call.ackB);
+  if (!carriesSdp(response)) {
+    spdlog::info("call {}: {} answered without an answer to our offer", dialog.callId,
+                 dialog.callee.uri);
+    sendBye(dialog, dialog.callee, dialog.caller);
+    originateFailed(call, dialog, false, 488);
+    return;
+  }
+  if (!dialog.anchored) return connectOriginated(call, dialog, std::string(response.body()));
+  SdpExchange exchange;
+  exchange.callId = dialog.callId;
+  exchange.fromTag = dialog.caller.tag;
+  exchange.toTag = dialog.callee.tag;
+  exchange.sdp = std::string(response.body());
+  exchange.flags = mediaPolicy_.flags(dialog.caller.leg, dialog.callee.leg);
+  const auto id = dialog.id;
+  media_->answer(exchange, [this, id](Result<std::string> sdp) {
+    auto found = originated_.find(id);
+    Dialog* dialog = dialogs_.findById(id);
+    if (found == originated_.end() || dialog == nullptr) return;
+    if (!sdp) {
+      spdlog::warn("call {}: the relay refused the answer: {}", dialog->callId, sdp.error());
+      sendBye(*dialog, dialog->callee, dialog->caller);
+      originateFailed(found->second, *dialog, false, 503);
+      return;
+    }
+    connectOriginated(found->second, *dialog, std::move(*sdp));
+  });
+}
+
+void ProxyCore::connectOriginated(OriginatedCall& call, Dialog& dialog, std::string sdpForA) {
+  call.step = OriginatedCall::Step::Connected;
+  call.ackA = ackFor(dialog.caller, sdpForA);
+  send_(sendingFlow(dialog.caller.flow), call.ackA);
+  dialog.state = Dialog::State::Confirmed;
+  dialog.answered = std::chrono::system_clock::now();
+  dialog.answeredAt = timers_.now();
+  dialogs_.countAnswered();
+  spdlog::info("call {}: {} and {} connected, media {}", dialog.callId, dialog.caller.uri,
+               dialog.callee.uri, dialog.anchored ? "through the relay" : "direct");
+  callEvent("answered", dialog);
+}
+
+// One leg did not answer, or the relay or a party failed us: A, when it answered and waits for
+// our ACK, gets one (without an answer) and a BYE.
+void ProxyCore::originateFailed(OriginatedCall& call, Dialog& dialog, bool legA, int status) {
+  timers_.cancel(call.ringTimer);
+  call.ringTimer = 0;
+  if (!dialog.caller.tag.empty() && call.step != OriginatedCall::Step::Connected) {
+    call.ackA = ackFor(dialog.caller, {});
+    send_(sendingFlow(dialog.caller.flow), call.ackA);
+    sendBye(dialog, dialog.caller, dialog.callee);
+  }
+  auto reason = dialog.endReason.empty() ? Dialog::failureReason(status) : dialog.endReason;
+  spdlog::info("call {}: originated call failed at {} ({}, {})", dialog.callId,
+               legA ? dialog.caller.uri : dialog.callee.uri, reason, status);
+  endDialog(dialog, std::move(reason), status);
+}
+
+std::string ProxyCore::ackFor(const DialogSide& side, std::string_view sdp) {
+  const auto via = viaFor(side.flow, transactions_.newBranch());
+  return write({.method = "ACK",
+                .uri = side.contact,
+                .routes = &side.routes,
+                .from = side.local->nameAddr,
+                .to = side.nameAddr,
+                .callId = side.local->callId,
+                .cseq = 1,
+                .via = via,
+                .sdp = sdp});
+}
+
+// A 2xx for a call that is over (or a fork we did not keep): ACK it, then BYE (RFC 3261 13.2.2.4).
+void ProxyCore::ackLateAnswer(const SipMessage& response, const sip::Flow& flow) {
+  const auto uri = contactUri(response);
+  if (uri.empty()) return;
+  const auto routes = uacRouteSet(response);
+  const std::string from(response.find(HeaderId::From)->value);
+  const std::string to(response.find(HeaderId::To)->value);
+  UacRequest request{.method = "ACK",
+                     .uri = uri,
+                     .routes = &routes,
+                     .from = from,
+                     .to = to,
+                     .callId = response.callId(),
+                     .cseq = response.cseq()};
+  const auto ackVia = viaFor(flow, transactions_.newBranch());
+  request.via = ackVia;
+  send_(sendingFlow(flow), write(request));
+  request.method = "BYE";
+  request.cseq = response.cseq() + 1;
+  const auto byeVia = viaFor(flow, transactions_.newBranch());
+  request.via = byeVia;
+  if (auto bye = SipMessage::parse(write(request))) {
+    (void)transactions_.sendRequest(std::move(*bye), sendingFlow(flow));
+  }
+}
+
+// ------------------------------------------------------------------ requests in our dialogs
+
+void ProxyCore::handleOriginatedRequest(TransactionId serverTx, SipMessage&& request,
+                                        Dialog& dialog) {
+  const auto tag = request.fromTag();
+  if (tag != dialog.caller.tag && tag != dialog.callee.tag) {
+    answer(serverTx, request, 481, "Call/Transaction Does Not Exist");
+    return;
+  }
+  DialogSide& side = dialog.sideOf(tag);
+  side.cseq = std::max(side.cseq, request.cseq());
+  switch (request.method()) {
+    case Method::Bye: {
+      answer(serverTx, request, 200, "OK");
+      const bool byA = &side == &dialog.caller;
+      spdlog::info("call {}: BYE from {}", dialog.callId, side.uri);
+      const auto found = originated_.find(dialog.id);
+      if (dialog.state == Dialog::State::Confirmed) {
+        sendBye(dialog, dialog.otherSide(tag), side);
+      } else if (found != originated_.end() && found->second.inviteB != 0) {
+        transactions_.cancel(found->second.inviteB);  // A gave up while B was ringing
+      }
+      endDialog(dialog, byA ? "caller-bye" : "callee-bye", 200);
+      return;
+    }
+    case Method::Options:
+      answer(serverTx, request, 200, "OK");
+      return;
+    case Method::Invite:
+    case Method::Update:
+      // Re-negotiating an originated call would need an offer/answer with the other leg, which
+      // is not built yet; refusing keeps the current media (RFC 3261 14.2).
+      answer(serverTx, request, 488, "Not Acceptable Here");
+      return;
+    default:
+      answer(serverTx, request, 501, "Not Implemented");
+      return;
+  }
+}
+
+// Before the call is connected, hanging up cancels the INVITE that is out (its 487 ends the call).
+bool ProxyCore::hangupOriginated(Dialog& dialog, const std::string& reason) {
+  const auto found = originated_.find(dialog.id);
+  if (found == originated_.end()) return false;
+  auto& call = found->second;
+  dialog.endReason = reason;
+  const auto pending = call.step == OriginatedCall::Step::CallingA ? call.inviteA : call.inviteB;
+  if (pending != 0 && transactions_.alive(pending)) {
+    transactions_.cancel(pending);
+  } else {
+    originateFailed(call, dialog, call.step == OriginatedCall::Step::CallingA, 487);
+  }
+  return true;
+}
+
+void ProxyCore::forgetOriginated(std::uint64_t dialogId) {
+  const auto found = originated_.find(dialogId);
+  if (found == originated_.end()) return;
+  timers_.cancel(found->second.ringTimer);
+  originated_.erase(found);
+}
+
+// Timeout or transport failure of one of our INVITEs.
+void ProxyCore::originateTransactionEnded(TransactionId clientTx, int status) {
+  const auto owner = originateTx_.find(clientTx);
+  if (owner == originateTx_.end()) return;
+  const auto found = originated_.find(owner->second);
+  Dialog* dialog = dialogs_.findById(owner->second);
+  if (found == originated_.end() || dialog == nullptr) return;
+  originateFailed(found->second, *dialog, clientTx == found->second.inviteA, status);
+}
+
+}  // namespace rtcgate::proxy

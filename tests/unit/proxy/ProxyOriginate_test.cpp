@@ -1,0 +1,242 @@
+// Calls placed through the API (RFC 3725 flow I): the proxy as the user agent on both legs.
+#include <gtest/gtest.h>
+
+#include <cstring>
+
+#include "fakes/FakeRelay.hpp"
+#include "fakes/FakeTimers.hpp"
+#include "proxy/ProxyCore.hpp"
+#include "store/SqliteStore.hpp"
+
+namespace rtcgate::proxy {
+namespace {
+
+using sip::HeaderId;
+using sip::SipMessage;
+using sip::Transport;
+
+constexpr char kBrowserOffer[] =
+    "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio 40000 UDP/TLS/RTP/SAVPF 0\r\n"
+    "c=IN IP4 127.0.0.1\r\na=rtcp-mux\r\na=setup:actpass\r\n";
+constexpr char kPhoneAnswer[] =
+    "v=0\r\no=- 1 2 IN IP4 127.0.0.9\r\ns=-\r\nc=IN IP4 127.0.0.9\r\nt=0 0\r\n"
+    "m=audio 6000 RTP/AVP 0\r\n";
+
+class ProxyOriginateTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string error;
+    store_ = store::SqliteStore::open(":memory:", error);
+    ASSERT_TRUE(store_) << error;
+    ProxyOptions options;
+    options.auth = false;
+    options.listeners = {{Transport::Udp, udpLocal, "127.0.0.1"},
+                         {Transport::Wss, wssLocal, "127.0.0.1"}};
+    options.mediaTimeout = Duration{0};
+    proxy_ = std::make_unique<ProxyCore>(
+        options, timers_,
+        [this](const sip::Flow& flow, std::string_view bytes) {
+          sent_.push_back({flow, std::string(bytes)});
+          return true;
+        },
+        *store_, location_, StaticRoutes{});
+    proxy_->setMediaControl(&relay_);
+    proxy_->onCallEnded(
+        [this](const Dialog& dialog, const ng::Value*) { ended_.push_back(dialog.endReason); });
+    proxy_->onCallEvent(
+        [this](std::string_view event, const Dialog&) { events_.emplace_back(event); });
+    bind("carol", browser, "sip:carol@x.invalid;transport=ws");  // A: a browser
+    bind("bob", phone, "sip:bob@127.0.0.1:5070");                // B: a SIP phone
+  }
+
+  void bind(const std::string& user, const sip::Flow& flow, const std::string& contact) {
+    Binding binding;
+    binding.key = contact;
+    binding.contact = contact;
+    binding.expiresAt = wallNow() + std::chrono::hours(1);
+    binding.flow = flow;
+    location_.save(user + "@localhost", binding);
+  }
+
+  // The newest message sent over `flow`'s address whose first line starts with `start`.
+  std::optional<SipMessage> last(const sip::Flow& flow, std::string_view start) {
+    for (auto it = sent_.rbegin(); it != sent_.rend(); ++it) {
+      if (it->first.remote == flow.remote && std::string_view(it->second).starts_with(start)) {
+        if (auto parsed = SipMessage::parse(it->second)) return std::move(*parsed);
+      }
+    }
+    return std::nullopt;
+  }
+  std::size_t count(const sip::Flow& flow, std::string_view start) const {
+    std::size_t n = 0;
+    for (const auto& [to, bytes] : sent_) {
+      n += to.remote == flow.remote && std::string_view(bytes).starts_with(start);
+    }
+    return n;
+  }
+
+  void respond(const sip::Flow& flow, const SipMessage& request, int status, const char* sdp,
+               std::string_view tag, const char* contact) {
+    auto response = request.makeResponse(status, status == 200 ? "OK" : "Whatever", tag);
+    response.appendHeader(HeaderId::Contact, contact);
+    if (sdp) response.setBody(sdp, "application/sdp");
+    proxy_->onMessage(response.serialize(), flow);
+  }
+
+  // carol (browser) answers with her offer; the relay turns it into one for bob.
+  SipMessage carolAnswers() {
+    auto invite = last(browser, "INVITE");
+    EXPECT_TRUE(invite);
+    respond(browser, *invite, 200, kBrowserOffer, "carol1", "<sip:carol@x.invalid;transport=ws>");
+    EXPECT_EQ(relay_.command(), "offer");
+    relay_.replySdp("offer-for-bob");
+    auto toBob = last(phone, "INVITE");
+    EXPECT_TRUE(toBob);
+    return std::move(*toBob);
+  }
+
+  const SocketAddress udpLocal = *SocketAddress::parse("127.0.0.1", 5060);
+  const SocketAddress wssLocal = *SocketAddress::parse("127.0.0.1", 8443);
+  const sip::Flow browser{Transport::Wss, wssLocal, *SocketAddress::parse("127.0.0.1", 40000), 7};
+  const sip::Flow phone{Transport::Udp, udpLocal, *SocketAddress::parse("127.0.0.1", 5070), 0};
+  rtcgate::testing::FakeTimers timers_;
+  std::unique_ptr<store::SqliteStore> store_;
+  LocationService location_{nullptr};
+  rtcgate::testing::FakeRelay relay_;
+  std::unique_ptr<ProxyCore> proxy_;
+  std::vector<std::pair<sip::Flow, std::string>> sent_;
+  std::vector<std::string> ended_;
+  std::vector<std::string> events_;
+};
+
+TEST_F(ProxyOriginateTest, RingsAThenBridgesBThroughTheRelay) {
+  const auto id = proxy_->originate("carol", "bob");
+  ASSERT_TRUE(id) << id.error();
+  auto toCarol = last(browser, "INVITE");
+  ASSERT_TRUE(toCarol);
+  EXPECT_TRUE(toCarol->body().empty()) << "A is called without an offer";
+  EXPECT_NE(toCarol->find(HeaderId::From)->value.find("sip:bob@localhost"), std::string_view::npos);
+  EXPECT_EQ(toCarol->requestUri(), "sip:carol@x.invalid;transport=ws");
+  EXPECT_FALSE(last(phone, "INVITE")) << "B waits until A answers";
+
+  auto toBob = carolAnswers();
+  EXPECT_EQ(relay_.pending.size(), 0u);
+  EXPECT_EQ(toBob.body(), "offer-for-bob");
+  EXPECT_NE(toBob.callId(), toCarol->callId()) << "each leg is its own dialog";
+  EXPECT_NE(toBob.find(HeaderId::From)->value.find("sip:carol@localhost"), std::string_view::npos);
+  EXPECT_EQ(count(browser, "ACK"), 0u) << "A's ACK carries B's answer, which is not there yet";
+
+  respond(phone, toBob, 180, nullptr, "bob1", "<sip:bob@127.0.0.1:5070>");
+  respond(phone, toBob, 200, kPhoneAnswer, "bob1", "<sip:bob@127.0.0.1:5070>");
+  ASSERT_EQ(relay_.command(), "answer");
+  EXPECT_EQ(relay_.at("from-tag"), "carol1");
+  EXPECT_EQ(relay_.at("to-tag"), "bob1");
+  EXPECT_EQ(relay_.at("call-id"), std::string(toCarol->callId()));
+  relay_.replySdp("answer-for-carol");
+  auto ackBob = last(phone, "ACK");
+  ASSERT_TRUE(ackBob);
+  EXPECT_TRUE(ackBob->body().empty());
+  EXPECT_EQ(ackBob->callId(), toBob.callId());
+  auto ackCarol = last(browser, "ACK");
+  ASSERT_TRUE(ackCarol);
+  EXPECT_EQ(ackCarol->body(), "answer-for-carol");
+  EXPECT_EQ(ackCarol->toTag(), "carol1");
+  Dialog* dialog = proxy_->dialogs().findById(*id);
+  ASSERT_NE(dialog, nullptr);
+  EXPECT_EQ(dialog->state, Dialog::State::Confirmed);
+  EXPECT_TRUE(dialog->anchored);
+  EXPECT_EQ(events_, (std::vector<std::string>{"incoming", "ringing", "answered"}));
+
+  // bob hangs up in his own dialog; carol gets our BYE in hers.
+  const std::string bye =
+      "BYE sip:rtcgate@127.0.0.1:5060 SIP/2.0\r\n"
+      "Via: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bKbye1\r\n"
+      "Max-Forwards: 70\r\nFrom: <sip:bob@localhost>;tag=bob1\r\nTo: " +
+      std::string(toBob.find(HeaderId::From)->value) +
+      "\r\nCall-ID: " + std::string(toBob.callId()) +
+      "\r\nCSeq: 2 BYE\r\nContent-Length: 0\r\n\r\n";
+  proxy_->onMessage(bye, phone);
+  EXPECT_TRUE(last(phone, "SIP/2.0 200"));
+  auto byeCarol = last(browser, "BYE");
+  ASSERT_TRUE(byeCarol);
+  EXPECT_EQ(byeCarol->callId(), toCarol->callId());
+  EXPECT_EQ(byeCarol->toTag(), "carol1");
+  EXPECT_EQ(byeCarol->fromTag(), toCarol->fromTag());
+  EXPECT_EQ(byeCarol->cseq(), 2u);
+  EXPECT_EQ(ended_.size(), 0u) << "the CDR waits for the relay's final statistics";
+  ASSERT_EQ(relay_.command(), "delete");
+  relay_.drainOk();
+  EXPECT_EQ(ended_, (std::vector<std::string>{"callee-bye"}));
+  EXPECT_EQ(proxy_->dialogs().size(), 0u);
+}
+
+TEST_F(ProxyOriginateTest, BusyBGetsAAckedAndHungUp) {
+  ASSERT_TRUE(proxy_->originate("carol", "sip:bob@localhost"));
+  auto toBob = carolAnswers();
+  respond(phone, toBob, 486, nullptr, "bob1", "<sip:bob@127.0.0.1:5070>");
+  EXPECT_TRUE(last(phone, "ACK")) << "the transaction layer ACKs the 486";
+  auto ackCarol = last(browser, "ACK");
+  ASSERT_TRUE(ackCarol);
+  EXPECT_TRUE(last(browser, "BYE"));
+  relay_.drainOk();
+  EXPECT_EQ(ended_, (std::vector<std::string>{"busy"}));
+}
+
+TEST_F(ProxyOriginateTest, HangupWhileBRingsCancelsB) {
+  const auto id = proxy_->originate("carol", "bob");
+  ASSERT_TRUE(id);
+  auto toBob = carolAnswers();
+  respond(phone, toBob, 180, nullptr, "bob1", "<sip:bob@127.0.0.1:5070>");
+  EXPECT_TRUE(proxy_->hangup(*id, "api-hangup"));
+  auto cancel = last(phone, "CANCEL");
+  ASSERT_TRUE(cancel);
+  respond(phone, toBob, 487, nullptr, "bob1", "<sip:bob@127.0.0.1:5070>");
+  EXPECT_TRUE(last(browser, "BYE"));
+  relay_.drainOk();
+  EXPECT_EQ(ended_, (std::vector<std::string>{"api-hangup"}));
+}
+
+TEST_F(ProxyOriginateTest, BThatNeverAnswersIsCancelledBeforeAGivesUp) {
+  ASSERT_TRUE(proxy_->originate("carol", "bob"));
+  auto toBob = carolAnswers();
+  respond(phone, toBob, 180, nullptr, "bob1", "<sip:bob@127.0.0.1:5070>");
+  timers_.advance(std::chrono::seconds(29));
+  ASSERT_TRUE(last(phone, "CANCEL"));
+  respond(phone, toBob, 487, nullptr, "bob1", "<sip:bob@127.0.0.1:5070>");
+  relay_.drainOk();
+  EXPECT_EQ(ended_, (std::vector<std::string>{"no-answer"}));
+}
+
+TEST_F(ProxyOriginateTest, UnknownPartiesAreRefusedAtOnce) {
+  auto unknown = proxy_->originate("nobody", "bob");
+  ASSERT_FALSE(unknown);
+  EXPECT_NE(std::string(unknown.error()).find("from"), std::string::npos);
+  EXPECT_FALSE(proxy_->originate("carol", "nobody"));
+  EXPECT_FALSE(proxy_->originate("", "bob"));
+  EXPECT_FALSE(proxy_->originate("carol", "bad uri <x>"));
+  EXPECT_TRUE(sent_.empty());
+  EXPECT_EQ(proxy_->dialogs().size(), 0u);
+}
+
+TEST_F(ProxyOriginateTest, ReInviteOnAnOriginatedCallIsRefusedAndTheCallStays) {
+  const auto id = proxy_->originate("carol", "bob");
+  ASSERT_TRUE(id);
+  auto toBob = carolAnswers();
+  respond(phone, toBob, 200, kPhoneAnswer, "bob1", "<sip:bob@127.0.0.1:5070>");
+  relay_.replySdp("answer-for-carol");
+  auto toCarol = last(browser, "INVITE");
+  const std::string reinvite =
+      "INVITE sip:rtcgate@127.0.0.1:8443 SIP/2.0\r\n"
+      "Via: SIP/2.0/WSS a.invalid;branch=z9hG4bKre1\r\n"
+      "Max-Forwards: 70\r\nFrom: <sip:carol@localhost>;tag=carol1\r\n"
+      "To: " +
+      std::string(toCarol->find(HeaderId::From)->value) +
+      "\r\nCall-ID: " + std::string(toCarol->callId()) +
+      "\r\nCSeq: 2 INVITE\r\nContent-Length: 0\r\n\r\n";
+  proxy_->onMessage(reinvite, browser);
+  EXPECT_TRUE(last(browser, "SIP/2.0 488"));
+  EXPECT_NE(proxy_->dialogs().findById(*id), nullptr);
+}
+
+}  // namespace
+}  // namespace rtcgate::proxy
