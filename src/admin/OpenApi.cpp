@@ -129,10 +129,7 @@ constexpr std::string_view kDocument =
           "401": {"$ref": "#/components/responses/Unauthorized"}
         }
       },
-      "post": )json"
-    // ---- POST /api/v1/calls (originate): owned by the originate work; keep this entry in step
-    // with CallsApi::originate (body, statuses). ----
-    R"json({
+      "post": {
         "summary": "Originate a call (RFC 3725 third-party call control): ring from, then connect it to to",
         "tags": ["calls"],
         "requestBody": {
@@ -165,9 +162,7 @@ constexpr std::string_view kDocument =
           "503": {"$ref": "#/components/responses/Error"},
           "401": {"$ref": "#/components/responses/Unauthorized"}
         }
-      })json"
-    // ---- end of POST /api/v1/calls ----
-    R"json(
+      }
     },
     "/api/v1/calls/{id}": {
       "get": {
