@@ -319,8 +319,10 @@ ng::Value RelayEngine::answer(const ng::NgRequest& request) {
 }
 
 Result<bool> RelayEngine::openMedia(CallMedia& media, bool singlePort) {
-  // A port pair can be taken by another process; try a few before giving up.
-  for (int attempt = 0; attempt < 16; ++attempt) {
+  // Ports can be held by other processes, often in runs (another relay's range overlapping ours):
+  // skip past them until every candidate was tried, rather than give up after a few.
+  const std::size_t attempts = std::max<std::size_t>(1, pool_.capacity() / (singlePort ? 1 : 2));
+  for (std::size_t attempt = 0; attempt < attempts; ++attempt) {
     auto port = singlePort ? pool_.allocateOne() : pool_.allocatePair();
     if (!port) return Error{port.error()};
     auto rtp = std::make_unique<MediaStream>(relay_, false);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <random>
+#include <vector>
 
 #include "media/NgServer.hpp"
 #include "ng/Bencode.hpp"
@@ -219,6 +220,29 @@ TEST_F(RelayEngineTest, OfferAnswerForwardsBothWaysAndDeleteFreesPorts) {
   EXPECT_EQ(again.stringAt("result"), "ok");
   EXPECT_EQ(again.stringAt("warning"), "Call-ID not found or tags didn't match");
   EXPECT_EQ(run("d7:command6:delete7:call-id5:call15:flagsl5:fatalee").stringAt("result"), "error");
+}
+
+TEST_F(RelayEngineTest, PortsHeldByAnotherProcessAreSkippedPastAsARun) {
+  // 40 ports at the start of the range are someone else's (another relay, a test running
+  // beside this one): the offer still gets a pair from the rest.
+  std::vector<int> held;
+  for (std::uint16_t port = options_.portMin; port < options_.portMin + 40; ++port) {
+    const int fd = socket(AF_INET, SOCK_DGRAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    address.sin_port = htons(port);
+    if (bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0) {
+      held.push_back(fd);
+    } else {
+      close(fd);
+    }
+  }
+  Peer alice;
+  const ng::Value offered = offer("held", sdpFor(alice.port()), {"trust-address"});
+  for (const int fd : held) close(fd);
+  ASSERT_EQ(offered.stringAt("result"), "ok") << offered.stringAt("error-reason");
+  EXPECT_GE(portIn(offered), options_.portMin + 40);
 }
 
 TEST_F(RelayEngineTest, LatchesToTheRealSourceBehindNat) {
