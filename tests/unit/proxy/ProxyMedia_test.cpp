@@ -4,11 +4,7 @@
 #include <cstring>
 #include <deque>
 
-#include "fakes/FakeRelay.hpp"
-#include "fakes/FakeTimers.hpp"
-#include "media/MediaControl.hpp"
-#include "proxy/ProxyCore.hpp"
-#include "store/SqliteStore.hpp"
+#include "unit/proxy/ProxyHarness.hpp"
 
 namespace rtcgate::proxy {
 namespace {
@@ -23,50 +19,8 @@ constexpr char kPhoneSdp[] =
     "v=0\r\no=- 1 2 IN IP4 127.0.0.9\r\ns=-\r\nc=IN IP4 127.0.0.9\r\nt=0 0\r\n"
     "m=audio 6000 RTP/AVP 0\r\n";
 
-SocketAddress address(const char* host, std::uint16_t port) {
-  return *SocketAddress::parse(host, port);
-}
-
-class ProxyMediaTest : public ::testing::Test {
+class ProxyMediaTest : public testing::ProxyHarness {
  protected:
-  void SetUp() override {
-    std::string error;
-    store_ = store::SqliteStore::open(":memory:", error);
-    ASSERT_TRUE(store_) << error;
-    ProxyOptions options;
-    options.auth = false;
-    options.listeners = {{Transport::Udp, udpLocal, "127.0.0.1"},
-                         {Transport::Wss, wssLocal, "127.0.0.1"}};
-    options.dialogTimeout = std::chrono::minutes(1);
-    options.mediaTimeout = Duration{0};
-    proxy_ = std::make_unique<ProxyCore>(
-        options, timers_,
-        [this](const sip::Flow& flow, std::string_view bytes) {
-          sent_.push_back({flow, std::string(bytes)});
-          return true;
-        },
-        *store_, location_, StaticRoutes{});
-    proxy_->setMediaControl(&relay_);
-    proxy_->setConnectionLookup([this](std::uint64_t id) -> std::optional<sip::Flow> {
-      if (id == browser.connectionId) return browser;
-      return std::nullopt;
-    });
-    proxy_->onCallEnded(
-        [this](const Dialog& dialog, const ng::Value*) { ended_.push_back(dialog.endReason); });
-    register_("bob", sip::Flow{Transport::Udp, udpLocal, address("127.0.0.1", 5070), 0},
-              "sip:bob@127.0.0.1:5070");
-    register_("carol", browser, "sip:carol@x.invalid;transport=ws");
-  }
-
-  void register_(const std::string& user, const sip::Flow& flow, const std::string& contact) {
-    Binding binding;
-    binding.key = contact;
-    binding.contact = contact;
-    binding.expiresAt = wallNow() + std::chrono::hours(1);
-    binding.flow = flow;
-    location_.save(user + "@localhost", binding);
-  }
-
   static std::string invite(const std::string& to, const std::string& via, const char* sdp,
                             const std::string& callId = "call-1") {
     std::string text = "INVITE sip:" + to + "@localhost SIP/2.0\r\nVia: " + via +
@@ -78,17 +32,6 @@ class ProxyMediaTest : public ::testing::Test {
     return text +
            "Content-Type: application/sdp\r\nContent-Length: " + std::to_string(std::strlen(sdp)) +
            "\r\n\r\n" + sdp;
-  }
-
-  // The newest message sent to `remote` whose first line starts with `start`.
-  std::optional<SipMessage> sentTo(const SocketAddress& remote, std::string_view start) {
-    for (auto it = sent_.rbegin(); it != sent_.rend(); ++it) {
-      if (it->first.remote == remote && std::string_view(it->second).starts_with(start)) {
-        auto parsed = SipMessage::parse(it->second);
-        if (parsed) return std::move(*parsed);
-      }
-    }
-    return std::nullopt;
   }
 
   // A response from the callee to the request we forwarded to it.
@@ -115,19 +58,6 @@ class ProxyMediaTest : public ::testing::Test {
     relay_.replySdp("relayed-answer");
     return std::move(*forwarded);
   }
-
-  const SocketAddress udpLocal = address("127.0.0.1", 5060);
-  const SocketAddress wssLocal = address("127.0.0.1", 8443);
-  const SocketAddress bob = address("127.0.0.1", 5070);
-  const sip::Flow browser{Transport::Wss, wssLocal, address("127.0.0.1", 40000), 7};
-  const sip::Flow bobFlow{Transport::Udp, udpLocal, address("127.0.0.1", 5070), 0};
-  rtcgate::testing::FakeTimers timers_;
-  std::unique_ptr<store::SqliteStore> store_;
-  LocationService location_{nullptr};
-  rtcgate::testing::FakeRelay relay_;
-  std::unique_ptr<ProxyCore> proxy_;
-  std::vector<std::pair<sip::Flow, std::string>> sent_;
-  std::vector<std::string> ended_;
 };
 
 TEST_F(ProxyMediaTest, BrowserCallToPhoneGoesThroughTheRelayBothWays) {
@@ -294,8 +224,8 @@ TEST_F(ProxyMediaTest, LateOfferTakesTheOfferFromThe200AndTheAnswerFromTheAck) {
 }
 
 TEST_F(ProxyMediaTest, SipToSipCallsAreNotAnchoredByDefault) {
-  register_("dave", sip::Flow{Transport::Udp, udpLocal, address("127.0.0.1", 5080), 0},
-            "sip:dave@127.0.0.1:5080");
+  bind("dave", sip::Flow{Transport::Udp, udpLocal, address("127.0.0.1", 5080), 0},
+       "sip:dave@127.0.0.1:5080");
   const sip::Flow phone{Transport::Udp, udpLocal, address("127.0.0.1", 5090), 0};
   proxy_->onMessage(invite("dave", "SIP/2.0/UDP 127.0.0.1:5090", kPhoneSdp, "plain"), phone);
   EXPECT_TRUE(relay_.pending.empty());

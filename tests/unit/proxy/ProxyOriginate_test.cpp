@@ -3,10 +3,7 @@
 
 #include <cstring>
 
-#include "fakes/FakeRelay.hpp"
-#include "fakes/FakeTimers.hpp"
-#include "proxy/ProxyCore.hpp"
-#include "store/SqliteStore.hpp"
+#include "unit/proxy/ProxyHarness.hpp"
 
 namespace rtcgate::proxy {
 namespace {
@@ -22,57 +19,19 @@ constexpr char kPhoneAnswer[] =
     "v=0\r\no=- 1 2 IN IP4 127.0.0.9\r\ns=-\r\nc=IN IP4 127.0.0.9\r\nt=0 0\r\n"
     "m=audio 6000 RTP/AVP 0\r\n";
 
-class ProxyOriginateTest : public ::testing::Test {
+class ProxyOriginateTest : public testing::ProxyHarness {
  protected:
   void SetUp() override {
-    std::string error;
-    store_ = store::SqliteStore::open(":memory:", error);
-    ASSERT_TRUE(store_) << error;
-    ProxyOptions options;
-    options.auth = false;
-    options.listeners = {{Transport::Udp, udpLocal, "127.0.0.1"},
-                         {Transport::Wss, wssLocal, "127.0.0.1"}};
-    options.mediaTimeout = Duration{0};
-    proxy_ = std::make_unique<ProxyCore>(
-        options, timers_,
-        [this](const sip::Flow& flow, std::string_view bytes) {
-          sent_.push_back({flow, std::string(bytes)});
-          return true;
-        },
-        *store_, location_, StaticRoutes{});
-    proxy_->setMediaControl(&relay_);
-    proxy_->onCallEnded(
-        [this](const Dialog& dialog, const ng::Value*) { ended_.push_back(dialog.endReason); });
+    ProxyHarness::SetUp();
     proxy_->onCallEvent(
         [this](std::string_view event, const Dialog&) { events_.emplace_back(event); });
-    bind("carol", browser, "sip:carol@x.invalid;transport=ws");  // A: a browser
-    bind("bob", phone, "sip:bob@127.0.0.1:5070");                // B: a SIP phone
   }
 
-  void bind(const std::string& user, const sip::Flow& flow, const std::string& contact) {
-    Binding binding;
-    binding.key = contact;
-    binding.contact = contact;
-    binding.expiresAt = wallNow() + std::chrono::hours(1);
-    binding.flow = flow;
-    location_.save(user + "@localhost", binding);
-  }
-
-  // The newest message sent over `flow`'s address whose first line starts with `start`.
   std::optional<SipMessage> last(const sip::Flow& flow, std::string_view start) {
-    for (auto it = sent_.rbegin(); it != sent_.rend(); ++it) {
-      if (it->first.remote == flow.remote && std::string_view(it->second).starts_with(start)) {
-        if (auto parsed = SipMessage::parse(it->second)) return std::move(*parsed);
-      }
-    }
-    return std::nullopt;
+    return sentTo(flow.remote, start);
   }
   std::size_t count(const sip::Flow& flow, std::string_view start) const {
-    std::size_t n = 0;
-    for (const auto& [to, bytes] : sent_) {
-      n += to.remote == flow.remote && std::string_view(bytes).starts_with(start);
-    }
-    return n;
+    return countSentTo(flow.remote, start);
   }
 
   void respond(const sip::Flow& flow, const SipMessage& request, int status, const char* sdp,
@@ -95,17 +54,7 @@ class ProxyOriginateTest : public ::testing::Test {
     return std::move(*toBob);
   }
 
-  const SocketAddress udpLocal = *SocketAddress::parse("127.0.0.1", 5060);
-  const SocketAddress wssLocal = *SocketAddress::parse("127.0.0.1", 8443);
-  const sip::Flow browser{Transport::Wss, wssLocal, *SocketAddress::parse("127.0.0.1", 40000), 7};
-  const sip::Flow phone{Transport::Udp, udpLocal, *SocketAddress::parse("127.0.0.1", 5070), 0};
-  rtcgate::testing::FakeTimers timers_;
-  std::unique_ptr<store::SqliteStore> store_;
-  LocationService location_{nullptr};
-  rtcgate::testing::FakeRelay relay_;
-  std::unique_ptr<ProxyCore> proxy_;
-  std::vector<std::pair<sip::Flow, std::string>> sent_;
-  std::vector<std::string> ended_;
+  const sip::Flow& phone = bobFlow;
   std::vector<std::string> events_;
 };
 

@@ -1,0 +1,97 @@
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "fakes/FakeRelay.hpp"
+#include "fakes/FakeTimers.hpp"
+#include "proxy/ProxyCore.hpp"
+#include "store/SqliteStore.hpp"
+
+namespace rtcgate::proxy::testing {
+
+// A ProxyCore on udp 127.0.0.1:5060 and wss :8443, without digest auth, its media through a
+// FakeRelay the test answers by hand, everything it sends kept in sent_ and the end reasons of
+// its calls in ended_. Two users are bound: bob, a SIP phone on udp 127.0.0.1:5070, and carol, a
+// browser on WebSocket connection 7.
+class ProxyHarness : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string error;
+    store_ = store::SqliteStore::open(":memory:", error);
+    ASSERT_TRUE(store_) << error;
+    ProxyOptions options;
+    options.auth = false;
+    options.listeners = {{sip::Transport::Udp, udpLocal, "127.0.0.1"},
+                         {sip::Transport::Wss, wssLocal, "127.0.0.1"}};
+    options.dialogTimeout = std::chrono::minutes(1);
+    options.mediaTimeout = Duration{0};
+    proxy_ = std::make_unique<ProxyCore>(
+        options, timers_,
+        [this](const sip::Flow& flow, std::string_view bytes) {
+          sent_.push_back({flow, std::string(bytes)});
+          return true;
+        },
+        *store_, location_, StaticRoutes{});
+    proxy_->setMediaControl(&relay_);
+    proxy_->setConnectionLookup([this](std::uint64_t id) -> std::optional<sip::Flow> {
+      if (id == browser.connectionId) return browser;
+      return std::nullopt;
+    });
+    proxy_->onCallEnded(
+        [this](const Dialog& dialog, const ng::Value*) { ended_.push_back(dialog.endReason); });
+    bind("bob", bobFlow, "sip:bob@127.0.0.1:5070");
+    bind("carol", browser, "sip:carol@x.invalid;transport=ws");
+  }
+
+  void bind(const std::string& user, const sip::Flow& flow, const std::string& contact) {
+    Binding binding;
+    binding.key = contact;
+    binding.contact = contact;
+    binding.expiresAt = wallNow() + std::chrono::hours(1);
+    binding.flow = flow;
+    location_.save(user + "@localhost", binding);
+  }
+
+  // The newest message sent to `remote` whose first line starts with `start`.
+  std::optional<sip::SipMessage> sentTo(const SocketAddress& remote, std::string_view start) {
+    for (auto it = sent_.rbegin(); it != sent_.rend(); ++it) {
+      if (it->first.remote == remote && std::string_view(it->second).starts_with(start)) {
+        if (auto parsed = sip::SipMessage::parse(it->second)) return std::move(*parsed);
+      }
+    }
+    return std::nullopt;
+  }
+  std::size_t countSentTo(const SocketAddress& remote, std::string_view start) const {
+    std::size_t n = 0;
+    for (const auto& [flow, bytes] : sent_) {
+      n += flow.remote == remote && std::string_view(bytes).starts_with(start);
+    }
+    return n;
+  }
+
+  static SocketAddress address(const char* host, std::uint16_t port) {
+    return *SocketAddress::parse(host, port);
+  }
+
+  const SocketAddress udpLocal = address("127.0.0.1", 5060);
+  const SocketAddress wssLocal = address("127.0.0.1", 8443);
+  const SocketAddress bob = address("127.0.0.1", 5070);
+  const sip::Flow browser{sip::Transport::Wss, wssLocal, address("127.0.0.1", 40000), 7};
+  const sip::Flow bobFlow{sip::Transport::Udp, udpLocal, address("127.0.0.1", 5070), 0};
+  rtcgate::testing::FakeTimers timers_;
+  std::unique_ptr<store::SqliteStore> store_;
+  LocationService location_{nullptr};
+  rtcgate::testing::FakeRelay relay_;
+  std::unique_ptr<ProxyCore> proxy_;
+  std::vector<std::pair<sip::Flow, std::string>> sent_;
+  std::vector<std::string> ended_;
+};
+
+}  // namespace rtcgate::proxy::testing
