@@ -94,7 +94,7 @@ def test_routes_and_certificate_change_under_load_without_a_failed_call():
             f.write(head + config_tail(port_2, cert_b, key_b))
         gw.process.proc.send_signal(signal.SIGHUP)
         deadline = time.time() + 5
-        while "reload" not in gw.log().lower() and time.time() < deadline:
+        while "configuration reloaded" not in gw.log() and time.time() < deadline:
             time.sleep(0.1)
         check(served_fingerprint(gw.ports["tls"]) == file_fingerprint(cert_b),
               "a new TLS connection still sees the old certificate after SIGHUP")
