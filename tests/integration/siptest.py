@@ -520,6 +520,25 @@ def sipp(scenario, target_port, local_port, extra=(), transport="u1", timeout=30
     return out.returncode, cwd
 
 
+def wait_udp_bound(port, timeout=10.0):
+    """Waits until something (a sipp started in the background) listens on UDP port `port`, so
+    that the first request sent to it is not lost to a port nobody has bound yet. Reads
+    /proc/net/udp rather than probing with a bind, which could take the port from the starter."""
+    wanted = ":%04X" % port
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        for table in ("/proc/net/udp", "/proc/net/udp6"):
+            try:
+                with open(table) as f:
+                    next(f)
+                    if any(line.split()[1].endswith(wanted) for line in f):
+                        return
+            except OSError:
+                continue
+        time.sleep(0.05)
+    raise Failure(f"nothing listens on udp port {port} after {timeout} s")
+
+
 def sipp_logs(directory):
     text = ""
     for name in sorted(os.listdir(directory)):

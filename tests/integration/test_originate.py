@@ -10,7 +10,7 @@ import subprocess
 import time
 
 from siptest import (Connection, EventSocket, Gateway, UserAgent, check, free_port, parse_args,
-                     run_tests, sipp, tests_in)
+                     run_tests, sipp, tests_in, wait_udp_bound)
 
 args = parse_args()
 gw = Gateway(args.binary, transports=("udp",), media_extra=", anchor: always").start()
@@ -67,7 +67,8 @@ def test_originate_bridges_two_registered_phones_through_the_relay():
     events = EventSocket(gw.http_port, "/api/v1/events?types=call.")
     alice = start_uas("uas_answer.xml", alice_port, extra=("-rtp_echo",))
     bob = start_uas("uas_answer_play.xml", bob_port)
-    time.sleep(0.5)  # both sipp instances listening
+    wait_udp_bound(alice_port)
+    wait_udp_bound(bob_port)
 
     status, reply = api("POST", "/api/v1/calls", {"from": "alice", "to": "bob"})
     check(status == 201 and isinstance(reply.get("id"), int), f"originate: {status} {reply}")
@@ -107,7 +108,8 @@ def test_ctl_originate_prints_the_call_id_and_a_busy_callee_ends_it():
     bob_port = register_port("bob", "bobpw")
     alice = start_uas("uas_answer.xml", alice_port)
     bob = start_uas("uas_busy.xml", bob_port)
-    time.sleep(0.5)
+    wait_udp_bound(alice_port)
+    wait_udp_bound(bob_port)
     out = subprocess.run([args.binary, "ctl", "--api", f"http://127.0.0.1:{gw.http_port}",
                           "originate", "alice", "sip:bob@localhost"],
                          capture_output=True, text=True, timeout=20)

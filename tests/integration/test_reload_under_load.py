@@ -14,7 +14,8 @@ import subprocess
 import tempfile
 import time
 
-from siptest import Gateway, check, free_port, parse_args, run_tests, tests_in
+from siptest import (Gateway, check, free_port, parse_args, run_tests, tests_in,
+                     wait_udp_bound)
 
 args = parse_args()
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -79,7 +80,8 @@ def test_routes_and_certificate_change_under_load_without_a_failed_call():
     servers = [uas(port_1, dirs[0]), uas(port_2, dirs[1])]
     uac = None
     try:
-        time.sleep(0.5)
+        wait_udp_bound(port_1)
+        wait_udp_bound(port_2)
         check(served_fingerprint(gw.ports["tls"]) == file_fingerprint(cert_a), "first cert")
         uac = subprocess.Popen(["sipp", f"127.0.0.1:{gw.ports['udp']}", "-sf",
                                 os.path.join(HERE, "scenarios", "uac_routed.xml"), "-s", "pbx",
