@@ -7,7 +7,8 @@ A reload moves the SDES setting to the other route and the profiles follow."""
 import os
 import re
 
-from siptest import Gateway, check, free_port, parse_args, run_tests, sipp, sipp_logs, tests_in
+from siptest import (Gateway, check, free_port, parse_args, run_tests, sipp, sipp_logs, tests_in,
+                     wait_udp_bound)
 
 args = parse_args()
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -81,6 +82,7 @@ def uac():
 
 def call(number, port, sdes):
     server = sipp(uas(sdes), UDP, port, ["-s", number], background=True, timeout=20)
+    wait_udp_bound(port)
     rc, logs = sipp(uac(), UDP, free_port(), ["-s", number, "-au", "alice", "-ap", "alicepw"],
                     timeout=20)
     server.wait(25)
