@@ -84,22 +84,22 @@ std::string ProxyCore::partyUri(const std::string& party) const {
   return sip::parseUri(uri) ? uri : std::string();
 }
 
-// Where an INVITE to `uri` would go: the newest contact of a local user, else a static route for
-// the user part, else the URI's own host when it is not ours.
+// Where an INVITE to `uri` would go: the preferred contact of a local user (highest q, then the
+// most recent), else a static route for the user part, else the URI's own host when not ours.
 std::optional<OriginateTarget> ProxyCore::originateTarget(const std::string& uri) const {
   const auto parsed = sip::parseUri(uri);
   if (!parsed) return std::nullopt;
   const auto host = parsed->hostNoBrackets();
   const bool toUs = identity_.isOurAddress(*parsed);
   if (identity_.isLocalDomain(host) || (toUs && !parsed->user.empty())) {
-    const auto domain = identity_.isLocalDomain(host) ? host : identity_.defaultDomain();
-    std::string aor = sip::unescapeUriComponent(parsed->user) + "@" + std::string(domain);
-    std::transform(aor.begin(), aor.end(), aor.begin(),
+    // The user part is case-sensitive (RFC 3261 19.1.4); the domain is not.
+    std::string domain(identity_.isLocalDomain(host) ? host : identity_.defaultDomain());
+    std::transform(domain.begin(), domain.end(), domain.begin(),
                    [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    auto contacts = locationTargets(aor);
+    auto contacts = locationTargets(sip::unescapeUriComponent(parsed->user) + "@" + domain);
     if (!contacts.empty()) {
-      auto& newest = contacts.front();
-      return OriginateTarget{newest.requestUri, newest.flow, newest.routes};
+      auto& preferred = contacts.front();
+      return OriginateTarget{preferred.requestUri, preferred.flow, preferred.routes};
     }
   }
   const char* why = "";
