@@ -242,6 +242,21 @@ class Run:
         status, detail = self.api("/api/v1/calls/%d" % live[-1]["id"])
         return detail.get("media", {})
 
+    def relay_media_while(self, proc, least=50, timeout=90):
+        """Polls the relay's per-party packet counts of the live call while `proc` (the browser)
+        runs, until both sides reached `least`; returns the last non-empty sample. (A fixed
+        sleep missed the call when Chromium took long to start on a loaded machine.)"""
+        quality = {}
+        deadline = time.time() + timeout
+        while proc.poll() is None and time.time() < deadline:
+            sample = self.relay_packets_now()
+            if sample:
+                quality = sample
+                if min(d.get("packets", 0) for d in sample.values()) >= least:
+                    break
+            time.sleep(0.5)
+        return quality
+
     def wait_idle(self, what):
         deadline = time.time() + 15
         while True:
@@ -276,8 +291,7 @@ def scenario_browser_calls_sipp_with_hold(run):
     time.sleep(0.5)
     caller = run.browser("browser_a", "alice", "--register", "--call", "sip:echo@localhost",
                          "--seconds", "10", "--hold")
-    time.sleep(9)
-    quality = run.relay_packets_now()
+    quality = run.relay_media_while(caller)
     stats = run.browser_result(caller, "browser_a")
     run.media_flowed("(a)", stats)
     print("(a) relay media quality during the call: %r" % quality)
