@@ -242,6 +242,21 @@ class Run:
         status, detail = self.api("/api/v1/calls/%d" % live[-1]["id"])
         return detail.get("media", {})
 
+    def wait_browser_registered(self, user, proc, timeout=60):
+        """Waits until `user` has a WebSocket contact (the browser `proc` registered), rather
+        than a fixed time: Chromium can take ten seconds to start on a loaded machine."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if proc.poll() is not None:
+                self.fail("the browser for %s exited before registering" % user)
+            status, regs = self.api("/api/v1/registrations")
+            for entry in regs.get("registrations", []):
+                if (entry.get("aor", "").split(":")[-1].startswith(user + "@")
+                        and entry.get("transport") in ("ws", "wss")):
+                    return
+            time.sleep(0.3)
+        self.fail("%s did not register from the browser within %d s" % (user, timeout))
+
     def relay_media_while(self, proc, least=50, timeout=90):
         """Polls the relay's per-party packet counts of the live call while `proc` (the browser)
         runs, until both sides reached `least`; returns the last non-empty sample. (A fixed
@@ -306,7 +321,7 @@ def scenario_browser_calls_sipp_with_hold(run):
 
 def scenario_sipp_calls_browser(run):
     callee = run.browser("browser_b", "bob", "--answer", "--seconds", "5")
-    time.sleep(6)
+    run.wait_browser_registered("bob", callee)
     with open(os.path.join(run.workdir, "uac.xml"), "w") as f:
         f.write(uac_scenario(9000))
     # From 127.0.0.2: an outside caller (a trunk), which needs no digest to reach a local user.
@@ -328,7 +343,7 @@ def scenario_sipp_calls_browser(run):
 
 def scenario_browser_to_browser(run):
     callee = run.browser("browser_c_callee", "carol", "--answer", "--seconds", "5")
-    time.sleep(6)
+    run.wait_browser_registered("carol", callee)
     caller = run.browser("browser_c_caller", "dave", "--call", "sip:carol@localhost",
                          "--seconds", "6")
     run.media_flowed("(c) caller", run.browser_result(caller, "browser_c_caller"))
@@ -372,7 +387,7 @@ def scenario_forking(run):
     uas = run.sipp_uas("uas_fork", UAS_RING_CANCEL, port=port)
     ua.contact_host = "127.0.0.1:%d" % port
     callee = run.browser("browser_e", "bob", "--answer", "--seconds", "5")
-    time.sleep(6)
+    run.wait_browser_registered("bob", callee)
     status, regs = run.api("/api/v1/registrations")
     contacts = [c for r in regs.get("registrations", []) for c in r.get("contacts", [r])]
     print("(e) registrations: %r" % regs)
@@ -399,7 +414,7 @@ def scenario_originate_browser_to_sipp(run):
     # 200 offers), then the sipp UAS with that offer through the relay; the browser gets the
     # answer in our ACK.
     callee = run.browser("browser_f", "dave", "--answer", "--seconds", "6")
-    time.sleep(6)
+    run.wait_browser_registered("dave", callee)
     uas = run.sipp_uas("uas_f", builtin="uas")
     connection = http.client.HTTPConnection("127.0.0.1", run.gateway.http_port, timeout=5)
     connection.request("POST", "/api/v1/calls", body=json.dumps({"from": "dave", "to": "echo"}))
