@@ -10,7 +10,8 @@
 //                        [--bundle balanced|max-bundle]
 // --hold: hold (re-INVITE sendonly) and resume half-way, and report the packets received after
 // the resume; --cancel-after: hang up before an answer (CANCEL); --expect-failure: a failed call
-// is the expected outcome (its cause is reported).
+// is the expected outcome (its cause is reported). Milestones are printed as they happen
+// ('# registered', '# confirmed') for tests to wait on.
 'use strict';
 const fs = require('fs');
 const http = require('http');
@@ -92,6 +93,9 @@ function servePage(bundle) {
 
 // Runs in the page.
 async function runInPage(args) {
+  // Milestones go to the driver (and from there to stdout as '# registered'), so that tests wait
+  // for them instead of guessing how long Chromium takes to start.
+  const progress = (what) => console.log('rtcgate-e2e ' + what);
   const JsSIP = window.JsSIP;
   if (args.debug) JsSIP.debug.enable('JsSIP:*');
   const socket = new JsSIP.WebSocketInterface(args.ws);
@@ -109,7 +113,7 @@ async function runInPage(args) {
   const log = [];
   const session = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('no call within 20 s: ' + log.join('; '))), 20000);
-    ua.on('registered', () => log.push('registered'));
+    ua.on('registered', () => { log.push('registered'); progress('registered'); });
     ua.on('registrationFailed', (e) => log.push('registration failed ' + e.cause));
     ua.on('newRTCSession', (e) => {
       const s = e.session;
@@ -124,7 +128,7 @@ async function runInPage(args) {
         else reject(new Error('call failed: ' + f.cause + '\n' + log.join('\n')));
       });
       if (args['cancel-after']) setTimeout(() => { if (!s.isEstablished()) s.terminate(); }, Number(args['cancel-after']));
-      s.on('confirmed', () => { clearTimeout(timer); resolve(s); });
+      s.on('confirmed', () => { clearTimeout(timer); progress('confirmed'); resolve(s); });
       // An INVITE without an offer (click-to-call from the API) needs the audio asked for here.
       if (e.originator === 'remote') s.answer({ ...options, rtcOfferConstraints: { offerToReceiveAudio: true } });
     });
@@ -223,7 +227,8 @@ async function main() {
     const page = await (await browser.newContext({ ignoreHTTPSErrors: true })).newPage();
     const verbose = !!process.env.JSSIP_DEBUG;
     page.on('console', (m) => {
-      if (verbose || m.type() === 'error') process.stderr.write('page: ' + m.text() + '\n');
+      if (m.text().startsWith('rtcgate-e2e ')) process.stdout.write('# ' + m.text().slice(12) + '\n');
+      else if (verbose || m.type() === 'error') process.stderr.write('page: ' + m.text() + '\n');
     });
     await page.goto(`http://127.0.0.1:${server.address().port}/`);
     const stats = await page.evaluate(runInPage, { ...args, debug: verbose });

@@ -130,6 +130,19 @@ def browser(processes, name, ws_port, *extra):
                                   "ws://127.0.0.1:%d" % ws_port] + list(extra), cwd=HERE)
 
 
+def wait_milestone(processes, proc, name, milestone, timeout=60):
+    """Waits until browser `name` printed '# milestone' (see browser_call.js)."""
+    deadline = time.time() + timeout
+    path = os.path.join(processes.workdir, name + ".log")
+    while True:
+        with open(path, "rb") as f:
+            if ("# %s\n" % milestone).encode() in f.read():
+                return
+        if proc.poll() is not None or time.time() > deadline:
+            kit.fail(processes, "%s: no '%s' within %d s" % (name, milestone, timeout))
+        time.sleep(0.2)
+
+
 def browser_stats(processes, proc, name, timeout):
     try:
         proc.wait(timeout=timeout)
@@ -156,6 +169,22 @@ def relay_packets(ng_port, call_id_hint=None):
     return {tag: kit.stream_packets(party) for tag, party in query.get("tags", {}).items()}
 
 
+def relay_packets_while(proc, ng_port, least=50, timeout=90):
+    """Polls the relay's per-party packet counts while `proc` (the browser) runs, until both
+    parties reached `least`; returns the last non-empty sample. A fixed sleep missed the call
+    when Chromium took long to start on a loaded machine."""
+    counts = {}
+    deadline = time.time() + timeout
+    while proc.poll() is None and time.time() < deadline:
+        sample = relay_packets(ng_port)
+        if sample:
+            counts = sample
+            if len(sample) == 2 and min(sample.values()) >= least:
+                break
+        time.sleep(0.3)
+    return counts
+
+
 def wait_relay_idle(processes, ng_port):
     deadline = time.time() + 10
     while (kit.ng(ng_port, {"command": "list"}) or {}).get("calls"):
@@ -172,8 +201,7 @@ def scenario_browser_calls_sipp(processes, ports):
     time.sleep(0.5)
     caller = browser(processes, "browser_a", ports["ws"], "--user", "alice", "--call",
                      "sip:echo@127.0.0.1", "--seconds", "7")
-    time.sleep(5)
-    counts = relay_packets(ports["ng"])
+    counts = relay_packets_while(caller, ports["ng"])
     stats = browser_stats(processes, caller, "browser_a", 60)
     print("(a) relay per-party packets during the call: %r" % counts)
     if len(counts) != 2 or min(counts.values()) < 50:
@@ -186,7 +214,7 @@ def scenario_browser_calls_sipp(processes, ports):
 def scenario_sipp_calls_browser(processes, ports, workdir):
     callee = browser(processes, "browser_b", ports["ws"], "--user", "bob", "--answer",
                      "--seconds", "5")
-    time.sleep(6)  # Chromium starts, JsSIP registers
+    wait_milestone(processes, callee, "browser_b", "registered")
     with open(os.path.join(workdir, "uac.xml"), "w") as f:
         f.write(kit.UAC_SCENARIO.replace("{pcap}", kit.PCAP).replace("{talk_ms}", "9000"))
     uac = processes.start("uac", ["sipp", "127.0.0.1:%d" % ports["sip"], "-sf",
@@ -194,8 +222,7 @@ def scenario_sipp_calls_browser(processes, ports, workdir):
                                   "127.0.0.1", "-mi", "127.0.0.1", "-p", str(ports["uac"]),
                                   "-mp", str(ports["uac_media"]), "-m", "1", "-nostdin",
                                   "-timeout", "60s", "-trace_err"])
-    time.sleep(5)
-    counts = relay_packets(ports["ng"])
+    counts = relay_packets_while(callee, ports["ng"])
     stats = browser_stats(processes, callee, "browser_b", 60)
     print("(b) relay per-party packets during the call: %r" % counts)
     if len(counts) != 2 or min(counts.values()) < 50:
@@ -215,7 +242,7 @@ def scenario_browser_to_browser(processes, ports):
     before = relayed_packets(ports["ng"])
     callee = browser(processes, "browser_c_callee", ports["ws"], "--user", "carol", "--answer",
                      "--seconds", "5")
-    time.sleep(6)
+    wait_milestone(processes, callee, "browser_c_callee", "registered")
     caller = browser(processes, "browser_c_caller", ports["ws"], "--user", "dave", "--call",
                      "sip:carol@127.0.0.1", "--seconds", "6")
     stats = browser_stats(processes, caller, "browser_c_caller", 60)

@@ -331,8 +331,7 @@ def scenario_sipp_calls_browser(run):
                                       str(kit.free_udp_port()), "-mp",
                                       str(kit.free_udp_port(even=True)), "-m", "1", "-nostdin",
                                       "-timeout", "60s", "-trace_err"])
-    time.sleep(5)
-    quality = run.relay_packets_now()
+    quality = run.relay_media_while(callee)
     stats = run.browser_result(callee, "browser_b")
     run.media_flowed("(b)", stats)
     print("(b) relay media quality during the call: %r" % quality)
