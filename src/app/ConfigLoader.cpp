@@ -312,8 +312,9 @@ void readRoutes(ConfigReader& r, const YAML::Node& root, Config& c) {
     r.read(node[i], path, "to", route.to);
     if (r.mapping(node[i]["media"], path + ".media", {"srtp"})) {
       r.read(node[i]["media"], path + ".media", "srtp", route.srtp);
-      if (!route.srtp.empty() && route.srtp != "none" && route.srtp != "sdes") {
-        r.error(path + ".media.srtp", "expected none or sdes, got '" + route.srtp + "'");
+      if (!route.srtp.empty() && route.srtp != "none" && route.srtp != "sdes" &&
+          route.srtp != "dtls") {
+        r.error(path + ".media.srtp", "expected none, sdes or dtls, got '" + route.srtp + "'");
       }
     }
     try {

@@ -39,6 +39,7 @@ proxy::StaticRoutes staticRoutes(const std::vector<StaticRoute>& routes) {
     std::optional<proxy::MediaLeg> media;
     if (route.srtp == "sdes") media = proxy::MediaLeg::SipSdes;
     if (route.srtp == "none") media = proxy::MediaLeg::Sip;
+    if (route.srtp == "dtls") media = proxy::MediaLeg::WebRtc;
     out.add(route.match, route.to, media);
   }
   return out;

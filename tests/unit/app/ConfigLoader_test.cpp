@@ -122,24 +122,26 @@ routes:
   - { match: '^1', to: [sip:10.0.0.5:5060], media: { srtp: sdes } }
   - { match: '^2', to: [sip:10.0.0.6:5060], media: { srtp: none } }
   - { match: '^3', to: [sip:10.0.0.7:5060] }
+  - { match: '^4', to: [sip:10.0.0.8:5060], media: { srtp: dtls } }
 )",
                                      "t.yaml");
   ASSERT_TRUE(result.ok()) << result.errors.front();
-  ASSERT_EQ(result.config.routes.size(), 3u);
+  ASSERT_EQ(result.config.routes.size(), 4u);
   EXPECT_EQ(result.config.routes[0].srtp, "sdes");
   EXPECT_EQ(result.config.routes[1].srtp, "none");
   EXPECT_EQ(result.config.routes[2].srtp, "");  // media.sip_srtp applies
+  EXPECT_EQ(result.config.routes[3].srtp, "dtls");
 }
 
 TEST(ConfigLoader, RouteMediaErrorsNameTheKey) {
   const auto result = loadConfigText(R"(
 routes:
-  - { match: '^1', to: [sip:10.0.0.5], media: { srtp: dtls } }
+  - { match: '^1', to: [sip:10.0.0.5], media: { srtp: zrtp } }
   - { match: '^2', to: [sip:10.0.0.6], media: { srtp: sdes, ice: on } }
   - { match: '^3', to: [sip:10.0.0.7], media: sdes }
 )",
                                      "t.yaml");
-  EXPECT_TRUE(hasError(result, "routes[0].media.srtp: expected none or sdes, got 'dtls'"));
+  EXPECT_TRUE(hasError(result, "routes[0].media.srtp: expected none, sdes or dtls, got 'zrtp'"));
   EXPECT_TRUE(hasError(result, "routes[1].media.ice: unknown key"));
   EXPECT_TRUE(hasError(result, "routes[2].media: expected a mapping"));
 }

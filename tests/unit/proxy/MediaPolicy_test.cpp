@@ -32,6 +32,10 @@ TEST(MediaPolicy, RouteTargetProfileOverridesTheGlobalOne) {
   EXPECT_EQ(sdes.legToward(sip::Transport::Udp, MediaLeg::Sip), MediaLeg::Sip);
   // A browser is a browser whatever the route says.
   EXPECT_EQ(sdes.legToward(sip::Transport::Wss, MediaLeg::Sip), MediaLeg::WebRtc);
+  // A WebRTC endpoint reached over plain SIP (`media.srtp: dtls`), e.g. a media server.
+  EXPECT_EQ(plain.legToward(sip::Transport::Udp, MediaLeg::WebRtc), MediaLeg::WebRtc);
+  EXPECT_TRUE(plain.anchors(MediaLeg::Sip, MediaLeg::WebRtc));
+  EXPECT_NE(plain.flags(MediaLeg::WebRtc, MediaLeg::Sip).find("ICE=force"), std::string::npos);
 }
 
 TEST(StaticRoutes, TargetMediaByHostAndPort) {
