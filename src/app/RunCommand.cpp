@@ -1,17 +1,41 @@
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
 #include "app/Commands.hpp"
 #include "app/Gateway.hpp"
+#include "app/OpenFileLimit.hpp"
 #include "app/RelayCommand.hpp"
 #include "media/RelayOptions.hpp"
 
 namespace rtcgate::app {
+namespace {
+
+// `embeddedRelay`: this process's relay opens a socket per media port.
+void prepareOpenFiles(const Config& config, bool embeddedRelay) {
+  const auto limit = raiseOpenFileLimit();
+  if (limit.now != limit.before) {
+    spdlog::info("open files limit raised from {} to {}", limit.before, limit.now);
+  }
+  if (!embeddedRelay) return;
+  const auto warning = openFileLimitWarning(limit, config.media.portMin, config.media.portMax);
+  if (!warning.empty()) spdlog::warn("{}", warning);
+}
+
+}  // namespace
 
 int runCommand(const Config& config, const std::string& configPath) {
+  const auto& relays = config.media.relay;
+  prepareOpenFiles(config, std::find(relays.begin(), relays.end(), "embedded") != relays.end());
   Gateway gateway(config, configPath);
   if (!gateway.start()) return 1;
   return gateway.run();
 }
 
-int relayCommand(const Config& config) { return runRelayCommand(relayOptions(config)); }
+int relayCommand(const Config& config) {
+  prepareOpenFiles(config, true);
+  return runRelayCommand(relayOptions(config));
+}
 
 media::RelayOptions relayOptions(const Config& config) {
   media::RelayOptions options;
