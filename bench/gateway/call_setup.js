@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Times WebRTC call set-up from a real browser: Chromium (playwright-core) running JsSIP places
-// N calls one after another over WebSocket and reports, per call, the milliseconds from ua.call()
-// to the first received RTP packet (getStats polled every 5 ms) and to 'confirmed'.
+// N calls one after another over WebSocket and reports, per call, the milliseconds from the
+// INVITE leaving the browser (JsSIP's 'sending', after the offer and ICE gathering) to the first
+// received RTP packet (getStats polled every 5 ms) and to 'confirmed'; `callToInviteMs` is the
+// browser's own time before the INVITE (getUserMedia, offer, gathering), the same on any gateway.
 //
 // usage: call_setup.js --ws URL --target sip:echo@HOST --calls 10 [--user U --password P]
 'use strict';
@@ -32,17 +34,32 @@ async function timeCalls(args) {
     const start = performance.now();
     const timing = await new Promise((resolve, reject) => {
       const out = {};
-      const session = ua.call(args.target, options);
+      let sent = start;
+      const session = ua.call(args.target, {
+        ...options,
+        eventHandlers: {
+          sending: () => { sent = performance.now(); out.callToInviteMs = sent - start; },
+          // Where the time goes between 'confirmed' and media: ICE, then DTLS (connectionState).
+          peerconnection: ({ peerconnection: pc }) => {
+            pc.addEventListener('iceconnectionstatechange', () => {
+              if (pc.iceConnectionState === 'connected' && out.iceMs === undefined) out.iceMs = performance.now() - sent;
+            });
+            pc.addEventListener('connectionstatechange', () => {
+              if (pc.connectionState === 'connected' && out.dtlsMs === undefined) out.dtlsMs = performance.now() - sent;
+            });
+          },
+        },
+      });
       const timer = setTimeout(() => reject(new Error('call ' + i + ' timed out')), 20000);
       session.on('failed', (e) => { clearTimeout(timer); reject(new Error('call failed: ' + e.cause)); });
-      session.on('confirmed', () => { out.confirmedMs = performance.now() - start; });
+      session.on('confirmed', () => { out.confirmedMs = performance.now() - sent; });
       const poll = setInterval(async () => {
         if (!session.connection) return;
         let received = 0;
         (await session.connection.getStats()).forEach((e) => {
           if (e.type === 'inbound-rtp' && e.kind === 'audio') received += e.packetsReceived;
         });
-        if (received > 0 && out.firstMediaMs === undefined) out.firstMediaMs = performance.now() - start;
+        if (received > 0 && out.firstMediaMs === undefined) out.firstMediaMs = performance.now() - sent;
         if (out.firstMediaMs !== undefined && out.confirmedMs !== undefined) {
           clearInterval(poll);
           clearTimeout(timer);

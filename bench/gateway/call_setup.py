@@ -2,8 +2,9 @@
 """WebRTC call set-up time: rtcgate run alone vs Kamailio + rtpengine-daemon, in the same run.
 
 A headless Chromium (JsSIP) places N calls one after another to a sipp UAS (RTP/AVP, echo)
-through each gateway and measures, per call, the time from the browser's INVITE (ua.call()) to
-its first received RTP packet and to 'confirmed'. Prints the medians and the ratio
+through each gateway and measures, per call, the time from the browser's INVITE leaving it
+(JsSIP 'sending', after the browser built its offer) to its first received RTP packet and to
+'confirmed'. Prints the medians and the ratio
 rtcgate / (Kamailio + rtpengine). Both gateways do the same work: WebSocket in, UDP out, media
 anchored with the same flags; digest auth is off on both (Kamailio's test config has none).
 
@@ -50,6 +51,11 @@ def sipp_echo(processes, name, port, calls):
 def medians(results):
     return (statistics.median(r["firstMediaMs"] for r in results),
             statistics.median(r["confirmedMs"] for r in results))
+
+
+def median_of(results, key):
+    values = [r[key] for r in results if key in r]
+    return statistics.median(values) if values else float("nan")
 
 
 def run_rtcgate(binary, processes, calls):
@@ -121,6 +127,13 @@ def main():
     print("%-28s %14.1f %14.1f" % ("kamailio + rtpengine", their_media, their_confirmed))
     print("%-28s %14.2f %14.2f" % ("ratio rtcgate / anchor", our_media / their_media,
                                    our_confirmed / their_confirmed))
+    print("milestones (median ms after the INVITE): ICE connected %.1f / %.1f, DTLS connected "
+          "%.1f / %.1f (rtcgate / anchor)" % (median_of(ours, "iceMs"), median_of(theirs, "iceMs"),
+                                             median_of(ours, "dtlsMs"),
+                                             median_of(theirs, "dtlsMs")))
+    before_invite = statistics.median(r.get("callToInviteMs", 0) for r in ours + theirs)
+    print("browser's own time before the INVITE (not counted above): %.1f ms median"
+          % before_invite)
     return 0
 
 
