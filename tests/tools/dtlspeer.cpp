@@ -33,6 +33,8 @@
 #include "support/LoopbackSocket.hpp"
 #include "support/NgLink.hpp"
 #include "support/RemoteMedia.hpp"
+#include "support/SendBatch.hpp"
+#include "support/TaggedRtp.hpp"
 #include "support/WebRtcLeg.hpp"
 
 namespace {
@@ -130,26 +132,18 @@ struct Session {
   std::uint16_t phoneSequence = 0;
 };
 
-// The payload starts with the session index, so the receiver can tell that a packet came out of
-// the session it went into (and, on the browser side, that decryption gave the right bytes).
-void writeRtp(std::uint8_t* p, std::uint16_t sequence, std::uint32_t ssrc, std::uint32_t session,
-              int payload) {
-  const std::uint32_t timestamp = sequence * 160u;
-  p[0] = 0x80;
-  p[1] = 0;
-  p[2] = static_cast<std::uint8_t>(sequence >> 8);
-  p[3] = static_cast<std::uint8_t>(sequence);
-  for (int b = 0; b < 4; ++b) {
-    p[4 + b] = static_cast<std::uint8_t>(timestamp >> (24 - 8 * b));
-    p[8 + b] = static_cast<std::uint8_t>(ssrc >> (24 - 8 * b));
-    p[12 + b] = static_cast<std::uint8_t>(session >> (24 - 8 * b));
-  }
-  std::memset(p + 16, 0xff, static_cast<std::size_t>(payload - 4));
+// The payload names the session (support/TaggedRtp), so the receiver can tell that a packet came
+// out of the session it went into (and, on the browser side, that decryption gave the right bytes).
+std::size_t writeRtp(std::uint8_t* p, std::uint16_t sequence, std::uint32_t ssrc,
+                     std::uint32_t session, int payload) {
+  return rtcgate::tools::writeTaggedRtp(p, sequence, sequence * 160u, ssrc,
+                                        rtcgate::tools::RtpTag{session, 0, sequence},
+                                        static_cast<std::size_t>(payload));
 }
 
-std::uint32_t payloadSession(const std::uint8_t* p) {
-  return (std::uint32_t{p[12]} << 24) | (std::uint32_t{p[13]} << 16) | (std::uint32_t{p[14]} << 8) |
-         p[15];
+bool namesSession(const std::uint8_t* p, std::size_t length, std::uint32_t session) {
+  const auto tag = rtcgate::tools::readRtpTag(p, length);
+  return tag && tag->stream == session;
 }
 
 struct Counters {
@@ -217,7 +211,7 @@ class Receiver {
                                      from_[i], static_cast<std::uint32_t>(index));
         } else if (length >= 16 && data[0] >= 128 && data[0] <= 191) {
           ++media;
-          if (payloadSession(data) == static_cast<std::uint32_t>(index)) {
+          if (namesSession(data, length, static_cast<std::uint32_t>(index))) {
             ++counters_.phoneReceived;
           } else {
             ++counters_.wrongSession;
@@ -242,11 +236,11 @@ class Receiver {
     if (data[0] < 128 || data[0] > 191 || length < 12) return 0;  // late DTLS, or junk
     if (data[1] >= 192 && data[1] <= 223) return 0;               // SRTCP (RFC 5761)
     SrtpSession* srtp = session.leg->srtp();
-    if (srtp == nullptr || !srtp->unprotectRtp(data, length) || length < 16) {
+    if (srtp == nullptr || !srtp->unprotectRtp(data, length)) {
       ++counters_.srtpFailures;
       return 1;
     }
-    if (payloadSession(data) == index) {
+    if (namesSession(data, length, index)) {
       ++counters_.browserReceived;
     } else {
       ++counters_.wrongSession;
@@ -265,18 +259,6 @@ class Receiver {
   mmsghdr messages_[kBatch];
   sockaddr_in from_[kBatch];
 };
-
-void sendAll(int fd, mmsghdr* messages, int count) {
-  int done = 0;
-  while (done < count) {
-    const int n = sendmmsg(fd, messages + done, static_cast<unsigned>(count - done), 0);
-    if (n <= 0) {
-      usleep(100);
-      continue;
-    }
-    done += n;
-  }
-}
 
 }  // namespace
 
@@ -463,8 +445,8 @@ int main(int argc, char** argv) {
         std::uint8_t* p = packets[static_cast<std::size_t>(i)].data();
         const auto sessionId = static_cast<std::uint32_t>(index);
         if (packetIndex % 2 == 0) {
-          writeRtp(p, s.browserSequence++, 0x10000000u + sessionId, sessionId, o.payload);
-          std::size_t length = 12 + static_cast<std::size_t>(o.payload);
+          std::size_t length =
+              writeRtp(p, s.browserSequence++, 0x10000000u + sessionId, sessionId, o.payload);
           if (!s.leg->srtp()->protectRtp(p, length, kPacketCapacity)) {
             ++protectFailures;
             continue;
@@ -477,8 +459,8 @@ int main(int argc, char** argv) {
           m.msg_hdr.msg_name = const_cast<sockaddr_in*>(&s.leg->relayAddress());
           m.msg_hdr.msg_namelen = sizeof(sockaddr_in);
         } else {
-          writeRtp(p, s.phoneSequence++, 0x20000000u + sessionId, sessionId, o.payload);
-          iov[i] = {p, 12 + static_cast<std::size_t>(o.payload)};
+          iov[i] = {p,
+                    writeRtp(p, s.phoneSequence++, 0x20000000u + sessionId, sessionId, o.payload)};
           mmsghdr& m = phoneMessages[phoneCount++];
           m = {};
           m.msg_hdr.msg_iov = &iov[i];
@@ -487,8 +469,8 @@ int main(int argc, char** argv) {
           m.msg_hdr.msg_namelen = sizeof(sockaddr_in);
         }
       }
-      sendAll(browserFd, browserMessages, browserCount);
-      sendAll(phoneFd, phoneMessages, phoneCount);
+      rtcgate::tools::sendAllMessages(browserFd, browserMessages, browserCount);
+      rtcgate::tools::sendAllMessages(phoneFd, phoneMessages, phoneCount);
       sentToPhone += static_cast<std::uint64_t>(browserCount);
       sentToBrowser += static_cast<std::uint64_t>(phoneCount);
     }
