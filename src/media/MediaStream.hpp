@@ -10,6 +10,7 @@
 
 namespace rtcgate::media {
 
+class BundleDemux;
 class PacketRelay;
 class SecureTransport;
 
@@ -42,6 +43,11 @@ class MediaStream : public PollHandler {
   MediaStream* rtcpTarget = nullptr;
   // ICE/DTLS/SRTP of the party behind this port (owned by its CallMedia); null for plain RTP.
   SecureTransport* secure = nullptr;
+  // BUNDLE (several m= lines on one port): on the bundle's port, which line a packet belongs to
+  // (owned by the first line's CallMedia); on the other lines' streams, the stream whose socket,
+  // latch and SecureTransport carry their packets. Both null outside a bundle.
+  BundleDemux* demux = nullptr;
+  MediaStream* carrier = nullptr;
 
   void allowPayloadType(std::uint8_t payloadType) { payloadTypes_.set(payloadType & 0x7f); }
   void clearPayloadTypes() { payloadTypes_.reset(); }

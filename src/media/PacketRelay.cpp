@@ -2,6 +2,7 @@
 
 #include <cerrno>
 
+#include "media/BundleDemux.hpp"
 #include "media/MediaStream.hpp"
 #include "media/RtpPacket.hpp"
 #include "media/SecureTransport.hpp"
@@ -30,37 +31,37 @@ int PacketRelay::receiveBatch(int fd) {
 void PacketRelay::onReadable(MediaStream& in) {
   const auto micros =
       std::chrono::duration_cast<std::chrono::microseconds>(loop_.now().time_since_epoch()).count();
-  // Arrival time in the stream's RTP clock units, for the jitter estimate (RFC 3550 A.8).
-  const auto arrival = static_cast<std::uint32_t>(micros * in.clockRate / 1000000);
   // A few batches per wake-up, then back to the loop so one busy port cannot starve the others.
   for (int round = 0; round < 4; ++round) {
     const int count = receiveBatch(in.fd());
     if (count <= 0) break;
     for (int i = 0; i < count; ++i) {
-      if (MediaStream* out = route(in, i, arrival)) queueSend(*out, i);
+      if (MediaStream* out = route(in, i, micros)) queueSend(*out, i);
     }
     flush();
     if (count < kBatch) break;
   }
 }
 
-MediaStream* PacketRelay::route(MediaStream& in, int index, std::uint32_t arrival) {
+MediaStream* PacketRelay::route(MediaStream& socket, int index, std::int64_t micros) {
   std::uint8_t* data = buffers_[index].data();
   std::size_t length = receive_[index].msg_len;
   sources_[index].length = receive_[index].msg_hdr.msg_namelen;
-  if ((receive_[index].msg_hdr.msg_flags & MSG_TRUNC) != 0) {
-    in.stats().countError();
+  // A bundled line's own port is not what its party was told to use: nothing arriving there is
+  // trusted (it has no keys of its own).
+  if ((receive_[index].msg_hdr.msg_flags & MSG_TRUNC) != 0 || socket.carrier != nullptr) {
+    socket.stats().countError();
     ++droppedPackets_;
     return nullptr;
   }
   // SRTCP keeps the RTCP header in clear, so the RFC 5761 test works before decryption.
-  const bool rtcp = in.isRtcp() || looksLikeRtcp(data, length);
-  if (in.secure != nullptr) {
-    switch (in.secure->onInbound(data, length, sources_[index], rtcp)) {
+  const bool rtcp = socket.isRtcp() || looksLikeRtcp(data, length);
+  if (socket.secure != nullptr) {
+    switch (socket.secure->onInbound(data, length, sources_[index], rtcp)) {
       case SecureTransport::Inbound::Consumed:
         return nullptr;
       case SecureTransport::Inbound::Drop:
-        in.stats().countError();
+        socket.stats().countError();
         ++droppedPackets_;
         return nullptr;
       case SecureTransport::Inbound::Media:
@@ -70,20 +71,35 @@ MediaStream* PacketRelay::route(MediaStream& in, int index, std::uint32_t arriva
   }
   RtpHeader header;
   const bool rtp = !rtcp && parseRtpHeader(data, length, header);
+  // Which m= line the packet is for: the port's own, or on a BUNDLE port the line its SSRC (MID,
+  // payload type) names.
+  MediaStream* in = &socket;
+  if (socket.demux != nullptr && (rtp || rtcp)) {
+    in = rtcp ? socket.demux->forRtcp(data, length) : socket.demux->forRtp(data, length, header);
+    if (in == nullptr) {
+      socket.stats().countError();
+      ++droppedPackets_;
+      return nullptr;
+    }
+  }
   const bool acceptable =
-      rtcp ? looksLikeRtcp(data, length) : rtp && in.payloadAllowed(header.payloadType);
-  if (in.latch().onPacket(sources_[index], acceptable, rtp, header.ssrc) ==
+      rtcp ? looksLikeRtcp(data, length) : rtp && in->payloadAllowed(header.payloadType);
+  if (socket.latch().onPacket(sources_[index], acceptable, rtp, header.ssrc) ==
       Latch::Verdict::Reject) {
-    in.stats().countError();
+    in->stats().countError();
     ++droppedPackets_;
     return nullptr;
   }
-  in.stats().countPacket(length, loop_.now());
-  if (rtp) in.stats().countRtp(header, arrival);
-  MediaStream* out = rtcp ? in.rtcpTarget : in.rtpTarget;
-  if (out == nullptr || !out->latch().peer().valid() || out->latch().peer().port() == 0) {
-    return nullptr;
-  }
+  in->stats().countPacket(length, loop_.now());
+  // Arrival time in the line's RTP clock units, for the jitter estimate (RFC 3550 A.8).
+  if (rtp)
+    in->stats().countRtp(header, static_cast<std::uint32_t>(micros * in->clockRate / 1000000));
+  MediaStream* target = rtcp ? in->rtcpTarget : in->rtpTarget;
+  if (target == nullptr) return nullptr;
+  // A bundled line leaves through the bundle's port, keys and latched peer.
+  MediaStream* out = target->carrier != nullptr ? target->carrier : target;
+  if (!out->latch().peer().valid() || out->latch().peer().port() == 0) return nullptr;
+  if (out->demux != nullptr && rtp) out->demux->noteOutbound(header.ssrc, target);
   if (out->secure != nullptr) {
     if (!out->secure->protect(data, length, kBufferSize, rtcp)) return nullptr;
     receive_[index].msg_len = static_cast<unsigned>(length);

@@ -39,8 +39,8 @@ class PacketRelay {
 
  private:
   int receiveBatch(int fd);
-  // Decides where packet `index` goes; nullptr = dropped.
-  MediaStream* route(MediaStream& in, int index, std::uint32_t arrivalMicros);
+  // Decides where packet `index`, read from `socket`, goes; nullptr = dropped.
+  MediaStream* route(MediaStream& socket, int index, std::int64_t micros);
   void queueSend(MediaStream& out, int index);
   void flush();
 

@@ -54,6 +54,54 @@ sdp::IceAction iceAction(ng::IceMode mode, bool senderHasIce) {
   return sdp::IceAction::Keep;
 }
 
+std::string_view midOf(const sdp::MediaSection& section) {
+  const sdp::SdpLine* mid = section.findAttribute("mid");
+  return mid != nullptr ? mid->attributeValue() : std::string_view();
+}
+
+// The mids of the first a=group:BUNDLE line.
+std::vector<std::string_view> bundleGroup(const sdp::SessionDescription& description) {
+  std::vector<std::string_view> mids;
+  for (const sdp::SdpLine& line : description.sessionLines()) {
+    if (!line.isAttribute("group") || !line.attributeValue().starts_with("BUNDLE")) continue;
+    std::string_view rest = line.attributeValue().substr(6);
+    while (!rest.empty()) {
+      const std::size_t start = rest.find_first_not_of(' ');
+      if (start == std::string_view::npos) break;
+      rest.remove_prefix(start);
+      const std::size_t end = std::min(rest.size(), rest.find(' '));
+      mids.push_back(rest.substr(0, end));
+      rest.remove_prefix(end);
+    }
+    break;
+  }
+  return mids;
+}
+
+// RFC 8843 §6: a bundle-only section has port 0 and is still in use, on the bundle's transport.
+bool bundleOnly(const sdp::MediaSection& section) {
+  return section.port() == 0 && section.findAttribute("bundle-only") != nullptr;
+}
+
+// Fills the bundle's SSRC and MID tables from the party's own SDP section.
+void learnSection(BundleDemux& demux, const sdp::MediaSection& section, MediaStream* stream) {
+  constexpr std::string_view kMidExtension = "urn:ietf:params:rtp-hdrext:sdes:mid";
+  for (const sdp::SdpLine& line : section.lines) {
+    if (line.type != 'a') continue;
+    const std::string_view value = line.attributeValue();
+    if (line.isAttribute("ssrc")) {
+      std::uint32_t ssrc = 0;
+      auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), ssrc);
+      if (ec == std::errc()) demux.addSsrc(ssrc, stream);
+    } else if (line.isAttribute("extmap") && value.find(kMidExtension) != std::string_view::npos) {
+      unsigned id = 0;
+      auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), id);
+      if (ec == std::errc() && id > 0 && id < 256)
+        demux.setMidExtension(static_cast<std::uint8_t>(id));
+    }
+  }
+}
+
 std::string readFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::ostringstream text;
@@ -159,7 +207,10 @@ Result<bool> RelayEngine::secure(Monologue& sender, Monologue& recipient, CallMe
   }
   if (bridge) plan.stripCrypto = true;  // we terminate: the sender's keys are not the recipient's
   const std::string label = "call " + request.callId + " media " + std::to_string(in.index);
-  if (inKeying != SecureTransport::Keying::None || in.hadIce) {
+  // The other lines of a bundle use the first line's transport: its SDP section and ours carry
+  // the bundle's ICE and DTLS (RFC 8843 §7: the offerer-tagged section).
+  const bool inMember = in.bundled && bundleOwner(sender) != &in;
+  if ((inKeying != SecureTransport::Keying::None || in.hadIce) && !inMember) {
     SecureTransport& transport = MediaSecurity::ensure(in, loop_, dtlsIdentity_, label);
     transport.setKeying(inKeying);
     if (in.hadIce) {
@@ -170,10 +221,13 @@ Result<bool> RelayEngine::secure(Monologue& sender, Monologue& recipient, CallMe
     if (!applied) return applied;
   }
   if (outKeying != SecureTransport::Keying::None || plan.ice == sdp::IceAction::Insert) {
-    SecureTransport& transport = MediaSecurity::ensure(out, loop_, dtlsIdentity_, label);
-    transport.setKeying(outKeying);
-    if (plan.ice == sdp::IceAction::Insert) {
-      transport.enableIce({recipient.iceUfrag, recipient.icePwd});
+    CallMedia& carrier = out.bundled ? *bundleOwner(recipient) : out;
+    SecureTransport& transport = MediaSecurity::ensure(carrier, loop_, dtlsIdentity_, label);
+    if (&carrier == &out) {
+      transport.setKeying(outKeying);
+      if (plan.ice == sdp::IceAction::Insert) {
+        transport.enableIce({recipient.iceUfrag, recipient.icePwd});
+      }
     }
     MediaSecurity::planLocal(transport, media, request.sdesOff,
                              request.command == ng::Command::Offer);
@@ -399,6 +453,91 @@ void RelayEngine::applyPeer(CallMedia& media, const sdp::SessionDescription& des
   if (!formats.empty()) media.rtp->clockRate = section.clockRate(formats.front());
 }
 
+CallMedia* RelayEngine::bundleOwner(Monologue& party) {
+  for (CallMedia& media : party.medias) {
+    if (media.bundled) return &media;
+  }
+  return nullptr;
+}
+
+void RelayEngine::dissolveSmallBundle(Monologue& party) {
+  const auto members = std::count_if(party.medias.begin(), party.medias.end(),
+                                     [](const CallMedia& media) { return media.bundled; });
+  if (members >= 2) return;
+  for (CallMedia& media : party.medias) media.bundled = false;
+}
+
+void RelayEngine::markSenderBundle(Monologue& sender, const sdp::SessionDescription& description) {
+  const auto group = bundleGroup(description);
+  for (std::size_t i = 0; i < description.media().size(); ++i) {
+    const sdp::MediaSection& section = description.media()[i];
+    const std::string_view mid = midOf(section);
+    sender.medias[i].bundled = !mid.empty() && (section.port() != 0 || bundleOnly(section)) &&
+                               std::find(group.begin(), group.end(), mid) != group.end();
+  }
+  dissolveSmallBundle(sender);
+}
+
+void RelayEngine::markRecipientBundle(Monologue& sender, Monologue& recipient,
+                                      const sdp::SessionDescription& description,
+                                      const ng::NgRequest& request, sdp::IceAction ice) {
+  // Toward a browser (ICE and DTLS-SRTP inserted) every live section goes on one transport, as
+  // browsers with bundlePolicy max-bundle require.
+  for (std::size_t i = 0; i < description.media().size(); ++i) {
+    const sdp::MediaSection& section = description.media()[i];
+    const std::string_view protocol =
+        request.transportProtocol.empty() ? section.protocol() : request.transportProtocol;
+    const bool live = section.port() != 0 || sender.medias[i].bundled;
+    recipient.medias[i].bundled =
+        live && ice == sdp::IceAction::Insert &&
+        MediaSecurity::keyingFor(protocol) == SecureTransport::Keying::Dtls;
+  }
+  dissolveSmallBundle(recipient);
+}
+
+void RelayEngine::configureBundle(Monologue& party, const sdp::SessionDescription* description) {
+  CallMedia* owner = bundleOwner(party);
+  for (CallMedia& media : party.medias) {
+    MediaStream* carrier = media.bundled && &media != owner ? owner->rtp.get() : nullptr;
+    media.rtp->carrier = carrier;
+    media.rtp->demux = nullptr;
+    if (media.rtcp) media.rtcp->carrier = carrier;
+  }
+  if (owner == nullptr) return;
+  if (!owner->demux) owner->demux = std::make_unique<BundleDemux>();
+  BundleDemux& demux = *owner->demux;
+  owner->rtp->demux = &demux;
+  if (description == nullptr) {
+    // Our offer to the party: keep what its last SDP taught unless the lines changed.
+    std::size_t k = 0;
+    bool same = true;
+    for (CallMedia& media : party.medias) {
+      if (!media.bundled) continue;
+      same = same && k < demux.memberCount() && demux.member(k) == media.rtp.get();
+      ++k;
+    }
+    if (same && k == demux.memberCount()) return;
+  }
+  demux.reset();
+  for (std::size_t i = 0; i < party.medias.size(); ++i) {
+    CallMedia& media = party.medias[i];
+    if (!media.bundled) continue;
+    demux.addMember(media.rtp.get(), media.mid);
+    if (description != nullptr && i < description->media().size()) {
+      learnSection(demux, description->media()[i], media.rtp.get());
+    }
+  }
+  // Payload types from the lines' streams (what the party's SDP listed), in line order.
+  for (unsigned payloadType = 0; payloadType < 128; ++payloadType) {
+    for (CallMedia& media : party.medias) {
+      if (media.bundled && media.rtp->payloadAllowed(static_cast<std::uint8_t>(payloadType))) {
+        demux.addPayloadType(static_cast<std::uint8_t>(payloadType), media.rtp.get());
+        break;
+      }
+    }
+  }
+}
+
 void RelayEngine::wire(CallMedia& a, CallMedia& b) {
   auto rtcpOut = [](CallMedia& to) {
     return to.rtcpMux || !to.rtcp ? to.rtp.get() : to.rtcp.get();
@@ -447,6 +586,19 @@ Result<std::string> RelayEngine::negotiate(Monologue& sender, Monologue& recipie
   plan.protocol = protocol;
   plan.stripCrypto = !protocol.empty() && isPlainProfile(protocol);
   plan.media.resize(count);
+  // BUNDLE: the sender's side from its SDP (an answer keeps what our offer to it decided, less
+  // the lines it rejected); the recipient's side, when it is an offer, from the flags.
+  if (isOffer) {
+    markSenderBundle(sender, *description);
+    markRecipientBundle(sender, recipient, *description, request, plan.ice);
+  } else {
+    for (std::size_t i = 0; i < count; ++i) {
+      if (description->media()[i].port() == 0) sender.medias[i].bundled = false;
+    }
+    dissolveSmallBundle(sender);
+  }
+  const bool senderBundled = bundleOwner(sender) != nullptr;
+  std::vector<std::string> recipientMids;
   for (std::size_t i = 0; i < count; ++i) {
     const sdp::MediaSection& section = description->media()[i];
     if (!description->connectionAddress(i) && section.port() != 0) {
@@ -457,8 +609,9 @@ Result<std::string> RelayEngine::negotiate(Monologue& sender, Monologue& recipie
     in.type = section.mediaType();
     in.protocol = section.protocol();
     in.offeredMux = section.findAttribute("rtcp-mux") != nullptr;
-    in.rejected = section.port() == 0;
+    in.rejected = section.port() == 0 && !in.bundled;
     in.hadIce = hasIce(*description, i);
+    if (!midOf(section).empty()) in.mid = std::string(midOf(section));
     const ng::RtcpMuxFlags& mux = request.rtcpMux;
     sdp::MediaPlan media;
     if (isOffer) {
@@ -476,19 +629,42 @@ Result<std::string> RelayEngine::negotiate(Monologue& sender, Monologue& recipie
                      mux.demux);
       media.rtcpMux = out.rtcpMux;
     }
+    // A bundle is always rtcp-mux (RFC 8843 §9.1): its one port carries everything.
+    if (in.bundled) in.rtcpMux = true;
+    if (out.bundled) {
+      out.rtcpMux = true;
+      if (isOffer) out.muxOfferedTo = true;
+      media.rtcpMux = true;
+    }
     if (in.rejected) continue;  // plan port 0: the section is left as it is
     applyPeer(in, *description, i, request);
-    media.rtpPort = out.rtp->localPort();
-    media.rtcpPort = out.rtcp && !(media.rtcpMux && out.rtcpMux) ? out.rtcp->localPort() : 0;
-    if (request.generateMid) media.mid = std::to_string(i);
+    media.rtpPort = out.bundled ? bundleOwner(recipient)->rtp->localPort() : out.rtp->localPort();
+    media.rtcpPort =
+        out.rtcp && !out.bundled && !(media.rtcpMux && out.rtcpMux) ? out.rtcp->localPort() : 0;
+    // The recipient's own mid when it named one (an answer must echo the offer's), else ours.
+    if (request.generateMid || out.bundled) {
+      media.mid = !out.mid.empty() ? out.mid : std::to_string(i);
+    }
     auto secured = secure(sender, recipient, in, out, *description, i, request, plan, media);
     if (!secured) return Error{secured.error()};
+    const std::string shown = !midOf(section).empty() ? std::string(midOf(section)) : media.mid;
+    if (isOffer) out.mid = shown;
+    if (out.bundled) recipientMids.push_back(shown);
     plan.media[i] = media;
     wire(in, out);
   }
-  // One WebRTC section toward the recipient: its transport is trivially a BUNDLE of one. With
-  // several sections each keeps its own port (no BUNDLE demultiplexing yet), so no group then.
-  if (count == 1 && !plan.media[0].fingerprint.empty()) {
+  // The bundles' demultiplexing tables, before the rewrite changes the sender's SDP.
+  configureBundle(sender, &*description);
+  configureBundle(recipient, nullptr);
+  if (recipientMids.size() >= 2) {
+    // Several WebRTC sections toward the recipient share one transport: say so.
+    plan.bundleMids = std::move(recipientMids);
+    plan.replaceBundle = true;
+  } else if (senderBundled) {
+    // The recipient gets one port per section: the sender's group does not hold for it.
+    plan.replaceBundle = true;
+  } else if (count == 1 && !plan.media[0].fingerprint.empty()) {
+    // One WebRTC section toward the recipient: its transport is trivially a BUNDLE of one.
     const sdp::SdpLine* mid = description->media()[0].findAttribute("mid");
     const std::string value =
         mid != nullptr ? std::string(mid->attributeValue()) : plan.media[0].mid;

@@ -74,6 +74,15 @@ class RelayEngine {
   void applyPeer(CallMedia& media, const sdp::SessionDescription& description, std::size_t index,
                  const ng::NgRequest& request);
   void wire(CallMedia& a, CallMedia& b);
+  // BUNDLE (RFC 8843): which of a party's lines share one transport, and the demultiplexing of
+  // that transport. `description` is the party's own SDP (null for our offer to it).
+  static CallMedia* bundleOwner(Monologue& party);
+  static void dissolveSmallBundle(Monologue& party);
+  static void markSenderBundle(Monologue& sender, const sdp::SessionDescription& description);
+  static void markRecipientBundle(Monologue& sender, Monologue& recipient,
+                                  const sdp::SessionDescription& description,
+                                  const ng::NgRequest& request, sdp::IceAction ice);
+  static void configureBundle(Monologue& party, const sdp::SessionDescription* description);
   // ICE/DTLS/SDES for one section: the sender's transport from its SDP, ours into `media`.
   Result<bool> secure(Monologue& sender, Monologue& recipient, CallMedia& in, CallMedia& out,
                       const sdp::SessionDescription& description, std::size_t index,

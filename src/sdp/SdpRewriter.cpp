@@ -71,16 +71,34 @@ void SdpRewriter::rewriteSessionLevel(SessionDescription& description, const Rew
       }
     }
   }
+  auto isBundle = [](const SdpLine& line) {
+    return line.isAttribute("group") && line.attributeValue().starts_with("BUNDLE");
+  };
+  std::string group = "group:BUNDLE";
+  for (const std::string& mid : plan.bundleMids) group += " " + mid;
+  bool grouped = false;
+  if (plan.replaceBundle && !plan.bundleMids.empty()) {
+    // In place of the first existing group, so the line keeps its position.
+    for (SdpLine& line : lines) {
+      if (isBundle(line)) {
+        line.value = group;
+        grouped = true;
+        break;
+      }
+    }
+  }
+  bool keptGroup = false;
   std::erase_if(lines, [&](const SdpLine& line) {
+    if (plan.replaceBundle && isBundle(line)) {
+      const bool keep = grouped && !keptGroup && line.value == group;
+      keptGroup = keptGroup || keep;
+      return !keep;
+    }
     return (plan.ice != IceAction::Keep && isIceAttribute(line)) ||
            (plan.stripCrypto && isCryptoAttribute(line));
   });
-  const bool hasBundle = std::any_of(lines.begin(), lines.end(), [](const SdpLine& line) {
-    return line.isAttribute("group") && line.attributeValue().starts_with("BUNDLE");
-  });
+  const bool hasBundle = std::any_of(lines.begin(), lines.end(), isBundle);
   if (!plan.bundleMids.empty() && !hasBundle) {
-    std::string group = "group:BUNDLE";
-    for (const std::string& mid : plan.bundleMids) group += " " + mid;
     const std::string eol = lines.empty() || lines.back().eol.empty() ? "\r\n" : lines.back().eol;
     lines.push_back(SdpLine{'a', std::move(group), eol});
   }
@@ -114,7 +132,8 @@ std::vector<std::string_view> SdpRewriter::filterFormats(const MediaSection& sec
 
 void SdpRewriter::rewriteMedia(MediaSection& section, const RewritePlan& plan,
                                const MediaPlan& media) {
-  if (media.rtpPort == 0 || section.port() == 0) return;
+  // A bundle-only section (port 0, RFC 8843 §6) is in use: it gets a port like the others.
+  if (media.rtpPort == 0 || (section.port() == 0 && !section.findAttribute("bundle-only"))) return;
   std::vector<std::string> removedFormats;
   const auto formats = filterFormats(section, plan, removedFormats);
   const std::string protocol(plan.protocol.empty() ? section.protocol() : plan.protocol);
@@ -130,6 +149,7 @@ void SdpRewriter::rewriteMedia(MediaSection& section, const RewritePlan& plan,
   std::erase_if(lines, [&](const SdpLine& line) {
     const std::string_view pt = payloadTypeOf(line);
     return line.isAttribute("rtcp") || line.isAttribute("rtcp-mux") ||
+           line.isAttribute("bundle-only") ||
            (plan.ice != IceAction::Keep && isIceAttribute(line)) ||
            (plan.stripCrypto && isCryptoAttribute(line)) ||
            (!pt.empty() &&

@@ -36,11 +36,14 @@ struct RewritePlan {
   bool rtcpAttribute = true;
   bool fullRtcpAttribute = false;
   bool stripCrypto = false;  // drop the sender's a=crypto/fingerprint/setup (plain or relay-keyed)
-  bool iceLite = false;
+  bool iceLite = false;      // with IceAction::Insert: we are a lite agent (a=ice-lite)
   // a=group:BUNDLE with these mids, added when the SDP has no BUNDLE group (a browser that
   // offered max-bundle refuses an answer without one).
-  std::vector<std::string> bundleMids;   // with IceAction::Insert: we are a lite agent (a=ice-lite)
-  std::vector<std::string> stripCodecs;  // lower-case encoding names, or "all"
+  std::vector<std::string> bundleMids;
+  // The SDP's own BUNDLE group is replaced by `bundleMids` (removed when that is empty): the
+  // relay decides which sections share a transport toward the recipient.
+  bool replaceBundle = false;
+  std::vector<std::string> stripCodecs;   // lower-case encoding names, or "all"
   std::vector<std::string> preferCodecs;  // moved to the front of the format list
   std::vector<MediaPlan> media;           // one per m= section, in order
 };

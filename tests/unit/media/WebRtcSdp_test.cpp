@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "media/RelayEngine.hpp"
+#include "sdp/SessionDescription.hpp"
 
 namespace rtcgate::media {
 namespace {
@@ -122,6 +123,54 @@ TEST_F(WebRtcSdpTest, CodecStripAndMaskTowardSip) {
   std::vector<std::string> flags = kTowardSip;
   flags.insert(flags.end(), {"codec-strip-opus", "codec-mask-G722"});
   expectGolden(run("offer", "chrome_offer", flags), "chrome_offer_to_avp_codecs");
+}
+
+// BUNDLE (RFC 8843): the m= ports of a rewritten SDP, which the normalised golden text hides.
+std::vector<std::uint16_t> portsOf(const std::string& sdp) {
+  std::vector<std::uint16_t> ports;
+  if (auto parsed = sdp::SessionDescription::parse(sdp)) {
+    for (const auto& section : parsed->media()) ports.push_back(section.port());
+  }
+  return ports;
+}
+
+TEST_F(WebRtcSdpTest, BundledBrowserOfferTowardPlainSip) {
+  // Audio and a bundle-only video on one transport; the SIP side gets a port pair per line and
+  // no group, the browser's answer one port for both and the group.
+  const std::string toSip = run("offer", "chrome_bundle_offer", kTowardSip);
+  expectGolden(toSip, "chrome_bundle_offer_to_avp");
+  const auto sipPorts = portsOf(toSip);
+  ASSERT_EQ(sipPorts.size(), 2u);
+  EXPECT_NE(sipPorts[0], sipPorts[1]);
+  EXPECT_NE(sipPorts[1], 0);
+  const std::string toBrowser = run("answer", "sip_avp_video", kTowardBrowser);
+  expectGolden(toBrowser, "avp_video_answer_to_bundled_chrome");
+  const auto browserPorts = portsOf(toBrowser);
+  ASSERT_EQ(browserPorts.size(), 2u);
+  EXPECT_EQ(browserPorts[0], browserPorts[1]);
+}
+
+TEST_F(WebRtcSdpTest, PlainSipAudioVideoOfferTowardBrowserIsBundled) {
+  const std::string toBrowser = run("offer", "sip_avp_video", kTowardBrowser);
+  expectGolden(toBrowser, "avp_video_offer_to_chrome");
+  const auto browserPorts = portsOf(toBrowser);
+  ASSERT_EQ(browserPorts.size(), 2u);
+  EXPECT_EQ(browserPorts[0], browserPorts[1]);
+  const std::string toSip = run("answer", "chrome_bundle_answer", kTowardSip);
+  expectGolden(toSip, "chrome_bundle_answer_to_avp");
+  const auto sipPorts = portsOf(toSip);
+  ASSERT_EQ(sipPorts.size(), 2u);
+  EXPECT_NE(sipPorts[0], sipPorts[1]);
+}
+
+TEST_F(WebRtcSdpTest, BundledBrowserToBrowser) {
+  const std::vector<std::string> flags = {"ICE=force", "UDP/TLS/RTP/SAVPF", "rtcp-mux-require"};
+  const std::string toCallee = run("offer", "chrome_bundle_offer", flags);
+  expectGolden(toCallee, "chrome_bundle_offer_to_chrome");
+  EXPECT_EQ(portsOf(toCallee)[0], portsOf(toCallee)[1]);
+  const std::string toCaller = run("answer", "chrome_bundle_answer", flags);
+  expectGolden(toCaller, "chrome_bundle_answer_to_chrome");
+  EXPECT_EQ(portsOf(toCaller)[0], portsOf(toCaller)[1]);
 }
 
 }  // namespace
