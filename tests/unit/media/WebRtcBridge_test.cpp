@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <deque>
 #include <random>
 
@@ -52,6 +53,39 @@ Bytes rtcpReceiverReport(std::uint32_t ssrc) {
   return packet;
 }
 
+// BUNDLE: video RTP (VP8, payload type 96), with the RFC 8285 one-byte MID header extension
+// (id 4) when `mid` is given.
+Bytes videoPacket(std::uint16_t sequence, std::uint32_t ssrc, const std::string& mid = "") {
+  Bytes packet = rtpPacket(sequence, ssrc);
+  packet[1] = 96;
+  if (mid.empty()) return packet;
+  packet[0] |= 0x10;
+  Bytes extension = {0xBE, 0xDE, 0, 1, static_cast<std::uint8_t>(0x40 | (mid.size() - 1))};
+  extension.insert(extension.end(), mid.begin(), mid.end());
+  while (extension.size() % 4 != 0) extension.push_back(0);
+  extension[3] = static_cast<std::uint8_t>(extension.size() / 4 - 1);
+  packet.insert(packet.begin() + 12, extension.begin(), extension.end());
+  return packet;
+}
+
+std::uint32_t ssrcOf(const Bytes& packet) {
+  return (std::uint32_t{packet[8]} << 24) | (std::uint32_t{packet[9]} << 16) |
+         (std::uint32_t{packet[10]} << 8) | packet[11];
+}
+
+// An RR from `sender` with one report block about `reported` (an SSRC the relay sent).
+Bytes rtcpReportAbout(std::uint32_t sender, std::uint32_t reported) {
+  Bytes packet(32, 0);
+  packet[0] = 0x81;
+  packet[1] = 201;
+  packet[3] = 7;
+  for (int i = 0; i < 4; ++i) {
+    packet[4 + i] = static_cast<std::uint8_t>(sender >> (24 - 8 * i));
+    packet[8 + i] = static_cast<std::uint8_t>(reported >> (24 - 8 * i));
+  }
+  return packet;
+}
+
 std::string attributeOf(const std::string& sdp, const std::string& name) {
   auto parsed = sdp::SessionDescription::parse(sdp);
   if (!parsed || parsed->media().empty()) return {};
@@ -61,10 +95,29 @@ std::string attributeOf(const std::string& sdp, const std::string& name) {
   return {};
 }
 
-std::uint16_t portOf(const std::string& sdp) {
+std::uint16_t portOf(const std::string& sdp, std::size_t index = 0) {
   auto parsed = sdp::SessionDescription::parse(sdp);
-  return parsed && !parsed->media().empty() ? parsed->media()[0].port() : 0;
+  return parsed && parsed->media().size() > index ? parsed->media()[index].port() : 0;
 }
+
+// A SIP phone with audio and video, each on its own port (a=rtcp on the same port).
+std::string sipAudioVideoSdp(std::uint16_t audioPort, std::uint16_t videoPort) {
+  const std::string audio = std::to_string(audioPort);
+  const std::string video = std::to_string(videoPort);
+  return "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+         "m=audio " +
+         audio + " RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\n" +
+         "a=rtcp:" + audio + "\r\nm=video " + video +
+         " RTP/AVP 96\r\na=rtpmap:96 VP8/90000\r\na=rtcp:" + video + "\r\n";
+}
+
+// What a browser with bundlePolicy max-bundle puts in its BUNDLE group of audio and video.
+struct BundleShape {
+  bool videoBundleOnly = false;  // port 0 + a=bundle-only (RFC 8843 §6)
+  bool midExtension = false;     // a=extmap for urn:ietf:params:rtp-hdrext:sdes:mid
+  bool audioSsrcLine = true;     // a=ssrc:161 (0xA1)
+  bool videoSsrcLine = false;    // a=ssrc:178 (0xB2)
+};
 
 // One endpoint: a UDP socket on 127.0.0.1, optionally with ICE credentials, a DTLS identity and
 // an SRTP session (a browser), or SDES keys (a SIP phone doing RTP/SAVP), or nothing (plain RTP).
@@ -98,6 +151,30 @@ class Endpoint {
            fingerprint + "\r\na=setup:" + setup +
            "\r\na=mid:0\r\na=sendrecv\r\na=rtcp-mux\r\na=rtpmap:0 PCMU/8000\r\n"
            "a=rtpmap:101 telephone-event/8000\r\na=ssrc:1234 cname:browser\r\n";
+  }
+
+  std::string bundleSdp(const std::string& setup, const std::string& fingerprint,
+                        const BundleShape& shape) const {
+    const std::string port = std::to_string(port_);
+    const std::string transport =
+        "a=ice-ufrag:brws\r\na=ice-pwd:browserPasswordBrowserPassword\r\n"
+        "a=fingerprint:sha-256 " +
+        fingerprint + "\r\na=setup:" + setup + "\r\n";
+    const std::string extmap =
+        shape.midExtension ? "a=extmap:4 urn:ietf:params:rtp-hdrext:sdes:mid\r\n" : "";
+    return "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=group:BUNDLE 0 1\r\n"
+           "m=audio " +
+           port + " UDP/TLS/RTP/SAVPF 0 101\r\nc=IN IP4 127.0.0.1\r\n" +
+           "a=candidate:1 1 udp 2122260223 127.0.0.1 " + port + " typ host\r\n" + transport +
+           "a=mid:0\r\n" + extmap +
+           "a=sendrecv\r\na=rtcp-mux\r\na=rtpmap:0 PCMU/8000\r\n"
+           "a=rtpmap:101 telephone-event/8000\r\n" +
+           (shape.audioSsrcLine ? "a=ssrc:161 cname:browser\r\n" : "") + "m=video " +
+           (shape.videoBundleOnly ? "0" : port) +
+           " UDP/TLS/RTP/SAVPF 96\r\nc=IN IP4 127.0.0.1\r\n" +
+           (shape.videoBundleOnly ? "a=bundle-only\r\n" : "") + transport + "a=mid:1\r\n" + extmap +
+           "a=sendrecv\r\na=rtcp-mux\r\na=rtpmap:96 VP8/90000\r\n" +
+           (shape.videoSsrcLine ? "a=ssrc:178 cname:browser\r\n" : "");
   }
 
   std::string sipSdp(const std::string& profile = "RTP/AVP", const std::string& extra = "") const {
@@ -237,6 +314,27 @@ class WebRtcBridgeTest : public ::testing::Test {
       if (done()) return true;
     }
     return false;
+  }
+
+  // The same for any number of endpoints.
+  template <class Done>
+  bool pumpAll(std::initializer_list<Endpoint*> endpoints, Done done, int rounds = 200) {
+    for (int i = 0; i < rounds; ++i) {
+      loop_.runOnce(Duration(10));
+      for (Endpoint* endpoint : endpoints) endpoint->drain();
+      if (done()) return true;
+    }
+    return false;
+  }
+
+  // Packets the relay counted on line `index` (1-based) of party `tag`, from the query reply.
+  std::int64_t packetsOnLine(const std::string& tag, std::size_t index) {
+    ng::Value reply = engine_->handle(MediaControl::query("webrtc-call"));
+    const ng::Value* party = reply.find("tags") ? reply.find("tags")->find(tag) : nullptr;
+    if (party == nullptr) return -1;
+    const ng::Value& media = party->find("medias")->items().at(index - 1);
+    const ng::Value& rtp = media.find("streams")->items().at(0);
+    return rtp.find("stats")->find("packets")->integerValue();
   }
 
   // Gives packets that should not arrive a moment to do so.
@@ -470,6 +568,164 @@ TEST_F(WebRtcBridgeTest, MediaBeforeDtlsIsDroppedNotForwarded) {
   settle(browser, phone);
   EXPECT_TRUE(phone.media.empty());
   EXPECT_TRUE(browser.media.empty());
+}
+
+std::vector<std::uint32_t> ssrcsOf(const std::deque<Bytes>& packets) {
+  std::vector<std::uint32_t> ssrcs;
+  for (const Bytes& packet : packets) ssrcs.push_back(ssrcOf(packet));
+  std::sort(ssrcs.begin(), ssrcs.end());
+  return ssrcs;
+}
+
+TEST_F(WebRtcBridgeTest, BundledBrowserCallsPhoneWithAudioAndVideo) {
+  Endpoint browser, phoneAudio, phoneVideo;
+  const BundleShape shape{.videoBundleOnly = true, .midExtension = true};
+  const ng::Value offered =
+      command("offer", browser.bundleSdp("actpass", browser.fingerprint(), shape), "browser", "",
+              kTowardSip);
+  const std::string toPhone(offered.stringAt("sdp"));
+  EXPECT_EQ(toPhone.find("a=group:BUNDLE"), std::string::npos);
+  EXPECT_EQ(toPhone.find("bundle-only"), std::string::npos);
+  ASSERT_NE(portOf(toPhone, 1), 0);
+  EXPECT_NE(portOf(toPhone, 0), portOf(toPhone, 1));
+  const ng::Value answered =
+      command("answer", sipAudioVideoSdp(phoneAudio.port(), phoneVideo.port()), "browser", "phone",
+              kTowardBrowser);
+  const std::string toBrowser(answered.stringAt("sdp"));
+  EXPECT_NE(toBrowser.find("a=group:BUNDLE 0 1"), std::string::npos);
+  const std::uint16_t relay = portOf(toBrowser);
+  EXPECT_EQ(portOf(toBrowser, 1), relay);
+  connectBrowser(browser, phoneAudio, toBrowser, DtlsTransport::Role::Client);
+
+  // Audio by its a=ssrc, video first by MID then by the SSRC learned from it, a second video
+  // SSRC (no a=ssrc, no MID) by payload type.
+  browser.sendMedia(relay, rtpPacket(1, 0xA1));
+  browser.sendMedia(relay, videoPacket(1, 0xB2, "1"));
+  browser.sendMedia(relay, videoPacket(2, 0xB2));
+  browser.sendMedia(relay, videoPacket(1, 0xC3));
+  browser.sendMedia(relay, rtpPacket(2, 0xA1));
+  ASSERT_TRUE(pumpAll({&browser, &phoneAudio, &phoneVideo}, [&] {
+    return phoneAudio.media.size() >= 2 && phoneVideo.media.size() >= 3;
+  }));
+  settle(phoneAudio, phoneVideo);
+  EXPECT_EQ(ssrcsOf(phoneAudio.media), (std::vector<std::uint32_t>{0xA1, 0xA1}));
+  EXPECT_EQ(ssrcsOf(phoneVideo.media), (std::vector<std::uint32_t>{0xB2, 0xB2, 0xC3}));
+  EXPECT_EQ(phoneVideo.media.front(), videoPacket(1, 0xB2, "1"));
+
+  // Each SIP stream reaches the browser through the one bundled port and SRTP context.
+  phoneAudio.sendMedia(portOf(toPhone, 0), rtpPacket(1, 0x51));
+  phoneVideo.sendMedia(portOf(toPhone, 1), videoPacket(1, 0x52));
+  ASSERT_TRUE(
+      pumpAll({&browser, &phoneAudio, &phoneVideo}, [&] { return browser.media.size() >= 2; }));
+  EXPECT_EQ(ssrcsOf(browser.media), (std::vector<std::uint32_t>{0x51, 0x52}));
+  EXPECT_EQ(browser.undecryptable, 0);
+
+  // SRTCP goes to the line of its sender SSRC, or of the SSRC it reports on.
+  phoneAudio.media.clear();
+  phoneVideo.media.clear();
+  browser.sendMedia(relay, rtcpReceiverReport(0xB2), true);
+  browser.sendMedia(relay, rtcpReportAbout(0x99, 0x51), true);
+  ASSERT_TRUE(pumpAll({&browser, &phoneAudio, &phoneVideo},
+                      [&] { return !phoneAudio.media.empty() && !phoneVideo.media.empty(); }));
+  EXPECT_EQ(phoneVideo.media.front(), rtcpReceiverReport(0xB2));
+  EXPECT_EQ(phoneAudio.media.front(), rtcpReportAbout(0x99, 0x51));
+  EXPECT_GE(packetsOnLine("browser", 1), 3);
+  EXPECT_GE(packetsOnLine("browser", 2), 4);
+}
+
+TEST_F(WebRtcBridgeTest, PhoneCallsBundledBrowserWithAudioAndVideo) {
+  Endpoint browser, phoneAudio, phoneVideo;
+  const ng::Value offered = command("offer", sipAudioVideoSdp(phoneAudio.port(), phoneVideo.port()),
+                                    "phone", "", kTowardBrowser);
+  const std::string toBrowser(offered.stringAt("sdp"));
+  // One transport for both lines: same port, one ICE ufrag, one fingerprint and setup.
+  EXPECT_NE(toBrowser.find("a=group:BUNDLE 0 1"), std::string::npos);
+  EXPECT_EQ(portOf(toBrowser, 1), portOf(toBrowser, 0));
+  auto parsed = sdp::SessionDescription::parse(toBrowser);
+  ASSERT_TRUE(parsed);
+  EXPECT_EQ(parsed->media()[1].findAttribute("fingerprint")->attributeValue(),
+            parsed->media()[0].findAttribute("fingerprint")->attributeValue());
+  EXPECT_EQ(parsed->media()[1].findAttribute("ice-ufrag")->attributeValue(),
+            parsed->media()[0].findAttribute("ice-ufrag")->attributeValue());
+  EXPECT_NE(parsed->media()[1].findAttribute("rtcp-mux"), nullptr);
+  EXPECT_EQ(parsed->media()[1].findAttribute("rtcp"), nullptr);
+  // The browser's answer lists both SSRCs; no MID extension (our offer did not have it).
+  const BundleShape shape{.videoSsrcLine = true};
+  const ng::Value answered =
+      command("answer", browser.bundleSdp("active", browser.fingerprint(), shape), "phone",
+              "browser", kTowardSip);
+  const std::string toPhone(answered.stringAt("sdp"));
+  EXPECT_EQ(toPhone.find("a=group:BUNDLE"), std::string::npos);
+  EXPECT_NE(portOf(toPhone, 0), portOf(toPhone, 1));
+  connectBrowser(browser, phoneAudio, toBrowser, DtlsTransport::Role::Client);
+  const std::uint16_t relay = portOf(toBrowser);
+  browser.sendMedia(relay, videoPacket(1, 0xB2));
+  browser.sendMedia(relay, rtpPacket(1, 0xA1));
+  browser.sendMedia(relay, videoPacket(1, 0xC3));  // by payload type
+  ASSERT_TRUE(pumpAll({&browser, &phoneAudio, &phoneVideo}, [&] {
+    return phoneAudio.media.size() >= 1 && phoneVideo.media.size() >= 2;
+  }));
+  settle(phoneAudio, phoneVideo);
+  EXPECT_EQ(ssrcsOf(phoneAudio.media), (std::vector<std::uint32_t>{0xA1}));
+  EXPECT_EQ(ssrcsOf(phoneVideo.media), (std::vector<std::uint32_t>{0xB2, 0xC3}));
+  phoneAudio.sendMedia(portOf(toPhone, 0), rtpPacket(1, 0x51));
+  phoneVideo.sendMedia(portOf(toPhone, 1), videoPacket(1, 0x52));
+  ASSERT_TRUE(
+      pumpAll({&browser, &phoneAudio, &phoneVideo}, [&] { return browser.media.size() >= 2; }));
+  EXPECT_EQ(ssrcsOf(browser.media), (std::vector<std::uint32_t>{0x51, 0x52}));
+  EXPECT_EQ(browser.undecryptable, 0);
+}
+
+TEST_F(WebRtcBridgeTest, BundledBrowserToBundledBrowser) {
+  Endpoint alice, bob;
+  const std::vector<std::string> flags = {"ICE=force", "UDP/TLS/RTP/SAVPF", "rtcp-mux-require"};
+  const ng::Value offered =
+      command("offer",
+              alice.bundleSdp("actpass", alice.fingerprint(),
+                              {.videoBundleOnly = true, .midExtension = true}),
+              "alice", "", flags);
+  const std::string toBob(offered.stringAt("sdp"));
+  EXPECT_NE(toBob.find("a=group:BUNDLE 0 1"), std::string::npos);
+  EXPECT_EQ(portOf(toBob, 1), portOf(toBob, 0));
+  const ng::Value answered =
+      command("answer", bob.bundleSdp("active", bob.fingerprint(), {.videoSsrcLine = true}),
+              "alice", "bob", flags);
+  const std::string toAlice(answered.stringAt("sdp"));
+  EXPECT_NE(toAlice.find("a=group:BUNDLE 0 1"), std::string::npos);
+  EXPECT_EQ(portOf(toAlice, 1), portOf(toAlice, 0));
+  connectBrowser(bob, alice, toBob, DtlsTransport::Role::Client);
+  connectBrowser(alice, bob, toAlice, DtlsTransport::Role::Client);
+  alice.sendMedia(portOf(toAlice), rtpPacket(1, 0xA1));
+  alice.sendMedia(portOf(toAlice), videoPacket(1, 0xB2, "1"));
+  ASSERT_TRUE(pump(alice, bob, [&] { return bob.media.size() >= 2; }));
+  EXPECT_EQ(ssrcsOf(bob.media), (std::vector<std::uint32_t>{0xA1, 0xB2}));
+  bob.sendMedia(portOf(toBob), rtpPacket(1, 0xA1));
+  bob.sendMedia(portOf(toBob), videoPacket(1, 0xB2));
+  ASSERT_TRUE(pump(alice, bob, [&] { return alice.media.size() >= 2; }));
+  EXPECT_EQ(ssrcsOf(alice.media), (std::vector<std::uint32_t>{0xA1, 0xB2}));
+  // Each packet was counted on its own line on the way in.
+  EXPECT_EQ(packetsOnLine("alice", 1), 1);
+  EXPECT_EQ(packetsOnLine("alice", 2), 1);
+  EXPECT_EQ(packetsOnLine("bob", 1), 1);
+  EXPECT_EQ(packetsOnLine("bob", 2), 1);
+}
+
+TEST_F(WebRtcBridgeTest, BundledLinesOwnPortsRefuseMedia) {
+  // The video line's own port exists (ports are allocated per line) but is not the bundle's: a
+  // stranger sending there reaches nobody.
+  Endpoint browser, phoneAudio, phoneVideo, stranger;
+  command("offer", browser.bundleSdp("actpass", browser.fingerprint(), {}), "browser", "",
+          kTowardSip);
+  command("answer", sipAudioVideoSdp(phoneAudio.port(), phoneVideo.port()), "browser", "phone",
+          kTowardBrowser);
+  ng::Value reply = engine_->handle(MediaControl::query("webrtc-call"));
+  const ng::Value& video = reply.find("tags")->find("browser")->find("medias")->items().at(1);
+  const auto ownPort = static_cast<std::uint16_t>(
+      video.find("streams")->items().at(0).find("local port")->integerValue());
+  stranger.send(ownPort, videoPacket(1, 0xEE));
+  pumpAll(
+      {&browser, &phoneAudio, &phoneVideo}, [] { return false; }, 20);
+  EXPECT_TRUE(phoneVideo.media.empty());
 }
 
 }  // namespace
