@@ -676,6 +676,49 @@ TEST_F(WebRtcBridgeTest, PhoneCallsBundledBrowserWithAudioAndVideo) {
   EXPECT_EQ(browser.undecryptable, 0);
 }
 
+TEST_F(WebRtcBridgeTest, PhoneReInviteKeepsTheBundle) {
+  Endpoint browser, phoneAudio, phoneVideo;
+  const BundleShape shape{.midExtension = true};
+  command("offer", browser.bundleSdp("actpass", browser.fingerprint(), shape), "browser", "",
+          kTowardSip);
+  const std::string phoneSdp = sipAudioVideoSdp(phoneAudio.port(), phoneVideo.port());
+  const ng::Value answered = command("answer", phoneSdp, "browser", "phone", kTowardBrowser);
+  const std::string toBrowser(answered.stringAt("sdp"));
+  const std::uint16_t relay = portOf(toBrowser);
+  connectBrowser(browser, phoneAudio, toBrowser, DtlsTransport::Role::Client);
+  browser.sendMedia(relay, videoPacket(1, 0xB2, "1"));
+  ASSERT_TRUE(
+      pumpAll({&browser, &phoneAudio, &phoneVideo}, [&] { return !phoneVideo.media.empty(); }));
+  // The phone re-offers (session refresh): the browser is offered the same bundle and answers
+  // it again; ports, DTLS association and what the demux learned stay.
+  const ng::Value reoffered = command("offer", phoneSdp, "phone", "browser", kTowardBrowser);
+  const std::string again(reoffered.stringAt("sdp"));
+  EXPECT_NE(again.find("a=group:BUNDLE 0 1"), std::string::npos);
+  EXPECT_EQ(portOf(again, 0), relay);
+  EXPECT_EQ(portOf(again, 1), relay);
+  const ng::Value reanswered =
+      command("answer", browser.bundleSdp("active", browser.fingerprint(), shape), "phone",
+              "browser", kTowardSip);
+  const std::string toPhone(reanswered.stringAt("sdp"));
+  phoneVideo.media.clear();
+  browser.sendMedia(relay, videoPacket(2, 0xB2));  // no MID: the learned SSRC
+  ASSERT_TRUE(
+      pumpAll({&browser, &phoneAudio, &phoneVideo}, [&] { return !phoneVideo.media.empty(); }));
+  EXPECT_EQ(phoneVideo.media.front(), videoPacket(2, 0xB2));
+  // The phone's RTCP for video (its own RTCP port on the relay) reaches the browser as SRTCP on
+  // the bundle.
+  auto parsed = sdp::SessionDescription::parse(toPhone);
+  ASSERT_TRUE(parsed);
+  const sdp::SdpLine* rtcp = parsed->media()[1].findAttribute("rtcp");
+  ASSERT_NE(rtcp, nullptr);
+  const auto rtcpPort = static_cast<std::uint16_t>(std::stoi(std::string(rtcp->attributeValue())));
+  browser.media.clear();
+  phoneVideo.sendMedia(rtcpPort, rtcpReceiverReport(0x52), true);
+  ASSERT_TRUE(
+      pumpAll({&browser, &phoneAudio, &phoneVideo}, [&] { return !browser.media.empty(); }));
+  EXPECT_EQ(browser.media.front(), rtcpReceiverReport(0x52));
+}
+
 TEST_F(WebRtcBridgeTest, BundledBrowserToBundledBrowser) {
   Endpoint alice, bob;
   const std::vector<std::string> flags = {"ICE=force", "UDP/TLS/RTP/SAVPF", "rtcp-mux-require"};
