@@ -7,7 +7,9 @@
 // usage: browser_call.js --ws ws://127.0.0.1:PORT --user alice --domain 127.0.0.1
 //                        (--call sip:echo@127.0.0.1 | --answer) [--seconds 8] [--password P]
 //                        [--register] [--hold] [--cancel-after MS] [--expect-failure]
-//                        [--bundle balanced|max-bundle]
+//                        [--bundle balanced|max-bundle] [--video]
+// --video: camera too (Chromium's fake device), so audio and video share the BUNDLE transport;
+// the video counters are reported as videoPacketsSent/videoPacketsReceived.
 // --hold: hold (re-INVITE sendonly) and resume half-way, and report the packets received after
 // the resume; --cancel-after: hang up before an answer (CANCEL); --expect-failure: a failed call
 // is the expected outcome (its cause is reported). Milestones are printed as they happen
@@ -107,7 +109,7 @@ async function runInPage(args) {
     session_timers: false,
   });
   const options = {
-    mediaConstraints: { audio: true, video: false },
+    mediaConstraints: { audio: true, video: !!args.video },
     pcConfig: { iceServers: [], rtcpMuxPolicy: 'require', bundlePolicy: args.bundle || 'max-bundle' },
   };
   const log = [];
@@ -130,7 +132,9 @@ async function runInPage(args) {
       if (args['cancel-after']) setTimeout(() => { if (!s.isEstablished()) s.terminate(); }, Number(args['cancel-after']));
       s.on('confirmed', () => { clearTimeout(timer); progress('confirmed'); resolve(s); });
       // An INVITE without an offer (click-to-call from the API) needs the audio asked for here.
-      if (e.originator === 'remote') s.answer({ ...options, rtcOfferConstraints: { offerToReceiveAudio: true } });
+      if (e.originator === 'remote') {
+        s.answer({ ...options, rtcOfferConstraints: { offerToReceiveAudio: true, offerToReceiveVideo: !!args.video } });
+      }
     });
     ua.on('connected', () => {
       log.push('connected');
@@ -173,8 +177,11 @@ async function runInPage(args) {
     await new Promise((r) => setTimeout(r, args.seconds * 1000));
   }
   const stats = { packetsSent: 0, packetsReceived: 0, bytesReceived: 0, ...holdInfo };
+  if (args.video) Object.assign(stats, { videoPacketsSent: 0, videoPacketsReceived: 0 });
   const report = await session.connection.getStats();
   report.forEach((entry) => {
+    if (args.video && entry.type === 'outbound-rtp' && entry.kind === 'video') stats.videoPacketsSent += entry.packetsSent;
+    if (args.video && entry.type === 'inbound-rtp' && entry.kind === 'video') stats.videoPacketsReceived += entry.packetsReceived;
     if (entry.type === 'outbound-rtp' && entry.kind === 'audio') stats.packetsSent += entry.packetsSent;
     if (entry.type === 'inbound-rtp' && entry.kind === 'audio') {
       stats.packetsReceived += entry.packetsReceived;

@@ -12,6 +12,9 @@ The gateway's proxy decides the media profile of each leg and drives its embedde
       sipp branch is cancelled, media flows with the browser;
   (f) originate (POST /api/v1/calls): the gateway rings the browser (no offer), then a sipp UAS
       with the browser's offer through the relay; media both ways.
+  (g) the browser calls with audio and video (bundlePolicy max-bundle: one BUNDLE transport) a
+      sipp UAS answering RTP/AVP audio and video on two ports and echoing both: the relay
+      demultiplexes the bundle per line; inbound audio and video in the browser.
 After every scenario the calls API and the relay (GET /api/v1/media) must be empty.
 
 Runs in a private network namespace with only loopback (re-executes itself under `unshare -n`).
@@ -75,6 +78,50 @@ a=rtpmap:0 PCMU/8000
 ]]></send>
   <recv request="ACK" crlf="true"/>
   <recv request="INVITE" optional="true" next="answer"/>
+  <recv request="BYE"/>
+  <send><![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:]
+[last_Call-ID:]
+[last_CSeq:]
+Content-Length: 0
+
+]]></send>
+  <timewait milliseconds="500"/>
+</scenario>
+"""
+
+
+# Answers with RTP/AVP audio and video on separate ports (sipp -rtp_echo echoes -mp and -mp+2).
+UAS_AUDIO_VIDEO = """<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE scenario SYSTEM "sipp.dtd">
+<scenario name="uas answering audio and video">
+  <recv request="INVITE" crlf="true"/>
+  <send retrans="500"><![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]SIPpTag01[call_number]
+[last_Call-ID:]
+[last_CSeq:]
+[last_Record-Route:]
+Contact: <sip:[local_ip]:[local_port];transport=[transport]>
+Content-Type: application/sdp
+Content-Length: [len]
+
+v=0
+o=user1 53655765 2353687637 IN IP[local_ip_type] [local_ip]
+s=-
+c=IN IP[media_ip_type] [media_ip]
+t=0 0
+m=audio [media_port] RTP/AVP 0
+a=rtpmap:0 PCMU/8000
+m=video [media_port+2] RTP/AVP 96
+a=rtpmap:96 VP8/90000
+]]></send>
+  <recv request="ACK" crlf="true"/>
   <recv request="BYE"/>
   <send><![CDATA[
 SIP/2.0 200 OK
@@ -427,6 +474,23 @@ def scenario_originate_browser_to_sipp(run):
     run.wait_idle("(f)")
 
 
+def scenario_browser_video_calls_sipp(run):
+    uas = run.sipp_uas("uas_g", UAS_AUDIO_VIDEO)
+    try:
+        siptest.wait_udp_bound(run.uas_port)
+    except siptest.Failure as failure:
+        run.fail("(g) %s" % failure)
+    caller = run.browser("browser_g", "alice", "--call", "sip:echo@localhost", "--video",
+                         "--seconds", "10")
+    stats = run.browser_result(caller, "browser_g")
+    run.media_flowed("(g) browser audio", stats)
+    if stats.get("videoPacketsSent", 0) <= 100 or stats.get("videoPacketsReceived", 0) <= 100:
+        run.fail("(g) video did not flow both ways through the bundle: %r" % stats)
+    if run.wait(uas, "(g) sipp UAS") != 0:
+        run.fail("(g) sipp UAS failed (exit %d)" % uas.returncode)
+    run.wait_idle("(g)")
+
+
 def check_cdrs(run, expected_min):
     path = os.path.join(run.workdir, "cdr.jsonl")
     if not os.path.exists(path):
@@ -474,7 +538,9 @@ STEPS = [("a", scenario_browser_calls_sipp_with_hold,
          ("c", scenario_browser_to_browser, "browser -> browser, media both ways"),
          ("d", scenario_cancel_and_busy, "CANCEL and 486 leave no session behind"),
          ("e", scenario_forking, "forking to a browser and a sipp UAS"),
-         ("f", scenario_originate_browser_to_sipp, "originate: API rings a browser, then sipp")]
+         ("f", scenario_originate_browser_to_sipp, "originate: API rings a browser, then sipp"),
+         ("g", scenario_browser_video_calls_sipp,
+          "browser audio+video (BUNDLE) -> sipp UAS echoing both, media both ways")]
 
 
 def run_with_relay(binary, relay, only):
@@ -524,10 +590,10 @@ def main():
         return 1
     enter_namespace()
     if args.relay == "all":
-        plan = [("embedded", args.only or "abcdef"), ("rtcgate", args.only or "a"),
+        plan = [("embedded", args.only or "abcdefg"), ("rtcgate", args.only or "a"),
                 ("rtpengine", args.only or "a")]
     else:
-        plan = [(args.relay, args.only or "abcdef")]
+        plan = [(args.relay, args.only or "abcdefg")]
     for relay, only in plan:
         run_with_relay(args.binary, relay, only)
     return 0
