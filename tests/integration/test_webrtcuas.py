@@ -7,7 +7,8 @@ names the tool's plain RTP socket; the tool answers as a browser would (ICE, DTL
 sends SRTP into each WebRTC leg and RTP from the plain socket, and attributes what the relay
 hands back. Every call must connect and end with a BYE, and both directions must deliver at
 least 90% of what was sent. Also checks the tool's own SIP answers (OPTIONS, a non-WebRTC INVITE,
-an unknown method) and that it exits 0 with a final report on SIGTERM.
+an unknown method), that it exits 0 with a final report on SIGTERM, and its own SRTP (OpenSSL,
+support/EvpSrtp) against libsrtp2 (--self-test).
 """
 import json
 import os
@@ -152,6 +153,11 @@ def request(method, body="", content_type=None):
         headers.append(f"Content-Type: {content_type}")
     headers.append(f"Content-Length: {len(body)}")
     return "\r\n".join(headers) + "\r\n\r\n" + body
+
+
+def test_srtp_of_the_tool_matches_libsrtp():
+    out = subprocess.run([TOOL, "--self-test"], capture_output=True, timeout=30)
+    check(out.returncode == 0, f"webrtcuas --self-test: {out.stdout.decode()} {out.stderr.decode()}")
 
 
 def test_sip_answers_of_the_tool():

@@ -13,7 +13,7 @@
 // relay's SIP-side address), RTP back from the plain socket; every payload names its call
 // (support/TaggedRtp), so what arrives is attributed, and SRTP is authenticated.
 //
-// Threads: the control thread (an epoll loop) does SIP, ICE, DTLS and receives all media; one
+// Threads: the control thread (an epoll loop) does SIP, ICE, DTLS and reads all media; one
 // sender thread sends both directions of every call in sendmmsg batches, spreading the calls over
 // the packet interval. They share one MediaSlot per call (see there for the hand-over).
 //
@@ -44,8 +44,10 @@
 
 #include "media/DtlsIdentity.hpp"
 #include "media/EventLoop.hpp"
+#include "media/SrtpSession.hpp"
 #include "media/StunWriter.hpp"
 #include "sip/SipMessage.hpp"
+#include "support/EvpSrtp.hpp"
 #include "support/LoopbackSocket.hpp"
 #include "support/RemoteMedia.hpp"
 #include "support/SendBatch.hpp"
@@ -61,6 +63,7 @@ using rtcgate::media::DtlsIdentity;
 using rtcgate::media::EventLoop;
 using rtcgate::media::PollHandler;
 using rtcgate::media::SrtpSession;
+using rtcgate::tools::EvpSrtp;
 using rtcgate::tools::readRtpTag;
 using rtcgate::tools::RemoteMedia;
 using rtcgate::tools::RtpTag;
@@ -134,7 +137,7 @@ constexpr std::int64_t kMillisecond = 1000000;
 // no pass can still be using it.
 struct MediaSlot {
   std::atomic<std::uint32_t> serial{0};
-  SrtpSession* srtp = nullptr;
+  EvpSrtp* srtp = nullptr;
   sockaddr_in relay{};
   std::int64_t talkEndNs = 0;
   std::atomic<bool> plainKnown{false};
@@ -263,6 +266,7 @@ struct Call {
   std::uint32_t slot = 0;
   std::uint32_t serial = 0;
   std::unique_ptr<WebRtcLeg> leg;
+  std::unique_ptr<EvpSrtp> srtp;  // from the leg's DTLS keys: the media path's SRTP
   std::uint16_t relayPort = 0;
   std::int64_t invitedNs = 0;
   Clock::time_point acceptedUntil;
@@ -290,6 +294,20 @@ std::string addressText(const sockaddr_in& address) {
   return text;
 }
 
+const char* profileName(rtcgate::media::SrtpProfile profile) {
+  switch (profile) {
+    case rtcgate::media::SrtpProfile::AeadAes128Gcm:
+      return "AEAD_AES_128_GCM";
+    case rtcgate::media::SrtpProfile::AesCm128HmacSha1_80:
+      return "AES_CM_128_HMAC_SHA1_80";
+    case rtcgate::media::SrtpProfile::AesCm128HmacSha1_32:
+      return "AES_CM_128_HMAC_SHA1_32";
+    case rtcgate::media::SrtpProfile::None:
+      break;
+  }
+  return "none";
+}
+
 volatile std::sig_atomic_t stopSignal = 0;
 void onSignal(int) { stopSignal = 1; }
 
@@ -309,8 +327,6 @@ class Uas {
         calls_(kMaxSlots),
         byRelayPort_(65536, -1),
         sipHandler_(*this, &Uas::onSipReadable),
-        webrtcHandler_(*this, &Uas::onWebrtcReadable),
-        plainHandler_(*this, &Uas::onPlainReadable),
         contact_("<sip:webrtcuas@127.0.0.1:" + std::to_string(o.sipPort) + ">"),
         statelessTag_(randomToken(10)) {
     for (std::size_t i = 0; i < kBatch; ++i) {
@@ -324,12 +340,11 @@ class Uas {
 
   int run() {
     loop_.add(sipFd_, &sipHandler_);
-    loop_.add(webrtcFd_, &webrtcHandler_);
-    loop_.add(plainFd_, &plainHandler_);
     std::thread sending([this] { sender_.run(); });
     startedNs_ = nowNs();
     nextReportNs_ = startedNs_ + static_cast<std::int64_t>(options_.reportEvery * 1e9);
     housekeeping();
+    pollMedia();
     loop_.run();
     sender_.stop();
     sending.join();
@@ -613,13 +628,21 @@ class Uas {
   }
 
   void onConnected(Call& call) {
+    call.srtp = EvpSrtp::create(call.leg->keys());
+    if (!call.srtp) {
+      call.media = Call::Media::Failed;
+      ++setupFailed_;
+      ++failures_["SRTP profile not supported"];
+      return;
+    }
     call.media = Call::Media::Connected;
     ++connected_;
+    profile_ = call.leg->keys().profile;
     const std::int64_t now = nowNs();
     setupMs_.push_back(static_cast<double>(now - call.invitedNs) / 1e6);
     call.nextConsent = loop_.now() + kConsentInterval;
     MediaSlot& slot = slots_[call.slot];
-    slot.srtp = call.leg->srtp();
+    slot.srtp = call.srtp.get();
     slot.relay = call.leg->relayAddress();
     slot.talkEndNs = now + static_cast<std::int64_t>(options_.talk * 1e9);
     slot.plainKnown.store(false);
@@ -677,7 +700,17 @@ class Uas {
 
   // ------------------------------------------------------------------ media reception
 
-  // Reads up to a few batches per wake-up, so SIP and timers keep their turn under load.
+  // The media sockets are read every millisecond rather than on readiness: the relays send one
+  // packet at a time, and a wake-up per packet (epoll_wait, recvmmsg, a context switch) cost more
+  // than the packet itself. A millisecond of 1000 calls is ~100 packets per socket, well inside
+  // the socket buffers, and ICE and DTLS do not mind the wait.
+  void pollMedia() {
+    onWebrtcReadable();
+    onPlainReadable();
+    loop_.start(Duration(1), [this] { pollMedia(); });
+  }
+
+  // Reads up to a few batches per call, so SIP and timers keep their turn under load.
   template <class OnDatagram>
   void drain(int fd, OnDatagram&& onDatagram) {
     for (int round = 0; round < 16; ++round) {
@@ -713,8 +746,7 @@ class Uas {
         checkLeg(call);
       } else if (first >= 128 && first <= 191) {
         if (data[1] >= 192 && data[1] <= 223) return;  // SRTCP (RFC 5761)
-        SrtpSession* srtp = call.leg->srtp();
-        if (srtp == nullptr || !srtp->unprotectRtp(data, length)) {
+        if (!call.srtp || !call.srtp->unprotectRtp(data, length)) {
           ++toWebrtcAuthFailed_;
           return;
         }
@@ -777,7 +809,7 @@ class Uas {
         "\"toWebrtc\": {\"sent\": %llu, \"received\": %llu, \"authFailed\": %llu}, "
         "\"setupMs\": {\"median\": %.1f, \"p95\": %.1f}, \"misattributed\": %llu, "
         "\"stray\": %llu, \"badSip\": %llu, \"protectFailed\": %llu, \"senderLateTicks\": %llu, "
-        "\"cpuSeconds\": %.2f, \"elapsedSeconds\": %.2f}\n",
+        "\"srtpProfile\": \"%s\", \"cpuSeconds\": %.2f, \"elapsedSeconds\": %.2f}\n",
         static_cast<unsigned long long>(answered_), static_cast<unsigned long long>(connected_),
         static_cast<unsigned long long>(setupFailed_), failures.c_str(),
         static_cast<unsigned long long>(byes_), static_cast<long long>(active_),
@@ -789,7 +821,7 @@ class Uas {
         static_cast<unsigned long long>(misattributed_), static_cast<unsigned long long>(stray_),
         static_cast<unsigned long long>(badSip_),
         static_cast<unsigned long long>(sender_.protectFailed()),
-        static_cast<unsigned long long>(sender_.lateTicks()), cpu,
+        static_cast<unsigned long long>(sender_.lateTicks()), profileName(profile_), cpu,
         static_cast<double>(nowNs() - startedNs_) / 1e9);
     std::fflush(stdout);
   }
@@ -811,8 +843,6 @@ class Uas {
   std::vector<std::int32_t> byRelayPort_;                  // the relay's WebRTC port -> slot
   std::uint32_t lastSerial_ = 0;
   Handler sipHandler_;
-  Handler webrtcHandler_;
-  Handler plainHandler_;
   const std::string contact_;
   const std::string statelessTag_;
 
@@ -837,11 +867,68 @@ class Uas {
   std::uint64_t stray_ = 0;
   std::uint64_t badSip_ = 0;
   std::vector<double> setupMs_;
+  rtcgate::media::SrtpProfile profile_ = rtcgate::media::SrtpProfile::None;  // the last negotiated
 };
+
+// --self-test: support/EvpSrtp against libsrtp2 (media::SrtpSession) for every profile, both
+// ways, across a sequence number wrap, and a tampered packet refused.
+int selfTest() {
+  using rtcgate::media::SrtpKeys;
+  using rtcgate::media::SrtpProfile;
+  std::mt19937 random{7};
+  for (const SrtpProfile profile : {SrtpProfile::AesCm128HmacSha1_80,
+                                    SrtpProfile::AesCm128HmacSha1_32, SrtpProfile::AeadAes128Gcm}) {
+    SrtpKeys ours;
+    ours.profile = profile;
+    for (auto& byte : ours.local) byte = static_cast<std::uint8_t>(random());
+    for (auto& byte : ours.remote) byte = static_cast<std::uint8_t>(random());
+    SrtpKeys theirs = ours;
+    std::swap(theirs.local, theirs.remote);
+    auto evp = EvpSrtp::create(ours);
+    auto libsrtp = SrtpSession::create(theirs);
+    if (!evp || !libsrtp) {
+      std::fprintf(stderr, "webrtcuas: self-test: cannot create sessions\n");
+      return 1;
+    }
+    for (std::uint32_t i = 0; i < 20; ++i) {
+      const auto sequence = static_cast<std::uint16_t>(65530 + i);
+      for (int way = 0; way < 2; ++way) {
+        std::uint8_t original[256];
+        std::uint8_t packet[256];
+        std::size_t length =
+            writeTaggedRtp(original, sequence, i * 160, 0x1234 + way, RtpTag{7, 9, i}, 100);
+        std::memcpy(packet, original, length);
+        const std::size_t plainLength = length;
+        const bool ok = way == 0 ? evp->protectRtp(packet, length, sizeof packet) &&
+                                       (*libsrtp)->unprotectRtp(packet, length)
+                                 : (*libsrtp)->protectRtp(packet, length, sizeof packet) &&
+                                       evp->unprotectRtp(packet, length);
+        if (!ok || length != plainLength || std::memcmp(packet, original, length) != 0) {
+          std::fprintf(stderr, "webrtcuas: self-test: profile %d, %s, sequence %u failed\n",
+                       static_cast<int>(profile),
+                       way == 0 ? "EvpSrtp -> libsrtp" : "libsrtp -> EvpSrtp",
+                       static_cast<unsigned>(sequence));
+          return 1;
+        }
+      }
+    }
+    std::uint8_t packet[256];
+    std::size_t length = writeTaggedRtp(packet, 14, 0, 0x1235, RtpTag{}, 100);
+    (*libsrtp)->protectRtp(packet, length, sizeof packet);
+    packet[20] ^= 1;
+    if (evp->unprotectRtp(packet, length)) {
+      std::fprintf(stderr, "webrtcuas: self-test: a tampered packet authenticated\n");
+      return 1;
+    }
+  }
+  std::printf("self-test ok\n");
+  return 0;
+}
 
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc == 2 && std::strcmp(argv[1], "--self-test") == 0) return selfTest();
   const Options o = parse(argc, argv);
   auto identity = DtlsIdentity::generate();
   if (!identity) {
