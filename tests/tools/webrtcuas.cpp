@@ -518,7 +518,7 @@ class Uas {
         });
     call.relayPort = remote->port;
     byRelayPort_[remote->port] = static_cast<std::int32_t>(slot);
-    call.leg->setRemote(*remote);
+    call.leg->setRemote(*remote, true);
 
     sip::SipMessage ok = response(request, 200, "OK", call.toTag, from);
     for (std::string_view route : request.all(sip::HeaderId::RecordRoute)) {

@@ -49,6 +49,7 @@ std::optional<RemoteMedia> RemoteMedia::fromSdp(std::string_view text) {
   remote.iceUfrag = attribute(description, "ice-ufrag");
   remote.icePwd = attribute(description, "ice-pwd");
   remote.setup = attribute(description, "setup");
+  remote.iceLite = findAttribute(description, "ice-lite") != nullptr;
   const std::string fingerprint = attribute(description, "fingerprint");
   if (fingerprint.starts_with("sha-256 ")) remote.fingerprint = fingerprint.substr(8);
   if (remote.host.empty() || remote.port == 0) return std::nullopt;

@@ -20,6 +20,7 @@ struct RemoteMedia {
   std::string fingerprint;  // sha-256 value, "AB:CD:..."
   std::string setup;        // active, passive or actpass
   std::string protocol;     // of the first m= line
+  bool iceLite = false;     // a=ice-lite: the relay only answers checks (RFC 8445 §2.5)
 
   static std::optional<RemoteMedia> fromSdp(std::string_view sdp);
   sockaddr_in socketAddress() const;

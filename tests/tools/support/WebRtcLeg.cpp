@@ -66,8 +66,9 @@ std::string WebRtcLeg::localSdp(std::uint16_t port, const std::string& setup) co
          "a=rtpmap:0 PCMU/8000\r\n";
 }
 
-void WebRtcLeg::setRemote(const RemoteMedia& remote) {
+void WebRtcLeg::setRemote(const RemoteMedia& remote, bool answerer) {
   remote_ = remote;
+  controlling_ = !answerer || remote.iceLite;
   relay_ = remote.socketAddress();
   // The relay's answer decides the DTLS roles: its "active" makes us the server, so our DTLS
   // must be listening before its ClientHello (sent once its ICE is done) can arrive.
@@ -90,8 +91,16 @@ std::size_t WebRtcLeg::bindingRequest(std::uint8_t* out,
   writer.addUsername(remote_.iceUfrag + ":" + local_.ufrag);
   writer.addPriority(kCheckPriority);
   writer.addIceControlling(tieBreaker_);
+  if (!controlling_) {
+    // media::StunWriter writes only ICE-CONTROLLING (all the relay needs): turn the attribute
+    // just written into ICE-CONTROLLED (0x8029; same tie-breaker value) before the integrity
+    // and fingerprint cover it.
+    out[writer.size() - 12] = 0x80;
+    out[writer.size() - 11] = 0x29;
+  }
   // Aggressive nomination, as Chromium does: the first check that works carries the media.
-  if (nominate) writer.addUseCandidate();
+  // Controlled, it leaves nominating to the offerer.
+  if (nominate && controlling_) writer.addUseCandidate();
   writer.addIntegrity(remote_.icePwd);
   writer.addFingerprint();
   return writer.ok() ? writer.size() : 0;

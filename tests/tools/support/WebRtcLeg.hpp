@@ -18,9 +18,10 @@
 
 namespace rtcgate::tools {
 
-// The media end of one browser leg, as Chromium behaves towards a relay: a full ICE agent in the
-// controlling role (connectivity check with USE-CANDIDATE on the relay's host candidate, answers
-// to the relay's own checks, consent checks), then DTLS-SRTP in the role the relay's a=setup
+// The media end of one browser leg, as Chromium behaves towards a relay: a full ICE agent, in the
+// controlling role unless it answers a full agent's offer (connectivity check, with USE-CANDIDATE
+// when controlling, on the relay's host candidate, answers to the relay's own checks, consent
+// checks), then DTLS-SRTP in the role the relay's a=setup
 // leaves (client when it answered passive), then an SrtpSession. Knows nothing of ng or SIP: the
 // owner gets the relay's SDP however it likes (an ng answer now, a SIP 200 for a UAS later) and
 // feeds datagrams in; the owner's socket is shared by many legs, so sending goes through Send.
@@ -46,7 +47,10 @@ class WebRtcLeg {
   // The relay's description, as a browser's setRemoteDescription: from now on the leg answers
   // the relay's checks and, when the relay is the DTLS client, listens for its ClientHello (a
   // full ICE agent such as rtpengine completes ICE with its own checks and starts DTLS at once).
-  void setRemote(const RemoteMedia& remote);
+  // `answerer`: the relay's description is the offer. A browser answering a full ICE agent's
+  // offer takes the controlled role (RFC 8445 §6.1.1: ICE-CONTROLLED, no USE-CANDIDATE; the
+  // offerer nominates); towards a lite agent, or as the offerer, it is controlling.
+  void setRemote(const RemoteMedia& remote, bool answerer = false);
   // Starts our connectivity checks (and then DTLS, when we are the client).
   void start();
   // A datagram from the relay's address during set-up (STUN or DTLS).
@@ -68,6 +72,7 @@ class WebRtcLeg {
   const media::SrtpKeys& keys() const { return dtls_.keys(); }
   media::SrtpProfile profile() const { return srtp_ ? srtp_->profile() : media::SrtpProfile::None; }
   bool dtlsClient() const { return role_ == media::DtlsTransport::Role::Client; }
+  bool controlling() const { return controlling_; }
 
  private:
   std::size_t bindingRequest(std::uint8_t* out, const std::array<std::uint8_t, 12>& transaction,
@@ -84,6 +89,7 @@ class WebRtcLeg {
   RemoteMedia remote_;
   sockaddr_in relay_{};
   std::uint64_t tieBreaker_ = 0;
+  bool controlling_ = true;
   std::array<std::uint8_t, 12> checkTransaction_{};
   int checksSent_ = 0;
   Timers::Id checkTimer_ = 0;
