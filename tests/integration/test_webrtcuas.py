@@ -6,19 +6,29 @@ it UDP/TLS/RTP/SAVPF with ICE and DTLS. A sipp UAC (signalling only) places 5 ca
 names the tool's plain RTP socket; the tool answers as a browser would (ICE, DTLS client, SRTP),
 sends SRTP into each WebRTC leg and RTP from the plain socket, and attributes what the relay
 hands back. Every call must connect and end with a BYE, and both directions must deliver at
-least 90% of what was sent. Also checks the tool's own SIP answers (OPTIONS, a non-WebRTC INVITE,
+least 90% of what was sent. When Debian's rtpengine-daemon is installed, a few calls also go
+through it (a full ICE agent, which the tool answers in the controlled role), driven over ng by
+the test itself standing in for the SIP proxy. Also checks the tool's own SIP answers (OPTIONS, a non-WebRTC INVITE,
 an unknown method), that it exits 0 with a final report on SIGTERM, and its own SRTP (OpenSSL,
 support/EvpSrtp) against libsrtp2 (--self-test).
 """
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
+import sys
+import tempfile
 import time
 
 from siptest import (Gateway, Message, check, free_port, parse_args, run_tests, sipp, sipp_logs,
                      tests_in)
+import test_relay_kamailio as kit  # noqa: E402  (the ng client)
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "..", "bench", "relay"))
+import run_bench  # noqa: E402  (Relay: starts rtpengine with a port range)
 
 args = parse_args()
 TOOL = os.path.join(os.path.abspath(args.build_dir), "webrtcuas")
@@ -208,6 +218,100 @@ def test_sipp_calls_through_rtcgate_to_the_webrtc_peer():
               f"bad packets: {report}")
     finally:
         tool.kill()
+
+
+# What Kamailio's rtpengine module sends for a WebRTC gateway (tests/e2e/test_browser_relay.py's
+# flags), as ng dictionaries, plus trust-address: the test has no SIP source address to pass.
+TOWARD_WEBRTC = {"ICE": "force", "transport-protocol": "UDP/TLS/RTP/SAVPF", "rtcp-mux": ["offer"],
+                 "SDES": ["off"], "flags": ["generate-mid", "trust-address"],
+                 "replace": ["origin", "session-connection"]}
+TOWARD_SIP = {"ICE": "remove", "transport-protocol": "RTP/AVP", "rtcp-mux": ["demux"],
+              "flags": ["trust-address"], "replace": ["origin", "session-connection"]}
+
+
+def ng_calls_through_rtpengine(relay, tool, calls):
+    """A SIP caller and its proxy in one: ng offer (the caller's RTP/AVP SDP naming the tool's
+    plain socket), INVITE with the relay's WebRTC offer to the tool, ng answer with the tool's 200,
+    ACK; after the talk window BYE and ng delete."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.settimeout(5)
+    port = sock.getsockname()[1]
+    plain_sdp = ("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+                 f"m=audio {tool.plain} RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n")
+
+    def send(method, call_id, cseq, to_tag="", body=""):
+        lines = [f"{method} sip:webrtcuas@127.0.0.1:{UAS_PORT} SIP/2.0",
+                 f"Via: SIP/2.0/UDP 127.0.0.1:{port};branch=z9hG4bK-{os.urandom(5).hex()};rport",
+                 "Max-Forwards: 70", f"From: <sip:caller@localhost>;tag=caller-{call_id}",
+                 f"To: <sip:webrtcuas@127.0.0.1>{';tag=' + to_tag if to_tag else ''}",
+                 f"Call-ID: {call_id}", f"CSeq: {cseq} {method}",
+                 f"Contact: <sip:caller@127.0.0.1:{port}>"]
+        if body:
+            lines.append("Content-Type: application/sdp")
+        lines.append(f"Content-Length: {len(body)}")
+        sock.sendto(("\r\n".join(lines) + "\r\n\r\n" + body).encode(), ("127.0.0.1", UAS_PORT))
+
+    def final(call_id, method):
+        while True:
+            message = Message(sock.recvfrom(65536)[0].decode())
+            if (message.is_response and message.status >= 200
+                    and message.get("Call-ID") == call_id and message.cseq_method() == method):
+                return message
+
+    dialogs = []
+    try:
+        for i in range(calls):
+            call_id = f"webrtcuas-ng-{os.getpid()}-{i}"
+            offer = kit.ng(relay.ng_port, dict(TOWARD_WEBRTC, command="offer", sdp=plain_sdp,
+                                               **{"call-id": call_id, "from-tag": f"caller-{call_id}"}))
+            check(offer and offer.get("result") == "ok", f"rtpengine offer: {offer}")
+            send("INVITE", call_id, 1, body=offer["sdp"])
+            ok = final(call_id, "INVITE")
+            check(ok.status == 200, f"INVITE through rtpengine: {ok}")
+            to_tag = ok.get("To").split(";tag=")[1]
+            answer = kit.ng(relay.ng_port, dict(TOWARD_SIP, command="answer", sdp=ok.body,
+                                                **{"call-id": call_id,
+                                                   "from-tag": f"caller-{call_id}",
+                                                   "to-tag": to_tag}))
+            check(answer and answer.get("result") == "ok", f"rtpengine answer: {answer}")
+            send("ACK", call_id, 1, to_tag)
+            dialogs.append((call_id, to_tag))
+        time.sleep(TALK + 1.5)
+        for call_id, to_tag in dialogs:
+            send("BYE", call_id, 2, to_tag)
+            check(final(call_id, "BYE").status == 200, "BYE not answered 200")
+    finally:
+        for call_id, _ in dialogs:
+            kit.ng(relay.ng_port, {"command": "delete", "call-id": call_id})
+        sock.close()
+
+
+def test_calls_through_rtpengine_full_ice():
+    if not shutil.which("rtpengine"):
+        print("rtpengine-daemon not installed: only rtcgate is checked")
+        return
+    workdir = tempfile.mkdtemp(prefix="rtcgate-webrtcuas-")
+    relay = run_bench.Relay("rtpengine", shutil.which("rtpengine"), workdir, 41800, 41999)
+    tool = Tool()
+    try:
+        ng_calls_through_rtpengine(relay, tool, 3)
+        report = tool.finish()
+        print("webrtcuas (rtpengine):", json.dumps(report))
+        check(report["connected"] == 3 and report["setupFailed"] == 0 and not report["failures"]
+              and report["byes"] == 3, f"calls through rtpengine: {report}")
+        for direction in ("toPlain", "toWebrtc"):
+            leg = report[direction]
+            check(leg["sent"] >= 3 * TALK * 50 * 0.8 and leg["received"] >= leg["sent"] * 0.9,
+                  f"rtpengine {direction}: {leg}")
+    except Exception:
+        with open(os.path.join(workdir, "rtpengine.log"), "rb") as f:
+            print(f.read().decode(errors="replace")[-3000:])
+        raise
+    finally:
+        tool.kill()
+        relay.stop()
+    shutil.rmtree(workdir, ignore_errors=True)
 
 
 run_tests(tests_in(dict(globals())), [gw])
