@@ -126,6 +126,12 @@ std::int64_t nowNs() {
   return std::int64_t{t.tv_sec} * 1000000000 + t.tv_nsec;
 }
 
+std::int64_t threadCpuNs() {
+  timespec t{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return std::int64_t{t.tv_sec} * 1000000000 + t.tv_nsec;
+}
+
 constexpr std::size_t kMaxSlots = 32768;  // concurrent calls, retiring ones included
 constexpr std::int64_t kMillisecond = 1000000;
 
@@ -182,7 +188,9 @@ class MediaSender {
       toPlainSent_.fetch_add(toPlain, std::memory_order_relaxed);
       toWebrtcSent_.fetch_add(toWebrtc, std::memory_order_relaxed);
       passes_.fetch_add(1);
+      if (sub % 1000 == 0) cpuNs_.store(threadCpuNs(), std::memory_order_relaxed);
     }
+    cpuNs_.store(threadCpuNs(), std::memory_order_relaxed);
   }
 
   void stop() { running_.store(false); }
@@ -193,6 +201,8 @@ class MediaSender {
   std::uint64_t toWebrtcSent() const { return toWebrtcSent_.load(std::memory_order_relaxed); }
   std::uint64_t protectFailed() const { return protectFailed_.load(std::memory_order_relaxed); }
   std::uint64_t lateTicks() const { return lateTicks_.load(std::memory_order_relaxed); }
+  // This thread's CPU time, as of its last second.
+  double cpuSeconds() const { return static_cast<double>(cpuNs_.load()) / 1e9; }
 
  private:
   void sendSlot(MediaSlot& slot, std::uint32_t index, std::int64_t now, std::uint64_t& toPlain,
@@ -242,6 +252,7 @@ class MediaSender {
   std::atomic<std::uint64_t> toWebrtcSent_{0};
   std::atomic<std::uint64_t> protectFailed_{0};
   std::atomic<std::uint64_t> lateTicks_{0};
+  std::atomic<std::int64_t> cpuNs_{0};
 };
 
 // RFC 3261 timers for the 2xx retransmission (13.3.1.4) and the RFC 6026 Accepted state.
@@ -308,6 +319,28 @@ const char* profileName(rtcgate::media::SrtpProfile profile) {
   return "none";
 }
 
+// Datagrams the kernel dropped because our socket's receive buffer was full (the "drops" column of
+// /proc/net/udp for the socket bound to 127.0.0.1:port): loss that is the tool's, not the relay's.
+unsigned long long socketDrops(std::uint16_t port) {
+  FILE* table = std::fopen("/proc/self/net/udp", "r");
+  if (table == nullptr) return 0;
+  char line[512];
+  char wanted[16];
+  std::snprintf(wanted, sizeof wanted, ":%04X ", static_cast<unsigned>(port));
+  unsigned long long drops = 0;
+  while (std::fgets(line, sizeof line, table) != nullptr) {
+    const char* local = std::strchr(line, ':');  // after the slot number
+    if (local == nullptr || std::strncmp(local + 10, wanted, 6) != 0) continue;
+    // sl local rem st tx:rx tr:when retrnsmt uid timeout inode ref pointer drops
+    char* save = nullptr;
+    char* field = strtok_r(line, " \t\n", &save);
+    for (int i = 0; i < 12 && field != nullptr; ++i) field = strtok_r(nullptr, " \t\n", &save);
+    if (field != nullptr) drops += std::strtoull(field, nullptr, 10);
+  }
+  std::fclose(table);
+  return drops;
+}
+
 volatile std::sig_atomic_t stopSignal = 0;
 void onSignal(int) { stopSignal = 1; }
 
@@ -315,13 +348,14 @@ void onSignal(int) { stopSignal = 1; }
 class Uas {
  public:
   Uas(const Options& o, std::shared_ptr<const DtlsIdentity> identity, int sipFd, int webrtcFd,
-      std::uint16_t webrtcPort, int plainFd)
+      std::uint16_t webrtcPort, int plainFd, std::uint16_t plainPort)
       : options_(o),
         identity_(std::move(identity)),
         sipFd_(sipFd),
         webrtcFd_(webrtcFd),
         webrtcPort_(webrtcPort),
         plainFd_(plainFd),
+        plainPort_(plainPort),
         slots_(kMaxSlots),
         sender_(o, webrtcFd, plainFd, slots_),
         calls_(kMaxSlots),
@@ -809,7 +843,10 @@ class Uas {
         "\"toWebrtc\": {\"sent\": %llu, \"received\": %llu, \"authFailed\": %llu}, "
         "\"setupMs\": {\"median\": %.1f, \"p95\": %.1f}, \"misattributed\": %llu, "
         "\"stray\": %llu, \"badSip\": %llu, \"protectFailed\": %llu, \"senderLateTicks\": %llu, "
-        "\"srtpProfile\": \"%s\", \"cpuSeconds\": %.2f, \"elapsedSeconds\": %.2f}\n",
+        "\"srtpProfile\": \"%s\", \"cpuSeconds\": %.2f, "
+        "\"threadCpuSeconds\": {\"control\": %.2f, \"sender\": %.2f}, "
+        "\"socketDrops\": {\"sip\": %llu, \"webrtc\": %llu, \"plain\": %llu}, "
+        "\"elapsedSeconds\": %.2f}\n",
         static_cast<unsigned long long>(answered_), static_cast<unsigned long long>(connected_),
         static_cast<unsigned long long>(setupFailed_), failures.c_str(),
         static_cast<unsigned long long>(byes_), static_cast<long long>(active_),
@@ -822,6 +859,8 @@ class Uas {
         static_cast<unsigned long long>(badSip_),
         static_cast<unsigned long long>(sender_.protectFailed()),
         static_cast<unsigned long long>(sender_.lateTicks()), profileName(profile_), cpu,
+        static_cast<double>(threadCpuNs()) / 1e9, sender_.cpuSeconds(),
+        socketDrops(options_.sipPort), socketDrops(webrtcPort_), socketDrops(plainPort_),
         static_cast<double>(nowNs() - startedNs_) / 1e9);
     std::fflush(stdout);
   }
@@ -832,6 +871,7 @@ class Uas {
   const int webrtcFd_;
   const std::uint16_t webrtcPort_;
   const int plainFd_;
+  const std::uint16_t plainPort_;
   EventLoop loop_;
   std::vector<MediaSlot> slots_;
   MediaSender sender_;
@@ -957,7 +997,7 @@ int main(int argc, char** argv) {
               static_cast<unsigned>(plainPort));
   std::fflush(stdout);
   // The control state (receive buffers, call table) is large: keep it off the stack.
-  auto uas = std::make_unique<Uas>(o, *identity, sipFd, webrtcFd, webrtcPort, plainFd);
+  auto uas = std::make_unique<Uas>(o, *identity, sipFd, webrtcFd, webrtcPort, plainFd, plainPort);
   const int status = uas->run();
   close(sipFd);
   close(webrtcFd);
