@@ -656,8 +656,9 @@ Result<std::string> RelayEngine::negotiate(Monologue& sender, Monologue& recipie
   // The bundles' demultiplexing tables, before the rewrite changes the sender's SDP.
   configureBundle(sender, &*description);
   configureBundle(recipient, nullptr);
-  if (recipientMids.size() >= 2) {
-    // Several WebRTC sections toward the recipient share one transport: say so.
+  if (bundleOwner(recipient) != nullptr && !recipientMids.empty()) {
+    // Several WebRTC sections toward the recipient share one transport: say so (also when the
+    // answerer rejected all but one of them: the offerer still expects its group).
     plan.bundleMids = std::move(recipientMids);
     plan.replaceBundle = true;
   } else if (senderBundled) {

@@ -676,6 +676,22 @@ TEST_F(WebRtcBridgeTest, PhoneCallsBundledBrowserWithAudioAndVideo) {
   EXPECT_EQ(browser.undecryptable, 0);
 }
 
+TEST_F(WebRtcBridgeTest, PhoneRejectingVideoLeavesTheBrowserItsGroup) {
+  Endpoint browser, phoneAudio;
+  const ng::Value offered = command(
+      "offer", browser.bundleSdp("actpass", browser.fingerprint(), {.videoBundleOnly = true}),
+      "browser", "", kTowardSip);
+  const ng::Value answered =
+      command("answer", sipAudioVideoSdp(phoneAudio.port(), 0), "browser", "phone", kTowardBrowser);
+  const std::string toBrowser(answered.stringAt("sdp"));
+  // max-bundle browsers refuse an answer without the group, even with one line left in it.
+  EXPECT_NE(toBrowser.find("a=group:BUNDLE 0\r\n"), std::string::npos) << toBrowser;
+  EXPECT_EQ(portOf(toBrowser, 1), 0);
+  connectBrowser(browser, phoneAudio, toBrowser, DtlsTransport::Role::Client);
+  expectMediaBothWays(browser, portOf(toBrowser), phoneAudio,
+                      portOf(std::string(offered.stringAt("sdp"))));
+}
+
 TEST_F(WebRtcBridgeTest, PhoneReInviteKeepsTheBundle) {
   Endpoint browser, phoneAudio, phoneVideo;
   const BundleShape shape{.midExtension = true};
