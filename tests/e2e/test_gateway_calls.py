@@ -15,6 +15,9 @@ The gateway's proxy decides the media profile of each leg and drives its embedde
   (g) the browser calls with audio and video (bundlePolicy max-bundle: one BUNDLE transport) a
       sipp UAS answering RTP/AVP audio and video on two ports and echoing both: the relay
       demultiplexes the bundle per line; inbound audio and video in the browser.
+  (h) a sipp UAC offering RTP/AVP audio and video on two ports (echoing both) calls the browser,
+      which answers with audio and video: the relay's bundled offer (one port, one ICE/DTLS) is
+      accepted; audio and video both ways in the browser.
 After every scenario the calls API and the relay (GET /api/v1/media) must be empty.
 
 Runs in a private network namespace with only loopback (re-executes itself under `unshare -n`).
@@ -491,6 +494,33 @@ def scenario_browser_video_calls_sipp(run):
     run.wait_idle("(g)")
 
 
+def scenario_sipp_video_calls_browser(run):
+    callee = run.browser("browser_h", "bob", "--answer", "--video", "--seconds", "8")
+    run.wait_browser_registered("bob", callee)
+    text = uac_scenario(11000).replace(
+        "a=fmtp:101 0-11,16\n",
+        "a=fmtp:101 0-11,16\n      m=video [media_port+2] RTP/AVP 96\n"
+        "      a=rtpmap:96 VP8/90000\n")
+    text = text.replace("[auto_media_port]", "[media_port]")
+    if "m=video" not in text:
+        run.fail("(h) could not add video to the UAC scenario")
+    with open(os.path.join(run.workdir, "uac_video.xml"), "w") as f:
+        f.write(text)
+    uac = run.processes.start("uac_h", ["sipp", "127.0.0.1:%d" % run.gateway.ports["udp"], "-sf",
+                                        os.path.join(run.workdir, "uac_video.xml"), "-s", "bob",
+                                        "-i", "127.0.0.2", "-mi", "127.0.0.2", "-p",
+                                        str(kit.free_udp_port()), "-mp",
+                                        str(kit.free_udp_port(even=True)), "-rtp_echo", "-m", "1",
+                                        "-nostdin", "-timeout", "60s", "-trace_err"])
+    stats = run.browser_result(callee, "browser_h")
+    run.media_flowed("(h) browser audio", stats)
+    if stats.get("videoPacketsSent", 0) <= 100 or stats.get("videoPacketsReceived", 0) <= 100:
+        run.fail("(h) video did not flow both ways through the bundle: %r" % stats)
+    if run.wait(uac, "(h) sipp UAC", 60) != 0:
+        run.fail("(h) sipp UAC failed (exit %d)" % uac.returncode)
+    run.wait_idle("(h)")
+
+
 def check_cdrs(run, expected_min):
     path = os.path.join(run.workdir, "cdr.jsonl")
     if not os.path.exists(path):
@@ -540,7 +570,9 @@ STEPS = [("a", scenario_browser_calls_sipp_with_hold,
          ("e", scenario_forking, "forking to a browser and a sipp UAS"),
          ("f", scenario_originate_browser_to_sipp, "originate: API rings a browser, then sipp"),
          ("g", scenario_browser_video_calls_sipp,
-          "browser audio+video (BUNDLE) -> sipp UAS echoing both, media both ways")]
+          "browser audio+video (BUNDLE) -> sipp UAS echoing both, media both ways"),
+         ("h", scenario_sipp_video_calls_browser,
+          "sipp UAC audio+video -> browser (bundled offer), media both ways")]
 
 
 def run_with_relay(binary, relay, only):
@@ -590,10 +622,10 @@ def main():
         return 1
     enter_namespace()
     if args.relay == "all":
-        plan = [("embedded", args.only or "abcdefg"), ("rtcgate", args.only or "a"),
+        plan = [("embedded", args.only or "abcdefgh"), ("rtcgate", args.only or "a"),
                 ("rtpengine", args.only or "a")]
     else:
-        plan = [(args.relay, args.only or "abcdefg")]
+        plan = [(args.relay, args.only or "abcdefgh")]
     for relay, only in plan:
         run_with_relay(args.binary, relay, only)
     return 0
