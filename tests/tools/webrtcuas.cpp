@@ -261,7 +261,9 @@ constexpr Duration kT2{4000};
 constexpr Duration kAccepted{64 * 500};
 constexpr Duration kSetupTimeout{30000};
 constexpr Duration kConsentInterval{2500};  // Chromium checks consent every ~5 s; be keener
-constexpr Duration kLinger{4000};           // an ended call still answers BYE retransmissions
+constexpr Duration kMediaLinger{1000};      // an ended call's late packets still find its SRTP
+// RFC 3261 §17.2.2 Timer J: an ended call answers retransmissions of its BYE for 64*T1.
+constexpr Duration kTimerJ{64 * 500};
 constexpr Duration kHousekeeping{20};
 
 // One call's control state, on the control thread only.
@@ -693,9 +695,11 @@ class Uas {
       Call* call = calls_[i].get();
       if (call == nullptr) continue;
       if (call->ended) {
-        if (sender_.passes() >= call->retireAfterPass && now - call->endedAt >= kLinger) {
-          retire(*call);
+        if (call->leg && sender_.passes() >= call->retireAfterPass &&
+            now - call->endedAt >= kMediaLinger) {
+          releaseMedia(*call);
         }
+        if (!call->leg && now - call->endedAt >= kTimerJ) retire(*call);
         continue;
       }
       if (call->media == Call::Media::Setup) {
@@ -722,11 +726,19 @@ class Uas {
     loop_.start(kHousekeeping, [this] { housekeeping(); });
   }
 
-  void retire(Call& call) {
-    const std::uint32_t slot = call.slot;
-    if (byRelayPort_[call.relayPort] == static_cast<std::int32_t>(slot)) {
+  // The sender has let go of the call's SRTP (MediaSlot): ICE, DTLS and SRTP state go; the SIP
+  // state stays for Timer J.
+  void releaseMedia(Call& call) {
+    if (byRelayPort_[call.relayPort] == static_cast<std::int32_t>(call.slot)) {
       byRelayPort_[call.relayPort] = -1;
     }
+    slots_[call.slot].srtp = nullptr;
+    call.srtp.reset();
+    call.leg.reset();
+  }
+
+  void retire(Call& call) {
+    const std::uint32_t slot = call.slot;
     byCallId_.erase(call.callId);
     calls_[slot].reset();
     freeSlots_.push_back(slot);
@@ -988,6 +1000,13 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "webrtcuas: cannot bind udp 127.0.0.1:%u (or the media sockets)\n",
                  static_cast<unsigned>(o.sipPort));
     return 1;
+  }
+  // As root (the benchmark's network namespace) the media sockets may exceed net.core.rmem_max:
+  // 32 MiB holds about half a second of a thousand calls, should the control thread be starved
+  // for a moment on a busy machine. Without the privilege the 8 MiB asked for stays.
+  for (const int fd : {webrtcFd, plainFd}) {
+    int size = 32 << 20;
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size);
   }
   struct sigaction action {};
   action.sa_handler = onSignal;
