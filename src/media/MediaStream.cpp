@@ -26,6 +26,15 @@ bool MediaStream::open(const PeerAddress& local) {
   return true;
 }
 
+void MediaStream::detach(std::uint16_t sharedPort) {
+  if (fd_ >= 0) {
+    relay_.loop().remove(fd_);
+    close(fd_);
+    fd_ = -1;
+  }
+  localPort_ = sharedPort;
+}
+
 void MediaStream::onReadable() { relay_.onReadable(*this); }
 
 }  // namespace rtcgate::media

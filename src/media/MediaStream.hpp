@@ -25,7 +25,12 @@ class MediaStream : public PollHandler {
   MediaStream& operator=(const MediaStream&) = delete;
 
   // Binds a non-blocking UDP socket to `local` (address and port) and registers it with the loop.
+  // Also after detach(), when a line leaves a bundle and needs its own port again.
   bool open(const PeerAddress& local);
+  // Closes the socket (the caller returns the port to the pool): the stream lives on without one,
+  // its packets carried by another stream's socket (BUNDLE). `sharedPort` is what reports show.
+  void detach(std::uint16_t sharedPort);
+  bool hasSocket() const { return fd_ >= 0; }
   void onReadable() override;
 
   int fd() const { return fd_; }

@@ -47,9 +47,7 @@ MediaStream* PacketRelay::route(MediaStream& socket, int index, std::int64_t mic
   std::uint8_t* data = buffers_[index].data();
   std::size_t length = receive_[index].msg_len;
   sources_[index].length = receive_[index].msg_hdr.msg_namelen;
-  // A bundled line's own port is not what its party was told to use: nothing arriving there is
-  // trusted (it has no keys of its own).
-  if ((receive_[index].msg_hdr.msg_flags & MSG_TRUNC) != 0 || socket.carrier != nullptr) {
+  if ((receive_[index].msg_hdr.msg_flags & MSG_TRUNC) != 0) {
     socket.stats().countError();
     ++droppedPackets_;
     return nullptr;

@@ -453,6 +453,47 @@ void RelayEngine::applyPeer(CallMedia& media, const sdp::SessionDescription& des
   if (!formats.empty()) media.rtp->clockRate = section.clockRate(formats.front());
 }
 
+Result<bool> RelayEngine::settleBundlePorts(Monologue& party) {
+  CallMedia* owner = bundleOwner(party);
+  for (CallMedia& media : party.medias) {
+    if (media.bundled && &media != owner) {
+      // The line's packets use the bundle's port and keys from now on.
+      for (MediaStream* stream : {media.rtp.get(), media.rtcp.get()}) {
+        if (stream == nullptr) continue;
+        stream->secure = nullptr;
+        if (stream->hasSocket()) pool_.release(stream->localPort());
+        stream->detach(owner->rtp->localPort());
+      }
+      media.secure.reset();
+    } else if (!media.rtp->hasSocket()) {
+      auto reopened = reopenMedia(media);
+      if (!reopened) return reopened;
+    }
+  }
+  return true;
+}
+
+Result<bool> RelayEngine::reopenMedia(CallMedia& media) {
+  const bool singlePort = !media.rtcp;
+  const std::size_t attempts = std::max<std::size_t>(1, pool_.capacity() / (singlePort ? 1 : 2));
+  for (std::size_t attempt = 0; attempt < attempts; ++attempt) {
+    auto port = singlePort ? pool_.allocateOne() : pool_.allocatePair();
+    if (!port) return Error{port.error()};
+    SocketAddress address = bindAddress_.toSocketAddress();
+    address.setPort(*port);
+    bool ok = media.rtp->open(PeerAddress::from(address));
+    if (ok && media.rtcp) {
+      address.setPort(static_cast<std::uint16_t>(*port + 1));
+      ok = media.rtcp->open(PeerAddress::from(address));
+      if (!ok) media.rtp->detach(0);
+    }
+    if (ok) return true;
+    pool_.release(*port);
+    if (!singlePort) pool_.release(static_cast<std::uint16_t>(*port + 1));
+  }
+  return Error{"Ran out of ports"};
+}
+
 CallMedia* RelayEngine::bundleOwner(Monologue& party) {
   for (CallMedia& media : party.medias) {
     if (media.bundled) return &media;
@@ -597,6 +638,10 @@ Result<std::string> RelayEngine::negotiate(Monologue& sender, Monologue& recipie
     }
     dissolveSmallBundle(sender);
   }
+  for (Monologue* party : {&sender, &recipient}) {
+    auto settled = settleBundlePorts(*party);
+    if (!settled) return Error{settled.error()};
+  }
   const bool senderBundled = bundleOwner(sender) != nullptr;
   std::vector<std::string> recipientMids;
   for (std::size_t i = 0; i < count; ++i) {
@@ -689,8 +734,9 @@ void RelayEngine::countFailures(CallMedia& media) {
 void RelayEngine::destroyParty(Monologue& party) {
   for (CallMedia& media : party.medias) {
     countFailures(media);
-    if (media.rtp) pool_.release(media.rtp->localPort());
-    if (media.rtcp) pool_.release(media.rtcp->localPort());
+    // A bundle's other lines hold no port of their own.
+    if (media.rtp && media.rtp->hasSocket()) pool_.release(media.rtp->localPort());
+    if (media.rtcp && media.rtcp->hasSocket()) pool_.release(media.rtcp->localPort());
   }
   party.medias.clear();
 }

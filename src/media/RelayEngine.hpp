@@ -83,6 +83,9 @@ class RelayEngine {
                                   const sdp::SessionDescription& description,
                                   const ng::NgRequest& request, sdp::IceAction ice);
   static void configureBundle(Monologue& party, const sdp::SessionDescription* description);
+  // A bundle's other lines give their ports back; a line that left its bundle gets its own again.
+  Result<bool> settleBundlePorts(Monologue& party);
+  Result<bool> reopenMedia(CallMedia& media);
   // ICE/DTLS/SDES for one section: the sender's transport from its SDP, ours into `media`.
   Result<bool> secure(Monologue& sender, Monologue& recipient, CallMedia& in, CallMedia& out,
                       const sdp::SessionDescription& description, std::size_t index,

@@ -769,22 +769,36 @@ TEST_F(WebRtcBridgeTest, BundledBrowserToBundledBrowser) {
   EXPECT_EQ(packetsOnLine("bob", 2), 1);
 }
 
-TEST_F(WebRtcBridgeTest, BundledLinesOwnPortsRefuseMedia) {
-  // The video line's own port exists (ports are allocated per line) but is not the bundle's: a
-  // stranger sending there reaches nobody.
-  Endpoint browser, phoneAudio, phoneVideo, stranger;
+TEST_F(WebRtcBridgeTest, BundledLinesShareOnePort) {
+  // The browser's side holds one port pair for its bundle; the phone's side a pair per line.
+  Endpoint browser, phoneAudio, phoneVideo;
   command("offer", browser.bundleSdp("actpass", browser.fingerprint(), {}), "browser", "",
           kTowardSip);
   command("answer", sipAudioVideoSdp(phoneAudio.port(), phoneVideo.port()), "browser", "phone",
           kTowardBrowser);
+  EXPECT_EQ(engine_->ports().inUse(), 6u);
   ng::Value reply = engine_->handle(MediaControl::query("webrtc-call"));
-  const ng::Value& video = reply.find("tags")->find("browser")->find("medias")->items().at(1);
-  const auto ownPort = static_cast<std::uint16_t>(
-      video.find("streams")->items().at(0).find("local port")->integerValue());
-  stranger.send(ownPort, videoPacket(1, 0xEE));
-  pumpAll(
-      {&browser, &phoneAudio, &phoneVideo}, [] { return false; }, 20);
-  EXPECT_TRUE(phoneVideo.media.empty());
+  const ng::Value& medias = *reply.find("tags")->find("browser")->find("medias");
+  auto localPort = [&](std::size_t line) {
+    return medias.items()
+        .at(line)
+        .find("streams")
+        ->items()
+        .at(0)
+        .find("local port")
+        ->integerValue();
+  };
+  EXPECT_EQ(localPort(1), localPort(0));
+  // A re-offer without the group: video gets its own port pair again; with it, gives it back.
+  std::string unbundled = browser.bundleSdp("actpass", browser.fingerprint(), {});
+  unbundled.erase(unbundled.find("a=group:BUNDLE 0 1\r\n"), 20);
+  command("offer", unbundled, "browser", "phone", kTowardSip);
+  EXPECT_EQ(engine_->ports().inUse(), 8u);
+  command("offer", browser.bundleSdp("actpass", browser.fingerprint(), {}), "browser", "phone",
+          kTowardSip);
+  EXPECT_EQ(engine_->ports().inUse(), 6u);
+  engine_->handle(MediaControl::remove("webrtc-call"));
+  EXPECT_EQ(engine_->ports().inUse(), 0u);
 }
 
 }  // namespace
