@@ -32,6 +32,9 @@ import test_browser_relay as kamailio_kit  # noqa: E402
 import test_relay_kamailio as kit  # noqa: E402
 
 
+SIGNALLING_CALLS = 50
+
+
 def time_calls(processes, name, ws_url, calls):
     proc = processes.start(name, ["node", os.path.join(HERE, "call_setup.js"), "--ws", ws_url,
                                   "--target", "sip:echo@127.0.0.1", "--calls", str(calls)])
@@ -46,6 +49,34 @@ def sipp_echo(processes, name, port, calls):
     return processes.start(name, ["sipp", "-sn", "uas", "-i", "127.0.0.1", "-p", str(port),
                                   "-mi", "127.0.0.1", "-mp", str(kit.free_udp_port(even=True)),
                                   "-rtp_echo", "-m", str(calls), "-nostdin", "-timeout", "300s"])
+
+
+# A Chromium offer as JsSIP sends it (ICE, DTLS fingerprint, actpass, rtcp-mux, BUNDLE of one).
+WEBRTC_OFFER = (
+    "v=0\r\no=- 4611731400430051336 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
+    "a=group:BUNDLE 0\r\na=msid-semantic: WMS\r\n"
+    "m=audio 50000 UDP/TLS/RTP/SAVPF 111 0 8\r\nc=IN IP4 127.0.0.1\r\n"
+    "a=rtcp:9 IN IP4 0.0.0.0\r\n"
+    "a=candidate:1 1 udp 2122260223 127.0.0.1 50000 typ host generation 0\r\n"
+    "a=ice-ufrag:bnch\r\na=ice-pwd:benchbenchbenchbenchbe\r\na=ice-options:trickle\r\n"
+    "a=fingerprint:sha-256 " + ":".join(["AB"] * 32) + "\r\n"
+    "a=setup:actpass\r\na=mid:0\r\na=sendrecv\r\na=rtcp-mux\r\n"
+    "a=rtpmap:111 opus/48000/2\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\n")
+
+
+def signalling_ms(ws_port, calls):
+    """INVITE with a browser's offer -> 200, over WebSocket without a browser: the gateway's own
+    share of set-up (WebSocket in, relay offer, UDP out, the UAS, relay answer), per call."""
+    ua = siptest.UserAgent(siptest.Connection("ws", ws_port), "alice")
+    times = []
+    for _ in range(calls):
+        start = time.perf_counter()
+        final, dialog = siptest.place_call(ua, "echo", hangup=False, body=WEBRTC_OFFER)
+        times.append((time.perf_counter() - start) * 1000)
+        siptest.check(final.status == 200, "signalling call answered %d" % final.status)
+        ua.transact(siptest.in_dialog_request(ua, dialog, "BYE"))
+        time.sleep(0.05)
+    return times
 
 
 def medians(results):
@@ -69,10 +100,11 @@ def run_rtcgate(binary, processes, calls):
         f.write(gateway.config_text)
     gateway.start()
     try:
-        sipp_echo(processes, "uas_rtcgate", uas_port, calls)
-        time.sleep(0.5)
-        return time_calls(processes, "browser_rtcgate",
-                          "ws://127.0.0.1:%d" % gateway.ports["ws"], calls)
+        sipp_echo(processes, "uas_rtcgate", uas_port, calls + SIGNALLING_CALLS)
+        siptest.wait_udp_bound(uas_port)
+        browser = time_calls(processes, "browser_rtcgate",
+                             "ws://127.0.0.1:%d" % gateway.ports["ws"], calls)
+        return browser, signalling_ms(gateway.ports["ws"], SIGNALLING_CALLS)
     finally:
         gateway.stop()
 
@@ -100,9 +132,10 @@ def run_kamailio(processes, workdir, calls):
         if time.time() > deadline:
             kit.fail(processes, "kamailio did not start")
         time.sleep(0.1)
-    sipp_echo(processes, "uas_kamailio", ports["uas"], calls)
-    time.sleep(0.5)
-    return time_calls(processes, "browser_kamailio", "ws://127.0.0.1:%d" % ports["ws"], calls)
+    sipp_echo(processes, "uas_kamailio", ports["uas"], calls + SIGNALLING_CALLS)
+    siptest.wait_udp_bound(ports["uas"])
+    browser = time_calls(processes, "browser_kamailio", "ws://127.0.0.1:%d" % ports["ws"], calls)
+    return browser, signalling_ms(ports["ws"], SIGNALLING_CALLS)
 
 
 def main():
@@ -115,8 +148,8 @@ def main():
     workdir = tempfile.mkdtemp(prefix="rtcgate-bench-setup-")
     processes = kit.Processes(workdir)
     try:
-        ours = run_rtcgate(args.binary, processes, args.calls)
-        theirs = run_kamailio(processes, workdir, args.calls)
+        ours, our_signalling = run_rtcgate(args.binary, processes, args.calls)
+        theirs, their_signalling = run_kamailio(processes, workdir, args.calls)
     finally:
         processes.stop_all()
     our_media, our_confirmed = medians(ours)
@@ -131,6 +164,10 @@ def main():
           "%.1f / %.1f (rtcgate / anchor)" % (median_of(ours, "iceMs"), median_of(theirs, "iceMs"),
                                              median_of(ours, "dtlsMs"),
                                              median_of(theirs, "dtlsMs")))
+    ours_ms, theirs_ms = (statistics.median(t) for t in (our_signalling, their_signalling))
+    print("gateway's own share, INVITE (browser offer, WebSocket) -> 200, median of %d calls "
+          "without a browser: rtcgate %.2f ms, kamailio + rtpengine %.2f ms, ratio %.2f"
+          % (SIGNALLING_CALLS, ours_ms, theirs_ms, ours_ms / theirs_ms))
     before_invite = statistics.median(r.get("callToInviteMs", 0) for r in ours + theirs)
     print("browser's own time before the INVITE (not counted above): %.1f ms median"
           % before_invite)

@@ -596,13 +596,13 @@ def expect_bye(ua, timeout=8.0):
     return bye
 
 
-def place_call(ua, callee, hold_seconds=0.3, hangup=True):
-    """ua calls callee@localhost: INVITE, answers a 407 with digest, ACKs the 200 along the
-    Record-Route set, optionally hangs up with BYE. Returns (final response, dialog)."""
+def place_call(ua, callee, hold_seconds=0.3, hangup=True, body=SDP):
+    """ua calls callee@localhost: INVITE (offer `body`), answers a 407 with digest, ACKs the 200
+    along the Record-Route set, optionally hangs up with BYE. Returns (final response, dialog)."""
     uri = f"sip:{callee}@localhost"
     contact = [f"Contact: {ua.contact()}", "Content-Type: application/sdp"]
     call_id = secrets.token_hex(8)
-    invite = ua.request("INVITE", uri, contact, body=SDP, call_id=call_id, to=f"<{uri}>")
+    invite = ua.request("INVITE", uri, contact, body=body, call_id=call_id, to=f"<{uri}>")
     ua.c.send(invite)
     cseq = ua.cseq
     final = _final(ua, call_id)
@@ -610,7 +610,7 @@ def place_call(ua, callee, hold_seconds=0.3, hangup=True):
         ua.c.send(_ack_for_failure(ua, invite, final))
         auth = digest_response(final.all("Proxy-Authenticate")[0], "INVITE", uri, ua.user,
                                ua.password)
-        invite = ua.request("INVITE", uri, contact + [f"Proxy-Authorization: {auth}"], body=SDP,
+        invite = ua.request("INVITE", uri, contact + [f"Proxy-Authorization: {auth}"], body=body,
                             call_id=call_id, to=f"<{uri}>")
         ua.c.send(invite)
         cseq = ua.cseq
