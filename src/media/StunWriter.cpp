@@ -65,8 +65,12 @@ void StunWriter::addPriority(std::uint32_t priority) {
 
 void StunWriter::addUseCandidate() { beginAttribute(0x0025, 0); }
 
-void StunWriter::addIceControlling(std::uint64_t tieBreaker) {
-  if (std::uint8_t* value = beginAttribute(0x802A, 8)) {
+void StunWriter::addIceControlling(std::uint64_t tieBreaker) { addTieBreaker(0x802A, tieBreaker); }
+
+void StunWriter::addIceControlled(std::uint64_t tieBreaker) { addTieBreaker(0x8029, tieBreaker); }
+
+void StunWriter::addTieBreaker(std::uint16_t type, std::uint64_t tieBreaker) {
+  if (std::uint8_t* value = beginAttribute(type, 8)) {
     write32(value, static_cast<std::uint32_t>(tieBreaker >> 32));
     write32(value + 4, static_cast<std::uint32_t>(tieBreaker));
   }

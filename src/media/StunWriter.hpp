@@ -24,6 +24,7 @@ class StunWriter {
   void addPriority(std::uint32_t priority);
   void addUseCandidate();
   void addIceControlling(std::uint64_t tieBreaker);
+  void addIceControlled(std::uint64_t tieBreaker);
   void addXorMappedAddress(const PeerAddress& address);
   void addErrorCode(int code, std::string_view reason);
   void addIntegrity(std::string_view password);
@@ -34,6 +35,7 @@ class StunWriter {
 
  private:
   std::uint8_t* beginAttribute(std::uint16_t type, std::size_t valueLength);
+  void addTieBreaker(std::uint16_t type, std::uint64_t tieBreaker);
   void setLength(std::size_t bodyLength);
 
   std::uint8_t* buffer_;

@@ -90,13 +90,10 @@ std::size_t WebRtcLeg::bindingRequest(std::uint8_t* out,
   media::StunWriter writer(out, media::StunMessage::kBindingRequest, transaction);
   writer.addUsername(remote_.iceUfrag + ":" + local_.ufrag);
   writer.addPriority(kCheckPriority);
-  writer.addIceControlling(tieBreaker_);
-  if (!controlling_) {
-    // media::StunWriter writes only ICE-CONTROLLING (all the relay needs): turn the attribute
-    // just written into ICE-CONTROLLED (0x8029; same tie-breaker value) before the integrity
-    // and fingerprint cover it.
-    out[writer.size() - 12] = 0x80;
-    out[writer.size() - 11] = 0x29;
+  if (controlling_) {
+    writer.addIceControlling(tieBreaker_);
+  } else {
+    writer.addIceControlled(tieBreaker_);
   }
   // Aggressive nomination, as Chromium does: the first check that works carries the media.
   // Controlled, it leaves nominating to the offerer.

@@ -108,6 +108,26 @@ TEST(StunWriterTest, ReproducesRfc5769ResponseByteForByte) {
   EXPECT_TRUE(std::equal(kResponse.begin(), kResponse.end(), built.begin()));
 }
 
+TEST(StunWriterTest, WritesEitherIceRole) {
+  for (const bool controlling : {true, false}) {
+    std::array<std::uint8_t, StunWriter::kMaxSize> built{};
+    StunWriter writer(built.data(), StunMessage::kBindingRequest, {});
+    writer.addUsername("a:b");
+    if (controlling) {
+      writer.addIceControlling(7);
+    } else {
+      writer.addIceControlled(7);
+    }
+    writer.addIntegrity(kPassword);
+    writer.addFingerprint();
+    ASSERT_TRUE(writer.ok());
+    auto message = StunMessage::parse(built.data(), writer.size());
+    ASSERT_TRUE(message) << message.error();
+    EXPECT_EQ(message->iceControlling, controlling);
+    EXPECT_EQ(message->iceControlled, !controlling);
+  }
+}
+
 TEST(StunWriterTest, RefusesOverflow) {
   std::array<std::uint8_t, StunWriter::kMaxSize> built{};
   StunWriter writer(built.data(), StunMessage::kBindingSuccess, {});
