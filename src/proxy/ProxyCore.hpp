@@ -187,6 +187,7 @@ class ProxyCore : public transaction::TransactionUser {
   void releaseBranchMedia(const ProxyTransaction& pt, std::size_t branch);
   bool ackWithMedia(sip::SipMessage& ack, const RouteInfo& route);
   void endDialog(Dialog& dialog, std::string reason, int code);
+  void releaseUnknownCallMedia(const sip::SipMessage& bye);
   void sendBye(Dialog& dialog, DialogSide& to, const DialogSide& from);
   void sweepDialogs();
   void checkMedia(std::uint64_t dialogId, const std::string& callId);

@@ -85,6 +85,10 @@ void ProxyCore::trackRequest(ProxyTransaction& pt) {
     return;
   }
   Dialog* dialog = dialogOf(request);
+  if (dialog == nullptr && request.method() == Method::Bye && !request.toTag().empty()) {
+    releaseUnknownCallMedia(request);
+    return;
+  }
   if (dialog == nullptr || request.toTag().empty()) return;
   DialogSide& side = dialog->sideOf(request.fromTag());
   side.cseq = std::max(side.cseq, request.cseq());
@@ -298,6 +302,18 @@ bool ProxyCore::ackWithMedia(SipMessage& ack, const RouteInfo& route) {
 }
 
 // ------------------------------------------------------------------ ending calls
+
+// A BYE of a call this process does not know was placed before a restart (dialogs live in
+// memory; relays keep their calls). Its media session would otherwise stay on the relay until
+// the media timeout; with several relays the pool asks each of them, since it did not place it.
+void ProxyCore::releaseUnknownCallMedia(const sip::SipMessage& bye) {
+  if (!media_) return;
+  spdlog::info(
+      "call {}: BYE for a call not tracked here (placed before a restart?): releasing "
+      "its media on the relay",
+      bye.callId());
+  media_->remove(std::string(bye.callId()), {}, {});
+}
 
 void ProxyCore::endDialog(Dialog& dialog, std::string reason, int code) {
   if (dialog.originated) forgetOriginated(dialog.id);

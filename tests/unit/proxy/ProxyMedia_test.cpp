@@ -114,6 +114,23 @@ TEST_F(ProxyMediaTest, ByeDeletesTheRelaySessionAndEndsTheCall) {
   EXPECT_EQ(ended_[0], "caller-bye");
 }
 
+TEST_F(ProxyMediaTest, ByeOfACallPlacedBeforeARestartReleasesItsMedia) {
+  // No dialog here (this process restarted), but a relay may still hold the call.
+  std::string bye =
+      "BYE sip:bob@127.0.0.1:5070 SIP/2.0\r\nVia: SIP/2.0/WSS a.invalid;branch=z9hG4bKbye9\r\n"
+      "Max-Forwards: 70\r\nRoute: <sip:127.0.0.1:8443;transport=wss;lr;r2=on>\r\n"
+      "From: <sip:alice@localhost>;tag=alice1\r\nTo: <sip:bob@localhost>;tag=bob1\r\n"
+      "Call-ID: old-call\r\nCSeq: 2 BYE\r\nContent-Length: 0\r\n\r\n";
+  proxy_->onMessage(bye, browser);
+  ASSERT_EQ(relay_.pending.size(), 1u);
+  EXPECT_EQ(relay_.command(), "delete");
+  EXPECT_EQ(relay_.at("call-id"), "old-call");
+  relay_.drainOk();
+  EXPECT_TRUE(sentTo(bob, "BYE")) << "the BYE itself still goes on";
+  EXPECT_EQ(proxy_->dialogs().size(), 0u);
+  EXPECT_TRUE(ended_.empty()) << "no call record for a call this process never saw";
+}
+
 TEST_F(ProxyMediaTest, CancelReleasesTheBranchAndTheCall) {
   proxy_->onMessage(invite("bob", "SIP/2.0/WSS a.invalid", kBrowserSdp), browser);
   relay_.replySdp("relayed-offer");

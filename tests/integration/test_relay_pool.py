@@ -1,0 +1,129 @@
+"""Several ng relays behind one `rtcgate run` (media.relay with two `rtcgate relay` processes,
+`anchor: always` so that plain SIP calls use them), checked through each relay's own ng `list`:
+  - two calls at once go to different relays (the least-loaded live one);
+  - the relays keep their calls while `rtcgate run` restarts, and a BYE after the restart still
+    deletes the call on the relay that holds it (the restarted gateway asks every relay);
+  - with one relay killed, a new call is placed on the other one."""
+import os
+import random
+import subprocess
+import threading
+
+from siptest import (Connection, Gateway, UserAgent, answer_incoming_call, check, expect_bye,
+                     free_port, in_dialog_request, parse_args, place_call, run_tests, tests_in)
+import test_relay_kamailio as kit  # noqa: E402  (ng client)
+
+args = parse_args()
+NG = [free_port(both=False), free_port(both=False)]
+USERS = (("alice", "alicepw"), ("bob", "bobpw"), ("carol", "carolpw"), ("dave", "davepw"))
+relays = [f"udp://127.0.0.1:{port}" for port in NG]
+gw = Gateway(args.binary, transports=("udp",), users=USERS,
+             media_extra=", anchor: always, relay: [%s]" % ", ".join(relays))
+
+
+def start_relay(ng_port):
+    config = os.path.join(gw.dir, f"relay-{ng_port}.yaml")
+    low = random.randrange(40000, 59000, 200)
+    with open(config, "w") as f:
+        f.write(f"relay:\n  listen: [udp://127.0.0.1:{ng_port}]\nmedia:\n"
+                f"  ports: {low}-{low + 99}\n  timeout: 120\n")
+    proc = subprocess.Popen([args.binary, "relay", "--config", config], cwd=gw.dir,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(50):
+        if (kit.ng(ng_port, {"command": "ping"}, timeout=0.2, tries=1) or {}).get("result"):
+            return proc
+    proc.kill()
+    raise AssertionError(f"rtcgate relay on {ng_port} did not answer ping")
+
+
+def calls_on(ng_port):
+    return (kit.ng(ng_port, {"command": "list"}) or {}).get("calls", [])
+
+
+class Answering:
+    """A registered user answering one call and then waiting (long) for its BYE."""
+
+    def __init__(self, user, password):
+        self.ua = UserAgent(Connection("udp", gw.ports["udp"]), user, password=password)
+        response = self.ua.register()
+        check(response.status == 200, f"{user}'s REGISTER: {response.status}")
+        self.errors = []
+        self.thread = threading.Thread(target=self._run)
+        self.thread.start()
+
+    def _run(self):
+        try:
+            answer_incoming_call(self.ua)
+            expect_bye(self.ua, timeout=30)
+        except Exception as e:  # noqa: BLE001 - reported by finish()
+            self.errors.append(e)
+
+    def finish(self):
+        self.thread.join(35)
+        check(not self.thread.is_alive() and not self.errors, f"callee: {self.errors}")
+
+
+relay_procs = [start_relay(port) for port in NG]
+gw.start()
+
+
+def call(caller, callee):
+    final, dialog = place_call(caller, callee, hangup=False)
+    check(final.status == 200, f"call to {callee} answered {final.status}:\n{gw.log()[-3000:]}")
+    return dialog
+
+
+def hang_up(caller, dialog):
+    response = caller.transact(in_dialog_request(caller, dialog, "BYE"))
+    check(response.status == 200, f"BYE answered {response.status}")
+
+
+def wait_calls(ng_port, count, what):
+    for _ in range(50):
+        if len(calls_on(ng_port)) == count:
+            return
+        threading.Event().wait(0.1)
+    check(False, f"{what}: relay {ng_port} holds {calls_on(ng_port)}, expected {count} calls")
+
+
+def test_calls_spread_restart_and_failover():
+    alice = UserAgent(Connection("udp", gw.ports["udp"]), "alice", password="alicepw")
+    bob, carol = Answering("bob", "bobpw"), Answering("carol", "carolpw")
+    to_bob = call(alice, "bob")
+    to_carol = call(alice, "carol")
+    wait_calls(NG[0], 1, "two calls, two relays")
+    wait_calls(NG[1], 1, "two calls, two relays")
+    bob_relay = NG[0] if to_bob["call_id"] in calls_on(NG[0]) else NG[1]
+    carol_relay = NG[1] if bob_relay == NG[0] else NG[0]
+
+    status = gw.stop()
+    check(status == 0, f"rtcgate exited {status} on SIGTERM")
+    wait_calls(bob_relay, 1, "the gateway is down")
+    wait_calls(carol_relay, 1, "the gateway is down")
+    gw.start()
+    hang_up(alice, to_bob)
+    bob.finish()
+    wait_calls(bob_relay, 0, "BYE after the gateway's restart")
+    wait_calls(carol_relay, 1, "the other call is untouched")
+
+    hang_up(alice, to_carol)
+    carol.finish()
+    wait_calls(carol_relay, 0, "second BYE")
+    dead = relay_procs[NG.index(carol_relay)]
+    dead.terminate()
+    dead.wait(10)
+    dave = Answering("dave", "davepw")
+    to_dave = call(alice, "dave")
+    wait_calls(bob_relay, 1, "a new call with one relay dead")
+    hang_up(alice, to_dave)
+    dave.finish()
+    wait_calls(bob_relay, 0, "the last BYE")
+
+
+try:
+    run_tests(tests_in(dict(globals())), [gw])
+finally:
+    for proc in relay_procs:
+        if proc.poll() is None:
+            proc.terminate()
+            proc.wait(10)
