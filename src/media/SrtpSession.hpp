@@ -1,24 +1,33 @@
 #pragma once
 
-#include <srtp2/srtp.h>
+#include <openssl/types.h>
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 
 #include "base/Result.hpp"
+#include "media/HmacSha1Key.hpp"
 #include "media/SrtpKeys.hpp"
+#include "media/SrtpSsrcTable.hpp"
 
 namespace rtcgate::media {
 
-// One SRTP association over libsrtp2: `protect*` encrypts what we send with the local key,
-// `unprotect*` authenticates and decrypts what we receive with the remote key (replay-checked).
-// Works in place on the relay's packet buffers; no allocation per packet (libsrtp allocates once
-// per new SSRC). Only its worker thread touches it.
+// One SRTP association (RFC 3711 AES_CM_128_HMAC_SHA1_80/_32, RFC 7714 AEAD_AES_128_GCM) on
+// OpenSSL's EVP ciphers: `protect*` encrypts what we send with the local key, `unprotect*`
+// authenticates and decrypts what we receive with the remote key (replay-checked, 128-packet
+// windows for SRTP and SRTCP per SSRC). The session keys are derived and the cipher contexts keyed
+// once in create(); a packet only sets its IV. Works in place on the relay's packet buffers: no
+// allocation, lock or log per packet. Only its worker thread touches it.
+//
+// What the relay forwards may repeat (retransmissions): protect re-encrypts a repeated index rather
+// than refusing it, as libsrtp's allow_repeat_tx did. A packet that fails unprotect is dropped by
+// the caller; with GCM it has been decrypted in place by then.
 class SrtpSession {
  public:
-  // Room protect needs after the payload (auth tag, SRTCP index, GCM tag).
-  static constexpr std::size_t kMaxTrailer = SRTP_MAX_TRAILER_LEN;
+  // Room protect needs after the packet: SRTCP with GCM adds a 16-byte tag and the 4-byte E||index.
+  static constexpr std::size_t kMaxTrailer = 20;
 
   static Result<std::unique_ptr<SrtpSession>> create(const SrtpKeys& keys);
   ~SrtpSession();
@@ -34,11 +43,30 @@ class SrtpSession {
   SrtpProfile profile() const { return profile_; }
 
  private:
-  SrtpSession() = default;
+  // The session keys of SRTP or SRTCP in one direction (RFC 3711 §4.3.1 labels).
+  struct Keys {
+    EVP_CIPHER_CTX* cipher = nullptr;  // AES-128-CTR or AES-128-GCM, keyed once
+    HmacSha1Key auth;                  // AES-CM profiles only
+    std::array<std::uint8_t, 14> salt{};
+  };
+  struct Direction {
+    Keys rtp;
+    Keys rtcp;
+    SrtpSsrcTable sources;
+  };
 
-  srtp_t outbound_ = nullptr;
-  srtp_t inbound_ = nullptr;
+  SrtpSession() = default;
+  bool init(Direction& direction, const std::uint8_t* masterKeySalt, bool encrypt);
+  bool cryptRtp(Keys& keys, bool encrypt, std::uint8_t* data, std::size_t header,
+                std::size_t length, std::uint64_t index, std::uint8_t* tag);
+  bool cryptRtcp(Keys& keys, bool encrypt, std::uint8_t* data, std::size_t length,
+                 const std::uint8_t* indexWord, std::uint8_t* tag);
+
   SrtpProfile profile_ = SrtpProfile::None;
+  bool gcm_ = false;
+  std::size_t rtpTag_ = 0;
+  Direction out_;
+  Direction in_;
 };
 
 }  // namespace rtcgate::media
