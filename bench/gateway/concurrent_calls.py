@@ -11,8 +11,9 @@ other way; every packet names its call, so loss is counted per direction, after 
             towards the WebRTC leg, 'ICE=remove RTP/AVP ...' towards SIP).
 For each level C (calls at once) the UAC starts C calls at --cps; every call talks long enough
 that all C talk together for --steady seconds (50 packets/s each way per call). A level passes
-with zero failed calls (sipp and the peer) and under 0.1% loss each way. Levels are run in turn
-on both gateways; a gateway stops climbing at its first failed level. Prints one row per level
+with zero failed calls (sipp and the peer) and under 0.1% loss each way, with the peer offering
+at least 98% of the nominal packets ("offered%"; below that the row says "peer"). Levels are run
+in turn on both gateways; a gateway stops climbing at its first failed level. Prints one row per level
 and gateway and the highest passing level of each with the ratio rtcgate / anchor.
 
 Runs in a private network namespace (unshare -n) with loopback only; every process started here
@@ -44,6 +45,10 @@ import test_relay_kamailio as kit  # noqa: E402  (ng client, free ports, Process
 
 PPS = 50  # per call and direction: 20 ms PCMU
 LOSS_LIMIT = 0.001
+# The load peer sends every call's packets on one thread; on 2 cores shared with the gateway it
+# falls behind past ~1,100 calls. A level whose offered load is below this share of the nominal
+# rate measured the peer, not the gateway: it is reported as "peer" and ends the climb.
+OFFERED_MIN = 0.98
 SLACK_S = 4  # hold beyond the talk window: set-up under load, nothing in flight at BYE
 
 KAMAILIO_CFG = """#!KAMAILIO
@@ -254,10 +259,13 @@ def run_level(stack, peer, calls, cps, steady_s):
     report = stop_peer(peer_proc)
     counts = sipp_counts(workdir)
     to_plain, to_webrtc = loss(report.get("toPlain", {})), loss(report.get("toWebrtc", {}))
+    nominal = calls * talk_s * PPS
+    offered = min(report.get(d, {}).get("sent", 0) for d in ("toPlain", "toWebrtc")) / nominal
     ok = (sipp.returncode == 0 and counts["ok"] == calls and report.get("setupFailed", 1) == 0
           and report.get("connected", 0) == calls and to_plain < LOSS_LIMIT
           and to_webrtc < LOSS_LIMIT)
-    return {"gateway": stack.name, "calls": calls, "ok": ok, "sippOk": counts["ok"],
+    return {"gateway": stack.name, "calls": calls, "ok": ok and offered >= OFFERED_MIN,
+            "peerLimited": ok and offered < OFFERED_MIN, "offered": offered, "sippOk": counts["ok"],
             "sippFailed": counts["failed"], "connected": report.get("connected", 0),
             "maxActive": report.get("maxActive", 0), "lossToPlain": to_plain,
             "lossToWebrtc": to_webrtc, "setupMs": report.get("setupMs", {}).get("median"),
@@ -265,8 +273,9 @@ def run_level(stack, peer, calls, cps, steady_s):
 
 
 def print_row(r):
-    print("%-20s %6d  %-4s %7d %6d %9d %10.3f %10.3f %9s %8.0f" % (
-        r["gateway"], r["calls"], "ok" if r["ok"] else "FAIL", r["sippOk"], r["sippFailed"],
+    verdict = "ok" if r["ok"] else "peer" if r["peerLimited"] else "FAIL"
+    print("%-20s %6d  %-4s %8.1f %7d %6d %9d %10.3f %10.3f %9s %8.0f" % (
+        r["gateway"], r["calls"], verdict, 100 * r["offered"], r["sippOk"], r["sippFailed"],
         r["maxActive"], 100 * r["lossToPlain"], 100 * r["lossToWebrtc"],
         "%.0f" % r["setupMs"] if r["setupMs"] is not None else "-", r["gatewayCpuPercent"]),
         flush=True)
@@ -295,8 +304,8 @@ def main():
             stacks.append(start_rtcgate(args.binary, processes, workdir, args.media_workers))
         if args.only in (None, "anchor"):
             stacks.append(start_anchor(processes, workdir))
-        print("%-20s %6s  %-4s %7s %6s %9s %10s %10s %9s %8s" % (
-            "gateway", "calls", "", "sipp ok", "failed", "maxActive", "loss->RTP%",
+        print("%-20s %6s  %-4s %8s %7s %6s %9s %10s %10s %9s %8s" % (
+            "gateway", "calls", "", "offered%", "sipp ok", "failed", "maxActive", "loss->RTP%",
             "loss->SRTP%", "setup ms", "gw CPU%"), flush=True)
         climbing = set(s.name for s in stacks)
         for level in (int(x) for x in args.levels.split(",")):
@@ -320,7 +329,10 @@ def main():
             best[row["gateway"]] = max(best.get(row["gateway"], 0), row["calls"])
     print("highest level with zero failed calls and < 0.1% loss:")
     for stack_name in sorted(set(r["gateway"] for r in rows)):
-        limit = " (every level passed)" if stack_name in climbing else " (next level failed)"
+        limited = any(r["peerLimited"] for r in rows if r["gateway"] == stack_name)
+        limit = (" (every level passed)" if stack_name in climbing else
+                 " (next level: the peer could not offer the full load)" if limited else
+                 " (next level failed)")
         print("  %-20s %d%s" % (stack_name, best.get(stack_name, 0), limit))
     if len(best) == 2 and best.get("kamailio+rtpengine") and len(climbing) < 2:
         print("  ratio rtcgate / anchor: %.2f" % (best.get("rtcgate", 0)

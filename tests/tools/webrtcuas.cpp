@@ -922,7 +922,7 @@ class Uas {
   rtcgate::media::SrtpProfile profile_ = rtcgate::media::SrtpProfile::None;  // the last negotiated
 };
 
-// --self-test: support/EvpSrtp against libsrtp2 (media::SrtpSession) for every profile, both
+// --self-test: support/EvpSrtp against the relay's media::SrtpSession for every profile, both
 // ways, across a sequence number wrap, and a tampered packet refused.
 int selfTest() {
   using rtcgate::media::SrtpKeys;
@@ -937,8 +937,8 @@ int selfTest() {
     SrtpKeys theirs = ours;
     std::swap(theirs.local, theirs.remote);
     auto evp = EvpSrtp::create(ours);
-    auto libsrtp = SrtpSession::create(theirs);
-    if (!evp || !libsrtp) {
+    auto relay = SrtpSession::create(theirs);
+    if (!evp || !relay) {
       std::fprintf(stderr, "webrtcuas: self-test: cannot create sessions\n");
       return 1;
     }
@@ -952,13 +952,13 @@ int selfTest() {
         std::memcpy(packet, original, length);
         const std::size_t plainLength = length;
         const bool ok = way == 0 ? evp->protectRtp(packet, length, sizeof packet) &&
-                                       (*libsrtp)->unprotectRtp(packet, length)
-                                 : (*libsrtp)->protectRtp(packet, length, sizeof packet) &&
+                                       (*relay)->unprotectRtp(packet, length)
+                                 : (*relay)->protectRtp(packet, length, sizeof packet) &&
                                        evp->unprotectRtp(packet, length);
         if (!ok || length != plainLength || std::memcmp(packet, original, length) != 0) {
           std::fprintf(stderr, "webrtcuas: self-test: profile %d, %s, sequence %u failed\n",
                        static_cast<int>(profile),
-                       way == 0 ? "EvpSrtp -> libsrtp" : "libsrtp -> EvpSrtp",
+                       way == 0 ? "EvpSrtp -> SrtpSession" : "SrtpSession -> EvpSrtp",
                        static_cast<unsigned>(sequence));
           return 1;
         }
@@ -966,7 +966,7 @@ int selfTest() {
     }
     std::uint8_t packet[256];
     std::size_t length = writeTaggedRtp(packet, 14, 0, 0x1235, RtpTag{}, 100);
-    (*libsrtp)->protectRtp(packet, length, sizeof packet);
+    (*relay)->protectRtp(packet, length, sizeof packet);
     packet[20] ^= 1;
     if (evp->unprotectRtp(packet, length)) {
       std::fprintf(stderr, "webrtcuas: self-test: a tampered packet authenticated\n");
