@@ -47,7 +47,6 @@
 #include "media/SrtpSession.hpp"
 #include "media/StunWriter.hpp"
 #include "sip/SipMessage.hpp"
-#include "support/EvpSrtp.hpp"
 #include "support/LoopbackSocket.hpp"
 #include "support/RemoteMedia.hpp"
 #include "support/SendBatch.hpp"
@@ -63,7 +62,6 @@ using rtcgate::media::DtlsIdentity;
 using rtcgate::media::EventLoop;
 using rtcgate::media::PollHandler;
 using rtcgate::media::SrtpSession;
-using rtcgate::tools::EvpSrtp;
 using rtcgate::tools::readRtpTag;
 using rtcgate::tools::RemoteMedia;
 using rtcgate::tools::RtpTag;
@@ -143,7 +141,7 @@ constexpr std::int64_t kMillisecond = 1000000;
 // no pass can still be using it.
 struct MediaSlot {
   std::atomic<std::uint32_t> serial{0};
-  EvpSrtp* srtp = nullptr;
+  rtcgate::media::SrtpSession* srtp = nullptr;
   sockaddr_in relay{};
   std::int64_t talkEndNs = 0;
   std::atomic<bool> plainKnown{false};
@@ -279,7 +277,6 @@ struct Call {
   std::uint32_t slot = 0;
   std::uint32_t serial = 0;
   std::unique_ptr<WebRtcLeg> leg;
-  std::unique_ptr<EvpSrtp> srtp;  // from the leg's DTLS keys: the media path's SRTP
   std::uint16_t relayPort = 0;
   std::int64_t invitedNs = 0;
   Clock::time_point acceptedUntil;
@@ -664,8 +661,7 @@ class Uas {
   }
 
   void onConnected(Call& call) {
-    call.srtp = EvpSrtp::create(call.leg->keys());
-    if (!call.srtp) {
+    if (call.leg->srtp() == nullptr) {
       call.media = Call::Media::Failed;
       ++setupFailed_;
       ++failures_["SRTP profile not supported"];
@@ -673,12 +669,12 @@ class Uas {
     }
     call.media = Call::Media::Connected;
     ++connected_;
-    profile_ = call.leg->keys().profile;
+    profile_ = call.leg->profile();
     const std::int64_t now = nowNs();
     setupMs_.push_back(static_cast<double>(now - call.invitedNs) / 1e6);
     call.nextConsent = loop_.now() + kConsentInterval;
     MediaSlot& slot = slots_[call.slot];
-    slot.srtp = call.srtp.get();
+    slot.srtp = call.leg->srtp();
     slot.relay = call.leg->relayAddress();
     slot.talkEndNs = now + static_cast<std::int64_t>(options_.talk * 1e9);
     slot.plainKnown.store(false);
@@ -733,7 +729,6 @@ class Uas {
       byRelayPort_[call.relayPort] = -1;
     }
     slots_[call.slot].srtp = nullptr;
-    call.srtp.reset();
     call.leg.reset();
   }
 
@@ -792,7 +787,8 @@ class Uas {
         checkLeg(call);
       } else if (first >= 128 && first <= 191) {
         if (data[1] >= 192 && data[1] <= 223) return;  // SRTCP (RFC 5761)
-        if (!call.srtp || !call.srtp->unprotectRtp(data, length)) {
+        auto* srtp = call.leg && call.media == Call::Media::Connected ? call.leg->srtp() : nullptr;
+        if (srtp == nullptr || !srtp->unprotectRtp(data, length)) {
           ++toWebrtcAuthFailed_;
           return;
         }
@@ -922,65 +918,9 @@ class Uas {
   rtcgate::media::SrtpProfile profile_ = rtcgate::media::SrtpProfile::None;  // the last negotiated
 };
 
-// --self-test: support/EvpSrtp against the relay's media::SrtpSession for every profile, both
-// ways, across a sequence number wrap, and a tampered packet refused.
-int selfTest() {
-  using rtcgate::media::SrtpKeys;
-  using rtcgate::media::SrtpProfile;
-  std::mt19937 random{7};
-  for (const SrtpProfile profile : {SrtpProfile::AesCm128HmacSha1_80,
-                                    SrtpProfile::AesCm128HmacSha1_32, SrtpProfile::AeadAes128Gcm}) {
-    SrtpKeys ours;
-    ours.profile = profile;
-    for (auto& byte : ours.local) byte = static_cast<std::uint8_t>(random());
-    for (auto& byte : ours.remote) byte = static_cast<std::uint8_t>(random());
-    SrtpKeys theirs = ours;
-    std::swap(theirs.local, theirs.remote);
-    auto evp = EvpSrtp::create(ours);
-    auto relay = SrtpSession::create(theirs);
-    if (!evp || !relay) {
-      std::fprintf(stderr, "webrtcuas: self-test: cannot create sessions\n");
-      return 1;
-    }
-    for (std::uint32_t i = 0; i < 20; ++i) {
-      const auto sequence = static_cast<std::uint16_t>(65530 + i);
-      for (int way = 0; way < 2; ++way) {
-        std::uint8_t original[256];
-        std::uint8_t packet[256];
-        std::size_t length =
-            writeTaggedRtp(original, sequence, i * 160, 0x1234 + way, RtpTag{7, 9, i}, 100);
-        std::memcpy(packet, original, length);
-        const std::size_t plainLength = length;
-        const bool ok = way == 0 ? evp->protectRtp(packet, length, sizeof packet) &&
-                                       (*relay)->unprotectRtp(packet, length)
-                                 : (*relay)->protectRtp(packet, length, sizeof packet) &&
-                                       evp->unprotectRtp(packet, length);
-        if (!ok || length != plainLength || std::memcmp(packet, original, length) != 0) {
-          std::fprintf(stderr, "webrtcuas: self-test: profile %d, %s, sequence %u failed\n",
-                       static_cast<int>(profile),
-                       way == 0 ? "EvpSrtp -> SrtpSession" : "SrtpSession -> EvpSrtp",
-                       static_cast<unsigned>(sequence));
-          return 1;
-        }
-      }
-    }
-    std::uint8_t packet[256];
-    std::size_t length = writeTaggedRtp(packet, 14, 0, 0x1235, RtpTag{}, 100);
-    (*relay)->protectRtp(packet, length, sizeof packet);
-    packet[20] ^= 1;
-    if (evp->unprotectRtp(packet, length)) {
-      std::fprintf(stderr, "webrtcuas: self-test: a tampered packet authenticated\n");
-      return 1;
-    }
-  }
-  std::printf("self-test ok\n");
-  return 0;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc == 2 && std::strcmp(argv[1], "--self-test") == 0) return selfTest();
   const Options o = parse(argc, argv);
   auto identity = DtlsIdentity::generate();
   if (!identity) {

@@ -68,8 +68,6 @@ class WebRtcLeg {
   const char* failure() const { return failure_; }
   const sockaddr_in& relayAddress() const { return relay_; }
   media::SrtpSession* srtp() { return srtp_.get(); }
-  // The DTLS-exported SRTP keys, once connected (for an owner with an SRTP of its own).
-  const media::SrtpKeys& keys() const { return dtls_.keys(); }
   media::SrtpProfile profile() const { return srtp_ ? srtp_->profile() : media::SrtpProfile::None; }
   bool dtlsClient() const { return role_ == media::DtlsTransport::Role::Client; }
   bool controlling() const { return controlling_; }
