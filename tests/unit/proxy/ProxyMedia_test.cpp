@@ -46,6 +46,16 @@ class ProxyMediaTest : public testing::ProxyHarness {
     proxy_->onMessage(response.serialize(), flow);
   }
 
+  // Alice's BYE from the browser to bob, along the Record-Route the proxy put in.
+  static std::string browserBye(const std::string& callId) {
+    return "BYE sip:bob@127.0.0.1:5070 SIP/2.0\r\nVia: SIP/2.0/WSS a.invalid;branch=z9hG4bKbye-" +
+           callId +
+           "\r\nMax-Forwards: 70\r\nRoute: <sip:127.0.0.1:8443;transport=wss;lr;r2=on>\r\n"
+           "From: <sip:alice@localhost>;tag=alice1\r\nTo: <sip:bob@localhost>;tag=bob1\r\n"
+           "Call-ID: " +
+           callId + "\r\nCSeq: 2 BYE\r\nContent-Length: 0\r\n\r\n";
+  }
+
   // Browser alice calls bob (a SIP phone) and bob answers; media through the relay.
   SipMessage establishBrowserToPhone() {
     proxy_->onMessage(invite("bob", "SIP/2.0/WSS a.invalid", kBrowserSdp), browser);
@@ -98,12 +108,7 @@ TEST_F(ProxyMediaTest, BrowserCallToPhoneGoesThroughTheRelayBothWays) {
 
 TEST_F(ProxyMediaTest, ByeDeletesTheRelaySessionAndEndsTheCall) {
   auto forwarded = establishBrowserToPhone();
-  std::string bye =
-      "BYE sip:bob@127.0.0.1:5070 SIP/2.0\r\nVia: SIP/2.0/WSS a.invalid;branch=z9hG4bKbye1\r\n"
-      "Max-Forwards: 70\r\nRoute: <sip:127.0.0.1:8443;transport=wss;lr;r2=on>\r\n"
-      "From: <sip:alice@localhost>;tag=alice1\r\nTo: <sip:bob@localhost>;tag=bob1\r\n"
-      "Call-ID: call-1\r\nCSeq: 2 BYE\r\nContent-Length: 0\r\n\r\n";
-  proxy_->onMessage(bye, browser);
+  proxy_->onMessage(browserBye("call-1"), browser);
   ASSERT_EQ(relay_.pending.size(), 1u);
   EXPECT_EQ(relay_.command(), "delete");
   EXPECT_EQ(relay_.at("call-id"), "call-1");
@@ -116,12 +121,7 @@ TEST_F(ProxyMediaTest, ByeDeletesTheRelaySessionAndEndsTheCall) {
 
 TEST_F(ProxyMediaTest, ByeOfACallPlacedBeforeARestartReleasesItsMedia) {
   // No dialog here (this process restarted), but a relay may still hold the call.
-  std::string bye =
-      "BYE sip:bob@127.0.0.1:5070 SIP/2.0\r\nVia: SIP/2.0/WSS a.invalid;branch=z9hG4bKbye9\r\n"
-      "Max-Forwards: 70\r\nRoute: <sip:127.0.0.1:8443;transport=wss;lr;r2=on>\r\n"
-      "From: <sip:alice@localhost>;tag=alice1\r\nTo: <sip:bob@localhost>;tag=bob1\r\n"
-      "Call-ID: old-call\r\nCSeq: 2 BYE\r\nContent-Length: 0\r\n\r\n";
-  proxy_->onMessage(bye, browser);
+  proxy_->onMessage(browserBye("old-call"), browser);
   ASSERT_EQ(relay_.pending.size(), 1u);
   EXPECT_EQ(relay_.command(), "delete");
   EXPECT_EQ(relay_.at("call-id"), "old-call");
