@@ -178,13 +178,8 @@ def start_anchor(processes, workdir):
 
 
 def start(processes, name, argv):
-    """Like kit.Processes.start, with the open-files limit raised (a socket per media port)."""
-    log = open(os.path.join(processes.workdir, name + ".log"), "wb")
-    proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                            cwd=processes.workdir, start_new_session=True,
-                            preexec_fn=run_bench.raise_fd_limit)
-    processes.started.append((name, proc))
-    return proc
+    """With the open-files limit raised: a socket per media port."""
+    return processes.start(name, argv, preexec_fn=run_bench.raise_fd_limit)
 
 
 def wait_for(condition, proc, processes, message, timeout=15):

@@ -96,10 +96,11 @@ class Processes:
         self.workdir = workdir
         self.started = []
 
-    def start(self, name, argv, cwd=None):
+    def start(self, name, argv, cwd=None, preexec_fn=None):
         log = open(os.path.join(self.workdir, name + ".log"), "wb")
         proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                cwd=cwd or self.workdir, start_new_session=True)
+                                cwd=cwd or self.workdir, start_new_session=True,
+                                preexec_fn=preexec_fn)
         self.started.append((name, proc))
         return proc
 
