@@ -436,11 +436,12 @@ class Gateway:
                  media_extra=""):
         self.binary = binary
         self.dir = tempfile.mkdtemp(prefix="rtcgate-test-")
-        self.ports = {t: (fixed_ports or {}).get(t) or free_port() for t in transports}
+        self.fixed_ports = fixed_ports or {}
+        self.ports = {t: self.fixed_ports.get(t) or free_port() for t in transports}
         listen = ", ".join(f"{t}://127.0.0.1:{p}" for t, p in self.ports.items())
         self.config = os.path.join(self.dir, "rtcgate.yaml")
         media_port = 20000 + (self.ports[transports[0]] % 20) * 1000
-        self.http_port = free_port(both=False)
+        self.http_port = free_port()
         with open(self.config, "w") as f:
             f.write(f"node: {{ id: test, data_dir: {self.dir}/data }}\n"
                     f"log: {{ level: {os.environ.get('RTCGATE_TEST_LOG', 'debug')} }}\n"
@@ -456,11 +457,35 @@ class Gateway:
             check(out.returncode == 0, f"user add failed: {out.stderr.decode()}")
         self.process = None
 
-    def start(self):
-        self.process = Process([self.binary, "run", "--config", self.config],
-                               os.path.join(self.dir, "rtcgate.log"))
-        self.wait_ready()
-        return self
+    def start(self, attempts=3):
+        """Starts rtcgate. Another test running in parallel may take a port between free_port()
+        and the gateway's bind: that race is the test's, not a gateway failure, so the port
+        is moved in the config (keeping any edits made to it) and the start retried."""
+        for attempt in range(attempts):
+            self.process = Process([self.binary, "run", "--config", self.config],
+                                   os.path.join(self.dir, "rtcgate.log"))
+            try:
+                self.wait_ready()
+                return self
+            except Failure:
+                taken = re.findall(r"127\.0\.0\.1:(\d+): Address already in use",
+                                   self.process.output())
+                if not taken or attempt + 1 == attempts:
+                    raise
+                self.process.stop()
+                self.move_port(int(taken[0]))
+
+    def move_port(self, port):
+        fixed = self.fixed_ports.values()
+        check(port not in fixed, f"fixed port {port} is taken")
+        new = free_port()
+        with open(self.config) as f:
+            text = f.read()
+        with open(self.config, "w") as f:
+            f.write(text.replace(f"127.0.0.1:{port}", f"127.0.0.1:{new}"))
+        self.ports = {t: new if p == port else p for t, p in self.ports.items()}
+        if self.http_port == port:
+            self.http_port = new
 
     def wait_ready(self, timeout=10):
         deadline = time.time() + timeout
