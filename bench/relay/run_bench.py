@@ -155,9 +155,10 @@ def run_rates(relay, generator, sessions, rates, duration, webrtc=False):
 
 def measure_memory(relay, generator, sessions, webrtc=False):
     base = rss_kib(relay.proc.pid)
-    # A bridged session's DTLS state is freed a while after its handshake (rtcgate: 8 s), so the
-    # WebRTC sessions are held past that before RSS is read.
-    settle = 9 if webrtc else 1
+    # A bridged session's DTLS state is freed a while after its handshake (rtcgate: 8 s, and the
+    # freed heap handed back to the OS within the next second), so the WebRTC sessions are held
+    # past that before RSS is read.
+    settle = 11 if webrtc else 1
     gen = subprocess.Popen([generator, "--ng", "127.0.0.1:%d" % relay.ng_port, "--sessions",
                             str(sessions), "--rate", "0", "--duration", "0", "--hold",
                             str(settle + 2)],
@@ -187,6 +188,8 @@ def main():
     parser.add_argument("--duration", type=float, default=3)
     parser.add_argument("--memory-sessions", type=int, default=None,
                         help="default 10000 (plain), 2000 (--webrtc)")
+    parser.add_argument("--memory-only", action="store_true",
+                        help="skip the packet rates, measure memory per session only")
     args = parser.parse_args()
     if args.rates is None:
         args.rates = ("10000,20000,40000,80000,160000" if args.webrtc
@@ -205,12 +208,14 @@ def main():
         print("%s: %d %s sessions, rates %s pps, %.0fs each"
               % (kind, args.sessions, "DTLS-SRTP <-> RTP" if args.webrtc else "RTP", rates,
                  args.duration), flush=True)
-        relay = Relay(kind, binary, workdir, 20000, 64999)
-        try:
-            results = run_rates(relay, generator, args.sessions, rates, args.duration,
-                                args.webrtc)
-        finally:
-            relay.stop()
+        results = []
+        if not args.memory_only:
+            relay = Relay(kind, binary, workdir, 20000, 64999)
+            try:
+                results = run_rates(relay, generator, args.sessions, rates, args.duration,
+                                    args.webrtc)
+            finally:
+                relay.stop()
         relay = Relay(kind, binary, workdir, 20000, 64999)
         try:
             memory = measure_memory(relay, generator, args.memory_sessions, args.webrtc)

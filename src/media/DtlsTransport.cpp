@@ -7,6 +7,8 @@
 #include <array>
 #include <cstring>
 
+#include "media/HeapTrimmer.hpp"
+
 namespace rtcgate::media {
 namespace {
 
@@ -183,6 +185,7 @@ void DtlsTransport::onHandshakeDone() {
 }
 
 void DtlsTransport::releaseSession() {
+  if (ssl_ != nullptr) HeapTrimmer::noteRelease();
   SSL_free(ssl_);
   ssl_ = nullptr;
   input_ = output_ = nullptr;

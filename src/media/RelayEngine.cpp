@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "media/CallReport.hpp"
+#include "media/HeapTrimmer.hpp"
 #include "media/ListenUrl.hpp"
 #include "media/MediaSecurity.hpp"
 #include "sdp/SdpRewriter.hpp"
@@ -746,6 +747,7 @@ void RelayEngine::destroyCall(const std::string& callId) {
   if (it == calls_.end()) return;
   for (auto& party : it->second->parties) destroyParty(*party);
   calls_.erase(it);
+  HeapTrimmer::noteRelease();
   sessionsChanged();
 }
 

@@ -83,6 +83,7 @@ Result<bool> RelayService::start(bool withNgListeners) {
   for (auto& worker : workers_) {
     worker->thread = std::thread([loop = &worker->loop] { loop->run(); });
   }
+  trimmer_ = std::make_unique<HeapTrimmer>();
   return true;
 }
 
@@ -92,6 +93,7 @@ void RelayService::stop() {
     worker->loop.stop();
     worker->thread.join();
   }
+  trimmer_.reset();
 }
 
 RelayService::Worker& RelayService::workerFor(const ng::Value& request) {

@@ -8,6 +8,7 @@
 #include "base/Result.hpp"
 #include "base/SocketAddress.hpp"
 #include "media/EventLoop.hpp"
+#include "media/HeapTrimmer.hpp"
 #include "media/NgServer.hpp"
 #include "media/RelayEngine.hpp"
 #include "media/RelayOptions.hpp"
@@ -56,6 +57,7 @@ class RelayService {
   std::vector<std::unique_ptr<Worker>> workers_;
   std::unique_ptr<NgServer> ngServer_;  // declared after workers_: destroyed before them
   std::vector<SocketAddress> ngAddresses_;
+  std::unique_ptr<HeapTrimmer> trimmer_;  // while started
 };
 
 }  // namespace rtcgate::media
