@@ -86,15 +86,25 @@ void DtlsTransport::start(Role role, std::string fingerprint) {
   reset();
   role_ = role;
   fingerprint_ = std::move(fingerprint);
+  state_ = State::Connecting;
+  // A server's OpenSSL session waits for the peer's first record: it is tens of KiB, a peer that
+  // never connects costs none of it, and sessions made in a burst of handshakes are not
+  // interleaved with the calls' long-lived memory (which would keep it resident once freed).
+  if (role == Role::Client && createSession()) advance();
+}
+
+bool DtlsTransport::createSession() {
   ssl_ = SSL_new(identity_->context());
   input_ = BIO_new(BIO_s_mem());
   output_ = BIO_new(outputMethod());
   if (ssl_ == nullptr || input_ == nullptr || output_ == nullptr) {
+    SSL_free(ssl_);
     BIO_free(input_);
     BIO_free(output_);
+    ssl_ = nullptr;
     input_ = output_ = nullptr;
     fail("cannot create DTLS session");
-    return;
+    return false;
   }
   // Memory BIOs report EOF as "retry" so SSL_do_handshake waits for more input instead of failing.
   BIO_set_mem_eof_return(input_, -1);
@@ -103,23 +113,23 @@ void DtlsTransport::start(Role role, std::string fingerprint) {
   SSL_set_mtu(ssl_, kMtu);
   DTLS_set_link_mtu(ssl_, kMtu);
   DTLS_set_timer_cb(ssl_, nextTimeout);
-  if (role == Role::Client) {
+  if (role_ == Role::Client) {
     SSL_set_connect_state(ssl_);
   } else {
     SSL_set_accept_state(ssl_);
   }
-  state_ = State::Connecting;
-  if (role == Role::Client) advance();
+  return true;
 }
 
 void DtlsTransport::onDatagram(const std::uint8_t* data, std::size_t length) {
   if (state_ != State::Connecting && state_ != State::Connected) return;
   if (ssl_ == nullptr) {
-    // The session was released after the handshake; only a new ClientHello (the peer starts a
-    // new association, e.g. after an ICE restart) means anything now.
+    // Connected: the session was released after the handshake; only a new ClientHello (the peer
+    // starts a new association, e.g. after an ICE restart) means anything now.
     const bool clientHello = length > 25 && data[0] == 22 && data[13] == 1;
-    if (!clientHello || role_ != Role::Server) return;
-    start(role_, fingerprint_);
+    if (role_ != Role::Server || (state_ == State::Connected && !clientHello)) return;
+    if (state_ == State::Connected) start(role_, fingerprint_);
+    if (!createSession()) return;
   }
   BIO_write(input_, data, static_cast<int>(length));
   if (state_ == State::Connecting) {

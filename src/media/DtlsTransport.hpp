@@ -56,6 +56,7 @@ class DtlsTransport {
 
  private:
   void reset();
+  bool createSession();
   void releaseSession();
   void advance();
   void onHandshakeDone();

@@ -78,6 +78,8 @@ void SecureTransport::startDtls() {
         identity_, timers_,
         [this](const std::uint8_t* data, std::size_t length) { sendDatagram(data, length); });
   }
+  // Chromium and Firefox take our first use_srtp choice (DtlsIdentity): GCM.
+  if (!reservedSrtp_) reservedSrtp_ = SrtpSession::reserve(SrtpProfile::AeadAes128Gcm);
   dtls_->start(role_, remoteFingerprint_);
   failureTaken_ = false;  // a restarted handshake that fails again counts again
 }
@@ -203,7 +205,7 @@ void SecureTransport::onDtls(const std::uint8_t* data, std::size_t length,
     return;
   }
   if (after == DtlsTransport::State::Connected) {
-    auto session = SrtpSession::create(dtls_->keys());
+    auto session = SrtpSession::create(dtls_->keys(), std::move(reservedSrtp_));
     if (!session) {
       spdlog::warn("{}: {}", label_, session.error());
       return;

@@ -99,6 +99,7 @@ class SecureTransport {
   std::optional<SdesCrypto> localCrypto_;
   std::optional<SdesCrypto> remoteCrypto_;
   std::unique_ptr<SrtpSession> srtp_;
+  std::unique_ptr<SrtpSession> reservedSrtp_;  // for the DTLS handshake in progress
   PeerAddress dtlsPeer_;  // where the handshake came from, before ICE has selected a path
   std::uint64_t srtpErrors_ = 0;
   std::uint64_t dropped_ = 0;

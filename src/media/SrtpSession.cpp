@@ -115,22 +115,24 @@ bool fits(std::size_t length, std::size_t capacity) {
 }  // namespace
 
 Result<std::unique_ptr<SrtpSession>> SrtpSession::create(const SrtpKeys& keys) {
+  return create(keys, nullptr);
+}
+
+std::unique_ptr<SrtpSession> SrtpSession::reserve(SrtpProfile expected) {
   std::unique_ptr<SrtpSession> session(new SrtpSession());
-  session->profile_ = keys.profile;
-  switch (keys.profile) {
-    case SrtpProfile::AesCm128HmacSha1_80:
-      session->rtpTag_ = 10;
-      break;
-    case SrtpProfile::AesCm128HmacSha1_32:
-      session->rtpTag_ = 4;
-      break;
-    case SrtpProfile::AeadAes128Gcm:
-      session->rtpTag_ = kGcmTag;
-      session->gcm_ = true;
-      break;
-    case SrtpProfile::None:
-      return Error{"cannot create SRTP session: no profile"};
+  if (!session->setProfile(expected) || !session->allocate(session->out_, true) ||
+      !session->allocate(session->in_, false)) {
+    return nullptr;
   }
+  return session;
+}
+
+Result<std::unique_ptr<SrtpSession>> SrtpSession::create(const SrtpKeys& keys,
+                                                         std::unique_ptr<SrtpSession> reserved) {
+  std::unique_ptr<SrtpSession> session = reserved && reserved->profile_ == keys.profile
+                                             ? std::move(reserved)
+                                             : std::unique_ptr<SrtpSession>(new SrtpSession());
+  if (!session->setProfile(keys.profile)) return Error{"cannot create SRTP session: no profile"};
   if (!session->init(session->out_, keys.local.data(), true) ||
       !session->init(session->in_, keys.remote.data(), false)) {
     return Error{"cannot create SRTP session"};
@@ -138,7 +140,41 @@ Result<std::unique_ptr<SrtpSession>> SrtpSession::create(const SrtpKeys& keys) {
   return session;
 }
 
+bool SrtpSession::setProfile(SrtpProfile profile) {
+  profile_ = profile;
+  gcm_ = profile == SrtpProfile::AeadAes128Gcm;
+  switch (profile) {
+    case SrtpProfile::AesCm128HmacSha1_80:
+      rtpTag_ = 10;
+      return true;
+    case SrtpProfile::AesCm128HmacSha1_32:
+      rtpTag_ = 4;
+      return true;
+    case SrtpProfile::AeadAes128Gcm:
+      rtpTag_ = kGcmTag;
+      return true;
+    case SrtpProfile::None:
+      break;
+  }
+  return false;
+}
+
+// The cipher contexts with their algorithm but no key: what init() keys without allocating.
+bool SrtpSession::allocate(Direction& direction, bool encrypt) {
+  for (Keys* keys : {&direction.rtp, &direction.rtcp}) {
+    keys->cipher = EVP_CIPHER_CTX_new();
+    // AES-CM en- and decrypts with the same keystream; GCM needs the direction.
+    if (keys->cipher == nullptr ||
+        EVP_CipherInit_ex(keys->cipher, gcm_ ? EVP_aes_128_gcm() : EVP_aes_128_ctr(), nullptr,
+                          nullptr, nullptr, gcm_ && !encrypt ? 0 : 1) != 1) {
+      return false;
+    }
+  }
+  return true;
+}
+
 bool SrtpSession::init(Direction& direction, const std::uint8_t* masterKeySalt, bool encrypt) {
+  if (direction.rtp.cipher == nullptr && !allocate(direction, encrypt)) return false;
   const std::size_t saltLength = SrtpKeys::saltLength(profile_);
   SrtpKeyDerivation kdf(masterKeySalt, masterKeySalt + kKeyLength, saltLength);
   struct Labels {
@@ -152,12 +188,9 @@ bool SrtpSession::init(Direction& direction, const std::uint8_t* masterKeySalt, 
         !kdf.derive(labels.salt, labels.keys.salt.data(), saltLength)) {
       return false;
     }
-    labels.keys.cipher = EVP_CIPHER_CTX_new();
-    // AES-CM en- and decrypts with the same keystream; GCM needs the direction.
-    const bool keyed =
-        labels.keys.cipher != nullptr &&
-        EVP_CipherInit_ex(labels.keys.cipher, gcm_ ? EVP_aes_128_gcm() : EVP_aes_128_ctr(), nullptr,
-                          key, nullptr, gcm_ && !encrypt ? 0 : 1) == 1;
+    // No algorithm given: the context keeps the one allocate() set, and its memory.
+    const bool keyed = EVP_CipherInit_ex(labels.keys.cipher, nullptr, nullptr, key, nullptr,
+                                         gcm_ && !encrypt ? 0 : 1) == 1;
     OPENSSL_cleanse(key, sizeof key);
     if (!keyed) return false;
     if (!gcm_) {

@@ -30,6 +30,13 @@ class SrtpSession {
   static constexpr std::size_t kMaxTrailer = 20;
 
   static Result<std::unique_ptr<SrtpSession>> create(const SrtpKeys& keys);
+  // An unkeyed session holding the memory (session, cipher contexts) of one with `expected`'s
+  // profile, taken now: create(keys, reserved) keys it without allocating when the profile
+  // matches. DTLS-SRTP reserves when the handshake starts, so the long-lived contexts are not
+  // allocated among the handshake's short-lived memory (which would pin it once freed).
+  static std::unique_ptr<SrtpSession> reserve(SrtpProfile expected);
+  static Result<std::unique_ptr<SrtpSession>> create(const SrtpKeys& keys,
+                                                     std::unique_ptr<SrtpSession> reserved);
   ~SrtpSession();
   SrtpSession(const SrtpSession&) = delete;
   SrtpSession& operator=(const SrtpSession&) = delete;
@@ -56,6 +63,8 @@ class SrtpSession {
   };
 
   SrtpSession() = default;
+  bool setProfile(SrtpProfile profile);
+  bool allocate(Direction& direction, bool encrypt);
   bool init(Direction& direction, const std::uint8_t* masterKeySalt, bool encrypt);
   bool cryptRtp(Keys& keys, bool encrypt, std::uint8_t* data, std::size_t header,
                 std::size_t length, std::uint64_t index, std::uint8_t* tag);

@@ -108,6 +108,19 @@ TEST_F(DtlsTransportTest, RestartRunsANewHandshakeWithNewKeys) {
   EXPECT_EQ(client_->keys().local, server_->keys().remote);
 }
 
+TEST_F(DtlsTransportTest, AServerTakesItsSessionOnlyWhenThePeerFirstSendsARecord) {
+  server_->start(DtlsTransport::Role::Server, identityA_->fingerprint());
+  EXPECT_EQ(server_->state(), DtlsTransport::State::Connecting);
+  EXPECT_FALSE(server_->holdsSession()) << "an OpenSSL session for a peer that has not come";
+  client_->start(DtlsTransport::Role::Client, identityB_->fingerprint());
+  EXPECT_TRUE(client_->holdsSession());
+  ASSERT_FALSE(toServer_.empty());
+  deliver(toServer_, *server_);  // the ClientHello
+  EXPECT_TRUE(server_->holdsSession());
+  pump();
+  EXPECT_EQ(server_->state(), DtlsTransport::State::Connected) << server_->failure();
+}
+
 TEST_F(DtlsTransportTest, SessionIsReleasedAfterLingerAndPeerCanStartANewOne) {
   server_->start(DtlsTransport::Role::Server, identityA_->fingerprint());
   client_->start(DtlsTransport::Role::Client, identityB_->fingerprint());
