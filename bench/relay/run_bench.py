@@ -15,6 +15,7 @@ session with 2,000 sessions held, read after the relays' post-handshake DTLS lin
 
 usage: run_bench.py --binary build/rtcgate --build-dir build [--webrtc] [--sessions 100]
                     [--rates 5000,10000,20000,40000,80000] [--duration 3] [--memory-sessions 10000]
+                    [--memory-processes 1] [--memory-only]
 """
 import argparse
 import json
@@ -76,9 +77,9 @@ class Relay:
     def __init__(self, kind, binary, workdir, port_min, port_max):
         self.kind = kind
         self.ng_port = free_udp_port()
-        log = open(os.path.join(workdir, "%s.log" % kind), "wb")
+        log = open(os.path.join(workdir, "%s-%d.log" % (kind, port_min)), "wb")
         if kind == "rtcgate":
-            config = os.path.join(workdir, "relay.yaml")
+            config = os.path.join(workdir, "relay-%d.yaml" % port_min)
             with open(config, "w") as f:
                 f.write("relay:\n  listen: [udp://127.0.0.1:%d]\nmedia:\n  ports: %d-%d\n"
                         "  timeout: 600\n" % (self.ng_port, port_min, port_max))
@@ -94,7 +95,7 @@ class Relay:
         deadline = time.time() + 10
         while not ping(self.ng_port):
             if self.proc.poll() is not None or time.time() > deadline:
-                raise RuntimeError("%s did not start (see %s.log)" % (kind, kind))
+                raise RuntimeError("%s did not start (see %s-%d.log)" % (kind, kind, port_min))
             time.sleep(0.1)
 
     def stop(self):
@@ -153,26 +154,41 @@ def run_rates(relay, generator, sessions, rates, duration, webrtc=False):
     return results
 
 
-def measure_memory(relay, generator, sessions, webrtc=False):
-    base = rss_kib(relay.proc.pid)
+def measure_memory(relays, generator, sessions, webrtc=False):
+    """RSS growth per session with `sessions` held, spread evenly over `relays` (processes): more
+    sessions than one process's descriptor limit allows can be measured on several."""
+    base = [rss_kib(relay.proc.pid) for relay in relays]
     # A bridged session's DTLS state is freed a while after its handshake (rtcgate: 8 s, and the
     # freed heap handed back to the OS within the next second), so the WebRTC sessions are held
     # past that before RSS is read.
     settle = 11 if webrtc else 1
-    gen = subprocess.Popen([generator, "--ng", "127.0.0.1:%d" % relay.ng_port, "--sessions",
-                            str(sessions), "--rate", "0", "--duration", "0", "--hold",
-                            str(settle + 2)],
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                           preexec_fn=raise_fd_limit)
-    line = gen.stderr.readline().decode()  # "<tool>: N sessions ready" (or a failure)
-    if "ready" not in line:
-        gen.kill()
-        raise RuntimeError("%s: could not create %d sessions: %s" % (relay.kind, sessions, line))
-    time.sleep(settle)
-    held = rss_kib(relay.proc.pid)
-    gen.communicate(timeout=600)
-    return {"sessions": sessions, "rss_before_kib": base, "rss_held_kib": held,
-            "bytes_per_session": (held - base) * 1024 / sessions}
+    shares = [sessions // len(relays) + (1 if k < sessions % len(relays) else 0)
+              for k in range(len(relays))]
+    generators = []
+    try:
+        for relay, share in zip(relays, shares):
+            gen = subprocess.Popen([generator, "--ng", "127.0.0.1:%d" % relay.ng_port,
+                                    "--sessions", str(share), "--rate", "0", "--duration", "0",
+                                    "--hold", str(settle + 2 + 5 * len(relays))],
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                   preexec_fn=raise_fd_limit)
+            generators.append(gen)
+            line = gen.stderr.readline().decode()  # "<tool>: N sessions ready" (or a failure)
+            if "ready" not in line:
+                raise RuntimeError("%s: could not create %d sessions: %s"
+                                   % (relay.kind, share, line))
+        time.sleep(settle)
+        held = [rss_kib(relay.proc.pid) for relay in relays]
+        for gen in generators:
+            gen.communicate(timeout=600)
+    finally:
+        for gen in generators:
+            if gen.poll() is None:
+                gen.kill()
+                gen.wait()
+    return {"sessions": sessions, "processes": len(relays), "rss_before_kib": sum(base),
+            "rss_held_kib": sum(held),
+            "bytes_per_session": (sum(held) - sum(base)) * 1024 / sessions}
 
 
 def main():
@@ -188,6 +204,10 @@ def main():
     parser.add_argument("--duration", type=float, default=3)
     parser.add_argument("--memory-sessions", type=int, default=None,
                         help="default 10000 (plain), 2000 (--webrtc)")
+    parser.add_argument("--memory-processes", type=int, default=1,
+                        help="spread the memory sessions over this many relay processes of each "
+                             "kind (a plain session holds 4 sockets: 10,000 need 40,000 "
+                             "descriptors, more than one process may open on some machines)")
     parser.add_argument("--memory-only", action="store_true",
                         help="skip the packet rates, measure memory per session only")
     args = parser.parse_args()
@@ -216,13 +236,19 @@ def main():
                                     args.webrtc)
             finally:
                 relay.stop()
-        relay = Relay(kind, binary, workdir, 20000, 64999)
+        # Each process gets its own slice of the port range.
+        span = (64999 - 20000 + 1) // args.memory_processes
+        relays = []
         try:
-            memory = measure_memory(relay, generator, args.memory_sessions, args.webrtc)
+            for k in range(args.memory_processes):
+                low = 20000 + k * span
+                relays.append(Relay(kind, binary, workdir, low, low + span - 1))
+            memory = measure_memory(relays, generator, args.memory_sessions, args.webrtc)
         except RuntimeError as error:
             memory = {"error": str(error)}
         finally:
-            relay.stop()
+            for relay in relays:
+                relay.stop()
         clean = [r for r in results if r["loss"] <= 0.001]
         knee = next((r["rate"] for r in results if r["loss"] > 0.001), None)
         report[kind] = {
