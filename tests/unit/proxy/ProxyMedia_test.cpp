@@ -1,8 +1,11 @@
 // ProxyCore with media anchoring: what it asks the relay, and what leaves with the relay's SDP.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <deque>
+#include <string_view>
+#include <vector>
 
 #include "unit/proxy/ProxyHarness.hpp"
 
@@ -32,6 +35,54 @@ class ProxyMediaTest : public testing::ProxyHarness {
     return text +
            "Content-Type: application/sdp\r\nContent-Length: " + std::to_string(std::strlen(sdp)) +
            "\r\n\r\n" + sdp;
+  }
+
+  // A request inside a dialog: `head` (request line to Max-Forwards), a Route per entry of
+  // `routes`, `tail` (From to CSeq), then the SDP if any.
+  static std::string inDialog(const std::string& head, const std::vector<std::string_view>& routes,
+                              const std::string& tail, const char* sdp = nullptr) {
+    std::string text = head;
+    for (std::string_view route : routes) text += "Route: " + std::string(route) + "\r\n";
+    text += tail;
+    if (sdp == nullptr) return text + "Content-Length: 0\r\n\r\n";
+    return text +
+           "Content-Type: application/sdp\r\nContent-Length: " + std::to_string(std::strlen(sdp)) +
+           "\r\n\r\n" + sdp;
+  }
+
+  // The browser answers an INVITE without SDP with an offer in its 200: it goes to the relay
+  // with the flags toward SIP, and on to the phone (at `phone`) with the relay's SDP. Returns
+  // the 200 the phone got.
+  std::optional<SipMessage> browserOffersIn200(const SipMessage& invite,
+                                               const std::string& browserTag,
+                                               const SocketAddress& phone) {
+    answerFrom(browser, invite, 200, kBrowserSdp, browserTag);
+    EXPECT_EQ(relay_.pending.size(), 1u);
+    EXPECT_EQ(relay_.command(), "offer");
+    EXPECT_EQ(relay_.at("from-tag"), browserTag);
+    EXPECT_EQ(relay_.at("ICE"), "remove");
+    EXPECT_EQ(relay_.at("transport-protocol"), "RTP/AVP");
+    relay_.replySdp("offer-for-phone");
+    auto ok = sentTo(phone, "SIP/2.0 200");
+    EXPECT_TRUE(ok && ok->body() == "offer-for-phone");
+    return ok;
+  }
+
+  // The phone's ACK carries the answer to the offer a browser made in its 200: it goes to the
+  // relay with the browser's flags, and on to the browser with the relay's SDP.
+  void ackAnswersTheBrowsersOffer(const std::string& ack, const sip::Flow& from,
+                                  const std::string& browserTag, const std::string& phoneTag) {
+    proxy_->onMessage(ack, from);
+    ASSERT_EQ(relay_.pending.size(), 1u);
+    EXPECT_EQ(relay_.command(), "answer");
+    EXPECT_EQ(relay_.at("from-tag"), browserTag);
+    EXPECT_EQ(relay_.at("to-tag"), phoneTag);
+    EXPECT_EQ(relay_.at("ICE"), "force");
+    EXPECT_EQ(relay_.at("transport-protocol"), "UDP/TLS/RTP/SAVPF");
+    relay_.replySdp("answer-for-browser");
+    auto forwardedAck = sentTo(browser.remote, "ACK");
+    ASSERT_TRUE(forwardedAck);
+    EXPECT_EQ(forwardedAck->body(), "answer-for-browser");
   }
 
   // A response from the callee to the request we forwarded to it.
@@ -207,37 +258,49 @@ TEST_F(ProxyMediaTest, LateOfferTakesTheOfferFromThe200AndTheAnswerFromTheAck) {
   EXPECT_TRUE(relay_.pending.empty());
   auto forwarded = sentTo(browser.remote, "INVITE");
   ASSERT_TRUE(forwarded);
-  answerFrom(browser, *forwarded, 200, kBrowserSdp, "carol1");
-  ASSERT_EQ(relay_.pending.size(), 1u);
-  EXPECT_EQ(relay_.command(), "offer");
-  EXPECT_EQ(relay_.at("from-tag"), "carol1");
-  EXPECT_EQ(relay_.at("transport-protocol"), "RTP/AVP");
-  relay_.replySdp("offer-for-phone");
-  auto ok = sentTo(phone.remote, "SIP/2.0 200");
+  auto ok = browserOffersIn200(*forwarded, "carol1", phone.remote);
   ASSERT_TRUE(ok);
-  EXPECT_EQ(ok->body(), "offer-for-phone");
 
-  std::string ack =
+  auto routeSet = ok->all(sip::HeaderId::RecordRoute);  // the UAC's route set: reversed
+  std::reverse(routeSet.begin(), routeSet.end());
+  const std::string ack = inDialog(
       "ACK sip:carol@x.invalid SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5090;branch=z9hG4bKack1\r\n"
-      "Max-Forwards: 70\r\n";
-  auto recordRoutes = ok->all(sip::HeaderId::RecordRoute);  // the UAC's route set: reversed
-  for (auto it = recordRoutes.rbegin(); it != recordRoutes.rend(); ++it) {
-    ack += "Route: " + std::string(*it) + "\r\n";
-  }
-  ack +=
+      "Max-Forwards: 70\r\n",
+      routeSet,
       "From: <sip:alice@localhost>;tag=alice1\r\nTo: <sip:carol@localhost>;tag=carol1\r\n"
-      "Call-ID: late\r\nCSeq: 1 ACK\r\nContent-Type: application/sdp\r\nContent-Length: " +
-      std::to_string(std::strlen(kPhoneSdp)) + "\r\n\r\n" + kPhoneSdp;
-  proxy_->onMessage(ack, phone);
-  ASSERT_EQ(relay_.pending.size(), 1u);
-  EXPECT_EQ(relay_.command(), "answer");
-  EXPECT_EQ(relay_.at("from-tag"), "carol1");
-  EXPECT_EQ(relay_.at("to-tag"), "alice1");
-  EXPECT_EQ(relay_.at("ICE"), "force");
-  relay_.replySdp("answer-for-browser");
-  auto forwardedAck = sentTo(browser.remote, "ACK");
-  ASSERT_TRUE(forwardedAck);
-  EXPECT_EQ(forwardedAck->body(), "answer-for-browser");
+      "Call-ID: late\r\nCSeq: 1 ACK\r\n",
+      kPhoneSdp);
+  ackAnswersTheBrowsersOffer(ack, phone, "carol1", "alice1");
+}
+
+TEST_F(ProxyMediaTest, OfferlessReInviteFromThePhoneTakesTheBrowsersOfferFromThe200) {
+  // Music on hold and PBX transfers: the phone re-INVITEs without SDP; the browser's 200 offers,
+  // the phone's ACK answers, and both go through the relay with each side's own flags.
+  auto toBob = establishBrowserToPhone();
+  const auto bobsRouteSet = toBob.all(sip::HeaderId::RecordRoute);
+  const std::string reinvite = inDialog(
+      "INVITE sip:alice@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bKre1\r\n"
+      "Max-Forwards: 70\r\n",
+      bobsRouteSet,
+      "From: <sip:bob@localhost>;tag=bob1\r\nTo: <sip:alice@localhost>;tag=alice1\r\n"
+      "Call-ID: call-1\r\nCSeq: 7 INVITE\r\nContact: <sip:bob@127.0.0.1:5070>\r\n");
+  proxy_->onMessage(reinvite, bobFlow);
+  EXPECT_TRUE(relay_.pending.empty()) << "nothing to offer yet";
+  auto toBrowser = sentTo(browser.remote, "INVITE");
+  ASSERT_TRUE(toBrowser);
+  EXPECT_TRUE(toBrowser->body().empty());
+
+  ASSERT_TRUE(browserOffersIn200(*toBrowser, "alice1", bob));
+
+  const std::string ack = inDialog(
+      "ACK sip:alice@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bKack7\r\n"
+      "Max-Forwards: 70\r\n",
+      bobsRouteSet,
+      "From: <sip:bob@localhost>;tag=bob1\r\nTo: <sip:alice@localhost>;tag=alice1\r\n"
+      "Call-ID: call-1\r\nCSeq: 7 ACK\r\n",
+      kPhoneSdp);
+  ackAnswersTheBrowsersOffer(ack, bobFlow, "alice1", "bob1");
+  proxy_->dialogs().forEach([](const Dialog& d) { EXPECT_EQ(d.state, Dialog::State::Confirmed); });
 }
 
 TEST_F(ProxyMediaTest, SipToSipCallsAreNotAnchoredByDefault) {
