@@ -2,7 +2,8 @@
 // Times WebRTC call set-up from a real browser: Chromium (playwright-core) running JsSIP places
 // N calls one after another over WebSocket and reports, per call, the milliseconds from the
 // INVITE leaving the browser (JsSIP's 'sending', after the offer and ICE gathering) to the first
-// received RTP packet (getStats polled every 5 ms) and to 'confirmed'; `callToInviteMs` is the
+// received RTP packet (getStats polled every 5 ms) and to 'confirmed', with the milestones on
+// the way (ICE and DTLS connected, the browser's first sent RTP packet); `callToInviteMs` is the
 // browser's own time before the INVITE (getUserMedia, offer, gathering), the same on any gateway.
 //
 // usage: call_setup.js --ws URL --target sip:echo@HOST --calls 10 [--user U --password P]
@@ -56,10 +57,15 @@ async function timeCalls(args) {
       const poll = setInterval(async () => {
         if (!session.connection) return;
         let received = 0;
+        let sentPackets = 0;
         (await session.connection.getStats()).forEach((e) => {
           if (e.type === 'inbound-rtp' && e.kind === 'audio') received += e.packetsReceived;
+          if (e.type === 'outbound-rtp' && e.kind === 'audio') sentPackets += e.packetsSent;
         });
-        if (received > 0 && out.firstMediaMs === undefined) out.firstMediaMs = performance.now() - sent;
+        const now = performance.now() - sent;
+        // The browser's own first packet: with an echoing callee no media can come back sooner.
+        if (sentPackets > 0 && out.firstSentMs === undefined) out.firstSentMs = now;
+        if (received > 0 && out.firstMediaMs === undefined) out.firstMediaMs = now;
         if (out.firstMediaMs !== undefined && out.confirmedMs !== undefined) {
           clearInterval(poll);
           clearTimeout(timer);

@@ -161,9 +161,10 @@ def main():
     print("%-28s %14.2f %14.2f" % ("ratio rtcgate / anchor", our_media / their_media,
                                    our_confirmed / their_confirmed))
     print("milestones (median ms after the INVITE): ICE connected %.1f / %.1f, DTLS connected "
-          "%.1f / %.1f (rtcgate / anchor)" % (median_of(ours, "iceMs"), median_of(theirs, "iceMs"),
-                                             median_of(ours, "dtlsMs"),
-                                             median_of(theirs, "dtlsMs")))
+          "%.1f / %.1f, browser's first RTP sent %.1f / %.1f (rtcgate / anchor)"
+          % (median_of(ours, "iceMs"), median_of(theirs, "iceMs"), median_of(ours, "dtlsMs"),
+             median_of(theirs, "dtlsMs"), median_of(ours, "firstSentMs"),
+             median_of(theirs, "firstSentMs")))
     ours_ms, theirs_ms = (statistics.median(t) for t in (our_signalling, their_signalling))
     print("gateway's own share, INVITE (browser offer, WebSocket) -> 200, median of %d calls "
           "without a browser: rtcgate %.2f ms, kamailio + rtpengine %.2f ms, ratio %.2f"
