@@ -336,8 +336,13 @@ def main():
         if uac.wait(timeout=60) != 0:
             fail(processes, "sipp UAC failed (exit %d)" % uac.returncode)
         uas.wait(timeout=30)
-        time.sleep(0.3)
-        remaining = (ng(ng_port, {"command": "list"}) or {}).get("calls")
+        # Kamailio deletes the session when the BYE's 200 passes: poll, a loaded machine is slow.
+        deadline = time.time() + 5
+        while True:
+            remaining = (ng(ng_port, {"command": "list"}) or {}).get("calls")
+            if remaining == [] or time.time() > deadline:
+                break
+            time.sleep(0.1)
         if remaining != []:
             fail(processes, "session still present after BYE: %r" % remaining)
         stats = ng(ng_port, {"command": "statistics"})["statistics"]["totalstatistics"]
