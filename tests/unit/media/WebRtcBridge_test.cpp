@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
 #include <deque>
 #include <random>
 
@@ -452,6 +453,26 @@ TEST_F(WebRtcBridgeTest, BrowserAnsweringPassiveMakesTheRelayTheDtlsClient) {
   const std::string toPhone(answered.stringAt("sdp"));
   connectBrowser(browser, phone, toBrowser, DtlsTransport::Role::Server);
   expectMediaBothWays(browser, portOf(toBrowser), phone, portOf(toPhone));
+}
+
+// A WebRTC media server that is an ICE-lite agent itself (mediasoup always is): neither side
+// sends checks (RFC 8445 §6.1.1: two lite agents use the addresses in their SDP). It answers
+// passive, so the relay, as DTLS client, must reach it at its SDP address without any check.
+TEST_F(WebRtcBridgeTest, AnIceLitePeerThatNeverChecksStillGetsMedia) {
+  Endpoint server, phone;
+  const ng::Value offered = command("offer", phone.sipSdp(), "phone", "", kTowardBrowser);
+  const std::string toServer(offered.stringAt("sdp"));
+  const std::string serverSdp =
+      "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=ice-lite\r\n" +
+      server.browserSdp("passive", server.fingerprint())
+          .substr(std::strlen("v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"));
+  const ng::Value answered = command("answer", serverSdp, "phone", "server", kTowardSip);
+  const std::string toPhone(answered.stringAt("sdp"));
+  server.startDtls(DtlsTransport::Role::Server, attributeOf(toServer, "fingerprint").substr(8),
+                   portOf(toServer));
+  ASSERT_TRUE(pump(server, phone, [&] { return server.keyed(); }))
+      << "the relay never reached the lite server (DTLS not completed)";
+  expectMediaBothWays(server, portOf(toServer), phone, portOf(toPhone));
 }
 
 TEST_F(WebRtcBridgeTest, FingerprintMismatchAbortsTheStream) {
