@@ -685,8 +685,9 @@ class Callee:
     """Answers one call at ua in a background thread (INVITE -> 180/200, ACK, then the BYE);
     finish() waits for it and fails the test with whatever went wrong there."""
 
-    def __init__(self, ua):
+    def __init__(self, ua, bye_timeout=8.0):
         self.ua = ua
+        self.bye_timeout = bye_timeout
         self.errors = []
         self.thread = threading.Thread(target=self._run)
         self.thread.start()
@@ -694,12 +695,12 @@ class Callee:
     def _run(self):
         try:
             answer_incoming_call(self.ua)
-            expect_bye(self.ua)
+            expect_bye(self.ua, timeout=self.bye_timeout)
         except Exception as e:  # noqa: BLE001 - reported by finish()
             self.errors.append(e)
 
-    def finish(self, context=""):
-        self.thread.join(15)
+    def finish(self, context="", wait=15):
+        self.thread.join(wait)
         check(not self.thread.is_alive(), f"callee over {self.ua.c.transport} still waiting")
         check(not self.errors, f"callee over {self.ua.c.transport}: {self.errors}\n{context}")
 

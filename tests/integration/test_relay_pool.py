@@ -9,8 +9,8 @@ import random
 import subprocess
 import threading
 
-from siptest import (Connection, Gateway, UserAgent, answer_incoming_call, check, expect_bye,
-                     free_port, in_dialog_request, parse_args, place_call, run_tests, tests_in)
+from siptest import (Callee, Connection, Gateway, UserAgent, check, free_port, in_dialog_request,
+                     parse_args, place_call, run_tests, tests_in)
 import test_relay_kamailio as kit  # noqa: E402  (ng client)
 
 args = parse_args()
@@ -40,27 +40,12 @@ def calls_on(ng_port):
     return (kit.ng(ng_port, {"command": "list"}) or {}).get("calls", [])
 
 
-class Answering:
-    """A registered user answering one call and then waiting (long) for its BYE."""
-
-    def __init__(self, user, password):
-        self.ua = UserAgent(Connection("udp", gw.ports["udp"]), user, password=password)
-        response = self.ua.register()
-        check(response.status == 200, f"{user}'s REGISTER: {response.status}")
-        self.errors = []
-        self.thread = threading.Thread(target=self._run)
-        self.thread.start()
-
-    def _run(self):
-        try:
-            answer_incoming_call(self.ua)
-            expect_bye(self.ua, timeout=30)
-        except Exception as e:  # noqa: BLE001 - reported by finish()
-            self.errors.append(e)
-
-    def finish(self):
-        self.thread.join(35)
-        check(not self.thread.is_alive() and not self.errors, f"callee: {self.errors}")
+def answering(user, password):
+    """`user` registered, answering one call and then waiting (long) for its BYE."""
+    ua = UserAgent(Connection("udp", gw.ports["udp"]), user, password=password)
+    response = ua.register()
+    check(response.status == 200, f"{user}'s REGISTER: {response.status}")
+    return Callee(ua, bye_timeout=30)
 
 
 relay_procs = [start_relay(port) for port in NG]
@@ -88,7 +73,7 @@ def wait_calls(ng_port, count, what):
 
 def test_calls_spread_restart_and_failover():
     alice = UserAgent(Connection("udp", gw.ports["udp"]), "alice", password="alicepw")
-    bob, carol = Answering("bob", "bobpw"), Answering("carol", "carolpw")
+    bob, carol = answering("bob", "bobpw"), answering("carol", "carolpw")
     to_bob = call(alice, "bob")
     to_carol = call(alice, "carol")
     wait_calls(NG[0], 1, "two calls, two relays")
@@ -102,21 +87,21 @@ def test_calls_spread_restart_and_failover():
     wait_calls(carol_relay, 1, "the gateway is down")
     gw.start()
     hang_up(alice, to_bob)
-    bob.finish()
+    bob.finish(wait=35)
     wait_calls(bob_relay, 0, "BYE after the gateway's restart")
     wait_calls(carol_relay, 1, "the other call is untouched")
 
     hang_up(alice, to_carol)
-    carol.finish()
+    carol.finish(wait=35)
     wait_calls(carol_relay, 0, "second BYE")
     dead = relay_procs[NG.index(carol_relay)]
     dead.terminate()
     dead.wait(10)
-    dave = Answering("dave", "davepw")
+    dave = answering("dave", "davepw")
     to_dave = call(alice, "dave")
     wait_calls(bob_relay, 1, "a new call with one relay dead")
     hang_up(alice, to_dave)
-    dave.finish()
+    dave.finish(wait=35)
     wait_calls(bob_relay, 0, "the last BYE")
 
 
