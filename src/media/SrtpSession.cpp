@@ -114,10 +114,6 @@ bool fits(std::size_t length, std::size_t capacity) {
 
 }  // namespace
 
-Result<std::unique_ptr<SrtpSession>> SrtpSession::create(const SrtpKeys& keys) {
-  return create(keys, nullptr);
-}
-
 std::unique_ptr<SrtpSession> SrtpSession::reserve(SrtpProfile expected) {
   std::unique_ptr<SrtpSession> session(new SrtpSession());
   if (!session->setProfile(expected) || !session->allocate(session->out_, true) ||

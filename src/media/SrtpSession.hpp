@@ -29,14 +29,14 @@ class SrtpSession {
   // Room protect needs after the packet: SRTCP with GCM adds a 16-byte tag and the 4-byte E||index.
   static constexpr std::size_t kMaxTrailer = 20;
 
-  static Result<std::unique_ptr<SrtpSession>> create(const SrtpKeys& keys);
+  // `reserved` (from reserve()) is keyed and returned when its profile matches the keys'.
+  static Result<std::unique_ptr<SrtpSession>> create(
+      const SrtpKeys& keys, std::unique_ptr<SrtpSession> reserved = nullptr);
   // An unkeyed session holding the memory (session, cipher contexts) of one with `expected`'s
   // profile, taken now: create(keys, reserved) keys it without allocating when the profile
   // matches. DTLS-SRTP reserves when the handshake starts, so the long-lived contexts are not
   // allocated among the handshake's short-lived memory (which would pin it once freed).
   static std::unique_ptr<SrtpSession> reserve(SrtpProfile expected);
-  static Result<std::unique_ptr<SrtpSession>> create(const SrtpKeys& keys,
-                                                     std::unique_ptr<SrtpSession> reserved);
   ~SrtpSession();
   SrtpSession(const SrtpSession&) = delete;
   SrtpSession& operator=(const SrtpSession&) = delete;
