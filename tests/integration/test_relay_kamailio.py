@@ -17,6 +17,8 @@ import sys
 import tempfile
 import time
 
+from siptest import free_port
+
 KAMAILIO_MODULES = "/usr/lib/x86_64-linux-gnu/kamailio/modules/"
 PCAP = "/usr/share/sip-tester/g711a.pcap"
 
@@ -74,21 +76,12 @@ def ng(port, request, timeout=1.0, tries=3):
 
 # --- processes and ports -----------------------------------------------------------------------
 def free_udp_port(even=False):
-    """A port free for UDP, and for TCP too: SIP servers listen on both with one number, and the
-    same helper picks WebSocket and HTTP ports."""
+    """A port free for UDP and TCP alike (siptest.free_port: SIP servers listen on both with one
+    number, and this also picks WebSocket and HTTP ports); `even` for an RTP port."""
     while True:
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = sock.getsockname()[1]
-        if even and (port % 2 != 0 or port >= 65000):
-            continue
-        try:
-            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
-                tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-                tcp.bind(("127.0.0.1", port))
+        port = free_port()
+        if not even or (port % 2 == 0 and port < 65000):
             return port
-        except OSError:
-            continue
 
 
 def udp_port_taken(port):
