@@ -4,7 +4,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build ccache pkg-config clang libclang-rt-14-dev
-  libboost-dev libssl-dev libsrtp2-dev libsqlite3-dev libpq-dev libyaml-cpp-dev
+  libboost-dev libssl-dev libsrtp2-dev liburing-dev libsqlite3-dev libpq-dev libyaml-cpp-dev
   libspdlog-dev libfmt-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
   python3 sip-tester openssl iproute2
 )

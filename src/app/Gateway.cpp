@@ -130,8 +130,9 @@ bool Gateway::startMedia() {
     }
     inProcess_ = std::make_unique<media::InProcessMediaControl>(*relay_);
     mediaControl_ = std::make_unique<media::LoopMediaControl>(*inProcess_, io_);
-    spdlog::info("media: embedded relay on {}, ports {}-{}, {} worker(s)", options.bindAddress,
-                 options.portMin, options.portMax, options.workers);
+    spdlog::info("media: embedded relay on {}, ports {}-{}, {} worker(s), packet I/O {}",
+                 options.bindAddress, options.portMin, options.portMax, options.workers,
+                 relay_->packetIo());
   } else {
     std::vector<SocketAddress> addresses;
     for (std::size_t i = 0; i < relays.size(); ++i) {

@@ -25,7 +25,8 @@ int runRelayCommand(const media::RelayOptions& options) {
   for (const auto& address : relay.ngAddresses()) {
     spdlog::info("ng control listening on udp {}", address.toString());
   }
-  spdlog::info("media ports {}-{}", options.portMin, options.portMax);
+  spdlog::info("media ports {}-{}, {} worker(s), packet I/O {}", options.portMin, options.portMax,
+               relay.workerCount(), relay.packetIo());
   int received = 0;
   sigwait(&signals, &received);
   spdlog::info("signal {}: stopping relay", received);

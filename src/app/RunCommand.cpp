@@ -45,6 +45,9 @@ media::RelayOptions relayOptions(const Config& config) {
   options.portMax = config.media.portMax;
   options.mediaTimeout = std::chrono::seconds(config.media.timeout);
   options.workers = config.media.workers;
+  options.packetIo = config.media.packetIo == "io_uring" ? media::RelayOptions::PacketIo::IoUring
+                     : config.media.packetIo == "epoll"  ? media::RelayOptions::PacketIo::Epoll
+                                                         : media::RelayOptions::PacketIo::Auto;
   options.dtlsCertificate = config.media.dtlsCertificate;
   options.dtlsPrivateKey = config.media.dtlsPrivateKey;
   options.bindAddress = config.media.bind;

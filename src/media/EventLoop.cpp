@@ -11,6 +11,8 @@ namespace {
 
 // The eventfd's own epoll tag: handlers are never at this address.
 PollHandler* const kWakeupTag = nullptr;
+// Epoll passes per ring wake-up before the loop checks its ring and timers again.
+constexpr int kEpollRounds = 8;
 
 }  // namespace
 
@@ -25,6 +27,7 @@ EventLoop::EventLoop() : now_(Clock::now()) {
 }
 
 EventLoop::~EventLoop() {
+  ring_.reset();  // its poll of the epoll set ends before the set is closed
   close(wakeup_);
   close(epoll_);
 }
@@ -42,12 +45,37 @@ void EventLoop::run() {
   while (!stopped_.load(std::memory_order_relaxed)) runOnce(Duration(1000));
 }
 
+bool EventLoop::useDatagramRing(std::string& error) {
+  ring_ = DatagramRing::create(error);
+  if (ring_ == nullptr) return false;
+  ring_->watchReadiness(epoll_);
+  return true;
+}
+
 void EventLoop::runOnce(Duration maxWait) {
+  if (ring_ != nullptr) {
+    ring_->wait(epollPending_ ? Duration(0) : untilNextTimer(maxWait));
+    now_ = Clock::now();
+    if (ring_->dispatch() || epollPending_) {
+      // The ring reports the epoll set's wake-ups, not its level: drain it, and come back without
+      // sleeping if handlers leave it ready.
+      int rounds = 0;
+      while (dispatchReady(0) > 0 && ++rounds < kEpollRounds) {
+      }
+      epollPending_ = rounds == kEpollRounds;
+    }
+  } else {
+    dispatchReady(static_cast<int>(untilNextTimer(maxWait).count()));
+  }
+  runDueTimers();
+  runPosted();
+}
+
+int EventLoop::dispatchReady(int timeoutMs) {
   constexpr int kMaxEvents = 64;
   epoll_event events[kMaxEvents];
-  const int count =
-      epoll_wait(epoll_, events, kMaxEvents, static_cast<int>(untilNextTimer(maxWait).count()));
-  now_ = Clock::now();
+  const int count = epoll_wait(epoll_, events, kMaxEvents, timeoutMs);
+  if (ring_ == nullptr) now_ = Clock::now();
   for (int i = 0; i < count; ++i) {
     auto* handler = static_cast<PollHandler*>(events[i].data.ptr);
     if (handler == kWakeupTag) {
@@ -57,8 +85,7 @@ void EventLoop::runOnce(Duration maxWait) {
     }
     handler->onReadable();
   }
-  runDueTimers();
-  runPosted();
+  return count;
 }
 
 Duration EventLoop::untilNextTimer(Duration maxWait) const {

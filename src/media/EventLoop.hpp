@@ -3,10 +3,13 @@
 #include <atomic>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
+#include <string>
 #include <vector>
 
 #include "base/Timers.hpp"
+#include "media/DatagramRing.hpp"
 
 namespace rtcgate::media {
 
@@ -19,7 +22,9 @@ class PollHandler {
 
 // One media worker's epoll loop: sockets, timers and a queue of closures posted from other threads
 // (the control path; the mutex guarding it is never touched by the packet path). now() is read once
-// per wake-up, so packet handling does not call the clock per packet.
+// per wake-up, so packet handling does not call the clock per packet. With a DatagramRing the loop
+// waits on io_uring instead, where the media sockets' datagrams arrive; the epoll set (control
+// sockets, the wake-up of posted work) is then one readiness source among them.
 class EventLoop : public Timers {
  public:
   EventLoop();
@@ -29,6 +34,11 @@ class EventLoop : public Timers {
 
   bool add(int fd, PollHandler* handler);
   void remove(int fd);
+
+  // Moves the media sockets' I/O onto io_uring; false, with the reason in `error`, where the
+  // kernel refuses it (the loop stays on epoll). Call before anything is registered.
+  bool useDatagramRing(std::string& error);
+  DatagramRing* datagramRing() { return ring_.get(); }
 
   // Runs until stop(); the thread calling run() owns everything registered with this loop.
   void run();
@@ -45,6 +55,7 @@ class EventLoop : public Timers {
   void runDueTimers();
   void runPosted();
   Duration untilNextTimer(Duration maxWait) const;
+  int dispatchReady(int timeoutMs);  // how many handlers were ready
 
   int epoll_ = -1;
   int wakeup_ = -1;
@@ -55,6 +66,8 @@ class EventLoop : public Timers {
   std::atomic<bool> hasPosted_{false};  // checked without the mutex on every wake-up
   std::mutex postedMutex_;
   std::vector<std::function<void()>> posted_;
+  bool epollPending_ = false;  // with a ring: the epoll set may still have ready handlers
+  std::unique_ptr<DatagramRing> ring_;
 };
 
 }  // namespace rtcgate::media

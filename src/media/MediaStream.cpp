@@ -6,18 +6,20 @@
 
 namespace rtcgate::media {
 
-MediaStream::~MediaStream() {
-  if (fd_ >= 0) {
-    relay_.loop().remove(fd_);
-    close(fd_);
-  }
+MediaStream::~MediaStream() { closeSocket(); }
+
+void MediaStream::closeSocket() {
+  if (fd_ < 0) return;
+  relay_.unwatch(*this);
+  close(fd_);
+  fd_ = -1;
 }
 
 bool MediaStream::open(const PeerAddress& local) {
   fd_ = socket(local.storage.sin6_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd_ < 0) return false;
   if (bind(fd_, reinterpret_cast<const sockaddr*>(&local.storage), local.length) != 0 ||
-      !relay_.loop().add(fd_, this)) {
+      !relay_.watch(*this)) {
     close(fd_);
     fd_ = -1;
     return false;
@@ -27,14 +29,14 @@ bool MediaStream::open(const PeerAddress& local) {
 }
 
 void MediaStream::detach(std::uint16_t sharedPort) {
-  if (fd_ >= 0) {
-    relay_.loop().remove(fd_);
-    close(fd_);
-    fd_ = -1;
-  }
+  closeSocket();
   localPort_ = sharedPort;
 }
 
 void MediaStream::onReadable() { relay_.onReadable(*this); }
+
+void MediaStream::onDatagram(DatagramRing::Datagram& datagram) {
+  relay_.onDatagram(*this, datagram);
+}
 
 }  // namespace rtcgate::media

@@ -3,6 +3,7 @@
 #include <bitset>
 #include <cstdint>
 
+#include "media/DatagramRing.hpp"
 #include "media/EventLoop.hpp"
 #include "media/Latch.hpp"
 #include "media/PeerAddress.hpp"
@@ -17,7 +18,7 @@ class SecureTransport;
 // One local media port (RTP or RTCP) of one call party: the socket the party sends to, where its
 // packets are forwarded, who is allowed to send (Latch) and what arrived (StreamStats). Owned by
 // the call; its socket is registered with the worker's loop while it exists.
-class MediaStream : public PollHandler {
+class MediaStream : public PollHandler, private DatagramRing::Receiver {
  public:
   MediaStream(PacketRelay& relay, bool rtcp) : relay_(relay), rtcp_(rtcp) {}
   ~MediaStream() override;
@@ -32,6 +33,7 @@ class MediaStream : public PollHandler {
   void detach(std::uint16_t sharedPort);
   bool hasSocket() const { return fd_ >= 0; }
   void onReadable() override;
+  void onDatagram(DatagramRing::Datagram& datagram) override;
 
   int fd() const { return fd_; }
   std::uint16_t localPort() const { return localPort_; }
@@ -60,9 +62,14 @@ class MediaStream : public PollHandler {
   std::uint32_t clockRate = 8000;
 
  private:
+  friend class PacketRelay;  // keeps ringSlot_
+
+  void closeSocket();
+
   PacketRelay& relay_;
   bool rtcp_;
   int fd_ = -1;
+  DatagramRing::Slot ringSlot_ = 0;  // with a DatagramRing: the socket's receive there
   std::uint16_t localPort_ = 0;
   Latch latch_;
   StreamStats stats_;

@@ -18,6 +18,31 @@ PacketRelay::PacketRelay(EventLoop& loop) : loop_(loop) {
     send_[i].msg_hdr.msg_iov = &sendIov_[i];
     send_[i].msg_hdr.msg_iovlen = 1;
   }
+  if (DatagramRing* ring = loop_.datagramRing()) ring->observeSends(this);
+}
+
+PacketRelay::~PacketRelay() {
+  if (DatagramRing* ring = loop_.datagramRing()) ring->forgetObserver(this);
+}
+
+bool PacketRelay::watch(MediaStream& stream) {
+  if (DatagramRing* ring = loop_.datagramRing()) {
+    stream.ringSlot_ = ring->watch(stream.fd(), stream);
+    return true;
+  }
+  return loop_.add(stream.fd(), &stream);
+}
+
+void PacketRelay::unwatch(MediaStream& stream) {
+  if (DatagramRing* ring = loop_.datagramRing())
+    ring->unwatch(stream.ringSlot_);
+  else
+    loop_.remove(stream.fd());
+}
+
+std::int64_t PacketRelay::nowMicros() const {
+  return std::chrono::duration_cast<std::chrono::microseconds>(loop_.now().time_since_epoch())
+      .count();
 }
 
 int PacketRelay::receiveBatch(int fd) {
@@ -29,25 +54,50 @@ int PacketRelay::receiveBatch(int fd) {
 }
 
 void PacketRelay::onReadable(MediaStream& in) {
-  const auto micros =
-      std::chrono::duration_cast<std::chrono::microseconds>(loop_.now().time_since_epoch()).count();
+  const auto micros = nowMicros();
   // A few batches per wake-up, then back to the loop so one busy port cannot starve the others.
   for (int round = 0; round < 4; ++round) {
     const int count = receiveBatch(in.fd());
     if (count <= 0) break;
     for (int i = 0; i < count; ++i) {
-      if (MediaStream* out = route(in, i, micros)) queueSend(*out, i);
+      sources_[i].length = receive_[i].msg_hdr.msg_namelen;
+      Packet packet{buffers_[i].data(), receive_[i].msg_len, kBufferSize, sources_[i],
+                    (receive_[i].msg_hdr.msg_flags & MSG_TRUNC) != 0};
+      if (MediaStream* out = route(in, packet, micros)) {
+        receive_[i].msg_len = static_cast<unsigned>(packet.length);
+        queueSend(*out, i);
+      }
     }
     flush();
     if (count < kBatch) break;
   }
 }
 
-MediaStream* PacketRelay::route(MediaStream& socket, int index, std::int64_t micros) {
-  std::uint8_t* data = buffers_[index].data();
-  std::size_t length = receive_[index].msg_len;
-  sources_[index].length = receive_[index].msg_hdr.msg_namelen;
-  if ((receive_[index].msg_hdr.msg_flags & MSG_TRUNC) != 0) {
+void PacketRelay::onDatagram(MediaStream& in, DatagramRing::Datagram& datagram) {
+  DatagramRing& ring = *loop_.datagramRing();
+  Packet packet{datagram.data, datagram.length, datagram.capacity, datagram.source,
+                datagram.truncated};
+  MediaStream* out = route(in, packet, nowMicros());
+  if (out == nullptr) {
+    ring.release(datagram);
+    return;
+  }
+  datagram.length = packet.length;
+  ring.send(out->fd(), datagram, out->latch().peer());
+}
+
+void PacketRelay::onSent(std::size_t bytes) {
+  ++relayedPackets_;
+  relayedBytes_.add(bytes);
+}
+
+void PacketRelay::onSendFailed() { ++relayedErrors_; }
+
+MediaStream* PacketRelay::route(MediaStream& socket, Packet& packet, std::int64_t micros) {
+  std::uint8_t* data = packet.data;
+  std::size_t& length = packet.length;
+  const PeerAddress& source = packet.source;
+  if (packet.truncated) {
     socket.stats().countError();
     ++droppedPackets_;
     return nullptr;
@@ -55,7 +105,7 @@ MediaStream* PacketRelay::route(MediaStream& socket, int index, std::int64_t mic
   // SRTCP keeps the RTCP header in clear, so the RFC 5761 test works before decryption.
   const bool rtcp = socket.isRtcp() || looksLikeRtcp(data, length);
   if (socket.secure != nullptr) {
-    switch (socket.secure->onInbound(data, length, sources_[index], rtcp)) {
+    switch (socket.secure->onInbound(data, length, source, rtcp)) {
       case SecureTransport::Inbound::Consumed:
         return nullptr;
       case SecureTransport::Inbound::Drop:
@@ -63,7 +113,6 @@ MediaStream* PacketRelay::route(MediaStream& socket, int index, std::int64_t mic
         ++droppedPackets_;
         return nullptr;
       case SecureTransport::Inbound::Media:
-        receive_[index].msg_len = static_cast<unsigned>(length);
         break;
     }
   }
@@ -82,8 +131,7 @@ MediaStream* PacketRelay::route(MediaStream& socket, int index, std::int64_t mic
   }
   const bool acceptable =
       rtcp ? looksLikeRtcp(data, length) : rtp && in->payloadAllowed(header.payloadType);
-  if (socket.latch().onPacket(sources_[index], acceptable, rtp, header.ssrc) ==
-      Latch::Verdict::Reject) {
+  if (socket.latch().onPacket(source, acceptable, rtp, header.ssrc) == Latch::Verdict::Reject) {
     in->stats().countError();
     ++droppedPackets_;
     return nullptr;
@@ -99,8 +147,7 @@ MediaStream* PacketRelay::route(MediaStream& socket, int index, std::int64_t mic
   if (!out->latch().peer().valid() || out->latch().peer().port() == 0) return nullptr;
   if (out->demux != nullptr && rtp) out->demux->noteOutbound(header.ssrc, target);
   if (out->secure != nullptr) {
-    if (!out->secure->protect(data, length, kBufferSize, rtcp)) return nullptr;
-    receive_[index].msg_len = static_cast<unsigned>(length);
+    if (!out->secure->protect(data, length, packet.capacity, rtcp)) return nullptr;
   }
   return out;
 }

@@ -5,6 +5,7 @@
 #include <array>
 #include <cstdint>
 
+#include "media/DatagramRing.hpp"
 #include "media/EventLoop.hpp"
 #include "media/PeerAddress.hpp"
 #include "media/SharedCounter.hpp"
@@ -13,20 +14,27 @@ namespace rtcgate::media {
 
 class MediaStream;
 
-// The packet path of one worker: reads a batch of datagrams from a ready media socket with
-// recvmmsg, checks each against the stream's latch, counts it, and forwards the batch with
-// sendmmsg in place (no copy, no allocation, no lock, no log). Buffers are preallocated per worker.
-class PacketRelay {
+// The packet path of one worker: checks each datagram a media socket receives against the stream's
+// latch, counts it, and forwards it in place (no copy, no allocation, no lock, no log). On epoll it
+// reads a ready socket with recvmmsg into buffers preallocated per worker and sends with sendmmsg;
+// on the loop's DatagramRing (io_uring) datagrams arrive in the ring's buffers and leave by it.
+class PacketRelay : private DatagramRing::SendObserver {
  public:
   static constexpr int kBatch = 64;
   static constexpr std::size_t kBufferSize = 2048;
 
   explicit PacketRelay(EventLoop& loop);
+  ~PacketRelay();
   PacketRelay(const PacketRelay&) = delete;
   PacketRelay& operator=(const PacketRelay&) = delete;
 
   EventLoop& loop() { return loop_; }
-  void onReadable(MediaStream& in);
+  // Registers a stream's open socket for receiving, on the ring or on epoll; unwatch() before its
+  // socket closes.
+  bool watch(MediaStream& stream);
+  void unwatch(MediaStream& stream);
+  void onReadable(MediaStream& in);                                    // epoll
+  void onDatagram(MediaStream& in, DatagramRing::Datagram& datagram);  // ring
 
   // Any thread may read these (the gateway's /metrics does, from the signalling loop).
   std::uint64_t relayedPackets() const { return relayedPackets_.value(); }
@@ -38,9 +46,21 @@ class PacketRelay {
   std::uint64_t droppedPackets() const { return droppedPackets_.value(); }
 
  private:
+  // One received datagram in its buffer; route() may rewrite it (SRTP) within `capacity`.
+  struct Packet {
+    std::uint8_t* data;
+    std::size_t length;
+    std::size_t capacity;
+    const PeerAddress& source;
+    bool truncated;
+  };
+
   int receiveBatch(int fd);
-  // Decides where packet `index`, read from `socket`, goes; nullptr = dropped.
-  MediaStream* route(MediaStream& socket, int index, std::int64_t micros);
+  // Decides where `packet`, read from `socket`, goes; nullptr = dropped.
+  MediaStream* route(MediaStream& socket, Packet& packet, std::int64_t micros);
+  std::int64_t nowMicros() const;
+  void onSent(std::size_t bytes) override;
+  void onSendFailed() override;
   void queueSend(MediaStream& out, int index);
   void flush();
 

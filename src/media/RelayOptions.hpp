@@ -26,6 +26,12 @@ struct RelayOptions {
   std::chrono::seconds cookieCacheTime{30};
   // Media worker threads (YAML `media.workers`).
   unsigned workers = 1;
+  // How the workers receive and send media (YAML `media.packet_io`): io_uring carries every
+  // socket's packets in one system call per wake-up; epoll costs a recvmmsg and a sendmmsg per
+  // packet. Auto takes io_uring where the kernel allows it (Linux 6.0+, not disabled by sysctl or
+  // a container's seccomp profile) and says so at start.
+  enum class PacketIo { Auto, IoUring, Epoll };
+  PacketIo packetIo = PacketIo::Auto;
   // DTLS certificate and key (PEM files) for WebRTC legs; empty = an ECDSA P-256 certificate is
   // generated at start (YAML `media.dtls_certificate` / `media.dtls_private_key`).
   std::string dtlsCertificate;

@@ -1,5 +1,7 @@
 #include "media/RelayService.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <mutex>
 
@@ -53,6 +55,9 @@ RelayService::RelayService(RelayOptions options) : options_(std::move(options)) 
     mine.portMax =
         k + 1 == count ? options_.portMax : static_cast<std::uint16_t>(mine.portMin + slice - 1);
     auto worker = std::make_unique<Worker>();
+    // Before the engine: its packet path takes the loop's ring, if there is one, when made.
+    if (options_.packetIo != RelayOptions::PacketIo::Epoll && packetIoProblem_.empty())
+      worker->loop.useDatagramRing(packetIoProblem_);
     worker->engine = std::make_unique<RelayEngine>(worker->loop, mine);
     workers_.push_back(std::move(worker));
   }
@@ -70,7 +75,19 @@ RelayService::RelayService(RelayOptions options) : options_(std::move(options)) 
 
 RelayService::~RelayService() { stop(); }
 
+const char* RelayService::packetIo() const {
+  return workers_.front()->loop.datagramRing() != nullptr ? "io_uring" : "epoll";
+}
+
 Result<bool> RelayService::start(bool withNgListeners) {
+  if (!packetIoProblem_.empty()) {
+    if (options_.packetIo == RelayOptions::PacketIo::IoUring) {
+      spdlog::error("media.packet_io: io_uring is unavailable: {}", packetIoProblem_);
+      return Error{"media.packet_io is io_uring, which this system refuses (see the log)"};
+    }
+    spdlog::warn("media.packet_io: io_uring is unavailable ({}); the media workers use epoll",
+                 packetIoProblem_);
+  }
   if (withNgListeners) {
     for (const std::string& url : options_.listen) {
       auto address = parseListenUrl(url);

@@ -39,6 +39,8 @@ class RelayService {
   void dispatch(ng::Value request, Done done);
   std::vector<SocketAddress> ngAddresses() const { return ngAddresses_; }
   std::size_t workerCount() const { return workers_.size(); }
+  // "io_uring" or "epoll": what the media workers use (media.packet_io).
+  const char* packetIo() const;
   // Every worker's counters summed, from any thread, without waiting for the workers (they are
   // relaxed atomics): what the gateway's /metrics reads on a scrape.
   RelayTotals totals() const;
@@ -54,6 +56,7 @@ class RelayService {
   void fanOut(ng::Value request, Done done);
 
   RelayOptions options_;
+  std::string packetIoProblem_;  // why io_uring was refused, when it was
   std::vector<std::unique_ptr<Worker>> workers_;
   std::unique_ptr<NgServer> ngServer_;  // declared after workers_: destroyed before them
   std::vector<SocketAddress> ngAddresses_;

@@ -65,7 +65,7 @@ TEST(ConfigLoader, UnknownKeysAreRejectedWithTheirPath) {
 TEST(ConfigLoader, BadValuesNameTheKey) {
   const auto result = loadConfigText(R"(
 sip: { listen: [sctp://127.0.0.1:5060, udp://host.example:5060], auth: maybe }
-media: { ports: 40000-30000 }
+media: { ports: 40000-30000, packet_io: kqueue }
 log: { level: loud }
 routes: [ { match: '([', to: [http://x] } ]
 )",
@@ -74,6 +74,7 @@ routes: [ { match: '([', to: [http://x] } ]
   EXPECT_TRUE(hasError(result, "sip.listen[1]: host must be a literal IP address"));
   EXPECT_TRUE(hasError(result, "sip.auth: expected true or false"));
   EXPECT_TRUE(hasError(result, "media.ports"));
+  EXPECT_TRUE(hasError(result, "media.packet_io: expected auto, io_uring or epoll, got 'kqueue'"));
   EXPECT_TRUE(hasError(result, "log.level"));
   EXPECT_TRUE(hasError(result, "routes[0].match: not a valid regular expression"));
   EXPECT_TRUE(hasError(result, "routes[0].to[0]: expected a sip: URI"));
@@ -114,6 +115,13 @@ TEST(ConfigLoader, EventsWebhooksAndRetries) {
 
 namespace rtcgate::app {
 namespace {
+
+TEST(ConfigLoader, MediaPacketIo) {
+  EXPECT_EQ(loadConfigText("", "t.yaml").config.media.packetIo, "auto");
+  const auto result = loadConfigText("media: { packet_io: epoll }", "t.yaml");
+  ASSERT_TRUE(result.ok()) << result.errors.front();
+  EXPECT_EQ(result.config.media.packetIo, "epoll");
+}
 
 TEST(ConfigLoader, RouteMediaSrtpPerTarget) {
   const auto result = loadConfigText(R"(

@@ -204,6 +204,7 @@ TEST(ConfigDiffTest, EveryKeyGroupIsClassified) {
   b.sip.registrar.maxContacts = 3;
   b.media.portMax = 40000;
   b.media.workers = 2;
+  b.media.packetIo = "epoll";
   b.media.anchor = "always";
   b.calls.cdrFile = "off";
   b.relay.listen = {"udp://127.0.0.1:1"};
@@ -214,8 +215,8 @@ TEST(ConfigDiffTest, EveryKeyGroupIsClassified) {
   EXPECT_EQ(changes.applied, (std::vector<std::string>{"tls.verify_peer"}));
   EXPECT_EQ(changes.needsRestart,
             (std::vector<std::string>{"node.id", "sip.registrar.max_contacts", "media.ports",
-                                      "media.anchor", "media.workers", "calls.cdr_file",
-                                      "relay.listen", "store", "http.token"}));
+                                      "media.anchor", "media.workers", "media.packet_io",
+                                      "calls.cdr_file", "relay.listen", "store", "http.token"}));
   EXPECT_FALSE(diffConfig(a, a).any());
 }
 

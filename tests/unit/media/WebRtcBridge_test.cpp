@@ -21,6 +21,7 @@
 #include "media/StunMessage.hpp"
 #include "media/StunWriter.hpp"
 #include "sdp/SessionDescription.hpp"
+#include "unit/media/PacketIoParam.hpp"
 
 namespace rtcgate::media {
 namespace {
@@ -281,9 +282,9 @@ class Endpoint {
   std::unique_ptr<SrtpSession> srtp_;
 };
 
-class WebRtcBridgeTest : public ::testing::Test {
+class WebRtcBridgeTest : public ::testing::TestWithParam<RelayOptions::PacketIo> {
  protected:
-  WebRtcBridgeTest() {
+  WebRtcBridgeTest() : packetIoProblem_(choosePacketIo(loop_, GetParam())) {
     std::random_device random;
     options_.portMin = static_cast<std::uint16_t>(20000 + (random() % 200) * 100);
     options_.portMax = static_cast<std::uint16_t>(options_.portMin + 99);
@@ -376,17 +377,24 @@ class WebRtcBridgeTest : public ::testing::Test {
     EXPECT_EQ(sip.media.front(), rtcpReceiverReport(0xB1));
   }
 
+  void SetUp() override {
+    if (!packetIoProblem_.empty()) GTEST_SKIP() << packetIoProblem_;
+  }
+
   RelayOptions options_;
   EventLoop loop_;
+  std::string packetIoProblem_;  // set up before the engine, which takes the loop's ring
   std::unique_ptr<RelayEngine> engine_;
 };
+
+RTCGATE_BOTH_PACKET_PATHS(WebRtcBridgeTest);
 
 const std::vector<std::string> kTowardSip = {"ICE=remove", "RTP/AVP", "rtcp-mux-demux",
                                              "replace-origin"};
 const std::vector<std::string> kTowardBrowser = {"ICE=force", "UDP/TLS/RTP/SAVPF", "rtcp-mux-offer",
                                                  "generate-mid", "SDES-off"};
 
-TEST_F(WebRtcBridgeTest, BrowserCallsPlainRtpPhone) {
+TEST_P(WebRtcBridgeTest, BrowserCallsPlainRtpPhone) {
   Endpoint browser, phone;
   const ng::Value offered = command("offer", browser.browserSdp("actpass", browser.fingerprint()),
                                     "browser", "", kTowardSip);
@@ -408,7 +416,7 @@ TEST_F(WebRtcBridgeTest, BrowserCallsPlainRtpPhone) {
   expectMediaBothWays(browser, portOf(toBrowser), phone, portOf(toPhone));
 }
 
-TEST_F(WebRtcBridgeTest, PlainRtpPhoneCallsBrowser) {
+TEST_P(WebRtcBridgeTest, PlainRtpPhoneCallsBrowser) {
   Endpoint browser, phone;
   const ng::Value offered = command("offer", phone.sipSdp(), "phone", "", kTowardBrowser);
   const std::string toBrowser(offered.stringAt("sdp"));
@@ -426,7 +434,7 @@ TEST_F(WebRtcBridgeTest, PlainRtpPhoneCallsBrowser) {
   expectMediaBothWays(browser, portOf(toBrowser), phone, portOf(toPhone));
 }
 
-TEST_F(WebRtcBridgeTest, ReInviteKeepsTheDtlsAssociation) {
+TEST_P(WebRtcBridgeTest, ReInviteKeepsTheDtlsAssociation) {
   Endpoint browser, phone;
   const ng::Value offered = command("offer", phone.sipSdp(), "phone", "", kTowardBrowser);
   const std::string toBrowser(offered.stringAt("sdp"));
@@ -444,7 +452,7 @@ TEST_F(WebRtcBridgeTest, ReInviteKeepsTheDtlsAssociation) {
   expectMediaBothWays(browser, portOf(toBrowser), phone, portOf(toPhone));
 }
 
-TEST_F(WebRtcBridgeTest, BrowserAnsweringPassiveMakesTheRelayTheDtlsClient) {
+TEST_P(WebRtcBridgeTest, BrowserAnsweringPassiveMakesTheRelayTheDtlsClient) {
   Endpoint browser, phone;
   const ng::Value offered = command("offer", phone.sipSdp(), "phone", "", kTowardBrowser);
   const std::string toBrowser(offered.stringAt("sdp"));
@@ -458,7 +466,7 @@ TEST_F(WebRtcBridgeTest, BrowserAnsweringPassiveMakesTheRelayTheDtlsClient) {
 // A WebRTC media server that is an ICE-lite agent itself (mediasoup always is): neither side
 // sends checks (RFC 8445 §6.1.1: two lite agents use the addresses in their SDP). It answers
 // passive, so the relay, as DTLS client, must reach it at its SDP address without any check.
-TEST_F(WebRtcBridgeTest, AnIceLitePeerThatNeverChecksStillGetsMedia) {
+TEST_P(WebRtcBridgeTest, AnIceLitePeerThatNeverChecksStillGetsMedia) {
   Endpoint server, phone;
   const ng::Value offered = command("offer", phone.sipSdp(), "phone", "", kTowardBrowser);
   const std::string toServer(offered.stringAt("sdp"));
@@ -475,7 +483,7 @@ TEST_F(WebRtcBridgeTest, AnIceLitePeerThatNeverChecksStillGetsMedia) {
   expectMediaBothWays(server, portOf(toServer), phone, portOf(toPhone));
 }
 
-TEST_F(WebRtcBridgeTest, FingerprintMismatchAbortsTheStream) {
+TEST_P(WebRtcBridgeTest, FingerprintMismatchAbortsTheStream) {
   Endpoint browser, phone, impostor;
   // The SDP names another certificate than the one the browser presents.
   const ng::Value offered = command("offer", browser.browserSdp("actpass", impostor.fingerprint()),
@@ -504,7 +512,7 @@ TEST_F(WebRtcBridgeTest, FingerprintMismatchAbortsTheStream) {
   EXPECT_EQ(engine_->totals().dtlsFailures, 1u);
 }
 
-TEST_F(WebRtcBridgeTest, WrongIcePasswordIsNotAnswered) {
+TEST_P(WebRtcBridgeTest, WrongIcePasswordIsNotAnswered) {
   Endpoint browser, phone;
   command("offer", browser.browserSdp("actpass", browser.fingerprint()), "browser", "", kTowardSip);
   const ng::Value answered = command("answer", phone.sipSdp(), "browser", "phone", kTowardBrowser);
@@ -514,7 +522,7 @@ TEST_F(WebRtcBridgeTest, WrongIcePasswordIsNotAnswered) {
   EXPECT_EQ(browser.stunSuccesses, 0);
 }
 
-TEST_F(WebRtcBridgeTest, BrowserCallsSdesPhone) {
+TEST_P(WebRtcBridgeTest, BrowserCallsSdesPhone) {
   Endpoint browser, phone;
   const ng::Value offered = command("offer", browser.browserSdp("actpass", browser.fingerprint()),
                                     "browser", "", {"ICE=remove", "RTP/SAVP", "rtcp-mux-demux"});
@@ -535,7 +543,7 @@ TEST_F(WebRtcBridgeTest, BrowserCallsSdesPhone) {
   expectMediaBothWays(browser, portOf(toBrowser), phone, portOf(toPhone));
 }
 
-TEST_F(WebRtcBridgeTest, SdesPhoneCallsBrowser) {
+TEST_P(WebRtcBridgeTest, SdesPhoneCallsBrowser) {
   Endpoint browser, phone;
   const SdesCrypto phoneKey = SdesCrypto::generate(1, SrtpProfile::AesCm128HmacSha1_80);
   const ng::Value offered =
@@ -555,7 +563,7 @@ TEST_F(WebRtcBridgeTest, SdesPhoneCallsBrowser) {
   expectMediaBothWays(browser, portOf(toBrowser), phone, portOf(toPhone));
 }
 
-TEST_F(WebRtcBridgeTest, BrowserToBrowserThroughTheRelay) {
+TEST_P(WebRtcBridgeTest, BrowserToBrowserThroughTheRelay) {
   Endpoint alice, bob;
   const std::vector<std::string> flags = {"ICE=force", "UDP/TLS/RTP/SAVPF", "rtcp-mux-require"};
   const ng::Value offered =
@@ -578,7 +586,7 @@ TEST_F(WebRtcBridgeTest, BrowserToBrowserThroughTheRelay) {
   EXPECT_EQ(alice.media.front(), rtpPacket(1, 0xB));
 }
 
-TEST_F(WebRtcBridgeTest, MediaBeforeDtlsIsDroppedNotForwarded) {
+TEST_P(WebRtcBridgeTest, MediaBeforeDtlsIsDroppedNotForwarded) {
   Endpoint browser, phone;
   const ng::Value offered = command("offer", browser.browserSdp("actpass", browser.fingerprint()),
                                     "browser", "", kTowardSip);
@@ -598,7 +606,7 @@ std::vector<std::uint32_t> ssrcsOf(const std::deque<Bytes>& packets) {
   return ssrcs;
 }
 
-TEST_F(WebRtcBridgeTest, BundledBrowserCallsPhoneWithAudioAndVideo) {
+TEST_P(WebRtcBridgeTest, BundledBrowserCallsPhoneWithAudioAndVideo) {
   Endpoint browser, phoneAudio, phoneVideo;
   const BundleShape shape{.videoBundleOnly = true, .midExtension = true};
   const ng::Value offered =
@@ -654,7 +662,7 @@ TEST_F(WebRtcBridgeTest, BundledBrowserCallsPhoneWithAudioAndVideo) {
   EXPECT_GE(packetsOnLine("browser", 2), 4);
 }
 
-TEST_F(WebRtcBridgeTest, PhoneCallsBundledBrowserWithAudioAndVideo) {
+TEST_P(WebRtcBridgeTest, PhoneCallsBundledBrowserWithAudioAndVideo) {
   Endpoint browser, phoneAudio, phoneVideo;
   const ng::Value offered = command("offer", sipAudioVideoSdp(phoneAudio.port(), phoneVideo.port()),
                                     "phone", "", kTowardBrowser);
@@ -697,7 +705,7 @@ TEST_F(WebRtcBridgeTest, PhoneCallsBundledBrowserWithAudioAndVideo) {
   EXPECT_EQ(browser.undecryptable, 0);
 }
 
-TEST_F(WebRtcBridgeTest, PhoneRejectingVideoLeavesTheBrowserItsGroup) {
+TEST_P(WebRtcBridgeTest, PhoneRejectingVideoLeavesTheBrowserItsGroup) {
   Endpoint browser, phoneAudio;
   const ng::Value offered = command(
       "offer", browser.bundleSdp("actpass", browser.fingerprint(), {.videoBundleOnly = true}),
@@ -713,7 +721,7 @@ TEST_F(WebRtcBridgeTest, PhoneRejectingVideoLeavesTheBrowserItsGroup) {
                       portOf(std::string(offered.stringAt("sdp"))));
 }
 
-TEST_F(WebRtcBridgeTest, PhoneReInviteKeepsTheBundle) {
+TEST_P(WebRtcBridgeTest, PhoneReInviteKeepsTheBundle) {
   Endpoint browser, phoneAudio, phoneVideo;
   const BundleShape shape{.midExtension = true};
   command("offer", browser.bundleSdp("actpass", browser.fingerprint(), shape), "browser", "",
@@ -756,7 +764,7 @@ TEST_F(WebRtcBridgeTest, PhoneReInviteKeepsTheBundle) {
   EXPECT_EQ(browser.media.front(), rtcpReceiverReport(0x52));
 }
 
-TEST_F(WebRtcBridgeTest, BundledBrowserToBundledBrowser) {
+TEST_P(WebRtcBridgeTest, BundledBrowserToBundledBrowser) {
   Endpoint alice, bob;
   const std::vector<std::string> flags = {"ICE=force", "UDP/TLS/RTP/SAVPF", "rtcp-mux-require"};
   const ng::Value offered =
@@ -790,7 +798,7 @@ TEST_F(WebRtcBridgeTest, BundledBrowserToBundledBrowser) {
   EXPECT_EQ(packetsOnLine("bob", 2), 1);
 }
 
-TEST_F(WebRtcBridgeTest, BundledLinesShareOnePort) {
+TEST_P(WebRtcBridgeTest, BundledLinesShareOnePort) {
   // The browser's side holds one port pair for its bundle; the phone's side a pair per line.
   Endpoint browser, phoneAudio, phoneVideo;
   command("offer", browser.bundleSdp("actpass", browser.fingerprint(), {}), "browser", "",
