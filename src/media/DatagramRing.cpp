@@ -27,62 +27,72 @@ constexpr unsigned kMaxFailures = 3;  // a socket's receive ending in error this
 
 std::unique_ptr<DatagramRing> DatagramRing::create(std::string& error) {
   std::unique_ptr<DatagramRing> ring(new DatagramRing());
+  if (!ring->open(error) || !ring->hasMultishotReceive(error) || !ring->provideBuffers(error))
+    return nullptr;
+  return ring;
+}
+
+bool DatagramRing::open(std::string& error) {
   io_uring_params params{};
   // COOP_TASKRUN: completions are reaped when the worker enters the kernel anyway, never by an
   // interrupt of its work.
   params.flags = IORING_SETUP_CQSIZE | IORING_SETUP_COOP_TASKRUN;
   params.cq_entries = kCompletionEntries;
-  int rc = io_uring_queue_init_params(kSubmissionEntries, ring->ring_.get(), &params);
-
+  int rc = io_uring_queue_init_params(kSubmissionEntries, ring_.get(), &params);
   if (rc == -EINVAL) {
     params = {};
     params.flags = IORING_SETUP_CQSIZE;
     params.cq_entries = kCompletionEntries;
-    rc = io_uring_queue_init_params(kSubmissionEntries, ring->ring_.get(), &params);
+    rc = io_uring_queue_init_params(kSubmissionEntries, ring_.get(), &params);
   }
   if (rc < 0) {
     error = std::string("io_uring_setup: ") + std::strerror(-rc);
-    return nullptr;
+    return false;
   }
-  ring->open_ = true;
+  open_ = true;
   if ((params.features & IORING_FEAT_EXT_ARG) == 0 || (params.features & IORING_FEAT_NODROP) == 0) {
     error = "io_uring of this kernel lacks EXT_ARG/NODROP (Linux 6.0 or newer is needed)";
-    return nullptr;
+    return false;
   }
+  return true;
+}
+
+bool DatagramRing::hasMultishotReceive(std::string& error) {
   // Synchronous cancel, which unwatch() relies on, came with Linux 6.0 as did multishot recvmsg:
   // a kernel without them says EINVAL here (and ENOENT, nothing to cancel, when it has them).
   io_uring_sync_cancel_reg probe{};
   probe.addr = ~std::uint64_t{0};
   probe.fd = -1;
-  if (io_uring_register_sync_cancel(ring->ring_.get(), &probe) == -EINVAL) {
-    error = "io_uring of this kernel lacks multishot recvmsg (Linux 6.0 or newer is needed)";
-    return nullptr;
-  }
-  const std::size_t ringBytes = kBuffers * sizeof(io_uring_buf);
+  if (io_uring_register_sync_cancel(ring_.get(), &probe) != -EINVAL) return true;
+  error = "io_uring of this kernel lacks multishot recvmsg (Linux 6.0 or newer is needed)";
+  return false;
+}
+
+bool DatagramRing::provideBuffers(std::string& error) {
   void* memory = nullptr;
-  if (posix_memalign(&memory, 4096, ringBytes) != 0 ||
-      posix_memalign(reinterpret_cast<void**>(&ring->buffers_), 4096, kBuffers * kBufferSize) !=
-          0) {
-    std::free(memory);
-    error = "cannot allocate the receive buffers";
-    return nullptr;
+  if (posix_memalign(&memory, 4096, kBuffers * sizeof(io_uring_buf)) != 0) {
+    error = "cannot allocate the receive buffer ring";
+    return false;
   }
-  ring->bufferRing_ = static_cast<io_uring_buf_ring*>(memory);
+  bufferRing_ = static_cast<io_uring_buf_ring*>(memory);
+  if (posix_memalign(&memory, 4096, kBuffers * kBufferSize) != 0) {
+    error = "cannot allocate the receive buffers";
+    return false;
+  }
+  buffers_ = static_cast<std::uint8_t*>(memory);
   io_uring_buf_reg registration{};
-  registration.ring_addr = reinterpret_cast<std::uint64_t>(ring->bufferRing_);
+  registration.ring_addr = reinterpret_cast<std::uint64_t>(bufferRing_);
   registration.ring_entries = kBuffers;
   registration.bgid = kBufferGroup;
-  rc = io_uring_register_buf_ring(ring->ring_.get(), &registration, 0);
-  if (rc < 0) {
-    // Provided buffer rings came with Linux 5.19; multishot recvmsg needs 6.0.
+  if (const int rc = io_uring_register_buf_ring(ring_.get(), &registration, 0); rc < 0) {
     error = std::string("io_uring provided buffers: ") + std::strerror(-rc);
-    return nullptr;
+    return false;
   }
-  io_uring_buf_ring_init(ring->bufferRing_);
-  for (unsigned b = 0; b < kBuffers; ++b) ring->recycle(static_cast<std::uint16_t>(b));
-  io_uring_buf_ring_advance(ring->bufferRing_, static_cast<int>(ring->recycled_));
-  ring->recycled_ = 0;
-  return ring;
+  io_uring_buf_ring_init(bufferRing_);
+  for (unsigned b = 0; b < kBuffers; ++b) recycle(static_cast<std::uint16_t>(b));
+  io_uring_buf_ring_advance(bufferRing_, static_cast<int>(recycled_));
+  recycled_ = 0;
+  return true;
 }
 
 DatagramRing::DatagramRing() : ring_(std::make_unique<io_uring>()), outgoing_(kBuffers) {

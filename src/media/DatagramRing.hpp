@@ -106,6 +106,9 @@ class DatagramRing {
   };
 
   DatagramRing();
+  bool open(std::string& error);
+  bool hasMultishotReceive(std::string& error);
+  bool provideBuffers(std::string& error);
   void arm(Slot slot);
   void armReadiness();
   void onReceived(const io_uring_cqe& cqe);
