@@ -220,8 +220,13 @@ void ManagementApi::declareMetrics() {
 }
 
 io::Status ManagementApi::declareRelayMetrics(const media::RelayService& relay) {
-  return declareRelay(
+  auto status = declareRelay(
       "embedded", [&relay] { return relay.totals(); }, [] { return true; });
+  if (!status) return status;
+  // An alert on io="epoll" catches a host where the kernel refused io_uring (media.packet_io).
+  return metrics_.addGauge("rtcgate_relay_packet_io",
+                           "1, labelled with the embedded relay's packet I/O: io_uring, or epoll",
+                           {{"relay", "embedded"}, {"io", relay.packetIo()}}, [] { return 1.0; });
 }
 
 io::Status ManagementApi::declareRelayMetrics(const media::RelayPool& pool) {

@@ -62,6 +62,11 @@ def test_metrics_move_with_calls():
 def test_relay_and_call_metrics_move_with_a_call_through_the_relay():
     before = metrics()
     check(before.get('rtcgate_relay_up{relay="embedded"}') == 1, "embedded relay not up")
+    io = [name for name, value in before.items()
+          if name.startswith('rtcgate_relay_packet_io{relay="embedded",io=') and value == 1]
+    check(io in (['rtcgate_relay_packet_io{relay="embedded",io="io_uring"}'],
+                 ['rtcgate_relay_packet_io{relay="embedded",io="epoll"}']),
+          f"the embedded relay's packet I/O: {io}")
     bob_port = free_port()
     rc, logs = sipp("register.xml", UDP, bob_port, ["-s", "bob", "-au", "bob", "-ap", "bobpw"])
     check(rc == 0, f"register:\n{sipp_logs(logs)}")
