@@ -146,11 +146,17 @@ io_uring_sqe* DatagramRing::nextEntry() {
   io_uring_sqe* entry = io_uring_get_sqe(ring_.get());
   if (entry != nullptr) return entry;
   io_uring_submit(ring_.get());  // the queue is full: hand it to the kernel and start another
+  // Still null only if the kernel took none (it refuses submissions while completions it could not
+  // post are pending): callers then retry after the next dispatch or drop the packet.
   return io_uring_get_sqe(ring_.get());
 }
 
 void DatagramRing::arm(Slot slot) {
   io_uring_sqe* entry = nextEntry();
+  if (entry == nullptr) {
+    rearm_.push_back(slot);
+    return;
+  }
   io_uring_prep_recvmsg_multishot(entry, watches_[slot].fd, &receiveTemplate_, 0);
   entry->flags |= IOSQE_BUFFER_SELECT;
   entry->buf_group = kBufferGroup;
@@ -160,12 +166,19 @@ void DatagramRing::arm(Slot slot) {
 
 void DatagramRing::armReadiness() {
   io_uring_sqe* entry = nextEntry();
+  readinessArmed_ = entry != nullptr;  // if not, the next dispatch tries again
+  if (entry == nullptr) return;
   io_uring_prep_poll_multishot(entry, readinessFd_, POLLIN);
   io_uring_sqe_set_data64(entry, tag(kReadiness, 0));
-  readinessArmed_ = true;
 }
 
 void DatagramRing::send(int fd, const Datagram& datagram, const PeerAddress& to) {
+  io_uring_sqe* entry = nextEntry();
+  if (entry == nullptr) {
+    recycle(datagram.buffer);
+    if (observer_ != nullptr) observer_->onSendFailed();
+    return;
+  }
   Outgoing& out = outgoing_[datagram.buffer];
   out.iov = {datagram.data, datagram.length};
   std::memcpy(&out.to, &to.storage, sizeof out.to);
@@ -174,7 +187,6 @@ void DatagramRing::send(int fd, const Datagram& datagram, const PeerAddress& to)
   out.message.msg_namelen = to.length;
   out.message.msg_iov = &out.iov;
   out.message.msg_iovlen = 1;
-  io_uring_sqe* entry = nextEntry();
   io_uring_prep_sendmsg(entry, fd, &out.message, MSG_DONTWAIT);
   io_uring_sqe_set_data64(entry, tag(kSend, datagram.buffer));
 }
@@ -199,8 +211,8 @@ bool DatagramRing::dispatch() {
   unsigned head;
   unsigned seen = 0;
   io_uring_cqe* cqe;
-  // Receivers queue sends while this runs; sends the kernel completes at once post completions
-  // that this same loop then sees.
+  // Receivers queue sends while this runs. Sends submitted because the queue filled up may
+  // complete at once and post completions that this same loop then sees.
   io_uring_for_each_cqe(ring_.get(), head, cqe) {
     ++seen;
     switch (kindOf(cqe->user_data)) {
@@ -221,11 +233,13 @@ bool DatagramRing::dispatch() {
     io_uring_buf_ring_advance(bufferRing_, static_cast<int>(recycled_));
     recycled_ = 0;
   }
-  // Ended receives are re-armed only now, with this dispatch's buffers back in the ring.
-  for (const Slot slot : rearm_) {
+  // Ended receives are re-armed only now, with this dispatch's buffers back in the ring. (arm()
+  // adds to rearm_ what it cannot arm yet.)
+  rearming_.swap(rearm_);
+  for (const Slot slot : rearming_) {
     if (watches_[slot].receiver != nullptr && !watches_[slot].armed) arm(slot);
   }
-  rearm_.clear();
+  rearming_.clear();
   if (!readinessArmed_ && readinessFd_ >= 0) armReadiness();
   return ready;
 }

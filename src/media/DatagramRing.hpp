@@ -125,7 +125,8 @@ class DatagramRing {
   std::vector<Outgoing> outgoing_;
   std::vector<Watch> watches_;
   std::vector<Slot> freeSlots_;
-  std::vector<Slot> rearm_;
+  std::vector<Slot> rearm_;     // receives that ended, to arm again after the dispatch
+  std::vector<Slot> rearming_;  // being armed (both keep their capacity: no allocation)
   int readinessFd_ = -1;
   bool readinessArmed_ = false;
   SendObserver* observer_ = nullptr;
