@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "base/Timers.hpp"
+#include "media/Datagram.hpp"
 #include "media/PeerAddress.hpp"
 
 struct io_uring;
@@ -30,17 +31,6 @@ class DatagramRing {
  public:
   static constexpr std::size_t kBufferSize = 2048;
   static constexpr unsigned kBuffers = 512;
-
-  // One received datagram, in a ring buffer. `capacity` is the room from `data` to the buffer's
-  // end (SRTP protection makes a packet longer).
-  struct Datagram {
-    std::uint8_t* data = nullptr;
-    std::size_t length = 0;
-    std::size_t capacity = 0;
-    PeerAddress source;
-    bool truncated = false;
-    std::uint16_t buffer = 0;
-  };
 
   class Receiver {
    public:

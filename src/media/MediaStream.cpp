@@ -35,8 +35,6 @@ void MediaStream::detach(std::uint16_t sharedPort) {
 
 void MediaStream::onReadable() { relay_.onReadable(*this); }
 
-void MediaStream::onDatagram(DatagramRing::Datagram& datagram) {
-  relay_.onDatagram(*this, datagram);
-}
+void MediaStream::onDatagram(Datagram& datagram) { relay_.onDatagram(*this, datagram); }
 
 }  // namespace rtcgate::media

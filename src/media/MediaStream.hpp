@@ -33,7 +33,7 @@ class MediaStream : public PollHandler, private DatagramRing::Receiver {
   void detach(std::uint16_t sharedPort);
   bool hasSocket() const { return fd_ >= 0; }
   void onReadable() override;
-  void onDatagram(DatagramRing::Datagram& datagram) override;
+  void onDatagram(Datagram& datagram) override;
 
   int fd() const { return fd_; }
   std::uint16_t localPort() const { return localPort_; }

@@ -61,10 +61,10 @@ void PacketRelay::onReadable(MediaStream& in) {
     if (count <= 0) break;
     for (int i = 0; i < count; ++i) {
       sources_[i].length = receive_[i].msg_hdr.msg_namelen;
-      Packet packet{buffers_[i].data(), receive_[i].msg_len, kBufferSize, sources_[i],
-                    (receive_[i].msg_hdr.msg_flags & MSG_TRUNC) != 0};
-      if (MediaStream* out = route(in, packet, micros)) {
-        receive_[i].msg_len = static_cast<unsigned>(packet.length);
+      Datagram datagram{buffers_[i].data(), receive_[i].msg_len, kBufferSize, sources_[i],
+                        (receive_[i].msg_hdr.msg_flags & MSG_TRUNC) != 0};
+      if (MediaStream* out = route(in, datagram, micros)) {
+        receive_[i].msg_len = static_cast<unsigned>(datagram.length);
         queueSend(*out, i);
       }
     }
@@ -73,16 +73,13 @@ void PacketRelay::onReadable(MediaStream& in) {
   }
 }
 
-void PacketRelay::onDatagram(MediaStream& in, DatagramRing::Datagram& datagram) {
+void PacketRelay::onDatagram(MediaStream& in, Datagram& datagram) {
   DatagramRing& ring = *loop_.datagramRing();
-  Packet packet{datagram.data, datagram.length, datagram.capacity, datagram.source,
-                datagram.truncated};
-  MediaStream* out = route(in, packet, nowMicros());
+  MediaStream* out = route(in, datagram, nowMicros());
   if (out == nullptr) {
     ring.release(datagram);
     return;
   }
-  datagram.length = packet.length;
   ring.send(out->fd(), datagram, out->latch().peer());
 }
 
@@ -93,11 +90,11 @@ void PacketRelay::onSent(std::size_t bytes) {
 
 void PacketRelay::onSendFailed() { ++relayedErrors_; }
 
-MediaStream* PacketRelay::route(MediaStream& socket, Packet& packet, std::int64_t micros) {
-  std::uint8_t* data = packet.data;
-  std::size_t& length = packet.length;
-  const PeerAddress& source = packet.source;
-  if (packet.truncated) {
+MediaStream* PacketRelay::route(MediaStream& socket, Datagram& datagram, std::int64_t micros) {
+  std::uint8_t* data = datagram.data;
+  std::size_t& length = datagram.length;
+  const PeerAddress& source = datagram.source;
+  if (datagram.truncated) {
     socket.stats().countError();
     ++droppedPackets_;
     return nullptr;
@@ -147,7 +144,7 @@ MediaStream* PacketRelay::route(MediaStream& socket, Packet& packet, std::int64_
   if (!out->latch().peer().valid() || out->latch().peer().port() == 0) return nullptr;
   if (out->demux != nullptr && rtp) out->demux->noteOutbound(header.ssrc, target);
   if (out->secure != nullptr) {
-    if (!out->secure->protect(data, length, packet.capacity, rtcp)) return nullptr;
+    if (!out->secure->protect(data, length, datagram.capacity, rtcp)) return nullptr;
   }
   return out;
 }

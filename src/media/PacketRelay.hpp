@@ -33,8 +33,8 @@ class PacketRelay : private DatagramRing::SendObserver {
   // socket closes.
   bool watch(MediaStream& stream);
   void unwatch(MediaStream& stream);
-  void onReadable(MediaStream& in);                                    // epoll
-  void onDatagram(MediaStream& in, DatagramRing::Datagram& datagram);  // ring
+  void onReadable(MediaStream& in);                      // epoll
+  void onDatagram(MediaStream& in, Datagram& datagram);  // ring
 
   // Any thread may read these (the gateway's /metrics does, from the signalling loop).
   std::uint64_t relayedPackets() const { return relayedPackets_.value(); }
@@ -46,18 +46,9 @@ class PacketRelay : private DatagramRing::SendObserver {
   std::uint64_t droppedPackets() const { return droppedPackets_.value(); }
 
  private:
-  // One received datagram in its buffer; route() may rewrite it (SRTP) within `capacity`.
-  struct Packet {
-    std::uint8_t* data;
-    std::size_t length;
-    std::size_t capacity;
-    const PeerAddress& source;
-    bool truncated;
-  };
-
   int receiveBatch(int fd);
-  // Decides where `packet`, read from `socket`, goes; nullptr = dropped.
-  MediaStream* route(MediaStream& socket, Packet& packet, std::int64_t micros);
+  // Decides where `datagram`, read from `socket`, goes; nullptr = dropped.
+  MediaStream* route(MediaStream& socket, Datagram& datagram, std::int64_t micros);
   std::int64_t nowMicros() const;
   void onSent(std::size_t bytes) override;
   void onSendFailed() override;

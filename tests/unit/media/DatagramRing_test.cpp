@@ -58,7 +58,7 @@ struct Socket {
 class Recorder : public DatagramRing::Receiver, public DatagramRing::SendObserver {
  public:
   explicit Recorder(DatagramRing& ring) : ring_(ring) {}
-  void onDatagram(DatagramRing::Datagram& datagram) override {
+  void onDatagram(Datagram& datagram) override {
     payloads.emplace_back(reinterpret_cast<const char*>(datagram.data), datagram.length);
     sources.push_back(datagram.source);
     truncated += datagram.truncated ? 1 : 0;
