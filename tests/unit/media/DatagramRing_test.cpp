@@ -10,24 +10,18 @@
 #include <string>
 #include <vector>
 
+#include "support/LoopbackSocket.hpp"
+
 namespace rtcgate::media {
 namespace {
 
-// A non-blocking UDP socket on 127.0.0.1 (port 0: any).
+// A non-blocking UDP socket on 127.0.0.1 (port 0: any), made as the load tools make theirs.
 struct Socket {
-  explicit Socket(std::uint16_t port = 0) {
-    fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    address.sin_port = htons(port);
-    bound = bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
-    socklen_t length = sizeof address;
-    getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-    this->address.length = length;
-    std::memcpy(&this->address.storage, &address, length);
-  }
+  explicit Socket(std::uint16_t port = 0)
+      : fd(tools::boundLoopbackSocket(port)),
+        address(PeerAddress::from(SocketAddress::fromV4({127, 0, 0, 1}, port))) {}
   ~Socket() { close(); }
+  bool bound() const { return fd >= 0; }
   void close() {
     if (fd >= 0) ::close(fd);
     fd = -1;
@@ -42,15 +36,14 @@ struct Socket {
     return n > 0 ? std::string(buffer, static_cast<std::size_t>(n)) : std::string();
   }
   std::uint16_t port() const { return address.port(); }
-  // Room for a burst of more datagrams than the ring has buffers.
+  // Room for a burst of more datagrams than the ring has buffers: the 8 MiB asked at creation are
+  // capped by rmem_max, which a privileged process may exceed.
   void holdManyDatagrams() const {
     const int bytes = 4 << 20;
-    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof bytes);       // capped by rmem_max
-    setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof bytes);  // where we may exceed it
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof bytes);
   }
 
   int fd = -1;
-  bool bound = false;
   PeerAddress address;
 };
 
@@ -160,7 +153,7 @@ TEST_F(DatagramRingTest, AnUnwatchedSocketsPortCanBeBoundAgainAtOnce) {
   ring_->unwatch(slot);
   relay->close();
   Socket again(port);
-  EXPECT_TRUE(again.bound);
+  EXPECT_TRUE(again.bound());
 }
 
 TEST_F(DatagramRingTest, NothingReachesAReceiverAfterUnwatch) {
