@@ -7,13 +7,17 @@ CPU-seconds of the relay process per million packets relayed (from /proc/PID/sta
 the ratio rtcgate/rtpengine, and the first rate at which loss passes 0.1%. Memory: RSS growth of
 the relay with 10,000 plain-RTP sessions held open, per session.
 
+--both-ways: the answering end sends RTP too, as in a call (the rate is both directions together),
+so each relay port has a peer that both sends to it and receives from it.
+
 --webrtc: the same for DTLS-SRTP <-> RTP bridged sessions, driven by tests/tools/dtlspeer (a
 browser end that does ICE, DTLS and SRTP, and a plain RTP/AVP phone end, both sending; the rate is
 packets into the relay, both directions together; the relay's CPU is read only between the end of
 set-up and the end of traffic, so handshakes are not counted). Memory: RSS growth per bridged
 session with 2,000 sessions held, read after the relays' post-handshake DTLS linger.
 
-usage: run_bench.py --binary build/rtcgate --build-dir build [--webrtc] [--sessions 100]
+usage: run_bench.py --binary build/rtcgate --build-dir build [--webrtc | --both-ways]
+                    [--sessions 100]
                     [--rates 5000,10000,20000,40000,80000] [--duration 3] [--memory-sessions 10000]
                     [--memory-processes 1] [--memory-only]
 """
@@ -127,7 +131,7 @@ def run_dtlspeer(relay, dtlspeer, sessions, rate, duration):
     return json.loads(out.decode().strip().splitlines()[-1]), cpu
 
 
-def run_rates(relay, generator, sessions, rates, duration, webrtc=False):
+def run_rates(relay, generator, sessions, rates, duration, webrtc=False, both_ways=False):
     results = []
     for rate in rates:
         if webrtc:
@@ -135,7 +139,8 @@ def run_rates(relay, generator, sessions, rates, duration, webrtc=False):
         else:
             before = cpu_seconds(relay.proc.pid)
             out = subprocess.run([generator, "--ng", "127.0.0.1:%d" % relay.ng_port, "--sessions",
-                                  str(sessions), "--rate", str(rate), "--duration", str(duration)],
+                                  str(sessions), "--rate", str(rate), "--duration", str(duration),
+                                  "--both-ways", "1" if both_ways else "0"],
                                  stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, check=True,
                                  timeout=duration + 120, preexec_fn=raise_fd_limit)
             cpu = cpu_seconds(relay.proc.pid) - before
@@ -198,6 +203,9 @@ def main():
     parser.add_argument("--rtpengine", default=shutil.which("rtpengine") or "")
     parser.add_argument("--webrtc", action="store_true",
                         help="DTLS-SRTP <-> RTP bridged sessions (tests/tools/dtlspeer)")
+    parser.add_argument("--both-ways", action="store_true",
+                        help="plain RTP in both directions of every session, as in a call (the "
+                             "rate is both directions together); default one way")
     parser.add_argument("--sessions", type=int, default=100)
     parser.add_argument("--rates", default=None,
                         help="default 5000,...,160000 (plain), 10000,...,160000 (--webrtc)")
@@ -226,14 +234,15 @@ def main():
         targets.append(("rtpengine", args.rtpengine))
     for kind, binary in targets:
         print("%s: %d %s sessions, rates %s pps, %.0fs each"
-              % (kind, args.sessions, "DTLS-SRTP <-> RTP" if args.webrtc else "RTP", rates,
+              % (kind, args.sessions, "DTLS-SRTP <-> RTP" if args.webrtc
+                 else "RTP both ways" if args.both_ways else "RTP one way", rates,
                  args.duration), flush=True)
         results = []
         if not args.memory_only:
             relay = Relay(kind, binary, workdir, 20000, 64999)
             try:
                 results = run_rates(relay, generator, args.sessions, rates, args.duration,
-                                    args.webrtc)
+                                    args.webrtc, args.both_ways)
             finally:
                 relay.stop()
         # Each process gets its own slice of the port range.

@@ -172,7 +172,7 @@ void DatagramRing::armReadiness() {
   io_uring_sqe_set_data64(entry, tag(kReadiness, 0));
 }
 
-void DatagramRing::send(int fd, const Datagram& datagram, const PeerAddress& to) {
+void DatagramRing::send(int fd, const Datagram& datagram, const PeerAddress* to) {
   io_uring_sqe* entry = nextEntry();
   if (entry == nullptr) {
     recycle(datagram.buffer);
@@ -181,10 +181,12 @@ void DatagramRing::send(int fd, const Datagram& datagram, const PeerAddress& to)
   }
   Outgoing& out = outgoing_[datagram.buffer];
   out.iov = {datagram.data, datagram.length};
-  std::memcpy(&out.to, &to.storage, sizeof out.to);
   out.message = {};
-  out.message.msg_name = &out.to;
-  out.message.msg_namelen = to.length;
+  if (to != nullptr) {
+    std::memcpy(&out.to, &to->storage, sizeof out.to);
+    out.message.msg_name = &out.to;
+    out.message.msg_namelen = to->length;
+  }
   out.message.msg_iov = &out.iov;
   out.message.msg_iovlen = 1;
   io_uring_prep_sendmsg(entry, fd, &out.message, MSG_DONTWAIT);
@@ -197,6 +199,8 @@ void DatagramRing::recycle(std::uint16_t buffer) {
   io_uring_buf_ring_add(bufferRing_, buffers_ + std::size_t{buffer} * kBufferSize, kBufferSize,
                         buffer, io_uring_buf_ring_mask(kBuffers), static_cast<int>(recycled_++));
 }
+
+void DatagramRing::submit() { io_uring_submit(ring_.get()); }
 
 void DatagramRing::wait(Duration timeout) {
   __kernel_timespec limit{};
@@ -250,14 +254,18 @@ void DatagramRing::onReceived(const io_uring_cqe& cqe) {
   const bool hasBuffer = (cqe.flags & IORING_CQE_F_BUFFER) != 0;
   const auto buffer = static_cast<std::uint16_t>(cqe.flags >> IORING_CQE_BUFFER_SHIFT);
   if ((cqe.flags & IORING_CQE_F_MORE) == 0) {
-    // The multishot receive ended: cancelled (unwatch), or out of buffers (-ENOBUFS).
+    // The multishot receive ended: cancelled (unwatch), out of buffers (-ENOBUFS) or an error.
     watch.armed = false;
-    if (watch.receiver == nullptr)
+    if (watch.receiver == nullptr) {
       freeSlots_.push_back(slot);
-    else if (cqe.res >= 0 || cqe.res == -ENOBUFS || ++watch.failures <= kMaxFailures)
+    } else if (cqe.res >= 0 || cqe.res == -ENOBUFS) {
       rearm_.push_back(slot);
-    // else: the kernel keeps refusing this socket; left deaf (the call's media timeout ends it)
-    // rather than re-armed in a loop that would spin the worker.
+    } else {
+      watch.receiver->onReceiveError(-cqe.res);
+      // A socket the kernel keeps refusing is left deaf (the call's media timeout ends it) rather
+      // than re-armed in a loop that would spin the worker.
+      if (++watch.failures <= kMaxFailures) rearm_.push_back(slot);
+    }
   }
   if (!hasBuffer) return;
   std::uint8_t* base = buffers_ + std::size_t{buffer} * kBufferSize;

@@ -35,6 +35,9 @@ class DatagramRing {
   class Receiver {
    public:
     virtual void onDatagram(Datagram& datagram) = 0;
+    // The socket's receive ended with `error` (a connected socket's ECONNREFUSED, say); it is
+    // armed again unless the kernel keeps refusing it.
+    virtual void onReceiveError(int error) = 0;
 
    protected:
     ~Receiver() = default;
@@ -72,11 +75,14 @@ class DatagramRing {
   // timers' wake-ups and posted work stay on epoll).
   void watchReadiness(int fd);
 
-  // Queues `datagram` (its possibly rewritten bytes) to `to` from socket `fd`; its buffer returns
-  // to the ring when the send completes.
-  void send(int fd, const Datagram& datagram, const PeerAddress& to);
+  // Queues `datagram` (its possibly rewritten bytes) to `to` from socket `fd`, or to the peer `fd`
+  // is connected to when `to` is null; its buffer returns to the ring when the send completes.
+  void send(int fd, const Datagram& datagram, const PeerAddress* to);
   void release(const Datagram& datagram);
 
+  // Hands what is queued to the kernel now; sends on a socket about to change (disconnect) go out
+  // as they were queued.
+  void submit();
   // Submits what is queued and waits up to `timeout` for a completion.
   void wait(Duration timeout);
   // Hands every completion to its receiver; true if the readiness descriptor fired.

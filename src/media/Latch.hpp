@@ -31,6 +31,8 @@ class Latch {
   const PeerAddress& peer() const { return peer_; }
   const PeerAddress& advertised() const { return advertised_; }
   bool confirmed() const { return confirmed_; }
+  // Confirmed and learning nothing but an SSRC continuation: the port takes one peer's packets.
+  bool lockedToPeer() const { return confirmed_ && !policy_.asymmetric && !policy_.mediaHandover; }
 
  private:
   PeerAddress peer_;

@@ -25,7 +25,18 @@ bool MediaStream::open(const PeerAddress& local) {
     return false;
   }
   localPort_ = local.port();
+  boundExplicitly_ = !local.isWildcard() && local.port() != 0;
   return true;
+}
+
+void MediaStream::expectPeer(const PeerAddress& peer, Latch::Policy policy) {
+  relay_.unpin(*this);
+  latch_.expect(peer, policy);
+}
+
+void MediaStream::lockToPeer(const PeerAddress& peer) {
+  relay_.unpin(*this);
+  latch_.lockTo(peer);
 }
 
 void MediaStream::detach(std::uint16_t sharedPort) {
@@ -36,5 +47,7 @@ void MediaStream::detach(std::uint16_t sharedPort) {
 void MediaStream::onReadable() { relay_.onReadable(*this); }
 
 void MediaStream::onDatagram(Datagram& datagram) { relay_.onDatagram(*this, datagram); }
+
+void MediaStream::onReceiveError(int error) { relay_.onReceiveError(*this, error); }
 
 }  // namespace rtcgate::media

@@ -34,13 +34,23 @@ class MediaStream : public PollHandler, private DatagramRing::Receiver {
   bool hasSocket() const { return fd_ >= 0; }
   void onReadable() override;
   void onDatagram(Datagram& datagram) override;
+  void onReceiveError(int error) override;
 
   int fd() const { return fd_; }
   std::uint16_t localPort() const { return localPort_; }
   bool isRtcp() const { return rtcp_; }
 
-  Latch& latch() { return latch_; }
+  // The peer to expect from a new SDP (offer, answer, re-INVITE), or the one an authenticated path
+  // (ICE check, DTLS handshake) names. Both unpin the socket first (see PacketRelay) so that the
+  // new peer's packets reach it.
+  void expectPeer(const PeerAddress& peer, Latch::Policy policy);
+  void lockToPeer(const PeerAddress& peer);
   const Latch& latch() const { return latch_; }
+  // The socket is connected to the latched peer while it sends (see PacketRelay).
+  bool pinned() const { return pinSlot_ != kUnpinned; }
+  // Bound to one address and port of its choosing: connecting a wildcard socket would choose an
+  // address, and disconnecting gives up a port the kernel chose.
+  bool boundExplicitly() const { return boundExplicitly_; }
   StreamStats& stats() { return stats_; }
   const StreamStats& stats() const { return stats_; }
 
@@ -62,14 +72,18 @@ class MediaStream : public PollHandler, private DatagramRing::Receiver {
   std::uint32_t clockRate = 8000;
 
  private:
-  friend class PacketRelay;  // keeps ringSlot_
+  friend class PacketRelay;  // keeps ringSlot_ and pinSlot_, feeds the latch
+
+  static constexpr std::uint32_t kUnpinned = ~std::uint32_t{0};
 
   void closeSocket();
 
   PacketRelay& relay_;
   bool rtcp_;
+  bool boundExplicitly_ = false;
   int fd_ = -1;
-  DatagramRing::Slot ringSlot_ = 0;  // with a DatagramRing: the socket's receive there
+  DatagramRing::Slot ringSlot_ = 0;    // with a DatagramRing: the socket's receive there
+  std::uint32_t pinSlot_ = kUnpinned;  // where PacketRelay lists it while pinned
   std::uint16_t localPort_ = 0;
   Latch latch_;
   StreamStats stats_;

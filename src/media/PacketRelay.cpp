@@ -23,6 +23,7 @@ PacketRelay::PacketRelay(EventLoop& loop) : loop_(loop) {
 
 PacketRelay::~PacketRelay() {
   if (DatagramRing* ring = loop_.datagramRing()) ring->forgetObserver(this);
+  if (pinSweep_ != 0) loop_.cancel(pinSweep_);
 }
 
 bool PacketRelay::watch(MediaStream& stream) {
@@ -34,6 +35,7 @@ bool PacketRelay::watch(MediaStream& stream) {
 }
 
 void PacketRelay::unwatch(MediaStream& stream) {
+  if (stream.pinned()) forgetPin(stream);  // the socket closes: nothing to disconnect
   if (DatagramRing* ring = loop_.datagramRing())
     ring->unwatch(stream.ringSlot_);
   else
@@ -58,7 +60,10 @@ void PacketRelay::onReadable(MediaStream& in) {
   // A few batches per wake-up, then back to the loop so one busy port cannot starve the others.
   for (int round = 0; round < 4; ++round) {
     const int count = receiveBatch(in.fd());
-    if (count <= 0) break;
+    if (count <= 0) {
+      if (count < 0) onReceiveError(in, errno);
+      break;
+    }
     for (int i = 0; i < count; ++i) {
       sources_[i].length = receive_[i].msg_hdr.msg_namelen;
       Datagram datagram{buffers_[i].data(), receive_[i].msg_len, kBufferSize, sources_[i],
@@ -80,7 +85,63 @@ void PacketRelay::onDatagram(MediaStream& in, Datagram& datagram) {
     ring.release(datagram);
     return;
   }
-  ring.send(out->fd(), datagram, out->latch().peer());
+  ring.send(out->fd(), datagram, out->pinned() ? nullptr : &out->latch().peer());
+}
+
+void PacketRelay::onReceiveError(MediaStream& in, int error) {
+  // Only a connected socket is told of ICMP errors: the pinned peer's port is closed.
+  if (error == ECONNREFUSED) unpin(in);
+}
+
+bool PacketRelay::pinnable(const MediaStream& stream) const {
+  return stream.secure == nullptr && stream.demux == nullptr && stream.carrier == nullptr &&
+         stream.boundExplicitly() && stream.latch().lockedToPeer();
+}
+
+void PacketRelay::pinIfFlowing(MediaStream& stream, Clock::time_point previousPacket) {
+  if (loop_.now() - previousPacket >= kPinSilence || !pinnable(stream)) return;
+  const PeerAddress& peer = stream.latch().peer();
+  if (connect(stream.fd(), reinterpret_cast<const sockaddr*>(&peer.storage), peer.length) != 0)
+    return;  // no route to the peer: its packets are sent (and fail) as before
+  stream.pinSlot_ = static_cast<std::uint32_t>(pinned_.size());
+  pinned_.push_back(&stream);
+  if (pinSweep_ == 0) pinSweep_ = loop_.start(kPinSilence / 2, [this] { sweepPinned(); });
+}
+
+void PacketRelay::unpin(MediaStream& stream) {
+  if (!stream.pinned()) return;
+  // Sends queued without an address must leave while the socket is still connected.
+  if (DatagramRing* ring = loop_.datagramRing())
+    ring->submit();
+  else if (pendingOut_ == &stream)
+    flush();
+  disconnect(stream);
+}
+
+void PacketRelay::disconnect(MediaStream& stream) {
+  sockaddr unspecified{};
+  unspecified.sa_family = AF_UNSPEC;
+  connect(stream.fd(), &unspecified, sizeof unspecified);
+  forgetPin(stream);
+}
+
+void PacketRelay::forgetPin(MediaStream& stream) {
+  MediaStream* last = pinned_.back();
+  pinned_[stream.pinSlot_] = last;
+  last->pinSlot_ = stream.pinSlot_;
+  pinned_.pop_back();
+  stream.pinSlot_ = MediaStream::kUnpinned;
+}
+
+void PacketRelay::sweepPinned() {
+  pinSweep_ = 0;
+  const Clock::time_point now = loop_.now();
+  // Backwards: unpin() moves the last entry, already seen, into the freed place.
+  for (std::size_t i = pinned_.size(); i-- > 0;) {
+    MediaStream& stream = *pinned_[i];
+    if (now - stream.stats().lastPacket() >= kPinSilence || !pinnable(stream)) unpin(stream);
+  }
+  if (!pinned_.empty()) pinSweep_ = loop_.start(kPinSilence / 2, [this] { sweepPinned(); });
 }
 
 void PacketRelay::onSent(std::size_t bytes) {
@@ -128,11 +189,17 @@ MediaStream* PacketRelay::route(MediaStream& socket, Datagram& datagram, std::in
   }
   const bool acceptable =
       rtcp ? looksLikeRtcp(data, length) : rtp && in->payloadAllowed(header.payloadType);
-  if (socket.latch().onPacket(source, acceptable, rtp, header.ssrc) == Latch::Verdict::Reject) {
+  const Clock::time_point previousPacket = socket.stats().lastPacket();
+  const Latch::Verdict verdict = socket.latch_.onPacket(source, acceptable, rtp, header.ssrc);
+  if (verdict == Latch::Verdict::Reject) {
     in->stats().countError();
     ++droppedPackets_;
     return nullptr;
   }
+  if (verdict == Latch::Verdict::Learned)
+    unpin(socket);  // queued before the pin, from the peer's new address: it learns from there
+  else if (!socket.pinned())
+    pinIfFlowing(socket, previousPacket);
   in->stats().countPacket(length, loop_.now());
   // Arrival time in the line's RTP clock units, for the jitter estimate (RFC 3550 A.8).
   if (rtp)
@@ -153,9 +220,15 @@ void PacketRelay::queueSend(MediaStream& out, int index) {
   if (pendingOut_ != &out) flush();
   pendingOut_ = &out;
   sendIov_[pending_] = {buffers_[index].data(), receive_[index].msg_len};
-  const PeerAddress& peer = out.latch().peer();
-  send_[pending_].msg_hdr.msg_name = const_cast<sockaddr_in6*>(&peer.storage);
-  send_[pending_].msg_hdr.msg_namelen = peer.length;
+  msghdr& message = send_[pending_].msg_hdr;
+  if (out.pinned()) {
+    message.msg_name = nullptr;
+    message.msg_namelen = 0;
+  } else {
+    const PeerAddress& peer = out.latch().peer();
+    message.msg_name = const_cast<sockaddr_in6*>(&peer.storage);
+    message.msg_namelen = peer.length;
+  }
   ++pending_;
 }
 
@@ -173,6 +246,11 @@ void PacketRelay::flush() {
       continue;
     }
     if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+    if (errno == ECONNREFUSED) {
+      // The pinned peer's port closed. This batch's other packets, queued without an address,
+      // now fail too: they were for that closed port.
+      if (pendingOut_->pinned()) disconnect(*pendingOut_);
+    }
     ++done;  // the kernel refused this one message (e.g. unroutable peer): skip it
     ++relayedErrors_;
   }

@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdint>
+#include <vector>
 
 #include "media/DatagramRing.hpp"
 #include "media/EventLoop.hpp"
@@ -18,10 +19,20 @@ class MediaStream;
 // latch, counts it, and forwards it in place (no copy, no allocation, no lock, no log). On epoll it
 // reads a ready socket with recvmmsg into buffers preallocated per worker and sends with sendmmsg;
 // on the loop's DatagramRing (io_uring) datagrams arrive in the ring's buffers and leave by it.
+//
+// A plain-RTP port whose latched peer is sending is connected to that peer ("pinned"): the kernel
+// then keeps the route and finds the socket by its 4-tuple instead of looking both up for every
+// packet (about 9% of the relay's CPU at 80,000 pps). A connected socket hears that peer only, so
+// it is unpinned when the peer falls silent for kPinSilence (a NAT rebinding, or a stranger, then
+// meets the latch as before), on a new SDP, and when the peer's host refuses the packets (ICMP
+// port unreachable).
 class PacketRelay : private DatagramRing::SendObserver {
  public:
   static constexpr int kBatch = 64;
   static constexpr std::size_t kBufferSize = 2048;
+  // Two packets closer than this pin a port; this much silence unpins it. RTCP (every few
+  // seconds) and DTX comfort noise (every 400 ms) never pin.
+  static constexpr Duration kPinSilence{250};
 
   explicit PacketRelay(EventLoop& loop);
   ~PacketRelay();
@@ -35,6 +46,9 @@ class PacketRelay : private DatagramRing::SendObserver {
   void unwatch(MediaStream& stream);
   void onReadable(MediaStream& in);                      // epoll
   void onDatagram(MediaStream& in, Datagram& datagram);  // ring
+  void onReceiveError(MediaStream& in, int error);
+  // Disconnects a pinned socket: every source meets the latch again (a new SDP, an ICE/DTLS lock).
+  void unpin(MediaStream& stream);
 
   // Any thread may read these (the gateway's /metrics does, from the signalling loop).
   std::uint64_t relayedPackets() const { return relayedPackets_.value(); }
@@ -54,6 +68,11 @@ class PacketRelay : private DatagramRing::SendObserver {
   void onSendFailed() override;
   void queueSend(MediaStream& out, int index);
   void flush();
+  bool pinnable(const MediaStream& stream) const;
+  void pinIfFlowing(MediaStream& stream, Clock::time_point previousPacket);
+  void disconnect(MediaStream& stream);  // unpin() without sending what is queued first
+  void forgetPin(MediaStream& stream);
+  void sweepPinned();
 
   EventLoop& loop_;
   std::array<std::array<std::uint8_t, kBufferSize>, kBatch> buffers_{};
@@ -64,6 +83,8 @@ class PacketRelay : private DatagramRing::SendObserver {
   std::array<mmsghdr, kBatch> send_{};
   int pending_ = 0;
   MediaStream* pendingOut_ = nullptr;
+  std::vector<MediaStream*> pinned_;  // each knows its index (MediaStream::pinSlot_)
+  Timers::Id pinSweep_ = 0;
   SharedCounter relayedPackets_;
   SharedCounter relayedBytes_;
   SharedCounter relayedErrors_;

@@ -16,6 +16,12 @@ std::uint16_t PeerAddress::port() const {
   return 0;
 }
 
+bool PeerAddress::isWildcard() const {
+  if (storage.sin6_family == AF_INET)
+    return reinterpret_cast<const sockaddr_in&>(storage).sin_addr.s_addr == htonl(INADDR_ANY);
+  return IN6_IS_ADDR_UNSPECIFIED(&storage.sin6_addr);
+}
+
 PeerAddress PeerAddress::from(const SocketAddress& address) {
   PeerAddress peer;
   if (!address.valid()) return peer;

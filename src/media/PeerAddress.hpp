@@ -19,6 +19,7 @@ struct PeerAddress {
 
   bool valid() const { return length != 0; }
   std::uint16_t port() const;
+  bool isWildcard() const;  // 0.0.0.0 or ::
 
   // Same family, address and port; cheap enough for every packet.
   bool operator==(const PeerAddress& other) const {

@@ -439,10 +439,9 @@ void RelayEngine::applyPeer(CallMedia& media, const sdp::SessionDescription& des
   }
   if (media.rtcpMux) rtcpPort = section.port();
   auto rtcpAddress = SocketAddress::parse(rtcpHost, rtcpPort);
-  media.rtp->latch().expect(rtpAddress ? PeerAddress::from(*rtpAddress) : PeerAddress{}, policy);
+  media.rtp->expectPeer(rtpAddress ? PeerAddress::from(*rtpAddress) : PeerAddress{}, policy);
   if (media.rtcp) {
-    media.rtcp->latch().expect(rtcpAddress ? PeerAddress::from(*rtcpAddress) : PeerAddress{},
-                               policy);
+    media.rtcp->expectPeer(rtcpAddress ? PeerAddress::from(*rtcpAddress) : PeerAddress{}, policy);
   }
   media.rtp->clearPayloadTypes();
   const auto formats = section.formats();

@@ -187,7 +187,7 @@ void SecureTransport::onStun(const std::uint8_t* data, std::size_t length,
            reinterpret_cast<const sockaddr*>(&from.storage), from.length);
   }
   if (ice_->selected().valid() && !(ice_->selected() == before)) {
-    stream_->latch().lockTo(ice_->selected());
+    stream_->lockToPeer(ice_->selected());
   }
 }
 
@@ -211,7 +211,7 @@ void SecureTransport::onDtls(const std::uint8_t* data, std::size_t length,
       return;
     }
     srtp_ = std::move(*session);
-    if (!(ice_ && ice_->selected().valid())) stream_->latch().lockTo(from);
+    if (!(ice_ && ice_->selected().valid())) stream_->lockToPeer(from);
   }
 }
 

@@ -4,9 +4,12 @@
 // RTP for every session at a fixed aggregate packet rate from one socket with sendmmsg, and counts
 // what the relay forwards to one sink socket with recvmmsg. One socket per side is enough: every
 // session's SDP names the same source/sink address, and the relay's ports tell sessions apart.
-// Prints one JSON line. The ng link and the sockets are shared with dtlspeer (support/).
+// With --both-ways 1 the sink socket sends too, as the answering party of a call does: packets
+// alternate between the directions (the rate stays the total) and both sockets count what
+// arrives. Prints one JSON line. The ng link and the sockets are shared with dtlspeer (support/).
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -21,6 +24,7 @@
 
 #include "support/LoopbackSocket.hpp"
 #include "support/NgLink.hpp"
+#include "support/SendBatch.hpp"
 
 namespace {
 
@@ -32,9 +36,11 @@ struct Options {
   double duration = 5;
   double hold = 0;  // seconds to keep the sessions before deleting (memory measurement)
   int payload = 160;
+  bool bothWays = false;
 };
 
 using rtcgate::tools::NgLink;
+using rtcgate::tools::SendBatch;
 
 std::string bstr(const std::string& s) { return rtcgate::tools::bencodeString(s); }
 
@@ -76,9 +82,61 @@ Options parse(int argc, char** argv) {
       o.hold = std::atof(value);
     } else if (key == "--payload") {
       o.payload = std::atoi(value);
+    } else if (key == "--both-ways") {
+      o.bothWays = std::atoi(value) != 0;
     }
   }
   return o;
+}
+
+sockaddr_in loopbackPort(int port) {
+  sockaddr_in target{};
+  target.sin_family = AF_INET;
+  target.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  target.sin_port = htons(static_cast<std::uint16_t>(port));
+  return target;
+}
+
+// Reads both sockets (the sink only, one way) until sending stopped and 500 ms passed quietly.
+void receiveUntilQuiet(const int (&fds)[2], int count, const std::atomic<bool>& sending,
+                       std::atomic<std::uint64_t>& received) {
+  constexpr int kBatch = 64;
+  static char buffers[kBatch][2048];
+  iovec iov[kBatch];
+  mmsghdr messages[kBatch];
+  for (int i = 0; i < kBatch; ++i) {
+    iov[i] = {buffers[i], sizeof buffers[i]};
+    messages[i] = {};
+    messages[i].msg_hdr.msg_iov = &iov[i];
+    messages[i].msg_hdr.msg_iovlen = 1;
+  }
+  pollfd polls[2] = {{fds[0], POLLIN, 0}, {fds[1], POLLIN, 0}};
+  auto quietSince = std::chrono::steady_clock::now();
+  for (;;) {
+    poll(polls, static_cast<nfds_t>(count), 10);
+    const auto now = std::chrono::steady_clock::now();
+    for (int k = 0; k < count; ++k) {
+      const int n = recvmmsg(fds[k], messages, kBatch, MSG_DONTWAIT, nullptr);
+      if (n > 0) {
+        received += static_cast<std::uint64_t>(n);
+        quietSince = now;
+      }
+    }
+    if (!sending && now - quietSince > std::chrono::milliseconds(500)) return;
+  }
+}
+
+// PCMU, 160 samples a packet; the payload after the header is left as it is.
+void writeRtpHeader(std::uint8_t* p, std::uint16_t sequence, std::uint32_t ssrc) {
+  const std::uint32_t timestamp = sequence * 160u;
+  p[0] = 0x80;
+  p[1] = 0;
+  p[2] = static_cast<std::uint8_t>(sequence >> 8);
+  p[3] = static_cast<std::uint8_t>(sequence & 0xff);
+  for (int b = 0; b < 4; ++b) {
+    p[4 + b] = static_cast<std::uint8_t>(timestamp >> (24 - 8 * b));
+    p[8 + b] = static_cast<std::uint8_t>(ssrc >> (24 - 8 * b));
+  }
 }
 
 }  // namespace
@@ -91,66 +149,45 @@ int main(int argc, char** argv) {
   const int sink = boundSocket(sinkPort);
   NgLink ng(o.ngHost, o.ngPort);
   const std::string tag = std::to_string(getpid());
+  // Per session: where the offerer (source) sends, then where the answerer (sink) sends.
   std::vector<sockaddr_in> targets;
+  std::vector<sockaddr_in> answererTargets;
   for (int i = 0; i < o.sessions; ++i) {
     const std::string callId = "bench-" + tag + "-" + std::to_string(i);
     const std::string common = bstr("call-id") + bstr(callId) + bstr("from-tag") + bstr("a") +
                                bstr("flags") + "l" + bstr("trust-address") + "e";
-    ng.call("d" + bstr("command") + bstr("offer") + common + bstr("sdp") + bstr(sdp(sourcePort)) +
-            "e");
+    const std::string offer = ng.call("d" + bstr("command") + bstr("offer") + common + bstr("sdp") +
+                                      bstr(sdp(sourcePort)) + "e");
     const std::string answer =
         ng.call("d" + bstr("command") + bstr("answer") + common + bstr("to-tag") + bstr("b") +
                 bstr("sdp") + bstr(sdp(sinkPort)) + "e");
     const int port = sdpPort(answer);
-    if (port == 0) {
-      std::fprintf(stderr, "rtpgen: session %d failed: %s\n", i, answer.c_str());
+    const int answererPort = sdpPort(offer);
+    if (port == 0 || answererPort == 0) {
+      std::fprintf(stderr, "rtpgen: session %d failed: %s %s\n", i, offer.c_str(), answer.c_str());
       return 1;
     }
-    sockaddr_in target{};
-    target.sin_family = AF_INET;
-    target.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    target.sin_port = htons(static_cast<std::uint16_t>(port));
-    targets.push_back(target);
+    targets.push_back(loopbackPort(port));
+    answererTargets.push_back(loopbackPort(answererPort));
   }
   std::fprintf(stderr, "rtpgen: %d sessions ready\n", o.sessions);
   if (o.hold > 0) std::this_thread::sleep_for(std::chrono::duration<double>(o.hold));
 
   std::atomic<bool> sending{true};
   std::atomic<std::uint64_t> received{0};
-  std::thread receiver([&] {
-    constexpr int kBatch = 64;
-    static char buffers[kBatch][2048];
-    iovec iov[kBatch];
-    mmsghdr messages[kBatch];
-    for (int i = 0; i < kBatch; ++i) {
-      iov[i] = {buffers[i], sizeof buffers[i]};
-      messages[i] = {};
-      messages[i].msg_hdr.msg_iov = &iov[i];
-      messages[i].msg_hdr.msg_iovlen = 1;
-    }
-    auto quietSince = std::chrono::steady_clock::now();
-    for (;;) {
-      timespec wait{0, 10000000};
-      const int n = recvmmsg(sink, messages, kBatch, MSG_WAITFORONE, &wait);
-      const auto now = std::chrono::steady_clock::now();
-      if (n > 0) {
-        received += static_cast<std::uint64_t>(n);
-        quietSince = now;
-      } else {
-        usleep(1000);
-      }
-      if (!sending && now - quietSince > std::chrono::milliseconds(500)) return;
-    }
-  });
+  const int receivers[2] = {sink, source};
+  std::thread receiver(
+      [&] { receiveUntilQuiet(receivers, o.bothWays ? 2 : 1, sending, received); });
 
   std::uint64_t sent = 0;
   if (o.duration > 0 && o.rate > 0) {
-    constexpr int kBatch = 64;
-    std::vector<std::vector<std::uint8_t>> packets(kBatch,
-                                                   std::vector<std::uint8_t>(12 + o.payload));
-    std::vector<std::uint16_t> sequence(targets.size(), 0);
-    iovec iov[kBatch];
-    mmsghdr messages[kBatch];
+    const int directions = o.bothWays ? 2 : 1;
+    SendBatch offerer(source);
+    SendBatch answerer(sink);
+    SendBatch* senders[2] = {&offerer, &answerer};
+    const std::vector<sockaddr_in>* destinations[2] = {&targets, &answererTargets};
+    const auto length = static_cast<std::size_t>(12 + o.payload);
+    std::vector<std::uint16_t> sequence(2 * targets.size(), 0);
     const auto start = std::chrono::steady_clock::now();
     std::size_t next = 0;
     for (;;) {
@@ -162,38 +199,18 @@ int main(int argc, char** argv) {
         usleep(200);
         continue;
       }
-      const int count = static_cast<int>(std::min<std::uint64_t>(due - sent, kBatch));
-      for (int i = 0; i < count; ++i) {
-        const std::size_t session = next++ % targets.size();
-        std::uint8_t* p = packets[i].data();
-        const std::uint16_t seq = sequence[session]++;
-        const std::uint32_t ts = seq * 160u;
-        const auto ssrc = static_cast<std::uint32_t>(session + 1);
-        p[0] = 0x80;
-        p[1] = 0;
-        p[2] = seq >> 8;
-        p[3] = seq & 0xff;
-        for (int b = 0; b < 4; ++b) {
-          p[4 + b] = static_cast<std::uint8_t>(ts >> (24 - 8 * b));
-          p[8 + b] = static_cast<std::uint8_t>(ssrc >> (24 - 8 * b));
-        }
-        iov[i] = {p, packets[i].size()};
-        messages[i] = {};
-        messages[i].msg_hdr.msg_iov = &iov[i];
-        messages[i].msg_hdr.msg_iovlen = 1;
-        messages[i].msg_hdr.msg_name = &targets[session];
-        messages[i].msg_hdr.msg_namelen = sizeof(sockaddr_in);
+      const auto count = std::min<std::uint64_t>(due - sent, 64);
+      for (std::uint64_t i = 0; i < count; ++i, ++next) {
+        const auto direction = static_cast<int>(next % directions);
+        const std::size_t session = next / directions % targets.size();
+        const std::uint16_t seq = sequence[2 * session + direction]++;
+        writeRtpHeader(senders[direction]->next(), seq,
+                       static_cast<std::uint32_t>(session + 1 + (direction << 16)));
+        senders[direction]->push(length, (*destinations[direction])[session]);
       }
-      int done = 0;
-      while (done < count) {
-        const int n = sendmmsg(source, messages + done, count - done, 0);
-        if (n <= 0) {
-          usleep(100);
-          continue;
-        }
-        done += n;
-      }
-      sent += static_cast<std::uint64_t>(count);
+      offerer.flush();
+      answerer.flush();
+      sent += count;
     }
   }
   sending = false;

@@ -57,7 +57,7 @@ class Recorder : public DatagramRing::Receiver, public DatagramRing::SendObserve
     truncated += datagram.truncated ? 1 : 0;
     capacities.push_back(datagram.capacity);
     if (echoFd >= 0)
-      ring_.send(echoFd, datagram, echoTo);
+      ring_.send(echoFd, datagram, echoTo.valid() ? &echoTo : nullptr);
     else
       ring_.release(datagram);
   }
@@ -66,6 +66,7 @@ class Recorder : public DatagramRing::Receiver, public DatagramRing::SendObserve
     sentBytes += bytes;
   }
   void onSendFailed() override { ++failed; }
+  void onReceiveError(int error) override { errors.push_back(error); }
 
   std::vector<std::string> payloads;
   std::vector<PeerAddress> sources;
@@ -76,6 +77,7 @@ class Recorder : public DatagramRing::Receiver, public DatagramRing::SendObserve
   int sent = 0;
   std::size_t sentBytes = 0;
   int failed = 0;
+  std::vector<int> errors;
 
  private:
   DatagramRing& ring_;
@@ -198,6 +200,52 @@ TEST_F(DatagramRingTest, AFailedSendIsReportedAndItsBufferReturns) {
   // More failures than buffers: each failed send gave its buffer back.
   ASSERT_TRUE(pump([&] { return recorder.failed == count; })) << recorder.failed;
   EXPECT_EQ(recorder.sent, 0);
+}
+
+TEST_F(DatagramRingTest, SendsToTheConnectedPeerWithoutAnAddress) {
+  Socket relay, alice, bob;
+  ASSERT_EQ(connect(relay.fd, reinterpret_cast<const sockaddr*>(&bob.address.storage),
+                    bob.address.length),
+            0);
+  Recorder recorder(*ring_);
+  ring_->observeSends(&recorder);
+  recorder.echoFd = relay.fd;  // echoTo left invalid: no address
+  ring_->watch(relay.fd, recorder);
+  bob.sendTo(relay, "ping");  // a connected socket hears its peer only
+  ASSERT_TRUE(pump([&] { return recorder.sent == 1; }));
+  EXPECT_EQ(bob.receive(), "ping");
+  EXPECT_EQ(recorder.failed, 0);
+}
+
+TEST_F(DatagramRingTest, AConnectedSocketsRefusalIsReportedAndItKeepsReceiving) {
+  // Sent to a closed port, a connected socket gets ECONNREFUSED (ICMP port unreachable), which
+  // ends its multishot receive: the receiver is told, and the socket is armed again.
+  std::uint16_t port = 0;
+  {
+    const Socket probe;
+    port = probe.port();
+  }
+  // On a port of its choosing, as the relay's are: disconnecting would give up an ephemeral one.
+  const Socket relay(port);
+  ASSERT_TRUE(relay.bound());
+  const Socket alice;
+  auto gone = std::make_unique<Socket>();
+  ASSERT_EQ(connect(relay.fd, reinterpret_cast<const sockaddr*>(&gone->address.storage),
+                    gone->address.length),
+            0);
+  gone->close();
+  Recorder recorder(*ring_);
+  ring_->watch(relay.fd, recorder);
+  ASSERT_EQ(send(relay.fd, "x", 1, 0), 1);
+  ASSERT_TRUE(pump([&] { return !recorder.errors.empty(); }));
+  EXPECT_EQ(recorder.errors.front(), ECONNREFUSED);
+  // Unconnected again, as the relay does on a refusal: anyone's datagrams arrive.
+  sockaddr unspecified{};
+  unspecified.sa_family = AF_UNSPEC;
+  connect(relay.fd, &unspecified, sizeof unspecified);
+  alice.sendTo(relay, "still here");
+  ASSERT_TRUE(pump([&] { return recorder.payloads.size() == 1; }));
+  EXPECT_EQ(recorder.payloads.front(), "still here");
 }
 
 TEST_F(DatagramRingTest, ReportsItsReadinessDescriptor) {

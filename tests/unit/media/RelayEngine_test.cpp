@@ -7,10 +7,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <random>
 #include <vector>
 
 #include "media/NgServer.hpp"
+#include "media/PacketRelay.hpp"
 #include "ng/Bencode.hpp"
 #include "sdp/SessionDescription.hpp"
 #include "unit/media/PacketIoParam.hpp"
@@ -94,6 +96,31 @@ std::size_t openFds() {
   return count;
 }
 
+// The port the relay's socket on `localPort` is connected to (PacketRelay's pin), 0 when it is
+// not connected, -1 when this process has no UDP socket on that port.
+int pinnedPeerPort(std::uint16_t localPort) {
+  DIR* dir = opendir("/proc/self/fd");
+  int result = -1;
+  while (dirent* entry = readdir(dir)) {
+    const int fd = std::atoi(entry->d_name);
+    sockaddr_in address{};
+    socklen_t length = sizeof address;
+    int type = 0;
+    socklen_t typeLength = sizeof type;
+    if (fd <= 2 || getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &typeLength) != 0 ||
+        type != SOCK_DGRAM ||
+        getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0 ||
+        address.sin_family != AF_INET || ntohs(address.sin_port) != localPort)
+      continue;
+    length = sizeof address;
+    result = getpeername(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0
+                 ? ntohs(address.sin_port)
+                 : 0;
+  }
+  closedir(dir);
+  return result;
+}
+
 class RelayEngineTest : public ::testing::TestWithParam<RelayOptions::PacketIo> {
  protected:
   RelayEngineTest() : packetIoProblem_(choosePacketIo(loop_, GetParam())) {
@@ -146,6 +173,21 @@ class RelayEngineTest : public ::testing::TestWithParam<RelayOptions::PacketIo> 
       if (!received.first.empty()) return received;
     }
     return {"", 0};
+  }
+
+  void runFor(Duration duration) {
+    const auto until = Clock::now() + duration;
+    while (Clock::now() < until) loop_.runOnce(Duration(10));
+  }
+
+  // Sends `count` RTP packets 20 ms apart, as a phone does, each forwarded to `to`.
+  void talk(const Peer& from, std::uint16_t port, const Peer& to, std::uint16_t firstSequence,
+            int count, std::uint32_t ssrc) {
+    for (int i = 0; i < count; ++i) {
+      from.sendTo(port, rtp(0, static_cast<std::uint16_t>(firstSequence + i), ssrc));
+      ASSERT_FALSE(pump(to).first.empty()) << "packet " << i;
+      runFor(Duration(20));
+    }
   }
 
   const ng::Value* stream(const ng::Value& reply, const std::string& tag) {
@@ -262,6 +304,75 @@ TEST_P(RelayEngineTest, LatchesToTheRealSourceBehindNat) {
   EXPECT_FALSE(pump(bob).first.empty());
   bob.sendTo(portIn(offered), rtp(0, 1, 6));
   EXPECT_EQ(pump(alice).first, rtp(0, 1, 6));  // sent to the learned address, not port 9
+}
+
+TEST_P(RelayEngineTest, AFlowingPeerIsPinnedAndUnpinnedWhenItFallsSilent) {
+  Peer alice, bob;
+  const std::uint16_t bobSends = portIn(offer("pin", sdpFor(alice.port())));
+  const std::uint16_t aliceSends = portIn(answer("pin", sdpFor(bob.port())));
+  talk(alice, aliceSends, bob, 1, 3, 5);
+  EXPECT_EQ(pinnedPeerPort(aliceSends), alice.port());
+  // Bob's one packet goes out through Alice's connected socket; one packet pins nothing.
+  bob.sendTo(bobSends, rtp(0, 1, 6));
+  const auto [packet, from] = pump(alice);
+  EXPECT_EQ(packet, rtp(0, 1, 6));
+  EXPECT_EQ(from, aliceSends);
+  EXPECT_EQ(pinnedPeerPort(bobSends), 0);
+  runFor(PacketRelay::kPinSilence * 2);
+  EXPECT_EQ(pinnedPeerPort(aliceSends), 0);
+}
+
+TEST_P(RelayEngineTest, ANatRebindingIsLearnedOnceThePinnedAddressFallsSilent) {
+  Peer alice, moved, bob;
+  const std::uint16_t bobSends = portIn(offer("rebind", sdpFor(alice.port())));
+  const std::uint16_t aliceSends = portIn(answer("rebind", sdpFor(bob.port())));
+  talk(alice, aliceSends, bob, 1, 3, 5);
+  ASSERT_EQ(pinnedPeerPort(aliceSends), alice.port());
+  // Alice's NAT gives her stream (same SSRC) a new port. The connected socket does not hear it
+  // until the old address has been silent for kPinSilence; then the latch learns it.
+  std::string forwarded;
+  const auto start = Clock::now();
+  for (std::uint16_t sequence = 4; forwarded.empty() && sequence < 100; ++sequence) {
+    moved.sendTo(aliceSends, rtp(0, sequence, 5));
+    runFor(Duration(20));
+    forwarded = bob.receive().first;
+  }
+  EXPECT_FALSE(forwarded.empty());
+  EXPECT_LT(Clock::now() - start, PacketRelay::kPinSilence * 4);
+  bob.sendTo(bobSends, rtp(0, 1, 6));
+  EXPECT_EQ(pump(moved).first, rtp(0, 1, 6));
+  talk(moved, aliceSends, bob, 200, 2, 5);
+  EXPECT_EQ(pinnedPeerPort(aliceSends), moved.port());
+}
+
+TEST_P(RelayEngineTest, APinnedPeersClosedPortUnpinsAtOnceAndThePortKeepsListening) {
+  auto alice = std::make_unique<Peer>();
+  Peer bob, again;
+  const std::uint16_t bobSends = portIn(offer("refused", sdpFor(alice->port())));
+  const std::uint16_t aliceSends = portIn(answer("refused", sdpFor(bob.port())));
+  talk(*alice, aliceSends, bob, 1, 3, 5);
+  ASSERT_EQ(pinnedPeerPort(aliceSends), alice->port());
+  alice.reset();  // her host now answers ICMP port unreachable
+  for (std::uint16_t sequence = 1; sequence <= 3; ++sequence) {
+    bob.sendTo(bobSends, rtp(0, sequence, 6));
+    loop_.runOnce(Duration(10));
+  }
+  // Well before kPinSilence: the refusal itself unpinned the socket.
+  EXPECT_EQ(pinnedPeerPort(aliceSends), 0);
+  // And its receive was not given up: Alice's stream, back from a new port, is learned.
+  again.sendTo(aliceSends, rtp(0, 10, 5));
+  EXPECT_EQ(pump(bob).first, rtp(0, 10, 5));
+}
+
+TEST_P(RelayEngineTest, AsymmetricAndHandoverPortsAreNeverPinned) {
+  for (const char* flag : {"asymmetric", "media-handover"}) {
+    Peer alice, bob;
+    const std::string callId = std::string("never-") + flag;
+    offer(callId, sdpFor(alice.port()), {flag});
+    const std::uint16_t aliceSends = portIn(answer(callId, sdpFor(bob.port())));
+    talk(alice, aliceSends, bob, 1, 3, 5);
+    EXPECT_EQ(pinnedPeerPort(aliceSends), 0) << flag;
+  }
 }
 
 TEST_P(RelayEngineTest, RtcpMuxRequireAndIceRemove) {
