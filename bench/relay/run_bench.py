@@ -4,7 +4,10 @@
 For each relay: N sessions are created over ng by tests/tools/rtpgen, which then sends RTP at a
 series of fixed aggregate packet rates (sendmmsg) and counts what comes out (recvmmsg). Reported:
 CPU-seconds of the relay process per million packets relayed (from /proc/PID/stat, all threads),
-the ratio rtcgate/rtpengine, and the first rate at which loss passes 0.1%. Memory: RSS growth of
+the ratio rtcgate/rtpengine, and the first rate at which loss passes 0.1%. Both relays run side by
+side, each on half of the port range, and take turns at each rate; --repeat N does all rates N
+times (the order of the relays alternating) and pools the CPU, since single runs on a shared VM
+vary by 15-20%. Memory: RSS growth of
 the relay with 10,000 plain-RTP sessions held open, per session.
 
 --both-ways: the answering end sends RTP too, as in a call (the rate is both directions together),
@@ -19,13 +22,14 @@ session with 2,000 sessions held, read after the relays' post-handshake DTLS lin
 usage: run_bench.py --binary build/rtcgate --build-dir build [--webrtc | --both-ways]
                     [--sessions 100]
                     [--rates 5000,10000,20000,40000,80000] [--duration 3] [--memory-sessions 10000]
-                    [--memory-processes 1] [--memory-only]
+                    [--memory-processes 1] [--memory-only] [--repeat 1]
 """
 import argparse
 import json
 import os
 import resource
 import shutil
+import statistics
 import signal
 import socket
 import subprocess
@@ -131,32 +135,85 @@ def run_dtlspeer(relay, dtlspeer, sessions, rate, duration):
     return json.loads(out.decode().strip().splitlines()[-1]), cpu
 
 
-def run_rates(relay, generator, sessions, rates, duration, webrtc=False, both_ways=False):
-    results = []
-    for rate in rates:
-        if webrtc:
-            result, cpu = run_dtlspeer(relay, generator, sessions, rate, duration)
-        else:
-            before = cpu_seconds(relay.proc.pid)
-            out = subprocess.run([generator, "--ng", "127.0.0.1:%d" % relay.ng_port, "--sessions",
-                                  str(sessions), "--rate", str(rate), "--duration", str(duration),
-                                  "--both-ways", "1" if both_ways else "0"],
-                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, check=True,
-                                 timeout=duration + 120, preexec_fn=raise_fd_limit)
-            cpu = cpu_seconds(relay.proc.pid) - before
-            result = json.loads(out.stdout.decode().strip().splitlines()[-1])
-        result["cpu_s"] = cpu
-        result["cpu_s_per_mpkt"] = cpu / max(result["received"], 1) * 1e6
-        results.append(result)
-        print("  %-9s rate %7d pps: sent %8d received %8d loss %.4f%%  cpu %.2fs  %.2f cpu-s/Mpkt"
-              % (relay.kind, rate, result["sent"], result["received"], result["loss"] * 100, cpu,
-                 result["cpu_s_per_mpkt"])
-              + ("  %s, set-up %.1fs, srtp failures %d" % (result["profile"], result["setup_s"],
-                                                          result["srtp_failures"])
-                 if webrtc else ""), flush=True)
-        if result["loss"] > 0.01:
-            break  # far past the knee; higher rates only burn CPU
-    return results
+def run_one(relay, generator, args, rate):
+    """One load run at `rate`: the generator's result plus the relay's CPU-seconds during it."""
+    if args.webrtc:
+        result, cpu = run_dtlspeer(relay, generator, args.sessions, rate, args.duration)
+    else:
+        before = cpu_seconds(relay.proc.pid)
+        out = subprocess.run([generator, "--ng", "127.0.0.1:%d" % relay.ng_port, "--sessions",
+                              str(args.sessions), "--rate", str(rate), "--duration",
+                              str(args.duration), "--both-ways", "1" if args.both_ways else "0"],
+                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, check=True,
+                             timeout=args.duration + 120, preexec_fn=raise_fd_limit)
+        cpu = cpu_seconds(relay.proc.pid) - before
+        result = json.loads(out.stdout.decode().strip().splitlines()[-1])
+    result["cpu_s"] = cpu
+    result["cpu_s_per_mpkt"] = cpu / max(result["received"], 1) * 1e6
+    print("  %-9s rate %7d pps: sent %8d received %8d loss %.4f%%  cpu %.2fs  %.2f cpu-s/Mpkt"
+          % (relay.kind, rate, result["sent"], result["received"], result["loss"] * 100, cpu,
+             result["cpu_s_per_mpkt"])
+          + ("  %s, set-up %.1fs, srtp failures %d" % (result["profile"], result["setup_s"],
+                                                      result["srtp_failures"])
+             if args.webrtc else ""), flush=True)
+    return result
+
+
+def run_rates(relays, generator, args, rates):
+    """Every rate on every relay, --repeat times. The relays run side by side (each on half of the
+    port range) and take turns at each rate, the order alternating between rounds, so a drift of
+    the machine's speed reaches both alike. Returns {kind: [[result per rate] per round]}."""
+    runs = {relay.kind: [] for relay in relays}
+    for round_ in range(args.repeat):
+        if args.repeat > 1:
+            print("round %d of %d" % (round_ + 1, args.repeat), flush=True)
+        for relay in relays:
+            runs[relay.kind].append([])
+        gave_up = set()
+        for rate in rates:
+            for relay in (relays if round_ % 2 == 0 else relays[::-1]):
+                if relay.kind in gave_up:
+                    continue
+                result = run_one(relay, generator, args, rate)
+                runs[relay.kind][-1].append(result)
+                if result["loss"] > 0.01:
+                    gave_up.add(relay.kind)  # far past the knee; higher rates only burn CPU
+    return runs
+
+
+def per_mpkt(results):
+    return sum(r["cpu_s"] for r in results) / max(sum(r["received"] for r in results), 1) * 1e6
+
+
+def clean_rates(round_results):
+    """The rates a relay carried without loss (> 0.1%) in one round: there it kept up, so its CPU
+    is the real cost of those packets."""
+    return {r["rate"]: r for r in round_results if r["loss"] <= 0.001}
+
+
+def compare(runs, target):
+    """rtcgate's CPU per packet over rtpengine's, at the rates both carried without loss in every
+    round (neither is judged at a load the other did not face: CPU per packet falls with load).
+    Pooled over all rounds, and per round to show the spread."""
+    ours = [clean_rates(r) for r in runs["rtcgate"]]
+    theirs = [clean_rates(r) for r in runs["rtpengine"]]
+    common = sorted(set.intersection(*[set(c) for c in ours + theirs]))
+    if not common:
+        return {}
+    a = per_mpkt([c[rate] for c in ours for rate in common])
+    b = per_mpkt([c[rate] for c in theirs for rate in common])
+    rounds = [per_mpkt([o[rate] for rate in common]) / per_mpkt([t[rate] for rate in common])
+              for o, t in zip(ours, theirs)]
+    print("  at the rates both carried without loss %s: rtcgate %.2f, rtpengine %.2f cpu-s/Mpkt, "
+          "ratio %.2f (target <= %s)" % (common, a, b, a / b, target))
+    if len(rounds) > 1:
+        print("    per round: %s; median %.2f" % (", ".join("%.2f" % r for r in rounds),
+                                                  statistics.median(rounds)))
+    for rate in common:
+        print("    %7d pps: ratio %.2f" % (rate, per_mpkt([c[rate] for c in ours]) /
+                                           per_mpkt([c[rate] for c in theirs])))
+    return {"common_rates": common, "ratio_cpu_rtcgate_over_rtpengine": a / b,
+            "ratio_per_round": rounds}
 
 
 def measure_memory(relays, generator, sessions, webrtc=False):
@@ -218,6 +275,9 @@ def main():
                              "descriptors, more than one process may open on some machines)")
     parser.add_argument("--memory-only", action="store_true",
                         help="skip the packet rates, measure memory per session only")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="rounds of all rates on both relays; CPU is pooled over them and "
+                             "the ratio of each round shown (runs on a shared VM vary by 15-20%%)")
     args = parser.parse_args()
     if args.rates is None:
         args.rates = ("10000,20000,40000,80000,160000" if args.webrtc
@@ -232,19 +292,23 @@ def main():
     targets = [("rtcgate", os.path.abspath(args.binary))]
     if args.rtpengine:
         targets.append(("rtpengine", args.rtpengine))
-    for kind, binary in targets:
-        print("%s: %d %s sessions, rates %s pps, %.0fs each"
-              % (kind, args.sessions, "DTLS-SRTP <-> RTP" if args.webrtc
-                 else "RTP both ways" if args.both_ways else "RTP one way", rates,
-                 args.duration), flush=True)
-        results = []
-        if not args.memory_only:
-            relay = Relay(kind, binary, workdir, 20000, 64999)
-            try:
-                results = run_rates(relay, generator, args.sessions, rates, args.duration,
-                                    args.webrtc, args.both_ways)
-            finally:
+    print("%s: %d %s sessions, rates %s pps, %.0fs each"
+          % (" and ".join(kind for kind, _ in targets), args.sessions,
+             "DTLS-SRTP <-> RTP" if args.webrtc else "RTP both ways" if args.both_ways
+             else "RTP one way", rates, args.duration), flush=True)
+    runs = {}
+    if not args.memory_only:
+        span = (64999 - 20000 + 1) // len(targets)
+        relays = []
+        try:
+            for k, (kind, binary) in enumerate(targets):
+                relays.append(Relay(kind, binary, workdir, 20000 + k * span,
+                                    20000 + (k + 1) * span - 1))
+            runs = run_rates(relays, generator, args, rates)
+        finally:
+            for relay in relays:
                 relay.stop()
+    for kind, binary in targets:
         # Each process gets its own slice of the port range.
         span = (64999 - 20000 + 1) // args.memory_processes
         relays = []
@@ -258,14 +322,12 @@ def main():
         finally:
             for relay in relays:
                 relay.stop()
-        clean = [r for r in results if r["loss"] <= 0.001]
-        knee = next((r["rate"] for r in results if r["loss"] > 0.001), None)
-        report[kind] = {
-            "runs": results, "memory": memory, "loss_over_0.1pct_at_pps": knee,
-            # CPU per packet where nothing was lost: the relay kept up, so it is the real cost.
-            "cpu_s_per_mpkt": (sum(r["cpu_s"] for r in clean) /
-                               max(sum(r["received"] for r in clean), 1) * 1e6) if clean else None,
-        }
+        rounds = runs.get(kind, [])
+        clean = [r for round_ in rounds for r in clean_rates(round_).values()]
+        knee = min((r["rate"] for round_ in rounds for r in round_ if r["loss"] > 0.001),
+                   default=None)
+        report[kind] = {"runs": rounds, "memory": memory, "loss_over_0.1pct_at_pps": knee,
+                        "cpu_s_per_mpkt": per_mpkt(clean) if clean else None}
         print("  %s memory: %s" % (kind, memory), flush=True)
     print("\nSUMMARY")
     for kind, data in report.items():
@@ -276,26 +338,8 @@ def main():
                  args.memory_sessions,
                  "%.0f" % data["memory"]["bytes_per_session"] if "bytes_per_session" in
                  data["memory"] else data["memory"].get("error")))
-    if "rtpengine" in report:
-        # Compare at the rates both relays carried without loss, so neither side is judged at a
-        # load the other did not face (CPU per packet falls with load as batches grow).
-        def clean(kind):
-            return {r["rate"]: r for r in report[kind]["runs"] if r["loss"] <= 0.001}
-        ours, theirs = clean("rtcgate"), clean("rtpengine")
-        common = sorted(set(ours) & set(theirs))
-        if common:
-            def per_mpkt(runs):
-                return sum(r["cpu_s"] for r in runs) / max(sum(r["received"] for r in runs), 1) * 1e6
-            a = per_mpkt([ours[r] for r in common])
-            b = per_mpkt([theirs[r] for r in common])
-            report["common_rates"] = common
-            report["ratio_cpu_rtcgate_over_rtpengine"] = a / b
-            print("  at the rates both carried without loss %s: rtcgate %.2f, rtpengine %.2f "
-                  "cpu-s/Mpkt, ratio %.2f (target <= %s)" % (common, a, b, a / b,
-                                                               "0.7" if args.webrtc else "0.5"))
-            for rate in common:
-                print("    %7d pps: ratio %.2f" % (rate, ours[rate]["cpu_s_per_mpkt"] /
-                                                   theirs[rate]["cpu_s_per_mpkt"]))
+    if "rtpengine" in runs:
+        report.update(compare(runs, "0.7" if args.webrtc else "0.5"))
     with open(os.path.join(workdir, "report.json"), "w") as f:
         json.dump(report, f, indent=2)
     print("  full report: %s" % os.path.join(workdir, "report.json"))

@@ -3,8 +3,8 @@
 
 `rtcgate relay` is started with each setting, and where the kernel refuses io_uring as a
 container's seccomp profile does (tests/tools/no_io_uring). Each start must log which packet I/O
-it uses, and RTP through a few sessions (tests/tools/rtpgen: ng offer/answer, then packets) must
-all arrive. `auto` falls back to epoll with a warning that says why; `io_uring` named explicitly
+it uses, and RTP through a few sessions (tests/tools/rtpgen: ng offer/answer, then packets one
+way and both ways) must all arrive. `auto` falls back to epoll with a warning that says why; `io_uring` named explicitly
 where it is refused must fail the start, naming the key.
 """
 import ctypes
@@ -62,13 +62,16 @@ class Relay:
         return self
 
     def relays_rtp(self):
-        out = subprocess.run([RTPGEN, "--ng", f"127.0.0.1:{self.ng_port}", "--sessions", "5",
-                              "--rate", "1000", "--duration", "1"],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
-        check(out.returncode == 0, f"rtpgen exited {out.returncode}: {out.stderr.decode()}")
-        result = json.loads(out.stdout.decode().strip().splitlines()[-1])
-        check(result["sent"] >= 900 and result["received"] == result["sent"],
-              f"RTP through the relay: {result}")
+        # One way, then both ways as in a call: there every port's peer sends at 100 packets/s,
+        # so the relay pins the ports (connects them to their peers) and sends without addresses.
+        for both_ways in ("0", "1"):
+            out = subprocess.run([RTPGEN, "--ng", f"127.0.0.1:{self.ng_port}", "--sessions", "5",
+                                  "--rate", "1000", "--duration", "1", "--both-ways", both_ways],
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+            check(out.returncode == 0, f"rtpgen exited {out.returncode}: {out.stderr.decode()}")
+            result = json.loads(out.stdout.decode().strip().splitlines()[-1])
+            check(result["sent"] >= 900 and result["received"] == result["sent"],
+                  f"RTP through the relay (both ways: {both_ways}): {result}")
 
     def stop(self):
         if self.proc.poll() is None:
