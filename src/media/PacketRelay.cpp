@@ -9,16 +9,22 @@
 
 namespace rtcgate::media {
 
-PacketRelay::PacketRelay(EventLoop& loop) : loop_(loop) {
+PacketRelay::Batch::Batch() {
   for (int i = 0; i < kBatch; ++i) {
-    receiveIov_[i] = {buffers_[i].data(), kBufferSize};
-    receive_[i].msg_hdr.msg_iov = &receiveIov_[i];
-    receive_[i].msg_hdr.msg_iovlen = 1;
-    receive_[i].msg_hdr.msg_name = &sources_[i].storage;
-    send_[i].msg_hdr.msg_iov = &sendIov_[i];
-    send_[i].msg_hdr.msg_iovlen = 1;
+    receiveIov[i] = {buffers[i].data(), kBufferSize};
+    receive[i].msg_hdr.msg_iov = &receiveIov[i];
+    receive[i].msg_hdr.msg_iovlen = 1;
+    receive[i].msg_hdr.msg_name = &sources[i].storage;
+    send[i].msg_hdr.msg_iov = &sendIov[i];
+    send[i].msg_hdr.msg_iovlen = 1;
   }
-  if (DatagramRing* ring = loop_.datagramRing()) ring->observeSends(this);
+}
+
+PacketRelay::PacketRelay(EventLoop& loop) : loop_(loop) {
+  if (DatagramRing* ring = loop_.datagramRing())
+    ring->observeSends(this);
+  else
+    batch_ = std::make_unique<Batch>();
 }
 
 PacketRelay::~PacketRelay() {
@@ -48,15 +54,17 @@ std::int64_t PacketRelay::nowMicros() const {
 }
 
 int PacketRelay::receiveBatch(int fd) {
+  auto& messages = batch_->receive;
   for (int i = 0; i < kBatch; ++i) {
-    receive_[i].msg_hdr.msg_namelen = sizeof(sockaddr_in6);
-    receive_[i].msg_hdr.msg_flags = 0;
+    messages[i].msg_hdr.msg_namelen = sizeof(sockaddr_in6);
+    messages[i].msg_hdr.msg_flags = 0;
   }
-  return recvmmsg(fd, receive_.data(), kBatch, MSG_DONTWAIT, nullptr);
+  return recvmmsg(fd, messages.data(), kBatch, MSG_DONTWAIT, nullptr);
 }
 
 void PacketRelay::onReadable(MediaStream& in) {
   const auto micros = nowMicros();
+  Batch& batch = *batch_;
   // A few batches per wake-up, then back to the loop so one busy port cannot starve the others.
   for (int round = 0; round < 4; ++round) {
     const int count = receiveBatch(in.fd());
@@ -65,11 +73,12 @@ void PacketRelay::onReadable(MediaStream& in) {
       break;
     }
     for (int i = 0; i < count; ++i) {
-      sources_[i].length = receive_[i].msg_hdr.msg_namelen;
-      Datagram datagram{buffers_[i].data(), receive_[i].msg_len, kBufferSize, sources_[i],
-                        (receive_[i].msg_hdr.msg_flags & MSG_TRUNC) != 0};
+      mmsghdr& received = batch.receive[i];
+      batch.sources[i].length = received.msg_hdr.msg_namelen;
+      Datagram datagram{batch.buffers[i].data(), received.msg_len, kBufferSize, batch.sources[i],
+                        (received.msg_hdr.msg_flags & MSG_TRUNC) != 0};
       if (MediaStream* out = route(in, datagram, micros)) {
-        receive_[i].msg_len = static_cast<unsigned>(datagram.length);
+        received.msg_len = static_cast<unsigned>(datagram.length);
         queueSend(*out, i);
       }
     }
@@ -219,8 +228,9 @@ MediaStream* PacketRelay::route(MediaStream& socket, Datagram& datagram, std::in
 void PacketRelay::queueSend(MediaStream& out, int index) {
   if (pendingOut_ != &out) flush();
   pendingOut_ = &out;
-  sendIov_[pending_] = {buffers_[index].data(), receive_[index].msg_len};
-  msghdr& message = send_[pending_].msg_hdr;
+  Batch& batch = *batch_;
+  batch.sendIov[pending_] = {batch.buffers[index].data(), batch.receive[index].msg_len};
+  msghdr& message = batch.send[pending_].msg_hdr;
   if (out.pinned()) {
     message.msg_name = nullptr;
     message.msg_namelen = 0;
@@ -234,12 +244,14 @@ void PacketRelay::queueSend(MediaStream& out, int index) {
 
 void PacketRelay::flush() {
   if (pending_ == 0) return;
+  auto& messages = batch_->send;
   int done = 0;
   while (done < pending_) {
-    const int n = sendmmsg(pendingOut_->fd(), send_.data() + done, pending_ - done, MSG_DONTWAIT);
+    const int n =
+        sendmmsg(pendingOut_->fd(), messages.data() + done, pending_ - done, MSG_DONTWAIT);
     if (n > 0) {
       std::size_t bytes = 0;
-      for (int i = done; i < done + n; ++i) bytes += send_[i].msg_len;
+      for (int i = done; i < done + n; ++i) bytes += messages[i].msg_len;
       done += n;
       relayedPackets_.add(static_cast<std::uint64_t>(n));
       relayedBytes_.add(bytes);

@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "media/DatagramRing.hpp"
@@ -74,13 +75,20 @@ class PacketRelay : private DatagramRing::SendObserver {
   void forgetPin(MediaStream& stream);
   void sweepPinned();
 
+  // The epoll path's recvmmsg/sendmmsg messages and their 128 KiB of buffers, made only for a loop
+  // without a DatagramRing (whose datagrams arrive in the ring's own buffers).
+  struct Batch {
+    Batch();
+    std::array<std::array<std::uint8_t, kBufferSize>, kBatch> buffers{};
+    std::array<PeerAddress, kBatch> sources{};
+    std::array<iovec, kBatch> receiveIov{};
+    std::array<mmsghdr, kBatch> receive{};
+    std::array<iovec, kBatch> sendIov{};
+    std::array<mmsghdr, kBatch> send{};
+  };
+
   EventLoop& loop_;
-  std::array<std::array<std::uint8_t, kBufferSize>, kBatch> buffers_{};
-  std::array<PeerAddress, kBatch> sources_{};
-  std::array<iovec, kBatch> receiveIov_{};
-  std::array<mmsghdr, kBatch> receive_{};
-  std::array<iovec, kBatch> sendIov_{};
-  std::array<mmsghdr, kBatch> send_{};
+  std::unique_ptr<Batch> batch_;
   int pending_ = 0;
   MediaStream* pendingOut_ = nullptr;
   std::vector<MediaStream*> pinned_;  // each knows its index (MediaStream::pinSlot_)
