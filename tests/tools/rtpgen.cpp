@@ -25,6 +25,7 @@
 #include "support/LoopbackSocket.hpp"
 #include "support/NgLink.hpp"
 #include "support/SendBatch.hpp"
+#include "support/TaggedRtp.hpp"
 
 namespace {
 
@@ -40,7 +41,9 @@ struct Options {
 };
 
 using rtcgate::tools::NgLink;
+using rtcgate::tools::RtpTag;
 using rtcgate::tools::SendBatch;
+using rtcgate::tools::writeTaggedRtp;
 
 std::string bstr(const std::string& s) { return rtcgate::tools::bencodeString(s); }
 
@@ -126,19 +129,6 @@ void receiveUntilQuiet(const int (&fds)[2], int count, const std::atomic<bool>& 
   }
 }
 
-// PCMU, 160 samples a packet; the payload after the header is left as it is.
-void writeRtpHeader(std::uint8_t* p, std::uint16_t sequence, std::uint32_t ssrc) {
-  const std::uint32_t timestamp = sequence * 160u;
-  p[0] = 0x80;
-  p[1] = 0;
-  p[2] = static_cast<std::uint8_t>(sequence >> 8);
-  p[3] = static_cast<std::uint8_t>(sequence & 0xff);
-  for (int b = 0; b < 4; ++b) {
-    p[4 + b] = static_cast<std::uint8_t>(timestamp >> (24 - 8 * b));
-    p[8 + b] = static_cast<std::uint8_t>(ssrc >> (24 - 8 * b));
-  }
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -186,7 +176,7 @@ int main(int argc, char** argv) {
     SendBatch answerer(sink);
     SendBatch* senders[2] = {&offerer, &answerer};
     const std::vector<sockaddr_in>* destinations[2] = {&targets, &answererTargets};
-    const auto length = static_cast<std::size_t>(12 + o.payload);
+    const auto payload = static_cast<std::size_t>(o.payload);  // PCMU, 160 samples a packet
     std::vector<std::uint16_t> sequence(2 * targets.size(), 0);
     const auto start = std::chrono::steady_clock::now();
     std::size_t next = 0;
@@ -204,8 +194,11 @@ int main(int argc, char** argv) {
         const auto direction = static_cast<int>(next % directions);
         const std::size_t session = next / directions % targets.size();
         const std::uint16_t seq = sequence[2 * session + direction]++;
-        writeRtpHeader(senders[direction]->next(), seq,
-                       static_cast<std::uint32_t>(session + 1 + (direction << 16)));
+        const RtpTag rtpTag{static_cast<std::uint32_t>(session),
+                            static_cast<std::uint32_t>(direction), seq};
+        const std::size_t length = writeTaggedRtp(
+            senders[direction]->next(), seq, seq * 160u,
+            static_cast<std::uint32_t>(session + 1 + (direction << 16)), rtpTag, payload);
         senders[direction]->push(length, (*destinations[direction])[session]);
       }
       offerer.flush();
