@@ -144,6 +144,7 @@ def start_rtcgate(binary, processes, workdir, workers):
                 "media: { ports: 30000-39999, timeout: 60, workers: %d }\n"
                 "http: { listen: 127.0.0.1:%d }\n"
                 "routes:\n  - { match: '^load', to: [sip:127.0.0.1:%d], media: { srtp: dtls } }\n"
+                "security: { rate_limit: { requests_per_second: 0 }, max_dialogs: 1000000 }\n"
                 % (workdir, sip_port, workers, http_port, uas_port))
     proc = start(processes, "rtcgate", [binary, "run", "--config", config])
     wait_for(lambda: kit.udp_port_taken(sip_port), proc, processes, "rtcgate did not start")

@@ -104,7 +104,11 @@ def start_rtcgate(binary, workdir, port, uas_port):
         f.write(f"node: {{ data_dir: {workdir}/data }}\nlog: {{ level: warn }}\n"
                 f"sip: {{ listen: [udp://127.0.0.1:{port}], auth: false }}\n"
                 f"http: {{ listen: 127.0.0.1:{free_port(both=False)} }}\n"
-                f"routes: [ {{ match: '^[0-9]+$', to: [sip:127.0.0.1:{uas_port}] }} ]\n")
+                f"routes: [ {{ match: '^[0-9]+$', to: [sip:127.0.0.1:{uas_port}] }} ]\n"
+                # sipp's one source sends thousands of requests a second: no per-source limit
+                # or caps in the way of the measurement (docs/security.md).
+                "security: { rate_limit: { requests_per_second: 0 }, max_transactions: 1000000,"
+                " max_dialogs: 1000000 }\n")
     process = Process([binary, "run", "--config", config], os.path.join(workdir, "rtcgate.log"))
     time.sleep(1)
     return process, process.proc.pid

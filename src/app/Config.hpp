@@ -48,6 +48,11 @@ struct Config {
     std::vector<ListenAddress> listen;  // defaults filled by the loader
     std::string advertise;              // address written in Via/Record-Route when behind NAT
     bool auth = true;
+    // Targets that no route and no local user accounts for (IP literals, foreign hosts) are
+    // refused with 403 unless this is set: the toll-fraud fence.
+    bool allowDirectUri = false;
+    // The key of the Record-Route tokens; empty: <data_dir>/token.key, generated when absent.
+    std::string tokenSecretFile;
     std::vector<std::string> authAlgorithms{"sha-256", "md5"};  // offered in this order
     std::uint32_t nonceLifetime = 300;                          // seconds
     std::uint32_t maxMessageSize = 65535;
@@ -83,6 +88,22 @@ struct Config {
     std::string cdrFile;                  // JSON lines; empty: <data_dir>/cdr.jsonl; "off": none
   } calls;
 
+  struct Security {
+    struct AuthBan {
+      bool enabled = true;
+      std::uint32_t failures = 10;      // failed credentials from one IP within `window`
+      std::uint32_t userFailures = 30;  // failed credentials for one user from anywhere
+      std::uint32_t window = 60;        // seconds
+      std::uint32_t banTime = 600;      // seconds
+    } authBan;
+    struct RateLimit {
+      std::uint32_t requestsPerSecond = 200;  // per source IP; 0: no limit
+      std::uint32_t burst = 400;
+    } rateLimit;
+    std::uint32_t maxTransactions = 20000;  // live proxied requests; past it 503
+    std::uint32_t maxDialogs = 20000;       // calls in progress; past it INVITEs get 503
+  } security;
+
   struct Relay {
     std::vector<std::string> listen{"udp://127.0.0.1:22222"};
   } relay;
@@ -105,6 +126,7 @@ struct Config {
   std::string sqlitePath() const;
   std::string tlsCertificatePath() const;
   std::string tlsPrivateKeyPath() const;
+  std::string tokenSecretPath() const;  // sip.token_secret_file or its default
 };
 
 }  // namespace rtcgate::app

@@ -145,7 +145,8 @@ void readSip(ConfigReader& r, const YAML::Node& root, Config& c) {
   const auto node = root["sip"];
   if (!r.mapping(node, "sip",
                  {"domains", "listen", "advertise", "auth", "auth_algorithms", "nonce_lifetime",
-                  "max_message_size", "max_connections_per_source", "idle_timeout", "registrar"})) {
+                  "max_message_size", "max_connections_per_source", "idle_timeout", "registrar",
+                  "allow_direct_uri", "token_secret_file"})) {
     return;
   }
   r.read(node, "sip", "domains", c.sip.domains);
@@ -167,6 +168,8 @@ void readSip(ConfigReader& r, const YAML::Node& root, Config& c) {
   }
   r.read(node, "sip", "advertise", c.sip.advertise);
   r.read(node, "sip", "auth", c.sip.auth);
+  r.read(node, "sip", "allow_direct_uri", c.sip.allowDirectUri);
+  r.read(node, "sip", "token_secret_file", c.sip.tokenSecretFile);
   r.read(node, "sip", "auth_algorithms", c.sip.authAlgorithms);
   for (std::size_t i = 0; i < c.sip.authAlgorithms.size(); ++i) {
     auto& name = c.sip.authAlgorithms[i];
@@ -263,6 +266,36 @@ void readCalls(ConfigReader& r, const YAML::Node& root, Config& c) {
   if (!r.mapping(node, "calls", {"dialog_timeout", "cdr_file"})) return;
   r.read(node, "calls", "dialog_timeout", c.calls.dialogTimeout, 0u, 604800u);
   r.read(node, "calls", "cdr_file", c.calls.cdrFile);
+}
+
+void readRateLimit(ConfigReader& r, const YAML::Node& security, Config& c) {
+  const auto node = security["rate_limit"];
+  const std::string path = "security.rate_limit";
+  if (!r.mapping(node, path, {"requests_per_second", "burst"})) return;
+  auto& limit = c.security.rateLimit;
+  r.read(node, path, "requests_per_second", limit.requestsPerSecond, 0u, 10000000u);
+  r.read(node, path, "burst", limit.burst, 1u, 10000000u);
+}
+
+void readSecurity(ConfigReader& r, const YAML::Node& root, Config& c) {
+  const auto node = root["security"];
+  if (!r.mapping(node, "security", {"auth_ban", "rate_limit", "max_transactions", "max_dialogs"})) {
+    return;
+  }
+  r.read(node, "security", "max_transactions", c.security.maxTransactions, 10u, 10000000u);
+  r.read(node, "security", "max_dialogs", c.security.maxDialogs, 10u, 10000000u);
+  readRateLimit(r, node, c);
+  const auto ban = node["auth_ban"];
+  const std::string path = "security.auth_ban";
+  auto& b = c.security.authBan;
+  if (!r.mapping(ban, path, {"enabled", "failures", "user_failures", "window", "ban_time"})) {
+    return;
+  }
+  r.read(ban, path, "enabled", b.enabled);
+  r.read(ban, path, "failures", b.failures, 1u, 100000u);
+  r.read(ban, path, "user_failures", b.userFailures, 1u, 1000000u);
+  r.read(ban, path, "window", b.window, 1u, 86400u);
+  r.read(ban, path, "ban_time", b.banTime, 1u, 604800u);
 }
 
 void readRelay(ConfigReader& r, const YAML::Node& root, Config& c) {
@@ -398,7 +431,7 @@ ConfigLoadResult loadConfigText(const std::string& yaml, const std::string& sour
   ConfigReader reader(result.errors);
   if (!reader.mapping(root, "",
                       {"node", "log", "sip", "tls", "media", "calls", "relay", "store", "http",
-                       "events", "routes"})) {
+                       "events", "routes", "security"})) {
     result.errors.push_back(sourceName + ": expected a mapping at the top level");
     return result;
   }
@@ -409,6 +442,7 @@ ConfigLoadResult loadConfigText(const std::string& yaml, const std::string& sour
   readTls(reader, root, c);
   readMedia(reader, root, c);
   readCalls(reader, root, c);
+  readSecurity(reader, root, c);
   readRelay(reader, root, c);
   reader.read(root, "", "store", c.store);
   if (!c.store.empty() && c.store.rfind("sqlite:", 0) != 0 &&
@@ -440,6 +474,10 @@ std::string Config::sqlitePath() const {
 
 std::string Config::tlsCertificatePath() const {
   return tls.certificate.empty() ? node.dataDir + "/tls/server.pem" : tls.certificate;
+}
+
+std::string Config::tokenSecretPath() const {
+  return sip.tokenSecretFile.empty() ? node.dataDir + "/token.key" : sip.tokenSecretFile;
 }
 
 std::string Config::tlsPrivateKeyPath() const {

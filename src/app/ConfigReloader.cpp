@@ -46,6 +46,8 @@ void diffSip(Differ& d, const Config::Sip& a, const Config::Sip& b) {
   d.restart("sip.listen", listenTexts(a.listen), listenTexts(b.listen));
   d.restart("sip.advertise", a.advertise, b.advertise);
   d.restart("sip.auth", a.auth, b.auth);
+  d.restart("sip.allow_direct_uri", a.allowDirectUri, b.allowDirectUri);
+  d.restart("sip.token_secret_file", a.tokenSecretFile, b.tokenSecretFile);
   d.restart("sip.auth_algorithms", a.authAlgorithms, b.authAlgorithms);
   d.restart("sip.nonce_lifetime", a.nonceLifetime, b.nonceLifetime);
   d.restart("sip.max_message_size", a.maxMessageSize, b.maxMessageSize);
@@ -73,6 +75,18 @@ void diffMedia(Differ& d, const Config& a, const Config& b) {
   d.restart("media.dtls_private_key", a.media.dtlsPrivateKey, b.media.dtlsPrivateKey);
   d.restart("calls.dialog_timeout", a.calls.dialogTimeout, b.calls.dialogTimeout);
   d.restart("calls.cdr_file", a.calls.cdrFile, b.calls.cdrFile);
+  const auto& banA = a.security.authBan;
+  const auto& banB = b.security.authBan;
+  d.restart("security.auth_ban.enabled", banA.enabled, banB.enabled);
+  d.restart("security.auth_ban.failures", banA.failures, banB.failures);
+  d.restart("security.auth_ban.user_failures", banA.userFailures, banB.userFailures);
+  d.restart("security.auth_ban.window", banA.window, banB.window);
+  d.restart("security.auth_ban.ban_time", banA.banTime, banB.banTime);
+  d.restart("security.rate_limit.requests_per_second", a.security.rateLimit.requestsPerSecond,
+            b.security.rateLimit.requestsPerSecond);
+  d.restart("security.rate_limit.burst", a.security.rateLimit.burst, b.security.rateLimit.burst);
+  d.restart("security.max_transactions", a.security.maxTransactions, b.security.maxTransactions);
+  d.restart("security.max_dialogs", a.security.maxDialogs, b.security.maxDialogs);
   d.restart("relay.listen", a.relay.listen, b.relay.listen);
 }
 

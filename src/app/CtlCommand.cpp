@@ -81,6 +81,11 @@ Step perform(const ApiClient& client, const CtlRequest& request) {
             }};
   }
   if (command == "reload") return {client.post("/api/v1/reload", {}), formatReload};
+  if (command == "bans") return {client.get("/api/v1/bans"), formatBans};
+  if (command == "unban") {
+    return {client.del("/api/v1/bans/" + ApiClient::encodeSegment(arg(0))),
+            [source = arg(0)](const JsonValue&) { return "ban of " + source + " lifted\n"; }};
+  }
   ApiOutcome unknown;
   unknown.error = "unknown command '" + command + "'";
   return {unknown, nullptr};
@@ -138,6 +143,9 @@ CtlCli::CtlCli(CLI::App& cli) {
   originate->add_option("from", from_, "caller (USER or SIP URI), rung first")->required();
   originate->add_option("to", to_, "callee (USER, number or SIP URI)")->required();
   ctl_->add_subcommand("reload", "re-read the configuration file (routes, TLS, log level)");
+  ctl_->add_subcommand("bans", "sources banned for failed credentials");
+  auto* unban = ctl_->add_subcommand("unban", "lift the ban of a source address");
+  unban->add_option("source", id_, "the banned IP address")->required();
 }
 
 bool CtlCli::parsed() const { return ctl_->parsed(); }

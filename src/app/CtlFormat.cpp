@@ -111,6 +111,17 @@ std::string formatCalls(const JsonValue& calls) {
   return table.render();
 }
 
+std::string formatBans(const JsonValue& bans) {
+  const auto& list = bans["bans"];
+  if (list.size() == 0) return "no bans\n";
+  TextTable table({"SOURCE", "SECONDS LEFT", "FAILURES", "REASON"});
+  for (const auto& b : list.asArray()) {
+    table.addRow({b["source"].toText(), b["seconds_left"].toText(), b["failures"].toText(),
+                  b["reason"].toText()});
+  }
+  return table.render();
+}
+
 std::string formatCall(const JsonValue& call) {
   // Accept the call object itself or {"call": {...}}.
   const JsonValue& body = call.has("call") && call["call"].isObject() ? call["call"] : call;

@@ -15,6 +15,7 @@ std::string formatRegistrations(const JsonValue& registrations);  // GET /api/v1
 std::string formatCalls(const JsonValue& calls);                  // GET /api/v1/calls
 std::string formatCall(const JsonValue& call);                    // GET /api/v1/calls/{id}
 std::string formatReload(const JsonValue& reload);                // POST /api/v1/reload
+std::string formatBans(const JsonValue& bans);                    // GET /api/v1/bans
 
 // 3725 -> "1h 02m 05s", 65 -> "1m 05s", 7 -> "7s"; non-numbers as sent.
 std::string formatDuration(const JsonValue& seconds);

@@ -1,8 +1,12 @@
 #include "app/Gateway.hpp"
 
+#include <openssl/rand.h>
+#include <openssl/sha.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include "app/RelayCommand.hpp"
 #include "app/StoreOpener.hpp"
@@ -15,6 +19,41 @@
 namespace rtcgate::app {
 
 namespace {
+
+// The Record-Route token key: SHA-256 of the secret in sip.token_secret_file (any text of 16
+// characters or more, the same on every node), generated into the data directory when absent.
+std::optional<proxy::FlowToken::Key> tokenKey(const Config& config) {
+  const auto path = config.tokenSecretPath();
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) {
+    unsigned char random[32];
+    RAND_bytes(random, sizeof random);
+    std::string hex;
+    for (const auto byte : random) hex += fmt::format("{:02x}", byte);
+    const auto old = ::umask(077);
+    std::ofstream(path) << hex << "\n";
+    ::umask(old);
+    spdlog::info("sip.token_secret_file: generated {}", path);
+  }
+  std::ifstream file(path);
+  std::string secret;
+  std::getline(file, secret);
+  while (!secret.empty() && std::isspace(static_cast<unsigned char>(secret.back()))) {
+    secret.pop_back();
+  }
+  if (!file && secret.empty()) {
+    spdlog::error("sip.token_secret_file: cannot read {}", path);
+    return std::nullopt;
+  }
+  if (secret.size() < 16) {
+    spdlog::error("sip.token_secret_file: {} holds {} characters; 16 or more are needed", path,
+                  secret.size());
+    return std::nullopt;
+  }
+  proxy::FlowToken::Key key{};
+  SHA256(reinterpret_cast<const unsigned char*>(secret.data()), secret.size(), key.data());
+  return key;
+}
 
 constexpr auto kHousekeepingInterval = std::chrono::seconds(10);
 
@@ -49,6 +88,17 @@ proxy::ProxyOptions proxyOptions(const Config& config, const std::vector<sip::Fl
   proxy::ProxyOptions options;
   options.domains = config.sip.domains;
   options.auth = config.sip.auth;
+  options.allowDirectUri = config.sip.allowDirectUri;
+  const auto& ban = config.security.authBan;
+  options.authBans.enabled = ban.enabled;
+  options.authBans.sourceFailures = ban.failures;
+  options.authBans.userFailures = ban.userFailures;
+  options.authBans.window = std::chrono::seconds(ban.window);
+  options.authBans.banTime = std::chrono::seconds(ban.banTime);
+  options.rateLimit.requestsPerSecond = config.security.rateLimit.requestsPerSecond;
+  options.rateLimit.burst = config.security.rateLimit.burst;
+  options.maxTransactions = config.security.maxTransactions;
+  options.maxDialogs = config.security.maxDialogs;
   options.authAlgorithms.clear();
   for (const auto& name : config.sip.authAlgorithms) {
     options.authAlgorithms.push_back(name == "md5" ? sip::DigestAlgorithm::Md5
@@ -197,12 +247,16 @@ bool Gateway::start() {
     return false;
   }
 
+  auto options = proxyOptions(config_, transports_->listeners());
+  options.tokenKey = tokenKey(config_);
+  if (!options.tokenKey) return false;
+
   location_ = std::make_unique<proxy::LocationService>(store_.get());
   const auto restored = location_->load(proxy::wallNow());
   auto routes = staticRoutes(config_.routes);
   auto* transports = transports_.get();
   proxy_ = std::make_unique<proxy::ProxyCore>(
-      proxyOptions(config_, transports_->listeners()), timers_,
+      std::move(options), timers_,
       [transports](const sip::Flow& flow, std::string_view bytes) {
         if (spdlog::should_log(spdlog::level::trace)) {
           spdlog::trace("send {} {} bytes to {}:\n{}", sip::viaTransportName(flow.transport),
@@ -234,9 +288,12 @@ bool Gateway::start() {
         return relayRequest(std::move(request));
       })
                              : CallsApi::RelayRequest{});
+  bansApi_ = std::make_unique<BansApi>(*proxy_);
+  bansApi_->declareMetrics(api_->metrics());
   if (api_->server()) {
     callsApi_->registerRoutes(*api_->server());
     cdrs_->registerRoutes(*api_->server());
+    bansApi_->registerRoutes(*api_->server());
   }
   events_ = std::make_unique<EventHub>();
   events_->attach(*location_, *proxy_);

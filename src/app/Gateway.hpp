@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 
+#include "app/BansApi.hpp"
 #include "app/CallsApi.hpp"
 #include "app/CdrWriter.hpp"
 #include "app/Config.hpp"
@@ -65,6 +66,7 @@ class Gateway {
   std::unique_ptr<proxy::ProxyCore> proxy_;
   std::unique_ptr<ManagementApi> api_;
   std::unique_ptr<CallsApi> callsApi_;
+  std::unique_ptr<BansApi> bansApi_;
   std::unique_ptr<CdrWriter> cdrs_;
   Timers::Id housekeeping_ = 0;
 };

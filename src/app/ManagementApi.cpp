@@ -163,12 +163,26 @@ void ManagementApi::declareMetrics() {
           &p.authFailures);
   counter("rtcgate_registrations_total", "REGISTER requests answered 200", &p.registrations);
   counter("rtcgate_proxy_branches_total", "request branches forwarded", &p.forwardedRequests);
-  counter("rtcgate_proxy_stateless_forwards_total", "ACKs for 2xx and stray responses forwarded",
-          &p.statelessForwards);
+  counter("rtcgate_proxy_stateless_forwards_total", "ACKs for 2xx forwarded", &p.statelessForwards);
   counter("rtcgate_proxy_loops_total", "requests refused with 482", &p.loopsDetected);
   counter("rtcgate_proxy_too_many_hops_total", "requests refused with 483", &p.tooManyHops);
   counter("rtcgate_proxy_relay_refused_total", "requests refused with 403 (no open relay)",
           &p.relayRefused);
+  counter("rtcgate_proxy_direct_uri_refused_total",
+          "requests refused with 403: no route accounts for their target (toll fraud)",
+          &p.directUriRefused);
+  counter("rtcgate_proxy_in_dialog_refused_total",
+          "in-dialog requests and CANCELs refused with 481: no dialog of ours, or a foreign token",
+          &p.inDialogRefused);
+  counter("rtcgate_proxy_acks_dropped_total", "ACKs dropped: no transaction and no dialog of ours",
+          &p.acksDropped);
+  counter("rtcgate_proxy_stray_responses_dropped_total",
+          "responses dropped: they match no client transaction", &p.strayResponsesDropped);
+  counter("rtcgate_proxy_rate_limited_total",
+          "requests dropped by the per-source rate limit (security.rate_limit)", &p.rateLimited);
+  counter("rtcgate_proxy_overload_refused_total",
+          "requests refused with 503: security.max_transactions or max_dialogs reached",
+          &p.overloaded);
   counter("rtcgate_proxy_not_found_total", "requests answered 404", &p.notFound);
   counter("rtcgate_proxy_unavailable_total", "requests answered 480", &p.unavailable);
   counter("rtcgate_proxy_branch_timeouts_total", "branches without a final response",

@@ -34,6 +34,14 @@ std::string Dialog::failureReason(int status) {
   }
 }
 
+bool Dialog::hasTags(std::string_view fromTag, std::string_view toTag) const {
+  if (fromTag.empty() || toTag.empty()) return false;
+  const bool calleeKnown = !callee.tag.empty() && state == State::Confirmed;
+  if (fromTag == caller.tag) return !calleeKnown || toTag == callee.tag;
+  if (toTag != caller.tag) return false;
+  return !calleeKnown || fromTag == callee.tag;
+}
+
 Dialog& DialogTracker::create(std::string callId) {
   const auto id = nextId_++;
   auto& dialog = byId_[id];

@@ -1,9 +1,8 @@
 #include "proxy/DigestAuthenticator.hpp"
 
-#include <algorithm>
-
 #include <openssl/crypto.h>
 
+#include <algorithm>
 #include <cctype>
 
 namespace rtcgate::proxy {
@@ -72,8 +71,7 @@ void DigestAuthenticator::setAlgorithms(std::vector<sip::DigestAlgorithm> algori
   if (!algorithms.empty()) algorithms_ = std::move(algorithms);
 }
 
-std::vector<std::string> DigestAuthenticator::challengeValues(std::string_view realm,
-                                                              bool stale) {
+std::vector<std::string> DigestAuthenticator::challengeValues(std::string_view realm, bool stale) {
   const std::string nonce = nonces_.issue();
   auto value = [&](std::string_view algorithm) {
     std::string text;
@@ -155,11 +153,9 @@ AuthResult DigestAuthenticator::check(const sip::SipMessage& request,
       return result(AuthOutcome::Malformed, "qop=auth without nc or cnonce");
     }
   }
-  // RFC 7616 3.4.6 asks for uri == Request-URI, but widespread clients (sipp 3.6 among them)
-  // sign the next-hop address instead. Replays are stopped by the nonce count, so only a uri
-  // that is not a SIP URI at all is refused.
-  if (!sameRequestUri(credentials.uri, request.requestUri()) &&
-      !sip::parseUri(credentials.uri).ok()) {
+  // RFC 7616 3.4.6: the signed uri is the Request-URI, so that credentials captured on the way
+  // to one target cannot be spent on a request to another.
+  if (!sameRequestUri(credentials.uri, request.requestUri())) {
     return result(AuthOutcome::Malformed, "digest uri does not match Request-URI");
   }
 

@@ -8,21 +8,29 @@
 
 namespace rtcgate::proxy {
 
-// Names a connection (a browser's WebSocket, a phone's TCP/TLS flow) inside a Record-Route or Path
-// URI we write, so that in-dialog requests find their way back over that connection (RFC 5626 5.3,
-// RFC 7118 5). Tokens are authenticated with a per-process secret: a forged Route header cannot
-// steer a request into somebody else's connection.
+// The token we put into every Record-Route URI we write (`ftok`): it names the connection the
+// dialog's requests continue on (a browser's WebSocket, a phone's TCP/TLS flow; 0 for none, RFC
+// 5626 5.3, RFC 7118 5) and proves that we record-routed the dialog with this Call-ID. The MAC is
+// 128 bits of HMAC-SHA256 under a key from configuration, so a restart (and later every node of a
+// cluster) honours the tokens issued before it, and a token cannot be replayed into another call.
+// A token routes; it never says who sent a request.
 class FlowToken {
  public:
-  FlowToken();  // random secret
-  explicit FlowToken(std::array<std::uint8_t, 32> secret) : secret_(secret) {}
+  static constexpr std::size_t kKeySize = 32;
+  using Key = std::array<std::uint8_t, kKeySize>;
 
-  std::string encode(std::uint64_t connectionId) const;  // "1f-3a9c0b12"
-  std::optional<std::uint64_t> decode(std::string_view token) const;
+  FlowToken();  // a random key: tokens die with the process
+  explicit FlowToken(const Key& key) : key_(key) {}
+  void setKey(const Key& key) { key_ = key; }
+
+  std::string encode(std::uint64_t connectionId, std::string_view callId) const;  // "1f.<22 chars>"
+  // The connection a token names, when it was issued by us for this Call-ID.
+  std::optional<std::uint64_t> decode(std::string_view token, std::string_view callId) const;
 
  private:
-  std::string mac(std::uint64_t connectionId) const;
-  std::array<std::uint8_t, 32> secret_{};
+  static constexpr std::size_t kMacSize = 16;
+  std::array<std::uint8_t, kMacSize> mac(std::uint64_t connectionId, std::string_view callId) const;
+  Key key_{};
 };
 
 }  // namespace rtcgate::proxy

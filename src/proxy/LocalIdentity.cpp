@@ -39,6 +39,15 @@ bool LocalIdentity::isOurAddress(std::string_view host, std::uint16_t port) cons
   return false;
 }
 
+bool LocalIdentity::isOurHost(std::string_view host) const {
+  const auto address = SocketAddress::parse(host, 0);
+  for (const auto& listener : listeners_) {
+    if (address && address->sameHost(listener.address)) return true;
+    if (equalsIgnoreCase(host, listener.advertisedHost)) return true;
+  }
+  return false;
+}
+
 bool LocalIdentity::isOurAddress(const sip::SipUri& uri) const {
   return isOurAddress(uri.hostNoBrackets(), uri.port);
 }

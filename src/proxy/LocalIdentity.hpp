@@ -28,6 +28,8 @@ class LocalIdentity {
   // The URI's host:port is one of our listeners (or an advertised address of one).
   bool isOurAddress(const sip::SipUri& uri) const;
   bool isOurAddress(std::string_view host, std::uint16_t port) const;
+  // Whether the host is one of our listeners' addresses or advertised names, on any port.
+  bool isOurHost(std::string_view host) const;
   // A domain to file a user under when the Request-URI names us by address ("alice@127.0.0.1").
   const std::string& defaultDomain() const { return domains_.front(); }
   // The listener to send from (and to name in Via/Record-Route) for a transport and address

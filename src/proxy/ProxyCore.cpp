@@ -56,8 +56,11 @@ ProxyCore::ProxyCore(ProxyOptions options, Timers& timers, transaction::SendFunc
       authenticator_(nonces_),
       registrar_(location_, options_.registrar),
       transactions_(timers, std::move(send), *this, options_.timers),
-      mediaPolicy_(options_.media) {
+      mediaPolicy_(options_.media),
+      authBans_(options_.authBans),
+      rateLimiter_(options_.rateLimit) {
   authenticator_.setAlgorithms(options_.authAlgorithms);
+  if (options_.tokenKey) flowTokens_.setKey(*options_.tokenKey);
 }
 
 ProxyCore::~ProxyCore() {
@@ -82,6 +85,7 @@ void ProxyCore::dispatch(std::string bytes, const sip::Flow& flow) {
     spdlog::trace("recv {} {} bytes from {}:\n{}", sip::viaTransportName(flow.transport),
                   bytes.size(), flow.remote.toString(), bytes);
   }
+  if (!withinLimits(flow, bytes)) return;
   // parse() keeps the buffer; a copy is only needed to answer what fails to parse.
   auto parsed = SipMessage::parse(bytes);
   if (!parsed) return handleUnparseable(bytes, flow, parsed.error());
@@ -97,6 +101,32 @@ void ProxyCore::dispatch(std::string bytes, const sip::Flow& flow) {
   ++stats_.requestsByMethod[static_cast<std::size_t>(message.method())][transport];
   markReceived(message, flow);
   transactions_.receiveRequest(std::move(message), flow);
+}
+
+// The per-source rate limit, before any parsing: a flood's excess requests are dropped unanswered
+// (an answer would only amplify it). Responses answer our own transactions and pass.
+bool ProxyCore::withinLimits(const sip::Flow& flow, std::string_view bytes) {
+  if (bytes.starts_with("SIP/")) return true;
+  const auto now = timers_.now();
+  if (rateLimiter_.allow(flow.remote, now)) return true;
+  ++stats_.rateLimited;
+  if (rateLimitLog_.allow(now)) {
+    spdlog::warn("rate limit: dropping requests from {} ({} dropped in all; security.rate_limit)",
+                 flow.remote.host(), stats_.rateLimited);
+  }
+  return false;
+}
+
+// The global caps: new requests are turned away with 503 while our state is full.
+bool ProxyCore::hasRoomFor(TransactionId serverTx, const SipMessage& request) {
+  const bool full = byServerTx_.size() >= options_.maxTransactions ||
+                    (request.method() == Method::Invite && dialogs_.size() >= options_.maxDialogs);
+  if (!full) return true;
+  ++stats_.overloaded;
+  auto response = request.makeResponse(503, "Service Unavailable");
+  response.appendHeader("Retry-After", "5");
+  respond(serverTx, std::move(response));
+  return false;
 }
 
 void ProxyCore::handleUnparseable(const std::string& bytes, const sip::Flow& flow,
@@ -153,22 +183,52 @@ void ProxyCore::onRequest(TransactionId serverTx, SipMessage&& request, const si
   if (!checkRequest(serverTx, request)) return;
   auto route = popOurRoutes(request);
   if (!request.toTag().empty()) {
-    if (Dialog* dialog = dialogOf(request); dialog && dialog->originated) {
-      return handleOriginatedRequest(serverTx, std::move(request), *dialog);
+    Dialog* dialog = dialogOf(request);
+    if (dialog && dialog->originated) {
+      return handleOriginatedRequest(serverTx, std::move(request), flow, *dialog);
     }
-    // In a dialog we only relay what our own Record-Route brought back to us; anything else is
-    // not ours to forward (and unauthenticated in-dialog requests must not make us a relay).
-    if (!route.poppedOurs) {
-      answer(serverTx, request, 404, "Not Here");
+    if (!belongsToDialog(request, flow, route, dialog)) {
+      refuseInDialog(serverTx, request, flow, route);
       return;
     }
     return routeInDialog(serverTx, std::move(request), flow, route);
   }
-  if (route.flowConnection) return routeInDialog(serverTx, std::move(request), flow, route);
+  if (route.flowConnection) {
+    // A flow token routes the requests of a dialog we record-routed; an initial request has
+    // none, so a token here was lifted from someone else's Record-Route.
+    refuseInDialog(serverTx, request, flow, route);
+    return;
+  }
   if (request.method() == Method::Register) {
     return handleRegister(serverTx, std::move(request), flow);
   }
+  if (!hasRoomFor(serverTx, request)) return;
   routeInitial(serverTx, std::move(request), flow);
+}
+
+// An in-dialog request is ours to forward when it carries a Record-Route token we issued for its
+// Call-ID (and, for a call we track, the call's tags), or when it is a tracked call's own, with
+// its tags, from the side that sent them before (RFC 3261 16.4 and 12.2.2). Nothing else is:
+// a stranger who knows a Call-ID or sends a To-tag must neither end a call nor use us as a relay.
+bool ProxyCore::belongsToDialog(const SipMessage& request, const sip::Flow& flow,
+                                const RouteInfo& route, const Dialog* dialog) const {
+  const bool tags = dialog != nullptr && dialog->hasTags(request.fromTag(), request.toTag());
+  if (route.dialogToken && !route.badToken) return dialog == nullptr || tags;
+  if (!tags) return false;
+  const auto& sender =
+      request.fromTag() == dialog->caller.tag ? dialog->caller.flow : dialog->callee.flow;
+  return sender.sameOrigin(flow);
+}
+
+void ProxyCore::refuseInDialog(TransactionId serverTx, const SipMessage& request,
+                               const sip::Flow& flow, const RouteInfo& route) {
+  ++stats_.inDialogRefused;
+  spdlog::info("{} {} from {} {}: refused, {}", request.methodText(), request.callId(),
+               sip::viaTransportName(flow.transport), flow.remote.toString(),
+               route.badToken     ? "its Route token is not ours for this call"
+               : route.poppedOurs ? "no dialog of ours has its tags"
+                                  : "no dialog of ours has its tags and it has no Route to us");
+  answer(serverTx, request, 481, "Call/Transaction Does Not Exist");
 }
 
 // RFC 3261 16.3: the checks before a request may be proxied.
@@ -254,9 +314,7 @@ ProxyCore::RouteInfo ProxyCore::popOurRoutes(SipMessage& request) {
     const auto last = sip::parseNameAddr(routes.back());
     if (last) {
       std::string target(last->uriText);
-      if (const auto token = uri->params.get("ftok")) {
-        info.flowConnection = flowTokens_.decode(*token);
-      }
+      if (const auto token = uri->params.get("ftok")) takeToken(info, *token, request.callId());
       request.setRequestUri(std::move(target));
       // Remove the last Route: rebuild the Route list without it.
       std::vector<std::string> keep(routes.begin(), routes.end() - 1);
@@ -268,15 +326,24 @@ ProxyCore::RouteInfo ProxyCore::popOurRoutes(SipMessage& request) {
   while (const auto* top = request.find(HeaderId::Route)) {
     const auto route = sip::parseNameAddr(top->value);
     if (!route || !identity_.isOurAddress(route->uri)) break;
+    info.flowConnection.reset();
     if (const auto token = route->uri.params.get("ftok")) {
-      info.flowConnection = flowTokens_.decode(*token);
-    } else {
-      info.flowConnection.reset();
+      takeToken(info, *token, request.callId());
     }
     request.removeFirst(HeaderId::Route);
     info.poppedOurs = true;
   }
   return info;
+}
+
+void ProxyCore::takeToken(RouteInfo& info, std::string_view token, std::string_view callId) const {
+  const auto connection = flowTokens_.decode(token, callId);
+  if (!connection) {
+    info.badToken = true;
+    return;
+  }
+  info.dialogToken = true;
+  if (*connection != 0) info.flowConnection = *connection;
 }
 
 // ------------------------------------------------------------------ registrar and auth
@@ -298,8 +365,8 @@ void ProxyCore::handleRegister(TransactionId serverTx, SipMessage&& request,
   const auto domain = identity_.isLocalDomain(toAddress->uri.hostNoBrackets())
                           ? toAddress->uri.hostNoBrackets()
                           : std::string_view(identity_.defaultDomain());
-  if (options_.auth &&
-      !authorize(serverTx, request, true, domain, sip::unescapeUriComponent(toAddress->uri.user))) {
+  if (options_.auth && !authorize(serverTx, request, flow, true, domain,
+                                  sip::unescapeUriComponent(toAddress->uri.user))) {
     return;
   }
   auto response = registrar_.handle(request, flow, aorOf(toAddress->uri.user, domain), wallNow());
@@ -309,15 +376,19 @@ void ProxyCore::handleRegister(TransactionId serverTx, SipMessage&& request,
 
 // Digest authentication (RFC 3261 22): challenges or refuses and answers the request itself
 // when it is not authorized; true when the request may go on.
-bool ProxyCore::authorize(TransactionId serverTx, const SipMessage& request, bool registrar,
-                          std::string_view realm, std::string_view expectedUser) {
+bool ProxyCore::authorize(TransactionId serverTx, const SipMessage& request, const sip::Flow& flow,
+                          bool registrar, std::string_view realm, std::string_view expectedUser) {
+  const auto source = flow.remote.host();
+  if (authBans_.isBanned(source, timers_.now())) {
+    // Refused before any digest work: a banned guesser costs us one lookup.
+    answer(serverTx, request, 403, "Forbidden");
+    return false;
+  }
   const auto result = authenticator_.verify(request, !registrar, realm, store_);
   switch (result.outcome) {
     case AuthOutcome::Authenticated:
       if (result.user != expectedUser) {
-        ++stats_.authFailures;
-        spdlog::info("{} from {}: authenticated as {} but claims {}", request.methodText(),
-                     request.callId(), result.user, expectedUser);
+        authFailed(flow, request, expectedUser, realm, "authenticated as another user");
         answer(serverTx, request, 403, "Identity Mismatch");
         return false;
       }
@@ -328,9 +399,10 @@ bool ProxyCore::authorize(TransactionId serverTx, const SipMessage& request, boo
       return false;
     case AuthOutcome::WrongPassword:
     case AuthOutcome::UnknownUser:
-      ++stats_.authFailures;
-      spdlog::info("authentication failed for {} in realm {} ({}), Call-ID {}", expectedUser, realm,
-                   result.reason, request.callId());
+      if (authFailed(flow, request, expectedUser, realm, result.reason)) {
+        answer(serverTx, request, 403, "Forbidden");
+        return false;
+      }
       [[fallthrough]];
     case AuthOutcome::NoCredentials:
     case AuthOutcome::StaleNonce:
@@ -340,6 +412,20 @@ bool ProxyCore::authorize(TransactionId serverTx, const SipMessage& request, boo
       return false;
   }
   return false;
+}
+
+// One line per failure, in the form docs/security.md's fail2ban filter matches; true when the
+// failure got its source banned.
+bool ProxyCore::authFailed(const sip::Flow& flow, const SipMessage& request, std::string_view user,
+                           std::string_view realm, std::string_view why) {
+  ++stats_.authFailures;
+  spdlog::warn("auth failed: source={} user={} realm={} method={} call-id={} reason={}",
+               flow.remote.toString(), user, realm, request.methodText(), request.callId(), why);
+  if (!authBans_.recordFailure(flow.remote.host(), user, timers_.now())) return false;
+  spdlog::warn(
+      "auth ban: source={} banned for {} s after failed credentials (user={})", flow.remote.host(),
+      std::chrono::duration_cast<std::chrono::seconds>(options_.authBans.banTime).count(), user);
+  return true;
 }
 
 // Our realm's credentials are spent once checked: they are not passed downstream (RFC 3261 22.3),
@@ -433,14 +519,20 @@ void ProxyCore::routeInitial(TransactionId serverTx, SipMessage&& request, const
     return;
   }
 
-  // Requests from our own users are authenticated (407); CANCEL and ACK cannot be challenged.
-  // A request we sent ourselves (a spiral through a route back to us) was checked the first time.
-  bool authenticated = identity_.isOurAddress(flow.remote.host(), flow.remote.port());
+  // Requests that claim to be from one of our users -- by our domain or by one of our addresses
+  // -- are authenticated (407), whatever address they come from (ours included: UDP sources can
+  // be forged). CANCEL and ACK cannot be challenged and never reach here.
+  bool authenticated = false;
   const auto from = sip::parseNameAddr(request.find(HeaderId::From)->value);
-  const bool fromLocalUser = from && identity_.isLocalDomain(from->uri.hostNoBrackets());
-  if (options_.auth && fromLocalUser && !authenticated) {
-    const std::string realm(from->uri.hostNoBrackets());
-    if (!authorize(serverTx, request, false, realm, sip::unescapeUriComponent(from->uri.user))) {
+  const bool fromLocalUser =
+      from && (identity_.isLocalDomain(from->uri.hostNoBrackets()) ||
+               (identity_.isOurHost(from->uri.hostNoBrackets()) && !from->uri.user.empty()));
+  if (options_.auth && fromLocalUser) {
+    const std::string realm = identity_.isLocalDomain(from->uri.hostNoBrackets())
+                                  ? std::string(from->uri.hostNoBrackets())
+                                  : identity_.defaultDomain();
+    if (!authorize(serverTx, request, flow, false, realm,
+                   sip::unescapeUriComponent(from->uri.user))) {
       return;
     }
     consumeCredentials(request, realm);
@@ -448,10 +540,13 @@ void ProxyCore::routeInitial(TransactionId serverTx, SipMessage&& request, const
   }
   const bool trusted = authenticated || !options_.auth;
 
-  // A preloaded Route set (RFC 3261 16.6 step 7) is followed for callers we trust only.
+  // A preloaded Route set (RFC 3261 16.6 step 7) leads wherever its caller wants: followed only
+  // where the operator allows direct targets, and for callers we trust.
   if (request.find(HeaderId::Route)) {
-    if (!trusted) {
+    if (!trusted || !options_.allowDirectUri) {
       ++stats_.relayRefused;
+      spdlog::info("{} {} from {}: refused, a preloaded Route leads elsewhere",
+                   request.methodText(), request.callId(), flow.remote.toString());
       answer(serverTx, request, 403, "Relaying Denied");
       return;
     }
@@ -465,18 +560,16 @@ void ProxyCore::routeInitial(TransactionId serverTx, SipMessage&& request, const
     if (!targets.empty()) {
       return startProxying(serverTx, std::move(request), flow, std::move(targets));
     }
-    if (const auto* route = routes_.find(sip::unescapeUriComponent(uri->user))) {
-      if (trusted) {
-        const char* why = "";
-        auto first = uriTarget(route->front(), uri->user, why);
-        if (first) {
-          first->failover.assign(route->begin() + 1, route->end());
-          return startProxying(serverTx, std::move(request), flow, {std::move(*first)});
-        }
-      }
+    if (const auto* route = routes_.find(sip::unescapeUriComponent(uri->user)); route && trusted) {
+      if (followRoute(serverTx, request, flow, *route, uri->user)) return;
     }
-    const auto known = store_.findSubscriber(sip::unescapeUriComponent(uri->user), domain);
-    if (known && known->has_value()) {
+    // Strangers get the same answer whether the user exists or not (no enumeration).
+    bool exists = false;
+    if (trusted) {
+      const auto known = store_.findSubscriber(sip::unescapeUriComponent(uri->user), domain);
+      exists = known && known->has_value();
+    }
+    if (!trusted || exists) {
       ++stats_.unavailable;
       answer(serverTx, request, 480, "Temporarily Unavailable");
     } else {
@@ -494,11 +587,17 @@ void ProxyCore::routeInitial(TransactionId serverTx, SipMessage&& request, const
   }
   const char* why = "";
   if (const auto* route = routes_.find(sip::unescapeUriComponent(uri->user))) {
-    auto first = uriTarget(route->front(), uri->user, why);
-    if (first) {
-      first->failover.assign(route->begin() + 1, route->end());
-      return startProxying(serverTx, std::move(request), flow, {std::move(*first)});
-    }
+    if (followRoute(serverTx, request, flow, *route, uri->user)) return;
+  }
+  // Anything else is a number or address of the caller's choosing (toll fraud): only where the
+  // operator allows it.
+  if (!options_.allowDirectUri) {
+    ++stats_.directUriRefused;
+    spdlog::info("{} {} from {}: refused, no route matches {} (sip.allow_direct_uri is off)",
+                 request.methodText(), request.callId(), flow.remote.toString(),
+                 request.requestUri());
+    answer(serverTx, request, 403, "No Route To That Target");
+    return;
   }
   auto direct = resolver_.resolve(*uri, why);
   if (!direct) {
@@ -510,6 +609,26 @@ void ProxyCore::routeInitial(TransactionId serverTx, SipMessage&& request, const
   }
   Target target{std::string(request.requestUri()), *direct, {}, {}};
   startProxying(serverTx, std::move(request), flow, {std::move(target)});
+}
+
+// Sends the request along a static route: its first target, the others kept for failover. A
+// target that is this gateway itself would only loop (its requests come back unauthenticated, as
+// any request from our own address does): 482 at once. False when no target could be used.
+bool ProxyCore::followRoute(TransactionId serverTx, SipMessage& request, const sip::Flow& flow,
+                            const std::vector<std::string>& route, std::string_view user) {
+  const char* why = "";
+  auto first = uriTarget(route.front(), user, why);
+  if (!first) return false;
+  if (identity_.isOurAddress(first->flow.remote.host(), first->flow.remote.port())) {
+    ++stats_.loopsDetected;
+    spdlog::warn("{} {}: the route for {} leads back to this gateway", request.methodText(),
+                 request.callId(), user);
+    answer(serverTx, request, 482, "Loop Detected");
+    return true;
+  }
+  first->failover.assign(route.begin() + 1, route.end());
+  startProxying(serverTx, std::move(request), flow, {std::move(*first)});
+  return true;
 }
 
 std::vector<ProxyCore::Target> ProxyCore::locationTargets(std::string_view aor) const {
@@ -624,24 +743,26 @@ SipMessage ProxyCore::prepareForward(const ProxyTransaction& pt, const Target& t
 void ProxyCore::addRecordRoute(SipMessage& request, const sip::Flow& in,
                                const sip::Flow& out) const {
   const bool connections = sip::isReliable(in.transport) || sip::isReliable(out.transport);
+  const std::string callId(request.callId());
   if (in.transport == out.transport && !connections && in.local == out.local) {
-    request.prependHeader(HeaderId::RecordRoute, "<" + recordRouteUri(out, false) + ">");
+    request.prependHeader(HeaderId::RecordRoute, "<" + recordRouteUri(out, callId) + ">");
     return;
   }
-  request.prependHeader(HeaderId::RecordRoute, "<" + recordRouteUri(in, true) + ";r2=on>");
-  request.prependHeader(HeaderId::RecordRoute, "<" + recordRouteUri(out, true) + ";r2=on>");
+  request.prependHeader(HeaderId::RecordRoute, "<" + recordRouteUri(in, callId) + ";r2=on>");
+  request.prependHeader(HeaderId::RecordRoute, "<" + recordRouteUri(out, callId) + ";r2=on>");
 }
 
-std::string ProxyCore::recordRouteUri(const sip::Flow& flow, bool withToken) const {
+// Every Record-Route we write carries a token for its Call-ID (naming the side's connection, if
+// any): the dialog's requests prove with it that we record-routed them.
+std::string ProxyCore::recordRouteUri(const sip::Flow& flow, std::string_view callId) const {
   const auto* listener = identity_.listenerFor(flow.transport, flow.remote.isV6());
   std::string uri = "sip:";
   uri += listener ? LocalIdentity::hostPort(*listener) : flow.local.toString();
   uri += ";transport=";
   uri += sip::transportParamName(flow.transport);
   uri += ";lr";
-  if (withToken && sip::isReliable(flow.transport) && flow.connectionId != 0) {
-    uri += ";ftok=" + flowTokens_.encode(flow.connectionId);
-  }
+  const auto connection = sip::isReliable(flow.transport) ? flow.connectionId : 0;
+  uri += ";ftok=" + flowTokens_.encode(connection, callId);
   return uri;
 }
 
@@ -672,9 +793,17 @@ void ProxyCore::startTimerC(ProxyTransaction& pt, std::size_t index) {
 
 // ------------------------------------------------------------------ stateless parts
 
+// An ACK that matched no transaction is the ACK of a 2xx: forwarded only within a dialog we
+// record-routed (as Kamailio's default script does), never along a Request-URI of a stranger's
+// choosing.
 void ProxyCore::onAck(SipMessage&& ack, const sip::Flow& flow) {
   auto route = popOurRoutes(ack);
-  (void)flow;
+  if (ack.toTag().empty() || !belongsToDialog(ack, flow, route, dialogOf(ack))) {
+    ++stats_.acksDropped;
+    spdlog::debug("ACK {} from {}: dropped, it belongs to no dialog of ours", ack.callId(),
+                  flow.remote.toString());
+    return;
+  }
   if (ackWithMedia(ack, route)) return;  // forwarded once the relay has the answer
   forwardStateless(std::move(ack), route);
 }
@@ -701,36 +830,32 @@ void ProxyCore::forwardStateless(SipMessage&& request, const RouteInfo& route) {
   send_(target->flow, request.serialize());
 }
 
-void ProxyCore::onStrayResponse(SipMessage&& response, const sip::Flow& /*flow*/) {
-  // Only responses to requests we forwarded have our Via on top; anything else is dropped.
-  const auto& ours = response.topVia();
-  if (!identity_.isOurAddress(ours.host, ours.port)) return;
-  response.removeFirst(HeaderId::Via);
-  if (!response.find(HeaderId::Via)) return;
-  const auto& next = response.topVia();
-  sip::Flow flow;
-  if (!sip::parseTransport(next.transport, flow.transport)) return;
-  const auto received = next.received();
-  const auto host = received.empty() ? next.host : received;
-  const auto rport = next.params.get("rport");
-  std::uint16_t port = next.port ? next.port : 5060;
-  if (rport && !rport->empty())
-    port = static_cast<std::uint16_t>(std::atoi(std::string(*rport).c_str()));
-  const auto address = SocketAddress::parse(host, port);
-  if (!address) return;
-  flow.remote = *address;
-  if (const auto* listener = identity_.listenerFor(flow.transport, address->isV6())) {
-    flow.local = listener->address;
-  }
-  ++stats_.statelessForwards;
-  send_(flow, response.serialize());
+// A response that matches none of our client transactions answers nothing we sent (or a
+// transaction long finished, RFC 6026): dropped, never sent on along its Via (RFC 3261 16.7 step
+// 3), which would make us a reflector for whatever Via a stranger writes.
+void ProxyCore::onStrayResponse(SipMessage&& response, const sip::Flow& flow) {
+  ++stats_.strayResponsesDropped;
+  spdlog::debug("{} response from {} (Call-ID {}) matches no transaction: dropped",
+                response.statusCode(), flow.remote.toString(), response.callId());
 }
 
 // ------------------------------------------------------------------ CANCEL
 
 void ProxyCore::onCancel(TransactionId cancelTx, TransactionId inviteTx, SipMessage&& cancel,
-                         const sip::Flow& /*flow*/) {
+                         const sip::Flow& flow) {
   auto it = byServerTx_.find(inviteTx);
+  if (it != byServerTx_.end() && !it->second->source.sameOrigin(flow)) {
+    // The branch of an INVITE is no secret to those on its path, but only its sender may
+    // cancel it (RFC 3261 9.1: the CANCEL goes where the INVITE went, from where it came).
+    // Answered statelessly, and its transaction forgotten: the sender's own CANCEL, with the
+    // same branch, must not be taken for a retransmission of this one.
+    ++stats_.inDialogRefused;
+    spdlog::info("CANCEL {} from {}: refused, the INVITE came from {}", cancel.callId(),
+                 flow.remote.toString(), it->second->source.remote.toString());
+    send_(flow, cancel.makeResponse(481, "Call/Transaction Does Not Exist").serialize());
+    transactions_.discard(cancelTx);
+    return;
+  }
   if (inviteTx == 0 || it == byServerTx_.end()) {
     // Answered by us (auth challenge, 404, ...) or never seen.
     answer(cancelTx, cancel, inviteTx == 0 ? 481 : 200,

@@ -8,6 +8,8 @@
 #include <vector>
 
 #include "base/Timers.hpp"
+#include "io/LogThrottle.hpp"
+#include "proxy/AuthBans.hpp"
 #include "proxy/DialogTracker.hpp"
 #include "proxy/DigestAuthenticator.hpp"
 #include "proxy/FlowToken.hpp"
@@ -20,6 +22,7 @@
 #include "proxy/ProxyStats.hpp"
 #include "proxy/ProxyTransaction.hpp"
 #include "proxy/Registrar.hpp"
+#include "proxy/SourceRateLimiter.hpp"
 #include "proxy/StaticRoutes.hpp"
 #include "proxy/TargetResolver.hpp"
 #include "store/Store.hpp"
@@ -31,11 +34,22 @@ struct ProxyOptions {
   std::vector<std::string> domains{"localhost"};
   std::vector<LocalListener> listeners;
   bool auth = true;
+  // Requests to a Request-URI or preloaded Route that no route and no local user accounts for
+  // (sip:+1900...@<some address>) are refused with 403 unless this is set (sip.allow_direct_uri).
+  bool allowDirectUri = false;
+  // The key of the Record-Route tokens (sip.token_secret_file); unset: random per process.
+  std::optional<FlowToken::Key> tokenKey;
   std::vector<sip::DigestAlgorithm> authAlgorithms{sip::DigestAlgorithm::Sha256,
                                                    sip::DigestAlgorithm::Md5};
   Duration timerC = std::chrono::minutes(3);
   Duration nonceLifetime = std::chrono::seconds(300);
   RegistrarOptions registrar;
+  AuthBanOptions authBans;
+  RateLimitOptions rateLimit;
+  // Past these, new requests get 503 with Retry-After (security.max_transactions,
+  // security.max_dialogs): a flood cannot grow our state without bound.
+  std::size_t maxTransactions = 20000;
+  std::size_t maxDialogs = 20000;
   transaction::TimerValues timers;
   MediaPolicyOptions media;
   // A call is ended (BYE to both sides) after this long, and when its media stops for
@@ -97,6 +111,9 @@ class ProxyCore : public transaction::TransactionUser {
   void setRoutes(StaticRoutes routes) { routes_ = std::move(routes); }
 
   const ProxyStats& stats() const { return stats_; }
+  // Sources banned for failed credentials (GET/DELETE /api/v1/bans).
+  AuthBans& authBans() { return authBans_; }
+  Clock::time_point now() const { return timers_.now(); }
   transaction::TransactionStats transactionStats() const { return transactions_.stats(); }
   std::size_t liveProxyTransactions() const { return byServerTx_.size(); }
 
@@ -117,6 +134,8 @@ class ProxyCore : public transaction::TransactionUser {
   // What the Route set of a request said once our own entries were taken off.
   struct RouteInfo {
     bool poppedOurs = false;
+    bool dialogToken = false;  // a popped entry carried a token we issued for this Call-ID
+    bool badToken = false;     // a popped entry carried a token that is not
     std::optional<std::uint64_t> flowConnection;  // from the last flow token we popped
   };
   // Where a branch goes and what it carries.
@@ -135,13 +154,23 @@ class ProxyCore : public transaction::TransactionUser {
   void handleUnparseable(const std::string& bytes, const sip::Flow& flow, const char* reason);
 
   bool checkRequest(transaction::TransactionId serverTx, const sip::SipMessage& request);
+  bool withinLimits(const sip::Flow& flow, std::string_view bytes);
+  bool hasRoomFor(transaction::TransactionId serverTx, const sip::SipMessage& request);
   bool isLoop(const sip::SipMessage& request) const;
   std::string loopHash(const sip::SipMessage& request) const;
   RouteInfo popOurRoutes(sip::SipMessage& request);
+  void takeToken(RouteInfo& info, std::string_view token, std::string_view callId) const;
+  bool belongsToDialog(const sip::SipMessage& request, const sip::Flow& flow,
+                       const RouteInfo& route, const Dialog* dialog) const;
+  void refuseInDialog(transaction::TransactionId serverTx, const sip::SipMessage& request,
+                      const sip::Flow& flow, const RouteInfo& route);
   void handleRegister(transaction::TransactionId serverTx, sip::SipMessage&& request,
                       const sip::Flow& flow);
   bool authorize(transaction::TransactionId serverTx, const sip::SipMessage& request,
-                 bool registrar, std::string_view realm, std::string_view expectedUser);
+                 const sip::Flow& flow, bool registrar, std::string_view realm,
+                 std::string_view expectedUser);
+  bool authFailed(const sip::Flow& flow, const sip::SipMessage& request, std::string_view user,
+                  std::string_view realm, std::string_view why);
   static void consumeCredentials(sip::SipMessage& request, std::string_view realm);
   void routeInDialog(transaction::TransactionId serverTx, sip::SipMessage&& request,
                      const sip::Flow& flow, const RouteInfo& route);
@@ -150,6 +179,9 @@ class ProxyCore : public transaction::TransactionUser {
   std::optional<Target> nextHopTarget(const sip::SipMessage& request, const RouteInfo& route,
                                       const char*& why) const;
   std::vector<Target> locationTargets(std::string_view aor) const;
+  bool followRoute(transaction::TransactionId serverTx, sip::SipMessage& request,
+                   const sip::Flow& flow, const std::vector<std::string>& route,
+                   std::string_view user);
   std::optional<Target> uriTarget(const std::string& uri, std::string_view user,
                                   const char*& why) const;
 
@@ -159,7 +191,7 @@ class ProxyCore : public transaction::TransactionUser {
   sip::SipMessage prepareForward(const ProxyTransaction& pt, const Target& target,
                                  const std::string& branch) const;
   void addRecordRoute(sip::SipMessage& request, const sip::Flow& in, const sip::Flow& out) const;
-  std::string recordRouteUri(const sip::Flow& flow, bool withToken) const;
+  std::string recordRouteUri(const sip::Flow& flow, std::string_view callId) const;
   std::string viaFor(const sip::Flow& out, const std::string& branch) const;
   void forwardStateless(sip::SipMessage&& request, const RouteInfo& route);
 
@@ -213,7 +245,7 @@ class ProxyCore : public transaction::TransactionUser {
   std::string ackFor(const DialogSide& side, std::string_view sdp);
   void ackLateAnswer(const sip::SipMessage& response, const sip::Flow& flow);
   void handleOriginatedRequest(transaction::TransactionId serverTx, sip::SipMessage&& request,
-                               Dialog& dialog);
+                               const sip::Flow& flow, Dialog& dialog);
   bool hangupOriginated(Dialog& dialog, const std::string& reason);
   void forgetOriginated(std::uint64_t dialogId);
   void originateTransactionEnded(transaction::TransactionId clientTx, int status);
@@ -236,6 +268,9 @@ class ProxyCore : public transaction::TransactionUser {
   MediaPolicy mediaPolicy_;
   std::unique_ptr<MediaAnchor> media_;
   DialogTracker dialogs_;
+  AuthBans authBans_;
+  SourceRateLimiter rateLimiter_;
+  io::LogThrottle rateLimitLog_{std::chrono::seconds(10), 1};
   CallEndedListener callEnded_;
   CallEventListener callEvent_;
   std::function<void(double)> processed_;

@@ -9,6 +9,7 @@
 
 #include "proxy/MessageParts.hpp"
 #include "proxy/ProxyCore.hpp"
+#include "sip/NameAddr.hpp"
 
 namespace rtcgate::proxy {
 
@@ -391,12 +392,19 @@ void ProxyCore::ackLateAnswer(const SipMessage& response, const sip::Flow& flow)
 
 // ------------------------------------------------------------------ requests in our dialogs
 
+// A request in a dialog we are the user agent of: its tags are the far end's and ours, and it
+// comes the way that far end's responses came.
 void ProxyCore::handleOriginatedRequest(TransactionId serverTx, SipMessage&& request,
-                                        Dialog& dialog) {
+                                        const sip::Flow& flow, Dialog& dialog) {
   const auto tag = request.fromTag();
-  if (tag != dialog.caller.tag && tag != dialog.callee.tag) {
-    answer(serverTx, request, 481, "Call/Transaction Does Not Exist");
-    return;
+  const bool known = !tag.empty() && (tag == dialog.caller.tag || tag == dialog.callee.tag);
+  const DialogSide* sender = known ? &dialog.sideOf(tag) : nullptr;
+  std::string_view ourTag;
+  if (sender && sender->local) {
+    if (const auto ours = sip::parseNameAddr(sender->local->nameAddr)) ourTag = ours->tag();
+  }
+  if (ourTag.empty() || ourTag != request.toTag() || !sender->flow.sameOrigin(flow)) {
+    return refuseInDialog(serverTx, request, flow, RouteInfo{});
   }
   DialogSide& side = dialog.sideOf(tag);
   side.cseq = std::max(side.cseq, request.cseq());

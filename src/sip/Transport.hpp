@@ -28,6 +28,14 @@ struct Flow {
   SocketAddress local;
   SocketAddress remote;
   std::uint64_t connectionId = 0;
+
+  // Whether a message arriving over `other` came the way this flow's messages come: over the same
+  // connection, or for UDP from the same address and port.
+  bool sameOrigin(const Flow& other) const {
+    if (transport != other.transport) return false;
+    if (isReliable(transport)) return connectionId != 0 && connectionId == other.connectionId;
+    return remote == other.remote;
+  }
 };
 
 }  // namespace rtcgate::sip

@@ -78,6 +78,10 @@ void TransactionLayer::receiveAck(sip::SipMessage&& ack, const sip::Flow& flow) 
   context_.user.onAck(std::move(ack), flow);
 }
 
+void TransactionLayer::discard(TransactionId serverTx) {
+  if (ServerTransaction* tx = server(serverTx)) tx->terminate();
+}
+
 void TransactionLayer::receiveCancel(sip::SipMessage&& cancel, const sip::Flow& flow,
                                      TransactionKey key) {
   // The CANCEL is matched to its INVITE like a retransmission of it would be (RFC 3261 9.2).

@@ -46,6 +46,10 @@ class TransactionLayer {
   // Sends a response on a server transaction (RFC 3261 18.2.2 routing, see responseFlow()).
   // False when the transaction is gone, its state refuses the response or the send failed.
   bool respond(TransactionId serverTx, sip::SipMessage&& response);
+  // Ends a server transaction without a response, so that the next request with its key starts
+  // afresh: for a request the TU refused as not coming from where it claims (a forged CANCEL
+  // must not absorb the real one as its retransmission).
+  void discard(TransactionId serverTx);
 
   // --- from the TU, client side ---
   // Starts a client transaction for `request`, whose top Via the TU has already pushed with a

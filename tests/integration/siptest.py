@@ -538,11 +538,30 @@ def sipp(scenario, target_port, local_port, extra=(), transport="u1", timeout=30
     args = ["sipp", f"127.0.0.1:{target_port}", "-sf", path, "-i", "127.0.0.1", "-p",
             str(local_port), "-t", transport, "-m", "1", "-nostdin", "-timeout", f"{timeout}s",
             "-timeout_error", "-trace_err", "-trace_msg", "-max_recv_loops", "1000", *extra]
+    auth_uri = _sipp_auth_uri(path, extra, target_port)
+    if auth_uri and "-auth_uri" not in extra:
+        args += ["-auth_uri", auth_uri]
     cwd = log_dir or tempfile.mkdtemp(prefix="sipp-")
     if background:
         return subprocess.Popen(args, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     out = subprocess.run(args, cwd=cwd, capture_output=True, timeout=timeout + 15)
     return out.returncode, cwd
+
+
+def _sipp_auth_uri(path, extra, target_port):
+    """What sipp must sign in [authentication]: the Request-URI it sends there (rtcgate checks
+    that the digest uri is the Request-URI). sipp signs remote_ip:remote_port unless told; its
+    -auth_uri takes the URI without "sip:"."""
+    with open(path) as f:
+        text = f.read()
+    match = re.search(r"^\s*[A-Z]+ sip:(\S+) SIP/2\.0(?:(?!</send>).)*\[authentication",
+                      text, re.S | re.M)
+    if not match:
+        return None
+    extra = list(extra)
+    service = extra[extra.index("-s") + 1] if "-s" in extra else "service"
+    return (match.group(1).replace("[service]", service).replace("[remote_ip]", "127.0.0.1")
+            .replace("[remote_port]", str(target_port)))
 
 
 def wait_udp_bound(port, timeout=10.0):

@@ -94,3 +94,19 @@ class Sink:
             except OSError:
                 pass
             sock.close()
+
+
+def final_response(connection, timeout=3.0):
+    """The next final response on a siptest.Connection (provisionals skipped), or None."""
+    while True:
+        message = connection.recv(timeout)
+        if message is None or (message.is_response and message.status >= 200):
+            return message
+
+
+def registered(gateway, user, transport="udp"):
+    """A siptest.UserAgent for `user` (password `<user>pw`), registered over `transport`."""
+    ua = siptest.UserAgent(siptest.Connection(transport, gateway.ports[transport]), user,
+                           password=f"{user}pw")
+    siptest.check(ua.register().status == 200, f"{user} could not register")
+    return ua

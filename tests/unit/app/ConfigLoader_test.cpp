@@ -123,6 +123,39 @@ TEST(ConfigLoader, MediaPacketIo) {
   EXPECT_EQ(result.config.media.packetIo, "epoll");
 }
 
+TEST(ConfigLoader, SecurityKeys) {
+  const auto defaults = loadConfigText("", "t.yaml").config;
+  EXPECT_FALSE(defaults.sip.allowDirectUri);
+  EXPECT_EQ(defaults.tokenSecretPath(), "./rtcgate-data/token.key");
+  EXPECT_TRUE(defaults.security.authBan.enabled);
+  EXPECT_EQ(defaults.security.authBan.failures, 10u);
+  const auto result = loadConfigText(R"(
+sip: { allow_direct_uri: true, token_secret_file: /etc/rtcgate/token }
+security:
+  auth_ban: { enabled: false, failures: 3, user_failures: 7, window: 30, ban_time: 90 }
+  rate_limit: { requests_per_second: 0, burst: 5 }
+  max_transactions: 100
+  max_dialogs: 50
+)",
+                                     "t.yaml");
+  ASSERT_TRUE(result.ok()) << result.errors.front();
+  const auto& c = result.config;
+  EXPECT_TRUE(c.sip.allowDirectUri);
+  EXPECT_EQ(c.tokenSecretPath(), "/etc/rtcgate/token");
+  EXPECT_FALSE(c.security.authBan.enabled);
+  EXPECT_EQ(c.security.authBan.failures, 3u);
+  EXPECT_EQ(c.security.authBan.userFailures, 7u);
+  EXPECT_EQ(c.security.authBan.window, 30u);
+  EXPECT_EQ(c.security.authBan.banTime, 90u);
+  EXPECT_EQ(c.security.rateLimit.requestsPerSecond, 0u);
+  EXPECT_EQ(c.security.rateLimit.burst, 5u);
+  EXPECT_EQ(c.security.maxTransactions, 100u);
+  EXPECT_EQ(c.security.maxDialogs, 50u);
+  const auto bad = loadConfigText("security: { auth_ban: { failures: 0, bantime: 1 } }", "t.yaml");
+  EXPECT_TRUE(hasError(bad, "security.auth_ban.failures"));
+  EXPECT_TRUE(hasError(bad, "security.auth_ban.bantime: unknown key"));
+}
+
 TEST(ConfigLoader, RouteMediaSrtpPerTarget) {
   const auto result = loadConfigText(R"(
 media: { sip_srtp: none }

@@ -205,15 +205,17 @@ TEST_F(DigestAuthenticatorTest, ForgedNonceIsNeverAccepted) {
   EXPECT_EQ(registerWith(credentials).outcome, AuthOutcome::StaleNonce);
 }
 
-TEST_F(DigestAuthenticatorTest, UriMustBeASipUri) {
+TEST_F(DigestAuthenticatorTest, UriMustBeTheRequestUri) {
   auto credentials = fresh();
   credentials.uri = "not a uri";
   EXPECT_EQ(registerWith(credentials).outcome, AuthOutcome::Malformed);
-  // sipp and some phones sign the next-hop address instead of the Request-URI: accepted, the
-  // nonce count still stops replays.
+  // Credentials signed for another target (the next hop, another user) are not spent here.
   auto nextHop = fresh();
   nextHop.uri = "sip:127.0.0.1:5060";
-  EXPECT_EQ(registerWith(nextHop).outcome, AuthOutcome::Authenticated);
+  EXPECT_EQ(registerWith(nextHop).outcome, AuthOutcome::Malformed);
+  auto otherTarget = fresh();
+  otherTarget.uri = "sip:bob@example.test";
+  EXPECT_EQ(registerWith(otherTarget).outcome, AuthOutcome::Malformed);
   // Equivalent spelling (host case) is the same URI (RFC 3261 19.1.4).
   auto equivalent = fresh();
   equivalent.uri = "sip:EXAMPLE.test";

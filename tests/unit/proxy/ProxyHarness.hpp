@@ -32,6 +32,7 @@ class ProxyHarness : public ::testing::Test {
                          {sip::Transport::Wss, wssLocal, "127.0.0.1"}};
     options.dialogTimeout = std::chrono::minutes(1);
     options.mediaTimeout = Duration{0};
+    options.tokenKey = tokenKey;  // as from sip.token_secret_file: tokens outlive a restart
     proxy_ = std::make_unique<ProxyCore>(
         options, timers_,
         [this](const sip::Flow& flow, std::string_view bytes) {
@@ -85,6 +86,7 @@ class ProxyHarness : public ::testing::Test {
   const SocketAddress bob = address("127.0.0.1", 5070);
   const sip::Flow browser{sip::Transport::Wss, wssLocal, address("127.0.0.1", 40000), 7};
   const sip::Flow bobFlow{sip::Transport::Udp, udpLocal, address("127.0.0.1", 5070), 0};
+  const FlowToken::Key tokenKey{42, 7, 1};
   rtcgate::testing::FakeTimers timers_;
   std::unique_ptr<store::SqliteStore> store_;
   LocationService location_{nullptr};

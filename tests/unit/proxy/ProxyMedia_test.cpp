@@ -97,13 +97,14 @@ class ProxyMediaTest : public testing::ProxyHarness {
     proxy_->onMessage(response.serialize(), flow);
   }
 
-  // Alice's BYE from the browser to bob, along the Record-Route the proxy put in.
-  static std::string browserBye(const std::string& callId) {
+  // Alice's BYE from the browser to bob, along the Record-Route the proxy put in (with its
+  // token, made with the proxy's key, when `token` is set).
+  std::string browserBye(const std::string& callId, bool token = false) const {
+    const std::string ftok = token ? ";ftok=" + FlowToken(tokenKey).encode(0, callId) : "";
     return "BYE sip:bob@127.0.0.1:5070 SIP/2.0\r\nVia: SIP/2.0/WSS a.invalid;branch=z9hG4bKbye-" +
-           callId +
-           "\r\nMax-Forwards: 70\r\nRoute: <sip:127.0.0.1:8443;transport=wss;lr;r2=on>\r\n"
-           "From: <sip:alice@localhost>;tag=alice1\r\nTo: <sip:bob@localhost>;tag=bob1\r\n"
-           "Call-ID: " +
+           callId + "\r\nMax-Forwards: 70\r\nRoute: <sip:127.0.0.1:8443;transport=wss;lr" + ftok +
+           ";r2=on>\r\nFrom: <sip:alice@localhost>;tag=alice1\r\n"
+           "To: <sip:bob@localhost>;tag=bob1\r\nCall-ID: " +
            callId + "\r\nCSeq: 2 BYE\r\nContent-Length: 0\r\n\r\n";
   }
 
@@ -171,8 +172,9 @@ TEST_F(ProxyMediaTest, ByeDeletesTheRelaySessionAndEndsTheCall) {
 }
 
 TEST_F(ProxyMediaTest, ByeOfACallPlacedBeforeARestartReleasesItsMedia) {
-  // No dialog here (this process restarted), but a relay may still hold the call.
-  proxy_->onMessage(browserBye("old-call"), browser);
+  // No dialog here (this process restarted), but a relay may still hold the call. The
+  // Record-Route token, made with the same key, proves we routed it.
+  proxy_->onMessage(browserBye("old-call", true), browser);
   ASSERT_EQ(relay_.pending.size(), 1u);
   EXPECT_EQ(relay_.command(), "delete");
   EXPECT_EQ(relay_.at("call-id"), "old-call");
@@ -180,6 +182,14 @@ TEST_F(ProxyMediaTest, ByeOfACallPlacedBeforeARestartReleasesItsMedia) {
   EXPECT_TRUE(sentTo(bob, "BYE")) << "the BYE itself still goes on";
   EXPECT_EQ(proxy_->dialogs().size(), 0u);
   EXPECT_TRUE(ended_.empty()) << "no call record for a call this process never saw";
+}
+
+TEST_F(ProxyMediaTest, ByeOfAnUnknownCallWithoutOurTokenReleasesNothing) {
+  proxy_->onMessage(browserBye("old-call"), browser);
+  EXPECT_TRUE(relay_.pending.empty()) << "a stranger's BYE must not delete a relay session";
+  EXPECT_FALSE(sentTo(bob, "BYE"));
+  auto refused = sentTo(browser.remote, "SIP/2.0 481");
+  EXPECT_TRUE(refused);
 }
 
 TEST_F(ProxyMediaTest, CancelReleasesTheBranchAndTheCall) {

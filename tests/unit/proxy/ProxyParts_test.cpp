@@ -9,14 +9,33 @@ namespace {
 
 TEST(FlowToken, RoundTripsAndRejectsForgeries) {
   FlowToken tokens;
-  const auto token = tokens.encode(0x1234);
-  EXPECT_EQ(tokens.decode(token), 0x1234u);
-  EXPECT_FALSE(tokens.decode("1234-00000000"));
-  EXPECT_FALSE(tokens.decode(token.substr(0, token.size() - 1)));
-  EXPECT_FALSE(tokens.decode("zz-" + token.substr(token.find('-') + 1)));
-  EXPECT_FALSE(tokens.decode(""));
+  const auto token = tokens.encode(0x1234, "call-1");
+  EXPECT_EQ(tokens.decode(token, "call-1"), 0x1234u);
+  const auto mac = token.substr(token.find('.') + 1);
+  EXPECT_EQ(mac.size(), 22u);  // 128 bits, base64url
+  EXPECT_FALSE(tokens.decode("1234.AAAAAAAAAAAAAAAAAAAAAA", "call-1"));
+  EXPECT_FALSE(tokens.decode(token.substr(0, token.size() - 1), "call-1"));
+  EXPECT_FALSE(tokens.decode("1235." + mac, "call-1"));
+  EXPECT_FALSE(tokens.decode("zz." + mac, "call-1"));
+  EXPECT_FALSE(tokens.decode("", "call-1"));
   FlowToken other;
-  EXPECT_FALSE(other.decode(token));
+  EXPECT_FALSE(other.decode(token, "call-1"));
+}
+
+TEST(FlowToken, IsBoundToItsCallId) {
+  FlowToken tokens;
+  const auto token = tokens.encode(7, "call-1");
+  EXPECT_FALSE(tokens.decode(token, "call-2"));
+  EXPECT_FALSE(tokens.decode(token, ""));
+}
+
+TEST(FlowToken, TheSameKeyHonoursTokensAcrossInstances) {
+  FlowToken::Key key{};
+  key[0] = 42;
+  const auto token = FlowToken(key).encode(0, "call-1");
+  EXPECT_EQ(FlowToken(key).decode(token, "call-1"), 0u);
+  key[1] = 1;
+  EXPECT_FALSE(FlowToken(key).decode(token, "call-1"));
 }
 
 TEST(ResponseSelector, SixHundredsWinThenLowestClass) {
