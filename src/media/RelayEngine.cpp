@@ -136,7 +136,6 @@ RelayEngine::RelayEngine(EventLoop& loop, const RelayOptions& options)
       pool_(options.portMin, options.portMax),
       relay_(loop),
       started_(loop.now()),
-      random_(std::random_device{}()),
       dtlsIdentity_(makeDtlsIdentity(options)) {
   std::string bind = options.bindAddress;
   if (bind.empty() && !options.listen.empty()) {
@@ -271,15 +270,6 @@ ng::Value RelayEngine::handle(const ng::NgRequest& request) {
       return statistics();
   }
   return errorReply("Unrecognized command");
-}
-
-std::string RelayEngine::randomToken(std::size_t length) {
-  static constexpr char kAlphabet[] =
-      "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-  std::uniform_int_distribution<std::size_t> pick(0, sizeof(kAlphabet) - 2);
-  std::string token(length, 'x');
-  for (char& c : token) c = kAlphabet[pick(random_)];
-  return token;
 }
 
 std::pair<Monologue*, Monologue*> RelayEngine::createPair(Call& call,
