@@ -8,6 +8,7 @@
 
 #include "proxy/NatHelper.hpp"
 #include "sip/ErrorResponse.hpp"
+#include "sip/MessageLimits.hpp"
 #include "sip/NameAddr.hpp"
 
 namespace rtcgate::proxy {
@@ -102,6 +103,7 @@ void ProxyCore::dispatch(std::string bytes, const sip::Flow& flow) {
 void ProxyCore::handleUnparseable(const std::string& bytes, const sip::Flow& flow,
                                   const char* reason) {
   ++stats_.parseErrors;
+  if (sip::isLimitError(reason)) ++stats_.limitRefused;
   auto response = sip::makeErrorResponse(bytes, sip::statusForParseError(reason), reason);
   if (!response) {
     ++stats_.datagramsDropped;
