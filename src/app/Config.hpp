@@ -17,7 +17,7 @@ struct ListenAddress {
 };
 
 struct StaticRoute {
-  std::string match;            // ECMAScript regex on the Request-URI user
+  std::string match;            // RE2 regex on the Request-URI user
   std::vector<std::string> to;  // SIP URIs tried in order (failover)
   std::string srtp;             // media.srtp: "" (media.sip_srtp applies), "none", "sdes" or "dtls"
   friend bool operator==(const StaticRoute&, const StaticRoute&) = default;

@@ -6,11 +6,11 @@
 #include <charconv>
 #include <fstream>
 #include <limits>
-#include <regex>
 #include <set>
 #include <sstream>
 
 #include "app/Webhook.hpp"
+#include "proxy/StaticRoutes.hpp"
 
 namespace rtcgate::app {
 
@@ -321,10 +321,8 @@ void readRoutes(ConfigReader& r, const YAML::Node& root, Config& c) {
         r.error(path + ".media.srtp", "expected none, sdes or dtls, got '" + route.srtp + "'");
       }
     }
-    try {
-      std::regex check(route.match);
-    } catch (const std::regex_error& e) {
-      r.error(path + ".match", std::string("not a valid regular expression: ") + e.what());
+    if (const auto why = proxy::StaticRoutes::patternError(route.match)) {
+      r.error(path + ".match", "not a valid regular expression (RE2 syntax): " + *why);
     }
     if (route.to.empty()) r.error(path + ".to", "at least one target URI is needed");
     for (std::size_t t = 0; t < route.to.size(); ++t) {

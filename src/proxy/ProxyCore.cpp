@@ -467,14 +467,14 @@ void ProxyCore::routeInitial(TransactionId serverTx, SipMessage&& request, const
     if (!targets.empty()) {
       return startProxying(serverTx, std::move(request), flow, std::move(targets));
     }
-    if (const auto* route = routes_.find(sip::unescapeUriComponent(uri->user))) {
-      if (trusted) {
-        const char* why = "";
-        auto first = uriTarget(route->front(), uri->user, why);
-        if (first) {
-          first->failover.assign(route->begin() + 1, route->end());
-          return startProxying(serverTx, std::move(request), flow, {std::move(*first)});
-        }
+    // A stranger's request is never matched against the route patterns.
+    const auto* route = trusted ? routes_.find(sip::unescapeUriComponent(uri->user)) : nullptr;
+    if (route != nullptr) {
+      const char* why = "";
+      auto first = uriTarget(route->front(), uri->user, why);
+      if (first) {
+        first->failover.assign(route->begin() + 1, route->end());
+        return startProxying(serverTx, std::move(request), flow, {std::move(*first)});
       }
     }
     const auto known = store_.findSubscriber(sip::unescapeUriComponent(uri->user), domain);

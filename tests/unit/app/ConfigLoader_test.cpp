@@ -156,3 +156,19 @@ routes:
 
 }  // namespace
 }  // namespace rtcgate::app
+
+namespace rtcgate::app {
+namespace {
+
+TEST(ConfigLoaderSecurity, RoutePatternsAreRe2) {
+  EXPECT_TRUE(
+      loadConfigText("routes: [ { match: '^\\+?[0-9]{3,15}$', to: [sip:10.0.0.5] } ]\n", "t.yaml")
+          .ok());
+  // Backreferences need a backtracking engine: refused with the key path, not accepted silently.
+  EXPECT_TRUE(
+      hasError(loadConfigText("routes: [ { match: '^(1)\\1$', to: [sip:10.0.0.5] } ]\n", "t.yaml"),
+               "routes[0].match: not a valid regular expression (RE2 syntax)"));
+}
+
+}  // namespace
+}  // namespace rtcgate::app
