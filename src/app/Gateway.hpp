@@ -16,6 +16,7 @@
 #include "io/TransportManager.hpp"
 #include "media/InProcessMediaControl.hpp"
 #include "media/MediaControl.hpp"
+#include "media/NgClient.hpp"
 #include "media/RelayService.hpp"
 #include "proxy/LocationService.hpp"
 #include "proxy/ProxyCore.hpp"
@@ -40,7 +41,7 @@ class Gateway {
   bool prepareTls();
   bool startMedia();
   void waitForHangup();
-  ng::Value relayRequest(ng::Value request);
+  void relayRequest(ng::Value request, CallsApi::RelayReply done);
   void scheduleHousekeeping();
   void logStatistics() const;
 
@@ -61,7 +62,8 @@ class Gateway {
   std::unique_ptr<media::RelayService> relay_;
   std::unique_ptr<media::InProcessMediaControl> inProcess_;
   std::unique_ptr<media::MediaControl> mediaControl_;
-  std::unique_ptr<RelayWatch> relayWatch_;  // between the proxy and mediaControl_
+  std::unique_ptr<RelayWatch> relayWatch_;     // between the proxy and mediaControl_
+  std::unique_ptr<media::NgClient> apiRelay_;  // the API's queries to the first ng relay
   std::unique_ptr<proxy::ProxyCore> proxy_;
   std::unique_ptr<ManagementApi> api_;
   std::unique_ptr<CallsApi> callsApi_;
