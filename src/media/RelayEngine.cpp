@@ -12,6 +12,7 @@
 #include "media/ListenUrl.hpp"
 #include "media/MediaSecurity.hpp"
 #include "sdp/SdpRewriter.hpp"
+#include "sdp/SessionDescription.hpp"
 
 namespace rtcgate::media {
 namespace {
@@ -319,6 +320,11 @@ Monologue* RelayEngine::findAnswered(Call& call, const ng::NgRequest& request) {
 }
 
 ng::Value RelayEngine::offer(const ng::NgRequest& request) {
+  // Each stream costs ports and sockets: an offer over the cap is refused before any is taken.
+  if (sdp::SessionDescription::countMediaSections(request.sdp) > options_.maxStreamsPerOffer) {
+    if (!calls_.contains(request.callId)) ++counters_.rejectedSessions;
+    return errorReply("Too many media streams");
+  }
   auto [it, created] = calls_.try_emplace(request.callId);
   if (created) {
     it->second = std::make_unique<Call>();

@@ -160,6 +160,17 @@ routes:
 namespace rtcgate::app {
 namespace {
 
+TEST(ConfigLoaderSecurity, MaxStreamsPerOfferDefaultsTo8AndIsBounded) {
+  EXPECT_EQ(loadConfigText("", "t.yaml").config.media.maxStreamsPerOffer, 8u);
+  const auto set = loadConfigText("media: { max_streams_per_offer: 3 }\n", "t.yaml");
+  ASSERT_TRUE(set.ok());
+  EXPECT_EQ(set.config.media.maxStreamsPerOffer, 3u);
+  EXPECT_TRUE(hasError(loadConfigText("media: { max_streams_per_offer: 0 }\n", "t.yaml"),
+                       "media.max_streams_per_offer"));
+  EXPECT_TRUE(hasError(loadConfigText("media: { max_streams_per_offer: 1000 }\n", "t.yaml"),
+                       "media.max_streams_per_offer"));
+}
+
 TEST(ConfigLoaderSecurity, RoutePatternsAreRe2) {
   EXPECT_TRUE(
       loadConfigText("routes: [ { match: '^\\+?[0-9]{3,15}$', to: [sip:10.0.0.5] } ]\n", "t.yaml")
