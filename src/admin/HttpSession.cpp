@@ -53,30 +53,40 @@ void HttpSession::onRead(boost::beast::error_code error) {
     return;
   }
 
-  response_ = {};
-  response_.version(11);
-  bool keepAlive = false;
   if (error) {
     // A request we could not parse cannot be answered in sequence; reply once and close.
     const bool tooLarge = error == http::error::body_limit || error == http::error::header_limit;
-    response_.result(tooLarge ? 413 : 400);
-    response_.set(http::field::content_type, "application/json");
-    response_.body() = jsonError(tooLarge ? "request too large" : "malformed HTTP request");
-  } else {
-    std::optional<HttpReply> refusal;
-    if (upgraded(refusal)) return;
-    auto& request = parser_->get();
-    keepAlive = request.keep_alive();
-    const HttpReply reply =
-        refusal
-            ? std::move(*refusal)
-            : server_.handle(toStd(request.method_string()), toStd(request.target()),
-                             toStd(request[http::field::authorization]), std::move(request.body()));
-    response_.result(reply.status);
-    response_.set(http::field::content_type, reply.contentType);
-    if (reply.status == 401) response_.set(http::field::www_authenticate, "Bearer");
-    response_.body() = reply.body;
+    write(HttpReply::error(tooLarge ? 413 : 400,
+                           tooLarge ? "request too large" : "malformed HTTP request"),
+          false);
+    return;
   }
+  std::optional<HttpReply> refusal;
+  if (upgraded(refusal)) return;
+  auto& request = parser_->get();
+  const bool keepAlive = request.keep_alive();
+  HttpReply reply =
+      refusal
+          ? std::move(*refusal)
+          : server_.handle(toStd(request.method_string()), toStd(request.target()),
+                           toStd(request[http::field::authorization]), std::move(request.body()));
+  if (reply.deferred) {
+    // Nothing more is read from this connection until the reply is written (in order).
+    reply.deferred([self = shared_from_this(), keepAlive](HttpReply later) {
+      self->write(std::move(later), keepAlive);
+    });
+    return;
+  }
+  write(std::move(reply), keepAlive);
+}
+
+void HttpSession::write(HttpReply reply, bool keepAlive) {
+  response_ = {};
+  response_.version(11);
+  response_.result(reply.status);
+  response_.set(http::field::content_type, reply.contentType);
+  if (reply.status == 401) response_.set(http::field::www_authenticate, "Bearer");
+  response_.body() = std::move(reply.body);
   response_.set(http::field::cache_control, "no-store");
   response_.keep_alive(keepAlive);
   response_.prepare_payload();

@@ -26,6 +26,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
  private:
   void read();
   void onRead(boost::beast::error_code error);
+  void write(HttpReply reply, bool keepAlive);
   void onWrite(boost::beast::error_code error, bool keepAlive);
   // Whether the request was a WebSocket upgrade the server took over; `refusal` is set when it
   // was an upgrade the server refused.

@@ -46,6 +46,12 @@ HttpReply HttpReply::error(unsigned status, std::string_view message) {
   return HttpReply{status, "application/json", jsonError(message)};
 }
 
+HttpReply HttpReply::later(std::function<void(Send)> start) {
+  HttpReply reply;
+  reply.deferred = std::move(start);
+  return reply;
+}
+
 void Router::add(std::string method, std::string pattern, std::string help, Handler handler,
                  Access access) {
   auto segments = splitPath(pattern);

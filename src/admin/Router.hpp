@@ -18,12 +18,18 @@ struct HttpRequest {
 };
 
 struct HttpReply {
+  using Send = std::function<void(HttpReply)>;
+
   unsigned status = 200;
   std::string contentType = "application/json";
   std::string body;
+  // Set by a handler whose answer waits on a peer (an ng relay): the session calls it once with
+  // the function that sends the real reply, and the loop goes on serving SIP meanwhile.
+  std::function<void(Send)> deferred;
 
   static HttpReply json(std::string body, unsigned status = 200);
   static HttpReply error(unsigned status, std::string_view message);  // {"error": message}
+  static HttpReply later(std::function<void(Send)> start);
 };
 
 using Handler = std::function<HttpReply(const HttpRequest&)>;

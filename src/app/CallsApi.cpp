@@ -135,6 +135,51 @@ admin::HttpReply CallsApi::originate(const std::string& body) {
   return admin::HttpReply::json("{\"id\":" + std::to_string(*id) + "}", 201);
 }
 
+// The call is looked up again when the relay answers: it may have ended meanwhile.
+admin::HttpReply CallsApi::callWithMedia(std::uint64_t id, std::string callId) {
+  return admin::HttpReply::later(
+      [this, id, callId = std::move(callId)](admin::HttpReply::Send send) {
+        ng::Value query = ng::Value::dict();
+        query.set("command", "query");
+        query.set("call-id", callId);
+        relay_(std::move(query), [this, id, send = std::move(send)](ng::Value report) {
+          const proxy::Dialog* dialog = proxy_.dialogs().findById(id);
+          if (dialog == nullptr) return send(admin::HttpReply::error(404, "no such call"));
+          const bool ok = report.stringAt("result") == "ok";
+          send(admin::HttpReply::json(callJson(*dialog, ok ? &report : nullptr)));
+        });
+      });
+}
+
+// `list` and `statistics` go out together; the reply leaves when both are back.
+admin::HttpReply CallsApi::relayOverview() {
+  return admin::HttpReply::later([this](admin::HttpReply::Send send) {
+    struct Replies {
+      ng::Value list;
+      ng::Value statistics;
+      int pending = 2;
+      admin::HttpReply::Send send;
+    };
+    auto replies = std::make_shared<Replies>();
+    replies->send = std::move(send);
+    auto collect = [replies](ng::Value Replies::*slot) {
+      return [replies, slot](ng::Value reply) {
+        (*replies).*slot = std::move(reply);
+        if (--replies->pending > 0) return;
+        replies->send(admin::HttpReply::json("{\"list\":" + toJson(replies->list) +
+                                             ",\"statistics\":" + toJson(replies->statistics) +
+                                             "}"));
+      };
+    };
+    ng::Value list = ng::Value::dict();
+    list.set("command", "list");
+    ng::Value statistics = ng::Value::dict();
+    statistics.set("command", "statistics");
+    relay_(std::move(list), collect(&Replies::list));
+    relay_(std::move(statistics), collect(&Replies::statistics));
+  });
+}
+
 void CallsApi::registerRoutes(admin::HttpServer& server) {
   server.add("GET", "/api/v1/calls", "calls in progress (state, parties, times)",
              [this](const admin::HttpRequest&) {
@@ -165,12 +210,7 @@ void CallsApi::registerRoutes(admin::HttpServer& server) {
                if (!dialog->anchored || !relay_) {
                  return admin::HttpReply::json(callJson(*dialog, nullptr));
                }
-               ng::Value query = ng::Value::dict();
-               query.set("command", "query");
-               query.set("call-id", dialog->callId);
-               const ng::Value report = relay_(std::move(query));
-               const bool ok = report.stringAt("result") == "ok";
-               return admin::HttpReply::json(callJson(*dialog, ok ? &report : nullptr));
+               return callWithMedia(dialog->id, dialog->callId);
              });
   server.add("DELETE", "/api/v1/calls/{id}", "hang up: BYE to both sides, media released",
              [this, findCall](const admin::HttpRequest& request) {
@@ -184,14 +224,7 @@ void CallsApi::registerRoutes(admin::HttpServer& server) {
              "the media relay: its sessions and totals (ng list, statistics)",
              [this](const admin::HttpRequest&) {
                if (!relay_) return admin::HttpReply::error(404, "media anchoring is off");
-               ng::Value list = ng::Value::dict();
-               list.set("command", "list");
-               ng::Value statistics = ng::Value::dict();
-               statistics.set("command", "statistics");
-               const ng::Value calls = relay_(std::move(list));
-               const ng::Value totals = relay_(std::move(statistics));
-               return admin::HttpReply::json("{\"list\":" + toJson(calls) +
-                                             ",\"statistics\":" + toJson(totals) + "}");
+               return relayOverview();
              });
 }
 

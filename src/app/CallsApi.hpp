@@ -10,11 +10,14 @@
 namespace rtcgate::app {
 
 // The calls part of the management API (docs/API.md): GET /api/v1/calls, GET and DELETE
-// /api/v1/calls/{id}, GET /api/v1/media. `relay` runs one ng request against the media relay and
-// returns its reply (a dict with result "error" when it cannot); empty when there is no relay.
+// /api/v1/calls/{id}, GET /api/v1/media. `relay` sends one ng request to the media relay and calls
+// back, on the signalling loop, with its reply (a dict with result "error" when it cannot); empty
+// when there is no relay. Routes that ask the relay answer later (admin::HttpReply::later): the
+// loop serves SIP while an ng relay takes its time, or never answers.
 class CallsApi {
  public:
-  using RelayRequest = std::function<ng::Value(ng::Value)>;
+  using RelayReply = std::function<void(ng::Value)>;
+  using RelayRequest = std::function<void(ng::Value, RelayReply)>;
 
   CallsApi(proxy::ProxyCore& proxy, RelayRequest relay) : proxy_(proxy), relay_(std::move(relay)) {}
   void registerRoutes(admin::HttpServer& server);
@@ -27,6 +30,8 @@ class CallsApi {
 
  private:
   admin::HttpReply originate(const std::string& body);
+  admin::HttpReply callWithMedia(std::uint64_t id, std::string callId);
+  admin::HttpReply relayOverview();
   proxy::ProxyCore& proxy_;
   RelayRequest relay_;
 };

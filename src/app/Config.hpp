@@ -17,7 +17,7 @@ struct ListenAddress {
 };
 
 struct StaticRoute {
-  std::string match;            // ECMAScript regex on the Request-URI user
+  std::string match;            // RE2 regex on the Request-URI user
   std::vector<std::string> to;  // SIP URIs tried in order (failover)
   std::string srtp;             // media.srtp: "" (media.sip_srtp applies), "none", "sdes" or "dtls"
   friend bool operator==(const StaticRoute&, const StaticRoute&) = default;
@@ -78,8 +78,9 @@ struct Config {
     std::string sipSrtp = "none";   // SIP legs: none (RTP/AVP) or sdes (RTP/SAVP, a=crypto)
     std::uint32_t timeout = 60;     // seconds without media before a session is deleted
     std::uint32_t workers = 1;      // media worker threads
-    std::string packetIo = "auto";  // the workers' packet I/O: auto, io_uring or epoll
-    std::string dtlsCertificate;    // PEM; empty: an ECDSA P-256 identity generated at start
+    std::uint32_t maxStreamsPerOffer = 8;  // m= lines an offer may have
+    std::string packetIo = "auto";         // the workers' packet I/O: auto, io_uring or epoll
+    std::string dtlsCertificate;           // PEM; empty: an ECDSA P-256 identity generated at start
     std::string dtlsPrivateKey;
   } media;
 

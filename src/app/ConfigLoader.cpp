@@ -6,11 +6,11 @@
 #include <charconv>
 #include <fstream>
 #include <limits>
-#include <regex>
 #include <set>
 #include <sstream>
 
 #include "app/Webhook.hpp"
+#include "proxy/StaticRoutes.hpp"
 
 namespace rtcgate::app {
 
@@ -221,7 +221,8 @@ void readMedia(ConfigReader& r, const YAML::Node& root, Config& c) {
   const auto node = root["media"];
   if (!r.mapping(node, "media",
                  {"relay", "ports", "bind", "advertise", "timeout", "workers", "packet_io",
-                  "dtls_certificate", "dtls_private_key", "anchor", "sip_srtp"})) {
+                  "dtls_certificate", "dtls_private_key", "anchor", "sip_srtp",
+                  "max_streams_per_offer"})) {
     return;
   }
   r.read(node, "media", "bind", c.media.bind);
@@ -250,6 +251,7 @@ void readMedia(ConfigReader& r, const YAML::Node& root, Config& c) {
   r.read(node, "media", "advertise", c.media.advertise);
   r.read(node, "media", "timeout", c.media.timeout, 1u, 86400u);
   r.read(node, "media", "workers", c.media.workers, 1u, 64u);
+  r.read(node, "media", "max_streams_per_offer", c.media.maxStreamsPerOffer, 1u, 64u);
   r.read(node, "media", "packet_io", c.media.packetIo);
   if (c.media.packetIo != "auto" && c.media.packetIo != "io_uring" && c.media.packetIo != "epoll") {
     r.error("media.packet_io", "expected auto, io_uring or epoll, got '" + c.media.packetIo + "'");
@@ -354,10 +356,8 @@ void readRoutes(ConfigReader& r, const YAML::Node& root, Config& c) {
         r.error(path + ".media.srtp", "expected none, sdes or dtls, got '" + route.srtp + "'");
       }
     }
-    try {
-      std::regex check(route.match);
-    } catch (const std::regex_error& e) {
-      r.error(path + ".match", std::string("not a valid regular expression: ") + e.what());
+    if (const auto why = proxy::StaticRoutes::patternError(route.match)) {
+      r.error(path + ".match", "not a valid regular expression (RE2 syntax): " + *why);
     }
     if (route.to.empty()) r.error(path + ".to", "at least one target URI is needed");
     for (std::size_t t = 0; t < route.to.size(); ++t) {

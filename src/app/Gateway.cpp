@@ -193,6 +193,11 @@ bool Gateway::startMedia() {
       }
       addresses.push_back(*address);
     }
+    // The API's questions are for a person waiting: a short timeout, two tries.
+    media::NgClientOptions quick;
+    quick.timeout = std::chrono::milliseconds(300);
+    quick.tries = 2;
+    apiRelay_ = std::make_unique<media::NgClient>(io_, timers_, addresses.front(), quick);
     mediaControl_ = std::make_unique<media::RelayPool>(io_, timers_, std::move(addresses));
     spdlog::info("media: ng relays {}", fmt::join(relays, ", "));
   }
@@ -284,10 +289,11 @@ bool Gateway::start() {
   api_ = std::make_unique<ManagementApi>(io_, config_, timers_,
                                          ManagementApi::Parts{*transports_, *proxy_, *location_});
   callsApi_ = std::make_unique<CallsApi>(
-      *proxy_, mediaControl_ ? CallsApi::RelayRequest([this](ng::Value request) {
-        return relayRequest(std::move(request));
-      })
-                             : CallsApi::RelayRequest{});
+      *proxy_, mediaControl_
+                   ? CallsApi::RelayRequest([this](ng::Value request, CallsApi::RelayReply done) {
+                       relayRequest(std::move(request), std::move(done));
+                     })
+                   : CallsApi::RelayRequest{});
   bansApi_ = std::make_unique<BansApi>(*proxy_);
   bansApi_->declareMetrics(api_->metrics());
   if (api_->server()) {
@@ -345,25 +351,20 @@ bool Gateway::start() {
   return true;
 }
 
-// For the management API, which answers synchronously: the embedded relay answers within
-// microseconds; an ng relay is asked with a short timeout (the signalling loop waits meanwhile).
-ng::Value Gateway::relayRequest(ng::Value request) {
-  media::MediaControl::Reply reply = Error{"no relay"};
-  if (inProcess_) {
-    reply = inProcess_->requestBlocking(std::move(request));
-  } else if (!config_.media.relay.empty()) {
-    media::NgClientOptions quick;
-    quick.timeout = std::chrono::milliseconds(300);
-    quick.tries = 2;
-    if (auto address = media::parseListenUrl(config_.media.relay.front())) {
-      reply = media::NgClient::requestBlocking(*address, std::move(request), quick);
-    }
-  }
-  if (reply) return std::move(*reply);
-  ng::Value error = ng::Value::dict();
-  error.set("result", "error");
-  error.set("error-reason", reply.error());
-  return error;
+// For the management API. Never waits: the signalling loop goes on while the relay answers
+// (the embedded one through the loop, an ng relay over the API's own client); `done` runs on the
+// loop with the reply, or with an error dict once the ng relay is given up on.
+void Gateway::relayRequest(ng::Value request, CallsApi::RelayReply done) {
+  auto finish = [done = std::move(done)](media::MediaControl::Reply reply) {
+    if (reply) return done(std::move(*reply));
+    ng::Value error = ng::Value::dict();
+    error.set("result", "error");
+    error.set("error-reason", reply.error());
+    done(std::move(error));
+  };
+  if (inProcess_) return mediaControl_->request(std::move(request), std::move(finish));
+  if (apiRelay_) return apiRelay_->request(std::move(request), std::move(finish));
+  finish(Error{"no relay"});
 }
 
 void Gateway::scheduleHousekeeping() {

@@ -17,6 +17,7 @@
 #include "io/TransportManager.hpp"
 #include "media/InProcessMediaControl.hpp"
 #include "media/MediaControl.hpp"
+#include "media/NgClient.hpp"
 #include "media/RelayService.hpp"
 #include "proxy/LocationService.hpp"
 #include "proxy/ProxyCore.hpp"
@@ -41,7 +42,7 @@ class Gateway {
   bool prepareTls();
   bool startMedia();
   void waitForHangup();
-  ng::Value relayRequest(ng::Value request);
+  void relayRequest(ng::Value request, CallsApi::RelayReply done);
   void scheduleHousekeeping();
   void logStatistics() const;
 
@@ -62,7 +63,8 @@ class Gateway {
   std::unique_ptr<media::RelayService> relay_;
   std::unique_ptr<media::InProcessMediaControl> inProcess_;
   std::unique_ptr<media::MediaControl> mediaControl_;
-  std::unique_ptr<RelayWatch> relayWatch_;  // between the proxy and mediaControl_
+  std::unique_ptr<RelayWatch> relayWatch_;     // between the proxy and mediaControl_
+  std::unique_ptr<media::NgClient> apiRelay_;  // the API's queries to the first ng relay
   std::unique_ptr<proxy::ProxyCore> proxy_;
   std::unique_ptr<ManagementApi> api_;
   std::unique_ptr<CallsApi> callsApi_;

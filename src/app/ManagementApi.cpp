@@ -154,6 +154,9 @@ void ManagementApi::declareMetrics() {
   counter("rtcgate_sip_requests_received_total", "SIP requests received", &p.requestsReceived);
   counter("rtcgate_sip_responses_received_total", "SIP responses received", &p.responsesReceived);
   counter("rtcgate_sip_parse_errors_total", "messages that did not parse", &p.parseErrors);
+  counter("rtcgate_sip_limit_refused_total",
+          "messages refused for a parsing cap (URI part, header length or count, Via/Route)",
+          &p.limitRefused);
   counter("rtcgate_sip_bad_requests_answered_total", "malformed requests answered with 400/505",
           &p.badRequestsAnswered);
   counter("rtcgate_sip_dropped_total", "unparseable messages dropped unanswered",

@@ -1,9 +1,6 @@
 #include "media/IceLiteAgent.hpp"
 
-#include <openssl/rand.h>
-
-#include <array>
-
+#include "base/SecureRandom.hpp"
 #include "media/StunMessage.hpp"
 #include "media/StunWriter.hpp"
 
@@ -13,11 +10,7 @@ namespace {
 std::string randomIceChars(std::size_t count) {
   static constexpr std::string_view kIceChars =
       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::array<unsigned char, 64> bytes{};
-  RAND_bytes(bytes.data(), static_cast<int>(count));
-  std::string out(count, 'a');
-  for (std::size_t i = 0; i < count; ++i) out[i] = kIceChars[bytes[i] & 63];
-  return out;
+  return SecureRandom::token(count, kIceChars);
 }
 
 }  // namespace

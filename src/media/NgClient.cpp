@@ -1,9 +1,6 @@
 #include "media/NgClient.hpp"
 
-#include <unistd.h>
-
-#include <random>
-
+#include "base/SecureRandom.hpp"
 #include "io/AddressConversion.hpp"
 #include "io/AsioTimers.hpp"
 #include "ng/Bencode.hpp"
@@ -17,8 +14,7 @@ NgClient::NgClient(boost::asio::io_context& io, Timers& timers, SocketAddress se
       server_(io::toEndpoint<boost::asio::ip::udp::endpoint>(server)),
       options_(options) {
   socket_.open(server_.protocol());
-  std::random_device random;
-  cookiePrefix_ = std::to_string(getpid()) + "_" + std::to_string(random() % 1000000) + "_";
+  cookiePrefix_ = SecureRandom::hex(8) + "_";
   startReceive();
 }
 

@@ -19,7 +19,7 @@ struct NgClientOptions {
 };
 
 // MediaControl over the ng protocol on UDP, to a remote rtcgate relay or an RTPEngine. Each
-// request gets a fresh cookie ("<pid>_<random>_<seq>"); a retransmission reuses it, so the server
+// request gets a fresh cookie ("<64 random bits>_<seq>"); a retransmission reuses it, so the server
 // replays its cached reply instead of acting twice. Replies are matched by cookie; anything else is
 // dropped. Asynchronous on the caller's io_context: `done` runs on that loop's thread. Destroy the
 // client only when its io_context no longer runs handlers for it.

@@ -12,6 +12,7 @@
 #include "media/ListenUrl.hpp"
 #include "media/MediaSecurity.hpp"
 #include "sdp/SdpRewriter.hpp"
+#include "sdp/SessionDescription.hpp"
 
 namespace rtcgate::media {
 namespace {
@@ -136,7 +137,6 @@ RelayEngine::RelayEngine(EventLoop& loop, const RelayOptions& options)
       pool_(options.portMin, options.portMax),
       relay_(loop),
       started_(loop.now()),
-      random_(std::random_device{}()),
       dtlsIdentity_(makeDtlsIdentity(options)) {
   std::string bind = options.bindAddress;
   if (bind.empty() && !options.listen.empty()) {
@@ -273,15 +273,6 @@ ng::Value RelayEngine::handle(const ng::NgRequest& request) {
   return errorReply("Unrecognized command");
 }
 
-std::string RelayEngine::randomToken(std::size_t length) {
-  static constexpr char kAlphabet[] =
-      "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-  std::uniform_int_distribution<std::size_t> pick(0, sizeof(kAlphabet) - 2);
-  std::string token(length, 'x');
-  for (char& c : token) c = kAlphabet[pick(random_)];
-  return token;
-}
-
 std::pair<Monologue*, Monologue*> RelayEngine::createPair(Call& call,
                                                           const ng::NgRequest& request) {
   auto offerer = std::make_unique<Monologue>();
@@ -329,6 +320,11 @@ Monologue* RelayEngine::findAnswered(Call& call, const ng::NgRequest& request) {
 }
 
 ng::Value RelayEngine::offer(const ng::NgRequest& request) {
+  // Each stream costs ports and sockets: an offer over the cap is refused before any is taken.
+  if (sdp::SessionDescription::countMediaSections(request.sdp) > options_.maxStreamsPerOffer) {
+    if (!calls_.contains(request.callId)) ++counters_.rejectedSessions;
+    return errorReply("Too many media streams");
+  }
   auto [it, created] = calls_.try_emplace(request.callId);
   if (created) {
     it->second = std::make_unique<Call>();

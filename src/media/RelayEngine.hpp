@@ -3,7 +3,6 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
-#include <random>
 #include <string>
 #include <unordered_map>
 
@@ -99,7 +98,6 @@ class RelayEngine {
   Monologue* findOfferer(Call& call, const ng::NgRequest& request);
   Monologue* findAnswered(Call& call, const ng::NgRequest& request);
   std::pair<Monologue*, Monologue*> createPair(Call& call, const ng::NgRequest& request);
-  std::string randomToken(std::size_t length);
   void scheduleExpiry();
 
   EventLoop& loop_;
@@ -112,7 +110,6 @@ class RelayEngine {
   std::unordered_map<std::string, std::unique_ptr<Call>> calls_;
   RelayCounters counters_;
   Clock::time_point started_;
-  std::mt19937 random_;
   Timers::Id expiryTimer_ = 0;
   std::vector<Timers::Id> delayedDeletes_;
   std::shared_ptr<const DtlsIdentity>

@@ -24,6 +24,9 @@ struct RelayOptions {
   std::chrono::seconds mediaTimeout{60};
   // How long a cached ng reply is replayed for a retransmitted cookie.
   std::chrono::seconds cookieCacheTime{30};
+  // Offers with more m= lines are refused before anything is allocated
+  // (YAML `media.max_streams_per_offer`).
+  std::size_t maxStreamsPerOffer = 8;
   // Media worker threads (YAML `media.workers`).
   unsigned workers = 1;
   // How the workers receive and send media (YAML `media.packet_io`): io_uring carries every

@@ -6,6 +6,61 @@ namespace {
 // The relay's own address goes into o= and the session c= (the SDP now describes the relay).
 constexpr std::string_view kReplace = " replace-origin replace-session-connection";
 
+// What a leg's SDP really offers, read line by line (fragments without v= too): DTLS-SRTP is a
+// media section with a UDP/TLS/RTP/SAVP(F) profile and a fingerprint (at session or media level,
+// RFC 8842 5.2); SDES is RTP/SAVP(F) with a=crypto in the section. Words anywhere else (s=, i=,
+// unknown attributes) count for nothing: a caller cannot make the proxy anchor a call by writing
+// a profile name into its session name.
+struct SdpProfile {
+  bool dtls = false;
+  bool sdes = false;
+};
+
+std::string_view protocolOf(std::string_view mediaLine) {
+  // m=<media> <port> <proto> <fmt> ...
+  for (int skip = 0; skip < 2; ++skip) {
+    const std::size_t space = mediaLine.find(' ');
+    if (space == std::string_view::npos) return {};
+    mediaLine.remove_prefix(space + 1);
+  }
+  return mediaLine.substr(0, mediaLine.find(' '));
+}
+
+SdpProfile profileOf(std::string_view sdp) {
+  SdpProfile profile;
+  bool sessionFingerprint = false;
+  bool inMedia = false;
+  std::string_view protocol;
+  bool fingerprint = false;
+  bool crypto = false;
+  auto closeSection = [&] {
+    if (!inMedia) return;
+    if ((protocol == "UDP/TLS/RTP/SAVP" || protocol == "UDP/TLS/RTP/SAVPF") &&
+        (fingerprint || sessionFingerprint)) {
+      profile.dtls = true;
+    }
+    if ((protocol == "RTP/SAVP" || protocol == "RTP/SAVPF") && crypto) profile.sdes = true;
+  };
+  while (!sdp.empty()) {
+    const std::size_t newline = sdp.find('\n');
+    std::string_view line = sdp.substr(0, newline);
+    sdp.remove_prefix(newline == std::string_view::npos ? sdp.size() : newline + 1);
+    if (line.ends_with('\r')) line.remove_suffix(1);
+    if (line.starts_with("m=")) {
+      closeSection();
+      inMedia = true;
+      protocol = protocolOf(line.substr(2));
+      fingerprint = crypto = false;
+    } else if (line.starts_with("a=fingerprint:")) {
+      (inMedia ? fingerprint : sessionFingerprint) = true;
+    } else if (line.starts_with("a=crypto:")) {
+      crypto = crypto || inMedia;
+    }
+  }
+  closeSection();
+  return profile;
+}
+
 }  // namespace
 
 std::string_view mediaLegName(MediaLeg leg) {
@@ -22,11 +77,9 @@ std::string_view mediaLegName(MediaLeg leg) {
 
 MediaLeg MediaPolicy::legOf(sip::Transport transport, std::string_view sdp) const {
   if (sip::isWebSocket(transport)) return MediaLeg::WebRtc;
-  if (sdp.find("UDP/TLS/RTP/SAVP") != std::string_view::npos) return MediaLeg::WebRtc;
-  if (sdp.find(" RTP/SAVP") != std::string_view::npos &&
-      sdp.find("a=crypto:") != std::string_view::npos) {
-    return MediaLeg::SipSdes;
-  }
+  const SdpProfile profile = profileOf(sdp);
+  if (profile.dtls) return MediaLeg::WebRtc;
+  if (profile.sdes) return MediaLeg::SipSdes;
   return options_.sipLeg;
 }
 

@@ -37,9 +37,10 @@ class MediaPolicy {
  public:
   explicit MediaPolicy(MediaPolicyOptions options = {}) : options_(options) {}
 
-  // The leg a peer is on: WebRTC when it talks over a WebSocket or its SDP offers
-  // UDP/TLS/RTP/SAVPF; SDES when its SDP offers RTP/SAVP with a=crypto (it must get that profile
-  // back, RFC 3264 6); else the configured SIP profile.
+  // The leg a peer is on: WebRTC when it talks over a WebSocket or a media section of its SDP
+  // has a UDP/TLS/RTP/SAVP(F) profile and a DTLS fingerprint; SDES when a section offers
+  // RTP/SAVP(F) with a=crypto (it must get that profile back, RFC 3264 6); else the configured
+  // SIP profile. Only m= profiles and their attributes count, never text elsewhere in the SDP.
   MediaLeg legOf(sip::Transport transport, std::string_view sdp = {}) const;
   // The leg of a branch target: WebRTC over a WebSocket, else the profile its route sets
   // (`configured`, StaticRoutes::targetMedia), else the configured SIP profile.

@@ -8,6 +8,7 @@
 
 #include "proxy/NatHelper.hpp"
 #include "sip/ErrorResponse.hpp"
+#include "sip/MessageLimits.hpp"
 #include "sip/NameAddr.hpp"
 
 namespace rtcgate::proxy {
@@ -132,6 +133,7 @@ bool ProxyCore::hasRoomFor(TransactionId serverTx, const SipMessage& request) {
 void ProxyCore::handleUnparseable(const std::string& bytes, const sip::Flow& flow,
                                   const char* reason) {
   ++stats_.parseErrors;
+  if (sip::isLimitError(reason)) ++stats_.limitRefused;
   auto response = sip::makeErrorResponse(bytes, sip::statusForParseError(reason), reason);
   if (!response) {
     ++stats_.datagramsDropped;
@@ -560,7 +562,9 @@ void ProxyCore::routeInitial(TransactionId serverTx, SipMessage&& request, const
     if (!targets.empty()) {
       return startProxying(serverTx, std::move(request), flow, std::move(targets));
     }
-    if (const auto* route = routes_.find(sip::unescapeUriComponent(uri->user)); route && trusted) {
+    // A stranger's request is never matched against the route patterns.
+    const auto* route = trusted ? routes_.find(sip::unescapeUriComponent(uri->user)) : nullptr;
+    if (route != nullptr) {
       if (followRoute(serverTx, request, flow, *route, uri->user)) return;
     }
     // Strangers get the same answer whether the user exists or not (no enumeration).

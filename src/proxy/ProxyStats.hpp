@@ -15,6 +15,7 @@ struct ProxyStats {
   std::uint64_t responsesReceived = 0;
   std::uint64_t parseErrors = 0;          // messages that did not parse
   std::uint64_t badRequestsAnswered = 0;  // of those, answered with 400
+  std::uint64_t limitRefused = 0;         // of those, over a cap of sip/MessageLimits.hpp
   std::uint64_t datagramsDropped = 0;     // unparseable and unanswerable: dropped
   std::uint64_t authChallenges = 0;
   std::uint64_t authFailures = 0;       // wrong password, unknown user, malformed credentials

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "base/SecureRandom.hpp"
 #include "sip/DeltaSeconds.hpp"
 #include "sip/NameAddr.hpp"
 
@@ -88,14 +89,9 @@ std::string contactValue(const Binding& binding, WallSeconds now) {
   return value;
 }
 
-// RFC 3261 8.2.6.2 wants a To tag; deriving it from the request keeps retransmissions identical.
-std::string toTagFor(const sip::SipMessage& request) {
-  const std::size_t hash = std::hash<std::string_view>{}(request.callId()) ^
-                           (std::size_t{request.cseq()} * 0x9e3779b97f4a7c15ull);
-  char text[17];
-  std::snprintf(text, sizeof text, "%016zx", hash);
-  return text;
-}
+// RFC 3261 8.2.6.2 wants a To tag, 19.3 a random one; retransmissions of the request are
+// answered by the server transaction with the same response, so they see the same tag.
+std::string newToTag() { return SecureRandom::hex(8); }
 
 // Outbound needs us to be the first hop: no Path, or an edge proxy that marked its Path ;ob.
 bool firstHopSupportsOutbound(const std::vector<std::string_view>& paths) {
@@ -278,7 +274,7 @@ void applyChanges(LocationService& location, const RegistrarOptions& options,
 
 sip::SipMessage Registrar::handle(const sip::SipMessage& request, const sip::Flow& flow,
                                   std::string_view aor, WallSeconds now) {
-  const std::string toTag = toTagFor(request);
+  const std::string toTag = newToTag();
   RegisterRequest parsed(request, options_);
   auto refusal = parsed.parse();
   if (!refusal) refusal = checkAgainstBindings(request, parsed, location_.find(aor), options_, now);

@@ -1,5 +1,7 @@
 #include "proxy/StaticRoutes.hpp"
 
+#include <re2/re2.h>
+
 #include <algorithm>
 #include <cctype>
 
@@ -21,17 +23,33 @@ std::uint16_t portOf(const sip::SipUri& uri) {
   return uri.scheme == sip::UriScheme::Sips ? 5061 : 5060;
 }
 
+// Latin-1: a user part is bytes (escapes decoded), each byte one character, as std::regex saw
+// them; RE2's UTF-8 default would refuse to match invalid UTF-8. Errors are reported by
+// patternError, not logged by RE2.
+RE2::Options patternOptions() {
+  RE2::Options options;
+  options.set_encoding(RE2::Options::EncodingLatin1);
+  options.set_log_errors(false);
+  return options;
+}
+
 }  // namespace
+
+std::optional<std::string> StaticRoutes::patternError(const std::string& pattern) {
+  const RE2 compiled(pattern, patternOptions());
+  if (compiled.ok()) return std::nullopt;
+  return compiled.error();
+}
 
 void StaticRoutes::add(const std::string& pattern, std::vector<std::string> targets,
                        std::optional<MediaLeg> media) {
   routes_.push_back(
-      {pattern, std::regex(pattern, std::regex::ECMAScript), std::move(targets), media});
+      {pattern, std::make_shared<const RE2>(pattern, patternOptions()), std::move(targets), media});
 }
 
 const std::vector<std::string>* StaticRoutes::find(std::string_view user) const {
   for (const auto& route : routes_) {
-    if (std::regex_search(user.begin(), user.end(), route.match)) return &route.targets;
+    if (route.match->ok() && RE2::PartialMatch(user, *route.match)) return &route.targets;
   }
   return nullptr;
 }

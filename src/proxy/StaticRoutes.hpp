@@ -1,12 +1,16 @@
 #pragma once
 
+#include <memory>
 #include <optional>
-#include <regex>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "proxy/MediaPolicy.hpp"
+
+namespace re2 {
+class RE2;
+}
 
 namespace rtcgate::proxy {
 
@@ -14,18 +18,27 @@ namespace rtcgate::proxy {
 // a pattern go to the first target, failing over to the next on 408, 5xx or timeout (the role
 // Kamailio's dispatcher module plays in a routing script). A route may fix the media profile its
 // targets speak (`routes[].media.srtp`), so one PBX gets SDES-SRTP and another plain RTP.
+//
+// Patterns are RE2 expressions: matching is linear in the user part's length whatever the pattern,
+// with no recursion, so no Request-URI can exhaust the stack or the CPU (std::regex recursed per
+// character and backtracked exponentially).
 class StaticRoutes {
  public:
   struct Route {
     std::string pattern;
-    std::regex match;
-    std::vector<std::string> targets;  // SIP URIs, tried in order
-    std::optional<MediaLeg> media;     // the targets' profile; none: media.sip_srtp applies
+    std::shared_ptr<const re2::RE2> match;  // compiled once, shared by copies of the table
+    std::vector<std::string> targets;       // SIP URIs, tried in order
+    std::optional<MediaLeg> media;          // the targets' profile; none: media.sip_srtp applies
   };
 
+  // Why `pattern` is not a usable route pattern, or nullopt when it is (ConfigLoader's check).
+  static std::optional<std::string> patternError(const std::string& pattern);
+
+  // A pattern that does not compile matches nothing (the configuration loader refuses it first).
   void add(const std::string& pattern, std::vector<std::string> targets,
            std::optional<MediaLeg> media = std::nullopt);
-  // The targets of the first route whose pattern matches user; nullptr when none does.
+  // The targets of the first route whose pattern matches (anywhere in) user; nullptr when none
+  // does.
   const std::vector<std::string>* find(std::string_view user) const;
   // The media profile of the route target a branch's Request-URI points at (same host and port
   // as a target of a route that sets one); none when no route says.

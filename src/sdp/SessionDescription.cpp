@@ -171,6 +171,15 @@ Result<SessionDescription> SessionDescription::parse(std::string_view text) {
   return description;
 }
 
+std::size_t SessionDescription::countMediaSections(std::string_view text) {
+  std::size_t count = text.starts_with("m=") ? 1 : 0;
+  for (std::size_t at = text.find("\nm="); at != std::string_view::npos;
+       at = text.find("\nm=", at + 1)) {
+    ++count;
+  }
+  return count;
+}
+
 std::string SessionDescription::toString() const {
   std::string out;
   auto write = [&out](const SdpLine& line) {

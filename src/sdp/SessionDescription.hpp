@@ -43,6 +43,9 @@ struct MediaSection {
 class SessionDescription {
  public:
   static Result<SessionDescription> parse(std::string_view text);
+  // The number of m= lines, without parsing the rest: what an offer costs before any work is
+  // done for it (media.max_streams_per_offer).
+  static std::size_t countMediaSections(std::string_view text);
   std::string toString() const;
 
   std::vector<SdpLine>& sessionLines() { return session_; }

@@ -6,6 +6,7 @@
 
 #include "sip/DeltaSeconds.hpp"
 #include "sip/Lex.hpp"
+#include "sip/MessageLimits.hpp"
 #include "sip/NameAddr.hpp"
 
 namespace rtcgate::sip {
@@ -91,6 +92,10 @@ bool inside(std::string_view v, const std::string& s) {
          !less(s.data() + s.size(), v.data() + v.size());
 }
 
+bool uriPartsTooLong(const SipUri& uri) {
+  return uri.user.size() > MessageLimits::kUserPart || uri.host.size() > MessageLimits::kHost;
+}
+
 void appendNumber(std::string& out, std::size_t n) {
   char digits[24];
   auto [end, ec] = std::to_chars(digits, digits + sizeof digits, n);
@@ -99,8 +104,15 @@ void appendNumber(std::string& out, std::size_t n) {
 
 }  // namespace
 
+bool isLimitError(const char* reason) {
+  return reason == kErrorUriTooLong || reason == kErrorUriPartTooLong ||
+         reason == kErrorHeaderTooLong || reason == kErrorTooManyHeaders ||
+         reason == kErrorTooManyVias || reason == kErrorTooManyRoutes;
+}
+
 int statusForParseError(const char* reason) {
   if (reason == kErrorBadVersion) return 505;
+  if (reason == kErrorUriTooLong) return 414;
   if (reason == kErrorUnknownMethodMismatch) return 501;
   return 400;
 }
@@ -146,7 +158,7 @@ const char* SipMessage::parseFraming() {
       bodyBegin = lineEnd + 1;
       break;
     }
-    ++lines;
+    if (++lines > MessageLimits::kHeaderLines) return kErrorTooManyHeaders;
     lineBegin = lineEnd + 1;
   }
   headers_.reserve(lines + 8);
@@ -230,8 +242,10 @@ const char* SipMessage::parseStartLine(std::string_view line) {
   const std::string_view version = line.substr(sp2 + 1);
   const int versionClass = classifyVersion(version);
   if (versionClass < 0) return "Bad Request-Line";
+  if (requestUri_.size() > MessageLimits::kRequestUri) return kErrorUriTooLong;
   auto uri = parseUri(requestUri_);
   if (!uri) return "Bad Request-URI";
+  if (uriPartsTooLong(*uri)) return kErrorUriTooLong;
   // RFC 3261 19.1.1: headers are not allowed in a Request-URI (RFC 4475 escruri).
   if (uri->scheme != UriScheme::Other && !uri->headers.empty()) return "Bad Request-URI";
   if (versionClass > 0) return kErrorBadVersion;
@@ -245,6 +259,7 @@ const char* SipMessage::addHeaderField(std::string_view field) {
   while (!name.empty() && (name.back() == ' ' || name.back() == '\t')) name.remove_suffix(1);
   if (!lex::isToken(name)) return "Malformed header";
   const std::string_view value = lex::trim(field.substr(colon + 1));
+  if (value.size() > MessageLimits::kHeaderValue) return kErrorHeaderTooLong;
   const HeaderId id = headerIdFromName(name);
   if (!isListHeader(id)) {
     headers_.push_back(Header{id, name, value, field});
@@ -255,6 +270,7 @@ const char* SipMessage::addHeaderField(std::string_view field) {
     const std::size_t comma = lex::findUnquoted(value, ',', start);
     const std::string_view element = lex::trim(value.substr(start, comma - start));
     if (element.empty()) return badHeaderReason(id);
+    if (headers_.size() >= MessageLimits::kHeaderEntries) return kErrorTooManyHeaders;
     headers_.push_back(Header{id, name, element, field});
     if (comma == std::string_view::npos) return nullptr;
     start = comma + 1;
@@ -270,10 +286,12 @@ const char* SipMessage::indexEssentials(bool validate) {
   topVia_ = Via{};
   maxForwards_ = -1;
   int vias = 0, callIds = 0, cseqs = 0, froms = 0, tos = 0, maxForwardsCount = 0;
+  std::size_t routes = 0, recordRoutes = 0, paths = 0;
   for (const Header& h : headers_) {
     switch (h.id) {
       case HeaderId::Via: {
         if (vias > 0 && !validate) break;
+        if (static_cast<std::size_t>(vias) >= MessageLimits::kVias) return kErrorTooManyVias;
         auto via = parseVia(h.value);
         if (!via) return "Bad Via";
         if (vias++ == 0) topVia_ = *via;
@@ -296,6 +314,7 @@ const char* SipMessage::indexEssentials(bool validate) {
         }
         auto addr = parseNameAddr(h.value);
         if (!addr || addr->star) return badHeaderReason(h.id);
+        if (validate && uriPartsTooLong(addr->uri)) return kErrorUriPartTooLong;
         (h.id == HeaderId::From ? fromTag_ : toTag_) = addr->tag();
         break;
       }
@@ -304,8 +323,15 @@ const char* SipMessage::indexEssentials(bool validate) {
       case HeaderId::RecordRoute:
       case HeaderId::Path: {
         if (!validate) break;
+        std::size_t& entries = h.id == HeaderId::Route         ? routes
+                               : h.id == HeaderId::RecordRoute ? recordRoutes
+                                                               : paths;
+        if (h.id != HeaderId::Contact && ++entries > MessageLimits::kRouteEntries) {
+          return kErrorTooManyRoutes;
+        }
         auto addr = parseNameAddr(h.value);
         if (!addr || (addr->star && h.id != HeaderId::Contact)) return badHeaderReason(h.id);
+        if (uriPartsTooLong(addr->uri)) return kErrorUriPartTooLong;
         break;
       }
       case HeaderId::MaxForwards: {

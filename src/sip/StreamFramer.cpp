@@ -42,28 +42,40 @@ const char* contentLength(std::string_view headers, std::size_t& length) {
 
 }  // namespace
 
-StreamFramer::Frame StreamFramer::next(std::string_view data) const {
+StreamFramer::Frame StreamFramer::found(Frame frame) {
+  scanned_ = 0;
+  frameLength_ = 0;
+  return frame;
+}
+
+StreamFramer::Frame StreamFramer::next(std::string_view data) {
   if (data.empty()) return {};
-  if (data.starts_with("\r\n")) {
+  if (frameLength_ == 0 && scanned_ == 0 && data.starts_with("\r\n")) {
     if (data.starts_with(kEndOfHeaders)) return {Status::KeepAlivePing, 4, ""};
     if (data.size() == 3 && data[2] == '\r') return {};  // maybe the first half of a ping
     return {Status::KeepAlivePong, 2, ""};
   }
-  const std::size_t headerEnd = data.find(kEndOfHeaders);
-  if (headerEnd == std::string_view::npos) {
-    if (data.size() >= maxMessageSize_) return {Status::Error, 0, "Message too large"};
-    return {};
+  if (frameLength_ == 0) {
+    // The end may straddle what was searched last time: back up by its length minus one.
+    const std::size_t from = scanned_ >= kEndOfHeaders.size() ? scanned_ - 3 : 0;
+    const std::size_t headerEnd = data.find(kEndOfHeaders, from);
+    if (headerEnd == std::string_view::npos) {
+      if (data.size() >= maxMessageSize_) return found({Status::Error, 0, "Message too large"});
+      scanned_ = data.size();
+      return {};
+    }
+    std::size_t length = 0;
+    if (const char* error = contentLength(data.substr(0, headerEnd), length)) {
+      return found({Status::Error, 0, error});
+    }
+    const std::size_t headerSize = headerEnd + kEndOfHeaders.size();
+    if (headerSize > maxMessageSize_ || length > maxMessageSize_ - headerSize) {
+      return found({Status::Error, 0, "Message too large"});
+    }
+    frameLength_ = headerSize + length;
   }
-  std::size_t length = 0;
-  if (const char* error = contentLength(data.substr(0, headerEnd), length)) {
-    return {Status::Error, 0, error};
-  }
-  const std::size_t headerSize = headerEnd + kEndOfHeaders.size();
-  if (headerSize > maxMessageSize_ || length > maxMessageSize_ - headerSize) {
-    return {Status::Error, 0, "Message too large"};
-  }
-  if (data.size() < headerSize + length) return {};
-  return {Status::Message, headerSize + length, ""};
+  if (data.size() < frameLength_) return {};
+  return found({Status::Message, frameLength_, ""});
 }
 
 }  // namespace rtcgate::sip

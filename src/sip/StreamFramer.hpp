@@ -19,12 +19,19 @@ class StreamFramer {
 
   explicit StreamFramer(std::size_t maxMessageSize) : maxMessageSize_(maxMessageSize) {}
 
-  // Looks at the unconsumed bytes; does not keep state between calls beyond its limit.
-  // "\r\n\r\n" alone is a ping, a lone "\r\n" a pong.
-  Frame next(std::string_view data) const;
+  // Looks at the unconsumed bytes. "\r\n\r\n" alone is a ping, a lone "\r\n" a pong. After
+  // NeedMore, pass the same bytes again with more appended: the framer remembers how far it
+  // searched for the end of the headers and the frame length once it knows it, so a peer that
+  // trickles a 64 KiB header a byte per segment costs one scan of it, not one per segment
+  // (quadratic). Any returned frame or error forgets that.
+  Frame next(std::string_view data);
 
  private:
+  Frame found(Frame frame);  // forgets the pending message's progress
+
   std::size_t maxMessageSize_;
+  std::size_t scanned_ = 0;      // bytes of the pending message searched without a CRLFCRLF
+  std::size_t frameLength_ = 0;  // headers + body of the pending message; 0 until known
 };
 
 }  // namespace rtcgate::sip

@@ -2,18 +2,13 @@
 
 #include <array>
 
+#include "base/SecureRandom.hpp"
+
 namespace rtcgate::transaction {
 
 namespace {
 
 constexpr std::uint16_t kDefaultSipPort = 5060;
-
-std::mt19937_64 seededEngine() {
-  std::random_device device;
-  std::seed_seq seed{device(), device(), device(), device(),
-                     device(), device(), device(), device()};
-  return std::mt19937_64(seed);
-}
 
 // Forgets `key` unless a newer transaction has taken it over since.
 template <class Map>
@@ -36,8 +31,7 @@ sip::SipMessage makeTrying(const sip::SipMessage& request) {
 
 TransactionLayer::TransactionLayer(Timers& timers, SendFunction send, TransactionUser& user,
                                    TimerValues values)
-    : context_{timers, std::move(send), user, values.clamped(), {}, {}, {}},
-      random_(seededEngine()) {
+    : context_{timers, std::move(send), user, values.clamped(), {}, {}, {}} {
   context_.fire = [this](TransactionId id, TimerKind kind) { fire(id, kind); };
 }
 
@@ -165,16 +159,7 @@ void TransactionLayer::sendCancel(ClientTransaction& invite) {
   clientKeys_.insert_or_assign(std::move(key), id);
 }
 
-std::string TransactionLayer::newBranch() {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string branch = "z9hG4bK";
-  branch.reserve(branch.size() + 32);
-  for (int word = 0; word < 2; ++word) {
-    std::uint64_t bits = random_();
-    for (int i = 0; i < 16; ++i, bits >>= 4) branch.push_back(kHex[bits & 0xf]);
-  }
-  return branch;
-}
+std::string TransactionLayer::newBranch() { return "z9hG4bK" + SecureRandom::hex(16); }
 
 bool TransactionLayer::alive(TransactionId tx) const {
   if (const ServerTransaction* s = server(tx)) return !s->terminated();

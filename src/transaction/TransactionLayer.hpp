@@ -2,7 +2,6 @@
 
 #include <cstdint>
 #include <memory>
-#include <random>
 #include <string>
 #include <unordered_map>
 
@@ -61,7 +60,8 @@ class TransactionLayer {
   // response has arrived, never after a final. Its responses are absorbed here; the TU waits for
   // the INVITE's final (normally 487), or onTimeout.
   void cancel(TransactionId clientTx);
-  // "z9hG4bK" + 128 random bits in hex: unique per request, as RFC 3261 8.1.1.7 asks.
+  // "z9hG4bK" + 128 bits from the CSPRNG in hex: unique per request, as RFC 3261 8.1.1.7 asks,
+  // and unguessable, so nobody can forge a CANCEL or a response for a transaction of ours.
   std::string newBranch();
 
   // --- bookkeeping ---
@@ -110,7 +110,6 @@ class TransactionLayer {
   TransactionId lastId_ = 0;
   int depth_ = 0;
   bool reaping_ = false;
-  std::mt19937_64 random_;
 };
 
 }  // namespace rtcgate::transaction

@@ -201,3 +201,36 @@ TEST(HttpServerTest, StopClosesTheListener) {
 
 }  // namespace
 }  // namespace rtcgate::admin
+
+namespace rtcgate::admin {
+namespace {
+
+TEST(HttpServerDeferred, ALaterReplyLeavesWhenReadyAndTheLoopServesOthersMeanwhile) {
+  testing::AdminTestServer test;
+  addHello(test.server());
+  HttpReply::Send pending;
+  test.server().add("GET", "/slow", "answers when told", [&pending](const HttpRequest&) {
+    return HttpReply::later([&pending](HttpReply::Send send) { pending = std::move(send); });
+  });
+  ASSERT_TRUE(test.start());
+  std::future<testing::ClientReply> slow = std::async(std::launch::async, [&test] {
+    return testing::request(test.port(), boost::beast::http::verb::get, "/slow");
+  });
+  // The slow request waits; another client is served in the meantime.
+  bool waiting = false;
+  for (int i = 0; i < 200 && !waiting; ++i) {
+    test.onLoop([&] { waiting = static_cast<bool>(pending); });
+    if (!waiting) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ASSERT_TRUE(waiting);
+  EXPECT_EQ(testing::request(test.port(), boost::beast::http::verb::get, "/hello/x").body,
+            "hello x");
+  EXPECT_EQ(slow.wait_for(std::chrono::milliseconds(0)), std::future_status::timeout);
+  test.onLoop([&] { pending(HttpReply::json("{\"late\":true}", 202)); });
+  const auto reply = slow.get();
+  EXPECT_EQ(reply.status, 202u);
+  EXPECT_EQ(reply.body, "{\"late\":true}");
+}
+
+}  // namespace
+}  // namespace rtcgate::admin

@@ -189,3 +189,30 @@ routes:
 
 }  // namespace
 }  // namespace rtcgate::app
+
+namespace rtcgate::app {
+namespace {
+
+TEST(ConfigLoaderSecurity, MaxStreamsPerOfferDefaultsTo8AndIsBounded) {
+  EXPECT_EQ(loadConfigText("", "t.yaml").config.media.maxStreamsPerOffer, 8u);
+  const auto set = loadConfigText("media: { max_streams_per_offer: 3 }\n", "t.yaml");
+  ASSERT_TRUE(set.ok());
+  EXPECT_EQ(set.config.media.maxStreamsPerOffer, 3u);
+  EXPECT_TRUE(hasError(loadConfigText("media: { max_streams_per_offer: 0 }\n", "t.yaml"),
+                       "media.max_streams_per_offer"));
+  EXPECT_TRUE(hasError(loadConfigText("media: { max_streams_per_offer: 1000 }\n", "t.yaml"),
+                       "media.max_streams_per_offer"));
+}
+
+TEST(ConfigLoaderSecurity, RoutePatternsAreRe2) {
+  EXPECT_TRUE(
+      loadConfigText("routes: [ { match: '^\\+?[0-9]{3,15}$', to: [sip:10.0.0.5] } ]\n", "t.yaml")
+          .ok());
+  // Backreferences need a backtracking engine: refused with the key path, not accepted silently.
+  EXPECT_TRUE(
+      hasError(loadConfigText("routes: [ { match: '^(1)\\1$', to: [sip:10.0.0.5] } ]\n", "t.yaml"),
+               "routes[0].match: not a valid regular expression (RE2 syntax)"));
+}
+
+}  // namespace
+}  // namespace rtcgate::app

@@ -401,6 +401,23 @@ TEST_P(RelayEngineTest, ErrorsNeverCrash) {
   EXPECT_EQ(engine_->ports().inUse(), 0u);
 }
 
+TEST_P(RelayEngineTest, OffersOverTheStreamCapAllocateNothing) {
+  auto streams = [](int count) {
+    std::string sdp = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n";
+    for (int i = 0; i < count; ++i) {
+      sdp += "m=audio " + std::to_string(40000 + 2 * i) + " RTP/AVP 0\r\n";
+    }
+    return sdp;
+  };
+  const ng::Value refused = offer("wide", streams(9));
+  EXPECT_EQ(refused.stringAt("error-reason"), "Too many media streams");
+  EXPECT_EQ(engine_->callCount(), 0u);
+  EXPECT_EQ(engine_->ports().inUse(), 0u);
+  EXPECT_EQ(engine_->totals().rejectedSessions, 1u);
+  EXPECT_EQ(offer("eight", streams(8)).stringAt("result"), "ok");
+  EXPECT_EQ(engine_->callCount(), 1u);
+}
+
 TEST_P(RelayEngineTest, NoPortOrSocketLeakOverManyCalls) {
   Peer alice, bob;
   const std::size_t fdsBefore = openFds();

@@ -12,7 +12,9 @@ namespace {
 TEST(MediaPolicy, LegsFromTransportAndSdp) {
   MediaPolicy policy;
   EXPECT_EQ(policy.legOf(sip::Transport::Wss), MediaLeg::WebRtc);
-  EXPECT_EQ(policy.legOf(sip::Transport::Udp, "m=audio 1 UDP/TLS/RTP/SAVPF 0"), MediaLeg::WebRtc);
+  EXPECT_EQ(policy.legOf(sip::Transport::Udp,
+                         "m=audio 1 UDP/TLS/RTP/SAVPF 0\r\na=fingerprint:sha-256 AB:CD"),
+            MediaLeg::WebRtc);
   EXPECT_EQ(policy.legOf(sip::Transport::Tcp, "m=audio 1 RTP/AVP 0"), MediaLeg::Sip);
   MediaPolicy sdes({MediaPolicyOptions::Anchor::WebRtc, MediaLeg::SipSdes});
   EXPECT_EQ(sdes.legOf(sip::Transport::Udp), MediaLeg::SipSdes);
@@ -21,6 +23,31 @@ TEST(MediaPolicy, LegsFromTransportAndSdp) {
                          "m=audio 1 RTP/SAVP 0\r\na=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:x"),
             MediaLeg::SipSdes);
   EXPECT_EQ(policy.legOf(sip::Transport::Udp, "m=audio 1 RTP/SAVP 0\r\n"), MediaLeg::Sip);
+}
+
+TEST(MediaPolicy, OnlyARealDtlsOfferIsWebRtc) {
+  MediaPolicy policy;
+  const std::string head = "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\n";
+  // The profile's name in the session name, an attribute or a plain section: not WebRTC.
+  EXPECT_EQ(policy.legOf(sip::Transport::Udp, head + "s=UDP/TLS/RTP/SAVPF\r\nt=0 0\r\n"
+                                                     "m=audio 4000 RTP/AVP 0\r\n"
+                                                     "a=x:UDP/TLS/RTP/SAVPF\r\n"
+                                                     "a=fingerprint:sha-256 AB:CD\r\n"),
+            MediaLeg::Sip);
+  // The profile without any fingerprint: no DTLS can follow.
+  EXPECT_EQ(policy.legOf(sip::Transport::Udp, head + "s=-\r\nm=audio 4000 UDP/TLS/RTP/SAVPF 0\r\n"),
+            MediaLeg::Sip);
+  // A session-level fingerprint covers every section (RFC 8842).
+  EXPECT_EQ(policy.legOf(sip::Transport::Udp, head + "s=-\r\na=fingerprint:sha-256 AB:CD\r\n"
+                                                     "m=audio 4000 UDP/TLS/RTP/SAVP 0\r\n"),
+            MediaLeg::WebRtc);
+  // a=crypto outside an RTP/SAVP section is not SDES.
+  EXPECT_EQ(policy.legOf(sip::Transport::Udp, head + "s=-\r\na=crypto:1 AES_CM_128_HMAC_SHA1_80 "
+                                                     "inline:x\r\nm=audio 4000 RTP/SAVP 0\r\n"),
+            MediaLeg::Sip);
+  // A WebSocket leg is a browser whatever its SDP says.
+  EXPECT_EQ(policy.legOf(sip::Transport::Ws, head + "m=audio 4000 RTP/AVP 0\r\n"),
+            MediaLeg::WebRtc);
 }
 
 TEST(MediaPolicy, RouteTargetProfileOverridesTheGlobalOne) {

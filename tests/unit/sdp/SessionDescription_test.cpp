@@ -47,3 +47,18 @@ TEST(SessionDescription, RejectsBrokenFraming) {
 
 }  // namespace
 }  // namespace rtcgate::sdp
+
+namespace rtcgate::sdp {
+namespace {
+
+TEST(SessionDescriptionCount, CountsMediaLinesOnly) {
+  const std::string sdp =
+      "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=m=audio\r\nt=0 0\r\n"
+      "m=audio 4000 RTP/AVP 0\r\na=x:m=video\r\nm=video 4002 RTP/AVP 96\r\n";
+  EXPECT_EQ(SessionDescription::countMediaSections(sdp), 2u);
+  EXPECT_EQ(SessionDescription::countMediaSections("m=audio 1 RTP/AVP 0\nm=audio 2 RTP/AVP 0"), 2u);
+  EXPECT_EQ(SessionDescription::countMediaSections("v=0\r\n"), 0u);
+}
+
+}  // namespace
+}  // namespace rtcgate::sdp

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <string>
 
 namespace rtcgate::sip {
@@ -67,7 +68,7 @@ TEST(StreamFramer, BadAndConflictingContentLength) {
 TEST(StreamFramer, EnforcesMaximumSize) {
   StreamFramer f(64);
   EXPECT_EQ(f.next(std::string(64, 'a')).status, Status::Error);
-  EXPECT_EQ(f.next(std::string(63, 'a')).status, Status::NeedMore);
+  EXPECT_EQ(StreamFramer(64).next(std::string(63, 'a')).status, Status::NeedMore);
   auto frame = f.next("A sip:a@b SIP/2.0\r\nContent-Length: 4000000000\r\n\r\n");
   EXPECT_EQ(frame.status, Status::Error);
   EXPECT_STREQ(frame.error, "Message too large");
@@ -79,6 +80,35 @@ TEST(StreamFramer, HeaderNamedLikeContentLengthPrefixIsIgnored) {
   auto frame = f.next(msg);
   EXPECT_EQ(frame.status, Status::Message);
   EXPECT_EQ(frame.length, msg.size());
+}
+
+TEST(StreamFramer, ByteByByteFindsTheEndStraddlingSegments) {
+  StreamFramer f(65535);
+  const std::string next = "OPTIONS sip:b@c SIP/2.0\r\nContent-Length: 0\r\n\r\n";
+  for (std::size_t n = 1; n < kOptions.size(); ++n) {
+    ASSERT_EQ(f.next(std::string_view(kOptions).substr(0, n)).status, Status::NeedMore) << n;
+  }
+  const auto frame = f.next(kOptions + next);
+  EXPECT_EQ(frame.status, Status::Message);
+  EXPECT_EQ(frame.length, kOptions.size());
+  // The next message starts afresh.
+  for (std::size_t n = 1; n < next.size(); ++n) {
+    ASSERT_EQ(f.next(std::string_view(next).substr(0, n)).status, Status::NeedMore) << n;
+  }
+  EXPECT_EQ(f.next(next).length, next.size());
+}
+
+TEST(StreamFramer, TrickledLargeHeaderIsScannedOnce) {
+  // 60,000 bytes a byte at a time: linear, so this takes milliseconds (quadratic: seconds).
+  StreamFramer f(65535);
+  std::string message =
+      "OPTIONS sip:b@c SIP/2.0\r\nX: " + std::string(60000, 'x') + "\r\nContent-Length: 0\r\n\r\n";
+  const auto started = std::chrono::steady_clock::now();
+  for (std::size_t n = 1; n < message.size(); ++n) {
+    ASSERT_EQ(f.next(std::string_view(message).substr(0, n)).status, Status::NeedMore);
+  }
+  EXPECT_EQ(f.next(message).status, Status::Message);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(500));
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "TransactionTestKit.hpp"
 
 namespace rtcgate::transaction::test {
@@ -285,6 +287,17 @@ TEST_F(ClientTransactionTest, UserDataFollowsTheTransactionAndCallsOnGoneIdsAreN
   layer_->cancel(tx);
   layer_->setUserData(tx, 7);
   EXPECT_EQ(sentCount("CANCEL"), 0u);
+}
+
+TEST_F(ClientTransactionTest, BranchesCarry128RandomBitsAndNeverRepeat) {
+  std::set<std::string> seen;
+  for (int i = 0; i < 1000; ++i) {
+    const std::string branch = layer_->newBranch();
+    ASSERT_EQ(branch.size(), 7u + 32u);
+    EXPECT_EQ(branch.rfind("z9hG4bK", 0), 0u);
+    EXPECT_EQ(branch.find_first_not_of("0123456789abcdef", 7), std::string::npos);
+    EXPECT_TRUE(seen.insert(branch).second);
+  }
 }
 
 }  // namespace
