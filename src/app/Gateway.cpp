@@ -5,7 +5,9 @@
 #include <filesystem>
 
 #include "app/RelayCommand.hpp"
+#include "app/SecretFileWarnings.hpp"
 #include "app/StoreOpener.hpp"
+#include "base/PrivateFiles.hpp"
 #include "base/Version.hpp"
 #include "io/CertificateGenerator.hpp"
 #include "media/ListenUrl.hpp"
@@ -30,6 +32,7 @@ io::TransportOptions transportOptions(const Config& config) {
   options.maxMessageSize = config.sip.maxMessageSize;
   options.maxConnectionsPerSource = config.sip.maxConnectionsPerSource;
   options.idleTimeout = std::chrono::seconds(config.sip.idleTimeout);
+  options.webSocketAllowedOrigins = config.sip.wsAllowedOrigins;
   return options;
 }
 
@@ -163,8 +166,11 @@ bool Gateway::prepareTls() {
   const auto cert = config_.tlsCertificatePath();
   const auto key = config_.tlsPrivateKeyPath();
   if (std::filesystem::exists(cert) && std::filesystem::exists(key)) return true;
-  std::error_code ec;
-  std::filesystem::create_directories(std::filesystem::path(cert).parent_path(), ec);
+  std::string why;
+  if (!createPrivateDirectory(std::filesystem::path(cert).parent_path().string(), why)) {
+    spdlog::error("tls: {}", why);
+    return false;
+  }
   const auto status = io::CertificateGenerator::generate(cert, key);
   if (!status) {
     spdlog::error("tls: cannot generate a self-signed certificate in {}: {}",
@@ -177,13 +183,12 @@ bool Gateway::prepareTls() {
 }
 
 bool Gateway::start() {
-  std::error_code ec;
-  std::filesystem::create_directories(config_.node.dataDir, ec);
-  if (ec) {
-    spdlog::error("node.data_dir: cannot create {}: {}", config_.node.dataDir, ec.message());
+  std::string error;
+  if (!createPrivateDirectory(config_.node.dataDir, error)) {
+    spdlog::error("node.data_dir: {}", error);
     return false;
   }
-  std::string error;
+  for (const auto& warning : exposedSecretFiles(config_, configPath_)) spdlog::warn("{}", warning);
   store_ = openStore(config_, error);
   if (!store_) {
     spdlog::error("{}", error);
