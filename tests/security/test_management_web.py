@@ -42,7 +42,11 @@ with open(token_gw.config) as f:
     config = f.read()
 with open(token_gw.config, "w") as f:
     f.write(config.replace("  auth: true\n", "  auth: true\n" + ws_yaml))
-with_http_keys(token_gw, f"token: {TOKEN}").start()
+try:
+    with_http_keys(token_gw, f"token: {TOKEN}").start()
+except Exception:
+    open_gw.stop()  # the harness only stops gateways that run_tests was given
+    raise
 
 
 def api(gw, method, path, body=None, headers=None):
