@@ -1,26 +1,18 @@
 #include "admin/HttpServer.hpp"
 
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/socket_base.hpp>
 
 #include "admin/HttpSession.hpp"
 #include "io/AddressConversion.hpp"
+#include "io/WebSocketSubprotocols.hpp"
 
 namespace rtcgate::admin {
 namespace {
 
 using boost::asio::ip::tcp;
-
-// Compares without an early exit so response timing does not reveal how much of a guess matched.
-bool constantTimeEquals(std::string_view a, std::string_view b) {
-  unsigned char difference = a.size() == b.size() ? 0 : 1;
-  const std::size_t n = std::min(a.size(), b.size());
-  for (std::size_t i = 0; i < n; ++i) {
-    difference |= static_cast<unsigned char>(a[i] ^ b[i]);
-  }
-  return difference == 0;
-}
 
 }  // namespace
 
@@ -41,7 +33,7 @@ io::Status HttpServer::start() {
   if (running_) return io::Status::failure("admin http: already started");
   if (!listen_.valid()) return io::Status::failure("admin http: invalid listen address");
   const auto address = io::toAsioAddress(listen_);
-  if (token_.empty() && !address.is_loopback()) {
+  if (!token_.required() && !address.is_loopback()) {
     return io::Status::failure("admin http: refusing to listen on " + listen_.toString() +
                                " without a bearer token; configure a token or listen on "
                                "127.0.0.1 / ::1");
@@ -60,7 +52,18 @@ io::Status HttpServer::start() {
   }
   port_ = acceptor_.local_endpoint().port();
   running_ = true;
-  if (token_.empty()) {
+  // The loopback names stay allowed next to configured ones, so local tools (rtcgate ctl)
+  // keep working: a rebinding attacker controls a DNS name, never these.
+  auto hosts = RequestGuard::defaultHosts(listen_, port_);
+  hosts.insert(hosts.end(), configuredHosts_.begin(), configuredHosts_.end());
+  guard_.allowHosts(std::move(hosts));
+  if (configuredHosts_.empty() && address.is_unspecified()) {
+    spdlog::warn(
+        "admin http: listening on {} but answering only Host {} (set http.allowed_hosts to the "
+        "names clients use)",
+        listen_.toString(), fmt::join(guard_.allowedHosts(), ", "));
+  }
+  if (!token_.required()) {
     spdlog::warn("admin http: API on {} is unauthenticated (no token configured; loopback only)",
                  io::toSocketAddress(acceptor_.local_endpoint()).toString());
   } else {
@@ -94,16 +97,21 @@ void HttpServer::addWebSocket(std::string path, std::string help, WebSocketHandl
 }
 
 std::optional<HttpReply> HttpServer::refuseUpgrade(std::string_view target,
-                                                   std::string_view authorization) const {
+                                                   const RequestHeaders& headers) {
+  if (auto refusal = guard_.refuse("GET", headers)) return refusal;
   const auto parsed = RequestTarget::parse(target);
   if (!parsed) return HttpReply::error(400, "malformed request target");
   if (!webSocketHandlers_.contains(parsed->path)) {
     return HttpReply::error(404, "no WebSocket endpoint here");
   }
-  if (authorized(authorization)) return std::nullopt;
-  const auto token = parsed->query.find("token");
-  if (token != parsed->query.end() && authorized("Bearer " + token->second)) return std::nullopt;
-  return HttpReply::error(401, "missing or wrong bearer token");
+  if (!token_.required() || token_.acceptsAuthorization(headers.authorization) ||
+      token_.acceptsSubprotocols(headers.webSocketProtocol)) {
+    return std::nullopt;
+  }
+  ++tokenRefusals_;
+  return HttpReply::error(401,
+                          "missing or wrong bearer token (Authorization header or the "
+                          "bearer.<token> subprotocol; a token in the URL is not accepted)");
 }
 
 void HttpServer::upgrade(boost::beast::tcp_stream stream, WebSocketSession::Request request) {
@@ -118,6 +126,10 @@ void HttpServer::upgrade(boost::beast::tcp_stream stream, WebSocketSession::Requ
     return;
   }
   auto session = std::make_shared<WebSocketSession>(std::move(stream));
+  const auto offered = request[boost::beast::http::field::sec_websocket_protocol];
+  if (io::offersWebSocketSubprotocol({offered.data(), offered.size()}, kWebSocketSubprotocol)) {
+    session->selectSubprotocol(std::string(kWebSocketSubprotocol));
+  }
   webSockets_.push_back(session);
   handler->second(session, *parsed);
   session->start(std::move(request));
@@ -146,23 +158,21 @@ void HttpServer::accept() {
   });
 }
 
-bool HttpServer::authorized(std::string_view authorization) const {
-  if (token_.empty()) return true;
-  constexpr std::string_view kScheme = "Bearer ";
-  if (authorization.size() < kScheme.size()) return false;
-  // The scheme name is case-insensitive (RFC 7235); the token itself is not.
-  for (std::size_t i = 0; i < kScheme.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(authorization[i])) !=
-        std::tolower(static_cast<unsigned char>(kScheme[i]))) {
-      return false;
-    }
+HttpReply HttpServer::handle(std::string_view method, std::string_view target,
+                             const RequestHeaders& headers, std::string body) {
+  if (auto refusal = guard_.refuse(method, headers)) return std::move(*refusal);
+  if (token_.required() && !token_.acceptsAuthorization(headers.authorization) &&
+      !router_.isPublic(method, target)) {
+    ++tokenRefusals_;
+    return HttpReply::error(401, "missing or wrong bearer token");
   }
-  return constantTimeEquals(authorization.substr(kScheme.size()), token_);
+  return router_.dispatch(method, target, std::move(body));
 }
 
 HttpReply HttpServer::handle(std::string_view method, std::string_view target,
                              std::string_view authorization, std::string body) const {
-  if (!authorized(authorization) && !router_.isPublic(method, target)) {
+  if (token_.required() && !token_.acceptsAuthorization(authorization) &&
+      !router_.isPublic(method, target)) {
     return HttpReply::error(401, "missing or wrong bearer token");
   }
   return router_.dispatch(method, target, std::move(body));

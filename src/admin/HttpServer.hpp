@@ -11,6 +11,8 @@
 #include <optional>
 #include <string>
 
+#include "admin/BearerToken.hpp"
+#include "admin/RequestGuard.hpp"
 #include "admin/RequestTarget.hpp"
 #include "admin/Router.hpp"
 #include "admin/WebSocketSession.hpp"
@@ -28,7 +30,8 @@ using WebSocketHandler =
 
 // The management HTTP server: Boost.Beast on the gateway's io_context (single-threaded, handlers
 // run on the loop thread). Without a bearer token it refuses any non-loopback address, because an
-// unauthenticated control API must never be reachable from the network.
+// unauthenticated control API must never be reachable from the network; and whatever the token,
+// web pages cannot use it through a browser (RequestGuard: Host, Origin, Content-Type).
 class HttpServer {
  public:
   HttpServer(boost::asio::io_context& io, SocketAddress listen, std::string bearerToken);
@@ -41,15 +44,22 @@ class HttpServer {
   void add(std::string method, std::string pattern, std::string help, Handler handler,
            Access access = Access::Token);
 
-  // A WebSocket endpoint at GET `path` (listed in the index; a plain GET gets 426). The token
-  // is checked as for the API, and may also come as ?token= because browsers cannot set headers
-  // on a WebSocket.
+  // A WebSocket endpoint at GET `path` (listed in the index; a plain GET gets 426). Host and
+  // Origin are checked as for the API; the token comes in the Authorization header or, from
+  // browsers (which cannot set headers on a WebSocket), as the subprotocol "bearer.<token>" next
+  // to kWebSocketSubprotocol, which the server then selects. Never in the URL.
   void addWebSocket(std::string path, std::string help, WebSocketHandler handler);
-  // For HttpSession: the reply refusing an upgrade of `target` (401, 404, 400), or nullopt to go
-  // ahead with upgrade().
-  std::optional<HttpReply> refuseUpgrade(std::string_view target,
-                                         std::string_view authorization) const;
+  static constexpr std::string_view kWebSocketSubprotocol = "rtcgate.events";
+  // For HttpSession: the reply refusing an upgrade of `target` (403, 401, 404, 400), or nullopt
+  // to go ahead with upgrade().
+  std::optional<HttpReply> refuseUpgrade(std::string_view target, const RequestHeaders& headers);
   void upgrade(boost::beast::tcp_stream stream, WebSocketSession::Request request);
+
+  // Host names the API answers to (http.allowed_hosts) besides RequestGuard::defaultHosts of
+  // the bound address, which start() always allows; before start().
+  void allowHosts(std::vector<std::string> hosts) { configuredHosts_ = std::move(hosts); }
+  const RequestGuard::Refusals& guardRefusals() const { return guard_.refusals(); }
+  const std::uint64_t& tokenRefusals() const { return tokenRefusals_; }
 
   io::Status start();
   void stop();  // closes the listener and every open connection, WebSockets included
@@ -60,17 +70,22 @@ class HttpServer {
 
   const Router& router() const { return router_; }
 
-  // Applies auth then routing; the part of request handling that needs no socket.
+  // The part of request handling that needs no socket: the browser checks, auth, routing.
+  HttpReply handle(std::string_view method, std::string_view target, const RequestHeaders& headers,
+                   std::string body);
+  // Auth and routing only, for tests of the routes.
   HttpReply handle(std::string_view method, std::string_view target, std::string_view authorization,
                    std::string body) const;
 
  private:
   void accept();
-  bool authorized(std::string_view authorization) const;
 
   boost::asio::io_context& io_;
   SocketAddress listen_;
-  std::string token_;
+  BearerToken token_;
+  RequestGuard guard_;
+  std::vector<std::string> configuredHosts_;
+  std::uint64_t tokenRefusals_ = 0;
   Router router_;
   boost::asio::ip::tcp::acceptor acceptor_;
   std::list<std::weak_ptr<HttpSession>> sessions_;

@@ -23,6 +23,13 @@ constexpr std::chrono::seconds kIdleTimeout{30};
 
 std::string_view toStd(boost::beast::string_view view) { return {view.data(), view.size()}; }
 
+RequestHeaders headersOf(const http::request<http::string_body>& request) {
+  return RequestHeaders{toStd(request[http::field::host]), toStd(request[http::field::origin]),
+                        toStd(request[http::field::content_type]),
+                        toStd(request[http::field::authorization]),
+                        toStd(request[http::field::sec_websocket_protocol])};
+}
+
 }  // namespace
 
 HttpSession::HttpSession(boost::asio::ip::tcp::socket socket, HttpServer& server)
@@ -69,7 +76,7 @@ void HttpSession::onRead(boost::beast::error_code error) {
       refusal
           ? std::move(*refusal)
           : server_.handle(toStd(request.method_string()), toStd(request.target()),
-                           toStd(request[http::field::authorization]), std::move(request.body()));
+                           headersOf(request), std::move(request.body()));
   if (reply.deferred) {
     // Nothing more is read from this connection until the reply is written (in order).
     reply.deferred([self = shared_from_this(), keepAlive](HttpReply later) {
@@ -101,8 +108,7 @@ void HttpSession::write(HttpReply reply, bool keepAlive) {
 bool HttpSession::upgraded(std::optional<HttpReply>& refusal) {
   auto& request = parser_->get();
   if (!boost::beast::websocket::is_upgrade(request)) return false;
-  refusal =
-      server_.refuseUpgrade(toStd(request.target()), toStd(request[http::field::authorization]));
+  refusal = server_.refuseUpgrade(toStd(request.target()), headersOf(request));
   if (refusal) return false;
   server_.upgrade(std::move(stream_), parser_->release());
   return true;

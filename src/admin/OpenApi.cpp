@@ -259,7 +259,7 @@ constexpr std::string_view kDocument =
       "get": {
         "summary": "Live events over a WebSocket (RFC 6455), one JSON text frame each (docs/API.md, Events)",
         "tags": ["events"],
-        "description": "Needs a WebSocket upgrade; a plain GET is answered 426. The token may also be given as ?token= (browsers cannot set headers on a WebSocket).",
+        "description": "Needs a WebSocket upgrade; a plain GET is answered 426. Browsers, which cannot set headers on a WebSocket, offer the token as the subprotocol bearer.<token> next to rtcgate.events; a token in the URL is not accepted.",
         "parameters": [
           {
             "name": "types",

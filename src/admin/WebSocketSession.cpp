@@ -34,6 +34,12 @@ void WebSocketSession::start(Request request) {
   ws_.set_option(timeouts);
   ws_.read_message_max(kReadLimit);
   ws_.text(true);
+  if (!subprotocol_.empty()) {
+    ws_.set_option(websocket::stream_base::decorator(
+        [name = subprotocol_](websocket::response_type& response) {
+          response.set(boost::beast::http::field::sec_websocket_protocol, name);
+        }));
+  }
   ws_.async_accept(request, [self = shared_from_this()](boost::beast::error_code error) {
     if (error || self->state_ != State::Handshake) {
       self->finish();

@@ -8,6 +8,7 @@
 #include <boost/beast/websocket/stream.hpp>
 #include <functional>
 #include <memory>
+#include <string>
 
 #include "admin/EventQueue.hpp"
 
@@ -27,6 +28,8 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
   void limitQueue(std::size_t capacity, std::uint64_t* droppedTotal) {
     queue_ = EventQueue(capacity, droppedTotal);
   }
+  // Before start(): the subprotocol the 101 names (one the client offered).
+  void selectSubprotocol(std::string name) { subprotocol_ = std::move(name); }
   // Called once when the session ends, whoever ends it.
   void onClosed(std::function<void()> callback) { onClosed_ = std::move(callback); }
 
@@ -53,6 +56,7 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
   EventQueue queue_;
   SharedText writing_;  // the frame being written, kept alive until the write completes
   std::function<void()> onClosed_;
+  std::string subprotocol_;
   State state_ = State::Handshake;
   // close() came while the 101 was still going out: close properly once it has.
   bool closeAfterHandshake_ = false;

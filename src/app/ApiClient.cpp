@@ -170,7 +170,10 @@ ApiOutcome ApiClient::call(std::string_view method, std::string_view target,
   request.set(http::field::user_agent, std::string("rtcgate-ctl/") + kVersion);
   request.set(http::field::accept, "application/json");
   if (!token_.empty()) request.set(http::field::authorization, "Bearer " + token_);
-  if (!body.empty()) request.set(http::field::content_type, "application/json");
+  // The API refuses state-changing requests of any other type (what HTML forms send).
+  if (!body.empty() || method != "GET") {
+    request.set(http::field::content_type, "application/json");
+  }
   request.body() = std::move(body);
   request.prepare_payload();
   stream.expires_after(timeout_);

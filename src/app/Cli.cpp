@@ -1,12 +1,15 @@
 #include "app/Cli.hpp"
 
+#include <sys/stat.h>
+
 #include <CLI/CLI.hpp>
 #include <cstdio>
 
-#include "app/ConfigLoader.hpp"
-#include "app/Logging.hpp"
 #include "app/Commands.hpp"
+#include "app/ConfigLoader.hpp"
 #include "app/CtlCommand.hpp"
+#include "app/Logging.hpp"
+#include "app/SecretFileWarnings.hpp"
 #include "base/Version.hpp"
 
 namespace rtcgate::app {
@@ -38,6 +41,9 @@ int check(const std::string& path) {
   const auto result = loadConfigFile(path);
   for (const auto& error : result.errors) std::fprintf(stderr, "%s\n", error.c_str());
   if (!result.ok()) return 1;
+  for (const auto& warning : exposedSecretFiles(result.config, path)) {
+    std::fprintf(stderr, "warning: %s\n", warning.c_str());
+  }
   std::printf("%s: configuration is valid\n", path.c_str());
   return 0;
 }
@@ -91,6 +97,9 @@ int runCli(int argc, char** argv) {
   Config config;
   if (!loadOrReport(configPath, config)) return 1;
   configureLogging(config.log.level, config.log.format);
+  // What the commands below write (store, keys, generated secrets, CDRs) is for this account
+  // only, whatever umask the service manager handed down.
+  ::umask(077);
   if (user->parsed()) {
     if (userAdd->parsed()) return userAddCommand(config, userAddress, password);
     if (userDel->parsed()) return userDelCommand(config, userAddress);

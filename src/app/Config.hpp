@@ -58,6 +58,8 @@ struct Config {
     std::uint32_t maxMessageSize = 65535;
     std::uint32_t maxConnectionsPerSource = 64;
     std::uint32_t idleTimeout = 600;  // seconds without traffic before a connection is closed
+    // Origins ("https://app.example.com") whose pages may open SIP WebSockets; empty: any.
+    std::vector<std::string> wsAllowedOrigins;
     Registrar registrar;
   } sip;
 
@@ -107,13 +109,20 @@ struct Config {
 
   struct Relay {
     std::vector<std::string> listen{"udp://127.0.0.1:22222"};
+    // Who may send ng requests (CIDR blocks); others are dropped unanswered.
+    std::vector<std::string> allowedSources{"127.0.0.0/8", "::1"};
   } relay;
 
-  std::string store;  // "" = sqlite:<data_dir>/rtcgate.db; or postgresql://user:pw@host/db
+  std::string store;      // "" = sqlite:<data_dir>/rtcgate.db; or postgresql://user:pw@host/db
+  std::string storeFile;  // store_file: the store URL read from this file (it holds a password)
 
   struct Http {
     std::string listen = "127.0.0.1:8088";
     std::string token;
+    std::string tokenFile;  // token_file: the token read from this file
+    // Host header values (and origins' hosts) the API answers to, "name" or "name:port", besides
+    // the listen address, localhost, 127.0.0.1 and [::1] (always allowed): DNS rebinding.
+    std::vector<std::string> allowedHosts;
   } http;
 
   struct Events {

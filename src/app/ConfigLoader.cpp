@@ -10,6 +10,8 @@
 #include <sstream>
 
 #include "app/Webhook.hpp"
+#include "base/AddressRange.hpp"
+#include "base/PrivateFiles.hpp"
 #include "proxy/StaticRoutes.hpp"
 
 namespace rtcgate::app {
@@ -107,6 +109,39 @@ class ConfigReader {
   std::vector<std::string>& errors_;
 };
 
+// A secret given inline (`key`) or in a file (`key`_file, read now: at load and at every reload).
+void readSecret(ConfigReader& r, const YAML::Node& parent, const std::string& path,
+                const std::string& key, std::string& secret, std::string& file) {
+  const std::string fileKey = key + "_file";
+  r.read(parent, path, fileKey.c_str(), file);
+  if (file.empty()) return;
+  const std::string keyPath = ConfigReader::join(path, fileKey);
+  if (parent[key]) return r.error(keyPath, "give " + key + " or " + fileKey + ", not both");
+  std::string why;
+  if (auto content = readSecretFile(file, why)) {
+    secret = std::move(*content);
+  } else {
+    r.error(keyPath, why);
+  }
+}
+
+std::string lowercase(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(),
+                 [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+  return text;
+}
+
+// "https://app.example.com[:port]": a scheme, a host, an optional port and nothing else, as
+// browsers send it in Origin (a trailing slash is forgiven).
+bool isOrigin(const std::string& text) {
+  const auto scheme = text.find("://");
+  if (scheme == std::string::npos) return false;
+  const std::string name = text.substr(0, scheme);
+  const std::string rest = text.substr(scheme + 3);
+  return (name == "http" || name == "https") && !rest.empty() &&
+         rest.find_first_of("/?#@ ") == std::string::npos;
+}
+
 void readNode(ConfigReader& r, const YAML::Node& root, Config& c) {
   const auto node = root["node"];
   if (!r.mapping(node, "node", {"id", "data_dir"})) return;
@@ -145,8 +180,8 @@ void readSip(ConfigReader& r, const YAML::Node& root, Config& c) {
   const auto node = root["sip"];
   if (!r.mapping(node, "sip",
                  {"domains", "listen", "advertise", "auth", "auth_algorithms", "nonce_lifetime",
-                  "max_message_size", "max_connections_per_source", "idle_timeout", "registrar",
-                  "allow_direct_uri", "token_secret_file"})) {
+                  "max_message_size", "max_connections_per_source", "idle_timeout",
+                  "ws_allowed_origins", "registrar", "allow_direct_uri", "token_secret_file"})) {
     return;
   }
   r.read(node, "sip", "domains", c.sip.domains);
@@ -185,6 +220,16 @@ void readSip(ConfigReader& r, const YAML::Node& root, Config& c) {
   r.read(node, "sip", "max_message_size", c.sip.maxMessageSize, 1024u, 1048576u);
   r.read(node, "sip", "max_connections_per_source", c.sip.maxConnectionsPerSource, 1u, 100000u);
   r.read(node, "sip", "idle_timeout", c.sip.idleTimeout, 1u, 86400u);
+  r.read(node, "sip", "ws_allowed_origins", c.sip.wsAllowedOrigins);
+  for (std::size_t i = 0; i < c.sip.wsAllowedOrigins.size(); ++i) {
+    auto& origin = c.sip.wsAllowedOrigins[i];
+    origin = lowercase(origin);
+    if (origin.ends_with('/')) origin.pop_back();
+    if (!isOrigin(origin)) {
+      r.error("sip.ws_allowed_origins[" + std::to_string(i) + "]",
+              "expected an origin such as https://app.example.com, got '" + origin + "'");
+    }
+  }
   readRegistrar(r, node, c.sip.registrar);
 }
 
@@ -302,8 +347,16 @@ void readSecurity(ConfigReader& r, const YAML::Node& root, Config& c) {
 
 void readRelay(ConfigReader& r, const YAML::Node& root, Config& c) {
   const auto node = root["relay"];
-  if (!r.mapping(node, "relay", {"listen"})) return;
+  if (!r.mapping(node, "relay", {"listen", "allowed_sources"})) return;
   r.read(node, "relay", "listen", c.relay.listen);
+  r.read(node, "relay", "allowed_sources", c.relay.allowedSources);
+  for (std::size_t i = 0; i < c.relay.allowedSources.size(); ++i) {
+    if (!AddressRange::parse(c.relay.allowedSources[i])) {
+      r.error("relay.allowed_sources[" + std::to_string(i) + "]",
+              "expected an address or CIDR block such as 10.0.0.0/24, got '" +
+                  c.relay.allowedSources[i] + "'");
+    }
+  }
   for (std::size_t i = 0; i < c.relay.listen.size(); ++i) {
     ListenAddress address;
     std::string why;
@@ -317,9 +370,19 @@ void readRelay(ConfigReader& r, const YAML::Node& root, Config& c) {
 
 void readHttp(ConfigReader& r, const YAML::Node& root, Config& c) {
   const auto node = root["http"];
-  if (!r.mapping(node, "http", {"listen", "token"})) return;
+  if (!r.mapping(node, "http", {"listen", "token", "token_file", "allowed_hosts"})) return;
   r.read(node, "http", "listen", c.http.listen);
   r.read(node, "http", "token", c.http.token);
+  readSecret(r, node, "http", "token", c.http.token, c.http.tokenFile);
+  r.read(node, "http", "allowed_hosts", c.http.allowedHosts);
+  for (std::size_t i = 0; i < c.http.allowedHosts.size(); ++i) {
+    auto& host = c.http.allowedHosts[i];
+    host = lowercase(host);
+    if (host.empty() || host.find_first_of("/?#@ ") != std::string::npos) {
+      r.error("http.allowed_hosts[" + std::to_string(i) + "]",
+              "expected a host name or address, with an optional :port, got '" + host + "'");
+    }
+  }
 }
 
 void readEvents(ConfigReader& r, const YAML::Node& root, Config& c) {
@@ -430,8 +493,8 @@ ConfigLoadResult loadConfigText(const std::string& yaml, const std::string& sour
   if (root.IsNull()) return result;
   ConfigReader reader(result.errors);
   if (!reader.mapping(root, "",
-                      {"node", "log", "sip", "tls", "media", "calls", "relay", "store", "http",
-                       "events", "routes", "security"})) {
+                      {"node", "log", "sip", "tls", "media", "calls", "relay", "store",
+                       "store_file", "http", "events", "routes", "security"})) {
     result.errors.push_back(sourceName + ": expected a mapping at the top level");
     return result;
   }
@@ -445,6 +508,7 @@ ConfigLoadResult loadConfigText(const std::string& yaml, const std::string& sour
   readSecurity(reader, root, c);
   readRelay(reader, root, c);
   reader.read(root, "", "store", c.store);
+  readSecret(reader, root, "", "store", c.store, c.storeFile);
   if (!c.store.empty() && c.store.rfind("sqlite:", 0) != 0 &&
       c.store.rfind("postgresql://", 0) != 0) {
     reader.error("store", "expected sqlite:PATH or postgresql://..., got '" + c.store + "'");

@@ -53,6 +53,7 @@ void diffSip(Differ& d, const Config::Sip& a, const Config::Sip& b) {
   d.restart("sip.max_message_size", a.maxMessageSize, b.maxMessageSize);
   d.restart("sip.max_connections_per_source", a.maxConnectionsPerSource, b.maxConnectionsPerSource);
   d.restart("sip.idle_timeout", a.idleTimeout, b.idleTimeout);
+  d.restart("sip.ws_allowed_origins", a.wsAllowedOrigins, b.wsAllowedOrigins);
   d.restart("sip.registrar.min_expires", a.registrar.minExpires, b.registrar.minExpires);
   d.restart("sip.registrar.max_expires", a.registrar.maxExpires, b.registrar.maxExpires);
   d.restart("sip.registrar.default_expires", a.registrar.defaultExpires,
@@ -89,6 +90,7 @@ void diffMedia(Differ& d, const Config& a, const Config& b) {
   d.restart("security.max_transactions", a.security.maxTransactions, b.security.maxTransactions);
   d.restart("security.max_dialogs", a.security.maxDialogs, b.security.maxDialogs);
   d.restart("relay.listen", a.relay.listen, b.relay.listen);
+  d.restart("relay.allowed_sources", a.relay.allowedSources, b.relay.allowedSources);
 }
 
 void appendList(std::string& out, const char* key, const std::vector<std::string>& items) {
@@ -126,8 +128,11 @@ ConfigChanges diffConfig(const Config& running, const Config& next) {
   changes.tls = certificate || key || ca || verify;
   diffMedia(d, running, next);
   d.restart("store", running.store, next.store);
+  d.restart("store_file", running.storeFile, next.storeFile);
   d.restart("http.listen", running.http.listen, next.http.listen);
   d.restart("http.token", running.http.token, next.http.token);
+  d.restart("http.token_file", running.http.tokenFile, next.http.tokenFile);
+  d.restart("http.allowed_hosts", running.http.allowedHosts, next.http.allowedHosts);
   changes.routes = d.reload("routes", running.routes, next.routes);
   return changes;
 }

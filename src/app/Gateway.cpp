@@ -1,15 +1,14 @@
 #include "app/Gateway.hpp"
 
-#include <openssl/rand.h>
 #include <openssl/sha.h>
 #include <spdlog/spdlog.h>
-#include <sys/stat.h>
 
 #include <filesystem>
-#include <fstream>
 
 #include "app/RelayCommand.hpp"
+#include "app/SecretFileWarnings.hpp"
 #include "app/StoreOpener.hpp"
+#include "base/PrivateFiles.hpp"
 #include "base/Version.hpp"
 #include "io/CertificateGenerator.hpp"
 #include "media/ListenUrl.hpp"
@@ -24,34 +23,19 @@ namespace {
 // characters or more, the same on every node), generated into the data directory when absent.
 std::optional<proxy::FlowToken::Key> tokenKey(const Config& config) {
   const auto path = config.tokenSecretPath();
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) {
-    unsigned char random[32];
-    RAND_bytes(random, sizeof random);
-    std::string hex;
-    for (const auto byte : random) hex += fmt::format("{:02x}", byte);
-    const auto old = ::umask(077);
-    std::ofstream(path) << hex << "\n";
-    ::umask(old);
-    spdlog::info("sip.token_secret_file: generated {}", path);
-  }
-  std::ifstream file(path);
-  std::string secret;
-  std::getline(file, secret);
-  while (!secret.empty() && std::isspace(static_cast<unsigned char>(secret.back()))) {
-    secret.pop_back();
-  }
-  if (!file && secret.empty()) {
-    spdlog::error("sip.token_secret_file: cannot read {}", path);
+  std::string why;
+  const auto secret = loadOrCreateSecretFile(path, 32, why);
+  if (!secret) {
+    spdlog::error("sip.token_secret_file: {}", why);
     return std::nullopt;
   }
-  if (secret.size() < 16) {
+  if (secret->size() < 16) {
     spdlog::error("sip.token_secret_file: {} holds {} characters; 16 or more are needed", path,
-                  secret.size());
+                  secret->size());
     return std::nullopt;
   }
   proxy::FlowToken::Key key{};
-  SHA256(reinterpret_cast<const unsigned char*>(secret.data()), secret.size(), key.data());
+  SHA256(reinterpret_cast<const unsigned char*>(secret->data()), secret->size(), key.data());
   return key;
 }
 
@@ -69,6 +53,7 @@ io::TransportOptions transportOptions(const Config& config) {
   options.maxMessageSize = config.sip.maxMessageSize;
   options.maxConnectionsPerSource = config.sip.maxConnectionsPerSource;
   options.idleTimeout = std::chrono::seconds(config.sip.idleTimeout);
+  options.webSocketAllowedOrigins = config.sip.wsAllowedOrigins;
   return options;
 }
 
@@ -218,8 +203,11 @@ bool Gateway::prepareTls() {
   const auto cert = config_.tlsCertificatePath();
   const auto key = config_.tlsPrivateKeyPath();
   if (std::filesystem::exists(cert) && std::filesystem::exists(key)) return true;
-  std::error_code ec;
-  std::filesystem::create_directories(std::filesystem::path(cert).parent_path(), ec);
+  std::string why;
+  if (!createPrivateDirectory(std::filesystem::path(cert).parent_path().string(), why)) {
+    spdlog::error("tls: {}", why);
+    return false;
+  }
   const auto status = io::CertificateGenerator::generate(cert, key);
   if (!status) {
     spdlog::error("tls: cannot generate a self-signed certificate in {}: {}",
@@ -232,13 +220,12 @@ bool Gateway::prepareTls() {
 }
 
 bool Gateway::start() {
-  std::error_code ec;
-  std::filesystem::create_directories(config_.node.dataDir, ec);
-  if (ec) {
-    spdlog::error("node.data_dir: cannot create {}: {}", config_.node.dataDir, ec.message());
+  std::string error;
+  if (!createPrivateDirectory(config_.node.dataDir, error)) {
+    spdlog::error("node.data_dir: {}", error);
     return false;
   }
-  std::string error;
+  for (const auto& warning : exposedSecretFiles(config_, configPath_)) spdlog::warn("{}", warning);
   store_ = openStore(config_, error);
   if (!store_) {
     spdlog::error("{}", error);

@@ -47,6 +47,7 @@ ManagementApi::ManagementApi(boost::asio::io_context& io, const Config& config,
     return;
   }
   server_ = std::make_unique<admin::HttpServer>(io, *listen, config.http.token);
+  server_->allowHosts(config.http.allowedHosts);
   serveWebPages(config);
   declareMetrics();
   admin::ApiProviders providers;
@@ -204,6 +205,13 @@ void ManagementApi::declareMetrics() {
           &t.webSocketHandshakeFailures);
   counter("rtcgate_transport_tls_handshake_failures_total", "failed TLS handshakes",
           &t.tlsHandshakeFailures);
+  const auto& refused = server_->guardRefusals();
+  constexpr const char* kRefused = "management API requests refused, by reason";
+  counter("rtcgate_http_refused_total", kRefused, &refused.host, {{"reason", "host"}});
+  counter("rtcgate_http_refused_total", kRefused, &refused.origin, {{"reason", "origin"}});
+  counter("rtcgate_http_refused_total", kRefused, &refused.contentType,
+          {{"reason", "content_type"}});
+  counter("rtcgate_http_refused_total", kRefused, &server_->tokenRefusals(), {{"reason", "token"}});
   for (const auto transport : {sip::Transport::Udp, sip::Transport::Tcp, sip::Transport::Tls,
                                sip::Transport::Ws, sip::Transport::Wss}) {
     const std::string name(sip::transportParamName(transport));
@@ -249,9 +257,15 @@ io::Status ManagementApi::declareRelayMetrics(const media::RelayService& relay) 
 io::Status ManagementApi::declareRelayMetrics(const media::RelayPool& pool) {
   pool_ = &pool;
   for (std::size_t i = 0; i < pool.size(); ++i) {
+    const std::string name = pool.relay(i).address.toString();
     auto status = declareRelay(
-        pool.relay(i).address.toString(), [&pool, i] { return pool.relay(i).totals; },
+        name, [&pool, i] { return pool.relay(i).totals; },
         [&pool, i] { return pool.relay(i).alive; });
+    if (!status) return status;
+    status = metrics_.addCounter(
+        "rtcgate_relay_ng_foreign_replies_total",
+        "ng replies dropped because they came from another address or port than the relay's",
+        {{"relay", name}}, [&pool, i] { return static_cast<double>(pool.foreignReplies(i)); });
     if (!status) return status;
   }
   return io::Status::success();
@@ -291,6 +305,9 @@ io::Status ManagementApi::declareRelay(const std::string& name, TotalsReader tot
       {"rtcgate_relay_ice_consent_failures_total",
        "WebRTC streams whose ICE consent expired (RFC 7675)",
        &media::RelayTotals::iceConsentFailures, nullptr},
+      {"rtcgate_relay_ng_refused_total",
+       "ng requests the relay dropped because relay.allowed_sources does not allow their source",
+       &media::RelayTotals::ngRefused, nullptr},
   };
   auto status = metrics_.addGauge("rtcgate_relay_up", "1 when the relay answers its pings",
                                   {{"relay", name}}, [up] { return up() ? 1.0 : 0.0; });

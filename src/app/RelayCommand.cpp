@@ -1,5 +1,6 @@
 #include "app/RelayCommand.hpp"
 
+#include <fmt/ranges.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
 
@@ -25,6 +26,8 @@ int runRelayCommand(const media::RelayOptions& options) {
   for (const auto& address : relay.ngAddresses()) {
     spdlog::info("ng control listening on udp {}", address.toString());
   }
+  spdlog::info("ng control answers requests from {} only (relay.allowed_sources)",
+               fmt::join(options.allowedSources, ", "));
   spdlog::info("media ports {}-{}, {} worker(s), packet I/O {}", options.portMin, options.portMax,
                relay.workerCount(), relay.packetIo());
   int received = 0;

@@ -40,6 +40,7 @@ int relayCommand(const Config& config) {
 media::RelayOptions relayOptions(const Config& config) {
   media::RelayOptions options;
   options.listen = config.relay.listen;
+  options.allowedSources = config.relay.allowedSources;
   options.advertise = config.media.advertise;
   options.portMin = config.media.portMin;
   options.portMax = config.media.portMax;

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "base/PrivateFiles.hpp"
 #include "store/SqliteStore.hpp"
 
 namespace rtcgate::app {
@@ -12,11 +13,13 @@ std::unique_ptr<store::Store> openStore(const Config& config, std::string& error
     error = "store: " + config.store + ": PostgreSQL is not supported by this build yet";
     return nullptr;
   }
-  std::error_code ec;
+  // The store holds password hashes: its directory and file are private (SQLite gives its
+  // journal and WAL files the database file's permissions).
   const auto directory = std::filesystem::path(path).parent_path();
-  if (!directory.empty()) std::filesystem::create_directories(directory, ec);
-  if (ec) {
-    error = "store: cannot create directory " + directory.string() + ": " + ec.message();
+  std::string why;
+  if ((!directory.empty() && !createPrivateDirectory(directory.string(), why)) ||
+      (path != ":memory:" && !createPrivateFile(path, why))) {
+    error = "store: " + why;
     return nullptr;
   }
   return store::SqliteStore::open(path, error);

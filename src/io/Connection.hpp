@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/Timers.hpp"
 #include "io/HttpResponse.hpp"
@@ -53,6 +54,8 @@ struct ConnectionLimits {
   Duration handshakeTimeout = std::chrono::seconds(10);
   Duration webSocketPingInterval = std::chrono::seconds(30);
   bool answerKeepAlivePings = true;
+  // TransportOptions::webSocketAllowedOrigins, shared by all connections; null: any.
+  std::shared_ptr<const std::vector<std::string>> webSocketAllowedOrigins;
 };
 
 // One SIP connection (TCP, TLS, WS or WSS). Owned by TransportManager through shared_ptr; its

@@ -32,7 +32,12 @@ SocketAddress hostOf(SocketAddress address) {
 }  // namespace
 
 TransportManager::TransportManager(asio::io_context& io, TransportOptions options)
-    : io_(io), options_(std::move(options)) {}
+    : io_(io), options_(std::move(options)) {
+  if (!options_.webSocketAllowedOrigins.empty()) {
+    allowedOrigins_ =
+        std::make_shared<const std::vector<std::string>>(options_.webSocketAllowedOrigins);
+  }
+}
 
 TransportManager::~TransportManager() {
   // Whoever installed the handlers may be gone already: shut down without calling them.
@@ -211,6 +216,7 @@ ConnectionLimits TransportManager::limitsFor(Transport transport) const {
   limits.handshakeTimeout = options_.handshakeTimeout;
   limits.webSocketPingInterval = options_.webSocketPingInterval;
   limits.answerKeepAlivePings = options_.answerKeepAlivePings;
+  limits.webSocketAllowedOrigins = allowedOrigins_;
   return limits;
 }
 

@@ -110,6 +110,7 @@ class TransportManager : private ConnectionOwner {
 
   boost::asio::io_context& io_;
   TransportOptions options_;
+  std::shared_ptr<const std::vector<std::string>> allowedOrigins_;  // of options_, for limits
   TlsContexts tls_;
   bool running_ = false;
 

@@ -57,6 +57,11 @@ struct TransportOptions {
 
   // RFC 5626 3.5.1: answer a "\r\n\r\n" ping on TCP/TLS with a "\r\n" pong.
   bool answerKeepAlivePings = true;
+
+  // Origins ("https://app.example.com", lowercase) whose pages may open a ws/wss connection; an
+  // upgrade carrying another Origin gets 403. Empty: any (requests without Origin come from
+  // non-browser clients and always pass).
+  std::vector<std::string> webSocketAllowedOrigins;
 };
 
 }  // namespace rtcgate::io

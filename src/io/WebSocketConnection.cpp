@@ -1,8 +1,8 @@
 #include "io/WebSocketConnection.hpp"
 
 #include <spdlog/spdlog.h>
-#include <strings.h>
 
+#include <algorithm>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -13,6 +13,7 @@
 #include <optional>
 
 #include "io/AddressConversion.hpp"
+#include "io/WebSocketSubprotocols.hpp"
 
 namespace rtcgate::io {
 
@@ -27,24 +28,16 @@ using boost::system::error_code;
 constexpr std::size_t kMaxHttpHeader = 8 * 1024;
 constexpr std::string_view kSubprotocol = "sip";
 
-// RFC 6455 4.1: Sec-WebSocket-Protocol is a comma-separated list of tokens.
 bool offersSipSubprotocol(std::string_view header) {
-  while (!header.empty()) {
-    const auto comma = header.find(',');
-    auto token = header.substr(0, comma);
-    const auto first = token.find_first_not_of(" \t");
-    const auto last = token.find_last_not_of(" \t");
-    if (first != std::string_view::npos) {
-      token = token.substr(first, last - first + 1);
-      if (token.size() == kSubprotocol.size() &&
-          strncasecmp(token.data(), kSubprotocol.data(), token.size()) == 0) {
-        return true;
-      }
-    }
-    if (comma == std::string_view::npos) break;
-    header.remove_prefix(comma + 1);
-  }
-  return false;
+  return offersWebSocketSubprotocol(header, kSubprotocol);
+}
+
+// RFC 6454: an Origin is compared as scheme://host[:port]; scheme and host are case-insensitive.
+bool originAllowed(std::string_view origin, const std::vector<std::string>* allowed) {
+  if (allowed == nullptr || origin.empty()) return true;
+  std::string wanted(origin);
+  for (auto& ch : wanted) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return std::find(allowed->begin(), allowed->end(), wanted) != allowed->end();
 }
 
 std::string_view toStd(beast::string_view view) { return {view.data(), view.size()}; }
@@ -149,6 +142,19 @@ class WebSocketConnection final : public Connection {
     auto request = parser_->release();
     if (!websocket::is_upgrade(request)) {
       serveHttp(request);
+      return;
+    }
+    const auto origin = toStd(request[http::field::origin]);
+    if (!originAllowed(origin, limits().webSocketAllowedOrigins.get())) {
+      // A page of another site must not use the visitor's browser as a SIP client of ours.
+      spdlog::warn(
+          "sip {}: refused WebSocket upgrade from {}: Origin '{}' is not in "
+          "sip.ws_allowed_origins",
+          transportName(), flow().remote.toString(), origin);
+      if (auto* counters = stats()) ++counters->webSocketHandshakeFailures;
+      respond(http::status::forbidden, request.version(), "text/plain",
+              "this Origin may not open SIP WebSockets here (sip.ws_allowed_origins)\n",
+              CloseReason::HandshakeFailed);
       return;
     }
     if (!offersSipSubprotocol(toStd(request[http::field::sec_websocket_protocol]))) {

@@ -1,5 +1,7 @@
 #include "media/NgClient.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include "base/SecureRandom.hpp"
 #include "io/AddressConversion.hpp"
 #include "io/AsioTimers.hpp"
@@ -66,6 +68,12 @@ void NgClient::startReceive() {
 }
 
 void NgClient::onDatagram(std::size_t length) {
+  if (sender_ != server_) {
+    ++foreignReplies_;
+    spdlog::debug("ng: dropped a reply from {}, not from the relay {}",
+                  io::toSocketAddress(sender_).toString(), io::toSocketAddress(server_).toString());
+    return;
+  }
   const std::string_view datagram(buffer_.data(), length);
   const std::size_t space = datagram.find(' ');
   if (space == std::string_view::npos) return;

@@ -1,5 +1,6 @@
 #include "media/NgServer.hpp"
 
+#include <spdlog/spdlog.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -31,6 +32,7 @@ class NgServer::Listener : public PollHandler {
       const ssize_t n = recvfrom(fd_, buffer.data(), buffer.size(), MSG_DONTWAIT,
                                  reinterpret_cast<sockaddr*>(&from.storage), &from.length);
       if (n < 0) return;
+      if (!server_.sourceAllowed(from.toSocketAddress())) continue;
       server_.process(std::string_view(buffer.data(), static_cast<std::size_t>(n)),
                       [fd = fd_, from](const std::string& reply) {
                         sendto(fd, reply.data(), reply.size(), MSG_DONTWAIT,
@@ -56,6 +58,21 @@ NgServer::NgServer(EventLoop& loop, RelayEngine& engine, Duration cookieLifetime
           cookieLifetime) {}
 
 NgServer::~NgServer() = default;
+
+bool NgServer::sourceAllowed(const SocketAddress& source) {
+  if (!allowedSources_) return true;
+  for (const auto& range : *allowedSources_) {
+    if (range.contains(source)) return true;
+  }
+  ++refusedSources_;
+  if (refusalLog_.allow(loop_.now())) {
+    spdlog::warn(
+        "ng: dropped a request from {}, which relay.allowed_sources does not allow ({} "
+        "more not logged)",
+        source.toString(), refusalLog_.suppressed());
+  }
+  return false;
+}
 
 Result<bool> NgServer::listen(const SocketAddress& address) {
   const PeerAddress local = PeerAddress::from(address);

@@ -8,8 +8,10 @@
 #include <unordered_set>
 #include <vector>
 
+#include "base/AddressRange.hpp"
 #include "base/Result.hpp"
 #include "base/SocketAddress.hpp"
+#include "io/LogThrottle.hpp"
 #include "media/EventLoop.hpp"
 #include "media/RelayEngine.hpp"
 #include "ng/CookieCache.hpp"
@@ -34,6 +36,12 @@ class NgServer {
   NgServer(const NgServer&) = delete;
   NgServer& operator=(const NgServer&) = delete;
 
+  // Only datagrams from these sources are processed; the others are dropped unanswered and
+  // counted (whoever speaks ng controls every media session). Before this call: any source.
+  void allowSources(std::vector<AddressRange> sources) { allowedSources_ = std::move(sources); }
+  // Datagrams dropped for their source, on this loop's thread.
+  std::uint64_t refusedSources() const { return refusedSources_; }
+
   // Binds one more UDP listener (port 0 picks a free port; see localAddresses()).
   Result<bool> listen(const SocketAddress& address);
   std::vector<SocketAddress> localAddresses() const;
@@ -45,12 +53,16 @@ class NgServer {
 
  private:
   class Listener;
+  bool sourceAllowed(const SocketAddress& source);
 
   EventLoop& loop_;
   Handler handler_;
   ng::CookieCache cache_;
   std::unordered_set<std::string> inFlight_;
   std::vector<std::unique_ptr<Listener>> listeners_;
+  std::optional<std::vector<AddressRange>> allowedSources_;
+  std::uint64_t refusedSources_ = 0;
+  io::LogThrottle refusalLog_{std::chrono::seconds(10), 5};
 };
 
 }  // namespace rtcgate::media

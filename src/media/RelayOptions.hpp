@@ -13,6 +13,9 @@ namespace rtcgate::media {
 struct RelayOptions {
   // ng control listen addresses, each "udp://IP:PORT" (YAML `relay.listen`).
   std::vector<std::string> listen{"udp://127.0.0.1:22222"};
+  // Sources (CIDR blocks) whose ng requests are answered (YAML `relay.allowed_sources`); the
+  // others are dropped and counted. ng must never face the Internet.
+  std::vector<std::string> allowedSources{"127.0.0.0/8", "::1"};
   // Local address media sockets bind to; empty = the address of the first ng listener.
   std::string bindAddress;
   // Address written into SDP c=/o= lines (YAML `media.advertise`); empty = bindAddress.

@@ -171,6 +171,7 @@ RelayTotals RelayPool::totalsFrom(const ng::Value& reply) {
   read(total, "lostpackets", totals.lostPackets);
   read(total, "iceconsentfailures", totals.iceConsentFailures);
   read(total, "dtlsfailures", totals.dtlsFailures);
+  read(total, "ngrequestsrefused", totals.ngRefused);
   return totals;
 }
 

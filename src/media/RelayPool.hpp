@@ -46,6 +46,10 @@ class RelayPool : public MediaControl {
   std::vector<RelayState> relays() const;
   const RelayState& relay(std::size_t index) const { return relays_[index].state; }
   std::size_t size() const { return relays_.size(); }
+  // Replies that came from somewhere else than relay `index` (see NgClient::foreignReplies).
+  std::uint64_t foreignReplies(std::size_t index) const {
+    return relays_[index].client->foreignReplies();
+  }
   void onHealthChange(HealthListener listener) { healthChanged_ = std::move(listener); }
 
   // The counters of an ng `statistics` reply (rtpengine's keys, plus rtcgate's own extras).

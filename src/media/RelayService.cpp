@@ -65,9 +65,13 @@ RelayService::RelayService(RelayOptions options) : options_(std::move(options)) 
   ngServer_ = std::make_unique<NgServer>(
       control,
       [this, &control](const ng::Value& request, NgServer::ReplyFn reply) {
+        const bool statistics = request.stringAt("command") == "statistics";
         // The reply goes back to the listener's loop, which owns the cookie cache.
-        dispatch(request, [&control, reply = std::move(reply)](ng::Value value) {
-          control.post([reply, value = std::move(value)] { reply(value); });
+        dispatch(request, [this, &control, statistics, reply = std::move(reply)](ng::Value value) {
+          control.post([this, statistics, reply, value = std::move(value)]() mutable {
+            if (statistics) addControlStatistics(value);
+            reply(value);
+          });
         });
       },
       options_.cookieCacheTime);
@@ -89,6 +93,13 @@ Result<bool> RelayService::start(bool withNgListeners) {
                  packetIoProblem_);
   }
   if (withNgListeners) {
+    std::vector<AddressRange> sources;
+    for (const std::string& text : options_.allowedSources) {
+      auto range = AddressRange::parse(text);
+      if (!range) return Error{"relay.allowed_sources: not an address or CIDR block"};
+      sources.push_back(*range);
+    }
+    ngServer_->allowSources(std::move(sources));
     for (const std::string& url : options_.listen) {
       auto address = parseListenUrl(url);
       if (!address) return Error{address.error()};
@@ -130,6 +141,15 @@ void RelayService::dispatch(ng::Value request, Done done) {
   worker.loop.post([&worker, request = std::move(request), done = std::move(done)] {
     done(worker.engine->handle(request));
   });
+}
+
+// On the ng listener's loop, which owns the count.
+void RelayService::addControlStatistics(ng::Value& reply) const {
+  ng::Value* statistics = reply.find("statistics");
+  ng::Value* total = statistics != nullptr ? statistics->find("totalstatistics") : nullptr;
+  if (total == nullptr || !total->isDict()) return;
+  total->set("ngrequestsrefused",
+             ng::Value::integer(static_cast<std::int64_t>(ngServer_->refusedSources())));
 }
 
 RelayTotals RelayService::totals() const {

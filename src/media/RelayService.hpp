@@ -53,6 +53,8 @@ class RelayService {
   };
 
   Worker& workerFor(const ng::Value& request);
+  // Adds the ng listener's own counters to a `statistics` reply (ngrequestsrefused).
+  void addControlStatistics(ng::Value& reply) const;
   void fanOut(ng::Value request, Done done);
 
   RelayOptions options_;

@@ -14,6 +14,7 @@ RelayTotals& RelayTotals::operator+=(const RelayTotals& other) {
   lostPackets += other.lostPackets;
   iceConsentFailures += other.iceConsentFailures;
   dtlsFailures += other.dtlsFailures;
+  ngRefused += other.ngRefused;
   return *this;
 }
 

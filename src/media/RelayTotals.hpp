@@ -18,6 +18,7 @@ struct RelayTotals {
   std::uint64_t lostPackets = 0;       // sequence gaps of streams that have ended
   std::uint64_t iceConsentFailures = 0;
   std::uint64_t dtlsFailures = 0;  // failed DTLS handshakes
+  std::uint64_t ngRefused = 0;     // ng requests dropped for their source (relay.allowed_sources)
 
   RelayTotals& operator+=(const RelayTotals& other);
 };

@@ -466,7 +466,8 @@ def scenario_originate_browser_to_sipp(run):
     run.wait_browser_registered("dave", callee)
     uas = run.sipp_uas("uas_f", builtin="uas")
     connection = http.client.HTTPConnection("127.0.0.1", run.gateway.http_port, timeout=5)
-    connection.request("POST", "/api/v1/calls", body=json.dumps({"from": "dave", "to": "echo"}))
+    connection.request("POST", "/api/v1/calls", body=json.dumps({"from": "dave", "to": "echo"}),
+                       headers={"Content-Type": "application/json"})
     response = connection.getresponse()
     reply = response.read().decode()
     if response.status != 201:

@@ -518,7 +518,9 @@ class Gateway:
         """(status, body) of a management API request."""
         import http.client
         connection = http.client.HTTPConnection("127.0.0.1", self.http_port, timeout=5)
-        connection.request(method, path)
+        # The API takes state-changing requests as JSON only.
+        headers = {"Content-Type": "application/json"} if method != "GET" else {}
+        connection.request(method, path, headers=headers)
         response = connection.getresponse()
         body = response.read().decode()
         connection.close()

@@ -19,7 +19,7 @@ gw = Gateway(args.binary, transports=("udp",), media_extra=", anchor: always").s
 def api(method, path, body=None):
     connection = http.client.HTTPConnection("127.0.0.1", gw.http_port, timeout=5)
     connection.request(method, path, body=json.dumps(body) if body is not None else None,
-                       headers={"Content-Type": "application/json"} if body is not None else {})
+                       headers={"Content-Type": "application/json"} if method != "GET" else {})
     response = connection.getresponse()
     text = response.read().decode()
     connection.close()
@@ -137,7 +137,8 @@ def test_unknown_parties_and_bad_bodies_are_refused():
     status, reply = api("POST", "/api/v1/calls", {"from": "alice"})
     check(status == 400, f"missing to: {status} {reply}")
     connection = http.client.HTTPConnection("127.0.0.1", gw.http_port, timeout=5)
-    connection.request("POST", "/api/v1/calls", body="{not json")
+    connection.request("POST", "/api/v1/calls", body="{not json",
+                       headers={"Content-Type": "application/json"})
     check(connection.getresponse().status == 400, "bad JSON accepted")
 
 

@@ -41,6 +41,8 @@
 
   async function api(method, path) {
     const headers = state.token ? { Authorization: 'Bearer ' + state.token } : {};
+    // The API takes state-changing requests only as JSON (what an HTML form cannot send).
+    if (method !== 'GET') headers['Content-Type'] = 'application/json';
     const response = await fetch(path, { method, headers, cache: 'no-store' });
     if (response.status === 401) throw new Unauthorized();
     return response;

@@ -34,8 +34,10 @@ inline ClientReply request(std::uint16_t port, boost::beast::http::verb method,
   boost::asio::ip::tcp::socket socket(io);
   socket.connect({boost::asio::ip::make_address("127.0.0.1"), port});
   http::request<http::string_body> req{method, target, 11};
-  req.set(http::field::host, "127.0.0.1");
+  req.set(http::field::host, "127.0.0.1:" + std::to_string(port));
   if (!token.empty()) req.set(http::field::authorization, "Bearer " + token);
+  // As every client of the API must: state-changing requests are JSON.
+  if (method != http::verb::get) req.set(http::field::content_type, "application/json");
   req.prepare_payload();
   http::write(socket, req);
   boost::beast::flat_buffer buffer;

@@ -144,8 +144,8 @@ TEST(HttpServerTest, KeepAliveServesSeveralRequestsOnOneConnection) {
   ASSERT_TRUE(test.start());
   const std::string reply =
       rawExchange(test.port(),
-                  "GET /hello/one HTTP/1.1\r\nHost: x\r\n\r\n"
-                  "GET /hello/two HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+                  "GET /hello/one HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+                  "GET /hello/two HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
   EXPECT_NE(reply.find("hello one"), std::string::npos) << reply;
   EXPECT_NE(reply.find("hello two"), std::string::npos) << reply;
 }

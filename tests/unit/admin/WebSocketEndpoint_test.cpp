@@ -17,19 +17,26 @@ using testing::AdminTestServer;
 // A blocking WebSocket client for the tests.
 class Client {
  public:
-  // 101 when the handshake succeeded.
-  unsigned connect(std::uint16_t port, const std::string& target, const std::string& token = {}) {
+  // 101 when the handshake succeeded. `field` carries the token: "Bearer <token>" in
+  // Authorization, or the subprotocol list a browser offers.
+  unsigned connect(std::uint16_t port, const std::string& target, const std::string& token = {},
+                   boost::beast::http::field field = boost::beast::http::field::authorization) {
     ws_.next_layer().connect({boost::asio::ip::make_address("127.0.0.1"), port});
     if (!token.empty()) {
-      ws_.set_option(websocket::stream_base::decorator([token](websocket::request_type& request) {
-        request.set(boost::beast::http::field::authorization, "Bearer " + token);
-      }));
+      ws_.set_option(
+          websocket::stream_base::decorator([token, field](websocket::request_type& request) {
+            const bool header = field == boost::beast::http::field::authorization;
+            request.set(field, header ? "Bearer " + token : "rtcgate.events, bearer." + token);
+          }));
     }
     websocket::response_type response;
     boost::beast::error_code error;
     ws_.handshake(response, "127.0.0.1", target, error);
+    selected_ = std::string(response[boost::beast::http::field::sec_websocket_protocol]);
     return response.result_int();
   }
+  // The subprotocol the server's 101 named.
+  const std::string& selected() const { return selected_; }
   std::string read() {
     boost::beast::flat_buffer buffer;
     ws_.read(buffer);
@@ -47,10 +54,12 @@ class Client {
  private:
   boost::asio::io_context io_;
   websocket::stream<boost::asio::ip::tcp::socket> ws_{io_};
+  std::string selected_;
 };
 
 // The status of an upgrade request sent by hand (a WebSocket client reports refusals as errors).
-unsigned upgradeStatus(std::uint16_t port, const std::string& target) {
+unsigned upgradeStatus(std::uint16_t port, const std::string& target,
+                       const std::string& origin = {}, const std::string& subprotocols = {}) {
   namespace http = boost::beast::http;
   boost::asio::io_context io;
   boost::asio::ip::tcp::socket socket(io);
@@ -61,6 +70,8 @@ unsigned upgradeStatus(std::uint16_t port, const std::string& target) {
   request.set(http::field::upgrade, "websocket");
   request.set(http::field::sec_websocket_version, "13");
   request.set(http::field::sec_websocket_key, "dGhlIHNhbXBsZSBub25jZQ==");
+  if (!origin.empty()) request.set(http::field::origin, origin);
+  if (!subprotocols.empty()) request.set(http::field::sec_websocket_protocol, subprotocols);
   http::write(socket, request);
   boost::beast::flat_buffer buffer;
   http::response<http::string_body> response;
@@ -117,18 +128,35 @@ TEST(WebSocketEndpoint, PlainGetGets426AndUnknownUpgradeGets404) {
   EXPECT_EQ(upgradeStatus(server.port(), "/api/v1/events"), 101u);
 }
 
-TEST(WebSocketEndpoint, TokenInHeaderOrQuery) {
+TEST(WebSocketEndpoint, TokenInHeaderOrSubprotocolNeverInTheUrl) {
   AdminTestServer server("s3cret");
   Accepted accepted;
   addEndpoint(server, accepted);
   ASSERT_TRUE(server.start());
   EXPECT_EQ(upgradeStatus(server.port(), "/api/v1/events"), 401u);
   EXPECT_EQ(upgradeStatus(server.port(), "/api/v1/events?token=guess"), 401u);
+  EXPECT_EQ(upgradeStatus(server.port(), "/api/v1/events?token=s3cret"), 401u);
   Client header;
   EXPECT_EQ(header.connect(server.port(), "/api/v1/events", "s3cret"), 101u);
-  Client query;
-  EXPECT_EQ(query.connect(server.port(), "/api/v1/events?token=s3cret"), 101u);
+  Client subprotocol;
+  EXPECT_EQ(subprotocol.connect(server.port(), "/api/v1/events", "s3cret",
+                                boost::beast::http::field::sec_websocket_protocol),
+            101u);
+  EXPECT_EQ(subprotocol.selected(), "rtcgate.events");
+  EXPECT_EQ(upgradeStatus(server.port(), "/api/v1/events", {}, "rtcgate.events, bearer.guess"),
+            401u);
   server.onLoop([&] { EXPECT_EQ(accepted.sessions.size(), 2u); });
+}
+
+TEST(WebSocketEndpoint, ForeignOriginIsRefused) {
+  AdminTestServer server;
+  Accepted accepted;
+  addEndpoint(server, accepted);
+  ASSERT_TRUE(server.start());
+  const std::string own = "http://127.0.0.1:" + std::to_string(server.port());
+  EXPECT_EQ(upgradeStatus(server.port(), "/api/v1/events", "http://evil.example"), 403u);
+  EXPECT_EQ(upgradeStatus(server.port(), "/api/v1/events", "null"), 403u);
+  EXPECT_EQ(upgradeStatus(server.port(), "/api/v1/events", own), 101u);
 }
 
 TEST(WebSocketEndpoint, ClientCloseEndsTheSession) {

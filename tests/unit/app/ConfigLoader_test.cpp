@@ -1,6 +1,12 @@
 #include "app/ConfigLoader.hpp"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "app/SecretFileWarnings.hpp"
 
 namespace rtcgate::app {
 namespace {
@@ -185,6 +191,115 @@ routes:
   EXPECT_TRUE(hasError(result, "routes[0].media.srtp: expected none, sdes or dtls, got 'zrtp'"));
   EXPECT_TRUE(hasError(result, "routes[1].media.ice: unknown key"));
   EXPECT_TRUE(hasError(result, "routes[2].media: expected a mapping"));
+}
+
+// The keys of docs/security.md: secrets from files, allowed hosts and origins, ng sources; and
+// the warnings `rtcgate check` prints about readable secret files.
+class TempDir {
+ public:
+  TempDir() {
+    char name[] = "/tmp/rtcgate-config-XXXXXX";
+    path_ = ::mkdtemp(name);
+  }
+  ~TempDir() { std::filesystem::remove_all(path_); }
+  std::string file(const std::string& name, const std::string& content, mode_t mode) const {
+    const std::string path = path_ + "/" + name;
+    std::ofstream(path) << content;
+    ::chmod(path.c_str(), mode);
+    return path;
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+TEST(ConfigSecurityKeys, Defaults) {
+  const auto result = loadConfigText("", "test.yaml");
+  ASSERT_TRUE(result.ok());
+  EXPECT_TRUE(result.config.http.allowedHosts.empty());
+  EXPECT_TRUE(result.config.sip.wsAllowedOrigins.empty());
+  EXPECT_EQ(result.config.relay.allowedSources, (std::vector<std::string>{"127.0.0.0/8", "::1"}));
+}
+
+TEST(ConfigSecurityKeys, TokenFromAFileWithoutItsNewline) {
+  TempDir dir;
+  const auto token = dir.file("token", "s3cret\n", 0600);
+  const auto result = loadConfigText("http: { token_file: " + token + " }", "test.yaml");
+  ASSERT_TRUE(result.ok()) << result.errors.front();
+  EXPECT_EQ(result.config.http.token, "s3cret");
+  EXPECT_EQ(result.config.http.tokenFile, token);
+}
+
+TEST(ConfigSecurityKeys, SecretFileErrorsNameTheKey) {
+  TempDir dir;
+  const auto missing = dir.path() + "/missing";
+  EXPECT_TRUE(hasError(loadConfigText("http: { token_file: " + missing + " }", "t"),
+                       "http.token_file: cannot read " + missing));
+  const auto empty = dir.file("empty", "\n", 0600);
+  EXPECT_TRUE(hasError(loadConfigText("http: { token_file: " + empty + " }", "t"),
+                       "http.token_file: " + empty + " is empty"));
+  const auto token = dir.file("token", "x", 0600);
+  EXPECT_TRUE(hasError(loadConfigText("http: { token: a, token_file: " + token + " }", "t"),
+                       "http.token_file: give token or token_file, not both"));
+}
+
+TEST(ConfigSecurityKeys, StoreUrlFromAFile) {
+  TempDir dir;
+  const auto url = dir.file("store", "sqlite:/tmp/x.db\n", 0600);
+  const auto result = loadConfigText("store_file: " + url, "test.yaml");
+  ASSERT_TRUE(result.ok()) << result.errors.front();
+  EXPECT_EQ(result.config.store, "sqlite:/tmp/x.db");
+}
+
+TEST(ConfigSecurityKeys, AllowedHostsAndOriginsAreLowercased) {
+  const auto result = loadConfigText(R"(
+http: { allowed_hosts: [GW.Example.com, "gw.example.com:8088", "[::1]:8088"] }
+sip: { ws_allowed_origins: [HTTPS://App.Example.com/, "http://localhost:3000"] }
+)",
+                                     "test.yaml");
+  ASSERT_TRUE(result.ok()) << result.errors.front();
+  EXPECT_EQ(result.config.http.allowedHosts,
+            (std::vector<std::string>{"gw.example.com", "gw.example.com:8088", "[::1]:8088"}));
+  EXPECT_EQ(result.config.sip.wsAllowedOrigins,
+            (std::vector<std::string>{"https://app.example.com", "http://localhost:3000"}));
+}
+
+TEST(ConfigSecurityKeys, BadHostsOriginsAndSourcesAreErrors) {
+  EXPECT_TRUE(hasError(loadConfigText("http: { allowed_hosts: [\"http://x/\"] }", "t"),
+                       "http.allowed_hosts[0]"));
+  EXPECT_TRUE(hasError(loadConfigText("sip: { ws_allowed_origins: [app.example.com] }", "t"),
+                       "sip.ws_allowed_origins[0]"));
+  EXPECT_TRUE(hasError(loadConfigText("sip: { ws_allowed_origins: [\"https://a/b\"] }", "t"),
+                       "sip.ws_allowed_origins[0]"));
+  EXPECT_TRUE(hasError(loadConfigText("relay: { allowed_sources: [10.0.0.0/33] }", "t"),
+                       "relay.allowed_sources[0]"));
+  EXPECT_TRUE(hasError(loadConfigText("relay: { allowed_sources: [example.com] }", "t"),
+                       "relay.allowed_sources[0]"));
+  const auto ok =
+      loadConfigText("relay: { allowed_sources: [10.0.0.0/24, \"2001:db8::/32\"] }", "t");
+  EXPECT_TRUE(ok.ok());
+}
+
+TEST(ConfigSecurityKeys, ReadableSecretFilesAreReported) {
+  TempDir dir;
+  const auto token = dir.file("token", "s3cret", 0644);
+  const auto config = dir.file("rtcgate.yaml", "", 0644);
+  auto loaded = loadConfigText(
+      "node: { data_dir: " + dir.path() + " }\nhttp: { token_file: " + token + " }", config);
+  ASSERT_TRUE(loaded.ok()) << loaded.errors.front();
+  ::chmod(dir.path().c_str(), 0700);
+  auto warnings = exposedSecretFiles(loaded.config, config);
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_NE(warnings[0].find("http.token_file: " + token), std::string::npos) << warnings[0];
+  EXPECT_NE(warnings[0].find("mode 0644"), std::string::npos) << warnings[0];
+  ::chmod(token.c_str(), 0600);
+  EXPECT_TRUE(exposedSecretFiles(loaded.config, config).empty());
+  // An inline token makes the configuration file itself a secret.
+  loaded.config.http.tokenFile.clear();
+  warnings = exposedSecretFiles(loaded.config, config);
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_NE(warnings[0].find("the configuration"), std::string::npos) << warnings[0];
 }
 
 }  // namespace

@@ -15,8 +15,15 @@ namespace websocket = boost::beast::websocket;
 
 class StreamClient {
  public:
-  StreamClient(std::uint16_t port, const std::string& target) {
+  // The token as a browser sends it: a subprotocol next to the events one.
+  StreamClient(std::uint16_t port, const std::string& target, const std::string& token = {}) {
     ws_.next_layer().connect({boost::asio::ip::make_address("127.0.0.1"), port});
+    if (!token.empty()) {
+      ws_.set_option(websocket::stream_base::decorator([token](websocket::request_type& request) {
+        request.set(boost::beast::http::field::sec_websocket_protocol,
+                    "rtcgate.events, bearer." + token);
+      }));
+    }
     ws_.handshake("127.0.0.1", target);
   }
   std::string read() {
@@ -48,8 +55,8 @@ TEST(EventStream, FiltersFansOutAndUnsubscribesOnClose) {
   hub.registerRoutes(server.server());  // before the loop thread starts
   ASSERT_TRUE(server.start());
 
-  StreamClient calls(server.port(), "/api/v1/events?token=tok&types=call.");
-  StreamClient all(server.port(), "/api/v1/events?token=tok");
+  StreamClient calls(server.port(), "/api/v1/events?types=call.", "tok");
+  StreamClient all(server.port(), "/api/v1/events", "tok");
   ASSERT_TRUE(eventually(server, [&] { return hub.subscriberCount() == 2; }));
   server.onLoop([&] {
     hub.publish("registration.added", R"({"aor":"a@b"})");

@@ -240,3 +240,33 @@ TEST(RelayService, WorkersShareTheCallsAndMergeListAndStatistics) {
 
 }  // namespace
 }  // namespace rtcgate::media
+
+namespace rtcgate::media {
+namespace {
+
+TEST(RelayService, AnswersNgOnlyFromAllowedSources) {
+  auto options = loopbackRelay();
+  options.allowedSources = {"10.0.0.0/8", "::1"};
+  RelayService refusing(options);
+  ASSERT_TRUE(refusing.start());
+  auto reply = NgClient::requestBlocking(refusing.ngAddresses().front(), MediaControl::ping(),
+                                         NgClientOptions{Duration(50), 2});
+  EXPECT_FALSE(reply.ok()) << "127.0.0.1 is not allowed, yet the relay answered";
+
+  options.allowedSources = {"127.0.0.1/32"};
+  options.portMin = 48000;
+  options.portMax = 48999;
+  RelayService allowing(options);
+  ASSERT_TRUE(allowing.start());
+  reply = NgClient::requestBlocking(allowing.ngAddresses().front(), MediaControl::ping(),
+                                    NgClientOptions{Duration(500), 2});
+  ASSERT_TRUE(reply.ok()) << reply.error();
+  EXPECT_EQ(reply->stringAt("result"), "pong");
+
+  options.allowedSources = {"localhost"};
+  RelayService misconfigured(options);
+  EXPECT_FALSE(misconfigured.start());
+}
+
+}  // namespace
+}  // namespace rtcgate::media
