@@ -216,9 +216,10 @@ bool parsePortRange(const std::string& text, std::uint16_t& low, std::uint16_t& 
 
 void readMedia(ConfigReader& r, const YAML::Node& root, Config& c) {
   const auto node = root["media"];
-  if (!r.mapping(node, "media",
-                 {"relay", "ports", "bind", "advertise", "timeout", "workers", "packet_io",
-                  "dtls_certificate", "dtls_private_key", "anchor", "sip_srtp"})) {
+  if (!r.mapping(
+          node, "media",
+          {"relay", "ports", "bind", "advertise", "timeout", "workers", "packet_io",
+           "dtls_certificate", "dtls_private_key", "anchor", "sip_srtp", "learning_delay_ms"})) {
     return;
   }
   r.read(node, "media", "bind", c.media.bind);
@@ -247,6 +248,7 @@ void readMedia(ConfigReader& r, const YAML::Node& root, Config& c) {
   r.read(node, "media", "advertise", c.media.advertise);
   r.read(node, "media", "timeout", c.media.timeout, 1u, 86400u);
   r.read(node, "media", "workers", c.media.workers, 1u, 64u);
+  r.read(node, "media", "learning_delay_ms", c.media.learningDelayMs, 0u, 10000u);
   r.read(node, "media", "packet_io", c.media.packetIo);
   if (c.media.packetIo != "auto" && c.media.packetIo != "io_uring" && c.media.packetIo != "epoll") {
     r.error("media.packet_io", "expected auto, io_uring or epoll, got '" + c.media.packetIo + "'");

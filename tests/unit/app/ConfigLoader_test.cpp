@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "app/RelayCommand.hpp"
+
 namespace rtcgate::app {
 namespace {
 
@@ -121,6 +123,16 @@ TEST(ConfigLoader, MediaPacketIo) {
   const auto result = loadConfigText("media: { packet_io: epoll }", "t.yaml");
   ASSERT_TRUE(result.ok()) << result.errors.front();
   EXPECT_EQ(result.config.media.packetIo, "epoll");
+}
+
+TEST(ConfigLoader, MediaLearningDelay) {
+  EXPECT_EQ(loadConfigText("", "t.yaml").config.media.learningDelayMs, 1000u);
+  auto result = loadConfigText("media: { learning_delay_ms: 0 }", "t.yaml");
+  ASSERT_TRUE(result.ok()) << result.errors.front();
+  EXPECT_EQ(result.config.media.learningDelayMs, 0u);
+  EXPECT_EQ(relayOptions(result.config).learningDelay, Duration(0));
+  result = loadConfigText("media: { learning_delay_ms: 60000 }", "t.yaml");
+  EXPECT_TRUE(hasError(result, "media.learning_delay_ms: expected a whole number from 0 to 10000"));
 }
 
 TEST(ConfigLoader, RouteMediaSrtpPerTarget) {
