@@ -699,6 +699,9 @@ TEST_P(WebRtcBridgeTest, OnlyAnAuthenticatedCheckMovesTheBrowsersPeer) {
   const std::string toBrowser(answered.stringAt("sdp"));
   const std::uint16_t relayPort = portOf(toBrowser);
   connectBrowser(browser, phone, toBrowser, DtlsTransport::Role::Client);
+  browser.sendMedia(relayPort, rtpPacket(1, 0xB1));  // the relay knows its SSRC now
+  ASSERT_TRUE(pump(browser, phone, [&] { return !phone.media.empty(); }));
+  phone.media.clear();
   const std::string ufrag = attributeOf(toBrowser, "ice-ufrag");
   stranger.check(relayPort, ufrag, "notThePassword");
   std::array<std::uint8_t, StunWriter::kMaxSize> unsigned_{};
