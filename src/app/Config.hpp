@@ -79,6 +79,8 @@ struct Config {
     std::string anchor = "webrtc";  // which calls go through the relay: webrtc, always, never
     std::string sipSrtp = "none";   // SIP legs: none (RTP/AVP) or sdes (RTP/SAVP, a=crypto)
     std::uint32_t timeout = 60;     // seconds without media before a session is deleted
+    // ms after the SDP before a port learns a peer on another host than its SDP names (NAT)
+    std::uint32_t learningDelayMs = 1000;
     std::uint32_t workers = 1;      // media worker threads
     std::uint32_t maxStreamsPerOffer = 8;  // m= lines an offer may have
     std::string packetIo = "auto";         // the workers' packet I/O: auto, io_uring or epoll

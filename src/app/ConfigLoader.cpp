@@ -267,7 +267,7 @@ void readMedia(ConfigReader& r, const YAML::Node& root, Config& c) {
   if (!r.mapping(node, "media",
                  {"relay", "ports", "bind", "advertise", "timeout", "workers", "packet_io",
                   "dtls_certificate", "dtls_private_key", "anchor", "sip_srtp",
-                  "max_streams_per_offer"})) {
+                  "max_streams_per_offer", "learning_delay_ms"})) {
     return;
   }
   r.read(node, "media", "bind", c.media.bind);
@@ -297,6 +297,7 @@ void readMedia(ConfigReader& r, const YAML::Node& root, Config& c) {
   r.read(node, "media", "timeout", c.media.timeout, 1u, 86400u);
   r.read(node, "media", "workers", c.media.workers, 1u, 64u);
   r.read(node, "media", "max_streams_per_offer", c.media.maxStreamsPerOffer, 1u, 64u);
+  r.read(node, "media", "learning_delay_ms", c.media.learningDelayMs, 0u, 10000u);
   r.read(node, "media", "packet_io", c.media.packetIo);
   if (c.media.packetIo != "auto" && c.media.packetIo != "io_uring" && c.media.packetIo != "epoll") {
     r.error("media.packet_io", "expected auto, io_uring or epoll, got '" + c.media.packetIo + "'");

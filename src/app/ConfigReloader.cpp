@@ -72,6 +72,7 @@ void diffMedia(Differ& d, const Config& a, const Config& b) {
   d.restart("media.timeout", a.media.timeout, b.media.timeout);
   d.restart("media.workers", a.media.workers, b.media.workers);
   d.restart("media.max_streams_per_offer", a.media.maxStreamsPerOffer, b.media.maxStreamsPerOffer);
+  d.restart("media.learning_delay_ms", a.media.learningDelayMs, b.media.learningDelayMs);
   d.restart("media.packet_io", a.media.packetIo, b.media.packetIo);
   d.restart("media.dtls_certificate", a.media.dtlsCertificate, b.media.dtlsCertificate);
   d.restart("media.dtls_private_key", a.media.dtlsPrivateKey, b.media.dtlsPrivateKey);

@@ -47,6 +47,7 @@ media::RelayOptions relayOptions(const Config& config) {
   options.mediaTimeout = std::chrono::seconds(config.media.timeout);
   options.workers = config.media.workers;
   options.maxStreamsPerOffer = config.media.maxStreamsPerOffer;
+  options.learningDelay = Duration(config.media.learningDelayMs);
   options.packetIo = config.media.packetIo == "io_uring" ? media::RelayOptions::PacketIo::IoUring
                      : config.media.packetIo == "epoll"  ? media::RelayOptions::PacketIo::Epoll
                                                          : media::RelayOptions::PacketIo::Auto;

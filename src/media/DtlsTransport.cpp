@@ -80,6 +80,7 @@ void DtlsTransport::reset() {
   keys_ = {};
   failure_ = nullptr;
   state_ = State::New;
+  rehandshake_ = false;
 }
 
 void DtlsTransport::start(Role role, std::string fingerprint) {
@@ -125,14 +126,15 @@ void DtlsTransport::onDatagram(const std::uint8_t* data, std::size_t length) {
   if (state_ != State::Connecting && state_ != State::Connected) return;
   if (ssl_ == nullptr) {
     // Connected: the session was released after the handshake; only a new ClientHello (the peer
-    // starts a new association, e.g. after an ICE restart) means anything now.
+    // starts a new association, e.g. after an ICE restart) means anything now. It runs beside
+    // the working association, which it replaces only when it completes.
     const bool clientHello = length > 25 && data[0] == 22 && data[13] == 1;
     if (role_ != Role::Server || (state_ == State::Connected && !clientHello)) return;
-    if (state_ == State::Connected) start(role_, fingerprint_);
+    if (state_ == State::Connected) rehandshake_ = true;
     if (!createSession()) return;
   }
   BIO_write(input_, data, static_cast<int>(length));
-  if (state_ == State::Connecting) {
+  if (state_ == State::Connecting || rehandshake_) {
     advance();
     return;
   }
@@ -186,6 +188,8 @@ void DtlsTransport::onHandshakeDone() {
     return;
   }
   state_ = State::Connected;
+  rehandshake_ = false;
+  ++completed_;
   // Keep the session a while to answer a retransmitted final flight (our last one was lost),
   // then free it: an idle SSL with its record buffers is most of a WebRTC leg's memory.
   timer_ = timers_.start(kLinger, [this] {
@@ -230,6 +234,13 @@ void DtlsTransport::fail(const char* reason) {
   if (timer_ != 0) timers_.cancel(timer_);
   timer_ = 0;
   failure_ = reason;
+  ++failures_;
+  if (rehandshake_) {
+    // Only the new handshake ends; the working association and its keys stay.
+    rehandshake_ = false;
+    releaseSession();
+    return;
+  }
   state_ = State::Failed;
 }
 
@@ -243,7 +254,7 @@ void DtlsTransport::armTimer() {
 
 void DtlsTransport::onTimer() {
   timer_ = 0;
-  if (state_ != State::Connecting) return;
+  if (state_ != State::Connecting && !rehandshake_) return;
   // OpenSSL checks the deadline against the real clock and gives up after its retry limit; if
   // our timer ran early by its clock, armTimer waits for the remainder.
   if (DTLSv1_handle_timeout(ssl_) < 0) {

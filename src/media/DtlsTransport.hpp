@@ -41,7 +41,13 @@ class DtlsTransport {
 
   State state() const { return state_; }
   Role role() const { return role_; }
+  // The latest failure's reason, also of a new handshake that failed over a working one.
   const char* failure() const { return failure_; }
+  // Handshakes completed and failed so far: keys() changes when completed() does.
+  std::uint64_t completed() const { return completed_; }
+  std::uint64_t failures() const { return failures_; }
+  // A new handshake (the peer's ClientHello after ours completed) is running over a working one.
+  bool rehandshaking() const { return rehandshake_; }
   // Whether the OpenSSL session is still held (it is released kLinger after the handshake).
   bool holdsSession() const { return ssl_ != nullptr; }
   // Valid once Connected.
@@ -73,6 +79,11 @@ class DtlsTransport {
   BIO* output_ = nullptr;  // owned by ssl_
   Role role_ = Role::Server;
   State state_ = State::New;
+  // Connected, and a new handshake runs in a session of its own: keys_ and state_ stay those of
+  // the working association until it completes, and it failing or timing out only ends it.
+  bool rehandshake_ = false;
+  std::uint64_t completed_ = 0;
+  std::uint64_t failures_ = 0;
   std::string fingerprint_;
   const char* failure_ = nullptr;
   SrtpKeys keys_;

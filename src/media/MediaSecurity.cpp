@@ -1,5 +1,7 @@
 #include "media/MediaSecurity.hpp"
 
+#include <algorithm>
+
 namespace rtcgate::media {
 namespace {
 
@@ -45,7 +47,13 @@ Result<bool> MediaSecurity::applyRemote(SecureTransport& transport,
                                         const sdp::SessionDescription& description,
                                         std::size_t index) {
   const auto ufrag = attribute(description, index, "ice-ufrag");
-  if (!ufrag.empty()) transport.setRemoteIce(ufrag, attribute(description, index, "ice-pwd"));
+  if (!ufrag.empty()) {
+    const auto& session = description.sessionLines();
+    const bool lite = std::any_of(session.begin(), session.end(), [](const sdp::SdpLine& line) {
+      return line.type == 'a' && line.isAttribute("ice-lite");
+    });
+    transport.setRemoteIce(ufrag, attribute(description, index, "ice-pwd"), lite);
+  }
   switch (transport.keying()) {
     case SecureTransport::Keying::Dtls: {
       const auto fingerprint = attribute(description, index, "fingerprint");

@@ -31,13 +31,15 @@ bool MediaStream::open(const PeerAddress& local) {
 
 void MediaStream::expectPeer(const PeerAddress& peer, Latch::Policy policy) {
   relay_.unpin(*this);
-  latch_.expect(peer, policy);
+  latch_.expect(peer, policy, relay_.loop().now());
 }
 
-void MediaStream::lockToPeer(const PeerAddress& peer) {
+void MediaStream::lockToPeer(const PeerAddress& peer, bool byIce) {
   relay_.unpin(*this);
-  latch_.lockTo(peer);
+  latch_.lockTo(peer, byIce);
 }
+
+void MediaStream::restartLearning() { latch_.restartLearning(relay_.loop().now()); }
 
 void MediaStream::detach(std::uint16_t sharedPort) {
   closeSocket();

@@ -44,7 +44,9 @@ class MediaStream : public PollHandler, private DatagramRing::Receiver {
   // (ICE check, DTLS handshake) names. Both unpin the socket first (see PacketRelay) so that the
   // new peer's packets reach it.
   void expectPeer(const PeerAddress& peer, Latch::Policy policy);
-  void lockToPeer(const PeerAddress& peer);
+  void lockToPeer(const PeerAddress& peer, bool byIce);
+  // Another signal of the call: a port still learning its peer waits its learning delay anew.
+  void restartLearning();
   const Latch& latch() const { return latch_; }
   // The socket is connected to the latched peer while it sends (see PacketRelay).
   bool pinned() const { return pinSlot_ != kUnpinned; }

@@ -196,10 +196,16 @@ MediaStream* PacketRelay::route(MediaStream& socket, Datagram& datagram, std::in
       return nullptr;
     }
   }
-  const bool acceptable =
+  Latch::Packet packet;
+  packet.acceptable =
       rtcp ? looksLikeRtcp(data, length) : rtp && in->payloadAllowed(header.payloadType);
+  // What reaches here on a keyed port passed SRTP authentication.
+  packet.authenticated =
+      socket.secure != nullptr && socket.secure->keying() != SecureTransport::Keying::None;
+  packet.isRtp = rtp;
+  packet.ssrc = header.ssrc;
   const Clock::time_point previousPacket = socket.stats().lastPacket();
-  const Latch::Verdict verdict = socket.latch_.onPacket(source, acceptable, rtp, header.ssrc);
+  const Latch::Verdict verdict = socket.latch_.onPacket(source, packet, loop_.now());
   if (verdict == Latch::Verdict::Reject) {
     in->stats().countError();
     ++droppedPackets_;

@@ -22,6 +22,15 @@ bool PeerAddress::isWildcard() const {
   return IN6_IS_ADDR_UNSPECIFIED(&storage.sin6_addr);
 }
 
+bool PeerAddress::sameHost(const PeerAddress& other) const {
+  if (length != other.length || storage.sin6_family != other.storage.sin6_family) return false;
+  if (storage.sin6_family == AF_INET) {
+    return reinterpret_cast<const sockaddr_in&>(storage).sin_addr.s_addr ==
+           reinterpret_cast<const sockaddr_in&>(other.storage).sin_addr.s_addr;
+  }
+  return std::memcmp(&storage.sin6_addr, &other.storage.sin6_addr, 16) == 0;
+}
+
 PeerAddress PeerAddress::from(const SocketAddress& address) {
   PeerAddress peer;
   if (!address.valid()) return peer;

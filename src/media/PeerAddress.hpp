@@ -20,6 +20,8 @@ struct PeerAddress {
   bool valid() const { return length != 0; }
   std::uint16_t port() const;
   bool isWildcard() const;  // 0.0.0.0 or ::
+  // Same family and address, any port.
+  bool sameHost(const PeerAddress& other) const;
 
   // Same family, address and port; cheap enough for every packet.
   bool operator==(const PeerAddress& other) const {

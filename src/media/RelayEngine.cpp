@@ -187,7 +187,7 @@ void RelayEngine::checkIceConsent() {
           spdlog::warn("call {} media {} party '{}': ICE consent expired, stream dead", callId,
                        media.index, party->tag);
         }
-        if (media.secure && media.secure->takeFailure()) ++counters_.dtlsFailures;
+        if (media.secure) counters_.dtlsFailures.add(media.secure->takeFailures());
       }
     }
   }
@@ -421,7 +421,7 @@ void RelayEngine::applyPeer(CallMedia& media, const sdp::SessionDescription& des
   } else if (request.sipSourceAddress && !request.receivedFromAddress.empty()) {
     host = request.receivedFromAddress;
   }
-  const Latch::Policy policy{request.asymmetric, request.mediaHandover};
+  const Latch::Policy policy{request.asymmetric, request.mediaHandover, options_.learningDelay};
   auto rtpAddress = SocketAddress::parse(host, section.port());
   std::uint16_t rtcpPort = static_cast<std::uint16_t>(section.port() + 1);
   std::string rtcpHost = host;
@@ -447,6 +447,12 @@ void RelayEngine::applyPeer(CallMedia& media, const sdp::SessionDescription& des
     if (ec == std::errc() && payloadType < 128) media.rtp->allowPayloadType(payloadType);
   }
   if (!formats.empty()) media.rtp->clockRate = section.clockRate(formats.front());
+}
+
+void RelayEngine::restartLearning(CallMedia& media) {
+  for (MediaStream* stream : {media.rtp.get(), media.rtcp.get()}) {
+    if (stream != nullptr) stream->restartLearning();
+  }
 }
 
 Result<bool> RelayEngine::settleBundlePorts(Monologue& party) {
@@ -679,6 +685,8 @@ Result<std::string> RelayEngine::negotiate(Monologue& sender, Monologue& recipie
     }
     if (in.rejected) continue;  // plan port 0: the section is left as it is
     applyPeer(in, *description, i, request);
+    // The offerer's ports learn from the answer on: its media starts then, not at the offer.
+    if (!isOffer) restartLearning(out);
     media.rtpPort = out.bundled ? bundleOwner(recipient)->rtp->localPort() : out.rtp->localPort();
     media.rtcpPort =
         out.rtcp && !out.bundled && !(media.rtcpMux && out.rtcpMux) ? out.rtcp->localPort() : 0;
@@ -724,7 +732,7 @@ void RelayEngine::countFailures(CallMedia& media) {
       counters_.lostPackets.add(static_cast<std::uint64_t>(stream->stats().lost()));
     }
   }
-  if (media.secure && media.secure->takeFailure()) ++counters_.dtlsFailures;
+  if (media.secure) counters_.dtlsFailures.add(media.secure->takeFailures());
 }
 
 void RelayEngine::destroyParty(Monologue& party) {

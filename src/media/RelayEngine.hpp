@@ -70,6 +70,7 @@ class RelayEngine {
                                 const ng::NgRequest& request, bool isOffer);
   Result<bool> ensureMedia(Monologue& party, std::size_t count, bool singlePort);
   Result<bool> openMedia(CallMedia& media, bool singlePort);
+  void restartLearning(CallMedia& media);
   void applyPeer(CallMedia& media, const sdp::SessionDescription& description, std::size_t index,
                  const ng::NgRequest& request);
   void wire(CallMedia& a, CallMedia& b);

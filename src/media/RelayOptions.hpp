@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "base/Timers.hpp"
+
 namespace rtcgate::media {
 
 // Everything the media relay needs from the configuration. A plain value: the config loader fills
@@ -25,6 +27,10 @@ struct RelayOptions {
   std::uint16_t portMax = 39999;
   // A call with no media and no signalling for this long is deleted (YAML `media.timeout`, s).
   std::chrono::seconds mediaTimeout{60};
+  // How long a port waits, after the SDP, before it learns a peer on another host than the SDP
+  // names (a NAT); packets from the SDP's own host are taken at once (YAML
+  // `media.learning_delay_ms`). Strangers who spray a port before the real peer are dropped.
+  Duration learningDelay{1000};
   // How long a cached ng reply is replayed for a retransmitted cookie.
   std::chrono::seconds cookieCacheTime{30};
   // Offers with more m= lines are refused before anything is allocated

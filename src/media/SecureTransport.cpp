@@ -19,6 +19,7 @@ void SecureTransport::setKeying(Keying keying) {
   keying_ = keying;
   srtp_.reset();
   dtls_.reset();
+  failuresTaken_ = 0;
   remoteFingerprint_.clear();
   roleKnown_ = false;
   remoteCrypto_.reset();
@@ -33,12 +34,16 @@ void SecureTransport::enableIce(const IceCredentials& local) {
   }
 }
 
-void SecureTransport::setRemoteIce(std::string_view ufrag, std::string_view pwd) {
+void SecureTransport::setRemoteIce(std::string_view ufrag, std::string_view pwd, bool lite) {
   if (!ice_ || ufrag.empty()) return;
-  if (ice_->setRemote(ufrag, pwd) && dtls_) {
+  remoteIceLite_ = lite;
+  if (ice_->setRemote(ufrag, pwd)) {
     // ICE restart: a new DTLS association on the new path (the old keys stay in use until it
     // completes, so media continues if the peer keeps the old association).
-    startDtls();
+    if (dtls_) startDtls();
+  } else if (ice_->selected().valid() && stream_ != nullptr) {
+    // The SDP reset the port's latch; the checked path still holds.
+    stream_->lockToPeer(ice_->selected(), true);
   }
 }
 
@@ -80,8 +85,8 @@ void SecureTransport::startDtls() {
   }
   // Chromium and Firefox take our first use_srtp choice (DtlsIdentity): GCM.
   if (!reservedSrtp_) reservedSrtp_ = SrtpSession::reserve(SrtpProfile::AeadAes128Gcm);
+  dtlsPeer_ = {};  // the new association binds to whoever the rules let start it
   dtls_->start(role_, remoteFingerprint_);
-  failureTaken_ = false;  // a restarted handshake that fails again counts again
 }
 
 bool SecureTransport::setRemoteCrypto(std::string_view cryptoValue) {
@@ -139,8 +144,9 @@ SecureTransport::Inbound SecureTransport::onInbound(std::uint8_t* data, std::siz
     return Inbound::Consumed;
   }
   if (first >= 20 && first <= 63) {
-    onDtls(data, length, from);
-    return Inbound::Consumed;
+    if (onDtls(data, length, from)) return Inbound::Consumed;
+    ++dropped_;
+    return Inbound::Drop;
   }
   if (first < 128 || first > 191) {
     ++dropped_;
@@ -187,40 +193,65 @@ void SecureTransport::onStun(const std::uint8_t* data, std::size_t length,
            reinterpret_cast<const sockaddr*>(&from.storage), from.length);
   }
   if (ice_->selected().valid() && !(ice_->selected() == before)) {
-    stream_->lockToPeer(ice_->selected());
+    stream_->lockToPeer(ice_->selected(), true);
   }
 }
 
-void SecureTransport::onDtls(const std::uint8_t* data, std::size_t length,
+// Who may speak DTLS to this port. Once ICE has selected a path, only its address: a forged
+// ClientHello or record from anyone else would otherwise start a new association over the working
+// one. A full ICE agent checks before its handshake, so nothing is taken before a check. Without
+// ICE (a lite peer, or none), the association binds to the address of its first record (as DTLS
+// client, to where we send).
+bool SecureTransport::acceptsDtlsFrom(const PeerAddress& from) const {
+  if (ice_ && ice_->selected().valid()) return from == ice_->selected();
+  if (ice_ && !remoteIceLite_ && !ice_->remote().ufrag.empty()) return false;
+  if (dtlsPeer_.valid()) return from == dtlsPeer_;
+  if (role_ == DtlsTransport::Role::Client) return from == destination();
+  return true;
+}
+
+bool SecureTransport::onDtls(const std::uint8_t* data, std::size_t length,
                              const PeerAddress& from) {
-  if (!dtls_) return;
+  if (!dtls_ || !acceptsDtlsFrom(from)) return false;
   dtlsPeer_ = from;
-  const auto before = dtls_->state();
+  const std::uint64_t completed = dtls_->completed();
+  const std::uint64_t failures = dtls_->failures();
   dtls_->onDatagram(data, length);
-  const auto after = dtls_->state();
-  if (after == before) return;
-  if (after == DtlsTransport::State::Failed) {
-    spdlog::warn("{}: {}; stream aborted", label_, dtls_->failure());
-    srtp_.reset();
+  onDtlsProgress(from, completed, failures);
+  return true;
+}
+
+void SecureTransport::onDtlsProgress(const PeerAddress& from, std::uint64_t completedBefore,
+                                     std::uint64_t failuresBefore) {
+  if (dtls_->failures() != failuresBefore) {
+    // A new handshake that fails never costs the keys of one that worked: the peer may keep
+    // using them (and a forged one must not stop the call).
+    if (srtp_ != nullptr) {
+      spdlog::warn("{}: {} in a new handshake; the established keys stay", label_,
+                   dtls_->failure());
+    } else {
+      spdlog::warn("{}: {}; stream aborted", label_, dtls_->failure());
+    }
     return;
   }
-  if (after == DtlsTransport::State::Connected) {
-    auto session = SrtpSession::create(dtls_->keys(), std::move(reservedSrtp_));
-    if (!session) {
-      spdlog::warn("{}: {}", label_, session.error());
-      return;
-    }
-    srtp_ = std::move(*session);
-    if (!(ice_ && ice_->selected().valid())) stream_->lockToPeer(from);
+  if (dtls_->completed() == completedBefore) return;
+  // Keys of the new association replace the old ones only now that it is complete.
+  auto session = SrtpSession::create(dtls_->keys(), std::move(reservedSrtp_));
+  if (!session) {
+    spdlog::warn("{}: {}", label_, session.error());
+    return;
   }
+  srtp_ = std::move(*session);
+  if (!(ice_ && ice_->selected().valid())) stream_->lockToPeer(from, false);
 }
 
 bool SecureTransport::checkConsent() { return ice_ && ice_->checkConsent(); }
 
-bool SecureTransport::takeFailure() {
-  if (!failed() || failureTaken_) return false;
-  failureTaken_ = true;
-  return true;
+std::uint64_t SecureTransport::takeFailures() {
+  if (!dtls_) return 0;
+  const std::uint64_t fresh = dtls_->failures() - failuresTaken_;
+  failuresTaken_ = dtls_->failures();
+  return fresh;
 }
 
 }  // namespace rtcgate::media

@@ -43,7 +43,8 @@ class SecureTransport {
   // We gave this party ICE credentials (ICE=force toward it): answer its checks.
   void enableIce(const IceCredentials& local);
   bool iceEnabled() const { return ice_.has_value(); }
-  void setRemoteIce(std::string_view ufrag, std::string_view pwd);
+  // `lite`: the party is an ICE-lite agent too (a=ice-lite), which never sends checks.
+  void setRemoteIce(std::string_view ufrag, std::string_view pwd, bool lite = false);
   // The party's a=fingerprint (sha-256 value) and a=setup. `setup` is "actpass" when the party
   // offered (we then take the passive side, RFC 5763 §5), "active" or "passive" in its answer.
   // Starts or restarts the handshake when something changed. Returns false for a fingerprint
@@ -71,8 +72,8 @@ class SecureTransport {
 
   bool secure() const { return srtp_ != nullptr; }
   bool failed() const { return dtls_ && dtls_->state() == DtlsTransport::State::Failed; }
-  // True once per failed handshake, for the relay's failure counter.
-  bool takeFailure();
+  // DTLS handshakes that failed since the last call, for the relay's failure counter.
+  std::uint64_t takeFailures();
   const IceLiteAgent* ice() const { return ice_ ? &*ice_ : nullptr; }
   const DtlsTransport* dtls() const { return dtls_.get(); }
   std::uint64_t srtpErrors() const { return srtpErrors_; }
@@ -80,7 +81,11 @@ class SecureTransport {
 
  private:
   void onStun(const std::uint8_t* data, std::size_t length, const PeerAddress& from);
-  void onDtls(const std::uint8_t* data, std::size_t length, const PeerAddress& from);
+  // False: the record came from another address than the validated peer and was ignored.
+  bool onDtls(const std::uint8_t* data, std::size_t length, const PeerAddress& from);
+  bool acceptsDtlsFrom(const PeerAddress& from) const;
+  void onDtlsProgress(const PeerAddress& from, std::uint64_t completedBefore,
+                      std::uint64_t failuresBefore);
   void sendDatagram(const std::uint8_t* data, std::size_t length);
   void startDtls();
   void keyFromSdes();
@@ -103,7 +108,8 @@ class SecureTransport {
   PeerAddress dtlsPeer_;  // where the handshake came from, before ICE has selected a path
   std::uint64_t srtpErrors_ = 0;
   std::uint64_t dropped_ = 0;
-  bool failureTaken_ = false;
+  std::uint64_t failuresTaken_ = 0;
+  bool remoteIceLite_ = false;
 };
 
 }  // namespace rtcgate::media

@@ -8,6 +8,8 @@
 
 #include "app/SecretFileWarnings.hpp"
 
+#include "app/RelayCommand.hpp"
+
 namespace rtcgate::app {
 namespace {
 
@@ -160,6 +162,16 @@ security:
   const auto bad = loadConfigText("security: { auth_ban: { failures: 0, bantime: 1 } }", "t.yaml");
   EXPECT_TRUE(hasError(bad, "security.auth_ban.failures"));
   EXPECT_TRUE(hasError(bad, "security.auth_ban.bantime: unknown key"));
+}
+
+TEST(ConfigLoader, MediaLearningDelay) {
+  EXPECT_EQ(loadConfigText("", "t.yaml").config.media.learningDelayMs, 1000u);
+  auto result = loadConfigText("media: { learning_delay_ms: 0 }", "t.yaml");
+  ASSERT_TRUE(result.ok()) << result.errors.front();
+  EXPECT_EQ(result.config.media.learningDelayMs, 0u);
+  EXPECT_EQ(relayOptions(result.config).learningDelay, Duration(0));
+  result = loadConfigText("media: { learning_delay_ms: 60000 }", "t.yaml");
+  EXPECT_TRUE(hasError(result, "media.learning_delay_ms: expected a whole number from 0 to 10000"));
 }
 
 TEST(ConfigLoader, RouteMediaSrtpPerTarget) {

@@ -144,6 +144,43 @@ TEST_F(DtlsTransportTest, SessionIsReleasedAfterLingerAndPeerCanStartANewOne) {
   EXPECT_EQ(server_->keys().local, client_->keys().remote);
 }
 
+// A new handshake over a working association (the peer's ClientHello after the release) that
+// fails, here on another certificate than the SDP's fingerprint, ends only itself: the working
+// keys stay, and the peer may still start another one.
+TEST_F(DtlsTransportTest, ANewHandshakeThatFailsKeepsTheWorkingKeys) {
+  server_->start(DtlsTransport::Role::Server, identityA_->fingerprint());
+  client_->start(DtlsTransport::Role::Client, identityB_->fingerprint());
+  pump();
+  ASSERT_EQ(server_->state(), DtlsTransport::State::Connected);
+  const SrtpKeys first = server_->keys();
+  timers_.advance(DtlsTransport::kLinger);
+  auto impostor = DtlsIdentity::generate();
+  ASSERT_TRUE(impostor);
+  client_ = std::make_unique<DtlsTransport>(
+      *impostor, timers_, [this](auto* d, auto n) { toServer_.emplace_back(d, d + n); });
+  client_->start(DtlsTransport::Role::Client, identityB_->fingerprint());
+  deliver(toServer_, *server_);  // the ClientHello: a new handshake runs beside the old one
+  EXPECT_TRUE(server_->rehandshaking());
+  EXPECT_EQ(server_->state(), DtlsTransport::State::Connected);
+  EXPECT_EQ(server_->keys().local, first.local);
+  pump();
+  EXPECT_FALSE(server_->rehandshaking());
+  EXPECT_EQ(server_->state(), DtlsTransport::State::Connected);
+  EXPECT_STREQ(server_->failure(), "DTLS fingerprint mismatch");
+  EXPECT_EQ(server_->failures(), 1u);
+  EXPECT_EQ(server_->completed(), 1u);
+  EXPECT_EQ(server_->keys().local, first.local);
+  EXPECT_FALSE(server_->holdsSession());
+  // The real peer can still start a new association, which then replaces the keys.
+  client_ = std::make_unique<DtlsTransport>(
+      identityA_, timers_, [this](auto* d, auto n) { toServer_.emplace_back(d, d + n); });
+  client_->start(DtlsTransport::Role::Client, identityB_->fingerprint());
+  pump();
+  EXPECT_EQ(server_->completed(), 2u);
+  EXPECT_EQ(server_->keys().local, client_->keys().remote);
+  EXPECT_NE(server_->keys().local, first.local);
+}
+
 TEST_F(DtlsTransportTest, GarbageDuringHandshakeFailsCleanly) {
   server_->start(DtlsTransport::Role::Server, identityA_->fingerprint());
   std::vector<std::uint8_t> junk(60, 22);

@@ -11,6 +11,7 @@
 #include <random>
 #include <vector>
 
+#include "media/MediaControl.hpp"
 #include "media/NgServer.hpp"
 #include "media/PacketRelay.hpp"
 #include "ng/Bencode.hpp"
@@ -23,11 +24,12 @@ namespace {
 // A UDP socket on 127.0.0.1 playing one call party.
 class Peer {
  public:
-  Peer() {
+  // Any 127.x.y.z is loopback on Linux: another one plays another host.
+  explicit Peer(const char* host = "127.0.0.1") {
     fd_ = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
     sockaddr_in address{};
     address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    inet_pton(AF_INET, host, &address.sin_addr);
     bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address);
     socklen_t length = sizeof address;
     getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &length);
@@ -304,6 +306,51 @@ TEST_P(RelayEngineTest, LatchesToTheRealSourceBehindNat) {
   EXPECT_FALSE(pump(bob).first.empty());
   bob.sendTo(portIn(offered), rtp(0, 1, 6));
   EXPECT_EQ(pump(alice).first, rtp(0, 1, 6));  // sent to the learned address, not port 9
+}
+
+// rtpengine's "heuristic" learning: the SDP's address is preferred, so a stranger on another host
+// who sprays both relay ports before the real parties speak never gets their media.
+TEST_P(RelayEngineTest, AStrangerBeforeTheRealPeersNeverDivertsTheirMedia) {
+  Peer alice, bob, stranger("127.0.0.2");
+  const std::uint16_t bobSends = portIn(offer("spray", sdpFor(alice.port())));
+  const std::uint16_t aliceSends = portIn(answer("spray", sdpFor(bob.port())));
+  for (std::uint16_t sequence = 1; sequence <= 5; ++sequence) {
+    stranger.sendTo(aliceSends, rtp(0, sequence, 0xBAD));
+    stranger.sendTo(bobSends, rtp(0, sequence, 0xBAD));
+    stranger.sendTo(bobSends, rtcpReport());
+  }
+  runFor(Duration(50));
+  EXPECT_TRUE(alice.receive().first.empty());
+  EXPECT_TRUE(bob.receive().first.empty());
+  alice.sendTo(aliceSends, rtp(0, 1, 5));
+  EXPECT_EQ(pump(bob).first, rtp(0, 1, 5));
+  bob.sendTo(bobSends, rtp(0, 1, 6));
+  EXPECT_EQ(pump(alice).first, rtp(0, 1, 6));
+  // Still refused once the learning delay is over: both ports have their peers.
+  runFor(options_.learningDelay);
+  stranger.sendTo(aliceSends, rtp(0, 9, 0xBAD));
+  stranger.sendTo(bobSends, rtp(0, 9, 0xBAD));
+  bob.sendTo(bobSends, rtp(0, 2, 6));
+  EXPECT_EQ(pump(alice).first, rtp(0, 2, 6));
+  runFor(Duration(50));
+  EXPECT_TRUE(stranger.receive().first.empty());
+  EXPECT_TRUE(alice.receive().first.empty());
+  EXPECT_TRUE(bob.receive().first.empty());
+  const ng::Value queried = engine_->handle(MediaControl::query("spray"));
+  EXPECT_EQ(stream(queried, "alice")->find("endpoint")->find("port")->integerValue(), alice.port());
+}
+
+TEST_P(RelayEngineTest, APeerOnAnotherHostThanItsSdpIsLearnedAfterTheLearningDelay) {
+  Peer alice, bob("127.0.0.3");
+  // Bob's SDP names 127.0.0.1 (his private address, say); he sends from 127.0.0.3 (his NAT).
+  const std::uint16_t bobSends = portIn(offer("natted", sdpFor(alice.port())));
+  portIn(answer("natted", sdpFor(4000)));
+  bob.sendTo(bobSends, rtp(0, 1, 6));
+  runFor(Duration(50));
+  EXPECT_TRUE(alice.receive().first.empty());  // dropped: the SDP's host may still speak
+  runFor(options_.learningDelay);
+  bob.sendTo(bobSends, rtp(0, 2, 6));
+  EXPECT_EQ(pump(alice).first, rtp(0, 2, 6));
 }
 
 TEST_P(RelayEngineTest, AFlowingPeerIsPinnedAndUnpinnedWhenItFallsSilent) {

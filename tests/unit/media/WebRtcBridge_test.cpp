@@ -209,8 +209,14 @@ class Endpoint {
 
   void startDtls(DtlsTransport::Role role, const std::string& relayFingerprint,
                  std::uint16_t relayPort) {
+    startDtlsAs(identity_, role, relayFingerprint, relayPort);
+  }
+
+  // A handshake with another certificate than the one this endpoint's SDP names.
+  void startDtlsAs(std::shared_ptr<DtlsIdentity> identity, DtlsTransport::Role role,
+                   const std::string& relayFingerprint, std::uint16_t relayPort) {
     relayPort_ = relayPort;
-    dtls_ = std::make_unique<DtlsTransport>(identity_, timers_, [this](auto* data, auto size) {
+    dtls_ = std::make_unique<DtlsTransport>(identity, timers_, [this](auto* data, auto size) {
       send(relayPort_, Bytes(data, data + size));
     });
     dtls_->start(role, relayFingerprint);
@@ -234,6 +240,7 @@ class Endpoint {
         continue;
       }
       if (DtlsTransport::isDtls(buffer.data(), length)) {
+        ++dtlsReceived;
         if (dtls_) dtls_->onDatagram(buffer.data(), length);
         if (dtls_ && dtls_->state() == DtlsTransport::State::Connected && !srtp_) {
           srtp_ = SrtpSession::create(dtls_->keys()).value();
@@ -252,20 +259,25 @@ class Endpoint {
     }
   }
 
-  // Sends one RTP (or RTCP) packet, encrypted when this endpoint has keys.
+  // One RTP (or RTCP) packet as this endpoint sends it: encrypted when it has keys.
+  Bytes seal(Bytes packet, bool rtcp = false) {
+    if (!srtp_) return packet;
+    std::size_t length = packet.size();
+    packet.resize(packet.size() + SrtpSession::kMaxTrailer);
+    const bool ok = rtcp ? srtp_->protectRtcp(packet.data(), length, packet.size())
+                         : srtp_->protectRtp(packet.data(), length, packet.size());
+    EXPECT_TRUE(ok);
+    packet.resize(length);
+    return packet;
+  }
+
   void sendMedia(std::uint16_t port, Bytes packet, bool rtcp = false) {
-    if (srtp_) {
-      std::size_t length = packet.size();
-      packet.resize(packet.size() + SrtpSession::kMaxTrailer);
-      const bool ok = rtcp ? srtp_->protectRtcp(packet.data(), length, packet.size())
-                           : srtp_->protectRtp(packet.data(), length, packet.size());
-      ASSERT_TRUE(ok);
-      packet.resize(length);
-    }
-    send(port, packet);
+    send(port, seal(std::move(packet), rtcp));
   }
 
   bool connected() const { return dtls_ && dtls_->state() == DtlsTransport::State::Connected; }
+  // Datagrams that reached this endpoint's DTLS (a stranger must get no answer).
+  int dtlsReceived = 0;
   bool keyed() const { return srtp_ != nullptr; }
 
   std::deque<Bytes> media;
@@ -281,6 +293,11 @@ class Endpoint {
   std::unique_ptr<DtlsTransport> dtls_;
   std::unique_ptr<SrtpSession> srtp_;
 };
+
+const std::vector<std::string> kTowardSip = {"ICE=remove", "RTP/AVP", "rtcp-mux-demux",
+                                             "replace-origin"};
+const std::vector<std::string> kTowardBrowser = {"ICE=force", "UDP/TLS/RTP/SAVPF", "rtcp-mux-offer",
+                                                 "generate-mid", "SDES-off"};
 
 class WebRtcBridgeTest : public ::testing::TestWithParam<RelayOptions::PacketIo> {
  protected:
@@ -360,21 +377,42 @@ class WebRtcBridgeTest : public ::testing::TestWithParam<RelayOptions::PacketIo>
   }
 
   // Media both ways: each side sends a few packets, the other gets exactly what was sent.
+  // `first`: the first sequence number (SRTP refuses a replayed one, so a second round goes on).
   void expectMediaBothWays(Endpoint& browser, std::uint16_t browserSends, Endpoint& sip,
-                           std::uint16_t sipSends) {
-    for (std::uint16_t seq = 1; seq <= 5; ++seq)
+                           std::uint16_t sipSends, std::uint16_t first = 1) {
+    for (std::uint16_t seq = first; seq < first + 5; ++seq)
       browser.sendMedia(browserSends, rtpPacket(seq, 0xB1));
     ASSERT_TRUE(pump(browser, sip, [&] { return sip.media.size() >= 5; }));
-    EXPECT_EQ(sip.media.front(), rtpPacket(1, 0xB1));
-    for (std::uint16_t seq = 1; seq <= 5; ++seq) sip.sendMedia(sipSends, rtpPacket(seq, 0x51));
+    EXPECT_EQ(sip.media.front(), rtpPacket(first, 0xB1));
+    for (std::uint16_t seq = first; seq < first + 5; ++seq)
+      sip.sendMedia(sipSends, rtpPacket(seq, 0x51));
     ASSERT_TRUE(pump(browser, sip, [&] { return browser.media.size() >= 5; }));
-    EXPECT_EQ(browser.media.front(), rtpPacket(1, 0x51));
+    EXPECT_EQ(browser.media.front(), rtpPacket(first, 0x51));
     EXPECT_EQ(browser.undecryptable, 0);
     // SRTCP from the browser (muxed) arrives as plain RTCP on the SIP side's RTCP port.
     sip.media.clear();
     browser.sendMedia(browserSends, rtcpReceiverReport(0xB1), true);
     ASSERT_TRUE(pump(browser, sip, [&] { return !sip.media.empty(); }));
     EXPECT_EQ(sip.media.front(), rtcpReceiverReport(0xB1));
+  }
+
+  // The phone calls the browser, which answers active (the DTLS client); ICE and DTLS done.
+  // Returns the SDP toward the browser and toward the phone.
+  std::pair<std::string, std::string> phoneCallsConnectedBrowser(Endpoint& browser,
+                                                                 Endpoint& phone) {
+    const ng::Value offered = command("offer", phone.sipSdp(), "phone", "", kTowardBrowser);
+    const std::string toBrowser(offered.stringAt("sdp"));
+    const ng::Value answered =
+        command("answer", browser.browserSdp("active", browser.fingerprint()), "phone", "browser",
+                kTowardSip);
+    connectBrowser(browser, phone, toBrowser, DtlsTransport::Role::Client);
+    return {toBrowser, std::string(answered.stringAt("sdp"))};
+  }
+
+  // Runs the relay until it freed its DTLS session (kLinger after the handshake).
+  void outlastDtlsLinger(Endpoint& a, Endpoint& b) {
+    pump(
+        a, b, [] { return false; }, static_cast<int>(DtlsTransport::kLinger / Duration(10)) + 20);
   }
 
   void SetUp() override {
@@ -388,11 +426,6 @@ class WebRtcBridgeTest : public ::testing::TestWithParam<RelayOptions::PacketIo>
 };
 
 RTCGATE_BOTH_PACKET_PATHS(WebRtcBridgeTest);
-
-const std::vector<std::string> kTowardSip = {"ICE=remove", "RTP/AVP", "rtcp-mux-demux",
-                                             "replace-origin"};
-const std::vector<std::string> kTowardBrowser = {"ICE=force", "UDP/TLS/RTP/SAVPF", "rtcp-mux-offer",
-                                                 "generate-mid", "SDES-off"};
 
 TEST_P(WebRtcBridgeTest, BrowserCallsPlainRtpPhone) {
   Endpoint browser, phone;
@@ -436,12 +469,7 @@ TEST_P(WebRtcBridgeTest, PlainRtpPhoneCallsBrowser) {
 
 TEST_P(WebRtcBridgeTest, ReInviteKeepsTheDtlsAssociation) {
   Endpoint browser, phone;
-  const ng::Value offered = command("offer", phone.sipSdp(), "phone", "", kTowardBrowser);
-  const std::string toBrowser(offered.stringAt("sdp"));
-  const ng::Value answered = command("answer", browser.browserSdp("active", browser.fingerprint()),
-                                     "phone", "browser", kTowardSip);
-  const std::string toPhone(answered.stringAt("sdp"));
-  connectBrowser(browser, phone, toBrowser, DtlsTransport::Role::Client);
+  const auto [toBrowser, toPhone] = phoneCallsConnectedBrowser(browser, phone);
   // The phone re-offers (hold/unhold, session refresh): the browser sees actpass again and
   // answers active with the same certificate; ports and keys stay.
   const ng::Value reoffered = command("offer", phone.sipSdp(), "phone", "", kTowardBrowser);
@@ -597,6 +625,107 @@ TEST_P(WebRtcBridgeTest, MediaBeforeDtlsIsDroppedNotForwarded) {
   settle(browser, phone);
   EXPECT_TRUE(phone.media.empty());
   EXPECT_TRUE(browser.media.empty());
+}
+
+// A DTLS record of `type` (alert 21, application data 23, handshake 22) with junk in it.
+Bytes dtlsRecord(std::uint8_t type, std::uint16_t epoch) {
+  Bytes record = {type,
+                  0xFE,
+                  0xFD,
+                  static_cast<std::uint8_t>(epoch >> 8),
+                  static_cast<std::uint8_t>(epoch),
+                  0,
+                  0,
+                  0,
+                  0,
+                  0,
+                  7,
+                  0,
+                  40};
+  for (int i = 0; i < 40; ++i) record.push_back(static_cast<std::uint8_t>(i * 37));
+  return record;
+}
+
+// After the handshake (and after the relay freed its DTLS session, kLinger on) a stranger sends
+// a ClientHello of its own and junk records to the browser's relay port: ignored, the call's
+// media goes on both ways with the keys it has, and the stranger hears nothing back.
+TEST_P(WebRtcBridgeTest, DtlsFromAStrangerNeverStopsAnEstablishedCall) {
+  Endpoint browser, phone, stranger;
+  const auto [toBrowser, toPhone] = phoneCallsConnectedBrowser(browser, phone);
+  expectMediaBothWays(browser, portOf(toBrowser), phone, portOf(toPhone));
+  outlastDtlsLinger(browser, phone);
+  stranger.startDtls(DtlsTransport::Role::Client, attributeOf(toBrowser, "fingerprint").substr(8),
+                     portOf(toBrowser));
+  for (std::uint8_t type : {20, 21, 22, 23}) {
+    stranger.send(portOf(toBrowser), dtlsRecord(type, 0));
+    stranger.send(portOf(toBrowser), dtlsRecord(type, 1));
+  }
+  const int browserDtls = browser.dtlsReceived;
+  pumpAll(
+      {&browser, &phone, &stranger}, [] { return false; }, 50);
+  EXPECT_EQ(stranger.dtlsReceived, 0);
+  EXPECT_EQ(browser.dtlsReceived, browserDtls);  // no handshake flight on the stranger's behalf
+  browser.media.clear();
+  phone.media.clear();
+  expectMediaBothWays(browser, portOf(toBrowser), phone, portOf(toPhone), 100);
+  engine_->handle(MediaControl::remove("webrtc-call"));
+  EXPECT_EQ(engine_->totals().dtlsFailures, 0u);
+}
+
+// A new handshake from the peer's own address that fails (here: another certificate than its
+// SDP names, as a forger spoofing the browser's address would present) ends only itself.
+TEST_P(WebRtcBridgeTest, AFailedNewHandshakeKeepsTheWorkingKeys) {
+  Endpoint browser, phone;
+  const auto [toBrowser, toPhone] = phoneCallsConnectedBrowser(browser, phone);
+  outlastDtlsLinger(browser, phone);
+  browser.startDtlsAs(*DtlsIdentity::generate(), DtlsTransport::Role::Client,
+                      attributeOf(toBrowser, "fingerprint").substr(8), portOf(toBrowser));
+  pump(browser, phone, [&] { return browser.connected(); });
+  settle(browser, phone);
+  expectMediaBothWays(browser, portOf(toBrowser), phone, portOf(toPhone));
+  engine_->handle(MediaControl::remove("webrtc-call"));
+  EXPECT_EQ(engine_->totals().dtlsFailures, 1u);
+}
+
+// Only an ICE check with the right MESSAGE-INTEGRITY moves a WebRTC leg's peer: not a check
+// with a wrong password or none, not plain RTP, not even the browser's own SRTP (captured and
+// raced ahead of it) from another address.
+TEST_P(WebRtcBridgeTest, OnlyAnAuthenticatedCheckMovesTheBrowsersPeer) {
+  Endpoint browser, phone, stranger;
+  const ng::Value offered = command("offer", browser.browserSdp("actpass", browser.fingerprint()),
+                                    "browser", "", kTowardSip);
+  const std::string toPhone(offered.stringAt("sdp"));
+  const ng::Value answered = command("answer", phone.sipSdp(), "browser", "phone", kTowardBrowser);
+  const std::string toBrowser(answered.stringAt("sdp"));
+  const std::uint16_t relayPort = portOf(toBrowser);
+  connectBrowser(browser, phone, toBrowser, DtlsTransport::Role::Client);
+  browser.sendMedia(relayPort, rtpPacket(1, 0xB1));  // the relay knows its SSRC now
+  ASSERT_TRUE(pump(browser, phone, [&] { return !phone.media.empty(); }));
+  phone.media.clear();
+  const std::string ufrag = attributeOf(toBrowser, "ice-ufrag");
+  stranger.check(relayPort, ufrag, "notThePassword");
+  std::array<std::uint8_t, StunWriter::kMaxSize> unsigned_{};
+  StunWriter writer(unsigned_.data(), StunMessage::kBindingRequest, {7, 7, 7});
+  writer.addUsername(ufrag + ":brws");
+  writer.addUseCandidate();
+  writer.addFingerprint();
+  stranger.send(relayPort, Bytes(unsigned_.begin(), unsigned_.begin() + writer.size()));
+  stranger.send(relayPort, rtpPacket(1, 0xB1));
+  stranger.send(relayPort, browser.seal(rtpPacket(2, 0xB1)));
+  pumpAll(
+      {&browser, &phone, &stranger}, [] { return false; }, 20);
+  EXPECT_EQ(stranger.stunSuccesses, 0);
+  EXPECT_TRUE(phone.media.empty());  // the raced packet from the stranger was refused too
+  phone.sendMedia(portOf(toPhone), rtpPacket(1, 0x51));
+  ASSERT_TRUE(pump(browser, phone, [&] { return !browser.media.empty(); }));
+  settle(browser, phone);
+  stranger.drain();
+  EXPECT_TRUE(stranger.media.empty());
+  EXPECT_EQ(stranger.undecryptable, 0);
+  const ng::Value queried = engine_->handle(MediaControl::query("webrtc-call"));
+  const ng::Value& party = *queried.find("tags")->find("browser");
+  const ng::Value& rtp = party.find("medias")->items().at(0).find("streams")->items().at(0);
+  EXPECT_EQ(rtp.find("endpoint")->find("port")->integerValue(), browser.port());
 }
 
 std::vector<std::uint32_t> ssrcsOf(const std::deque<Bytes>& packets) {
