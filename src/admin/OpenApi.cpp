@@ -255,6 +255,33 @@ constexpr std::string_view kDocument =
         }
       }
     },
+    "/api/v1/bans": {
+      "get": {
+        "summary": "Sources banned for failed credentials (security.auth_ban, docs/security.md)",
+        "tags": ["security"],
+        "responses": {
+          "200": {
+            "description": "The bans, by source address",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Bans"}}}
+          },
+          "401": {"$ref": "#/components/responses/Unauthorized"}
+        }
+      }
+    },
+    "/api/v1/bans/{source}": {
+      "delete": {
+        "summary": "Lift the ban of one source address",
+        "tags": ["security"],
+        "parameters": [
+          {"name": "source", "in": "path", "required": true, "schema": {"type": "string"}}
+        ],
+        "responses": {
+          "200": {"description": "Lifted"},
+          "404": {"$ref": "#/components/responses/Error"},
+          "401": {"$ref": "#/components/responses/Unauthorized"}
+        }
+      }
+    },
     "/api/v1/events": {
       "get": {
         "summary": "Live events over a WebSocket (RFC 6455), one JSON text frame each (docs/API.md, Events)",
@@ -449,6 +476,23 @@ constexpr std::string_view kDocument =
     },
     "schemas": {
       "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "string"}}},
+      "Bans": {
+        "type": "object",
+        "properties": {
+          "bans": {
+            "type": "array",
+            "items": {
+              "type": "object",
+              "properties": {
+                "source": {"type": "string"},
+                "seconds_left": {"type": "integer"},
+                "failures": {"type": "integer"},
+                "reason": {"type": "string"}
+              }
+            }
+          }
+        }
+      },
       "Routes": {
         "type": "object",
         "properties": {
