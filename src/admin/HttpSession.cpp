@@ -72,11 +72,10 @@ void HttpSession::onRead(boost::beast::error_code error) {
   if (upgraded(refusal)) return;
   auto& request = parser_->get();
   const bool keepAlive = request.keep_alive();
-  HttpReply reply =
-      refusal
-          ? std::move(*refusal)
-          : server_.handle(toStd(request.method_string()), toStd(request.target()),
-                           headersOf(request), std::move(request.body()));
+  HttpReply reply = refusal
+                        ? std::move(*refusal)
+                        : server_.handle(toStd(request.method_string()), toStd(request.target()),
+                                         headersOf(request), std::move(request.body()));
   if (reply.deferred) {
     // Nothing more is read from this connection until the reply is written (in order).
     reply.deferred([self = shared_from_this(), keepAlive](HttpReply later) {

@@ -81,7 +81,7 @@ struct Config {
     std::uint32_t timeout = 60;     // seconds without media before a session is deleted
     // ms after the SDP before a port learns a peer on another host than its SDP names (NAT)
     std::uint32_t learningDelayMs = 1000;
-    std::uint32_t workers = 1;      // media worker threads
+    std::uint32_t workers = 1;             // media worker threads
     std::uint32_t maxStreamsPerOffer = 8;  // m= lines an offer may have
     std::string packetIo = "auto";         // the workers' packet I/O: auto, io_uring or epoll
     std::string dtlsCertificate;           // PEM; empty: an ECDSA P-256 identity generated at start

@@ -6,9 +6,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "app/SecretFileWarnings.hpp"
-
 #include "app/RelayCommand.hpp"
+#include "app/SecretFileWarnings.hpp"
 
 namespace rtcgate::app {
 namespace {
