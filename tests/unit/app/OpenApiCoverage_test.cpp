@@ -12,6 +12,7 @@
 #include <string>
 
 #include "admin/OpenApi.hpp"
+#include "app/BansApi.hpp"
 #include "app/CallsApi.hpp"
 #include "app/CdrWriter.hpp"
 #include "app/Config.hpp"
@@ -54,6 +55,8 @@ class OpenApiCoverageTest : public ::testing::Test {
     calls_->registerRoutes(*api_->server());
     cdrs_ = std::make_unique<CdrWriter>(std::string(), store_.get());
     cdrs_->registerRoutes(*api_->server());
+    bans_ = std::make_unique<BansApi>(*proxy_);
+    bans_->registerRoutes(*api_->server());
     events_.registerRoutes(*api_->server());
     reloader_ = std::make_unique<ConfigReloader>("", config_, ConfigReloader::Appliers{});
     reloader_->addRoute(*api_->server());
@@ -91,6 +94,7 @@ class OpenApiCoverageTest : public ::testing::Test {
   std::unique_ptr<ManagementApi> api_;
   std::unique_ptr<CallsApi> calls_;
   std::unique_ptr<CdrWriter> cdrs_;
+  std::unique_ptr<BansApi> bans_;
   EventHub events_;
   std::unique_ptr<ConfigReloader> reloader_;
 };
