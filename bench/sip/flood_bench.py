@@ -31,6 +31,12 @@ def rss_kib(pid):
         return int(re.search(r"VmRSS:\s+(\d+)", f.read()).group(1))
 
 
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def flood_packets(target_port, count=4096):
     """Distinct unauthenticated INVITEs (Call-ID, branch, user) from a stranger, made up front so
     that sending costs one sendto each."""
@@ -84,7 +90,8 @@ def main():
     args = parser.parse_args()
 
     uas_port = free_port()
-    gateway = Gateway(args.binary, transports=("udp",),
+    # sipp answers only the first challenge, and only MD5.
+    gateway = Gateway(args.binary, transports=("udp",), auth_algorithms="[md5, sha-256]",
                       extra_yaml="routes:\n  - { match: '^9[0-9]+$', to: "
                                  f"[sip:127.0.0.1:{uas_port}] }}\n")
     with open(gateway.config) as f:
@@ -97,6 +104,7 @@ def main():
     try:
         pid = gateway.process.proc.pid
         rss_before = rss_kib(pid)
+        cpu_before = cpu_seconds(pid)
         uas = subprocess.Popen(["sipp", "-sf", os.path.join(SCENARIOS, "uas_answer.xml"), "-i",
                                 "127.0.0.1", "-p", str(uas_port), "-nostdin"], cwd=workdir,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -124,6 +132,7 @@ def main():
         reader.join()
         flooder.join()
         rss_after = rss_kib(pid)
+        cpu = cpu_seconds(pid) - cpu_before
         uas.terminate()
         uas.wait(5)
         text = "".join(output)
@@ -135,6 +144,7 @@ def main():
               f"{metric(gateway, 'rtcgate_proxy_rate_limited_total'):.0f}")
         print(f"legitimate calls: {completed} of {calls} completed at {args.call_rate}/s "
               f"({100.0 * completed / calls:.1f}%)")
+        print(f"rtcgate CPU: {cpu:.2f} s over the run")
         print(f"rtcgate RSS: {rss_before} KiB before, {peak} KiB at most, {rss_after} KiB after")
         return 0 if completed >= 0.99 * calls else 1
     finally:
