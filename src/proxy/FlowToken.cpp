@@ -3,10 +3,11 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
-#include <openssl/rand.h>
 
 #include <algorithm>
 #include <charconv>
+
+#include "base/SecureRandom.hpp"
 
 namespace rtcgate::proxy {
 
@@ -37,7 +38,7 @@ std::string toBase64Url(const std::array<std::uint8_t, N>& bytes) {
 
 }  // namespace
 
-FlowToken::FlowToken() { RAND_bytes(key_.data(), static_cast<int>(key_.size())); }
+FlowToken::FlowToken() { SecureRandom::fill(key_); }
 
 std::array<std::uint8_t, FlowToken::kMacSize> FlowToken::mac(std::uint64_t connectionId,
                                                              std::string_view callId) const {

@@ -390,7 +390,7 @@ bool ProxyCore::authorize(TransactionId serverTx, const SipMessage& request, con
   switch (result.outcome) {
     case AuthOutcome::Authenticated:
       if (result.user != expectedUser) {
-        authFailed(flow, request, expectedUser, realm, "authenticated as another user");
+        authFailed(flow, source, request, expectedUser, realm, "authenticated as another user");
         answer(serverTx, request, 403, "Identity Mismatch");
         return false;
       }
@@ -401,7 +401,7 @@ bool ProxyCore::authorize(TransactionId serverTx, const SipMessage& request, con
       return false;
     case AuthOutcome::WrongPassword:
     case AuthOutcome::UnknownUser:
-      if (authFailed(flow, request, expectedUser, realm, result.reason)) {
+      if (authFailed(flow, source, request, expectedUser, realm, result.reason)) {
         answer(serverTx, request, 403, "Forbidden");
         return false;
       }
@@ -417,16 +417,17 @@ bool ProxyCore::authorize(TransactionId serverTx, const SipMessage& request, con
 }
 
 // One line per failure, in the form docs/security.md's fail2ban filter matches; true when the
-// failure got its source banned.
-bool ProxyCore::authFailed(const sip::Flow& flow, const SipMessage& request, std::string_view user,
-                           std::string_view realm, std::string_view why) {
+// failure got its source (flow's host) banned.
+bool ProxyCore::authFailed(const sip::Flow& flow, const std::string& source,
+                           const SipMessage& request, std::string_view user, std::string_view realm,
+                           std::string_view why) {
   ++stats_.authFailures;
   spdlog::warn("auth failed: source={} user={} realm={} method={} call-id={} reason={}",
                flow.remote.toString(), user, realm, request.methodText(), request.callId(), why);
-  if (!authBans_.recordFailure(flow.remote.host(), user, timers_.now())) return false;
-  spdlog::warn(
-      "auth ban: source={} banned for {} s after failed credentials (user={})", flow.remote.host(),
-      std::chrono::duration_cast<std::chrono::seconds>(options_.authBans.banTime).count(), user);
+  if (!authBans_.recordFailure(source, user, timers_.now())) return false;
+  spdlog::warn("auth ban: source={} banned for {} s after failed credentials (user={})", source,
+               std::chrono::duration_cast<std::chrono::seconds>(options_.authBans.banTime).count(),
+               user);
   return true;
 }
 

@@ -169,8 +169,8 @@ class ProxyCore : public transaction::TransactionUser {
   bool authorize(transaction::TransactionId serverTx, const sip::SipMessage& request,
                  const sip::Flow& flow, bool registrar, std::string_view realm,
                  std::string_view expectedUser);
-  bool authFailed(const sip::Flow& flow, const sip::SipMessage& request, std::string_view user,
-                  std::string_view realm, std::string_view why);
+  bool authFailed(const sip::Flow& flow, const std::string& source, const sip::SipMessage& request,
+                  std::string_view user, std::string_view realm, std::string_view why);
   static void consumeCredentials(sip::SipMessage& request, std::string_view realm);
   void routeInDialog(transaction::TransactionId serverTx, sip::SipMessage&& request,
                      const sip::Flow& flow, const RouteInfo& route);
