@@ -57,7 +57,9 @@ struct Config {
     std::uint32_t nonceLifetime = 300;                          // seconds
     std::uint32_t maxMessageSize = 65535;
     std::uint32_t maxConnectionsPerSource = 64;
-    std::uint32_t idleTimeout = 600;  // seconds without traffic before a connection is closed
+    std::uint32_t maxConnections = 100000;  // open TCP/TLS/WS/WSS connections, in and out
+    std::uint32_t maxSendQueue = 1048576;   // bytes queued for a peer that does not read
+    std::uint32_t idleTimeout = 600;        // seconds without traffic before a connection is closed
     // Origins ("https://app.example.com") whose pages may open SIP WebSockets; empty: any.
     std::vector<std::string> wsAllowedOrigins;
     Registrar registrar;
@@ -107,6 +109,8 @@ struct Config {
     } rateLimit;
     std::uint32_t maxTransactions = 20000;  // live proxied requests; past it 503
     std::uint32_t maxDialogs = 20000;       // calls in progress; past it INVITEs get 503
+    // calls in progress from one unauthenticated source address; past it INVITEs get 503; 0: none
+    std::uint32_t maxUnauthenticatedCallsPerSource = 100;
   } security;
 
   struct Relay {

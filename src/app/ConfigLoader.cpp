@@ -180,8 +180,9 @@ void readSip(ConfigReader& r, const YAML::Node& root, Config& c) {
   const auto node = root["sip"];
   if (!r.mapping(node, "sip",
                  {"domains", "listen", "advertise", "auth", "auth_algorithms", "nonce_lifetime",
-                  "max_message_size", "max_connections_per_source", "idle_timeout",
-                  "ws_allowed_origins", "registrar", "allow_direct_uri", "token_secret_file"})) {
+                  "max_message_size", "max_connections_per_source", "max_connections",
+                  "max_send_queue", "idle_timeout", "ws_allowed_origins", "registrar",
+                  "allow_direct_uri", "token_secret_file"})) {
     return;
   }
   r.read(node, "sip", "domains", c.sip.domains);
@@ -219,6 +220,8 @@ void readSip(ConfigReader& r, const YAML::Node& root, Config& c) {
   r.read(node, "sip", "nonce_lifetime", c.sip.nonceLifetime, 10u, 86400u);
   r.read(node, "sip", "max_message_size", c.sip.maxMessageSize, 1024u, 1048576u);
   r.read(node, "sip", "max_connections_per_source", c.sip.maxConnectionsPerSource, 1u, 100000u);
+  r.read(node, "sip", "max_connections", c.sip.maxConnections, 1u, 10000000u);
+  r.read(node, "sip", "max_send_queue", c.sip.maxSendQueue, 65536u, 1073741824u);
   r.read(node, "sip", "idle_timeout", c.sip.idleTimeout, 1u, 86400u);
   r.read(node, "sip", "ws_allowed_origins", c.sip.wsAllowedOrigins);
   for (std::size_t i = 0; i < c.sip.wsAllowedOrigins.size(); ++i) {
@@ -327,11 +330,15 @@ void readRateLimit(ConfigReader& r, const YAML::Node& security, Config& c) {
 
 void readSecurity(ConfigReader& r, const YAML::Node& root, Config& c) {
   const auto node = root["security"];
-  if (!r.mapping(node, "security", {"auth_ban", "rate_limit", "max_transactions", "max_dialogs"})) {
+  if (!r.mapping(node, "security",
+                 {"auth_ban", "rate_limit", "max_transactions", "max_dialogs",
+                  "max_unauthenticated_calls_per_source"})) {
     return;
   }
   r.read(node, "security", "max_transactions", c.security.maxTransactions, 10u, 10000000u);
   r.read(node, "security", "max_dialogs", c.security.maxDialogs, 10u, 10000000u);
+  r.read(node, "security", "max_unauthenticated_calls_per_source",
+         c.security.maxUnauthenticatedCallsPerSource, 0u, 10000000u);
   readRateLimit(r, node, c);
   const auto ban = node["auth_ban"];
   const std::string path = "security.auth_ban";

@@ -52,6 +52,8 @@ void diffSip(Differ& d, const Config::Sip& a, const Config::Sip& b) {
   d.restart("sip.nonce_lifetime", a.nonceLifetime, b.nonceLifetime);
   d.restart("sip.max_message_size", a.maxMessageSize, b.maxMessageSize);
   d.restart("sip.max_connections_per_source", a.maxConnectionsPerSource, b.maxConnectionsPerSource);
+  d.restart("sip.max_connections", a.maxConnections, b.maxConnections);
+  d.restart("sip.max_send_queue", a.maxSendQueue, b.maxSendQueue);
   d.restart("sip.idle_timeout", a.idleTimeout, b.idleTimeout);
   d.restart("sip.ws_allowed_origins", a.wsAllowedOrigins, b.wsAllowedOrigins);
   d.restart("sip.registrar.min_expires", a.registrar.minExpires, b.registrar.minExpires);
@@ -90,6 +92,9 @@ void diffMedia(Differ& d, const Config& a, const Config& b) {
   d.restart("security.rate_limit.burst", a.security.rateLimit.burst, b.security.rateLimit.burst);
   d.restart("security.max_transactions", a.security.maxTransactions, b.security.maxTransactions);
   d.restart("security.max_dialogs", a.security.maxDialogs, b.security.maxDialogs);
+  d.restart("security.max_unauthenticated_calls_per_source",
+            a.security.maxUnauthenticatedCallsPerSource,
+            b.security.maxUnauthenticatedCallsPerSource);
   d.restart("relay.listen", a.relay.listen, b.relay.listen);
   d.restart("relay.allowed_sources", a.relay.allowedSources, b.relay.allowedSources);
 }

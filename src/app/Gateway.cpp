@@ -52,6 +52,8 @@ io::TransportOptions transportOptions(const Config& config) {
   options.tlsVerifyPeer = config.tls.verifyPeer;
   options.maxMessageSize = config.sip.maxMessageSize;
   options.maxConnectionsPerSource = config.sip.maxConnectionsPerSource;
+  options.maxConnections = config.sip.maxConnections;
+  options.maxQueuedBytesPerConnection = config.sip.maxSendQueue;
   options.idleTimeout = std::chrono::seconds(config.sip.idleTimeout);
   options.webSocketAllowedOrigins = config.sip.wsAllowedOrigins;
   return options;
@@ -84,6 +86,7 @@ proxy::ProxyOptions proxyOptions(const Config& config, const std::vector<sip::Fl
   options.rateLimit.burst = config.security.rateLimit.burst;
   options.maxTransactions = config.security.maxTransactions;
   options.maxDialogs = config.security.maxDialogs;
+  options.maxStrangerCallsPerSource = config.security.maxUnauthenticatedCallsPerSource;
   options.authAlgorithms.clear();
   for (const auto& name : config.sip.authAlgorithms) {
     options.authAlgorithms.push_back(name == "md5" ? sip::DigestAlgorithm::Md5

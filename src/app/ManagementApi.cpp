@@ -198,8 +198,17 @@ void ManagementApi::declareMetrics() {
           &t.framingErrors);
   counter("rtcgate_transport_connection_limit_refused_total",
           "connections refused by the per-source limit", &t.connectionLimitRefused);
+  counter("rtcgate_transport_connection_cap_refused_total",
+          "connections refused or not opened: sip.max_connections reached",
+          &t.connectionCapRefused);
+  counter("rtcgate_proxy_unauthenticated_calls_refused_total",
+          "INVITEs refused with 503: security.max_unauthenticated_calls_per_source reached",
+          &p.strangerCallsRefused);
   counter("rtcgate_transport_idle_closed_total", "connections closed for idleness",
           &t.connectionsIdleClosed);
+  counter("rtcgate_transport_queue_overflow_closed_total",
+          "connections cut off: their peer left sip.max_send_queue bytes unread",
+          &t.queueOverflowClosed);
   counter("rtcgate_transport_send_failures_total", "sends that failed", &t.sendFailures);
   counter("rtcgate_transport_websocket_handshake_failures_total", "refused WebSocket upgrades",
           &t.webSocketHandshakeFailures);

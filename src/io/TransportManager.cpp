@@ -162,11 +162,21 @@ void TransportManager::onAccepted(Transport transport, tcp::socket socket) {
   const auto localEndpoint = socket.local_endpoint(error);
   if (error) return;  // reset before we got to it
   const auto remote = toSocketAddress(remoteEndpoint);
+  if (atConnectionCap()) {
+    if (connectionLimitLog_.allow(Clock::now())) {
+      spdlog::warn("sip {}: refused connection from {}: {} connections open (sip.max_connections)",
+                   sip::transportParamName(transport), remote.toString(), connections_.size());
+    }
+    socket.close(error);
+    return;
+  }
   auto& count = perSource_[hostOf(remote)];
   if (count >= options_.maxConnectionsPerSource) {
     ++stats_.connectionLimitRefused;
-    spdlog::warn("sip {}: refused connection from {}: {} connections from that address already",
-                 sip::transportParamName(transport), remote.toString(), count);
+    if (connectionLimitLog_.allow(Clock::now())) {
+      spdlog::warn("sip {}: refused connection from {}: {} connections from that address already",
+                   sip::transportParamName(transport), remote.toString(), count);
+    }
     socket.close(error);
     return;
   }
@@ -261,7 +271,21 @@ bool TransportManager::sendUdp(const sip::Flow& flow, std::string_view bytes) {
   return true;
 }
 
+bool TransportManager::atConnectionCap() {
+  if (connections_.size() < options_.maxConnections) return false;
+  ++stats_.connectionCapRefused;
+  return true;
+}
+
 bool TransportManager::openOutbound(const sip::Flow& flow, std::string_view bytes) {
+  if (atConnectionCap()) {
+    if (connectionLimitLog_.allow(Clock::now())) {
+      spdlog::warn("sip {}: no connection opened to {}: {} connections open (sip.max_connections)",
+                   sip::transportParamName(flow.transport), flow.remote.toString(),
+                   connections_.size());
+    }
+    return failSend();
+  }
   const bool tls = flow.transport == Transport::Tls;
   tcp::socket socket(io_);
   error_code error;
@@ -341,6 +365,7 @@ void TransportManager::connectionClosed(Connection& connection, CloseReason reas
     if (source != perSource_.end() && --source->second == 0) perSource_.erase(source);
   }
   --stats_.connectionsOpen[TransportStats::at(flow.transport)];
+  if (reason == CloseReason::QueueOverflow) ++stats_.queueOverflowClosed;
   // The connection is mid-call into us; release our reference only after it has returned.
   asio::post(io_, [released = std::move(it->second.connection)] {});
   connections_.erase(it);

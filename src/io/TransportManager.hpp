@@ -97,6 +97,7 @@ class TransportManager : private ConnectionOwner {
   bool sendUdp(const sip::Flow& flow, std::string_view bytes);
   bool sendOnConnection(const std::shared_ptr<Connection>& connection, std::string_view bytes);
   bool openOutbound(const sip::Flow& flow, std::string_view bytes);
+  bool atConnectionCap();  // counts the refusal when true
   ConnectionLimits limitsFor(sip::Transport transport) const;
   bool failSend();
   ConnectionOwner& asOwner() { return *this; }
@@ -131,6 +132,7 @@ class TransportManager : private ConnectionOwner {
 
   TransportStats stats_;
   LogThrottle oversizeDatagramLog_{std::chrono::seconds(1), 5};
+  LogThrottle connectionLimitLog_{std::chrono::seconds(1), 5};
 };
 
 }  // namespace rtcgate::io

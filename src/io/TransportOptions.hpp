@@ -47,8 +47,11 @@ struct TransportOptions {
 
   std::size_t maxMessageSize = 65535;
   std::size_t maxConnectionsPerSource = 64;
+  // Open connections in all, inbound and outbound: past it, new ones are refused (accepted and
+  // closed at once, or not opened) instead of running the process out of file descriptors.
+  std::size_t maxConnections = 100000;
   // A peer that does not read what we send is cut off once this much is queued for it.
-  std::size_t maxQueuedBytesPerConnection = 4 * 1024 * 1024;
+  std::size_t maxQueuedBytesPerConnection = 1024 * 1024;
 
   std::chrono::milliseconds idleTimeout = std::chrono::minutes(10);
   std::chrono::milliseconds webSocketIdleTimeout = std::chrono::hours(1);

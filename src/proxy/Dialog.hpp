@@ -53,6 +53,9 @@ struct Dialog {
   bool anchored = false;  // media goes through the relay
   bool onHold = false;
   bool originated = false;  // started by us (POST /api/v1/calls): we are the UA on both sides
+  // Its caller is unauthenticated: the call counts against its source address's share
+  // (security.max_unauthenticated_calls_per_source) while it lasts.
+  bool fromStranger = false;
   // Late offer: the 2xx carried the offer (from this tag); the ACK brings the answer.
   std::string lateOfferFrom;
   SystemTime created{};

@@ -66,7 +66,29 @@ Dialog* DialogTracker::findById(std::uint64_t id) {
   return it == byId_.end() ? nullptr : &it->second;
 }
 
+namespace {
+SocketAddress hostOnly(SocketAddress address) {
+  address.setPort(0);
+  return address;
+}
+}  // namespace
+
+void DialogTracker::countAsStranger(Dialog& dialog) {
+  if (dialog.fromStranger) return;
+  dialog.fromStranger = true;
+  ++strangerCalls_[hostOnly(dialog.caller.flow.remote)];
+}
+
+std::size_t DialogTracker::strangerCalls(const SocketAddress& source) const {
+  const auto it = strangerCalls_.find(hostOnly(source));
+  return it == strangerCalls_.end() ? 0 : it->second;
+}
+
 Dialog DialogTracker::end(Dialog& dialog, std::string reason, int code) {
+  if (dialog.fromStranger) {
+    const auto it = strangerCalls_.find(hostOnly(dialog.caller.flow.remote));
+    if (it != strangerCalls_.end() && --it->second == 0) strangerCalls_.erase(it);
+  }
   dialog.state = Dialog::State::Terminated;
   dialog.ended = std::chrono::system_clock::now();
   dialog.endReason = std::move(reason);

@@ -5,6 +5,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "base/SocketAddress.hpp"
 #include "proxy/Dialog.hpp"
 
 namespace rtcgate::proxy {
@@ -20,6 +21,10 @@ class DialogTracker {
   // Marks the dialog terminated and forgets it; the record is handed back (for the CDR).
   Dialog end(Dialog& dialog, std::string reason, int code);
   std::size_t size() const { return byCallId_.size(); }
+  // Counts the dialog against its caller's address until it ends: the calls of unauthenticated
+  // sources are what an attacker can open from one address, each holding relay ports.
+  void countAsStranger(Dialog& dialog);
+  std::size_t strangerCalls(const SocketAddress& source) const;
   // Dialogs with a side on this connection.
   std::vector<Dialog*> onConnection(std::uint64_t connectionId);
   template <typename F>
@@ -34,6 +39,7 @@ class DialogTracker {
  private:
   std::map<std::uint64_t, Dialog> byId_;  // ordered: the API lists oldest first
   std::unordered_map<std::string, std::uint64_t> byCallId_;
+  std::unordered_map<SocketAddress, std::size_t, SocketAddressHash> strangerCalls_;  // host, port 0
   std::uint64_t nextId_ = 1;
   std::uint64_t answered_ = 0;
 };

@@ -54,8 +54,8 @@ class LocationService {
 
   // Told of every change (for the events API): "added", "refreshed", "removed" (unregistered,
   // deleted by the API, or its connection closed) and "expired".
-  using Listener = std::function<void(std::string_view event, std::string_view aor,
-                                      const Binding& binding)>;
+  using Listener =
+      std::function<void(std::string_view event, std::string_view aor, const Binding& binding)>;
   void onChange(Listener listener) { listener_ = std::move(listener); }
 
   std::size_t bindingCount() const { return bindingCount_; }

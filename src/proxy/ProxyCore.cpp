@@ -124,10 +124,32 @@ bool ProxyCore::hasRoomFor(TransactionId serverTx, const SipMessage& request) {
                     (request.method() == Method::Invite && dialogs_.size() >= options_.maxDialogs);
   if (!full) return true;
   ++stats_.overloaded;
+  refuseForNow(serverTx, request);
+  return false;
+}
+
+// An unauthenticated source's calls each ring a user and hold relay ports: one address gets a
+// bounded share of them, whatever it calls.
+bool ProxyCore::admitsStranger(TransactionId serverTx, const SipMessage& request,
+                               const sip::Flow& flow) {
+  const auto limit = options_.maxStrangerCallsPerSource;
+  if (request.method() != Method::Invite || limit == 0) return true;
+  if (dialogs_.strangerCalls(flow.remote) < limit) return true;
+  ++stats_.strangerCallsRefused;
+  if (strangerLimitLog_.allow(timers_.now())) {
+    spdlog::warn(
+        "INVITE {} from {}: refused, {} unauthenticated calls from that address already "
+        "(security.max_unauthenticated_calls_per_source)",
+        request.callId(), flow.remote.toString(), limit);
+  }
+  refuseForNow(serverTx, request);
+  return false;
+}
+
+void ProxyCore::refuseForNow(TransactionId serverTx, const SipMessage& request) {
   auto response = request.makeResponse(503, "Service Unavailable");
   response.appendHeader("Retry-After", "5");
   respond(serverTx, std::move(response));
-  return false;
 }
 
 void ProxyCore::handleUnparseable(const std::string& bytes, const sip::Flow& flow,
@@ -561,7 +583,8 @@ void ProxyCore::routeInitial(TransactionId serverTx, SipMessage&& request, const
     const auto aor = aorOf(uri->user, domain);
     auto targets = locationTargets(aor);
     if (!targets.empty()) {
-      return startProxying(serverTx, std::move(request), flow, std::move(targets));
+      if (!trusted && !admitsStranger(serverTx, request, flow)) return;
+      return startProxying(serverTx, std::move(request), flow, std::move(targets), !trusted);
     }
     // A stranger's request is never matched against the route patterns.
     const auto* route = trusted ? routes_.find(sip::unescapeUriComponent(uri->user)) : nullptr;
@@ -673,11 +696,12 @@ std::optional<ProxyCore::Target> ProxyCore::uriTarget(const std::string& uri, st
 // ------------------------------------------------------------------ forwarding
 
 void ProxyCore::startProxying(TransactionId serverTx, SipMessage&& request, const sip::Flow& flow,
-                              std::vector<Target> targets) {
+                              std::vector<Target> targets, bool fromStranger) {
   auto owned = std::make_unique<ProxyTransaction>(std::move(request));
   auto& pt = *owned;
   pt.serverTx = serverTx;
   pt.source = flow;
+  pt.fromStranger = fromStranger;
   byServerTx_.emplace(serverTx, std::move(owned));
   trackRequest(pt);
   planMedia(pt);

@@ -50,6 +50,9 @@ struct ProxyOptions {
   // security.max_dialogs): a flood cannot grow our state without bound.
   std::size_t maxTransactions = 20000;
   std::size_t maxDialogs = 20000;
+  // Calls in progress from one unauthenticated source address (each rings a user and holds relay
+  // ports); past it INVITEs get 503 (security.max_unauthenticated_calls_per_source). 0: no limit.
+  std::size_t maxStrangerCallsPerSource = 100;
   transaction::TimerValues timers;
   MediaPolicyOptions media;
   // A call is ended (BYE to both sides) after this long, and when its media stops for
@@ -186,7 +189,10 @@ class ProxyCore : public transaction::TransactionUser {
                                   const char*& why) const;
 
   void startProxying(transaction::TransactionId serverTx, sip::SipMessage&& request,
-                     const sip::Flow& flow, std::vector<Target> targets);
+                     const sip::Flow& flow, std::vector<Target> targets, bool fromStranger = false);
+  bool admitsStranger(transaction::TransactionId serverTx, const sip::SipMessage& request,
+                      const sip::Flow& flow);
+  void refuseForNow(transaction::TransactionId serverTx, const sip::SipMessage& request);
   bool forwardBranch(ProxyTransaction& pt, Target target);
   sip::SipMessage prepareForward(const ProxyTransaction& pt, const Target& target,
                                  const std::string& branch) const;
@@ -271,6 +277,7 @@ class ProxyCore : public transaction::TransactionUser {
   AuthBans authBans_;
   SourceRateLimiter rateLimiter_;
   io::LogThrottle rateLimitLog_{std::chrono::seconds(10), 1};
+  io::LogThrottle strangerLimitLog_{std::chrono::seconds(10), 1};
   CallEndedListener callEnded_;
   CallEventListener callEvent_;
   std::function<void(double)> processed_;

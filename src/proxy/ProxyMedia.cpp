@@ -78,6 +78,7 @@ void ProxyCore::trackRequest(ProxyTransaction& pt) {
     dialog.caller.flow = pt.source;
     dialog.caller.cseq = request.cseq();
     dialog.caller.leg = mediaPolicy_.legOf(pt.source.transport, request.body());
+    if (pt.fromStranger) dialogs_.countAsStranger(dialog);
     spdlog::info("call {}: {} -> {} from {} {}", dialog.callId, dialog.caller.uri,
                  dialog.callee.uri, sip::viaTransportName(pt.source.transport),
                  pt.source.remote.toString());

@@ -31,6 +31,7 @@ struct ProxyStats {
   std::uint64_t strayResponsesDropped = 0;  // responses matching no client transaction
   std::uint64_t rateLimited = 0;            // requests dropped by the per-source rate limit
   std::uint64_t overloaded = 0;             // 503: transaction or dialog cap reached
+  std::uint64_t strangerCallsRefused = 0;   // 503: a stranger source's share of calls reached
   std::uint64_t notFound = 0;
   std::uint64_t unavailable = 0;
   std::uint64_t branchTimeouts = 0;

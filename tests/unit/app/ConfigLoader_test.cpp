@@ -136,13 +136,18 @@ TEST(ConfigLoader, SecurityKeys) {
   EXPECT_EQ(defaults.tokenSecretPath(), "./rtcgate-data/token.key");
   EXPECT_TRUE(defaults.security.authBan.enabled);
   EXPECT_EQ(defaults.security.authBan.failures, 10u);
+  EXPECT_EQ(defaults.security.maxUnauthenticatedCallsPerSource, 100u);
+  EXPECT_EQ(defaults.sip.maxConnections, 100000u);
+  EXPECT_EQ(defaults.sip.maxSendQueue, 1048576u);
   const auto result = loadConfigText(R"(
-sip: { allow_direct_uri: true, token_secret_file: /etc/rtcgate/token }
+sip: { allow_direct_uri: true, token_secret_file: /etc/rtcgate/token, max_connections: 500,
+       max_send_queue: 131072 }
 security:
   auth_ban: { enabled: false, failures: 3, user_failures: 7, window: 30, ban_time: 90 }
   rate_limit: { requests_per_second: 0, burst: 5 }
   max_transactions: 100
   max_dialogs: 50
+  max_unauthenticated_calls_per_source: 0
 )",
                                      "t.yaml");
   ASSERT_TRUE(result.ok()) << result.errors.front();
@@ -158,7 +163,12 @@ security:
   EXPECT_EQ(c.security.rateLimit.burst, 5u);
   EXPECT_EQ(c.security.maxTransactions, 100u);
   EXPECT_EQ(c.security.maxDialogs, 50u);
+  EXPECT_EQ(c.security.maxUnauthenticatedCallsPerSource, 0u);
+  EXPECT_EQ(c.sip.maxConnections, 500u);
+  EXPECT_EQ(c.sip.maxSendQueue, 131072u);
   const auto bad = loadConfigText("security: { auth_ban: { failures: 0, bantime: 1 } }", "t.yaml");
+  EXPECT_TRUE(
+      hasError(loadConfigText("sip: { max_send_queue: 1000 }", "t.yaml"), "sip.max_send_queue"));
   EXPECT_TRUE(hasError(bad, "security.auth_ban.failures"));
   EXPECT_TRUE(hasError(bad, "security.auth_ban.bantime: unknown key"));
 }

@@ -190,6 +190,26 @@ TEST_F(TransportManagerTest, PerSourceConnectionLimitIsEnforced) {
   EXPECT_EQ(stats().connectionLimitRefused, 1u);
 }
 
+TEST_F(TransportManagerTest, ConnectionCapCountsAllSources) {
+  auto options = optionsFor({Transport::Tcp});
+  options.maxConnections = 1;
+  ASSERT_TRUE(start(options).ok());
+  auto first = connectTcp(Transport::Tcp);
+  ASSERT_FALSE(write(first, sipMessage("OPTIONS")).error);
+  ASSERT_TRUE(recorder_.waitMessages(1));
+
+  auto second = connectTcp(Transport::Tcp);
+  EXPECT_TRUE(closedByPeer(second));
+  EXPECT_EQ(stats().connectionCapRefused, 1u);
+  EXPECT_EQ(stats().connectionLimitRefused, 0u);
+
+  closeOnIo(first);
+  ASSERT_TRUE(recorder_.waitClosed(1));
+  auto third = connectTcp(Transport::Tcp);
+  ASSERT_FALSE(write(third, sipMessage("OPTIONS")).error);
+  ASSERT_TRUE(recorder_.waitMessages(2));
+}
+
 TEST_F(TransportManagerTest, IdleConnectionIsClosed) {
   auto options = optionsFor({Transport::Tcp});
   options.idleTimeout = 200ms;
