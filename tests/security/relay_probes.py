@@ -13,7 +13,8 @@ import socket
 import time
 
 from sinks import Sink, final_response, registered
-from siptest import SDP, Connection, check, digest_response, tests_in
+from siptest import (SDP, Callee, Connection, UserAgent, check, digest_response, place_call,
+                     tests_in)
 
 target = Sink("127.0.0.2")
 other = Sink("127.0.0.3")
@@ -76,6 +77,38 @@ def authenticated_invite(ua, uri, extra=()):
                              body=SDP, call_id=call_id, to=f"<{uri}>"))
         response = final_response(ua.c)
     return response
+
+
+def lifted_record_route(proxy):
+    """A stranger calls bob, registered over TCP (allowed: calls to local users), and keeps the
+    Record-Route set of that call; bob is busy. Returns (bob, the Record-Route entries)."""
+    bob = registered(proxy, "bob", "tcp")
+    clear()
+    sock = attacker(proxy)
+    sock.send(request("INVITE", "sip:bob@localhost", ["Contact: <sip:m@127.0.0.1:9>",
+                                                       "Content-Type: application/sdp"],
+                      body=SDP))
+    invite = bob.wait_request("INVITE")
+    routes = invite.all("Record-Route")
+    check(routes, "the stranger's call to bob was not record-routed")
+    bob.respond(invite, 486, "Busy Here", to_tag="b1")
+    busy = final_response(sock)
+    check(busy is not None and busy.status == 486, f"the stranger's call: {busy}")
+    return bob, routes
+
+
+def lifted_routes(proxy, routes):
+    """The Route headers an attacker builds from a lifted Record-Route set: each entry as it
+    came, and each rtcgate token in it on a bare Route to the proxy."""
+    tokens = [token for route in routes for token in re.findall(r"ftok=([^;>]+)", route)]
+    check(tokens, f"no token in the Record-Route set {routes}")
+    return routes + [f"<sip:{proxy.address};lr;ftok={token}>" for token in tokens]
+
+
+def expect_bob_got_nothing(bob):
+    extra = bob.c.recv(0.5)
+    check(extra is None or extra.is_response or extra.method == "ACK",
+          f"bob got a request through a lifted Record-Route: {extra}")
 
 
 # ---------------------------------------------------------------- unauthenticated sources
@@ -151,39 +184,32 @@ def test_stranger_with_preloaded_route_is_refused(proxy):
     expect_nothing_sent("a preloaded Route")
 
 
-def test_token_lifted_from_a_call_opens_nothing(proxy):
-    """A stranger calls a local user over TCP (allowed: calls to local users) and takes the
-    Record-Route tokens of that call; with them it tries an initial request and a request in
-    another Call-ID. Neither goes anywhere: a token is bound to its call, and routes only."""
-    bob = registered(proxy, "bob", "tcp")
-    clear()
+def test_lifted_record_route_authenticates_nothing(proxy):
+    """An initial request as alice with the Route set lifted from a stranger's call (rtcgate's
+    tokens in it) is challenged or refused, and reaches neither bob nor anybody else."""
+    bob, routes = lifted_record_route(proxy)
     sock = attacker(proxy)
-    call_id = secrets.token_hex(8)
-    sock.send(request("INVITE", "sip:bob@localhost", ["Contact: <sip:m@127.0.0.1:9>",
-                                                       "Content-Type: application/sdp"],
-                      call_id=call_id, body=SDP))
-    invite = bob.wait_request("INVITE")
-    routes = invite.all("Record-Route")
-    tokens = [m for r in routes for m in re.findall(r"ftok=([^;>]+)", r)]
-    check(tokens, f"no token in the Record-Route set {routes}")
-    bob.respond(invite, 486, "Busy Here", to_tag="b1")
-    busy = final_response(sock)
-    check(busy is not None and busy.status == 486, f"the stranger's call: {busy}")
-    # An INVITE without a To-tag, as alice, routed by the token to bob's connection.
-    for token in tokens:
-        sock.send(request("INVITE", "sip:bob@localhost",
-                          [f"Route: <sip:{proxy.address};lr;ftok={token}>"],
+    for route in lifted_routes(proxy, routes):
+        sock.send(request("INVITE", "sip:bob@localhost", [f"Route: {route}"],
                           from_uri="sip:alice@localhost", body=SDP))
         proxy.refused(final_response(sock), (403, 407, 481),
-                      "an initial request with a lifted token")
-        # The same token in a request of another call.
-        sock.send(request("BYE", f"sip:victim@{target.uri_host}",
-                          [f"Route: <sip:{proxy.address};lr;ftok={token}>"], to_tag="x"))
-        proxy.refused(final_response(sock), (481,), "a lifted token in another call")
-    extra = bob.c.recv(0.5)
-    check(extra is None or extra.is_response or extra.method == "ACK",
-          f"bob got a request through a lifted token: {extra}")
-    expect_nothing_sent("requests with lifted tokens")
+                      "an initial request with a lifted Record-Route")
+    expect_bob_got_nothing(bob)
+    expect_nothing_sent("initial requests with a lifted Record-Route")
+    bob.c.close()
+
+
+def test_lifted_record_route_opens_no_other_call(proxy):
+    """The Route set lifted from a stranger's call, in a request of another Call-ID toward the
+    attacker's target: rtcgate's tokens are bound to their call."""
+    bob, routes = lifted_record_route(proxy)
+    sock = attacker(proxy)
+    for route in lifted_routes(proxy, routes):
+        sock.send(request("BYE", f"sip:victim@{target.uri_host}", [f"Route: {route}"],
+                          to_tag="x"))
+        proxy.refused(final_response(sock), (481,), "a lifted Record-Route in another call")
+    expect_bob_got_nothing(bob)
+    expect_nothing_sent("requests of another call with a lifted Record-Route")
     bob.c.close()
 
 
@@ -213,10 +239,17 @@ def test_user_reaches_no_direct_target(proxy):
     clear()
     for uri in (f"sip:+19005550100@{target.uri_host}", f"sip:victim@{other.uri_host}"):
         proxy.refused(authenticated_invite(alice, uri), (403,), f"alice's INVITE to {uri}")
+    expect_nothing_sent("an authenticated user's direct target")
+    alice.c.close()
+
+
+def test_user_with_preloaded_route_reaches_no_direct_target(proxy):
+    alice = registered(proxy, "alice")
+    clear()
     proxy.refused(authenticated_invite(alice, "sip:bob@localhost",
                                        [f"Route: <sip:{target.uri_host};lr>"]),
                   (403,), "alice's preloaded Route")
-    expect_nothing_sent("an authenticated user's direct target")
+    expect_nothing_sent("an authenticated user's preloaded Route")
     alice.c.close()
 
 
@@ -238,6 +271,18 @@ def test_user_reaches_configured_routes(proxy):
     check(any(d.startswith(b"INVITE sip:91234567@127.0.0.4") for _, d in trunk.received()),
           f"the route target got: {trunk.describe()}")
     alice.c.close()
+
+
+def test_registered_users_call_each_other(proxy):
+    """alice (digest) calls bob, registered over TCP; bob answers; the ACK and alice's BYE
+    follow the Record-Route set of the dialog."""
+    bob = Callee(registered(proxy, "bob", "tcp"))
+    alice = UserAgent(Connection("udp", proxy.ports["udp"]), "alice", password="alicepw")
+    final, dialog = place_call(alice, "bob")
+    check(final.status == 200, f"alice's call to bob: {final}")
+    bob.finish()
+    alice.c.close()
+    bob.ua.c.close()
 
 
 PROBES = tests_in(globals())
