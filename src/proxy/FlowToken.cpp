@@ -1,11 +1,12 @@
 #include "proxy/FlowToken.hpp"
 
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include <algorithm>
 #include <charconv>
+#include <stdexcept>
 
 #include "base/SecureRandom.hpp"
 
@@ -38,19 +39,51 @@ std::string toBase64Url(const std::array<std::uint8_t, N>& bytes) {
 
 }  // namespace
 
-FlowToken::FlowToken() { SecureRandom::fill(key_); }
+struct FlowToken::MacContext {
+  EVP_MAC_CTX* ctx = nullptr;
+  ~MacContext() { EVP_MAC_CTX_free(ctx); }
+};
+
+FlowToken::FlowToken() : context_(std::make_unique<MacContext>()) {
+  Key key;
+  SecureRandom::fill(key);
+  setKey(key);
+}
+
+FlowToken::FlowToken(const Key& key) : context_(std::make_unique<MacContext>()) { setKey(key); }
+
+FlowToken::~FlowToken() = default;
+
+void FlowToken::setKey(const Key& key) {
+  EVP_MAC* hmac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+  EVP_MAC_CTX* ctx = hmac ? EVP_MAC_CTX_new(hmac) : nullptr;
+  EVP_MAC_free(hmac);
+  char digest[] = "SHA256";
+  const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+                               OSSL_PARAM_construct_end()};
+  if (ctx == nullptr || EVP_MAC_init(ctx, key.data(), key.size(), params) != 1) {
+    EVP_MAC_CTX_free(ctx);
+    throw std::runtime_error("flow tokens: OpenSSL has no HMAC-SHA256");
+  }
+  EVP_MAC_CTX_free(context_->ctx);
+  context_->ctx = ctx;
+}
 
 std::array<std::uint8_t, FlowToken::kMacSize> FlowToken::mac(std::uint64_t connectionId,
                                                              std::string_view callId) const {
-  std::string input(8 + callId.size(), '\0');
-  for (std::size_t i = 0; i < 8; ++i) {
-    input[i] = static_cast<char>(connectionId >> (8 * i));
-  }
-  std::copy(callId.begin(), callId.end(), input.begin() + 8);
+  std::array<unsigned char, 8> id{};
+  for (std::size_t i = 0; i < id.size(); ++i)
+    id[i] = static_cast<unsigned char>(connectionId >> (8 * i));
   unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  HMAC(EVP_sha256(), key_.data(), static_cast<int>(key_.size()),
-       reinterpret_cast<const unsigned char*>(input.data()), input.size(), digest, &length);
+  std::size_t length = 0;
+  EVP_MAC_CTX* ctx = context_->ctx;
+  // A null key keeps the one set by setKey (OpenSSL 3 EVP_MAC_init).
+  const bool ok = EVP_MAC_init(ctx, nullptr, 0, nullptr) == 1 &&
+                  EVP_MAC_update(ctx, id.data(), id.size()) == 1 &&
+                  EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(callId.data()),
+                                 callId.size()) == 1 &&
+                  EVP_MAC_final(ctx, digest, &length, sizeof digest) == 1;
+  if (!ok || length < kMacSize) throw std::runtime_error("flow tokens: HMAC-SHA256 failed");
   std::array<std::uint8_t, kMacSize> out{};
   std::copy_n(digest, kMacSize, out.begin());
   return out;

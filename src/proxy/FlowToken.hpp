@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -20,8 +21,11 @@ class FlowToken {
   using Key = std::array<std::uint8_t, kKeySize>;
 
   FlowToken();  // a random key: tokens die with the process
-  explicit FlowToken(const Key& key) : key_(key) {}
-  void setKey(const Key& key) { key_ = key; }
+  explicit FlowToken(const Key& key);
+  ~FlowToken();
+  FlowToken(const FlowToken&) = delete;
+  FlowToken& operator=(const FlowToken&) = delete;
+  void setKey(const Key& key);
 
   std::string encode(std::uint64_t connectionId, std::string_view callId) const;  // "1f.<22 chars>"
   // The connection a token names, when it was issued by us for this Call-ID.
@@ -30,7 +34,10 @@ class FlowToken {
  private:
   static constexpr std::size_t kMacSize = 16;
   std::array<std::uint8_t, kMacSize> mac(std::uint64_t connectionId, std::string_view callId) const;
-  Key key_{};
+  // An HMAC-SHA256 context keyed once: re-initialising it with the key it holds skips the
+  // algorithm fetch and key schedule that a one-shot HMAC() pays on every token (~5x the cost).
+  struct MacContext;
+  std::unique_ptr<MacContext> context_;
 };
 
 }  // namespace rtcgate::proxy

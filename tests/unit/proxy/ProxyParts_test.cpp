@@ -29,6 +29,23 @@ TEST(FlowToken, IsBoundToItsCallId) {
   EXPECT_FALSE(tokens.decode(token, ""));
 }
 
+// Tokens outlive the process and its version: the MAC is HMAC-SHA256 over the connection id
+// (8 bytes, little-endian) and the Call-ID, truncated to 128 bits (computed with Python's hmac).
+TEST(FlowToken, KnownAnswer) {
+  const FlowToken::Key key{42, 7, 1};
+  EXPECT_EQ(FlowToken(key).encode(0x1f, "call-1"), "1f.8ddbaoRhincSTF-mmSJ1Rg");
+}
+
+TEST(FlowToken, ANewKeyReplacesTheOld) {
+  const FlowToken::Key first{1};
+  const FlowToken::Key second{2};
+  FlowToken tokens(first);
+  const auto old = tokens.encode(5, "call-1");
+  tokens.setKey(second);
+  EXPECT_FALSE(tokens.decode(old, "call-1"));
+  EXPECT_EQ(tokens.decode(FlowToken(second).encode(5, "call-1"), "call-1"), 5u);
+}
+
 TEST(FlowToken, TheSameKeyHonoursTokensAcrossInstances) {
   FlowToken::Key key{};
   key[0] = 42;
