@@ -111,12 +111,12 @@ SECURITY_YAML = ("security: { rate_limit: { requests_per_second: 10000000, burst
                  " max_transactions: 1000000, max_dialogs: 1000000 }\n")
 
 
-def start_rtcgate(binary, workdir, port, uas_port):
+def start_rtcgate(binary, workdir, port, uas_port, extra_yaml=""):
     config = os.path.join(workdir, "rtcgate.yaml")
     base = (f"node: {{ data_dir: {workdir}/data }}\nlog: {{ level: warn }}\n"
             f"sip: {{ listen: [udp://127.0.0.1:{port}], auth: false }}\n"
             f"http: {{ listen: 127.0.0.1:{free_port(both=False)} }}\n"
-            f"routes: [ {{ match: '^[0-9]+$', to: [sip:127.0.0.1:{uas_port}] }} ]\n")
+            f"routes: [ {{ match: '^[0-9]+$', to: [sip:127.0.0.1:{uas_port}] }} ]\n" + extra_yaml)
     with open(config, "w") as f:
         f.write(base + SECURITY_YAML)
     if subprocess.run([binary, "check", "--config", config], capture_output=True).returncode:

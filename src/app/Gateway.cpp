@@ -247,7 +247,6 @@ bool Gateway::start() {
   if (!options.tokenKey) return false;
 
   location_ = std::make_unique<proxy::LocationService>(store_.get());
-  const auto restored = location_->load(proxy::wallNow());
   auto routes = staticRoutes(config_.routes);
   auto* transports = transports_.get();
   proxy_ = std::make_unique<proxy::ProxyCore>(
@@ -262,6 +261,8 @@ bool Gateway::start() {
       *store_, *location_, std::move(routes));
   proxy_->setConnectionLookup(
       [transports](std::uint64_t id) { return transports->connectionFlow(id); });
+  const auto restored = proxy_->restoreRegistrations();
+  transports_->keepWhile([this](std::uint64_t id) { return proxy_->connectionInUse(id); });
   transports_->onMessage([this](std::string message, const sip::Flow& flow) {
     proxy_->onMessage(std::move(message), flow);
   });

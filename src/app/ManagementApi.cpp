@@ -206,6 +206,9 @@ void ManagementApi::declareMetrics() {
           &p.strangerCallsRefused);
   counter("rtcgate_transport_idle_closed_total", "connections closed for idleness",
           &t.connectionsIdleClosed);
+  counter("rtcgate_transport_idle_kept_total",
+          "idle connections kept open because they carry a call or a registration",
+          &t.idleConnectionsKept);
   counter("rtcgate_transport_queue_overflow_closed_total",
           "connections cut off: their peer left sip.max_send_queue bytes unread",
           &t.queueOverflowClosed);

@@ -50,4 +50,10 @@ void Connection::countSendFailure() {
   if (owner_) ++owner_->counters().sendFailures;
 }
 
+bool Connection::keptWhileIdle() {
+  if (!owner_ || !owner_->connectionInUse(*this)) return false;
+  ++owner_->counters().idleConnectionsKept;
+  return true;
+}
+
 }  // namespace rtcgate::io

@@ -44,6 +44,9 @@ class ConnectionOwner {
   virtual void connectionClosed(Connection& connection, CloseReason reason) = 0;
   virtual std::optional<HttpResponse> httpRequest(std::string_view path) = 0;
   virtual TransportStats& counters() = 0;
+  // Whether the connection carries something that must outlive its silence (a call, a
+  // registration): it is then not closed for idleness.
+  virtual bool connectionInUse(const Connection& connection) = 0;
 };
 
 // Per-connection copies of the options, so that a connection never reads its owner's options.
@@ -91,6 +94,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Marks closed and tells the owner; false when it was closed already.
   bool markClosed(CloseReason reason);
   void countSendFailure();
+  // Idle past the limit: whether to keep the connection anyway (counted when kept).
+  bool keptWhileIdle();
 
  private:
   sip::Flow flow_;

@@ -251,6 +251,10 @@ void StreamConnection<Stream>::onTimer() {
     armTimer(deadline);
     return;
   }
+  if (keptWhileIdle()) {
+    armTimer(Clock::now() + limits().idleTimeout);
+    return;
+  }
   spdlog::debug("sip {}: closing idle connection to {}", sip::transportParamName(flow().transport),
                 flow().remote.toString());
   if (auto* owner = this->owner()) ++owner->counters().connectionsIdleClosed;

@@ -40,6 +40,8 @@ class TransportManager : private ConnectionOwner {
   using ClosedHandler = std::function<void(std::uint64_t connectionId)>;
   // A plain HTTP GET on a ws/wss listener; nullopt answers 404.
   using HttpHandler = std::function<std::optional<HttpResponse>(std::string_view path)>;
+  // Whether a connection carries a call or registration (then idleness does not close it).
+  using InUseCheck = std::function<bool(std::uint64_t connectionId)>;
 
   TransportManager(boost::asio::io_context& io, TransportOptions options);
   ~TransportManager() override;
@@ -49,6 +51,7 @@ class TransportManager : private ConnectionOwner {
   void onMessage(MessageHandler handler) { messageHandler_ = std::move(handler); }
   void onConnectionClosed(ClosedHandler handler) { closedHandler_ = std::move(handler); }
   void onHttpRequest(HttpHandler handler) { httpHandler_ = std::move(handler); }
+  void keepWhile(InUseCheck inUse) { inUse_ = std::move(inUse); }
 
   // Loads TLS files and binds every listener. On failure nothing stays bound and the error names
   // what failed, e.g. "tcp://127.0.0.1:5060: Address already in use".
@@ -108,6 +111,9 @@ class TransportManager : private ConnectionOwner {
   void connectionClosed(Connection& connection, CloseReason reason) override;
   std::optional<HttpResponse> httpRequest(std::string_view path) override;
   TransportStats& counters() override { return stats_; }
+  bool connectionInUse(const Connection& connection) override {
+    return inUse_ && inUse_(connection.id());
+  }
 
   boost::asio::io_context& io_;
   TransportOptions options_;
@@ -118,6 +124,7 @@ class TransportManager : private ConnectionOwner {
   MessageHandler messageHandler_;
   ClosedHandler closedHandler_;
   HttpHandler httpHandler_;
+  InUseCheck inUse_;
 
   std::vector<std::shared_ptr<UdpListener>> udpListeners_;
   std::vector<std::shared_ptr<StreamListener>> streamListeners_;

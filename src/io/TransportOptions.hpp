@@ -24,7 +24,8 @@ struct ListenAddress {
 
 // Everything the SIP transports need to know. Defaults suit a public-facing gateway:
 // - idleTimeout (TCP/TLS): a connection with no bytes in either direction for 10 minutes is
-//   closed. Clients that keep a flow (RFC 5626) send CRLF pings far more often than that; others
+//   closed, unless TransportManager::keepWhile says it carries a call or a registration.
+//   Clients that keep a flow (RFC 5626) send CRLF pings far more often than that; others
 //   re-register well within it with the usual 300-600 s expiry used over streams.
 // - webSocketIdleTimeout: WebSocket clients (browsers) are watched by pings instead, so the SIP
 //   level limit is generous (1 hour without any SIP message or keep-alive).

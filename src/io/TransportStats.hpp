@@ -23,6 +23,7 @@ struct TransportStats {
   PerTransport connectionsAccepted{};        // total inbound
   PerTransport connectionsOutbound{};        // total opened by send()
   std::uint64_t connectionsIdleClosed = 0;
+  std::uint64_t idleConnectionsKept = 0;  // idle past the limit, kept for a call or registration
   std::uint64_t queueOverflowClosed = 0;  // cut off: sip.max_send_queue of unread bytes
   std::uint64_t sendFailures = 0;
   std::uint64_t keepAlivePingsAnswered = 0;

@@ -326,6 +326,10 @@ class WebSocketConnection final : public Connection {
       armTimer(deadline);
       return;
     }
+    if (keptWhileIdle()) {
+      armTimer(Clock::now() + limits().idleTimeout);
+      return;
+    }
     spdlog::debug("sip {}: closing idle connection to {}", transportName(),
                   flow().remote.toString());
     if (auto* counters = stats()) ++counters->connectionsIdleClosed;

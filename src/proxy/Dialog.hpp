@@ -73,6 +73,9 @@ struct Dialog {
   }
   DialogSide& sideOf(std::string_view tag) { return tag == caller.tag ? caller : callee; }
   DialogSide& otherSide(std::string_view tag) { return tag == caller.tag ? callee : caller; }
+  const DialogSide& otherSide(std::string_view tag) const {
+    return tag == caller.tag ? callee : caller;
+  }
   // Whether an in-dialog request with these tags is this call's, sent by either side (RFC 3261
   // 12.2.2). Before the answer the callee's tag may still be unknown or change (forking), so any
   // callee tag matches then.

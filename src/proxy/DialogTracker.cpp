@@ -61,6 +61,13 @@ Dialog* DialogTracker::find(std::string_view callId) {
   return it == byCallId_.end() ? nullptr : findById(it->second);
 }
 
+const Dialog* DialogTracker::find(std::string_view callId) const {
+  const auto it = byCallId_.find(std::string(callId));
+  if (it == byCallId_.end()) return nullptr;
+  const auto dialog = byId_.find(it->second);
+  return dialog == byId_.end() ? nullptr : &dialog->second;
+}
+
 Dialog* DialogTracker::findById(std::uint64_t id) {
   const auto it = byId_.find(id);
   return it == byId_.end() ? nullptr : &it->second;
@@ -84,7 +91,25 @@ std::size_t DialogTracker::strangerCalls(const SocketAddress& source) const {
   return it == strangerCalls_.end() ? 0 : it->second;
 }
 
+void DialogTracker::countConnection(std::uint64_t connectionId, int delta) {
+  if (connectionId == 0) return;
+  if (delta > 0) {
+    ++callsByConnection_[connectionId];
+    return;
+  }
+  const auto it = callsByConnection_.find(connectionId);
+  if (it != callsByConnection_.end() && --it->second == 0) callsByConnection_.erase(it);
+}
+
+void DialogTracker::setFlow(DialogSide& side, const sip::Flow& flow) {
+  countConnection(side.flow.connectionId, -1);
+  side.flow = flow;
+  countConnection(side.flow.connectionId, +1);
+}
+
 Dialog DialogTracker::end(Dialog& dialog, std::string reason, int code) {
+  countConnection(dialog.caller.flow.connectionId, -1);
+  countConnection(dialog.callee.flow.connectionId, -1);
   if (dialog.fromStranger) {
     const auto it = strangerCalls_.find(hostOnly(dialog.caller.flow.remote));
     if (it != strangerCalls_.end() && --it->second == 0) strangerCalls_.erase(it);
@@ -104,7 +129,7 @@ Dialog DialogTracker::end(Dialog& dialog, std::string reason, int code) {
 
 std::vector<Dialog*> DialogTracker::onConnection(std::uint64_t connectionId) {
   std::vector<Dialog*> found;
-  if (connectionId == 0) return found;
+  if (!carriesCalls(connectionId)) return found;
   for (auto& [id, dialog] : byId_) {
     if (dialog.caller.flow.connectionId == connectionId ||
         dialog.callee.flow.connectionId == connectionId) {

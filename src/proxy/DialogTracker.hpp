@@ -17,6 +17,7 @@ class DialogTracker {
   // A second Call-ID for the same call (the other leg of a call we originated).
   void addCallId(const Dialog& dialog, const std::string& callId);
   Dialog* find(std::string_view callId);
+  const Dialog* find(std::string_view callId) const;
   Dialog* findById(std::uint64_t id);
   // Marks the dialog terminated and forgets it; the record is handed back (for the CDR).
   Dialog end(Dialog& dialog, std::string reason, int code);
@@ -27,6 +28,12 @@ class DialogTracker {
   std::size_t strangerCalls(const SocketAddress& source) const;
   // Dialogs with a side on this connection.
   std::vector<Dialog*> onConnection(std::uint64_t connectionId);
+  // Sets the flow of a side of a tracked dialog, keeping count of the calls on each connection
+  // (so that a connection carrying a call is never closed for idleness).
+  void setFlow(DialogSide& side, const sip::Flow& flow);
+  bool carriesCalls(std::uint64_t connectionId) const {
+    return connectionId != 0 && callsByConnection_.contains(connectionId);
+  }
   template <typename F>
   void forEach(F&& f) {
     for (auto& [id, dialog] : byId_) f(dialog);
@@ -40,6 +47,9 @@ class DialogTracker {
   std::map<std::uint64_t, Dialog> byId_;  // ordered: the API lists oldest first
   std::unordered_map<std::string, std::uint64_t> byCallId_;
   std::unordered_map<SocketAddress, std::size_t, SocketAddressHash> strangerCalls_;  // host, port 0
+  std::unordered_map<std::uint64_t, std::size_t> callsByConnection_;  // sides on each connection
+
+  void countConnection(std::uint64_t connectionId, int delta);
   std::uint64_t nextId_ = 1;
   std::uint64_t answered_ = 0;
 };

@@ -83,7 +83,7 @@ void LocationService::unpersist(std::string_view aor, std::string_view key) {
   if (store_) count(store_->deleteBinding(aor, key));
 }
 
-std::size_t LocationService::load(WallSeconds now) {
+std::size_t LocationService::load(WallSeconds now, const Reconnect& reconnect) {
   if (!store_) return 0;
   auto records = store_->loadBindings();
   if (!records.ok()) {
@@ -93,14 +93,26 @@ std::size_t LocationService::load(WallSeconds now) {
   std::size_t restored = 0;
   for (auto& record : *records) {
     sip::Transport transport = sip::Transport::Udp;
-    const bool udp = sip::parseTransport(record.transport, transport) &&
-                     transport == sip::Transport::Udp && record.connectionId == 0;
-    if (!udp || record.expiresAt <= unixSeconds(now)) {
-      unpersist(record.aor, record.key);
+    const bool known = sip::parseTransport(record.transport, transport);
+    std::string aor = std::move(record.aor);
+    const auto connectionId = record.connectionId;
+    const bool onConnection = connectionId != 0;
+    Binding binding = fromRecord(std::move(record));
+    // A binding that was on a connection of the previous process comes back only where it can
+    // be reached without that connection.
+    std::optional<sip::Flow> reachable = binding.flow;
+    if (onConnection) {
+      binding.flow.connectionId = connectionId;  // as it was, for reconnect to judge
+      reachable = reconnect ? reconnect(binding) : std::nullopt;
+    }
+    if (!known || !reachable || binding.expired(now)) {
+      unpersist(aor, binding.key);
       continue;
     }
-    std::string aor = std::move(record.aor);
-    Binding binding = fromRecord(std::move(record));
+    if (onConnection) {
+      binding.flow = *reachable;
+      persist(aor, binding);
+    }
     auto& list = aors_[aor];
     list.push_back(std::move(binding));
     ++bindingCount_;
@@ -179,7 +191,8 @@ void LocationService::indexConnection(std::uint64_t connectionId, std::string_vi
   aorsByConnection_.emplace(connectionId, std::string(aor));
 }
 
-std::size_t LocationService::onConnectionClosed(std::uint64_t connectionId) {
+std::size_t LocationService::onConnectionClosed(std::uint64_t connectionId,
+                                                const Reconnect& reconnect) {
   if (connectionId == 0) return 0;
   auto [begin, end] = aorsByConnection_.equal_range(connectionId);
   std::size_t removed = 0;
@@ -187,8 +200,13 @@ std::size_t LocationService::onConnectionClosed(std::uint64_t connectionId) {
     auto found = aors_.find(it->second);
     if (found == aors_.end()) continue;
     auto& list = found->second;
-    std::erase_if(list, [&](const Binding& binding) {
+    std::erase_if(list, [&](Binding& binding) {
       if (binding.flow.connectionId != connectionId) return false;
+      if (auto flow = reconnect ? reconnect(binding) : std::nullopt) {
+        binding.flow = *flow;
+        persist(found->first, binding);
+        return false;
+      }
       unpersist(found->first, binding.key);
       if (listener_) listener_("removed", found->first, binding);
       ++removed;

@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -15,17 +16,24 @@ namespace rtcgate::proxy {
 
 // Where each address-of-record can be reached: AOR -> contact bindings, in memory for lookups on
 // every call, written through to the Store so that registrations survive a restart. Bindings
-// that depend on a connection (TCP/TLS/WS/WSS flows) die with it: onConnectionClosed() drops
-// them (RFC 5626: the flow failed) and they are never restored at start-up, since connection ids
-// mean nothing to another process. Single-threaded: owned by the signalling loop.
+// that can only be reached over their connection -- RFC 5626 flows (reg-id), WebSocket clients,
+// `.invalid` contacts -- die with it (the flow failed); a phone that registered over TCP/TLS with
+// a routable Contact stays, and is reached by a new connection to its Contact, as Kamailio does;
+// so does it after a restart, when the previous process's connections are gone.
+// Single-threaded: owned by the signalling loop.
 class LocationService {
  public:
+  // Where a binding whose connection closed can be reached now (connectionId 0), or nullopt
+  // when only that connection could reach it.
+  using Reconnect = std::function<std::optional<sip::Flow>(const Binding& binding)>;
+
   // store may be null: memory only (tests, benchmarks).
   explicit LocationService(store::Store* store) : store_(store) {}
 
-  // Start-up: restores unexpired UDP bindings from the store and deletes the rest there.
+  // Start-up: restores unexpired bindings from the store -- those that were on a connection of
+  // the previous process at the flow `reconnect` gives -- and deletes the rest there.
   // Returns how many were restored.
-  std::size_t load(WallSeconds now);
+  std::size_t load(WallSeconds now, const Reconnect& reconnect = {});
 
   // Inserts, or replaces the binding with the same key in the AOR.
   void save(std::string_view aor, Binding binding);
@@ -39,8 +47,12 @@ class LocationService {
   // The stored bindings of an AOR (expired ones included until the next expire()), or nullptr.
   const std::vector<Binding>* find(std::string_view aor) const;
 
-  // A connection closed: drops every binding bound to it. Returns how many.
-  std::size_t onConnectionClosed(std::uint64_t connectionId);
+  // A connection closed: its bindings move to the flow `reconnect` gives, or are dropped.
+  // Returns how many were dropped.
+  std::size_t onConnectionClosed(std::uint64_t connectionId, const Reconnect& reconnect = {});
+  bool carriesBindings(std::uint64_t connectionId) const {
+    return connectionId != 0 && aorsByConnection_.contains(connectionId);
+  }
   // Periodic sweep of expired bindings, memory and store. Returns how many were dropped.
   std::size_t expire(WallSeconds now);
 

@@ -76,6 +76,12 @@ class ProxyCore : public transaction::TransactionUser {
   // Entry points from the transports.
   void onMessage(std::string bytes, const sip::Flow& flow);
   void onConnectionClosed(std::uint64_t connectionId);
+  // Whether a connection carries a call or a registration: then it is not closed for idleness.
+  bool connectionInUse(std::uint64_t connectionId) const {
+    return dialogs_.carriesCalls(connectionId) || location_.carriesBindings(connectionId);
+  }
+  // Start-up: the registrations the store kept from the previous process. Returns how many.
+  std::size_t restoreRegistrations();
   // Told how long each message took on the signalling loop, parse to last send (waits for the
   // relay are not in it): the processing-time histogram.
   void onProcessed(std::function<void(double seconds)> observer) {
@@ -179,6 +185,15 @@ class ProxyCore : public transaction::TransactionUser {
                      const sip::Flow& flow, const RouteInfo& route);
   void routeInitial(transaction::TransactionId serverTx, sip::SipMessage&& request,
                     const sip::Flow& flow);
+  // Where a registration or one side of a call can be reached once its connection is gone: a
+  // new connection to its first Route/Path or its Contact (RFC 3261 18.1.1); nullopt for the
+  // flows only that connection could reach (RFC 5626 outbound, WebSocket, `.invalid`).
+  std::optional<sip::Flow> reconnectFlow(const Binding& binding) const;
+  std::optional<sip::Flow> reconnectFlow(const DialogSide& side) const;
+  std::optional<sip::Flow> flowToward(std::string_view uri, const sip::Flow& was) const;
+  void connectionLost(Dialog& dialog, std::uint64_t connectionId);
+  std::optional<sip::Flow> dialogFlowToward(const sip::SipMessage& request,
+                                            std::uint64_t closedConnection) const;
   std::optional<Target> nextHopTarget(const sip::SipMessage& request, const RouteInfo& route,
                                       const char*& why) const;
   std::vector<Target> locationTargets(std::string_view aor) const;

@@ -75,7 +75,7 @@ void ProxyCore::trackRequest(ProxyTransaction& pt) {
     dialog.caller.nameAddr = std::string(request.find(HeaderId::From)->value);
     dialog.callee.uri = uriOf(request.find(HeaderId::To));
     dialog.caller.contact = contactUri(request);
-    dialog.caller.flow = pt.source;
+    dialogs_.setFlow(dialog.caller, pt.source);
     dialog.caller.cseq = request.cseq();
     dialog.caller.leg = mediaPolicy_.legOf(pt.source.transport, request.body());
     if (pt.fromStranger) dialogs_.countAsStranger(dialog);
@@ -245,7 +245,7 @@ void ProxyCore::trackResponse(ProxyTransaction& pt, std::size_t index, const Sip
   dialog->callee.tag = std::string(response.toTag());
   dialog->callee.nameAddr = std::string(response.find(HeaderId::To)->value);
   dialog->callee.contact = contactUri(response);
-  dialog->callee.flow = branch.flow;
+  dialogs_.setFlow(dialog->callee, branch.flow);
   dialog->callee.leg = branch.leg;
   if (!branch.anchored) dialog->callee.leg = mediaPolicy_.legOf(branch.flow.transport);
   // Route sets from the Record-Route of the answer: the entries above ours lead to the callee

@@ -160,7 +160,7 @@ bool ProxyCore::inviteLeg(OriginatedCall& call, DialogSide& side, const Originat
   side.nameAddr = "<" + toUri + ">";
   side.contact = target.requestUri;
   side.routes = target.routes;
-  side.flow = target.flow;
+  dialogs_.setFlow(side, target.flow);
   const auto* listener = identity_.listenerFor(target.flow.transport, target.flow.remote.isV6());
   std::string contact = "Contact: <sip:rtcgate@";
   contact += listener ? LocalIdentity::hostPort(*listener) : target.flow.local.toString();
@@ -244,7 +244,7 @@ void ProxyCore::learnSide(DialogSide& side, const SipMessage& response, const si
   side.nameAddr = std::string(response.find(HeaderId::To)->value);
   if (auto contact = contactUri(response); !contact.empty()) side.contact = std::move(contact);
   side.routes = uacRouteSet(response);
-  if (sip::isReliable(flow.transport)) side.flow = flow;
+  if (sip::isReliable(flow.transport)) dialogs_.setFlow(side, flow);
 }
 
 void ProxyCore::answeredByA(OriginatedCall& call, Dialog& dialog, const SipMessage& response) {

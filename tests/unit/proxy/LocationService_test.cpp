@@ -189,6 +189,53 @@ TEST_F(LocationServiceTest, LoadRestoresOnlyLiveUdpBindings) {
   EXPECT_EQ(store_->loadBindings()->size(), 1u);
 }
 
+// What ProxyCore::reconnectFlow does for a phone's TCP binding: a new connection to its Contact.
+std::optional<sip::Flow> toContact(const Binding& b) {
+  if (b.contact.find("invalid") != std::string::npos) return std::nullopt;
+  return flow(sip::Transport::Tcp, 0, 5090);
+}
+
+void expectContactFlow(const sip::Flow& moved) {
+  EXPECT_EQ(moved.transport, sip::Transport::Tcp);
+  EXPECT_EQ(moved.connectionId, 0u);
+  EXPECT_EQ(moved.remote.port(), 5090);
+}
+
+TEST_F(LocationServiceTest, ConnectionClosedMovesReachableBindingsToTheirContact) {
+  LocationService location(store_.get());
+  location.save("bob@example.test", binding("sip:b@192.0.2.5;transport=tcp", 1000, kNow + 100s,
+                                            flow(sip::Transport::Tcp, 7)));
+  location.save("carol@example.test",
+                binding("sip:c@x.invalid", 1000, kNow + 100s, flow(sip::Transport::Wss, 7)));
+  EXPECT_TRUE(location.carriesBindings(7));
+  EXPECT_EQ(location.onConnectionClosed(7, toContact), 1u);
+  EXPECT_FALSE(location.carriesBindings(7));
+  const auto bob = location.lookup("bob@example.test", kNow);
+  ASSERT_EQ(bob.size(), 1u);
+  expectContactFlow(bob[0].flow);
+  EXPECT_TRUE(location.lookup("carol@example.test", kNow).empty());
+  ASSERT_EQ(store_->loadBindings()->size(), 1u);
+  EXPECT_EQ((*store_->loadBindings())[0].connectionId, 0u);  // what a restart finds
+}
+
+TEST_F(LocationServiceTest, LoadReconnectsBindingsOfThePreviousProcessesConnections) {
+  {
+    LocationService before(store_.get());
+    before.save("bob@example.test", binding("sip:b@192.0.2.5;transport=tcp", 1000, kNow + 100s,
+                                            flow(sip::Transport::Tcp, 4)));
+    before.save("carol@example.test",
+                binding("sip:c@x.invalid", 1000, kNow + 100s, flow(sip::Transport::Wss, 9)));
+  }
+  store_ = openStore();
+  LocationService location(store_.get());
+  EXPECT_EQ(location.load(kNow, toContact), 1u);
+  const auto bob = location.lookup("bob@example.test", kNow);
+  ASSERT_EQ(bob.size(), 1u);
+  expectContactFlow(bob[0].flow);
+  EXPECT_FALSE(location.carriesBindings(4));
+  EXPECT_EQ(store_->loadBindings()->size(), 1u);
+}
+
 TEST(LocationServiceMemory, TenThousandBindingsFitTheBudget) {
   // Typical browser registrations: random .invalid Contact, instance + reg-id, WSS flow.
   std::vector<std::string> aors;

@@ -130,13 +130,18 @@ TEST(NgFlags, EncodedLikeTheKamailioModule) {
 TEST(DialogTracker, FindsByCallIdAndIdAndForgetsEndedCalls) {
   DialogTracker tracker;
   Dialog& a = tracker.create("a");
-  a.caller.flow.connectionId = 9;
+  sip::Flow tcp;
+  tcp.connectionId = 9;
+  tracker.setFlow(a.caller, tcp);
   Dialog& b = tracker.create("b");
   EXPECT_EQ(tracker.find("a")->id, a.id);
   EXPECT_EQ(tracker.findById(b.id)->callId, "b");
   EXPECT_EQ(tracker.onConnection(9).size(), 1u);
   EXPECT_TRUE(tracker.onConnection(0).empty());
+  EXPECT_TRUE(tracker.carriesCalls(9));
   const Dialog record = tracker.end(a, "busy", 486);
+  EXPECT_FALSE(tracker.carriesCalls(9));
+  EXPECT_TRUE(tracker.onConnection(9).empty());
   EXPECT_EQ(record.state, Dialog::State::Terminated);
   EXPECT_EQ(record.endCode, 486);
   EXPECT_EQ(tracker.find("a"), nullptr);

@@ -33,6 +33,7 @@ class ProxyHarness : public ::testing::Test {
     options.dialogTimeout = std::chrono::minutes(1);
     options.mediaTimeout = Duration{0};
     options.tokenKey = tokenKey;  // as from sip.token_secret_file: tokens outlive a restart
+    adjust(options);
     proxy_ = std::make_unique<ProxyCore>(
         options, timers_,
         [this](const sip::Flow& flow, std::string_view bytes) {
@@ -51,6 +52,8 @@ class ProxyHarness : public ::testing::Test {
     bind("carol", browser, "sip:carol@x.invalid;transport=ws");
   }
 
+  virtual void adjust(ProxyOptions& /*options*/) {}
+
   void bind(const std::string& user, const sip::Flow& flow, const std::string& contact) {
     Binding binding;
     binding.key = contact;
@@ -58,6 +61,22 @@ class ProxyHarness : public ::testing::Test {
     binding.expiresAt = wallNow() + std::chrono::hours(1);
     binding.flow = flow;
     location_.save(user + "@localhost", binding);
+  }
+
+  // The callee answers an INVITE the proxy forwarded to it with 200, echoing its Record-Route;
+  // returns that route set.
+  std::vector<std::string> answerWith200(const sip::SipMessage& forwarded,
+                                         const sip::Flow& calleeFlow, const std::string& toTag,
+                                         const std::string& contact) {
+    auto ok = forwarded.makeResponse(200, "OK", toTag);
+    std::vector<std::string> routes;
+    for (const auto& rr : forwarded.all(sip::HeaderId::RecordRoute)) {
+      ok.appendHeader(sip::HeaderId::RecordRoute, std::string(rr));
+      routes.emplace_back(rr);
+    }
+    ok.appendHeader(sip::HeaderId::Contact, contact);
+    proxy_->onMessage(ok.serialize(), calleeFlow);
+    return routes;
   }
 
   // The newest message sent to `remote` whose first line starts with `start`.

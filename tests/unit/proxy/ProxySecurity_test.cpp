@@ -32,14 +32,7 @@ class ProxySecurityTest : public testing::ProxyHarness {
         aliceFlow);
     auto forwarded = sentTo(bob, "INVITE");
     EXPECT_TRUE(forwarded);
-    auto ok = forwarded->makeResponse(200, "OK", "bob1");
-    std::vector<std::string> routes;
-    for (const auto& rr : forwarded->all(sip::HeaderId::RecordRoute)) {
-      ok.appendHeader(sip::HeaderId::RecordRoute, std::string(rr));
-      routes.emplace_back(rr);
-    }
-    ok.appendHeader(sip::HeaderId::Contact, "<sip:bob@127.0.0.1:5070>");
-    proxy_->onMessage(ok.serialize(), bobFlow);
+    auto routes = answerWith200(*forwarded, bobFlow, "bob1", "<sip:bob@127.0.0.1:5070>");
     EXPECT_TRUE(sentTo(alice, "SIP/2.0 200"));
     sent_.clear();
     return routes;
