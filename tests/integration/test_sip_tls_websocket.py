@@ -4,7 +4,7 @@ out; a closed WebSocket takes its registration with it."""
 import socket
 import time
 
-from siptest import (Callee, Connection, Gateway, UserAgent, check, free_port, parse_args,
+from siptest import (SDP, Callee, Connection, Gateway, UserAgent, check, free_port, parse_args,
                      place_call, run_tests, sipp, sipp_logs, tests_in)
 
 args = parse_args()
@@ -89,6 +89,26 @@ def test_websocket_without_sip_subprotocol_refused():
     reply = sock.recv(4096)
     sock.close()
     check(not reply.startswith(b"HTTP/1.1 101"), f"upgrade without 'sip' accepted: {reply[:80]!r}")
+
+
+def test_back_to_back_responses_leave_together_on_fresh_tls():
+    """The 407 written right behind the 100 Trying must not wait for the client's delayed ACK of
+    the 100 (Nagle's algorithm, about 40 ms): TCP_NODELAY on every stream socket."""
+    gaps = []
+    for _ in range(5):
+        ua = UserAgent(Connection("tls", gw.ports["tls"]), "alice")
+        ua.c.send(ua.request("INVITE", "sip:bob@localhost", [f"Contact: {ua.contact()}"],
+                             body=SDP))
+        arrived = {}
+        while 407 not in arrived:
+            message = ua.c.recv(3)
+            check(message is not None, f"no 407 over TLS: {arrived}")
+            arrived.setdefault(message.status, time.monotonic())
+        ua.c.close()
+        check(100 in arrived, "no 100 Trying before the 407")
+        gaps.append(arrived[407] - arrived[100])
+    gaps.sort()
+    check(gaps[len(gaps) // 2] < 0.020, f"100 -> 407 gaps (s) on fresh TLS connections: {gaps}")
 
 
 run_tests(tests_in(dict(globals())), [gw])
