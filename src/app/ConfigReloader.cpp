@@ -48,7 +48,8 @@ void diffSip(Differ& d, const Config::Sip& a, const Config::Sip& b) {
   d.restart("sip.auth", a.auth, b.auth);
   d.restart("sip.allow_direct_uri", a.allowDirectUri, b.allowDirectUri);
   d.restart("sip.token_secret_file", a.tokenSecretFile, b.tokenSecretFile);
-  d.restart("sip.auth_algorithms", a.authAlgorithms, b.authAlgorithms);
+  d.restart("sip.auth_algorithms_sip", a.authAlgorithmsSip, b.authAlgorithmsSip);
+  d.restart("sip.auth_algorithms_ws", a.authAlgorithmsWs, b.authAlgorithmsWs);
   d.restart("sip.nonce_lifetime", a.nonceLifetime, b.nonceLifetime);
   d.restart("sip.max_message_size", a.maxMessageSize, b.maxMessageSize);
   d.restart("sip.max_connections_per_source", a.maxConnectionsPerSource, b.maxConnectionsPerSource);

@@ -54,13 +54,15 @@ ProxyCore::ProxyCore(ProxyOptions options, Timers& timers, transaction::SendFunc
       identity_(options_.domains, options_.listeners),
       resolver_(identity_),
       nonces_(timers, NonceManager::Options{options_.nonceLifetime}),
-      authenticator_(nonces_),
+      sipAuthenticator_(nonces_),
+      wsAuthenticator_(nonces_),
       registrar_(location_, options_.registrar),
       transactions_(timers, std::move(send), *this, options_.timers),
       mediaPolicy_(options_.media),
       authBans_(options_.authBans),
       rateLimiter_(options_.rateLimit) {
-  authenticator_.setAlgorithms(options_.authAlgorithms);
+  sipAuthenticator_.setAlgorithms(options_.authAlgorithmsSip);
+  wsAuthenticator_.setAlgorithms(options_.authAlgorithmsWs);
   if (options_.tokenKey) flowTokens_.setKey(*options_.tokenKey);
 }
 
@@ -408,7 +410,8 @@ bool ProxyCore::authorize(TransactionId serverTx, const SipMessage& request, con
     answer(serverTx, request, 403, "Forbidden");
     return false;
   }
-  const auto result = authenticator_.verify(request, !registrar, realm, store_);
+  auto& authenticator = sip::isWebSocket(flow.transport) ? wsAuthenticator_ : sipAuthenticator_;
+  const auto result = authenticator.verify(request, !registrar, realm, store_);
   switch (result.outcome) {
     case AuthOutcome::Authenticated:
       if (result.user != expectedUser) {
@@ -432,7 +435,7 @@ bool ProxyCore::authorize(TransactionId serverTx, const SipMessage& request, con
     case AuthOutcome::StaleNonce:
       ++stats_.authChallenges;
       respond(serverTx,
-              authenticator_.challenge(request, realm, result.outcome == AuthOutcome::StaleNonce));
+              authenticator.challenge(request, realm, result.outcome == AuthOutcome::StaleNonce));
       return false;
   }
   return false;
