@@ -105,7 +105,7 @@ int runCli(int argc, char** argv) {
     if (userDel->parsed()) return userDelCommand(config, userAddress);
     return userListCommand(config);
   }
-  if (relay->parsed()) return relayCommand(config);
+  if (relay->parsed()) return relayCommand(config, configPath);
   return runCommand(config, configPath);
 }
 
