@@ -6,7 +6,8 @@
 namespace rtcgate::app {
 
 void configureLogging(const std::string& level, const std::string& format) {
-  auto logger = spdlog::stderr_logger_st("rtcgate");
+  auto logger = std::make_shared<spdlog::logger>("rtcgate",
+                                                 std::make_shared<spdlog::sinks::stderr_sink_mt>());
   spdlog::set_default_logger(logger);
   spdlog::set_level(spdlog::level::from_str(level));
   if (format == "json") {
