@@ -96,7 +96,7 @@ int runCli(int argc, char** argv) {
 
   Config config;
   if (!loadOrReport(configPath, config)) return 1;
-  configureLogging(config.log.level, config.log.format);
+  configureLogging(config.log.level, config.log.format, config.node.id);
   // What the commands below write (store, keys, generated secrets, CDRs) is for this account
   // only, whatever umask the service manager handed down.
   ::umask(077);

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 
+#include "base/LogContext.hpp"
 #include "proxy/NatHelper.hpp"
 #include "sip/ErrorResponse.hpp"
 #include "sip/MessageLimits.hpp"
@@ -93,6 +94,8 @@ void ProxyCore::dispatch(std::string bytes, const sip::Flow& flow) {
   auto parsed = SipMessage::parse(bytes);
   if (!parsed) return handleUnparseable(bytes, flow, parsed.error());
   auto& message = *parsed;
+  // Every line logged while this message is handled names its call (log.format json).
+  const LogCallScope logScope(message.callId());
   const auto transport = static_cast<std::size_t>(flow.transport);
   if (message.isResponse()) {
     ++stats_.responsesReceived;

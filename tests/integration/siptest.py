@@ -433,7 +433,7 @@ class Gateway:
     def __init__(self, binary, users=(("alice", "alicepw"), ("bob", "bobpw")), auth=True,
                  extra_yaml="", transports=("udp", "tcp", "tls", "ws", "wss"),
                  max_message_size=65535, auth_algorithms=None, fixed_ports=None,
-                 media_extra=""):
+                 media_extra="", log_format="text"):
         self.binary = binary
         self.dir = tempfile.mkdtemp(prefix="rtcgate-test-")
         self.fixed_ports = fixed_ports or {}
@@ -446,7 +446,8 @@ class Gateway:
         algorithms = f"  auth_algorithms: {auth_algorithms}\n" if auth_algorithms else ""
         with open(self.config, "w") as f:
             f.write(f"node: {{ id: test, data_dir: {self.dir}/data }}\n"
-                    f"log: {{ level: {os.environ.get('RTCGATE_TEST_LOG', 'debug')} }}\n"
+                    f"log: {{ level: {os.environ.get('RTCGATE_TEST_LOG', 'debug')}, "
+                    f"format: {log_format} }}\n"
                     f"sip:\n  domains: [localhost]\n  listen: [{listen}]\n"
                     f"  auth: {'true' if auth else 'false'}\n"
                     f"  max_message_size: {max_message_size}\n{algorithms}"
