@@ -7,6 +7,7 @@
 
 #include "admin/HttpSession.hpp"
 #include "io/AddressConversion.hpp"
+#include "io/NoDelay.hpp"
 #include "io/WebSocketSubprotocols.hpp"
 
 namespace rtcgate::admin {
@@ -148,6 +149,7 @@ void HttpServer::accept() {
         accept();
         return;
       }
+      io::setNoDelay(socket);
       auto session = std::make_shared<HttpSession>(std::move(socket), *this);
       sessions_.push_back(session);
       session->start();

@@ -5,8 +5,9 @@
 
 namespace rtcgate::admin {
 
-// Appends `text` as a quoted JSON string. Control characters and non-ASCII-safe bytes below 0x20
-// are escaped; other bytes pass through, so UTF-8 stays UTF-8.
+// Appends `text` as a quoted JSON string. Quotes, backslashes and control characters are escaped;
+// valid UTF-8 passes through; a byte that is not part of a valid UTF-8 sequence is written as
+// \u00XX (its Latin-1 reading), so the result is valid JSON whatever `text` holds.
 void appendJsonString(std::string& out, std::string_view text);
 
 // Appends a JSON number; NaN and infinities are not representable in JSON and become null.

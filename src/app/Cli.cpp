@@ -96,7 +96,7 @@ int runCli(int argc, char** argv) {
 
   Config config;
   if (!loadOrReport(configPath, config)) return 1;
-  configureLogging(config.log.level, config.log.format);
+  configureLogging(config.log.level, config.log.format, config.node.id);
   // What the commands below write (store, keys, generated secrets, CDRs) is for this account
   // only, whatever umask the service manager handed down.
   ::umask(077);
@@ -105,7 +105,7 @@ int runCli(int argc, char** argv) {
     if (userDel->parsed()) return userDelCommand(config, userAddress);
     return userListCommand(config);
   }
-  if (relay->parsed()) return relayCommand(config);
+  if (relay->parsed()) return relayCommand(config, configPath);
   return runCommand(config, configPath);
 }
 

@@ -53,8 +53,11 @@ struct Config {
     bool allowDirectUri = false;
     // The key of the Record-Route tokens; empty: <data_dir>/token.key, generated when absent.
     std::string tokenSecretFile;
-    std::vector<std::string> authAlgorithms{"sha-256", "md5"};  // offered in this order
-    std::uint32_t nonceLifetime = 300;                          // seconds
+    // Digest algorithms offered, in this order, on UDP/TCP/TLS (sip.auth_algorithms_sip) and on
+    // WS/WSS (sip.auth_algorithms_ws); sip.auth_algorithms sets both.
+    std::vector<std::string> authAlgorithmsSip{"md5", "sha-256"};
+    std::vector<std::string> authAlgorithmsWs{"sha-256", "md5"};
+    std::uint32_t nonceLifetime = 300;  // seconds
     std::uint32_t maxMessageSize = 65535;
     std::uint32_t maxConnectionsPerSource = 64;
     std::uint32_t maxConnections = 100000;  // open TCP/TLS/WS/WSS connections, in and out

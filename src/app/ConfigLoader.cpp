@@ -176,13 +176,45 @@ void readRegistrar(ConfigReader& r, const YAML::Node& sip, Config::Registrar& re
   if (reg.minExpires > reg.maxExpires) r.error(path, "min_expires is larger than max_expires");
 }
 
+// One digest algorithm list: sha-256 and md5, any case, at least one.
+void readAlgorithmList(ConfigReader& r, const YAML::Node& sip, const char* key,
+                       std::vector<std::string>& out) {
+  const std::string path = ConfigReader::join("sip", key);
+  r.read(sip, "sip", key, out);
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    out[i] = lowercase(out[i]);
+    if (out[i] != "sha-256" && out[i] != "md5") {
+      r.error(path + "[" + std::to_string(i) + "]",
+              "expected sha-256 or md5, got '" + out[i] + "'");
+    }
+  }
+  if (out.empty()) r.error(path, "at least one is needed");
+}
+
+// sip.auth_algorithms sets the order for every transport; sip.auth_algorithms_sip (UDP, TCP, TLS)
+// and sip.auth_algorithms_ws (WS, WSS) set one each, and may not be mixed with it.
+void readAuthAlgorithms(ConfigReader& r, const YAML::Node& sip, Config::Sip& c) {
+  if (sip["auth_algorithms"]) {
+    if (sip["auth_algorithms_sip"] || sip["auth_algorithms_ws"]) {
+      return r.error("sip.auth_algorithms",
+                     "sets the order for every transport: give it or auth_algorithms_sip and "
+                     "auth_algorithms_ws, not both");
+    }
+    readAlgorithmList(r, sip, "auth_algorithms", c.authAlgorithmsSip);
+    c.authAlgorithmsWs = c.authAlgorithmsSip;
+    return;
+  }
+  readAlgorithmList(r, sip, "auth_algorithms_sip", c.authAlgorithmsSip);
+  readAlgorithmList(r, sip, "auth_algorithms_ws", c.authAlgorithmsWs);
+}
+
 void readSip(ConfigReader& r, const YAML::Node& root, Config& c) {
   const auto node = root["sip"];
   if (!r.mapping(node, "sip",
-                 {"domains", "listen", "advertise", "auth", "auth_algorithms", "nonce_lifetime",
-                  "max_message_size", "max_connections_per_source", "max_connections",
-                  "max_send_queue", "idle_timeout", "ws_allowed_origins", "registrar",
-                  "allow_direct_uri", "token_secret_file"})) {
+                 {"domains", "listen", "advertise", "auth", "auth_algorithms",
+                  "auth_algorithms_sip", "auth_algorithms_ws", "nonce_lifetime", "max_message_size",
+                  "max_connections_per_source", "max_connections", "max_send_queue", "idle_timeout",
+                  "ws_allowed_origins", "registrar", "allow_direct_uri", "token_secret_file"})) {
     return;
   }
   r.read(node, "sip", "domains", c.sip.domains);
@@ -206,17 +238,7 @@ void readSip(ConfigReader& r, const YAML::Node& root, Config& c) {
   r.read(node, "sip", "auth", c.sip.auth);
   r.read(node, "sip", "allow_direct_uri", c.sip.allowDirectUri);
   r.read(node, "sip", "token_secret_file", c.sip.tokenSecretFile);
-  r.read(node, "sip", "auth_algorithms", c.sip.authAlgorithms);
-  for (std::size_t i = 0; i < c.sip.authAlgorithms.size(); ++i) {
-    auto& name = c.sip.authAlgorithms[i];
-    std::transform(name.begin(), name.end(), name.begin(),
-                   [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
-    if (name != "sha-256" && name != "md5") {
-      r.error("sip.auth_algorithms[" + std::to_string(i) + "]",
-              "expected sha-256 or md5, got '" + name + "'");
-    }
-  }
-  if (c.sip.authAlgorithms.empty()) r.error("sip.auth_algorithms", "at least one is needed");
+  readAuthAlgorithms(r, node, c.sip);
   r.read(node, "sip", "nonce_lifetime", c.sip.nonceLifetime, 10u, 86400u);
   r.read(node, "sip", "max_message_size", c.sip.maxMessageSize, 1024u, 1048576u);
   r.read(node, "sip", "max_connections_per_source", c.sip.maxConnectionsPerSource, 1u, 100000u);

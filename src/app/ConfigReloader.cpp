@@ -48,7 +48,8 @@ void diffSip(Differ& d, const Config::Sip& a, const Config::Sip& b) {
   d.restart("sip.auth", a.auth, b.auth);
   d.restart("sip.allow_direct_uri", a.allowDirectUri, b.allowDirectUri);
   d.restart("sip.token_secret_file", a.tokenSecretFile, b.tokenSecretFile);
-  d.restart("sip.auth_algorithms", a.authAlgorithms, b.authAlgorithms);
+  d.restart("sip.auth_algorithms_sip", a.authAlgorithmsSip, b.authAlgorithmsSip);
+  d.restart("sip.auth_algorithms_ws", a.authAlgorithmsWs, b.authAlgorithmsWs);
   d.restart("sip.nonce_lifetime", a.nonceLifetime, b.nonceLifetime);
   d.restart("sip.max_message_size", a.maxMessageSize, b.maxMessageSize);
   d.restart("sip.max_connections_per_source", a.maxConnectionsPerSource, b.maxConnectionsPerSource);
@@ -63,14 +64,12 @@ void diffSip(Differ& d, const Config::Sip& a, const Config::Sip& b) {
   d.restart("sip.registrar.max_contacts", a.registrar.maxContacts, b.registrar.maxContacts);
 }
 
-void diffMedia(Differ& d, const Config& a, const Config& b) {
-  d.restart("media.relay", a.media.relay, b.media.relay);
+// The media.* keys a relay reads (embedded or `rtcgate relay`): all fixed at start.
+void diffRelayMedia(Differ& d, const Config& a, const Config& b) {
   d.restart("media.ports", std::make_pair(a.media.portMin, a.media.portMax),
             std::make_pair(b.media.portMin, b.media.portMax));
   d.restart("media.bind", a.media.bind, b.media.bind);
   d.restart("media.advertise", a.media.advertise, b.media.advertise);
-  d.restart("media.anchor", a.media.anchor, b.media.anchor);
-  d.restart("media.sip_srtp", a.media.sipSrtp, b.media.sipSrtp);
   d.restart("media.timeout", a.media.timeout, b.media.timeout);
   d.restart("media.workers", a.media.workers, b.media.workers);
   d.restart("media.max_streams_per_offer", a.media.maxStreamsPerOffer, b.media.maxStreamsPerOffer);
@@ -78,6 +77,13 @@ void diffMedia(Differ& d, const Config& a, const Config& b) {
   d.restart("media.packet_io", a.media.packetIo, b.media.packetIo);
   d.restart("media.dtls_certificate", a.media.dtlsCertificate, b.media.dtlsCertificate);
   d.restart("media.dtls_private_key", a.media.dtlsPrivateKey, b.media.dtlsPrivateKey);
+}
+
+void diffMedia(Differ& d, const Config& a, const Config& b) {
+  d.restart("media.relay", a.media.relay, b.media.relay);
+  d.restart("media.anchor", a.media.anchor, b.media.anchor);
+  d.restart("media.sip_srtp", a.media.sipSrtp, b.media.sipSrtp);
+  diffRelayMedia(d, a, b);
   d.restart("calls.dialog_timeout", a.calls.dialogTimeout, b.calls.dialogTimeout);
   d.restart("calls.cdr_file", a.calls.cdrFile, b.calls.cdrFile);
   const auto& banA = a.security.authBan;
@@ -116,15 +122,20 @@ std::string joined(const std::vector<std::string>& items) {
   return out;
 }
 
+// node.id and log.*: what every command reads.
+void diffNodeAndLog(Differ& d, ConfigChanges& changes, const Config& a, const Config& b) {
+  d.restart("node.id", a.node.id, b.node.id);
+  changes.logLevel = d.reload("log.level", a.log.level, b.log.level);
+  d.restart("log.format", a.log.format, b.log.format);
+}
+
 }  // namespace
 
 ConfigChanges diffConfig(const Config& running, const Config& next) {
   ConfigChanges changes;
   Differ d(changes);
-  d.restart("node.id", running.node.id, next.node.id);
+  diffNodeAndLog(d, changes, running, next);
   d.restart("node.data_dir", running.node.dataDir, next.node.dataDir);
-  changes.logLevel = d.reload("log.level", running.log.level, next.log.level);
-  d.restart("log.format", running.log.format, next.log.format);
   diffSip(d, running.sip, next.sip);
   const bool certificate =
       d.reload("tls.certificate", running.tls.certificate, next.tls.certificate);
@@ -143,6 +154,17 @@ ConfigChanges diffConfig(const Config& running, const Config& next) {
   return changes;
 }
 
+ConfigChanges diffRelayConfig(const Config& running, const Config& next) {
+  ConfigChanges changes;
+  Differ d(changes);
+  diffNodeAndLog(d, changes, running, next);
+  diffRelayMedia(d, running, next);
+  d.restart("relay.listen", running.relay.listen, next.relay.listen);
+  changes.allowedSources =
+      d.reload("relay.allowed_sources", running.relay.allowedSources, next.relay.allowedSources);
+  return changes;
+}
+
 bool applyLogLevel(const std::string& level) {
   const auto parsed = spdlog::level::from_str(level);
   // from_str answers "off" for any name it does not know; only "off" itself means off.
@@ -151,13 +173,16 @@ bool applyLogLevel(const std::string& level) {
   return true;
 }
 
-ConfigReloader::ConfigReloader(std::string path, Config running, Appliers appliers)
-    : path_(std::move(path)), running_(std::move(running)), appliers_(std::move(appliers)) {}
+ConfigReloader::ConfigReloader(std::string path, Config running, Appliers appliers, Role role)
+    : path_(std::move(path)),
+      running_(std::move(running)),
+      appliers_(std::move(appliers)),
+      role_(role) {}
 
 ConfigReloader::Outcome ConfigReloader::reload() {
   Outcome outcome;
   if (path_.empty()) {
-    outcome.error = "no configuration file to reload (rtcgate run was started without --config)";
+    outcome.error = "no configuration file to reload (started without --config)";
     return outcome;
   }
   auto loaded = loadConfigFile(path_);
@@ -168,13 +193,15 @@ ConfigReloader::Outcome ConfigReloader::reload() {
     }
     return outcome;
   }
-  outcome.changes = diffConfig(running_, loaded.config);
+  outcome.changes = role_ == Role::Relay ? diffRelayConfig(running_, loaded.config)
+                                         : diffConfig(running_, loaded.config);
   auto& changes = outcome.changes;
   // Only the reloadable parts move; the rest keeps running as started.
   Config next = running_;
   next.routes = loaded.config.routes;
   next.tls = loaded.config.tls;
   next.log.level = loaded.config.log.level;
+  next.relay.allowedSources = loaded.config.relay.allowedSources;
 
   const auto demote = [&changes](std::string_view prefix) {
     std::erase_if(changes.applied, [&](const std::string& key) {
@@ -198,6 +225,12 @@ ConfigReloader::Outcome ConfigReloader::reload() {
   } else if (changes.routes) {
     demote("routes");
     next.routes = running_.routes;
+  }
+  if (changes.allowedSources && appliers_.allowedSources) {
+    appliers_.allowedSources(next);
+  } else {
+    if (changes.allowedSources) demote("relay.allowed_sources");
+    next.relay.allowedSources = running_.relay.allowedSources;
   }
   if (changes.logLevel) applyLogLevel(next.log.level);
   running_ = std::move(next);

@@ -19,24 +19,30 @@ struct ConfigChanges {
   bool routes = false;
   bool tls = false;
   bool logLevel = false;
-  std::vector<std::string> applied;       // key paths reloaded: "routes", "tls.certificate"...
+  bool allowedSources = false;       // relay.allowed_sources, reloadable in `rtcgate relay` only
+  std::vector<std::string> applied;  // key paths reloaded: "routes", "tls.certificate"...
   std::vector<std::string> needsRestart;  // key paths changed that a reload leaves alone
 
   bool any() const { return !applied.empty() || !needsRestart.empty(); }
 };
 
 ConfigChanges diffConfig(const Config& running, const Config& next);
+// The same for `rtcgate relay`, which reads fewer keys: log.level and relay.allowed_sources are
+// reloadable; node.id, log.format, relay.listen and the media.* keys the relay reads need a
+// restart; keys it does not read (sip.*, routes, media.anchor...) are not reported.
+ConfigChanges diffRelayConfig(const Config& running, const Config& next);
 
 // Sets spdlog's level (an atomic store: safe while media workers log). false on an unknown name.
 bool applyLogLevel(const std::string& level);
 
-// SIGHUP and POST /api/v1/reload: re-reads the file given to `rtcgate run --config`, validates it
-// with the same loader (so a bad file is refused with its key path and nothing changes), applies
-// the reloadable parts (TLS and routes through the gateway's callbacks, log.level itself) and
-// remembers them as the running configuration; the parts that need a restart keep their running
-// values, so they are reported again at each reload until the gateway restarts. TLS files are
-// re-read at every reload even when their paths are unchanged: renewed certificates are usually
-// written over the old files. Runs on the signalling loop thread.
+// SIGHUP and POST /api/v1/reload: re-reads the file given to `rtcgate run --config` (or, on
+// SIGHUP, to `rtcgate relay --config`), validates it with the same loader (so a bad file is
+// refused with its key path and nothing changes), applies the reloadable parts (TLS, routes and
+// relay.allowed_sources through the process's callbacks, log.level itself) and remembers them as
+// the running configuration; the parts that need a restart keep their running values, so they
+// are reported again at each reload until the process restarts. TLS files are re-read at every
+// reload even when their paths are unchanged: renewed certificates are usually written over the
+// old files. Runs on the thread that owns what the appliers touch (the signalling loop's).
 class ConfigReloader {
  public:
   struct Appliers {
@@ -45,7 +51,12 @@ class ConfigReloader {
     // Without an applier the part is reported as needing a restart.
     std::function<io::Status(const Config&)> tls;
     std::function<void(const Config&)> routes;
+    std::function<void(const Config&)> allowedSources;  // relay.allowed_sources
   };
+
+  // Which process reloads: the gateway (`rtcgate run`) or the standalone relay (`rtcgate relay`,
+  // diffRelayConfig's keys).
+  enum class Role { Gateway, Relay };
 
   struct Outcome {
     bool ok = false;
@@ -58,8 +69,8 @@ class ConfigReloader {
     std::string summary() const;
   };
 
-  // path: the --config file ("" when the gateway runs on defaults: reload is then refused).
-  ConfigReloader(std::string path, Config running, Appliers appliers);
+  // path: the --config file ("" when the process runs on defaults: reload is then refused).
+  ConfigReloader(std::string path, Config running, Appliers appliers, Role role = Role::Gateway);
 
   Outcome reload();
   // reload() with its summary logged (info when applied, error when refused): for SIGHUP.
@@ -73,6 +84,7 @@ class ConfigReloader {
   std::string path_;
   Config running_;
   Appliers appliers_;
+  Role role_;
 };
 
 }  // namespace rtcgate::app

@@ -39,6 +39,15 @@ std::optional<proxy::FlowToken::Key> tokenKey(const Config& config) {
   return key;
 }
 
+// sip.auth_algorithms_sip / _ws, validated by the loader: "md5" or "sha-256".
+std::vector<sip::DigestAlgorithm> digestAlgorithms(const std::vector<std::string>& names) {
+  std::vector<sip::DigestAlgorithm> algorithms;
+  for (const auto& name : names) {
+    algorithms.push_back(name == "md5" ? sip::DigestAlgorithm::Md5 : sip::DigestAlgorithm::Sha256);
+  }
+  return algorithms;
+}
+
 constexpr auto kHousekeepingInterval = std::chrono::seconds(10);
 
 io::TransportOptions transportOptions(const Config& config) {
@@ -87,11 +96,8 @@ proxy::ProxyOptions proxyOptions(const Config& config, const std::vector<sip::Fl
   options.maxTransactions = config.security.maxTransactions;
   options.maxDialogs = config.security.maxDialogs;
   options.maxStrangerCallsPerSource = config.security.maxUnauthenticatedCallsPerSource;
-  options.authAlgorithms.clear();
-  for (const auto& name : config.sip.authAlgorithms) {
-    options.authAlgorithms.push_back(name == "md5" ? sip::DigestAlgorithm::Md5
-                                                   : sip::DigestAlgorithm::Sha256);
-  }
+  options.authAlgorithmsSip = digestAlgorithms(config.sip.authAlgorithmsSip);
+  options.authAlgorithmsWs = digestAlgorithms(config.sip.authAlgorithmsWs);
   options.nonceLifetime = std::chrono::seconds(config.sip.nonceLifetime);
   options.registrar.minExpires = std::chrono::seconds(config.sip.registrar.minExpires);
   options.registrar.maxExpires = std::chrono::seconds(config.sip.registrar.maxExpires);

@@ -6,16 +6,19 @@
 
 #include <cstdio>
 
+#include "app/ConfigReloader.hpp"
 #include "media/RelayService.hpp"
 
 namespace rtcgate::app {
 
-int runRelayCommand(const media::RelayOptions& options) {
+int runRelayCommand(const Config& config, const std::string& configPath) {
+  const auto options = relayOptions(config);
   // Block the signals before any thread starts, so only sigwait below sees them.
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   media::RelayService relay(options);
   auto started = relay.start();
@@ -30,8 +33,20 @@ int runRelayCommand(const media::RelayOptions& options) {
                fmt::join(options.allowedSources, ", "));
   spdlog::info("media ports {}-{}, {} worker(s), packet I/O {}", options.portMin, options.portMax,
                relay.workerCount(), relay.packetIo());
+  ConfigReloader::Appliers appliers;
+  appliers.allowedSources = [&relay](const Config& next) {
+    // The loader has validated every entry: this cannot fail.
+    relay.allowSources(next.relay.allowedSources);
+    spdlog::info("ng control answers requests from {} only (relay.allowed_sources)",
+                 fmt::join(next.relay.allowedSources, ", "));
+  };
+  ConfigReloader reloader(configPath, config, std::move(appliers), ConfigReloader::Role::Relay);
   int received = 0;
-  sigwait(&signals, &received);
+  for (;;) {
+    sigwait(&signals, &received);
+    if (received != SIGHUP) break;
+    reloader.reloadAndLog();
+  }
   spdlog::info("signal {}: stopping relay", received);
   relay.stop();
   return 0;

@@ -32,9 +32,9 @@ int runCommand(const Config& config, const std::string& configPath) {
   return gateway.run();
 }
 
-int relayCommand(const Config& config) {
+int relayCommand(const Config& config, const std::string& configPath) {
   prepareOpenFiles(config, true);
-  return runRelayCommand(relayOptions(config));
+  return runRelayCommand(config, configPath);
 }
 
 media::RelayOptions relayOptions(const Config& config) {

@@ -7,6 +7,7 @@
 #include <boost/asio/write.hpp>
 
 #include "io/AddressConversion.hpp"
+#include "io/NoDelay.hpp"
 
 namespace rtcgate::io {
 
@@ -71,6 +72,7 @@ void StreamConnection<Stream>::startOutbound(bool verifyPeer) {
       self->close(CloseReason::ConnectFailed);
       return;
     }
+    setNoDelay(self->stream_.lowest_layer());
     if constexpr (kTls) {
       self->handshake(false);
     } else {

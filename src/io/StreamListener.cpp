@@ -5,6 +5,7 @@
 #include <boost/asio/ip/v6_only.hpp>
 
 #include "io/AddressConversion.hpp"
+#include "io/NoDelay.hpp"
 
 namespace rtcgate::io {
 
@@ -49,6 +50,7 @@ void StreamListener::acceptNext() {
       });
       return;
     }
+    setNoDelay(socket);
     if (self->handler_) self->handler_(self->transport_, std::move(socket));
     self->acceptNext();
   });

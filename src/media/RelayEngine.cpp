@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "base/LogContext.hpp"
 #include "media/CallReport.hpp"
 #include "media/HeapTrimmer.hpp"
 #include "media/ListenUrl.hpp"
@@ -250,6 +251,7 @@ ng::Value RelayEngine::handle(const ng::Value& request) {
 }
 
 ng::Value RelayEngine::handle(const ng::NgRequest& request) {
+  const LogCallScope logScope(request.callId);  // log.format json's call_id
   if (!request.warnings.empty()) spdlog::warn("ng request: {}", request.warningText());
   switch (request.command) {
     case ng::Command::Ping: {

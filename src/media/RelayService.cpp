@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <future>
 #include <mutex>
 
 #include "media/ListenUrl.hpp"
@@ -22,6 +23,16 @@ void addStatistics(ng::Value& total, const ng::Value& part) {
       mine = ng::Value::integer(mine.integerValue() + theirs.integerValue());
     }
   }
+}
+
+Result<std::vector<AddressRange>> parseSources(const std::vector<std::string>& texts) {
+  std::vector<AddressRange> sources;
+  for (const std::string& text : texts) {
+    auto range = AddressRange::parse(text);
+    if (!range) return Error{"relay.allowed_sources: not an address or CIDR block"};
+    sources.push_back(*range);
+  }
+  return sources;
 }
 
 ng::Value merge(const std::string& command, std::int64_t limit, std::vector<ng::Value>& parts) {
@@ -93,13 +104,9 @@ Result<bool> RelayService::start(bool withNgListeners) {
                  packetIoProblem_);
   }
   if (withNgListeners) {
-    std::vector<AddressRange> sources;
-    for (const std::string& text : options_.allowedSources) {
-      auto range = AddressRange::parse(text);
-      if (!range) return Error{"relay.allowed_sources: not an address or CIDR block"};
-      sources.push_back(*range);
-    }
-    ngServer_->allowSources(std::move(sources));
+    auto sources = parseSources(options_.allowedSources);
+    if (!sources) return Error{sources.error()};
+    ngServer_->allowSources(std::move(*sources));
     for (const std::string& url : options_.listen) {
       auto address = parseListenUrl(url);
       if (!address) return Error{address.error()};
@@ -122,6 +129,25 @@ void RelayService::stop() {
     worker->thread.join();
   }
   trimmer_.reset();
+}
+
+Result<bool> RelayService::allowSources(const std::vector<std::string>& texts) {
+  auto parsed = parseSources(texts);
+  if (!parsed) return Error{parsed.error()};
+  Worker& control = *workers_.front();  // the ng listeners' loop
+  if (!control.thread.joinable()) {
+    ngServer_->allowSources(std::move(*parsed));
+    return true;
+  }
+  // Waits for the loop to take the list: a request that arrives after this returns is checked
+  // against it.
+  std::promise<void> applied;
+  control.loop.post([this, &applied, sources = std::move(*parsed)]() mutable {
+    ngServer_->allowSources(std::move(sources));
+    applied.set_value();
+  });
+  applied.get_future().wait();
+  return true;
 }
 
 RelayService::Worker& RelayService::workerFor(const ng::Value& request) {

@@ -33,6 +33,10 @@ class RelayService {
   // workers. `withNgListeners` false: embedded use without the UDP control socket.
   Result<bool> start(bool withNgListeners = true);
   void stop();
+  // From now on the ng listeners answer these sources only (relay.allowed_sources on reload):
+  // requests that arrive after it returns are checked against them. Any thread but a worker's.
+  // An error, and no change, when one is not an address or CIDR block.
+  Result<bool> allowSources(const std::vector<std::string>& sources);
 
   // Runs one ng request on the worker that owns its call (any thread); `done` gets the reply on
   // a worker thread.

@@ -38,17 +38,19 @@ struct AuthResult {
 using Ha1Lookup = std::function<std::optional<std::string>(
     std::string_view user, std::string_view realm, sip::DigestAlgorithm algorithm)>;
 
-// HTTP digest for SIP (RFC 3261 22, RFC 7616, RFC 8760): challenges offer SHA-256 then MD5 with
-// qop=auth; verification accepts either, with or without qop (legacy RFC 2069 clients), and
-// refuses replays through the NonceManager. The Request-URI the client signed must be the one it
-// sent, so a captured response cannot be replayed against another target. I/O-free.
+// HTTP digest for SIP (RFC 3261 22, RFC 7616, RFC 8760): challenges offer the configured
+// algorithms in order with qop=auth; verification accepts any of them, with or without qop
+// (legacy RFC 2069 clients), and refuses replays through the NonceManager. The Request-URI the
+// client signed must be the one it sent, so a captured response cannot be replayed against another
+// target. I/O-free.
 class DigestAuthenticator {
  public:
   explicit DigestAuthenticator(NonceManager& nonces) : nonces_(nonces) {}
 
-  // The algorithms offered, most preferred first (the default: SHA-256, then MD5). Old clients
-  // that answer only the first challenge they see (sipp 3.6, some phones) need MD5 first;
-  // credentials with an algorithm not listed are refused as malformed.
+  // The algorithms offered, in this order (the default: SHA-256, then MD5). Clients read the
+  // first challenge (sipp 3.6, many phones) or the last (JsSIP, SIP.js): ProxyCore keeps one
+  // authenticator per kind of transport. Credentials with an algorithm not listed are refused
+  // as malformed.
   void setAlgorithms(std::vector<sip::DigestAlgorithm> algorithms);
 
   // One header value per offered algorithm, in preference order, sharing one fresh nonce.

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "base/LogContext.hpp"
 #include "media/NgFlags.hpp"
 
 namespace rtcgate::proxy {
@@ -28,6 +29,7 @@ void MediaAnchor::exchange(const char* command, const SdpExchange& exchange, Sdp
   control_.request(std::move(request), [this, alive = alive_, callId = exchange.callId, command,
                                         done = std::move(done)](media::MediaControl::Reply reply) {
     if (!*alive) return;
+    const LogCallScope logScope(callId);  // what the reply leads to is logged for the call
     if (!reply) {
       ++stats_.failures;
       spdlog::warn("call {}: media relay did not answer the {}: {}", callId, command,
@@ -74,6 +76,7 @@ void MediaAnchor::sendDelete(ng::Value request, std::string callId, QueryDone do
       std::move(request), [callId = std::move(callId), alive = alive_, done = std::move(done),
                            report = std::move(report)](media::MediaControl::Reply reply) {
         if (!*alive) return;
+        const LogCallScope logScope(callId);
         if (!reply) {
           spdlog::warn("call {}: media relay did not answer the delete: {}", callId, reply.error());
           if (done) done(Error{reply.error()});

@@ -12,6 +12,7 @@ constexpr std::string_view kReplace = " replace-origin replace-session-connectio
 // unknown attributes) count for nothing: a caller cannot make the proxy anchor a call by writing
 // a profile name into its session name.
 struct SdpProfile {
+  bool media = false;  // it has an m= line: it is an offer or answer, not an empty body
   bool dtls = false;
   bool sdes = false;
 };
@@ -49,6 +50,7 @@ SdpProfile profileOf(std::string_view sdp) {
     if (line.starts_with("m=")) {
       closeSection();
       inMedia = true;
+      profile.media = true;
       protocol = protocolOf(line.substr(2));
       fingerprint = crypto = false;
     } else if (line.starts_with("a=fingerprint:")) {
@@ -80,7 +82,8 @@ MediaLeg MediaPolicy::legOf(sip::Transport transport, std::string_view sdp) cons
   const SdpProfile profile = profileOf(sdp);
   if (profile.dtls) return MediaLeg::WebRtc;
   if (profile.sdes) return MediaLeg::SipSdes;
-  return options_.sipLeg;
+  // Its own SDP says plain RTP: what we send it must be plain RTP too, whatever we would offer.
+  return profile.media ? MediaLeg::Sip : options_.sipLeg;
 }
 
 MediaLeg MediaPolicy::legToward(sip::Transport transport,

@@ -25,8 +25,9 @@ struct MediaPolicyOptions {
     Always,  // every call with SDP goes through the relay (media anchoring for NAT, recording)
   };
   Anchor anchor = Anchor::WebRtc;
-  // Profile for SIP legs: RTP/AVP, or RTP/SAVP with SDES (`media.sip_srtp: sdes`); a route
-  // target may say otherwise (`routes[].media.srtp`, see legToward).
+  // Profile of the offers we send toward SIP legs: RTP/AVP, or RTP/SAVP with SDES
+  // (`media.sip_srtp: sdes`); a route target may say otherwise (`routes[].media.srtp`, see
+  // legToward). A SIP peer's own offer decides its profile (legOf).
   MediaLeg sipLeg = MediaLeg::Sip;
 };
 
@@ -39,8 +40,10 @@ class MediaPolicy {
 
   // The leg a peer is on: WebRTC when it talks over a WebSocket or a media section of its SDP
   // has a UDP/TLS/RTP/SAVP(F) profile and a DTLS fingerprint; SDES when a section offers
-  // RTP/SAVP(F) with a=crypto (it must get that profile back, RFC 3264 6); else the configured
-  // SIP profile. Only m= profiles and their attributes count, never text elsewhere in the SDP.
+  // RTP/SAVP(F) with a=crypto; plain RTP when it has media sections and neither: a peer's own
+  // offer decides its profile, it must get that profile back (RFC 3264 6). Only without SDP (a
+  // late offer: we will make the offer) does the configured SIP profile decide. Only m= profiles
+  // and their attributes count, never text elsewhere in the SDP.
   MediaLeg legOf(sip::Transport transport, std::string_view sdp = {}) const;
   // The leg of a branch target: WebRTC over a WebSocket, else the profile its route sets
   // (`configured`, StaticRoutes::targetMedia), else the configured SIP profile.

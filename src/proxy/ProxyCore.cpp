@@ -6,6 +6,7 @@
 
 #include <algorithm>
 
+#include "base/LogContext.hpp"
 #include "proxy/NatHelper.hpp"
 #include "sip/ErrorResponse.hpp"
 #include "sip/MessageLimits.hpp"
@@ -54,13 +55,15 @@ ProxyCore::ProxyCore(ProxyOptions options, Timers& timers, transaction::SendFunc
       identity_(options_.domains, options_.listeners),
       resolver_(identity_),
       nonces_(timers, NonceManager::Options{options_.nonceLifetime}),
-      authenticator_(nonces_),
+      sipAuthenticator_(nonces_),
+      wsAuthenticator_(nonces_),
       registrar_(location_, options_.registrar),
       transactions_(timers, std::move(send), *this, options_.timers),
       mediaPolicy_(options_.media),
       authBans_(options_.authBans),
       rateLimiter_(options_.rateLimit) {
-  authenticator_.setAlgorithms(options_.authAlgorithms);
+  sipAuthenticator_.setAlgorithms(options_.authAlgorithmsSip);
+  wsAuthenticator_.setAlgorithms(options_.authAlgorithmsWs);
   if (options_.tokenKey) flowTokens_.setKey(*options_.tokenKey);
 }
 
@@ -91,6 +94,8 @@ void ProxyCore::dispatch(std::string bytes, const sip::Flow& flow) {
   auto parsed = SipMessage::parse(bytes);
   if (!parsed) return handleUnparseable(bytes, flow, parsed.error());
   auto& message = *parsed;
+  // Every line logged while this message is handled names its call (log.format json).
+  const LogCallScope logScope(message.callId());
   const auto transport = static_cast<std::size_t>(flow.transport);
   if (message.isResponse()) {
     ++stats_.responsesReceived;
@@ -478,7 +483,8 @@ bool ProxyCore::authorize(TransactionId serverTx, const SipMessage& request, con
     answer(serverTx, request, 403, "Forbidden");
     return false;
   }
-  const auto result = authenticator_.verify(request, !registrar, realm, store_);
+  auto& authenticator = sip::isWebSocket(flow.transport) ? wsAuthenticator_ : sipAuthenticator_;
+  const auto result = authenticator.verify(request, !registrar, realm, store_);
   switch (result.outcome) {
     case AuthOutcome::Authenticated:
       if (result.user != expectedUser) {
@@ -502,7 +508,7 @@ bool ProxyCore::authorize(TransactionId serverTx, const SipMessage& request, con
     case AuthOutcome::StaleNonce:
       ++stats_.authChallenges;
       respond(serverTx,
-              authenticator_.challenge(request, realm, result.outcome == AuthOutcome::StaleNonce));
+              authenticator.challenge(request, realm, result.outcome == AuthOutcome::StaleNonce));
       return false;
   }
   return false;

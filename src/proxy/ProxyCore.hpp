@@ -39,8 +39,13 @@ struct ProxyOptions {
   bool allowDirectUri = false;
   // The key of the Record-Route tokens (sip.token_secret_file); unset: random per process.
   std::optional<FlowToken::Key> tokenKey;
-  std::vector<sip::DigestAlgorithm> authAlgorithms{sip::DigestAlgorithm::Sha256,
-                                                   sip::DigestAlgorithm::Md5};
+  // Digest algorithms offered, in this order, to UDP/TCP/TLS clients (sipp and many phones
+  // answer only the first challenge) and to WS/WSS clients (JsSIP and SIP.js answer only the
+  // last); credentials must use an algorithm offered on their transport.
+  std::vector<sip::DigestAlgorithm> authAlgorithmsSip{sip::DigestAlgorithm::Md5,
+                                                      sip::DigestAlgorithm::Sha256};
+  std::vector<sip::DigestAlgorithm> authAlgorithmsWs{sip::DigestAlgorithm::Sha256,
+                                                     sip::DigestAlgorithm::Md5};
   Duration timerC = std::chrono::minutes(3);
   Duration nonceLifetime = std::chrono::seconds(300);
   RegistrarOptions registrar;
@@ -281,7 +286,8 @@ class ProxyCore : public transaction::TransactionUser {
   TargetResolver resolver_;
   FlowToken flowTokens_;
   NonceManager nonces_;
-  DigestAuthenticator authenticator_;
+  DigestAuthenticator sipAuthenticator_;  // UDP, TCP, TLS: options_.authAlgorithmsSip
+  DigestAuthenticator wsAuthenticator_;   // WS, WSS: options_.authAlgorithmsWs
   Registrar registrar_;
   ProxyStats stats_;
   transaction::TransactionLayer transactions_;

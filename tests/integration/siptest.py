@@ -432,8 +432,8 @@ class Gateway:
 
     def __init__(self, binary, users=(("alice", "alicepw"), ("bob", "bobpw")), auth=True,
                  extra_yaml="", transports=("udp", "tcp", "tls", "ws", "wss"),
-                 max_message_size=65535, auth_algorithms="[sha-256, md5]", fixed_ports=None,
-                 media_extra=""):
+                 max_message_size=65535, auth_algorithms=None, fixed_ports=None,
+                 media_extra="", log_format="text"):
         self.binary = binary
         self.dir = tempfile.mkdtemp(prefix="rtcgate-test-")
         self.fixed_ports = fixed_ports or {}
@@ -442,13 +442,15 @@ class Gateway:
         self.config = os.path.join(self.dir, "rtcgate.yaml")
         media_port = 20000 + (self.ports[transports[0]] % 20) * 1000
         self.http_port = free_port()
+        # Without auth_algorithms each transport gets its default challenge order.
+        algorithms = f"  auth_algorithms: {auth_algorithms}\n" if auth_algorithms else ""
         with open(self.config, "w") as f:
             f.write(f"node: {{ id: test, data_dir: {self.dir}/data }}\n"
-                    f"log: {{ level: {os.environ.get('RTCGATE_TEST_LOG', 'debug')} }}\n"
+                    f"log: {{ level: {os.environ.get('RTCGATE_TEST_LOG', 'debug')}, "
+                    f"format: {log_format} }}\n"
                     f"sip:\n  domains: [localhost]\n  listen: [{listen}]\n"
                     f"  auth: {'true' if auth else 'false'}\n"
-                    f"  max_message_size: {max_message_size}\n"
-                    f"  auth_algorithms: {auth_algorithms}\n"
+                    f"  max_message_size: {max_message_size}\n{algorithms}"
                     f"media: {{ ports: {media_port}-{media_port + 999}{media_extra} }}\n"
                     f"http: {{ listen: 127.0.0.1:{self.http_port} }}\n" + extra_yaml)
         for user, password in users:

@@ -3,7 +3,9 @@ phone calls two "PBXs" (sipp UAS) behind two static routes, one with `media: { s
   - that one gets an RTP/SAVP offer with a=crypto from the embedded relay (the call is anchored
     because the two legs' profiles differ) and answers with SDES; the phone gets RTP/AVP back;
   - the other gets the phone's own RTP/AVP offer, without a=crypto (not anchored).
-A reload moves the SDES setting to the other route and the profiles follow."""
+A reload moves the SDES setting to the other route and the profiles follow. `media.sip_srtp: sdes`
+is on: it is the profile of the offers rtcgate sends toward a route without its own (`^7`), and
+never what the phone, which offered RTP/AVP, gets back."""
 import os
 import re
 
@@ -14,7 +16,7 @@ args = parse_args()
 HERE = os.path.dirname(os.path.abspath(__file__))
 SDES_PBX, PLAIN_PBX = free_port(), free_port()
 
-gw = Gateway(args.binary, transports=("udp",), auth_algorithms="[md5, sha-256]")
+gw = Gateway(args.binary, transports=("udp",), media_extra=", sip_srtp: sdes")
 with open(gw.config) as f:
     BASE = f.read()
 
@@ -24,7 +26,8 @@ def write_routes(sdes_on_9):
     with open(gw.config, "w") as f:
         f.write(BASE + "routes:\n"
                 f"  - {{ match: '^9', to: [sip:127.0.0.1:{SDES_PBX}], media: {{ srtp: {nine} }} }}\n"
-                f"  - {{ match: '^8', to: [sip:127.0.0.1:{PLAIN_PBX}], media: {{ srtp: {eight} }} }}\n")
+                f"  - {{ match: '^8', to: [sip:127.0.0.1:{PLAIN_PBX}], media: {{ srtp: {eight} }} }}\n"
+                f"  - {{ match: '^7', to: [sip:127.0.0.1:{SDES_PBX}] }}\n")
 
 
 write_routes(True)
@@ -100,6 +103,10 @@ def test_sdes_route_gets_srtp_and_the_phone_keeps_rtp():
 
 def test_plain_route_gets_the_phones_rtp():
     call("8001", PLAIN_PBX, sdes=False)
+
+
+def test_global_sdes_is_for_our_offers_only():
+    call("7001", SDES_PBX, sdes=True)
 
 
 def test_reload_moves_the_sdes_setting():

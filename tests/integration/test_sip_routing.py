@@ -11,8 +11,8 @@ LOOP_PORT = free_port()
 routes = (f"routes:\n"
           f"  - {{ match: '^9[0-9]+$', to: [sip:127.0.0.1:{TARGET_A}, sip:127.0.0.1:{TARGET_B}] }}\n"
           f"  - {{ match: '^loop$', to: [sip:127.0.0.1:{LOOP_PORT}] }}\n")
-gw = Gateway(args.binary, transports=("udp", "tcp"), auth_algorithms="[md5, sha-256]",
-             extra_yaml=routes, fixed_ports={"udp": LOOP_PORT}).start()
+gw = Gateway(args.binary, transports=("udp", "tcp"), extra_yaml=routes,
+             fixed_ports={"udp": LOOP_PORT}).start()
 UDP = gw.ports["udp"]
 
 

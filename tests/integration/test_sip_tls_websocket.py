@@ -1,16 +1,16 @@
 """TLS, WS and WSS against the real binary: clients register with SHA-256 digest (browsers use
 .invalid Contact hosts), are called by a sipp UAC over UDP through their own connection, and call
 out; a closed WebSocket takes its registration with it."""
+import re
 import socket
 import time
 
-from siptest import (Callee, Connection, Gateway, UserAgent, check, free_port, parse_args,
+from siptest import (SDP, Callee, Connection, Gateway, UserAgent, check, free_port, parse_args,
                      place_call, run_tests, sipp, sipp_logs, tests_in)
 
 args = parse_args()
 gw = Gateway(args.binary, users=(("alice", "alicepw"), ("bob", "bobpw"),
-                                 ("carol", "carolpw")),
-             auth_algorithms="[md5, sha-256]").start()
+                                 ("carol", "carolpw"))).start()
 
 
 def registered(transport, user="bob", password="bobpw", algorithm="SHA-256"):
@@ -89,6 +89,43 @@ def test_websocket_without_sip_subprotocol_refused():
     reply = sock.recv(4096)
     sock.close()
     check(not reply.startswith(b"HTTP/1.1 101"), f"upgrade without 'sip' accepted: {reply[:80]!r}")
+
+
+def offered_algorithms(transport):
+    ua = UserAgent(Connection(transport, gw.ports[transport]), "bob")
+    response = ua.transact(ua.request("REGISTER", "sip:localhost", ["Expires: 60"]))
+    ua.c.close()
+    check(response.status == 401, f"REGISTER over {transport}: {response.status}")
+    return [re.search(r"algorithm=([A-Z0-9-]+)", c).group(1)
+            for c in response.all("WWW-Authenticate")]
+
+
+def test_challenge_order_suits_each_transports_clients():
+    """Phones and sipp answer the first challenge, JsSIP and SIP.js the last."""
+    for transport, expected in (("tls", ["MD5", "SHA-256"]), ("ws", ["SHA-256", "MD5"]),
+                                ("wss", ["SHA-256", "MD5"])):
+        offered = offered_algorithms(transport)
+        check(offered == expected, f"{transport} offers {offered}, expected {expected}")
+
+
+def test_back_to_back_responses_leave_together_on_fresh_tls():
+    """The 407 written right behind the 100 Trying must not wait for the client's delayed ACK of
+    the 100 (Nagle's algorithm, about 40 ms): TCP_NODELAY on every stream socket."""
+    gaps = []
+    for _ in range(5):
+        ua = UserAgent(Connection("tls", gw.ports["tls"]), "alice")
+        ua.c.send(ua.request("INVITE", "sip:bob@localhost", [f"Contact: {ua.contact()}"],
+                             body=SDP))
+        arrived = {}
+        while 407 not in arrived:
+            message = ua.c.recv(3)
+            check(message is not None, f"no 407 over TLS: {arrived}")
+            arrived.setdefault(message.status, time.monotonic())
+        ua.c.close()
+        check(100 in arrived, "no 100 Trying before the 407")
+        gaps.append(arrived[407] - arrived[100])
+    gaps.sort()
+    check(gaps[len(gaps) // 2] < 0.020, f"100 -> 407 gaps (s) on fresh TLS connections: {gaps}")
 
 
 run_tests(tests_in(dict(globals())), [gw])

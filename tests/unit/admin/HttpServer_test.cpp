@@ -7,6 +7,7 @@
 
 #include "unit/admin/AdminTestServer.hpp"
 #include "unit/admin/JsonCheck.hpp"
+#include "unit/io/SocketOptions.hpp"
 
 namespace rtcgate::admin {
 namespace {
@@ -53,6 +54,16 @@ TEST(HttpServerTest, ServesRoutesOnAnEphemeralLoopbackPort) {
   const auto wrongMethod = request(test.port(), verb::post, "/hello/world");
   EXPECT_EQ(wrongMethod.status, 405u);
   EXPECT_TRUE(JsonCheck::valid(wrongMethod.body));
+}
+
+// Replies leave at once (TCP_NODELAY), not behind Nagle's wait for an ACK.
+TEST(HttpServerTest, AcceptedSocketsSendWithoutDelay) {
+  AdminTestServer test;
+  ASSERT_TRUE(test.start());
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::socket client(io);
+  client.connect({boost::asio::ip::make_address("127.0.0.1"), test.port()});
+  EXPECT_EQ(io::testing::tcpNoDelayOf(client.remote_endpoint(), client.local_endpoint()), 1);
 }
 
 TEST(HttpServerTest, IndexListsRoutesWithHelp) {

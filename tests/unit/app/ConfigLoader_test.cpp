@@ -87,6 +87,38 @@ routes: [ { match: '([', to: [http://x] } ]
   EXPECT_TRUE(hasError(result, "routes[0].to[0]: expected a sip: URI"));
 }
 
+// sipp and phones read the first challenge, JsSIP and SIP.js the last: by default each gets the
+// order that makes it pick SHA-256 when it can, MD5 otherwise.
+TEST(ConfigLoader, AuthAlgorithmsPerTransport) {
+  const auto defaults = loadConfigText("", "t.yaml");
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults.config.sip.authAlgorithmsSip, (std::vector<std::string>{"md5", "sha-256"}));
+  EXPECT_EQ(defaults.config.sip.authAlgorithmsWs, (std::vector<std::string>{"sha-256", "md5"}));
+
+  const auto both = loadConfigText("sip: { auth_algorithms: [SHA-256] }\n", "t.yaml");
+  ASSERT_TRUE(both.ok()) << both.errors.front();
+  EXPECT_EQ(both.config.sip.authAlgorithmsSip, std::vector<std::string>{"sha-256"});
+  EXPECT_EQ(both.config.sip.authAlgorithmsWs, std::vector<std::string>{"sha-256"});
+
+  const auto each = loadConfigText(
+      "sip: { auth_algorithms_sip: [sha-256, md5], auth_algorithms_ws: [md5] }\n", "t.yaml");
+  ASSERT_TRUE(each.ok()) << each.errors.front();
+  EXPECT_EQ(each.config.sip.authAlgorithmsSip, (std::vector<std::string>{"sha-256", "md5"}));
+  EXPECT_EQ(each.config.sip.authAlgorithmsWs, std::vector<std::string>{"md5"});
+}
+
+TEST(ConfigLoader, AuthAlgorithmErrorsNameTheKey) {
+  EXPECT_TRUE(hasError(loadConfigText("sip: { auth_algorithms_ws: [md5, sha-1] }\n", "t.yaml"),
+                       "sip.auth_algorithms_ws[1]: expected sha-256 or md5, got 'sha-1'"));
+  EXPECT_TRUE(hasError(loadConfigText("sip: { auth_algorithms_sip: [] }\n", "t.yaml"),
+                       "sip.auth_algorithms_sip: at least one is needed"));
+  EXPECT_TRUE(hasError(loadConfigText("sip: { auth_algorithms: [md4] }\n", "t.yaml"),
+                       "sip.auth_algorithms[0]: expected sha-256 or md5, got 'md4'"));
+  EXPECT_TRUE(hasError(
+      loadConfigText("sip: { auth_algorithms: [md5], auth_algorithms_ws: [md5] }\n", "t.yaml"),
+      "sip.auth_algorithms: sets the order for every transport"));
+}
+
 TEST(ConfigLoader, SyntaxErrorsGiveTheLine) {
   const auto result = loadConfigText("sip:\n  domains: [a\n", "bad.yaml");
   ASSERT_FALSE(result.ok());

@@ -214,10 +214,28 @@ TEST(ConfigDiffTest, EveryKeyGroupIsClassified) {
   const auto changes = diffConfig(a, b);
   EXPECT_EQ(changes.applied, (std::vector<std::string>{"tls.verify_peer"}));
   EXPECT_EQ(changes.needsRestart,
-            (std::vector<std::string>{"node.id", "sip.registrar.max_contacts", "media.ports",
-                                      "media.anchor", "media.workers", "media.packet_io",
+            (std::vector<std::string>{"node.id", "sip.registrar.max_contacts", "media.anchor",
+                                      "media.ports", "media.workers", "media.packet_io",
                                       "calls.cdr_file", "relay.listen", "store", "http.token"}));
   EXPECT_FALSE(diffConfig(a, a).any());
+}
+
+// `rtcgate relay` reports only what it reads; relay.allowed_sources is reloadable there.
+TEST(ConfigDiffTest, RelayReadsFewerKeys) {
+  const Config a = defaultConfig();
+  Config b = a;
+  b.log.level = "debug";
+  b.sip.domains = {"example.test"};
+  b.media.anchor = "always";
+  b.media.portMax = 40000;
+  b.relay.listen = {"udp://127.0.0.1:1"};
+  b.relay.allowedSources = {"10.0.0.0/8"};
+  b.routes.push_back({});
+  const auto changes = diffRelayConfig(a, b);
+  EXPECT_EQ(changes.applied, (std::vector<std::string>{"log.level", "relay.allowed_sources"}));
+  EXPECT_EQ(changes.needsRestart, (std::vector<std::string>{"media.ports", "relay.listen"}));
+  EXPECT_TRUE(changes.allowedSources);
+  EXPECT_FALSE(diffConfig(a, b).allowedSources);  // the gateway restarts for it
 }
 
 TEST(ConfigDiffTest, LogLevelNamesMapToSpdlog) {
@@ -234,6 +252,39 @@ TEST(ConfigDiffTest, LogLevelNamesMapToSpdlog) {
 
 namespace rtcgate::app {
 namespace {
+
+TEST_F(ConfigReloaderTest, RelayAppliesAllowedSourcesAndLogLevel) {
+  std::vector<std::string> sourcesSeen;
+  ConfigReloader::Appliers appliers;
+  appliers.allowedSources = [&](const Config& config) {
+    sourcesSeen = config.relay.allowedSources;
+  };
+  ConfigReloader relay(path_, running_, std::move(appliers), ConfigReloader::Role::Relay);
+  write(
+      "log: { level: debug }\n"
+      "sip: { listen: [udp://127.0.0.1:5070] }\n"
+      "media: { workers: 2 }\n"
+      "relay: { allowed_sources: [127.0.0.1, 10.0.0.0/8] }\n");
+  const auto outcome = relay.reload();
+  ASSERT_TRUE(outcome.ok) << outcome.error;
+  EXPECT_EQ(outcome.changes.applied,
+            (std::vector<std::string>{"log.level", "relay.allowed_sources"}));
+  // sip.listen and routes changed too, but the relay does not read them.
+  EXPECT_EQ(outcome.changes.needsRestart, std::vector<std::string>{"media.workers"});
+  EXPECT_EQ(sourcesSeen, (std::vector<std::string>{"127.0.0.1", "10.0.0.0/8"}));
+  EXPECT_EQ(spdlog::get_level(), spdlog::level::debug);
+  EXPECT_EQ(relay.running().relay.allowedSources, sourcesSeen);
+  EXPECT_EQ(relay.running().media.workers, 1u);
+  EXPECT_EQ(outcome.summary(),
+            "configuration reloaded: applied log.level, relay.allowed_sources; needs restart: "
+            "media.workers");
+
+  // Without its applier the change is reported as needing a restart, not pretended.
+  ConfigReloader bare(path_, running_, {}, ConfigReloader::Role::Relay);
+  const auto demoted = bare.reload();
+  EXPECT_TRUE(contains(demoted.changes.needsRestart, "relay.allowed_sources"));
+  EXPECT_EQ(bare.running().relay.allowedSources, running_.relay.allowedSources);
+}
 
 // A route's media profile alone changing is a routes change (applied on reload).
 TEST_F(ConfigReloaderTest, RouteMediaChangeIsARoutesChange) {

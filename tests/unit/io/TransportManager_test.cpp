@@ -6,6 +6,7 @@
 #include <boost/asio/write.hpp>
 
 #include "unit/io/IoTestSupport.hpp"
+#include "unit/io/SocketOptions.hpp"
 
 namespace rtcgate::io::testing {
 namespace {
@@ -255,6 +256,8 @@ TEST_F(TransportManagerTest, SendOpensAnOutboundTcpConnection) {
   ASSERT_FALSE(accepted.wait().error);
   EXPECT_EQ(readExactly(peer, request.size() * 2), request + request);
   EXPECT_EQ(stats().connectionsOutbound[TransportStats::at(Transport::Tcp)], 1u);
+  // Like accepted ones (AcceptedStreamSocketsSendWithoutDelay), without Nagle's wait.
+  EXPECT_EQ(tcpNoDelayOf(peer.remote_endpoint(), peer.local_endpoint()), 1);
 
   // The peer answers over that connection; the flow names it.
   const std::string reply = "SIP/2.0 100 Trying\r\nContent-Length: 0\r\n\r\n";
@@ -265,6 +268,19 @@ TEST_F(TransportManagerTest, SendOpensAnOutboundTcpConnection) {
   EXPECT_NE(received.flow.connectionId, 0u);
   EXPECT_EQ(received.flow.local, toSocketAddress(peer.remote_endpoint()));
   EXPECT_EQ(received.flow.remote, flow.remote);
+}
+
+// A response written right behind another (a 407 after its 100 Trying) leaves at once instead of
+// waiting for the peer's delayed ACK of the first (Nagle: about 40 ms).
+TEST_F(TransportManagerTest, AcceptedStreamSocketsSendWithoutDelay) {
+  ASSERT_TRUE(start(optionsFor({Transport::Tcp, Transport::Ws})).ok());
+  for (const auto transport : {Transport::Tcp, Transport::Ws}) {
+    auto client = connectTcp(transport);
+    // The test's own socket keeps the kernel's default: the probe sees what it should.
+    EXPECT_EQ(tcpNoDelayOf(client.local_endpoint(), client.remote_endpoint()), 0);
+    EXPECT_EQ(tcpNoDelayOf(client.remote_endpoint(), client.local_endpoint()), 1)
+        << sip::transportParamName(transport);
+  }
 }
 
 TEST_F(TransportManagerTest, FailedOutboundConnectIsCounted) {

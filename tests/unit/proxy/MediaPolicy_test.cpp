@@ -17,7 +17,9 @@ TEST(MediaPolicy, LegsFromTransportAndSdp) {
             MediaLeg::WebRtc);
   EXPECT_EQ(policy.legOf(sip::Transport::Tcp, "m=audio 1 RTP/AVP 0"), MediaLeg::Sip);
   MediaPolicy sdes({MediaPolicyOptions::Anchor::WebRtc, MediaLeg::SipSdes});
+  // media.sip_srtp is what we offer toward SIP: it decides only where the peer has not offered.
   EXPECT_EQ(sdes.legOf(sip::Transport::Udp), MediaLeg::SipSdes);
+  EXPECT_EQ(sdes.legOf(sip::Transport::Udp, "v=0\r\nm=audio 1 RTP/AVP 0\r\n"), MediaLeg::Sip);
   // An SDES offer gets SDES back whatever media.sip_srtp says; SAVP without keys does not.
   EXPECT_EQ(policy.legOf(sip::Transport::Udp,
                          "m=audio 1 RTP/SAVP 0\r\na=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:x"),

@@ -33,7 +33,7 @@ class ProxyHarness : public ::testing::Test {
     options.dialogTimeout = std::chrono::minutes(1);
     options.mediaTimeout = Duration{0};
     options.tokenKey = tokenKey;  // as from sip.token_secret_file: tokens outlive a restart
-    adjust(options);
+    configure(options);
     proxy_ = std::make_unique<ProxyCore>(
         options, timers_,
         [this](const sip::Flow& flow, std::string_view bytes) {
@@ -52,7 +52,8 @@ class ProxyHarness : public ::testing::Test {
     bind("carol", browser, "sip:carol@x.invalid;transport=ws");
   }
 
-  virtual void adjust(ProxyOptions& /*options*/) {}
+  // A fixture's changes to the options above, before the proxy is made.
+  virtual void configure(ProxyOptions& options) { (void)options; }
 
   void bind(const std::string& user, const sip::Flow& flow, const std::string& contact) {
     Binding binding;

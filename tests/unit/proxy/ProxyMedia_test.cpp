@@ -363,5 +363,41 @@ TEST_F(ProxyMediaTest, RouteTargetsChooseTheirSrtpProfile) {
   EXPECT_EQ(direct->body(), kPhoneSdp);
 }
 
+// media.sip_srtp: sdes is the profile of the offers we send toward SIP; a phone's own RTP/AVP
+// offer still gets RTP/AVP back (RFC 3264 6), not RTP/SAVP without keys.
+class ProxyMediaSdesTest : public ProxyMediaTest {
+ protected:
+  void configure(ProxyOptions& options) override { options.media.sipLeg = MediaLeg::SipSdes; }
+};
+
+TEST_F(ProxyMediaSdesTest, PlainRtpPhoneGetsPlainRtpBack) {
+  const sip::Flow phone{Transport::Udp, udpLocal, address("127.0.0.1", 5090), 0};
+  // To a browser: the offer goes out DTLS-SRTP, the answer comes back to the phone as RTP/AVP.
+  proxy_->onMessage(invite("carol", "SIP/2.0/UDP 127.0.0.1:5090", kPhoneSdp, "to-browser"), phone);
+  ASSERT_EQ(relay_.pending.size(), 1u);
+  EXPECT_EQ(relay_.at("transport-protocol"), "UDP/TLS/RTP/SAVPF");
+  relay_.replySdp("offer-for-browser");
+  auto toBrowser = sentTo(browser.remote, "INVITE");
+  ASSERT_TRUE(toBrowser);
+  answerFrom(browser, *toBrowser, 200, kBrowserSdp, "carol1");
+  ASSERT_EQ(relay_.pending.size(), 1u);
+  EXPECT_EQ(relay_.command(), "answer");
+  EXPECT_EQ(relay_.at("transport-protocol"), "RTP/AVP");
+  relay_.replySdp("answer-for-phone");
+  EXPECT_TRUE(sentTo(phone.remote, "SIP/2.0 200"));
+
+  // To another SIP phone: we offer it SDES (media.sip_srtp) and bridge, the caller keeps RTP/AVP.
+  proxy_->onMessage(invite("bob", "SIP/2.0/UDP 127.0.0.2:5090", kPhoneSdp, "to-phone"), phone);
+  ASSERT_EQ(relay_.pending.size(), 1u);
+  EXPECT_EQ(relay_.at("transport-protocol"), "RTP/SAVP");
+  relay_.replySdp("sdes-offer-for-bob");
+  auto toBob = sentTo(bob, "INVITE");
+  ASSERT_TRUE(toBob);
+  answerFrom(bobFlow, *toBob, 200, "v=0\r\nm=audio 7000 RTP/SAVP 0\r\na=crypto:1 x inline:k\r\n");
+  ASSERT_EQ(relay_.pending.size(), 1u);
+  EXPECT_EQ(relay_.command(), "answer");
+  EXPECT_EQ(relay_.at("transport-protocol"), "RTP/AVP");
+}
+
 }  // namespace
 }  // namespace rtcgate::proxy

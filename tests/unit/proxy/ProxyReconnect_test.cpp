@@ -12,7 +12,7 @@ using sip::SipMessage;
 
 class ProxyReconnectTest : public testing::ProxyHarness {
  protected:
-  void adjust(ProxyOptions& options) override {
+  void configure(ProxyOptions& options) override {
     options.listeners.push_back({sip::Transport::Tcp, tcpLocal, "127.0.0.1"});
   }
 
