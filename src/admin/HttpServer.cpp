@@ -17,7 +17,7 @@ using boost::asio::ip::tcp;
 }  // namespace
 
 HttpServer::HttpServer(boost::asio::io_context& io, SocketAddress listen, std::string bearerToken)
-    : io_(io), listen_(listen), token_(std::move(bearerToken)), acceptor_(io) {
+    : listen_(listen), token_(std::move(bearerToken)), acceptor_(io) {
   add("GET", "/api/v1/", "this list of endpoints",
       [this](const HttpRequest&) { return HttpReply::json(router_.routesJson()); });
 }

@@ -80,7 +80,6 @@ class HttpServer {
  private:
   void accept();
 
-  boost::asio::io_context& io_;
   SocketAddress listen_;
   BearerToken token_;
   RequestGuard guard_;
