@@ -22,7 +22,8 @@ namespace {
 // list of keys allowed, and every error carries the path that led to it.
 class ConfigReader {
  public:
-  explicit ConfigReader(std::vector<std::string>& errors) : errors_(errors) {}
+  ConfigReader(std::vector<std::string>& errors, const SecretFileReader& secrets)
+      : errors_(errors), secrets_(secrets) {}
 
   // Reports keys of a mapping that are not in `allowed`; false when node is not a mapping.
   bool mapping(const YAML::Node& node, const std::string& path,
@@ -105,8 +106,13 @@ class ConfigReader {
     return path.empty() ? key : path + "." + key;
   }
 
+  std::optional<std::string> secretFile(const std::string& file, std::string& why) const {
+    return secrets_(file, why);
+  }
+
  private:
   std::vector<std::string>& errors_;
+  const SecretFileReader& secrets_;
 };
 
 // A secret given inline (`key`) or in a file (`key`_file, read now: at load and at every reload).
@@ -118,7 +124,7 @@ void readSecret(ConfigReader& r, const YAML::Node& parent, const std::string& pa
   const std::string keyPath = ConfigReader::join(path, fileKey);
   if (parent[key]) return r.error(keyPath, "give " + key + " or " + fileKey + ", not both");
   std::string why;
-  if (auto content = readSecretFile(file, why)) {
+  if (auto content = r.secretFile(file, why)) {
     secret = std::move(*content);
   } else {
     r.error(keyPath, why);
@@ -483,6 +489,11 @@ Config defaultConfig() {
 }
 
 ConfigLoadResult loadConfigText(const std::string& yaml, const std::string& sourceName) {
+  return loadConfigText(yaml, sourceName, readSecretFile);
+}
+
+ConfigLoadResult loadConfigText(const std::string& yaml, const std::string& sourceName,
+                                const SecretFileReader& secretReader) {
   ConfigLoadResult result{defaultConfig(), {}};
   YAML::Node root;
   try {
@@ -492,7 +503,7 @@ ConfigLoadResult loadConfigText(const std::string& yaml, const std::string& sour
     return result;
   }
   if (root.IsNull()) return result;
-  ConfigReader reader(result.errors);
+  ConfigReader reader(result.errors, secretReader);
   if (!reader.mapping(root, "",
                       {"node", "log", "sip", "tls", "media", "calls", "relay", "store",
                        "store_file", "http", "events", "routes", "security"})) {
