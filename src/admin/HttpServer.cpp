@@ -29,6 +29,11 @@ void HttpServer::add(std::string method, std::string pattern, std::string help, 
   router_.add(std::move(method), std::move(pattern), std::move(help), std::move(handler), access);
 }
 
+void HttpServer::allowHosts(std::vector<std::string> hosts) {
+  configuredHosts_ = std::move(hosts);
+  guard_.allowHosts(configuredHosts_);
+}
+
 io::Status HttpServer::start() {
   if (running_) return io::Status::failure("admin http: already started");
   if (!listen_.valid()) return io::Status::failure("admin http: invalid listen address");
