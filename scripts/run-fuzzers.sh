@@ -5,6 +5,9 @@
 set -euo pipefail
 build_dir=$1 mode=${2:-regression} seconds=${3:-120}
 root=$(cd "$(dirname "$0")/.." && pwd)
+# The fuzz build lets UBSan recover (it only prints); stop at the first report so that undefined
+# behaviour fails a replay and is kept as a crash when exploring.
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 status=0
 for fuzzer in "$build_dir"/*_fuzz; do
   [[ -x "$fuzzer" ]] || continue

@@ -18,7 +18,7 @@ using boost::asio::ip::tcp;
 }  // namespace
 
 HttpServer::HttpServer(boost::asio::io_context& io, SocketAddress listen, std::string bearerToken)
-    : io_(io), listen_(listen), token_(std::move(bearerToken)), acceptor_(io) {
+    : listen_(listen), token_(std::move(bearerToken)), acceptor_(io) {
   add("GET", "/api/v1/", "this list of endpoints",
       [this](const HttpRequest&) { return HttpReply::json(router_.routesJson()); });
 }
@@ -28,6 +28,11 @@ HttpServer::~HttpServer() { stop(); }
 void HttpServer::add(std::string method, std::string pattern, std::string help, Handler handler,
                      Access access) {
   router_.add(std::move(method), std::move(pattern), std::move(help), std::move(handler), access);
+}
+
+void HttpServer::allowHosts(std::vector<std::string> hosts) {
+  configuredHosts_ = std::move(hosts);
+  guard_.allowHosts(configuredHosts_);
 }
 
 io::Status HttpServer::start() {

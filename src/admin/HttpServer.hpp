@@ -56,8 +56,9 @@ class HttpServer {
   void upgrade(boost::beast::tcp_stream stream, WebSocketSession::Request request);
 
   // Host names the API answers to (http.allowed_hosts) besides RequestGuard::defaultHosts of
-  // the bound address, which start() always allows; before start().
-  void allowHosts(std::vector<std::string> hosts) { configuredHosts_ = std::move(hosts); }
+  // the bound address, which start() adds; before start(). They apply at once, so that handle()
+  // without a socket (the fuzz target) guards as the running server does.
+  void allowHosts(std::vector<std::string> hosts);
   const RequestGuard::Refusals& guardRefusals() const { return guard_.refusals(); }
   const std::uint64_t& tokenRefusals() const { return tokenRefusals_; }
 
@@ -80,7 +81,6 @@ class HttpServer {
  private:
   void accept();
 
-  boost::asio::io_context& io_;
   SocketAddress listen_;
   BearerToken token_;
   RequestGuard guard_;

@@ -23,17 +23,22 @@ constexpr std::chrono::seconds kIdleTimeout{30};
 
 std::string_view toStd(boost::beast::string_view view) { return {view.data(), view.size()}; }
 
-RequestHeaders headersOf(const http::request<http::string_body>& request) {
+}  // namespace
+
+HttpSession::HttpSession(boost::asio::ip::tcp::socket socket, HttpServer& server)
+    : stream_(std::move(socket)), server_(server) {}
+
+void HttpSession::limit(Parser& parser) {
+  parser.body_limit(kBodyLimit);
+  parser.header_limit(kHeaderLimit);
+}
+
+RequestHeaders HttpSession::headersOf(const Request& request) {
   return RequestHeaders{toStd(request[http::field::host]), toStd(request[http::field::origin]),
                         toStd(request[http::field::content_type]),
                         toStd(request[http::field::authorization]),
                         toStd(request[http::field::sec_websocket_protocol])};
 }
-
-}  // namespace
-
-HttpSession::HttpSession(boost::asio::ip::tcp::socket socket, HttpServer& server)
-    : stream_(std::move(socket)), server_(server) {}
 
 void HttpSession::close() {
   boost::beast::error_code ignored;
@@ -43,8 +48,7 @@ void HttpSession::close() {
 
 void HttpSession::read() {
   parser_.emplace();
-  parser_->body_limit(kBodyLimit);
-  parser_->header_limit(kHeaderLimit);
+  limit(*parser_);
   stream_.expires_after(kIdleTimeout);
   http::async_read(stream_, buffer_, *parser_,
                    [self = shared_from_this()](boost::beast::error_code error, std::size_t) {

@@ -9,6 +9,8 @@
 #include <memory>
 #include <optional>
 
+#include "admin/RequestGuard.hpp"
+
 namespace rtcgate::admin {
 
 class HttpServer;
@@ -18,7 +20,15 @@ struct HttpReply;
 // them, writes the replies. Owned by its own pending operations.
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
  public:
+  using Request = boost::beast::http::request<boost::beast::http::string_body>;
+  using Parser = boost::beast::http::request_parser<boost::beast::http::string_body>;
+
   HttpSession(boost::asio::ip::tcp::socket socket, HttpServer& server);
+
+  // What every request is read with and what the server's checks see of it; public for the fuzz
+  // target, which reads hostile bytes the way a session does.
+  static void limit(Parser& parser);
+  static RequestHeaders headersOf(const Request& request);
 
   void start() { read(); }
   void close();
@@ -35,7 +45,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   boost::beast::tcp_stream stream_;
   HttpServer& server_;  // non-const: a WebSocket upgrade hands the connection over to it
   boost::beast::flat_buffer buffer_;
-  std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
+  std::optional<Parser> parser_;
   boost::beast::http::response<boost::beast::http::string_body> response_;
 };
 

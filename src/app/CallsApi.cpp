@@ -114,17 +114,21 @@ std::string CallsApi::callJson(const proxy::Dialog& dialog, const ng::Value* rel
   return out;
 }
 
-admin::HttpReply CallsApi::originate(const std::string& body) {
+Result<CallsApi::OriginateBody> CallsApi::parseOriginateBody(std::string_view body) {
   const auto request = JsonValue::parse(body);
   if (!request || !request->isObject()) {
-    return admin::HttpReply::error(400, "the body must be a JSON object {\"from\", \"to\"}");
+    return Error{"the body must be a JSON object {\"from\", \"to\"}"};
   }
   const auto& from = (*request)["from"];
   const auto& to = (*request)["to"];
-  if (!from.isString() || !to.isString()) {
-    return admin::HttpReply::error(400, "from and to must be strings");
-  }
-  const auto id = proxy_.originate(from.asString(), to.asString());
+  if (!from.isString() || !to.isString()) return Error{"from and to must be strings"};
+  return OriginateBody{from.asString(), to.asString()};
+}
+
+admin::HttpReply CallsApi::originate(const std::string& body) {
+  const auto request = parseOriginateBody(body);
+  if (!request) return admin::HttpReply::error(400, request.error());
+  const auto id = proxy_.originate(request->from, request->to);
   if (!id) {
     const std::string_view why = id.error();
     const unsigned status = why.find("not a user name") != std::string_view::npos  ? 400

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "admin/HttpServer.hpp"
+#include "base/Result.hpp"
 #include "ng/Value.hpp"
 #include "proxy/ProxyCore.hpp"
 
@@ -21,6 +22,14 @@ class CallsApi {
 
   CallsApi(proxy::ProxyCore& proxy, RelayRequest relay) : proxy_(proxy), relay_(std::move(relay)) {}
   void registerRoutes(admin::HttpServer& server);
+
+  // The body of POST /api/v1/calls, {"from": "...", "to": "..."}. Decoded apart from the call
+  // it starts so that the fuzz target can feed it hostile JSON without a proxy.
+  struct OriginateBody {
+    std::string from;
+    std::string to;
+  };
+  static Result<OriginateBody> parseOriginateBody(std::string_view body);
 
   // Exposed for tests: a call as JSON, with its media quality when `relayReport` is given.
   static std::string callJson(const proxy::Dialog& dialog, const ng::Value* relayReport);

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -15,8 +17,16 @@ struct ConfigLoadResult {
   bool ok() const { return errors.empty(); }
 };
 
+// Reads the secret a `*_file` key names (base/PrivateFiles readSecretFile), nullopt with `why`.
+// The only thing loading does outside the YAML text; the fuzz target passes one that opens no
+// file, so that it tests the parse and validation alone.
+using SecretFileReader =
+    std::function<std::optional<std::string>(const std::string& path, std::string& why)>;
+
 ConfigLoadResult loadConfigFile(const std::string& path);
 ConfigLoadResult loadConfigText(const std::string& yaml, const std::string& sourceName);
+ConfigLoadResult loadConfigText(const std::string& yaml, const std::string& sourceName,
+                                const SecretFileReader& secretReader);
 // The development defaults (no file).
 Config defaultConfig();
 

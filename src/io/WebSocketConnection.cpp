@@ -13,6 +13,7 @@
 #include <optional>
 
 #include "io/AddressConversion.hpp"
+#include "io/WebSocketMessage.hpp"
 #include "io/WebSocketSubprotocols.hpp"
 
 namespace rtcgate::io {
@@ -261,12 +262,16 @@ class WebSocketConnection final : public Connection {
     std::string message = beast::buffers_to_string(frame_.data());
     frame_.consume(frame_.size());
     lastActivity_ = Clock::now();
-    if (message == "\r\n\r\n") {
-      // SIP.js and others send CRLF pings in frames and expect a CRLF pong (RFC 5626 style).
-      if (auto* counters = stats()) ++counters->keepAlivePingsAnswered;
-      send("\r\n");
-    } else if (message.find_first_not_of("\r\n") != std::string::npos) {
-      if (auto* owner = this->owner()) owner->connectionMessage(*this, std::move(message));
+    switch (classifyWebSocketMessage(message)) {
+      case WebSocketMessageKind::KeepAlivePing:
+        if (auto* counters = stats()) ++counters->keepAlivePingsAnswered;
+        send("\r\n");
+        break;
+      case WebSocketMessageKind::Blank:
+        break;
+      case WebSocketMessageKind::Sip:
+        if (auto* owner = this->owner()) owner->connectionMessage(*this, std::move(message));
+        break;
     }
     if (!isClosed()) readFrame();
   }

@@ -79,15 +79,18 @@ void gcmIv(const std::array<std::uint8_t, 14>& salt, std::uint32_t ssrc, std::ui
 bool gcm(EVP_CIPHER_CTX* cipher, bool encrypt, const std::uint8_t (&iv)[12],
          const std::uint8_t* aad, std::size_t aadLength, const std::uint8_t* aad2,
          std::size_t aad2Length, std::uint8_t* text, std::size_t textLength, std::uint8_t* tag) {
-  int written = 0;
+  // AAD updates report the AAD's length; only the text's count may offset `text`, which is null
+  // for RTCP sent without encryption (null + 4 was undefined behaviour, found by the fuzzer).
+  int aadWritten = 0;
   if (EVP_CipherInit_ex(cipher, nullptr, nullptr, nullptr, iv, -1) != 1 ||
-      EVP_CipherUpdate(cipher, nullptr, &written, aad, static_cast<int>(aadLength)) != 1) {
+      EVP_CipherUpdate(cipher, nullptr, &aadWritten, aad, static_cast<int>(aadLength)) != 1) {
     return false;
   }
   if (aad2Length != 0 &&
-      EVP_CipherUpdate(cipher, nullptr, &written, aad2, static_cast<int>(aad2Length)) != 1) {
+      EVP_CipherUpdate(cipher, nullptr, &aadWritten, aad2, static_cast<int>(aad2Length)) != 1) {
     return false;
   }
+  int written = 0;
   if (textLength != 0 &&
       EVP_CipherUpdate(cipher, text, &written, text, static_cast<int>(textLength)) != 1) {
     return false;

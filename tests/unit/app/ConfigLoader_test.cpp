@@ -119,6 +119,16 @@ TEST(ConfigLoader, AuthAlgorithmErrorsNameTheKey) {
       "sip.auth_algorithms: sets the order for every transport"));
 }
 
+// A key that is a list or a mapping threw out of the loader (fuzz/app/ConfigYaml): `rtcgate check`
+// died on it and a reload of such a file ended the running gateway.
+TEST(ConfigLoader, KeysThatAreNotWordsAreErrorsNotExceptions) {
+  const auto nested = loadConfigText("http: { [gw.example.com]: x }\n", "t.yaml");
+  EXPECT_TRUE(hasError(nested, "http: expected plain words as keys"));
+  const auto top = loadConfigText("? { a: b }\n: c\nlog: { level: debug }\n", "t.yaml");
+  EXPECT_TRUE(hasError(top, "(top level): expected plain words as keys"));
+  EXPECT_EQ(top.config.log.level, "debug");
+}
+
 TEST(ConfigLoader, SyntaxErrorsGiveTheLine) {
   const auto result = loadConfigText("sip:\n  domains: [a\n", "bad.yaml");
   ASSERT_FALSE(result.ok());

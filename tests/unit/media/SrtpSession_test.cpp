@@ -148,6 +148,20 @@ INSTANTIATE_TEST_SUITE_P(Profiles, SrtpSessionTest,
                                            SrtpProfile::AesCm128HmacSha1_32,
                                            SrtpProfile::AeadAes128Gcm));
 
+// RFC 7714 §9.1: with the E flag clear nothing is encrypted and the tag covers the whole packet.
+// Checking such a packet offset a null text pointer (undefined behaviour, fuzz/media/SrtpSession
+// under UBSan); a wrong tag must still be refused.
+TEST(SrtpSessionGcmTest, RtcpWithoutTheEncryptedFlagIsOnlyAuthenticated) {
+  auto receiver = SrtpSession::create(keysFor(SrtpProfile::AeadAes128Gcm, 4, 40));
+  ASSERT_TRUE(receiver);
+  auto packet = rtcpSenderReport();
+  packet.resize(packet.size() + 16, 0x5a);                // a tag that does not authenticate
+  packet.insert(packet.end(), {0x00, 0x00, 0x00, 0x01});  // E clear, index 1
+  std::size_t length = packet.size();
+  EXPECT_FALSE((*receiver)->unprotectRtcp(packet.data(), length));
+  EXPECT_EQ(length, packet.size());
+}
+
 TEST(SrtpSessionCapacityTest, RefusesWithoutRoomForTheTag) {
   auto sender = SrtpSession::create(keysFor(SrtpProfile::AesCm128HmacSha1_80, 1, 2));
   ASSERT_TRUE(sender);

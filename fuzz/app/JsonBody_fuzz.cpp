@@ -1,0 +1,63 @@
+// libFuzzer target for JSON from outside: the management API's request bodies (app/JsonValue, the
+// decoder of POST /api/v1/calls) and, as the parser's oracle, our JSON writer (admin/Json): what
+// parses must print and parse back to the same text, and any bytes written as a JSON string must
+// parse back to the same bytes.
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+
+#include "admin/Json.hpp"
+#include "app/CallsApi.hpp"
+#include "app/JsonValue.hpp"
+
+namespace {
+
+using rtcgate::app::CallsApi;
+using rtcgate::app::JsonValue;
+
+void check(bool condition) {
+  if (!condition) std::abort();
+}
+
+// Walks the document the way `rtcgate ctl` reads replies.
+void visit(const JsonValue& value) {
+  (void)value.toText();
+  for (const auto& element : value.asArray()) visit(element);
+  for (const auto& [name, member] : value.asObject()) {
+    check(value.has(name));
+    visit(member);
+  }
+  (void)value[value.size()];
+}
+
+void roundTrip(std::string_view input) {
+  const auto parsed = JsonValue::parse(input);
+  if (!parsed) return;
+  visit(*parsed);
+  const std::string printed = parsed->dump();
+  const auto again = JsonValue::parse(printed);
+  check(again.ok());
+  check(again->dump() == printed);
+}
+
+void stringRoundTrip(std::string_view input) {
+  std::string quoted;
+  rtcgate::admin::appendJsonString(quoted, input);
+  const auto parsed = JsonValue::parse(quoted);
+  check(parsed.ok() && parsed->isString());
+  check(parsed->asString() == input);
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::string_view input(reinterpret_cast<const char*>(data), size);
+  roundTrip(input);
+  stringRoundTrip(input);
+  if (const auto body = CallsApi::parseOriginateBody(input)) {
+    check(JsonValue::parse(input)->isObject());
+  }
+  return 0;
+}
