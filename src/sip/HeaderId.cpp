@@ -39,6 +39,8 @@ constexpr std::array<std::string_view, static_cast<std::size_t>(HeaderId::Count)
     "Date",
     "Timestamp",
     "Flow-Timer",
+    "Session-Expires",
+    "Min-SE",
 };
 
 HeaderId compactId(char c) {
@@ -61,6 +63,8 @@ HeaderId compactId(char c) {
       return HeaderId::Supported;
     case 'o':
       return HeaderId::Event;
+    case 'x':
+      return HeaderId::SessionExpires;
     default:
       return HeaderId::Other;
   }
@@ -108,7 +112,7 @@ HeaderId headerIdFromName(std::string_view name) {
           return HeaderId::Other;
       }
     case 6:
-      return matchIf(name, HeaderId::Server);
+      return first == 'm' ? matchIf(name, HeaderId::MinSe) : matchIf(name, HeaderId::Server);
     case 7:
       switch (first) {
         case 'c':
@@ -170,6 +174,8 @@ HeaderId headerIdFromName(std::string_view name) {
       }
     case 14:
       return matchIf(name, HeaderId::ContentLength);
+    case 15:
+      return matchIf(name, HeaderId::SessionExpires);
     case 16:
       return matchIf(name, HeaderId::WwwAuthenticate);
     case 18:

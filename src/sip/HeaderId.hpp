@@ -37,11 +37,13 @@ enum class HeaderId : std::uint8_t {
   Event,
   Date,
   Timestamp,
-  Flow,  // RFC 5626 Flow-Timer
-  Count  // number of ids, not a header
+  Flow,            // RFC 5626 Flow-Timer
+  SessionExpires,  // RFC 4028 Session-Expires, compact form x
+  MinSe,           // RFC 4028 Min-SE
+  Count            // number of ids, not a header
 };
 
-// Case-insensitive, compact forms included (v, f, t, i, m, l, c, k, s, e, o, ...).
+// Case-insensitive, compact forms included (v, f, t, i, m, l, c, k, s, e, o, x, ...).
 HeaderId headerIdFromName(std::string_view name);
 
 // The full canonical spelling ("Via", "Call-ID", "CSeq", ...); "" for Other.
