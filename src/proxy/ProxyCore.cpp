@@ -60,11 +60,24 @@ ProxyCore::ProxyCore(ProxyOptions options, Timers& timers, transaction::SendFunc
       registrar_(location_, options_.registrar),
       transactions_(timers, std::move(send), *this, options_.timers),
       mediaPolicy_(options_.media),
+      sessionTimers_(options_.sessionTimers, timers,
+                     [this](std::uint64_t dialog, std::chrono::seconds interval) {
+                       sessionExpired(dialog, interval);
+                     }),
+      pinger_(
+          options_.keepAlive, timers, location_,
+          [this](std::string_view aor, const Binding& binding, std::string_view callId) {
+            return sendKeepAlive(aor, binding, callId);
+          },
+          [this](std::string_view aor, const Binding& binding, unsigned missed) {
+            keepAliveDropped(aor, binding, missed);
+          }),
       authBans_(options_.authBans),
       rateLimiter_(options_.rateLimit) {
   sipAuthenticator_.setAlgorithms(options_.authAlgorithmsSip);
   wsAuthenticator_.setAlgorithms(options_.authAlgorithmsWs);
   if (options_.tokenKey) flowTokens_.setKey(*options_.tokenKey);
+  pinger_.start();
 }
 
 ProxyCore::~ProxyCore() {
@@ -775,6 +788,7 @@ std::optional<ProxyCore::Target> ProxyCore::uriTarget(const std::string& uri, st
 
 void ProxyCore::startProxying(TransactionId serverTx, SipMessage&& request, const sip::Flow& flow,
                               std::vector<Target> targets, bool fromStranger) {
+  if (!admitSessionInterval(serverTx, request)) return;
   auto owned = std::make_unique<ProxyTransaction>(std::move(request));
   auto& pt = *owned;
   pt.serverTx = serverTx;
@@ -941,6 +955,7 @@ void ProxyCore::forwardStateless(SipMessage&& request, const RouteInfo& route) {
 // transaction long finished, RFC 6026): dropped, never sent on along its Via (RFC 3261 16.7 step
 // 3), which would make us a reflector for whatever Via a stranger writes.
 void ProxyCore::onStrayResponse(SipMessage&& response, const sip::Flow& flow) {
+  if (pinger_.answered(response.callId())) return;  // a keep-alive's answer (ProxySessions.cpp)
   ++stats_.strayResponsesDropped;
   spdlog::debug("{} response from {} (Call-ID {}) matches no transaction: dropped",
                 response.statusCode(), flow.remote.toString(), response.callId());
@@ -1024,6 +1039,7 @@ void ProxyCore::onResponse(TransactionId clientTx, SipMessage&& response, const 
     branch.finalStatus = status;
     timers_.cancel(branch.timerC);
     branch.timerC = 0;
+    sessionAnswered(*pt, response);
     forwardResponseUpstream(*pt, index, std::move(response));
     if (first) {
       pt->finalSent = true;

@@ -13,6 +13,7 @@
 #include "proxy/DialogTracker.hpp"
 #include "proxy/DigestAuthenticator.hpp"
 #include "proxy/FlowToken.hpp"
+#include "proxy/KeepAlivePinger.hpp"
 #include "proxy/LocalIdentity.hpp"
 #include "proxy/LocationService.hpp"
 #include "proxy/MediaAnchor.hpp"
@@ -22,6 +23,7 @@
 #include "proxy/ProxyStats.hpp"
 #include "proxy/ProxyTransaction.hpp"
 #include "proxy/Registrar.hpp"
+#include "proxy/SessionTimers.hpp"
 #include "proxy/SourceRateLimiter.hpp"
 #include "proxy/StaticRoutes.hpp"
 #include "proxy/TargetResolver.hpp"
@@ -65,6 +67,10 @@ struct ProxyOptions {
   Duration dialogTimeout = std::chrono::hours(12);
   Duration mediaTimeout = std::chrono::seconds(60);
   Duration dialogSweepInterval = std::chrono::seconds(5);
+  // RFC 4028 session timers (calls.min_session_expires, calls.session_expires).
+  SessionTimerOptions sessionTimers;
+  // Pings to UDP contacts behind NAT (nat.keepalive); off by default here, on in the config.
+  KeepAliveOptions keepAlive;
 };
 
 // The stateful proxy and registrar (RFC 3261 16, 10): the transaction user that decides, for each
@@ -125,6 +131,8 @@ class ProxyCore : public transaction::TransactionUser {
   void setRoutes(StaticRoutes routes) { routes_ = std::move(routes); }
 
   const ProxyStats& stats() const { return stats_; }
+  const KeepAlivePinger::Stats& keepAliveStats() const { return pinger_.stats(); }
+  std::size_t sessionTimersRunning() const { return sessionTimers_.active(); }
   // Sources banned for failed credentials (GET/DELETE /api/v1/bans).
   AuthBans& authBans() { return authBans_; }
   Clock::time_point now() const { return timers_.now(); }
@@ -207,6 +215,13 @@ class ProxyCore : public transaction::TransactionUser {
                    std::string_view user);
   std::optional<Target> uriTarget(const std::string& uri, std::string_view user,
                                   const char*& why) const;
+
+  // Session timers and keep-alives (ProxySessions.cpp).
+  bool admitSessionInterval(transaction::TransactionId serverTx, sip::SipMessage& request);
+  void sessionAnswered(const ProxyTransaction& pt, sip::SipMessage& response);
+  void sessionExpired(std::uint64_t dialogId, std::chrono::seconds interval);
+  bool sendKeepAlive(std::string_view aor, const Binding& binding, std::string_view callId);
+  void keepAliveDropped(std::string_view aor, const Binding& binding, unsigned missed);
 
   void startProxying(transaction::TransactionId serverTx, sip::SipMessage&& request,
                      const sip::Flow& flow, std::vector<Target> targets, bool fromStranger = false);
@@ -295,6 +310,8 @@ class ProxyCore : public transaction::TransactionUser {
   MediaPolicy mediaPolicy_;
   std::unique_ptr<MediaAnchor> media_;
   DialogTracker dialogs_;
+  SessionTimers sessionTimers_;
+  KeepAlivePinger pinger_;
   AuthBans authBans_;
   SourceRateLimiter rateLimiter_;
   io::LogThrottle rateLimitLog_{std::chrono::seconds(10), 1};

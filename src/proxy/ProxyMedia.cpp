@@ -317,6 +317,7 @@ void ProxyCore::releaseUnknownCallMedia(const sip::SipMessage& bye) {
 }
 
 void ProxyCore::endDialog(Dialog& dialog, std::string reason, int code) {
+  sessionTimers_.stop(dialog.id);
   if (dialog.originated) forgetOriginated(dialog.id);
   // Unanswered calls may have offered branches to the relay even when the answer came direct.
   const bool release = media_ && (dialog.anchored || dialog.state != Dialog::State::Confirmed);

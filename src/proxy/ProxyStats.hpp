@@ -36,6 +36,8 @@ struct ProxyStats {
   std::uint64_t unavailable = 0;
   std::uint64_t branchTimeouts = 0;
   std::uint64_t routeFailovers = 0;
+  std::uint64_t sessionIntervalTooSmall = 0;  // 422: Session-Expires below our Min-SE
+  std::uint64_t sessionsExpired = 0;          // calls ended: no session refresh in time
 
   // Requests received by method and transport, responses received by status class (1xx..6xx)
   // and transport, responses sent (our own and forwarded) by class: fixed arrays, so counting a
