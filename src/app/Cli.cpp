@@ -44,6 +44,9 @@ int check(const std::string& path) {
   for (const auto& warning : exposedSecretFiles(result.config, path)) {
     std::fprintf(stderr, "warning: %s\n", warning.c_str());
   }
+  for (const auto& warning : configWarnings(result.config)) {
+    std::fprintf(stderr, "warning: %s\n", warning.c_str());
+  }
   std::printf("%s: configuration is valid\n", path.c_str());
   return 0;
 }

@@ -96,7 +96,21 @@ struct Config {
   struct Calls {
     std::uint32_t dialogTimeout = 43200;  // seconds; 0 = calls never time out
     std::string cdrFile;                  // JSON lines; empty: <data_dir>/cdr.jsonl; "off": none
+    // RFC 4028: our Min-SE (below 90 only with a warning), and the Session-Expires we ask for on
+    // behalf of callers that support timers and sent none (0: none).
+    std::uint32_t minSessionExpires = 90;
+    std::uint32_t sessionExpires = 0;
   } calls;
+
+  struct Nat {
+    // Pings to UDP contacts behind NAT: every `interval` seconds (0: off), OPTIONS or CRLF; a
+    // binding whose OPTIONS go unanswered `maxMissed` times in a row is dropped (0: never).
+    struct KeepAlive {
+      std::uint32_t interval = 30;
+      std::string method = "options";
+      std::uint32_t maxMissed = 3;
+    } keepalive;
+  } nat;
 
   struct Security {
     struct AuthBan {

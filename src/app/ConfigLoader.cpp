@@ -348,9 +348,33 @@ void readMedia(ConfigReader& r, const YAML::Node& root, Config& c) {
 
 void readCalls(ConfigReader& r, const YAML::Node& root, Config& c) {
   const auto node = root["calls"];
-  if (!r.mapping(node, "calls", {"dialog_timeout", "cdr_file"})) return;
+  if (!r.mapping(node, "calls",
+                 {"dialog_timeout", "cdr_file", "min_session_expires", "session_expires"})) {
+    return;
+  }
   r.read(node, "calls", "dialog_timeout", c.calls.dialogTimeout, 0u, 604800u);
   r.read(node, "calls", "cdr_file", c.calls.cdrFile);
+  r.read(node, "calls", "min_session_expires", c.calls.minSessionExpires, 1u, 86400u);
+  r.read(node, "calls", "session_expires", c.calls.sessionExpires, 0u, 86400u);
+  if (c.calls.sessionExpires != 0 && c.calls.sessionExpires < c.calls.minSessionExpires) {
+    r.error("calls.session_expires", "must be 0 or at least calls.min_session_expires (" +
+                                         std::to_string(c.calls.minSessionExpires) + "), got " +
+                                         std::to_string(c.calls.sessionExpires));
+  }
+}
+
+void readNat(ConfigReader& r, const YAML::Node& root, Config& c) {
+  const auto node = root["nat"];
+  if (!r.mapping(node, "nat", {"keepalive"})) return;
+  const auto keepalive = node["keepalive"];
+  auto& k = c.nat.keepalive;
+  if (!r.mapping(keepalive, "nat.keepalive", {"interval", "method", "max_missed"})) return;
+  r.read(keepalive, "nat.keepalive", "interval", k.interval, 0u, 3600u);
+  r.read(keepalive, "nat.keepalive", "method", k.method);
+  if (k.method != "options" && k.method != "crlf") {
+    r.error("nat.keepalive.method", "expected options or crlf, got '" + k.method + "'");
+  }
+  r.read(keepalive, "nat.keepalive", "max_missed", k.maxMissed, 0u, 100u);
 }
 
 void readRateLimit(ConfigReader& r, const YAML::Node& security, Config& c) {
@@ -481,6 +505,7 @@ void readSections(ConfigReader& reader, const YAML::Node& root, Config& c) {
   readTls(reader, root, c);
   readMedia(reader, root, c);
   readCalls(reader, root, c);
+  readNat(reader, root, c);
   readSecurity(reader, root, c);
   readRelay(reader, root, c);
   reader.read(root, "", "store", c.store);
@@ -535,6 +560,18 @@ bool parseListenAddress(const std::string& text, ListenAddress& out, std::string
   return true;
 }
 
+std::vector<std::string> configWarnings(const Config& config) {
+  std::vector<std::string> warnings;
+  constexpr std::uint32_t kRfc4028Floor = 90;
+  if (config.calls.minSessionExpires < kRfc4028Floor) {
+    warnings.push_back(
+        "calls.min_session_expires: " + std::to_string(config.calls.minSessionExpires) +
+        " is below RFC 4028's floor of 90 s; user agents may refuse such "
+        "intervals (meant for tests and labs)");
+  }
+  return warnings;
+}
+
 Config defaultConfig() {
   Config config;
   for (const char* url : {"udp://127.0.0.1:5060", "tcp://127.0.0.1:5060", "ws://127.0.0.1:8080",
@@ -564,7 +601,7 @@ ConfigLoadResult loadConfigText(const std::string& yaml, const std::string& sour
   if (root.IsNull()) return result;
   ConfigReader reader(result.errors, secretReader);
   if (!reader.mapping(root, "",
-                      {"node", "log", "sip", "tls", "media", "calls", "relay", "store",
+                      {"node", "log", "sip", "tls", "media", "calls", "nat", "relay", "store",
                        "store_file", "http", "events", "routes", "security"})) {
     result.errors.push_back(sourceName + ": expected a mapping at the top level");
     return result;

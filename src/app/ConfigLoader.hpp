@@ -27,6 +27,9 @@ ConfigLoadResult loadConfigFile(const std::string& path);
 ConfigLoadResult loadConfigText(const std::string& yaml, const std::string& sourceName);
 ConfigLoadResult loadConfigText(const std::string& yaml, const std::string& sourceName,
                                 const SecretFileReader& secretReader);
+// Values a configuration may hold but that go below what the RFCs advise, one line each naming
+// the key ("calls.min_session_expires: 30 is below RFC 4028's floor of 90 s ...").
+std::vector<std::string> configWarnings(const Config& config);
 // The development defaults (no file).
 Config defaultConfig();
 

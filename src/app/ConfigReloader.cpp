@@ -86,6 +86,13 @@ void diffMedia(Differ& d, const Config& a, const Config& b) {
   diffRelayMedia(d, a, b);
   d.restart("calls.dialog_timeout", a.calls.dialogTimeout, b.calls.dialogTimeout);
   d.restart("calls.cdr_file", a.calls.cdrFile, b.calls.cdrFile);
+  d.restart("calls.min_session_expires", a.calls.minSessionExpires, b.calls.minSessionExpires);
+  d.restart("calls.session_expires", a.calls.sessionExpires, b.calls.sessionExpires);
+  const auto& natA = a.nat.keepalive;
+  const auto& natB = b.nat.keepalive;
+  d.restart("nat.keepalive.interval", natA.interval, natB.interval);
+  d.restart("nat.keepalive.method", natA.method, natB.method);
+  d.restart("nat.keepalive.max_missed", natA.maxMissed, natB.maxMissed);
   const auto& banA = a.security.authBan;
   const auto& banB = b.security.authBan;
   d.restart("security.auth_ban.enabled", banA.enabled, banB.enabled);

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 
+#include "app/ConfigLoader.hpp"
 #include "app/RelayCommand.hpp"
 #include "app/SecretFileWarnings.hpp"
 #include "app/StoreOpener.hpp"
@@ -111,6 +112,13 @@ proxy::ProxyOptions proxyOptions(const Config& config, const std::vector<sip::Fl
       config.media.sipSrtp == "sdes" ? proxy::MediaLeg::SipSdes : proxy::MediaLeg::Sip;
   options.dialogTimeout = std::chrono::seconds(config.calls.dialogTimeout);
   options.mediaTimeout = std::chrono::seconds(config.media.timeout);
+  options.sessionTimers.minSessionExpires = config.calls.minSessionExpires;
+  options.sessionTimers.sessionExpires = config.calls.sessionExpires;
+  const auto& keepalive = config.nat.keepalive;
+  options.keepAlive.interval = std::chrono::seconds(keepalive.interval);
+  options.keepAlive.method = keepalive.method == "crlf" ? proxy::KeepAliveOptions::Method::Crlf
+                                                        : proxy::KeepAliveOptions::Method::Options;
+  options.keepAlive.maxMissed = keepalive.maxMissed;
   for (const auto& flow : listeners) {
     options.listeners.push_back(
         {flow.transport, flow.local,
@@ -235,6 +243,7 @@ bool Gateway::start() {
     return false;
   }
   for (const auto& warning : exposedSecretFiles(config_, configPath_)) spdlog::warn("{}", warning);
+  for (const auto& warning : configWarnings(config_)) spdlog::warn("{}", warning);
   store_ = openStore(config_, error);
   if (!store_) {
     spdlog::error("{}", error);

@@ -192,6 +192,19 @@ void ManagementApi::declareMetrics() {
   counter("rtcgate_proxy_branch_timeouts_total", "branches without a final response",
           &p.branchTimeouts);
   counter("rtcgate_proxy_route_failovers_total", "static route failovers", &p.routeFailovers);
+  counter("rtcgate_proxy_session_interval_too_small_total",
+          "INVITEs and UPDATEs refused with 422: Session-Expires below calls.min_session_expires",
+          &p.sessionIntervalTooSmall);
+  counter("rtcgate_proxy_session_expired_total",
+          "calls ended with BYE to both sides: no session refresh in time (RFC 4028)",
+          &p.sessionsExpired);
+  const auto& k = parts_.proxy.keepAliveStats();
+  counter("rtcgate_nat_keepalive_pings_total",
+          "keep-alive pings sent to UDP contacts behind NAT (nat.keepalive)", &k.pingsSent);
+  counter("rtcgate_nat_keepalive_answered_total", "keep-alive OPTIONS answered", &k.pingsAnswered);
+  counter("rtcgate_nat_keepalive_dropped_total",
+          "registrations dropped: nat.keepalive.max_missed pings in a row unanswered",
+          &k.bindingsDropped);
   counter("rtcgate_transport_oversize_refused_total", "messages refused for size",
           &t.oversizeRefused);
   counter("rtcgate_transport_framing_errors_total", "stream connections closed for bad framing",

@@ -215,6 +215,49 @@ security:
   EXPECT_TRUE(hasError(bad, "security.auth_ban.bantime: unknown key"));
 }
 
+TEST(ConfigLoader, SessionTimerKeys) {
+  auto result = loadConfigText("", "test.yaml");
+  EXPECT_EQ(result.config.calls.minSessionExpires, 90u);
+  EXPECT_EQ(result.config.calls.sessionExpires, 0u);
+  EXPECT_TRUE(configWarnings(result.config).empty());
+  result = loadConfigText("calls: { min_session_expires: 120, session_expires: 1800 }", "t.yaml");
+  ASSERT_TRUE(result.ok());
+  EXPECT_EQ(result.config.calls.minSessionExpires, 120u);
+  EXPECT_EQ(result.config.calls.sessionExpires, 1800u);
+  // Below RFC 4028's floor: accepted, with a warning naming the key.
+  result = loadConfigText("calls: { min_session_expires: 5 }", "t.yaml");
+  ASSERT_TRUE(result.ok());
+  const auto warnings = configWarnings(result.config);
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_NE(warnings[0].find("calls.min_session_expires: 5"), std::string::npos);
+  result = loadConfigText("calls: { min_session_expires: 120, session_expires: 100 }", "t.yaml");
+  EXPECT_TRUE(hasError(result, "calls.session_expires: must be 0 or at least"));
+  result = loadConfigText("calls: { min_session_expires: 0 }", "t.yaml");
+  EXPECT_TRUE(hasError(result, "calls.min_session_expires: expected a whole number"));
+}
+
+TEST(ConfigLoader, NatKeepAliveKeys) {
+  auto result = loadConfigText("", "test.yaml");
+  const auto& defaults = result.config.nat.keepalive;
+  EXPECT_EQ(defaults.interval, 30u);
+  EXPECT_EQ(defaults.method, "options");
+  EXPECT_EQ(defaults.maxMissed, 3u);
+  result =
+      loadConfigText("nat: { keepalive: { interval: 0, method: crlf, max_missed: 5 } }", "t.yaml");
+  ASSERT_TRUE(result.ok());
+  EXPECT_EQ(result.config.nat.keepalive.interval, 0u);
+  EXPECT_EQ(result.config.nat.keepalive.method, "crlf");
+  EXPECT_EQ(result.config.nat.keepalive.maxMissed, 5u);
+  result = loadConfigText("nat: { keepalive: { method: sip } }", "t.yaml");
+  EXPECT_TRUE(hasError(result, "nat.keepalive.method: expected options or crlf, got 'sip'"));
+  result = loadConfigText("nat: { keepalive: { interval: 7200 } }", "t.yaml");
+  EXPECT_TRUE(hasError(result, "nat.keepalive.interval"));
+  result = loadConfigText("nat: { keepalive: { every: 3 } }", "t.yaml");
+  EXPECT_TRUE(hasError(result, "nat.keepalive.every: unknown key"));
+  result = loadConfigText("nat: { pinger: 1 }", "t.yaml");
+  EXPECT_TRUE(hasError(result, "nat.pinger: unknown key"));
+}
+
 TEST(ConfigLoader, MediaLearningDelay) {
   EXPECT_EQ(loadConfigText("", "t.yaml").config.media.learningDelayMs, 1000u);
   auto result = loadConfigText("media: { learning_delay_ms: 0 }", "t.yaml");
