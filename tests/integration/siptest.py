@@ -528,6 +528,15 @@ class Gateway:
         connection.close()
         return response.status, body
 
+    def metric(self, name):
+        """The value of an unlabelled sample in /metrics."""
+        status, body = self.http("GET", "/metrics")
+        check(status == 200, f"/metrics answered {status}")
+        for line in body.splitlines():
+            if line.startswith(name + " "):
+                return float(line.split()[-1])
+        raise Failure(f"{name} is not in /metrics")
+
     def log(self):
         return self.process.output() if self.process else ""
 
@@ -644,11 +653,12 @@ def expect_bye(ua, timeout=8.0):
     return bye
 
 
-def place_call(ua, callee, hold_seconds=0.3, hangup=True, body=SDP):
-    """ua calls callee@localhost: INVITE (offer `body`), answers a 407 with digest, ACKs the 200
-    along the Record-Route set, optionally hangs up with BYE. Returns (final response, dialog)."""
+def place_call(ua, callee, hold_seconds=0.3, hangup=True, body=SDP, extra=()):
+    """ua calls callee@localhost: INVITE (offer `body`, `extra` headers), answers a 407 with
+    digest, ACKs the 200 along the Record-Route set, optionally hangs up with BYE. Returns
+    (final response, dialog)."""
     uri = f"sip:{callee}@localhost"
-    contact = [f"Contact: {ua.contact()}", "Content-Type: application/sdp"]
+    contact = [f"Contact: {ua.contact()}", "Content-Type: application/sdp", *extra]
     call_id = secrets.token_hex(8)
     invite = ua.request("INVITE", uri, contact, body=body, call_id=call_id, to=f"<{uri}>")
     ua.c.send(invite)

@@ -28,12 +28,7 @@ UDP, TCP = gw.ports["udp"], gw.ports["tcp"]
 
 
 def metric(name):
-    status, body = gw.http("GET", "/metrics")
-    check(status == 200, f"/metrics answered {status}")
-    for line in body.splitlines():
-        if line.startswith(name + " "):
-            return float(line.split()[-1])
-    raise AssertionError(f"{name} is not in /metrics")
+    return gw.metric(name)
 
 
 class Stranger:
