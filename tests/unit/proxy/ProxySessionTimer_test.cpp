@@ -11,6 +11,12 @@ namespace {
 using sip::HeaderId;
 using sip::SipMessage;
 
+// A header's value, or "(none)": a missing header fails the comparison instead of crashing.
+std::string valueOf(const SipMessage& message, HeaderId id) {
+  const auto* header = message.find(id);
+  return header ? std::string(header->value) : "(none)";
+}
+
 class ProxySessionTimerTest : public testing::ProxyHarness {
  protected:
   void configure(ProxyOptions& options) override {
@@ -86,7 +92,7 @@ TEST_F(ProxySessionTimerTest, AnIntervalBelowOurMinSeGets422) {
   const auto refused = sentTo(alice, "SIP/2.0 422");
   ASSERT_TRUE(refused);
   ASSERT_TRUE(refused->find(HeaderId::MinSe));
-  EXPECT_EQ(refused->find(HeaderId::MinSe)->value, "90");
+  EXPECT_EQ(valueOf(*refused, HeaderId::MinSe), "90");
   EXPECT_EQ(proxy_->stats().sessionIntervalTooSmall, 1u);
   EXPECT_EQ(proxy_->dialogs().size(), 0u);
 }
@@ -96,22 +102,22 @@ TEST_F(ProxySessionTimerTest, ARefreshBelowOurMinSeGets422Too) {
   EXPECT_FALSE(aliceRefreshes("UPDATE", 2, 30));
   const auto refused = sentTo(alice, "SIP/2.0 422");
   ASSERT_TRUE(refused);
-  EXPECT_EQ(refused->find(HeaderId::MinSe)->value, "90");
+  EXPECT_EQ(valueOf(*refused, HeaderId::MinSe), "90");
 }
 
 TEST_F(ProxySessionTimerTest, ACallerThatKnowsNoTimersHasItsIntervalRaised) {
   const auto invite = aliceCallsBob("Session-Expires: 60\r\n");
   ASSERT_TRUE(invite);
-  EXPECT_EQ(invite->find(HeaderId::SessionExpires)->value, "90");
-  EXPECT_EQ(invite->find(HeaderId::MinSe)->value, "90");
+  EXPECT_EQ(valueOf(*invite, HeaderId::SessionExpires), "90");
+  EXPECT_EQ(valueOf(*invite, HeaderId::MinSe), "90");
   EXPECT_EQ(proxy_->stats().sessionIntervalTooSmall, 0u);
 }
 
 TEST_F(ProxySessionTimerTest, AnAcceptableIntervalPassesWithOurMinSe) {
   const auto invite = aliceCallsBob("Supported: timer\r\nSession-Expires: 1800\r\n");
   ASSERT_TRUE(invite);
-  EXPECT_EQ(invite->find(HeaderId::SessionExpires)->value, "1800");
-  EXPECT_EQ(invite->find(HeaderId::MinSe)->value, "90");
+  EXPECT_EQ(valueOf(*invite, HeaderId::SessionExpires), "1800");
+  EXPECT_EQ(valueOf(*invite, HeaderId::MinSe), "90");
 }
 
 TEST_F(ProxySessionTimerTest, ASessionNotRefreshedEndsWithByeToBothSides) {
@@ -172,8 +178,8 @@ TEST_F(ProxySessionTimerTest, ACallerThatDoesTimersRefreshesForACalleeThatDoesNo
   const auto ok = bobAnswers(*invite, "");
   ASSERT_TRUE(ok);
   ASSERT_TRUE(ok->find(HeaderId::SessionExpires));
-  EXPECT_EQ(ok->find(HeaderId::SessionExpires)->value, "300;refresher=uac");
-  EXPECT_EQ(ok->find(HeaderId::Require)->value, "timer");
+  EXPECT_EQ(valueOf(*ok, HeaderId::SessionExpires), "300;refresher=uac");
+  EXPECT_EQ(valueOf(*ok, HeaderId::Require), "timer");
   sent_.clear();
   advanceSeconds(299);
   EXPECT_TRUE(ended_.empty());
@@ -210,7 +216,7 @@ class ProxySessionTimerInsertTest : public ProxySessionTimerTest {
 TEST_F(ProxySessionTimerInsertTest, OurIntervalIsAskedForACallerThatDoesTimers) {
   auto invite = aliceCallsBob("Supported: timer\r\n");
   ASSERT_TRUE(invite);
-  EXPECT_EQ(invite->find(HeaderId::SessionExpires)->value, "1800");
+  EXPECT_EQ(valueOf(*invite, HeaderId::SessionExpires), "1800");
   sent_.clear();
   proxy_->onMessage(
       "INVITE sip:bob@localhost SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5080;branch=z9hG4bK-a2\r\n"
