@@ -9,6 +9,7 @@
 #include "sip/Digest.hpp"
 #include "sip/ErrorResponse.hpp"
 #include "sip/NameAddr.hpp"
+#include "sip/SessionExpires.hpp"
 #include "sip/SipMessage.hpp"
 #include "sip/SipUri.hpp"
 #include "sip/StreamFramer.hpp"
@@ -41,6 +42,8 @@ void exerciseMessage(std::string_view input) {
     if (h.id == HeaderId::Authorization || h.id == HeaderId::ProxyAuthorization) {
       (void)parseDigestCredentials(h.value);
     }
+    if (h.id == HeaderId::SessionExpires) (void)SessionExpires::parse(h.value);
+    if (h.id == HeaderId::Supported) (void)listsOptionTag(h.value, "timer");
   }
   if (m.isRequest()) {
     SipMessage copy = m.clone();
@@ -65,6 +68,8 @@ void exerciseFragments(std::string_view input) {
     (void)addr->tag();
     addr->params.forEach([](std::string_view, std::string_view) {});
   }
+  if (auto interval = SessionExpires::parse(input)) (void)interval->refresher;
+  (void)listsOptionTag(input, "timer");
   if (auto via = parseVia(input)) {
     (void)via->branch();
     (void)via->received();
