@@ -95,6 +95,7 @@ struct Config {
 
   struct Calls {
     std::uint32_t dialogTimeout = 43200;  // seconds; 0 = calls never time out
+    std::uint32_t reconnectGrace = 20;    // seconds a browser has to come back; 0 = none
     std::string cdrFile;                  // JSON lines; empty: <data_dir>/cdr.jsonl; "off": none
   } calls;
 

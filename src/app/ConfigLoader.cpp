@@ -348,8 +348,9 @@ void readMedia(ConfigReader& r, const YAML::Node& root, Config& c) {
 
 void readCalls(ConfigReader& r, const YAML::Node& root, Config& c) {
   const auto node = root["calls"];
-  if (!r.mapping(node, "calls", {"dialog_timeout", "cdr_file"})) return;
+  if (!r.mapping(node, "calls", {"dialog_timeout", "reconnect_grace", "cdr_file"})) return;
   r.read(node, "calls", "dialog_timeout", c.calls.dialogTimeout, 0u, 604800u);
+  r.read(node, "calls", "reconnect_grace", c.calls.reconnectGrace, 0u, 300u);
   r.read(node, "calls", "cdr_file", c.calls.cdrFile);
 }
 

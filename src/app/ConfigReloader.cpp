@@ -85,6 +85,7 @@ void diffMedia(Differ& d, const Config& a, const Config& b) {
   d.restart("media.sip_srtp", a.media.sipSrtp, b.media.sipSrtp);
   diffRelayMedia(d, a, b);
   d.restart("calls.dialog_timeout", a.calls.dialogTimeout, b.calls.dialogTimeout);
+  d.restart("calls.reconnect_grace", a.calls.reconnectGrace, b.calls.reconnectGrace);
   d.restart("calls.cdr_file", a.calls.cdrFile, b.calls.cdrFile);
   const auto& banA = a.security.authBan;
   const auto& banB = b.security.authBan;

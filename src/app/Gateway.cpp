@@ -110,6 +110,7 @@ proxy::ProxyOptions proxyOptions(const Config& config, const std::vector<sip::Fl
   options.media.sipLeg =
       config.media.sipSrtp == "sdes" ? proxy::MediaLeg::SipSdes : proxy::MediaLeg::Sip;
   options.dialogTimeout = std::chrono::seconds(config.calls.dialogTimeout);
+  options.reconnectGrace = std::chrono::seconds(config.calls.reconnectGrace);
   options.mediaTimeout = std::chrono::seconds(config.media.timeout);
   for (const auto& flow : listeners) {
     options.listeners.push_back(

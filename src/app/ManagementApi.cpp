@@ -201,6 +201,15 @@ void ManagementApi::declareMetrics() {
   counter("rtcgate_transport_connection_cap_refused_total",
           "connections refused or not opened: sip.max_connections reached",
           &t.connectionCapRefused);
+  counter("rtcgate_proxy_reconnect_waits_total",
+          "Answered calls kept after their browser's WebSocket closed (calls.reconnect_grace)",
+          &p.reconnectWaits);
+  counter("rtcgate_proxy_reconnects_resumed_total",
+          "Calls moved to the new connection of a browser that registered again in time",
+          &p.reconnectsResumed);
+  counter("rtcgate_proxy_reconnects_expired_total",
+          "Calls ended because their browser did not reconnect within calls.reconnect_grace",
+          &p.reconnectsExpired);
   counter("rtcgate_proxy_unauthenticated_calls_refused_total",
           "INVITEs refused with 503: security.max_unauthenticated_calls_per_source reached",
           &p.strangerCallsRefused);

@@ -50,6 +50,8 @@ class LocationService {
   // A connection closed: its bindings move to the flow `reconnect` gives, or are dropped.
   // Returns how many were dropped.
   std::size_t onConnectionClosed(std::uint64_t connectionId, const Reconnect& reconnect = {});
+  // The bindings registered over this connection, with their AOR (copies).
+  std::vector<std::pair<std::string, Binding>> bindingsOn(std::uint64_t connectionId) const;
   bool carriesBindings(std::uint64_t connectionId) const {
     return connectionId != 0 && aorsByConnection_.contains(connectionId);
   }
