@@ -274,6 +274,7 @@ bool Gateway::start() {
     proxy_->onMessage(std::move(message), flow);
   });
   transports_->onConnectionClosed([this](std::uint64_t id) { proxy_->onConnectionClosed(id); });
+  transports_->onConnectFailed([this](const sip::Flow& flow) { proxy_->onConnectFailed(flow); });
   if (!startMedia()) return false;
   cdrs_ = std::make_unique<CdrWriter>(config_.calls.cdrFile == "off" ? std::string()
                                       : config_.calls.cdrFile.empty()

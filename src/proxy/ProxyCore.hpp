@@ -86,6 +86,9 @@ class ProxyCore : public transaction::TransactionUser {
   // Entry points from the transports.
   void onMessage(std::string bytes, const sip::Flow& flow);
   void onConnectionClosed(std::uint64_t connectionId);
+  // A connection we opened failed before it was established: the requests sent over it fail
+  // now (503 for their branch) rather than after 32 s.
+  void onConnectFailed(const sip::Flow& flow) { transactions_.connectionFailed(flow); }
   // Whether a connection carries a call or a registration: then it is not closed for idleness.
   bool connectionInUse(std::uint64_t connectionId) const {
     return dialogs_.carriesCalls(connectionId) || location_.carriesBindings(connectionId);
