@@ -289,19 +289,39 @@ bool SqliteStore::copyTo(const std::string& target, std::string& error) {
   return rc == SQLITE_DONE;
 }
 
+namespace {
+
+// The inode of a file, 0 when there is none.
+ino_t inodeOf(const std::string& path) {
+  struct stat file {};
+  return ::stat(path.c_str(), &file) == 0 ? file.st_ino : 0;
+}
+
+}  // namespace
+
+void SqliteStore::closeDetached(std::unique_ptr<SqliteStore> old) {
+  // SQLite does not checkpoint nor delete the WAL of a database file that moved: the old file's
+  // WAL and shared memory would stay at the path and be replayed into the new file there.
+  const std::string wal = old->path_ + "-wal";
+  const std::string shm = old->path_ + "-shm";
+  const ino_t walInode = inodeOf(wal);
+  const ino_t shmInode = inodeOf(shm);
+  old.reset();
+  if (walInode != 0 && inodeOf(wal) == walInode) std::remove(wal.c_str());
+  if (shmInode != 0 && inodeOf(shm) == shmInode) std::remove(shm.c_str());
+}
+
 std::unique_ptr<SqliteStore> SqliteStore::reopen(std::unique_ptr<SqliteStore> old,
                                                  std::string& error, const SqliteOptions& options) {
   const std::string path = old->path_;
-  struct stat file {};
-  if (::stat(path.c_str(), &file) != 0) {
-    // Salvage into a side file, then move it in once the old connection has closed (closing it
-    // removes the WAL and shared-memory files at the path, which must not meet the new file).
+  if (inodeOf(path) == 0) {
+    // Salvaged into a side file (private before SQLite writes a byte of it: password hashes),
+    // moved in once the old connection and its WAL are gone.
     const std::string salvage = path + ".salvage";
     std::string why;
     std::remove(salvage.c_str());
-    // It holds password hashes: private before SQLite writes a byte of it.
     const bool salvaged = createPrivateFile(salvage, why) && old->copyTo(salvage, why);
-    old.reset();
+    closeDetached(std::move(old));
     if (salvaged) {
       std::rename(salvage.c_str(), path.c_str());
     } else {
@@ -309,8 +329,9 @@ std::unique_ptr<SqliteStore> SqliteStore::reopen(std::unique_ptr<SqliteStore> ol
                     why);
       std::remove(salvage.c_str());
     }
+  } else {
+    closeDetached(std::move(old));
   }
-  old.reset();
   if (!createPrivateFile(path, error)) return nullptr;
   return open(path, error, options);
 }

@@ -101,6 +101,8 @@ class SqliteStore final : public Store {
   Status runToCompletion(sqlite3_stmt* statement, const char* what);
   // Keeps SQLite's message for lastError(); reads also log it.
   void noteFailure(const char* what);
+  // Closes a store whose file moved, and removes the WAL and shared-memory files it leaves.
+  static void closeDetached(std::unique_ptr<SqliteStore> old);
   // Copies the whole database to a new file at target (SQLite's online backup).
   bool copyTo(const std::string& target, std::string& error);
 
