@@ -265,9 +265,10 @@ void ManagementApi::declareMetrics() {
 void ManagementApi::declareStoreMetrics(const store::ResilientStore& store) {
   for (int i = 0; i < static_cast<int>(store::StoreOp::Count); ++i) {
     const auto op = static_cast<store::StoreOp>(i);
-    metrics_.addCounter("rtcgate_store_errors_total",
-                        "store operations that failed (written later from the queue), by operation",
-                        {{"op", store::storeOpName(op)}}, &store.errors(op));
+    metrics_.addCounter(
+        "rtcgate_store_errors_total",
+        "store operations that failed, by operation (binding and CDR writes are retried)",
+        {{"op", store::storeOpName(op)}}, &store.errors(op));
   }
   metrics_.addGauge("rtcgate_store_pending_writes", "binding and CDR writes waiting for the store",
                     {}, [&store] { return static_cast<double>(store.pendingWrites()); });
