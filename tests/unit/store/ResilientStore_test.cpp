@@ -1,6 +1,10 @@
 #include "store/ResilientStore.hpp"
 
 #include <gtest/gtest.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <sstream>
 
 #include "fakes/FakeStore.hpp"
 #include "fakes/FakeTimers.hpp"
@@ -203,6 +207,28 @@ TEST_F(ResilientStoreTest, SubscriberWritesFailToTheOperator) {
   EXPECT_FALSE(store_->putSubscriber(Subscriber{"alice", "x", "h1", "h2"}));
   EXPECT_EQ(store_->errors(StoreOp::Subscriber), 1u);
   EXPECT_EQ(store_->pendingWrites(), 0u);
+}
+
+TEST_F(ResilientStoreTest, ErrorsAreLoggedOncePerIntervalWithTheFileAndTheReason) {
+  std::ostringstream lines;
+  auto previous = spdlog::default_logger();
+  spdlog::set_default_logger(std::make_shared<spdlog::logger>(
+      "capture", std::make_shared<spdlog::sinks::ostream_sink_st>(lines)));
+  fake_->failing = true;
+  store_->saveBinding(binding("alice@x", "k1"));
+  for (int i = 0; i < 5; ++i) timers_.advance(std::chrono::seconds(1));  // 5 retries fail
+  const auto early = lines.str();
+  timers_.advance(std::chrono::seconds(5));  // 10 s after the first line
+  const auto later = lines.str();
+  spdlog::set_default_logger(previous);
+  auto count = [](const std::string& text, const std::string& what) {
+    std::size_t n = 0;
+    for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+    return n;
+  };
+  EXPECT_EQ(count(early, "failed on /fake/rtcgate.db: database is locked"), 1u) << early;
+  EXPECT_EQ(count(later, "failed on /fake/rtcgate.db: database is locked"), 2u) << later;
+  EXPECT_NE(later.find("9 more failures since the last report"), std::string::npos) << later;
 }
 
 TEST_F(ResilientStoreTest, WhatWaitsIsWrittenAtShutdownWhenItCanBe) {
