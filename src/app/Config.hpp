@@ -125,6 +125,9 @@ struct Config {
 
   std::string store;      // "" = sqlite:<data_dir>/rtcgate.db; or postgresql://user:pw@host/db
   std::string storeFile;  // store_file: the store URL read from this file (it holds a password)
+  // SQLite commits: "normal" survives the process being killed, "full" also a power cut
+  // (docs/store.md, Durability).
+  std::string storeSync = "normal";
 
   struct Http {
     std::string listen = "127.0.0.1:8088";

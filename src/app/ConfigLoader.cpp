@@ -490,6 +490,10 @@ void readSections(ConfigReader& reader, const YAML::Node& root, Config& c) {
       c.store.rfind("postgresql://", 0) != 0) {
     reader.error("store", "expected sqlite:PATH or postgresql://..., got '" + c.store + "'");
   }
+  reader.read(root, "", "store_sync", c.storeSync);
+  if (c.storeSync != "normal" && c.storeSync != "full") {
+    reader.error("store_sync", "expected normal or full, got '" + c.storeSync + "'");
+  }
   readHttp(reader, root, c);
   readEvents(reader, root, c);
   readRoutes(reader, root, c);
@@ -566,7 +570,7 @@ ConfigLoadResult loadConfigText(const std::string& yaml, const std::string& sour
   ConfigReader reader(result.errors, secretReader);
   if (!reader.mapping(root, "",
                       {"node", "log", "sip", "tls", "media", "calls", "relay", "store",
-                       "store_file", "http", "events", "routes", "security"})) {
+                       "store_file", "store_sync", "http", "events", "routes", "security"})) {
     result.errors.push_back(sourceName + ": expected a mapping at the top level");
     return result;
   }

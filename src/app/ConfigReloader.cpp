@@ -147,6 +147,7 @@ ConfigChanges diffConfig(const Config& running, const Config& next) {
   diffMedia(d, running, next);
   d.restart("store", running.store, next.store);
   d.restart("store_file", running.storeFile, next.storeFile);
+  d.restart("store_sync", running.storeSync, next.storeSync);
   d.restart("http.listen", running.http.listen, next.http.listen);
   d.restart("http.token", running.http.token, next.http.token);
   d.restart("http.token_file", running.http.tokenFile, next.http.tokenFile);

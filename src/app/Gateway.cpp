@@ -236,7 +236,7 @@ bool Gateway::start() {
     return false;
   }
   for (const auto& warning : exposedSecretFiles(config_, configPath_)) spdlog::warn("{}", warning);
-  store_ = openStore(config_, error);
+  store_ = openGatewayStore(config_, timers_, error);
   if (!store_) {
     spdlog::error("{}", error);
     return false;
@@ -254,6 +254,7 @@ bool Gateway::start() {
   if (!options.tokenKey) return false;
 
   location_ = std::make_unique<proxy::LocationService>(store_.get());
+  store_->onReopened([this] { location_->persistAll(); });
   auto routes = staticRoutes(config_.routes);
   auto* transports = transports_.get();
   proxy_ = std::make_unique<proxy::ProxyCore>(
@@ -285,8 +286,8 @@ bool Gateway::start() {
   proxy_->onCallEnded(
       [this](const proxy::Dialog& call, const ng::Value* media) { cdrs_->write(call, media); });
 
-  api_ = std::make_unique<ManagementApi>(io_, config_, timers_,
-                                         ManagementApi::Parts{*transports_, *proxy_, *location_});
+  api_ = std::make_unique<ManagementApi>(
+      io_, config_, timers_, ManagementApi::Parts{*transports_, *proxy_, *location_, store_.get()});
   callsApi_ = std::make_unique<CallsApi>(
       *proxy_, mediaControl_
                    ? CallsApi::RelayRequest([this](ng::Value request, CallsApi::RelayReply done) {

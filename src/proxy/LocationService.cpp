@@ -252,6 +252,10 @@ std::size_t LocationService::expire(WallSeconds now) {
   return removed;
 }
 
+void LocationService::persistAll() {
+  forEach([this](const std::string& aor, const Binding& binding) { persist(aor, binding); });
+}
+
 void LocationService::eraseIfEmpty(AorMap::iterator aor) {
   if (aor->second.empty()) aors_.erase(aor);
 }

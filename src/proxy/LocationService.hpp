@@ -57,6 +57,9 @@ class LocationService {
   }
   // Periodic sweep of expired bindings, memory and store. Returns how many were dropped.
   std::size_t expire(WallSeconds now);
+  // Writes every binding to the store again: after the store was recreated (its file removed),
+  // memory is the only complete copy.
+  void persistAll();
 
   // Calls fn(aor, binding) for every stored binding (for the management API).
   template <class Fn>
