@@ -349,10 +349,12 @@ void readMedia(ConfigReader& r, const YAML::Node& root, Config& c) {
 void readCalls(ConfigReader& r, const YAML::Node& root, Config& c) {
   const auto node = root["calls"];
   if (!r.mapping(node, "calls",
-                 {"dialog_timeout", "cdr_file", "min_session_expires", "session_expires"})) {
+                 {"dialog_timeout", "reconnect_grace", "cdr_file", "min_session_expires",
+                  "session_expires"})) {
     return;
   }
   r.read(node, "calls", "dialog_timeout", c.calls.dialogTimeout, 0u, 604800u);
+  r.read(node, "calls", "reconnect_grace", c.calls.reconnectGrace, 0u, 300u);
   r.read(node, "calls", "cdr_file", c.calls.cdrFile);
   r.read(node, "calls", "min_session_expires", c.calls.minSessionExpires, 1u, 86400u);
   r.read(node, "calls", "session_expires", c.calls.sessionExpires, 0u, 86400u);
@@ -514,6 +516,10 @@ void readSections(ConfigReader& reader, const YAML::Node& root, Config& c) {
       c.store.rfind("postgresql://", 0) != 0) {
     reader.error("store", "expected sqlite:PATH or postgresql://..., got '" + c.store + "'");
   }
+  reader.read(root, "", "store_sync", c.storeSync);
+  if (c.storeSync != "normal" && c.storeSync != "full") {
+    reader.error("store_sync", "expected normal or full, got '" + c.storeSync + "'");
+  }
   readHttp(reader, root, c);
   readEvents(reader, root, c);
   readRoutes(reader, root, c);
@@ -602,7 +608,7 @@ ConfigLoadResult loadConfigText(const std::string& yaml, const std::string& sour
   ConfigReader reader(result.errors, secretReader);
   if (!reader.mapping(root, "",
                       {"node", "log", "sip", "tls", "media", "calls", "nat", "relay", "store",
-                       "store_file", "http", "events", "routes", "security"})) {
+                       "store_file", "store_sync", "http", "events", "routes", "security"})) {
     result.errors.push_back(sourceName + ": expected a mapping at the top level");
     return result;
   }

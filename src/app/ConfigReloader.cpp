@@ -85,6 +85,7 @@ void diffMedia(Differ& d, const Config& a, const Config& b) {
   d.restart("media.sip_srtp", a.media.sipSrtp, b.media.sipSrtp);
   diffRelayMedia(d, a, b);
   d.restart("calls.dialog_timeout", a.calls.dialogTimeout, b.calls.dialogTimeout);
+  d.restart("calls.reconnect_grace", a.calls.reconnectGrace, b.calls.reconnectGrace);
   d.restart("calls.cdr_file", a.calls.cdrFile, b.calls.cdrFile);
   d.restart("calls.min_session_expires", a.calls.minSessionExpires, b.calls.minSessionExpires);
   d.restart("calls.session_expires", a.calls.sessionExpires, b.calls.sessionExpires);
@@ -153,6 +154,7 @@ ConfigChanges diffConfig(const Config& running, const Config& next) {
   diffMedia(d, running, next);
   d.restart("store", running.store, next.store);
   d.restart("store_file", running.storeFile, next.storeFile);
+  d.restart("store_sync", running.storeSync, next.storeSync);
   d.restart("http.listen", running.http.listen, next.http.listen);
   d.restart("http.token", running.http.token, next.http.token);
   d.restart("http.token_file", running.http.tokenFile, next.http.tokenFile);

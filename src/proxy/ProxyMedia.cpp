@@ -319,6 +319,9 @@ void ProxyCore::releaseUnknownCallMedia(const sip::SipMessage& bye) {
 void ProxyCore::endDialog(Dialog& dialog, std::string reason, int code) {
   sessionTimers_.stop(dialog.id);
   if (dialog.originated) forgetOriginated(dialog.id);
+  if (!reconnects_.empty()) {
+    if (const auto wait = reconnects_.forget(dialog.id)) timers_.cancel(wait->timer);
+  }
   // Unanswered calls may have offered branches to the relay even when the answer came direct.
   const bool release = media_ && (dialog.anchored || dialog.state != Dialog::State::Confirmed);
   spdlog::info("call {}: ended ({}, {})", dialog.callId, reason, code);
