@@ -343,6 +343,7 @@ bool ProxyCore::hangup(std::uint64_t dialogId, const std::string& reason) {
       if (pt->request.callId() == dialog->callId && isInitialInvite(pt->request) &&
           !pt->finalSent) {
         pt->cancelled = true;
+        dialog->endReason = reason;
         cancelPendingBranches(*pt);
         return true;
       }
