@@ -105,7 +105,8 @@ def test_calls_that_end_every_wrong_way_leave_nothing_behind():
     check(response.status == 200, f"carol's REGISTER: {response.status}")
     carol.c.close()
     text, call_id = invite(alice, to="carol")
-    # A refused connect does not fail the branch at once today: timer B (32 s) ends it.
+    # The refused connect fails the branch: at once where the transports report it to the
+    # transactions (main since e5f4b28), else at timer B, 32 s later.
     final = _final(alice, call_id, timeout=40)
     check(final.status >= 400, f"INVITE to a refusing contact: {final.status}")
     alice.c.send(_ack_for_failure(alice, text, final))
