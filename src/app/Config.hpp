@@ -99,6 +99,7 @@ struct Config {
 
   struct Calls {
     std::uint32_t dialogTimeout = 43200;  // seconds; 0 = calls never time out
+    std::uint32_t reconnectGrace = 20;    // seconds a browser has to come back; 0 = none
     std::string cdrFile;                  // JSON lines; empty: <data_dir>/cdr.jsonl; "off": none
   } calls;
 
@@ -128,6 +129,9 @@ struct Config {
 
   std::string store;      // "" = sqlite:<data_dir>/rtcgate.db; or postgresql://user:pw@host/db
   std::string storeFile;  // store_file: the store URL read from this file (it holds a password)
+  // SQLite commits: "normal" survives the process being killed, "full" also a power cut
+  // (docs/store.md, Durability).
+  std::string storeSync = "normal";
 
   struct Http {
     std::string listen = "127.0.0.1:8088";

@@ -351,8 +351,9 @@ void readMedia(ConfigReader& r, const YAML::Node& root, Config& c) {
 
 void readCalls(ConfigReader& r, const YAML::Node& root, Config& c) {
   const auto node = root["calls"];
-  if (!r.mapping(node, "calls", {"dialog_timeout", "cdr_file"})) return;
+  if (!r.mapping(node, "calls", {"dialog_timeout", "reconnect_grace", "cdr_file"})) return;
   r.read(node, "calls", "dialog_timeout", c.calls.dialogTimeout, 0u, 604800u);
+  r.read(node, "calls", "reconnect_grace", c.calls.reconnectGrace, 0u, 300u);
   r.read(node, "calls", "cdr_file", c.calls.cdrFile);
 }
 
@@ -492,6 +493,10 @@ void readSections(ConfigReader& reader, const YAML::Node& root, Config& c) {
       c.store.rfind("postgresql://", 0) != 0) {
     reader.error("store", "expected sqlite:PATH or postgresql://..., got '" + c.store + "'");
   }
+  reader.read(root, "", "store_sync", c.storeSync);
+  if (c.storeSync != "normal" && c.storeSync != "full") {
+    reader.error("store_sync", "expected normal or full, got '" + c.storeSync + "'");
+  }
   readHttp(reader, root, c);
   readEvents(reader, root, c);
   readRoutes(reader, root, c);
@@ -568,7 +573,7 @@ ConfigLoadResult loadConfigText(const std::string& yaml, const std::string& sour
   ConfigReader reader(result.errors, secretReader);
   if (!reader.mapping(root, "",
                       {"node", "log", "sip", "tls", "media", "calls", "relay", "store",
-                       "store_file", "http", "events", "routes", "security"})) {
+                       "store_file", "store_sync", "http", "events", "routes", "security"})) {
     result.errors.push_back(sourceName + ": expected a mapping at the top level");
     return result;
   }

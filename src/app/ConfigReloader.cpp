@@ -85,6 +85,7 @@ void diffMedia(Differ& d, const Config& a, const Config& b) {
   d.restart("media.sip_srtp", a.media.sipSrtp, b.media.sipSrtp);
   diffRelayMedia(d, a, b);
   d.restart("calls.dialog_timeout", a.calls.dialogTimeout, b.calls.dialogTimeout);
+  d.restart("calls.reconnect_grace", a.calls.reconnectGrace, b.calls.reconnectGrace);
   d.restart("calls.cdr_file", a.calls.cdrFile, b.calls.cdrFile);
   const auto& banA = a.security.authBan;
   const auto& banB = b.security.authBan;
@@ -146,6 +147,7 @@ ConfigChanges diffConfig(const Config& running, const Config& next) {
   diffMedia(d, running, next);
   d.restart("store", running.store, next.store);
   d.restart("store_file", running.storeFile, next.storeFile);
+  d.restart("store_sync", running.storeSync, next.storeSync);
   d.restart("http.listen", running.http.listen, next.http.listen);
   d.restart("http.token", running.http.token, next.http.token);
   d.restart("http.token_file", running.http.tokenFile, next.http.tokenFile);

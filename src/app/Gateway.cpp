@@ -110,6 +110,7 @@ proxy::ProxyOptions proxyOptions(const Config& config, const std::vector<sip::Fl
   options.media.sipLeg =
       config.media.sipSrtp == "sdes" ? proxy::MediaLeg::SipSdes : proxy::MediaLeg::Sip;
   options.dialogTimeout = std::chrono::seconds(config.calls.dialogTimeout);
+  options.reconnectGrace = std::chrono::seconds(config.calls.reconnectGrace);
   options.mediaTimeout = std::chrono::seconds(config.media.timeout);
   for (const auto& flow : listeners) {
     options.listeners.push_back(
@@ -241,7 +242,7 @@ bool Gateway::start() {
     return false;
   }
   for (const auto& warning : exposedSecretFiles(config_, configPath_)) spdlog::warn("{}", warning);
-  store_ = openStore(config_, error);
+  store_ = openGatewayStore(config_, timers_, error);
   if (!store_) {
     spdlog::error("{}", error);
     return false;
@@ -259,6 +260,7 @@ bool Gateway::start() {
   if (!options.tokenKey) return false;
 
   location_ = std::make_unique<proxy::LocationService>(store_.get());
+  store_->onReopened([this] { location_->persistAll(); });
   auto routes = staticRoutes(config_.routes);
   auto* transports = transports_.get();
   proxy_ = std::make_unique<proxy::ProxyCore>(
@@ -279,6 +281,7 @@ bool Gateway::start() {
     proxy_->onMessage(std::move(message), flow);
   });
   transports_->onConnectionClosed([this](std::uint64_t id) { proxy_->onConnectionClosed(id); });
+  transports_->onConnectFailed([this](const sip::Flow& flow) { proxy_->onConnectFailed(flow); });
   if (!startMedia()) return false;
   cdrs_ = std::make_unique<CdrWriter>(config_.calls.cdrFile == "off" ? std::string()
                                       : config_.calls.cdrFile.empty()
@@ -289,8 +292,8 @@ bool Gateway::start() {
   proxy_->onCallEnded(
       [this](const proxy::Dialog& call, const ng::Value* media) { cdrs_->write(call, media); });
 
-  api_ = std::make_unique<ManagementApi>(io_, config_, timers_,
-                                         ManagementApi::Parts{*transports_, *proxy_, *location_});
+  api_ = std::make_unique<ManagementApi>(
+      io_, config_, timers_, ManagementApi::Parts{*transports_, *proxy_, *location_, store_.get()});
   callsApi_ = std::make_unique<CallsApi>(
       *proxy_, mediaControl_
                    ? CallsApi::RelayRequest([this](ng::Value request, CallsApi::RelayReply done) {

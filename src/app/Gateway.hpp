@@ -22,7 +22,7 @@
 #include "media/RelayService.hpp"
 #include "proxy/LocationService.hpp"
 #include "proxy/ProxyCore.hpp"
-#include "store/Store.hpp"
+#include "store/ResilientStore.hpp"
 
 namespace rtcgate::app {
 
@@ -54,7 +54,7 @@ class Gateway {
   std::string configPath_;
   std::unique_ptr<ConfigReloader> reloader_;
   io::AsioTimers timers_;
-  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<store::ResilientStore> store_;
   std::unique_ptr<io::TransportManager> transports_;
   // Before location_ and proxy_, whose hooks call it, so that it outlives them.
   std::unique_ptr<EventHub> events_;

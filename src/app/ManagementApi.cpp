@@ -56,7 +56,12 @@ ManagementApi::ManagementApi(boost::asio::io_context& io, const Config& config,
     if (parts_.transports.listeners().empty()) {
       checks.push_back({"listeners", admin::HealthLevel::Critical, "no SIP listener is bound"});
     }
-    if (parts_.location.storeFailures() > 0) {
+    if (parts_.store != nullptr) {
+      // Signalling goes on from memory meanwhile: degraded, not critical.
+      if (parts_.store->degraded()) {
+        checks.push_back({"store", admin::HealthLevel::Degraded, parts_.store->healthReason()});
+      }
+    } else if (parts_.location.storeFailures() > 0) {
       checks.push_back({"store", admin::HealthLevel::Degraded,
                         std::to_string(parts_.location.storeFailures()) + " store writes failed"});
     }
@@ -201,6 +206,15 @@ void ManagementApi::declareMetrics() {
   counter("rtcgate_transport_connection_cap_refused_total",
           "connections refused or not opened: sip.max_connections reached",
           &t.connectionCapRefused);
+  counter("rtcgate_proxy_reconnect_waits_total",
+          "Answered calls kept after their browser's WebSocket closed (calls.reconnect_grace)",
+          &p.reconnectWaits);
+  counter("rtcgate_proxy_reconnects_resumed_total",
+          "Calls moved to the new connection of a browser that registered again in time",
+          &p.reconnectsResumed);
+  counter("rtcgate_proxy_reconnects_expired_total",
+          "Calls ended because their browser did not reconnect within calls.reconnect_grace",
+          &p.reconnectsExpired);
   counter("rtcgate_proxy_unauthenticated_calls_refused_total",
           "INVITEs refused with 503: security.max_unauthenticated_calls_per_source reached",
           &p.strangerCallsRefused);
@@ -250,10 +264,32 @@ void ManagementApi::declareMetrics() {
                     [&location] { return static_cast<double>(location.bindingCount()); });
   metrics_.addGauge("rtcgate_registered_aors", "addresses-of-record with contacts", {},
                     [&location] { return static_cast<double>(location.aorCount()); });
+  if (parts_.store != nullptr) declareStoreMetrics(*parts_.store);
   if (const auto status = calls_.declare(metrics_, parts_.proxy.dialogs()); !status) {
     throw std::logic_error("call metrics: " + status.error());
   }
   declareSipTrafficMetrics(metrics_, parts_.proxy);
+}
+
+void ManagementApi::declareStoreMetrics(const store::ResilientStore& store) {
+  for (int i = 0; i < static_cast<int>(store::StoreOp::Count); ++i) {
+    const auto op = static_cast<store::StoreOp>(i);
+    metrics_.addCounter(
+        "rtcgate_store_errors_total",
+        "store operations that failed, by operation (binding and CDR writes are retried)",
+        {{"op", store::storeOpName(op)}}, &store.errors(op));
+  }
+  metrics_.addGauge("rtcgate_store_pending_writes", "binding and CDR writes waiting for the store",
+                    {}, [&store] { return static_cast<double>(store.pendingWrites()); });
+  metrics_.addCounter("rtcgate_store_dropped_writes_total",
+                      "writes dropped because the queue of waiting writes was full", {},
+                      &store.dropped());
+  metrics_.addCounter("rtcgate_store_caught_up_writes_total",
+                      "queued writes written once the store took writes again", {},
+                      &store.caughtUp());
+  metrics_.addCounter("rtcgate_store_reopened_total",
+                      "times the store file was found removed or replaced and reopened", {},
+                      &store.reopened());
 }
 
 io::Status ManagementApi::declareRelayMetrics(const media::RelayService& relay) {

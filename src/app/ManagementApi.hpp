@@ -13,7 +13,7 @@
 #include "media/RelayService.hpp"
 #include "proxy/LocationService.hpp"
 #include "proxy/ProxyCore.hpp"
-#include "store/Store.hpp"
+#include "store/ResilientStore.hpp"
 
 namespace rtcgate::app {
 
@@ -25,6 +25,7 @@ class ManagementApi {
     io::TransportManager& transports;
     proxy::ProxyCore& proxy;
     proxy::LocationService& location;
+    const store::ResilientStore* store = nullptr;  // health and rtcgate_store_* metrics
   };
 
   ManagementApi(boost::asio::io_context& io, const Config& config, const Timers& timers,
@@ -46,6 +47,7 @@ class ManagementApi {
 
  private:
   void declareMetrics();
+  void declareStoreMetrics(const store::ResilientStore& store);
   using TotalsReader = std::function<media::RelayTotals()>;
   using UpReader = std::function<bool()>;
   io::Status declareRelay(const std::string& name, TotalsReader totals, UpReader up);

@@ -46,7 +46,8 @@ int userAddCommand(const Config& config, const std::string& address, const std::
   if (!store) return 1;
   const auto status = proxy::DigestAuthenticator::addSubscriber(*store, user, domain, password);
   if (!status) {
-    std::fprintf(stderr, "rtcgate: user add %s: %s\n", address.c_str(), status.error());
+    std::fprintf(stderr, "rtcgate: user add %s: %s: %s (%s)\n", address.c_str(), status.error(),
+                 store->lastError().c_str(), store->location().c_str());
     return 1;
   }
   std::printf("%s saved\n", address.c_str());
@@ -60,7 +61,8 @@ int userDelCommand(const Config& config, const std::string& address) {
   if (!store) return 1;
   const auto deleted = store->deleteSubscriber(user, domain);
   if (!deleted) {
-    std::fprintf(stderr, "rtcgate: user del %s: %s\n", address.c_str(), deleted.error());
+    std::fprintf(stderr, "rtcgate: user del %s: %s: %s (%s)\n", address.c_str(), deleted.error(),
+                 store->lastError().c_str(), store->location().c_str());
     return 1;
   }
   if (!*deleted) {

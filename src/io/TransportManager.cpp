@@ -366,10 +366,15 @@ void TransportManager::connectionClosed(Connection& connection, CloseReason reas
   }
   --stats_.connectionsOpen[TransportStats::at(flow.transport)];
   if (reason == CloseReason::QueueOverflow) ++stats_.queueOverflowClosed;
+  const bool outbound = !it->second.inbound;
   // The connection is mid-call into us; release our reference only after it has returned.
   asio::post(io_, [released = std::move(it->second.connection)] {});
   connections_.erase(it);
-  if (connection.isEstablished() && closedHandler_) closedHandler_(flow.connectionId);
+  if (connection.isEstablished()) {
+    if (closedHandler_) closedHandler_(flow.connectionId);
+  } else if (outbound && failedHandler_) {
+    failedHandler_(flow);
+  }
 }
 
 std::optional<HttpResponse> TransportManager::httpRequest(std::string_view path) {

@@ -50,6 +50,10 @@ class TransportManager : private ConnectionOwner {
 
   void onMessage(MessageHandler handler) { messageHandler_ = std::move(handler); }
   void onConnectionClosed(ClosedHandler handler) { closedHandler_ = std::move(handler); }
+  // A connection we opened failed before it was established (connect, TLS handshake, timeout):
+  // told its flow, so that what waited on it fails now.
+  using FailedHandler = std::function<void(const sip::Flow& flow)>;
+  void onConnectFailed(FailedHandler handler) { failedHandler_ = std::move(handler); }
   void onHttpRequest(HttpHandler handler) { httpHandler_ = std::move(handler); }
   void keepWhile(InUseCheck inUse) { inUse_ = std::move(inUse); }
 
@@ -123,6 +127,7 @@ class TransportManager : private ConnectionOwner {
 
   MessageHandler messageHandler_;
   ClosedHandler closedHandler_;
+  FailedHandler failedHandler_;
   HttpHandler httpHandler_;
   InUseCheck inUse_;
 

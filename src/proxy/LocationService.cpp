@@ -191,6 +191,21 @@ void LocationService::indexConnection(std::uint64_t connectionId, std::string_vi
   aorsByConnection_.emplace(connectionId, std::string(aor));
 }
 
+std::vector<std::pair<std::string, Binding>> LocationService::bindingsOn(
+    std::uint64_t connectionId) const {
+  std::vector<std::pair<std::string, Binding>> found;
+  if (connectionId == 0) return found;
+  auto [begin, end] = aorsByConnection_.equal_range(connectionId);
+  for (auto it = begin; it != end; ++it) {
+    const auto* bindings = find(it->second);
+    if (bindings == nullptr) continue;
+    for (const auto& binding : *bindings) {
+      if (binding.flow.connectionId == connectionId) found.emplace_back(it->second, binding);
+    }
+  }
+  return found;
+}
+
 std::size_t LocationService::onConnectionClosed(std::uint64_t connectionId,
                                                 const Reconnect& reconnect) {
   if (connectionId == 0) return 0;
@@ -235,6 +250,10 @@ std::size_t LocationService::expire(WallSeconds now) {
     if (!deleted.ok()) ++storeFailures_;
   }
   return removed;
+}
+
+void LocationService::persistAll() {
+  forEach([this](const std::string& aor, const Binding& binding) { persist(aor, binding); });
 }
 
 void LocationService::eraseIfEmpty(AorMap::iterator aor) {

@@ -50,11 +50,16 @@ class LocationService {
   // A connection closed: its bindings move to the flow `reconnect` gives, or are dropped.
   // Returns how many were dropped.
   std::size_t onConnectionClosed(std::uint64_t connectionId, const Reconnect& reconnect = {});
+  // The bindings registered over this connection, with their AOR (copies).
+  std::vector<std::pair<std::string, Binding>> bindingsOn(std::uint64_t connectionId) const;
   bool carriesBindings(std::uint64_t connectionId) const {
     return connectionId != 0 && aorsByConnection_.contains(connectionId);
   }
   // Periodic sweep of expired bindings, memory and store. Returns how many were dropped.
   std::size_t expire(WallSeconds now);
+  // Writes every binding to the store again: after the store was recreated (its file removed),
+  // memory is the only complete copy.
+  void persistAll();
 
   // Calls fn(aor, binding) for every stored binding (for the management API).
   template <class Fn>

@@ -173,97 +173,6 @@ void ProxyCore::handleUnparseable(const std::string& bytes, const sip::Flow& flo
   send_(flow, *response);
 }
 
-void ProxyCore::onConnectionClosed(std::uint64_t connectionId) {
-  const auto reconnect = [this](const Binding& binding) { return reconnectFlow(binding); };
-  const auto dropped = location_.onConnectionClosed(connectionId, reconnect);
-  if (dropped)
-    spdlog::info("connection {} closed: {} registrations dropped", connectionId, dropped);
-  for (Dialog* dialog : dialogs_.onConnection(connectionId)) connectionLost(*dialog, connectionId);
-}
-
-// A call whose connection to one side closed. A phone, PBX or trunk over TCP/TLS is reached
-// again by a new connection, so the call goes on. A browser is reached only over its WebSocket:
-// its calls end (the other side gets a BYE, the media goes), as do calls not yet answered, whose
-// responses could no longer reach their caller.
-void ProxyCore::connectionLost(Dialog& dialog, std::uint64_t connectionId) {
-  const bool confirmed = dialog.state == Dialog::State::Confirmed;
-  bool reachable = confirmed;
-  for (DialogSide* side : {&dialog.caller, &dialog.callee}) {
-    if (side->flow.connectionId != connectionId) continue;
-    const auto flow = confirmed ? reconnectFlow(*side) : std::nullopt;
-    if (flow) {
-      dialogs_.setFlow(*side, *flow);
-      spdlog::info(
-          "call {}: connection {} closed; the call goes on, requests to {} open a new "
-          "connection to {}",
-          dialog.callId, connectionId, side->uri, flow->remote.toString());
-    } else {
-      reachable = false;
-    }
-  }
-  if (reachable) return;
-  spdlog::info("call {}: connection {} closed", dialog.callId, connectionId);
-  if (!confirmed) {
-    hangup(dialog.id, "connection-closed");
-    return;
-  }
-  DialogSide& gone =
-      dialog.caller.flow.connectionId == connectionId ? dialog.caller : dialog.callee;
-  DialogSide& other = &gone == &dialog.caller ? dialog.callee : dialog.caller;
-  dialog.endReason = "connection-closed";
-  sendBye(dialog, other, gone);
-  endDialog(dialog, "connection-closed", 200);
-}
-
-// The flow of the side an in-dialog request goes to, when the connection it was on has closed.
-std::optional<sip::Flow> ProxyCore::dialogFlowToward(const SipMessage& request,
-                                                     std::uint64_t closedConnection) const {
-  const Dialog* dialog = dialogs_.find(request.callId());
-  if (dialog == nullptr || !dialog->hasTags(request.fromTag(), request.toTag())) {
-    return std::nullopt;
-  }
-  const DialogSide& to = dialog->otherSide(request.fromTag());
-  if (to.flow.connectionId == closedConnection) return std::nullopt;
-  return to.flow;
-}
-
-std::size_t ProxyCore::restoreRegistrations() {
-  return location_.load(wallNow(),
-                        [this](const Binding& binding) { return reconnectFlow(binding); });
-}
-
-std::optional<sip::Flow> ProxyCore::reconnectFlow(const Binding& binding) const {
-  if (binding.outbound()) return std::nullopt;
-  if (!binding.path.empty()) {
-    return flowToward(binding.path.substr(0, binding.path.find(',')), binding.flow);
-  }
-  return flowToward(binding.contact, binding.flow);
-}
-
-std::optional<sip::Flow> ProxyCore::reconnectFlow(const DialogSide& side) const {
-  return flowToward(side.routes.empty() ? side.contact : side.routes.front(), side.flow);
-}
-
-// A URI or name-addr ("<sip:pbx.example;lr>") to send to over a new connection, instead of the
-// closed one. A URI that names the closed connection's own far end (a UA that put its source
-// port in its Contact) accepts no new connection: nothing then.
-std::optional<sip::Flow> ProxyCore::flowToward(std::string_view uri, const sip::Flow& was) const {
-  if (sip::isWebSocket(was.transport)) return std::nullopt;
-  const char* why = "";
-  std::optional<sip::Flow> flow;
-  if (uri.find('<') != std::string_view::npos) {
-    const auto nameAddr = sip::parseNameAddr(uri);
-    if (nameAddr) flow = resolver_.resolve(nameAddr->uri, why);
-  } else if (const auto parsed = sip::parseUri(uri)) {
-    flow = resolver_.resolve(*parsed, why);
-  }
-  if (flow && was.connectionId != 0 && flow->transport == was.transport &&
-      flow->remote == was.remote) {
-    return std::nullopt;
-  }
-  return flow;
-}
-
 // ------------------------------------------------------------------ answering
 
 bool ProxyCore::respond(TransactionId serverTx, SipMessage&& response) {
@@ -468,8 +377,13 @@ void ProxyCore::handleRegister(TransactionId serverTx, SipMessage&& request,
                                   sip::unescapeUriComponent(toAddress->uri.user))) {
     return;
   }
-  auto response = registrar_.handle(request, flow, aorOf(toAddress->uri.user, domain), wallNow());
-  if (response.statusCode() == 200) ++stats_.registrations;
+  const auto aor = aorOf(toAddress->uri.user, domain);
+  const auto previous = previousFlows(aor, flow);
+  auto response = registrar_.handle(request, flow, aor, wallNow());
+  if (response.statusCode() == 200) {
+    ++stats_.registrations;
+    if (sip::isWebSocket(flow.transport)) resumeCalls(aor, flow, previous);
+  }
   respond(serverTx, std::move(response));
 }
 
@@ -555,6 +469,13 @@ void ProxyCore::routeInDialog(TransactionId serverTx, SipMessage&& request, cons
     }
     spdlog::info("{} {}: next hop unreachable: {}", request.methodText(), request.callId(), why);
     answer(serverTx, request, 480, "Temporarily Unavailable");
+    // A BYE ends its dialog whatever its answer (RFC 3261 15.1.1): so it does here.
+    Dialog* dialog = dialogOf(request);
+    if (request.method() == Method::Bye && dialog != nullptr &&
+        dialog->hasTags(request.fromTag(), request.toTag())) {
+      endDialog(*dialog, request.fromTag() == dialog->caller.tag ? "caller-bye" : "callee-bye",
+                200);
+    }
     return;
   }
   std::vector<Target> targets;
@@ -581,10 +502,11 @@ std::optional<ProxyCore::Target> ProxyCore::nextHopTarget(const SipMessage& requ
     return target;
   }
   if (route.flowConnection) {
-    // The token names one of our connections; the transports know its transport and peer. Once
-    // it has closed, the call knows where its side went (connectionLost).
-    auto flow = connectionFlow_ ? connectionFlow_(*route.flowConnection) : std::nullopt;
-    if (!flow) flow = dialogFlowToward(request, *route.flowConnection);
+    // The token names the connection its side was on when the call began. A side that moved
+    // since (its connection closed, or its browser came back on another) is where the call
+    // says; otherwise the transports know the connection's transport and peer.
+    auto flow = dialogFlowToward(request, *route.flowConnection);
+    if (!flow && connectionFlow_) flow = connectionFlow_(*route.flowConnection);
     if (!flow) {
       why = "the connection of the flow token is closed";
       return std::nullopt;

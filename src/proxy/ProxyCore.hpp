@@ -21,6 +21,7 @@
 #include "proxy/OriginatedCall.hpp"
 #include "proxy/ProxyStats.hpp"
 #include "proxy/ProxyTransaction.hpp"
+#include "proxy/ReconnectGrace.hpp"
 #include "proxy/Registrar.hpp"
 #include "proxy/SourceRateLimiter.hpp"
 #include "proxy/StaticRoutes.hpp"
@@ -65,6 +66,10 @@ struct ProxyOptions {
   Duration dialogTimeout = std::chrono::hours(12);
   Duration mediaTimeout = std::chrono::seconds(60);
   Duration dialogSweepInterval = std::chrono::seconds(5);
+  // A call whose browser's WebSocket closed is kept this long for the browser to come back
+  // (the same +sip.instance and reg-id registering on a new connection): calls.reconnect_grace.
+  // Zero: such calls end when the connection closes.
+  Duration reconnectGrace = std::chrono::seconds(20);
 };
 
 // The stateful proxy and registrar (RFC 3261 16, 10): the transaction user that decides, for each
@@ -81,6 +86,9 @@ class ProxyCore : public transaction::TransactionUser {
   // Entry points from the transports.
   void onMessage(std::string bytes, const sip::Flow& flow);
   void onConnectionClosed(std::uint64_t connectionId);
+  // A connection we opened failed before it was established: the requests sent over it fail
+  // now (503 for their branch) rather than after 32 s.
+  void onConnectFailed(const sip::Flow& flow) { transactions_.connectionFailed(flow); }
   // Whether a connection carries a call or a registration: then it is not closed for idleness.
   bool connectionInUse(std::uint64_t connectionId) const {
     return dialogs_.carriesCalls(connectionId) || location_.carriesBindings(connectionId);
@@ -193,12 +201,22 @@ class ProxyCore : public transaction::TransactionUser {
   // Where a registration or one side of a call can be reached once its connection is gone: a
   // new connection to its first Route/Path or its Contact (RFC 3261 18.1.1); nullopt for the
   // flows only that connection could reach (RFC 5626 outbound, WebSocket, `.invalid`).
+  LocationService::Reconnect reconnector() const;
   std::optional<sip::Flow> reconnectFlow(const Binding& binding) const;
   std::optional<sip::Flow> reconnectFlow(const DialogSide& side) const;
   std::optional<sip::Flow> flowToward(std::string_view uri, const sip::Flow& was) const;
-  void connectionLost(Dialog& dialog, std::uint64_t connectionId);
+  using Registered = std::vector<std::pair<std::string, Binding>>;
+  void connectionLost(Dialog& dialog, std::uint64_t connectionId, const Registered& registered);
+  void endForLostConnection(Dialog& dialog, std::uint64_t connectionId);
+  // WebSocket reconnects (calls.reconnect_grace).
+  bool awaitReconnect(Dialog& dialog, const DialogSide& side, std::uint64_t connectionId,
+                      const Registered& registered);
+  void reconnectGraceOver(std::uint64_t dialogId);
+  Registered previousFlows(std::string_view aor, const sip::Flow& flow) const;
+  void resumeCalls(std::string_view aor, const sip::Flow& flow, const Registered& previous);
+  void rebind(std::uint64_t dialogId, std::uint64_t oldConnection, const sip::Flow& flow);
   std::optional<sip::Flow> dialogFlowToward(const sip::SipMessage& request,
-                                            std::uint64_t closedConnection) const;
+                                            std::uint64_t tokenConnection) const;
   std::optional<Target> nextHopTarget(const sip::SipMessage& request, const RouteInfo& route,
                                       const char*& why) const;
   std::vector<Target> locationTargets(std::string_view aor) const;
@@ -295,6 +313,7 @@ class ProxyCore : public transaction::TransactionUser {
   MediaPolicy mediaPolicy_;
   std::unique_ptr<MediaAnchor> media_;
   DialogTracker dialogs_;
+  ReconnectGrace reconnects_;
   AuthBans authBans_;
   SourceRateLimiter rateLimiter_;
   io::LogThrottle rateLimitLog_{std::chrono::seconds(10), 1};

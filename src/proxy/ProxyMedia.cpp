@@ -319,6 +319,9 @@ void ProxyCore::releaseUnknownCallMedia(const sip::SipMessage& bye) {
 
 void ProxyCore::endDialog(Dialog& dialog, std::string reason, int code) {
   if (dialog.originated) forgetOriginated(dialog.id);
+  if (!reconnects_.empty()) {
+    if (const auto wait = reconnects_.forget(dialog.id)) timers_.cancel(wait->timer);
+  }
   // Calls may have offered branches to the relay even when the answer came direct (forking to a
   // browser and a phone): the relay's call goes only with a delete of the whole call.
   const bool release = media_ && (dialog.anchored || dialog.relayOffered ||

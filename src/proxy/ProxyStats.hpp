@@ -32,6 +32,9 @@ struct ProxyStats {
   std::uint64_t rateLimited = 0;            // requests dropped by the per-source rate limit
   std::uint64_t overloaded = 0;             // 503: transaction or dialog cap reached
   std::uint64_t strangerCallsRefused = 0;   // 503: a stranger source's share of calls reached
+  std::uint64_t reconnectWaits = 0;     // calls kept after their browser's WebSocket closed
+  std::uint64_t reconnectsResumed = 0;  // ... whose browser came back on a new connection
+  std::uint64_t reconnectsExpired = 0;  // ... ended because it did not come back in time
   std::uint64_t notFound = 0;
   std::uint64_t unavailable = 0;
   std::uint64_t branchTimeouts = 0;

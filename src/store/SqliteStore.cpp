@@ -2,9 +2,13 @@
 
 #include <spdlog/spdlog.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
 
 #include <array>
+#include <cstdio>
 #include <cstring>
+
+#include "base/PrivateFiles.hpp"
 
 namespace rtcgate::store {
 namespace {
@@ -150,7 +154,8 @@ void SqliteStore::StatementDeleter::operator()(sqlite3_stmt* statement) const {
   sqlite3_finalize(statement);
 }
 
-std::unique_ptr<SqliteStore> SqliteStore::open(const std::string& path, std::string& error) {
+std::unique_ptr<SqliteStore> SqliteStore::open(const std::string& path, std::string& error,
+                                               const SqliteOptions& options) {
   sqlite3* db = nullptr;
   const int rc =
       sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
@@ -159,9 +164,14 @@ std::unique_ptr<SqliteStore> SqliteStore::open(const std::string& path, std::str
     sqlite3_close(db);
     return nullptr;
   }
-  std::unique_ptr<SqliteStore> store(new SqliteStore(db));
+  std::unique_ptr<SqliteStore> store(new SqliteStore(db, path));
+  struct stat file {};
+  if (path != ":memory:" && ::stat(path.c_str(), &file) == 0) {
+    store->device_ = file.st_dev;
+    store->inode_ = file.st_ino;
+  }
   std::string reason;
-  if (!store->configure(reason) || !store->migrate(reason) || !store->prepareAll(reason)) {
+  if (!store->configure(options, reason) || !store->migrate(reason) || !store->prepareAll(reason)) {
     error = "cannot open store '" + path + "': " + reason;
     return nullptr;
   }
@@ -183,11 +193,13 @@ bool SqliteStore::exec(const char* sql, std::string& error) {
   return false;
 }
 
-bool SqliteStore::configure(std::string& error) {
-  // The CLI (`rtcgate user add`) may write while the gateway runs: wait a little for its lock
-  // rather than failing at once.
-  sqlite3_busy_timeout(db_, 1000);
-  return exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", error);
+bool SqliteStore::configure(const SqliteOptions& options, std::string& error) {
+  // Another process (`rtcgate user add`) may hold the write lock for a moment.
+  sqlite3_busy_timeout(db_, options.busyTimeoutMs);
+  return exec(options.sync == SqliteSync::Full
+                  ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+                  : "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+              error);
 }
 
 bool SqliteStore::migrate(std::string& error) {
@@ -250,15 +262,85 @@ sqlite3_stmt* SqliteStore::statement(StatementId id) {
   return statement;
 }
 
-void SqliteStore::logFailure(const char* what) const {
-  spdlog::error("store: {} failed: {}", what, sqlite3_errmsg(db_));
+void SqliteStore::noteFailure(const char* what) {
+  lastError_ = std::string(what) + ": " + sqlite3_errmsg(db_);
+}
+
+bool SqliteStore::detached() const {
+  if (inode_ == 0) return false;
+  struct stat file {};
+  if (::stat(path_.c_str(), &file) != 0) return true;
+  return file.st_dev != device_ || file.st_ino != inode_;
+}
+
+bool SqliteStore::copyTo(const std::string& target, std::string& error) {
+  sqlite3* copy = nullptr;
+  if (sqlite3_open_v2(target.c_str(), &copy, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
+      SQLITE_OK) {
+    error = copy ? sqlite3_errmsg(copy) : "out of memory";
+    sqlite3_close(copy);
+    return false;
+  }
+  sqlite3_backup* backup = sqlite3_backup_init(copy, "main", db_, "main");
+  int rc = backup ? sqlite3_backup_step(backup, -1) : SQLITE_ERROR;
+  if (backup) sqlite3_backup_finish(backup);
+  if (rc != SQLITE_DONE) error = sqlite3_errmsg(copy);
+  sqlite3_close(copy);
+  return rc == SQLITE_DONE;
+}
+
+namespace {
+
+// The inode of a file, 0 when there is none.
+ino_t inodeOf(const std::string& path) {
+  struct stat file {};
+  return ::stat(path.c_str(), &file) == 0 ? file.st_ino : 0;
+}
+
+}  // namespace
+
+void SqliteStore::closeDetached(std::unique_ptr<SqliteStore> old) {
+  // SQLite does not checkpoint nor delete the WAL of a database file that moved: the old file's
+  // WAL and shared memory would stay at the path and be replayed into the new file there.
+  const std::string wal = old->path_ + "-wal";
+  const std::string shm = old->path_ + "-shm";
+  const ino_t walInode = inodeOf(wal);
+  const ino_t shmInode = inodeOf(shm);
+  old.reset();
+  if (walInode != 0 && inodeOf(wal) == walInode) std::remove(wal.c_str());
+  if (shmInode != 0 && inodeOf(shm) == shmInode) std::remove(shm.c_str());
+}
+
+std::unique_ptr<SqliteStore> SqliteStore::reopen(std::unique_ptr<SqliteStore> old,
+                                                 std::string& error, const SqliteOptions& options) {
+  const std::string path = old->path_;
+  if (inodeOf(path) == 0) {
+    // Salvaged into a side file (private before SQLite writes a byte of it: password hashes),
+    // moved in once the old connection and its WAL are gone.
+    const std::string salvage = path + ".salvage";
+    std::string why;
+    std::remove(salvage.c_str());
+    const bool salvaged = createPrivateFile(salvage, why) && old->copyTo(salvage, why);
+    closeDetached(std::move(old));
+    if (salvaged) {
+      std::rename(salvage.c_str(), path.c_str());
+    } else {
+      spdlog::error("store: could not salvage the removed {}: {}; starting an empty one", path,
+                    why);
+      std::remove(salvage.c_str());
+    }
+  } else {
+    closeDetached(std::move(old));
+  }
+  if (!createPrivateFile(path, error)) return nullptr;
+  return open(path, error, options);
 }
 
 Status SqliteStore::runToCompletion(sqlite3_stmt* statement, const char* what) {
   const int rc = sqlite3_step(statement);
   sqlite3_reset(statement);
   if (rc != SQLITE_DONE) {
-    logFailure(what);
+    noteFailure(what);
     return Error{"store write failed"};
   }
   return ok();
@@ -299,7 +381,7 @@ Result<std::vector<Subscriber>> SqliteStore::listSubscribers() {
   while ((rc = sqlite3_step(query)) == SQLITE_ROW) subscribers.push_back(readSubscriber(query));
   sqlite3_reset(query);
   if (rc != SQLITE_DONE) {
-    logFailure("listSubscribers");
+    noteFailure("listSubscribers");
     return Error{"store read failed"};
   }
   return subscribers;
@@ -315,7 +397,7 @@ Result<std::optional<Subscriber>> SqliteStore::findSubscriber(std::string_view u
   if (rc == SQLITE_ROW) found = readSubscriber(query);
   sqlite3_reset(query);
   if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-    logFailure("findSubscriber");
+    noteFailure("findSubscriber");
     return Error{"store read failed"};
   }
   return found;
@@ -363,7 +445,7 @@ Result<std::vector<BindingRecord>> SqliteStore::loadBindings() {
   while ((rc = sqlite3_step(query)) == SQLITE_ROW) bindings.push_back(readBinding(query));
   sqlite3_reset(query);
   if (rc != SQLITE_DONE) {
-    logFailure("loadBindings");
+    noteFailure("loadBindings");
     return Error{"store read failed"};
   }
   return bindings;
@@ -418,7 +500,7 @@ Result<std::vector<CdrRecord>> SqliteStore::recentCdrs(int limit) {
     records.push_back(std::move(cdr));
   }
   if (rc != SQLITE_DONE) {
-    logFailure("recentCdrs");
+    noteFailure("recentCdrs");
     return Error{"store query failed"};
   }
   return records;

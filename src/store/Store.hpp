@@ -95,6 +95,14 @@ class Store {
   virtual Status saveCdr(const CdrRecord& cdr) = 0;
   // The newest `limit` records, newest first.
   virtual Result<std::vector<CdrRecord>> recentCdrs(int limit) = 0;
+
+  // For operators' messages: where the data lives (a file path), and the backend's own words
+  // about the last operation that failed (SQLite's message), since Error holds a static reason.
+  virtual std::string location() const { return {}; }
+  virtual std::string lastError() const { return {}; }
+  // True when the storage this store opened is no longer where it was (its file was removed or
+  // replaced): writes still "succeed" but go nowhere, so the store must be reopened.
+  virtual bool detached() const { return false; }
 };
 
 }  // namespace rtcgate::store

@@ -157,6 +157,10 @@ void ClientTransaction::retransmit(TimerKind kind) {
   retransmitTimer_ = context_.startTimer(id_, kind, retransmitInterval_);
 }
 
+void ClientTransaction::connectionFailed() {
+  if (state_ == State::Calling || state_ == State::Trying) failTransport();
+}
+
 void ClientTransaction::failTransport() {
   ++context_.stats.transportErrors;
   terminate();

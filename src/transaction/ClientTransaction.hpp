@@ -51,6 +51,9 @@ class ClientTransaction {
   std::string cancelRequest(std::string& branch) const;
   // Ends the transaction now (layer shutdown).
   void terminate();
+  // The connection opened for this request failed before any response (connect or TLS
+  // handshake): a transport error, as when the send itself fails (RFC 3261 8.1.3.1).
+  void connectionFailed();
 
  private:
   enum class CancelState : std::uint8_t { None, Pending, Due, Sent };

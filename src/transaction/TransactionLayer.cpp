@@ -139,6 +139,20 @@ void TransactionLayer::receiveResponse(sip::SipMessage&& response, const sip::Fl
   if (tx->takeCancelDue()) sendCancel(*tx);
 }
 
+void TransactionLayer::connectionFailed(const sip::Flow& destination) {
+  EntryGuard guard(*this);
+  std::vector<ClientTransaction*> waiting;
+  for (auto& [id, tx] : clients_) {
+    const auto& to = tx->destination();
+    if (to.connectionId == 0 && to.transport == destination.transport &&
+        to.remote == destination.remote) {
+      waiting.push_back(tx.get());
+    }
+  }
+  // Reaping is deferred to the guard: the pointers stay valid while the TU hears of each.
+  for (ClientTransaction* tx : waiting) tx->connectionFailed();
+}
+
 void TransactionLayer::cancel(TransactionId clientTx) {
   EntryGuard guard(*this);
   ClientTransaction* tx = client(clientTx);

@@ -60,6 +60,10 @@ class TransactionLayer {
   // response has arrived, never after a final. Its responses are absorbed here; the TU waits for
   // the INVITE's final (normally 487), or onTimeout.
   void cancel(TransactionId clientTx);
+  // A connection we opened toward `destination` (its transport and address) failed before it
+  // was established: the client transactions that waited on it, still without a response,
+  // fail now with a transport error instead of at Timer B/F.
+  void connectionFailed(const sip::Flow& destination);
   // "z9hG4bK" + 128 bits from the CSPRNG in hex: unique per request, as RFC 3261 8.1.1.7 asks,
   // and unguessable, so nobody can forge a CANCEL or a response for a transaction of ours.
   std::string newBranch();

@@ -9,6 +9,11 @@
 //       opens the dashboard in a second tab and waits until that AoR is listed
 //   {"cmd": "call", "target": "bob", "seconds": 5}
 //       dials from the phone, waits for the call to be up, keeps it, returns WebRTC statistics
+//   {"cmd": "stats"}    the call's WebRTC packet counters now
+//   {"cmd": "await_call", "states": ["confirmed"], "resumed": 1, "timeout_ms": 30000}
+//       waits until the call's state is one of `states` and the phone has resumed that many
+//       calls after a reconnect; returns the state, its text and the packet counters
+//   {"cmd": "close_phone"}   closes the phone's tab (a browser that never comes back)
 //   {"cmd": "hangup"}   clicks Hang up and waits for the call to end
 //   {"cmd": "dashboard_hangup", "screenshot": "/path.png"}   clicks the first call's Hang up on the
 //       dashboard instead (after a screenshot of the dashboard with the live call, when asked)
@@ -73,9 +78,16 @@ async function call(state, command) {
     return { state: callState, text: await page.locator('#call-status').textContent() };
   }
   await page.waitForTimeout((command.seconds || 5) * 1000);
-  const stats = await page.evaluate(async () => {
+  return { state: callState, timer: await page.locator('#timer').textContent(),
+           ...await packetCounters(page) };
+}
+
+async function packetCounters(page) {
+  return page.evaluate(async () => {
     const out = { packetsSent: 0, packetsReceived: 0 };
-    const report = await window.rtcgatePhone.session.connection.getStats();
+    const session = window.rtcgatePhone.session;
+    if (!session || !session.connection) return out;
+    const report = await session.connection.getStats();
     report.forEach((entry) => {
       if (entry.type === 'outbound-rtp' && entry.kind === 'audio') out.packetsSent += entry.packetsSent;
       if (entry.type === 'inbound-rtp' && entry.kind === 'audio') {
@@ -84,7 +96,19 @@ async function call(state, command) {
     });
     return out;
   });
-  return { state: callState, timer: await page.locator('#timer').textContent(), ...stats };
+}
+
+async function awaitCall(state, command) {
+  const page = state.phone;
+  await page.waitForFunction(({ states, resumed }) => {
+    const status = document.getElementById('call-status').dataset.state;
+    return states.includes(status) && window.rtcgatePhone.resumed >= resumed;
+  }, { states: command.states, resumed: command.resumed || 0 },
+  { timeout: command.timeout_ms || TIMEOUT_MS });
+  return { state: await page.locator('#call-status').getAttribute('data-state'),
+           text: await page.locator('#call-status').textContent(),
+           resumed: await page.evaluate(() => window.rtcgatePhone.resumed),
+           ...await packetCounters(page) };
 }
 
 // A dashboard whose API needs a token: it must load, ask for the token, then poll with it.
@@ -147,6 +171,12 @@ async function main() {
       else if (command.cmd === 'dashboard') answer = await dashboard(context, state, command);
       else if (command.cmd === 'call') answer = await call(state, command);
       else if (command.cmd === 'hangup') answer = await hangup(state);
+      else if (command.cmd === 'stats') answer = await packetCounters(state.phone);
+      else if (command.cmd === 'await_call') answer = await awaitCall(state, command);
+      else if (command.cmd === 'close_phone') {
+        await state.phone.close();
+        answer = { closed: true };
+      }
       else if (command.cmd === 'dashboard_hangup') answer = await dashboardHangup(state, command);
       else if (command.cmd === 'dashboard_token') answer = await dashboardToken(context, command);
       else answer = { error: 'unknown command ' + command.cmd };

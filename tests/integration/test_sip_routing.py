@@ -1,6 +1,7 @@
 """Routing policy against the real binary: static routes with failover, no open relay, loop
 detection, and UDP registrations that survive a restart."""
 import re
+import time
 
 from siptest import (Connection, Gateway, UserAgent, check, free_port, parse_args, run_tests,
                      sipp, sipp_logs, tests_in)
@@ -8,8 +9,11 @@ from siptest import (Connection, Gateway, UserAgent, check, free_port, parse_arg
 args = parse_args()
 TARGET_A, TARGET_B = free_port(), free_port()
 LOOP_PORT = free_port()
+CLOSED_TCP, TARGET_C = free_port(), free_port()  # nothing listens on CLOSED_TCP
 routes = (f"routes:\n"
           f"  - {{ match: '^9[0-9]+$', to: [sip:127.0.0.1:{TARGET_A}, sip:127.0.0.1:{TARGET_B}] }}\n"
+          f"  - {{ match: '^8[0-9]+$', to: [sip:127.0.0.1:{CLOSED_TCP};transport=tcp,"
+          f" sip:127.0.0.1:{TARGET_C}] }}\n"
           f"  - {{ match: '^loop$', to: [sip:127.0.0.1:{LOOP_PORT}] }}\n")
 gw = Gateway(args.binary, transports=("udp", "tcp"), extra_yaml=routes,
              fixed_ports={"udp": LOOP_PORT}).start()
@@ -26,6 +30,20 @@ def test_static_route_fails_over_to_the_second_target():
     check(rc == 0, f"call over the static route failed:\n{sipp_logs(logs)}\n{gw.log()[-3000:]}")
     check(first.returncode == 0, "first target did not get (and refuse) the call")
     check(second.returncode == 0, "second target did not answer the call")
+
+
+def test_refused_tcp_connect_fails_over_at_once():
+    # The first target refuses the TCP connection: the branch fails then (503), not when
+    # Timer B fires 32 s later, and the call goes to the second target.
+    server = sipp("uas_answer.xml", UDP, TARGET_C, ["-s", "8001"], background=True)
+    started = time.time()
+    rc, logs = sipp("uac_call.xml", UDP, free_port(), ["-s", "8001", "-au", "alice", "-ap",
+                                                        "alicepw"])
+    elapsed = time.time() - started
+    server.wait(15)
+    check(rc == 0, f"call over the route failed:\n{sipp_logs(logs)}\n{gw.log()[-3000:]}")
+    check(server.returncode == 0, "the second target did not answer the call")
+    check(elapsed < 10, f"the call took {elapsed:.1f} s: the refused connect waited for Timer B")
 
 
 def test_unauthenticated_relay_refused():

@@ -5,7 +5,10 @@
 (function () {
   const $ = (id) => document.getElementById(id);
   const SETTINGS_KEY = 'rtcgate.phone';
-  const phone = { ua: null, session: null, timer: null, answeredAt: 0 };
+  const INSTANCE_KEY = 'rtcgate.phone.instance';
+  // reconnecting: the WebSocket dropped during a call; resumed: calls brought back since.
+  const phone = { ua: null, session: null, timer: null, answeredAt: 0, reconnecting: false,
+                  resumed: 0 };
   // For the browser console and the end-to-end test (which reads the call's getStats()).
   window.rtcgatePhone = phone;
 
@@ -99,6 +102,31 @@
     };
   }
 
+  // The device's RFC 5626 instance id, the same across reconnects and page loads: it is how
+  // rtcgate knows that a new WebSocket is this phone coming back for its calls.
+  function instanceId() {
+    let id = localStorage.getItem(INSTANCE_KEY);
+    if (!id && window.crypto && crypto.randomUUID) {
+      id = crypto.randomUUID();
+      localStorage.setItem(INSTANCE_KEY, id);
+    }
+    return id || undefined;  // JsSIP makes one for this page's life
+  }
+
+  // After the WebSocket came back and the phone registered again: a re-INVITE with an ICE
+  // restart, so that media takes the new network path if the old one is gone.
+  function resumeCall() {
+    const session = phone.session;
+    phone.reconnecting = false;
+    if (!session || !session.isEstablished()) return;
+    setCallStatus('resuming', 'reconnected, renewing the media path…');
+    const started = session.renegotiate({ rtcOfferConstraints: { iceRestart: true } }, () => {
+      phone.resumed += 1;
+      setCallStatus('confirmed', 'in call with ' + remoteName(session) + ' (reconnected)');
+    });
+    if (!started) setCallStatus('confirmed', 'in call with ' + remoteName(session));
+  }
+
   function register(event) {
     event.preventDefault();
     hideBanner();
@@ -113,6 +141,10 @@
         uri: 'sip:' + s.user + '@' + s.domain,
         password: s.password,
         register: true,
+        instance_id: instanceId(),
+        // Back well within the gateway's calls.reconnect_grace (20 s by default).
+        connection_recovery_min_interval: 1,
+        connection_recovery_max_interval: 8,
         session_timers: false,
         user_agent: 'rtcgate-phone (JsSIP ' + JsSIP.version + ')',
       });
@@ -127,6 +159,11 @@
       if (phone.ua !== ua) return;  // unregistered on purpose
       const page = s.wss.replace(/^ws/, 'http').replace(/^(https?:\/\/[^/]+).*$/, '$1') + '/phone';
       setRegistration('disconnected', 'disconnected', 'bad');
+      if (phone.session && phone.session.isEstablished()) {
+        // The gateway keeps the call for a while; JsSIP reconnects and registers again.
+        phone.reconnecting = true;
+        setCallStatus('reconnecting', 'connection lost, reconnecting — the call is kept');
+      }
       showBanner('The WebSocket to <code>' + escapeHtml(s.wss) + '</code> is down. If rtcgate ' +
                  'uses a self-signed certificate, open <a href="' + escapeHtml(page) +
                  '" target="_blank">' + escapeHtml(page) + '</a> once and accept it.');
@@ -135,6 +172,7 @@
     ua.on('registered', () => {
       hideBanner();
       setRegistration('registered', 'registered as ' + s.user + '@' + s.domain, 'good');
+      if (phone.reconnecting) resumeCall();
       updateButtons();
     });
     ua.on('unregistered', () => {

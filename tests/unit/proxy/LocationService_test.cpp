@@ -63,6 +63,18 @@ class LocationServiceTest : public ::testing::Test {
   std::unique_ptr<store::SqliteStore> store_;
 };
 
+TEST_F(LocationServiceTest, PersistAllWritesEveryBindingToAFreshStore) {
+  LocationService location(store_.get());
+  location.save("alice@example.test", binding("sip:alice@192.0.2.1", 500, kNow + 100s));
+  location.save("bob@example.test", binding("sip:bob@192.0.2.9", 1000, kNow + 100s));
+  ASSERT_TRUE(store_->deleteBindings("alice@example.test"));  // as if the file had been lost
+  ASSERT_TRUE(store_->deleteBindings("bob@example.test"));
+  location.persistAll();
+  auto stored = store_->loadBindings();
+  ASSERT_TRUE(stored);
+  EXPECT_EQ(stored->size(), 2u);
+}
+
 TEST_F(LocationServiceTest, LookupSortsByQThenMostRecent) {
   LocationService location(store_.get());
   location.save("alice@example.test", binding("sip:alice@192.0.2.1", 500, kNow + 100s));

@@ -199,6 +199,71 @@ TEST_F(SqliteStoreTest, ReopenPersistsSubscribersAndBindings) {
   EXPECT_EQ((*store->loadBindings())[0], record);
 }
 
+TEST_F(SqliteStoreTest, ARemovedFileIsNoticedAndReopenedWithWhatItHeld) {
+  auto store = openStore();
+  ASSERT_TRUE(store);
+  EXPECT_FALSE(store->detached());
+  ASSERT_TRUE(store->putSubscriber({"alice", "example.test", "m", "s"}).ok());
+  CdrRecord cdr;
+  cdr.callId = "call-a";
+  ASSERT_TRUE(store->saveCdr(cdr));
+  ASSERT_EQ(::unlink(path_.c_str()), 0);
+  EXPECT_TRUE(store->detached());
+  // SQLite goes on writing to the removed file: only the salvage keeps this.
+  const auto record = binding("alice@example.test", "sip:alice@192.0.2.1", 7000);
+  ASSERT_TRUE(store->saveBinding(record).ok());
+  std::string error;
+  auto reopened = SqliteStore::reopen(std::move(store), error, {});
+  ASSERT_TRUE(reopened) << error;
+  EXPECT_FALSE(reopened->detached());
+  EXPECT_TRUE(reopened->findSubscriber("alice", "example.test")->has_value());
+  ASSERT_EQ(reopened->loadBindings()->size(), 1u);
+  EXPECT_EQ((*reopened->loadBindings())[0], record);
+  ASSERT_EQ(reopened->recentCdrs(10)->size(), 1u);
+  EXPECT_FALSE(fs::exists(path_ + ".salvage"));
+  EXPECT_EQ(fs::status(path_).permissions() & fs::perms::all,
+            fs::perms::owner_read | fs::perms::owner_write);
+  reopened.reset();
+  auto again = openStore();  // and it is a sound database on disk
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->loadBindings()->size(), 1u);
+}
+
+TEST_F(SqliteStoreTest, AReplacedFileIsOpenedAsItIs) {
+  auto store = openStore();
+  ASSERT_TRUE(store);
+  ASSERT_TRUE(store->putSubscriber({"alice", "example.test", "m", "s"}).ok());
+  const std::string other = (dir_ / "other.db").string();
+  {
+    std::string error;
+    auto restored = SqliteStore::open(other, error);
+    ASSERT_TRUE(restored) << error;
+    ASSERT_TRUE(restored->putSubscriber({"bob", "example.test", "m", "s"}).ok());
+  }
+  fs::rename(other, path_);  // an operator restores a backup in its place
+  EXPECT_TRUE(store->detached());
+  std::string error;
+  auto reopened = SqliteStore::reopen(std::move(store), error, {});
+  ASSERT_TRUE(reopened) << error;
+  EXPECT_TRUE(reopened->findSubscriber("bob", "example.test")->has_value());
+  EXPECT_FALSE(reopened->findSubscriber("alice", "example.test")->has_value());
+}
+
+TEST_F(SqliteStoreTest, ALockedDatabaseFailsAWriteAfterTheBusyTimeoutWithSqlitesReason) {
+  std::string error;
+  auto store = SqliteStore::open(path_, error, {.busyTimeoutMs = 20});
+  ASSERT_TRUE(store) << error;
+  sqlite3* other = nullptr;
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &other), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(other, "BEGIN EXCLUSIVE", nullptr, nullptr, nullptr), SQLITE_OK);
+  EXPECT_FALSE(store->saveBinding(binding("alice@example.test", "sip:a@192.0.2.1", 7000)));
+  EXPECT_NE(store->lastError().find("database is locked"), std::string::npos) << store->lastError();
+  EXPECT_TRUE(store->findSubscriber("alice", "example.test"));  // WAL: reads go on
+  sqlite3_exec(other, "ROLLBACK", nullptr, nullptr, nullptr);
+  sqlite3_close(other);
+  EXPECT_TRUE(store->saveBinding(binding("alice@example.test", "sip:a@192.0.2.1", 7000)));
+}
+
 TEST_F(SqliteStoreTest, TextWithQuotesAndNulSafe) {
   auto store = openStore();
   ASSERT_TRUE(store);

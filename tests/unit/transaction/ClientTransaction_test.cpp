@@ -228,6 +228,27 @@ TEST_F(ClientTransactionTest, FailedRetransmissionReportsATransportError) {
   EXPECT_EQ(timers_.pendingCount(), 0u);
 }
 
+// A new connection toward the destination (connection id 0: the transports open one) that
+// fails to connect fails the transactions waiting on it now, not at Timer B.
+TEST_F(ClientTransactionTest, AFailedNewConnectionIsATransportErrorAtOnce) {
+  sip::Flow fresh = tcpDestination();
+  fresh.connectionId = 0;
+  const TransactionId waiting = sendClient({}, fresh);
+  const TransactionId elsewhere = sendClient({}, udpDestination());
+  sip::Flow answered = fresh;
+  const TransactionId responded = sendClient({}, answered);
+  layer_->receiveResponse(responseTo(sent_.at(2).bytes, 180, "Ringing", "b1"), fresh);
+
+  sip::Flow failed = fresh;
+  failed.connectionId = 17;  // the connection the transports opened for it
+  layer_->connectionFailed(failed);
+  ASSERT_EQ(user_.count("transport-error"), 1u);
+  EXPECT_EQ(user_.last("transport-error")->tx, waiting);
+  EXPECT_FALSE(layer_->alive(waiting));
+  EXPECT_TRUE(layer_->alive(elsewhere));
+  EXPECT_TRUE(layer_->alive(responded)) << "a response came: the connection had worked";
+}
+
 TEST_F(ClientTransactionTest, FailedFirstSendCreatesNoTransaction) {
   sendOk_ = false;
   RequestSpec spec;
