@@ -19,10 +19,10 @@ class CallMetrics {
  public:
   // The end reasons exported as label values; any other reason counts as "other", so that a
   // reason text (an API caller's, a status code's) cannot grow the number of series.
-  static constexpr std::array<std::string_view, 13> kReasons = {
-      "caller-bye",    "callee-bye",        "cancelled", "busy",       "no-answer",
-      "unavailable",   "not-found",         "failed",    "api-hangup", "dialog-timeout",
-      "media-timeout", "connection-closed", "other"};
+  static constexpr std::array<std::string_view, 14> kReasons = {
+      "caller-bye",    "callee-bye",        "cancelled",  "busy",       "no-answer",
+      "unavailable",   "not-found",         "failed",     "api-hangup", "dialog-timeout",
+      "media-timeout", "connection-closed", "relay-lost", "other"};
 
   // rtcgate_calls_live{state}, rtcgate_calls_started_total, rtcgate_calls_answered_total,
   // rtcgate_calls_ended_total{reason}, rtcgate_call_setup_seconds.

@@ -84,6 +84,10 @@ struct Config {
     std::string anchor = "webrtc";  // which calls go through the relay: webrtc, always, never
     std::string sipSrtp = "none";   // SIP legs: none (RTP/AVP) or sdes (RTP/SAVP, a=crypto)
     std::uint32_t timeout = 60;     // seconds without media before a session is deleted
+    // ng relays (media.relay URLs): seconds between health pings, and the pings in a row a relay
+    // may miss before it is down (its calls end, new calls go elsewhere)
+    std::uint32_t relayPingInterval = 5;
+    std::uint32_t relayPingMisses = 1;
     // ms after the SDP before a port learns a peer on another host than its SDP names (NAT)
     std::uint32_t learningDelayMs = 1000;
     std::uint32_t workers = 1;             // media worker threads

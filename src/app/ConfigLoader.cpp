@@ -301,10 +301,11 @@ bool parsePortRange(const std::string& text, std::uint16_t& low, std::uint16_t& 
 
 void readMedia(ConfigReader& r, const YAML::Node& root, Config& c) {
   const auto node = root["media"];
-  if (!r.mapping(node, "media",
-                 {"relay", "ports", "bind", "advertise", "timeout", "workers", "packet_io",
-                  "dtls_certificate", "dtls_private_key", "anchor", "sip_srtp",
-                  "max_streams_per_offer", "learning_delay_ms"})) {
+  if (!r.mapping(
+          node, "media",
+          {"relay", "ports", "bind", "advertise", "timeout", "workers", "packet_io",
+           "dtls_certificate", "dtls_private_key", "anchor", "sip_srtp", "max_streams_per_offer",
+           "learning_delay_ms", "relay_ping_interval", "relay_ping_misses"})) {
     return;
   }
   r.read(node, "media", "bind", c.media.bind);
@@ -332,6 +333,8 @@ void readMedia(ConfigReader& r, const YAML::Node& root, Config& c) {
   }
   r.read(node, "media", "advertise", c.media.advertise);
   r.read(node, "media", "timeout", c.media.timeout, 1u, 86400u);
+  r.read(node, "media", "relay_ping_interval", c.media.relayPingInterval, 1u, 3600u);
+  r.read(node, "media", "relay_ping_misses", c.media.relayPingMisses, 1u, 100u);
   r.read(node, "media", "workers", c.media.workers, 1u, 64u);
   r.read(node, "media", "max_streams_per_offer", c.media.maxStreamsPerOffer, 1u, 64u);
   r.read(node, "media", "learning_delay_ms", c.media.learningDelayMs, 0u, 10000u);

@@ -201,7 +201,9 @@ bool Gateway::startMedia() {
     quick.timeout = std::chrono::milliseconds(300);
     quick.tries = 2;
     apiRelay_ = std::make_unique<media::NgClient>(io_, timers_, addresses.front(), quick);
-    mediaControl_ = std::make_unique<media::RelayPool>(io_, timers_, std::move(addresses));
+    mediaControl_ = std::make_unique<media::RelayPool>(
+        io_, timers_, std::move(addresses), std::chrono::seconds(config_.media.relayPingInterval),
+        config_.media.relayPingMisses);
     spdlog::info("media: ng relays {}", fmt::join(relays, ", "));
   }
   // Relay failures become events once the events hub exists (it is created after the proxy).
@@ -209,7 +211,11 @@ bool Gateway::startMedia() {
       *mediaControl_, [this](std::string_view type, const std::string& fields) {
         if (events_) events_->publish(type, fields);
       });
-  if (auto* pool = dynamic_cast<media::RelayPool*>(mediaControl_.get())) relayWatch_->watch(*pool);
+  if (auto* pool = dynamic_cast<media::RelayPool*>(mediaControl_.get())) {
+    relayWatch_->watch(*pool);
+    relayLoss_ = std::make_unique<RelayLossHandler>(*proxy_);
+    relayLoss_->watch(*pool);
+  }
   proxy_->setMediaControl(relayWatch_.get());
   return true;
 }

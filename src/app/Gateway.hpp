@@ -12,6 +12,7 @@
 #include "app/ConfigReloader.hpp"
 #include "app/EventHub.hpp"
 #include "app/ManagementApi.hpp"
+#include "app/RelayLossHandler.hpp"
 #include "app/RelayWatch.hpp"
 #include "io/AsioTimers.hpp"
 #include "io/TransportManager.hpp"
@@ -63,8 +64,9 @@ class Gateway {
   std::unique_ptr<media::RelayService> relay_;
   std::unique_ptr<media::InProcessMediaControl> inProcess_;
   std::unique_ptr<media::MediaControl> mediaControl_;
-  std::unique_ptr<RelayWatch> relayWatch_;     // between the proxy and mediaControl_
-  std::unique_ptr<media::NgClient> apiRelay_;  // the API's queries to the first ng relay
+  std::unique_ptr<RelayWatch> relayWatch_;       // between the proxy and mediaControl_
+  std::unique_ptr<RelayLossHandler> relayLoss_;  // ends the calls of an ng relay that died
+  std::unique_ptr<media::NgClient> apiRelay_;    // the API's queries to the first ng relay
   std::unique_ptr<proxy::ProxyCore> proxy_;
   std::unique_ptr<ManagementApi> api_;
   std::unique_ptr<CallsApi> callsApi_;

@@ -328,6 +328,11 @@ io::Status ManagementApi::declareRelayMetrics(const media::RelayPool& pool) {
         "ng replies dropped because they came from another address or port than the relay's",
         {{"relay", name}}, [&pool, i] { return static_cast<double>(pool.foreignReplies(i)); });
     if (!status) return status;
+    status = metrics_.addCounter(
+        "rtcgate_relay_calls_lost_total",
+        "calls the relay held when it went down (missed pings or an unanswered request)",
+        {{"relay", name}}, [&pool, i] { return static_cast<double>(pool.relay(i).callsLost); });
+    if (!status) return status;
   }
   return io::Status::success();
 }

@@ -59,8 +59,13 @@ void RelayWatch::watch(media::RelayPool& pool) {
 }
 
 void RelayWatch::onCall(std::string_view event, const proxy::Dialog& dialog) {
-  if (event != "ended" || dialog.endReason != "media-timeout") return;
-  std::string out = "{\"what\":\"media-timeout\",\"call_id\":";
+  if (event != "ended" ||
+      (dialog.endReason != "media-timeout" && dialog.endReason != "relay-lost")) {
+    return;
+  }
+  std::string out = "{\"what\":";
+  appendJsonString(out, dialog.endReason);
+  out += ",\"call_id\":";
   appendJsonString(out, dialog.callId);
   out += ",\"call\":";
   out += std::to_string(dialog.id);

@@ -25,7 +25,8 @@ class RelayWatch : public media::MediaControl {
   void request(ng::Value request, Callback done) override;
   bool deleteReplyHasStatistics() const override { return inner_.deleteReplyHasStatistics(); }
   void watch(media::RelayPool& pool);
-  // A proxy call event: "ended" with reason media-timeout is an error worth an event.
+  // A proxy call event: "ended" with reason media-timeout or relay-lost is an error worth an
+  // event.
   void onCall(std::string_view event, const proxy::Dialog& dialog);
 
   // The event bodies, for tests.

@@ -7,8 +7,8 @@
 namespace rtcgate::media {
 
 RelayPool::RelayPool(boost::asio::io_context& io, Timers& timers, std::vector<SocketAddress> relays,
-                     Duration pingInterval)
-    : timers_(timers), pingInterval_(pingInterval) {
+                     Duration pingInterval, unsigned misses)
+    : timers_(timers), pingInterval_(pingInterval), misses_(std::max(misses, 1u)) {
   // A ping must fail fast: one short try, the next round tries again.
   NgClientOptions pingable;
   pingable.timeout = std::chrono::milliseconds(500);
@@ -67,9 +67,9 @@ void RelayPool::place(ng::Value request, Callback done, std::vector<int> tried) 
         if (reply) return done(std::move(reply));
         auto& state = relays_[static_cast<std::size_t>(index)].state;
         ++state.failures;
+        // This call is not lost with the relay: it is placed again just below.
+        if (callRelay_.erase(callId) > 0 && state.calls > 0) --state.calls;
         setAlive(static_cast<std::size_t>(index), false, reply.error());
-        if (state.calls > 0) --state.calls;
-        callRelay_.erase(callId);
         tried.push_back(index);
         place(std::move(request), std::move(done), std::move(tried));
       });
@@ -84,23 +84,35 @@ void RelayPool::send(int index, ng::Value request, Callback done) {
       [this, alive = alive_, index, callId, wholeCallDeleted, done = std::move(done)](Reply reply) {
         if (*alive) {
           auto& state = relays_[static_cast<std::size_t>(index)].state;
-          if (!reply) ++state.failures;
           if (wholeCallDeleted && callRelay_.erase(callId) > 0 && state.calls > 0) --state.calls;
+          if (!reply) {
+            // No reply after every try: the relay is as dead as one that misses its pings, and
+            // waiting for the next ping would leave its calls without media for longer.
+            ++state.failures;
+            setAlive(static_cast<std::size_t>(index), false, reply.error());
+          }
         }
         done(std::move(reply));
       });
 }
 
-// The first relay that knows the call answers; if none does, the last reply goes back.
+// The first relay that knows the call answers; if none does, the last reply goes back. Relays
+// that are down are left out while another is up: the calls of a dead relay end with a delete
+// that would otherwise wait for its timeout.
 void RelayPool::broadcast(ng::Value request, Callback done) {
   struct Gather {
     std::size_t waiting;
     bool answered = false;
     Callback done;
   };
-  auto gather = std::make_shared<Gather>(Gather{relays_.size(), false, std::move(done)});
+  const bool anyAlive = pick({}) >= 0;
+  std::vector<NgClient*> targets;
   for (auto& relay : relays_) {
-    relay.client->request(request, [gather](Reply reply) {
+    if (relay.state.alive || !anyAlive) targets.push_back(relay.client.get());
+  }
+  auto gather = std::make_shared<Gather>(Gather{targets.size(), false, std::move(done)});
+  for (auto* client : targets) {
+    client->request(request, [gather](Reply reply) {
       --gather->waiting;
       if (gather->answered) return;
       const bool known = reply && reply->stringAt("result") == "ok";
@@ -115,13 +127,25 @@ void RelayPool::broadcast(ng::Value request, Callback done) {
 void RelayPool::ping() {
   for (std::size_t i = 0; i < relays_.size(); ++i) {
     relays_[i].client->request(MediaControl::ping(), [this, alive = alive_, i](Reply reply) {
-      if (!*alive) return;
-      const bool up = reply && reply->stringAt("result") == "pong";
-      setAlive(i, up, !reply ? reply.error() : "no pong");
-      if (up) askStatistics(i);
+      if (*alive) pinged(i, reply);
     });
   }
   pingTimer_ = timers_.start(pingInterval_, [this] { ping(); });
+}
+
+void RelayPool::pinged(std::size_t index, const Reply& reply) {
+  auto& relay = relays_[index];
+  const bool up = reply && reply->stringAt("result") == "pong";
+  if (up) {
+    relay.missedPings = 0;
+    setAlive(index, true, {});
+    askStatistics(index);
+    return;
+  }
+  if (++relay.missedPings < misses_ && relay.state.alive) return;
+  setAlive(index, false,
+           (!reply ? reply.error() : std::string("no pong")) + " (" +
+               std::to_string(relay.missedPings) + " ping(s) missed)");
 }
 
 void RelayPool::setAlive(std::size_t index, bool up, const std::string& why) {
@@ -134,6 +158,29 @@ void RelayPool::setAlive(std::size_t index, bool up, const std::string& why) {
     spdlog::warn("media relay {} is down: {}", state.address.toString(), why);
   }
   if (healthChanged_) healthChanged_(state);
+  if (up) return;
+  auto lost = forgetCalls(static_cast<int>(index));
+  if (lost.empty()) return;
+  state.callsLost += lost.size();
+  spdlog::warn("media relay {} held {} call(s): their media is gone", state.address.toString(),
+               lost.size());
+  if (callsLost_) callsLost_(state, lost);
+}
+
+// The calls placed on a relay that went down: forgotten, so that whatever happens to them next
+// (a delete when they end, an offer that moves them) goes to the relays that are alive.
+std::vector<std::string> RelayPool::forgetCalls(int index) {
+  std::vector<std::string> lost;
+  for (auto it = callRelay_.begin(); it != callRelay_.end();) {
+    if (it->second == index) {
+      lost.push_back(it->first);
+      it = callRelay_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  relays_[static_cast<std::size_t>(index)].state.calls = 0;
+  return lost;
 }
 
 void RelayPool::askStatistics(std::size_t index) {

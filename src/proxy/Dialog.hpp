@@ -51,6 +51,9 @@ struct Dialog {
   DialogSide callee;
   State state = State::Trying;
   bool anchored = false;  // media goes through the relay
+  // Some branch's offer went to the relay (the answer may still have come from a direct one):
+  // the relay then holds the call until we delete it.
+  bool relayOffered = false;
   bool onHold = false;
   bool originated = false;  // started by us (POST /api/v1/calls): we are the UA on both sides
   // Its caller is unauthenticated: the call counts against its source address's share

@@ -1020,7 +1020,9 @@ void ProxyCore::sendBestResponse(ProxyTransaction& pt) {
       const int status = pt.bestResponse       ? pt.bestResponse->statusCode()
                          : pt.selector.empty() ? 480
                                                : pt.selector.best();
-      endDialog(*dialog, pt.cancelled ? "cancelled" : Dialog::failureReason(status), status);
+      // A call we cancelled ourselves (hangup) keeps the reason we gave.
+      const std::string cancelled = dialog->endReason.empty() ? "cancelled" : dialog->endReason;
+      endDialog(*dialog, pt.cancelled ? cancelled : Dialog::failureReason(status), status);
     }
   }
   if (!pt.bestResponse) {

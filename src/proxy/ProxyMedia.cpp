@@ -123,6 +123,7 @@ void ProxyCore::offerBranch(ProxyTransaction& pt, std::size_t index, SipMessage&
   exchange.flags = mediaPolicy_.flags(branch.leg, pt.sourceLeg);
   auto pending = std::make_shared<SipMessage>(std::move(request));
   const auto serverTx = pt.serverTx;
+  if (Dialog* dialog = dialogOf(pt.request)) dialog->relayOffered = true;
   media_->offer(exchange, [this, serverTx, index, pending, flow](Result<std::string> sdp) {
     const auto it = byServerTx_.find(serverTx);
     if (it == byServerTx_.end()) return;
@@ -322,8 +323,10 @@ void ProxyCore::endDialog(Dialog& dialog, std::string reason, int code) {
   if (!reconnects_.empty()) {
     if (const auto wait = reconnects_.forget(dialog.id)) timers_.cancel(wait->timer);
   }
-  // Unanswered calls may have offered branches to the relay even when the answer came direct.
-  const bool release = media_ && (dialog.anchored || dialog.state != Dialog::State::Confirmed);
+  // Calls may have offered branches to the relay even when the answer came direct (forking to a
+  // browser and a phone): the relay's call goes only with a delete of the whole call.
+  const bool release = media_ && (dialog.anchored || dialog.relayOffered ||
+                                  dialog.state != Dialog::State::Confirmed);
   spdlog::info("call {}: ended ({}, {})", dialog.callId, reason, code);
   auto record = std::make_shared<Dialog>(dialogs_.end(dialog, std::move(reason), code));
   callEvent("ended", *record);
@@ -347,6 +350,7 @@ bool ProxyCore::hangup(std::uint64_t dialogId, const std::string& reason) {
       if (pt->request.callId() == dialog->callId && isInitialInvite(pt->request) &&
           !pt->finalSent) {
         pt->cancelled = true;
+        dialog->endReason = reason;
         cancelPendingBranches(*pt);
         return true;
       }

@@ -540,6 +540,21 @@ class Gateway:
     def log(self):
         return self.process.output() if self.process else ""
 
+    def metric(self, name, labels=None):
+        """The value of the /metrics sample `name` (written with its labels); with `labels`, the
+        sum of the samples of family `name` whose label text contains `labels`."""
+        status, body = self.http("GET", "/metrics")
+        check(status == 200, f"/metrics answered {status}")
+        values = []
+        for line in body.splitlines():
+            sample, _, value = line.rpartition(" ")
+            family, _, label_text = sample.partition("{")
+            if sample == name or (labels is not None and family == name and
+                                  labels in label_text):
+                values.append(float(value))
+        check(values, f"{name} {labels or ''} is not in /metrics")
+        return sum(values)
+
     def cleanup(self):
         shutil.rmtree(self.dir, ignore_errors=True)
 
@@ -700,7 +715,9 @@ def _final(ua, call_id, timeout=8.0):
         message = ua.c.recv(deadline - time.time())
         if message is None:
             break
-        if message.is_response and message.get("Call-ID") == call_id and message.status >= 200:
+        # The INVITE's, not the 200 of a CANCEL of it.
+        if (message.is_response and message.get("Call-ID") == call_id and
+                message.status >= 200 and message.cseq_method() == "INVITE"):
             return message
     raise Failure(f"no final response to INVITE {call_id}")
 
@@ -736,6 +753,14 @@ class Callee:
         self.thread.join(wait)
         check(not self.thread.is_alive(), f"callee over {self.ua.c.transport} still waiting")
         check(not self.errors, f"callee over {self.ua.c.transport}: {self.errors}\n{context}")
+
+
+def answering(gw, user, password, bye_timeout=30):
+    """`user` registered over UDP, answering one call and then waiting for its BYE."""
+    ua = UserAgent(Connection("udp", gw.ports["udp"]), user, password=password)
+    response = ua.register()
+    check(response.status == 200, f"{user}'s REGISTER: {response.status}")
+    return Callee(ua, bye_timeout=bye_timeout)
 
 
 class EventSocket:

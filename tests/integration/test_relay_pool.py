@@ -4,14 +4,11 @@
   - the relays keep their calls while `rtcgate run` restarts, and a BYE after the restart still
     deletes the call on the relay that holds it (the restarted gateway asks every relay);
   - with one relay killed, a new call is placed on the other one."""
-import os
-import random
-import subprocess
 import threading
 
-from siptest import (Callee, Connection, Gateway, UserAgent, check, free_port, in_dialog_request,
-                     parse_args, place_call, run_tests, tests_in)
-import test_relay_kamailio as kit  # noqa: E402  (ng client)
+from siptest import (Connection, Gateway, UserAgent, answering, check, free_port,
+                     in_dialog_request, parse_args, place_call, tests_in)
+from relayprocs import calls_on, run_tests_then_stop, start_relay
 
 args = parse_args()
 NG = [free_port(both=False), free_port(both=False)]
@@ -21,34 +18,7 @@ gw = Gateway(args.binary, transports=("udp",), users=USERS,
              media_extra=", anchor: always, relay: [%s]" % ", ".join(relays))
 
 
-def start_relay(ng_port):
-    config = os.path.join(gw.dir, f"relay-{ng_port}.yaml")
-    low = random.randrange(40000, 59000, 200)
-    with open(config, "w") as f:
-        f.write(f"relay:\n  listen: [udp://127.0.0.1:{ng_port}]\nmedia:\n"
-                f"  ports: {low}-{low + 99}\n  timeout: 120\n")
-    proc = subprocess.Popen([args.binary, "relay", "--config", config], cwd=gw.dir,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(50):
-        if (kit.ng(ng_port, {"command": "ping"}, timeout=0.2, tries=1) or {}).get("result"):
-            return proc
-    proc.kill()
-    raise AssertionError(f"rtcgate relay on {ng_port} did not answer ping")
-
-
-def calls_on(ng_port):
-    return (kit.ng(ng_port, {"command": "list"}) or {}).get("calls", [])
-
-
-def answering(user, password):
-    """`user` registered, answering one call and then waiting (long) for its BYE."""
-    ua = UserAgent(Connection("udp", gw.ports["udp"]), user, password=password)
-    response = ua.register()
-    check(response.status == 200, f"{user}'s REGISTER: {response.status}")
-    return Callee(ua, bye_timeout=30)
-
-
-relay_procs = [start_relay(port) for port in NG]
+relay_procs = [start_relay(args.binary, gw.dir, port) for port in NG]
 gw.start()
 
 
@@ -73,7 +43,7 @@ def wait_calls(ng_port, count, what):
 
 def test_calls_spread_restart_and_failover():
     alice = UserAgent(Connection("udp", gw.ports["udp"]), "alice", password="alicepw")
-    bob, carol = answering("bob", "bobpw"), answering("carol", "carolpw")
+    bob, carol = answering(gw, "bob", "bobpw"), answering(gw, "carol", "carolpw")
     to_bob = call(alice, "bob")
     to_carol = call(alice, "carol")
     wait_calls(NG[0], 1, "two calls, two relays")
@@ -97,7 +67,7 @@ def test_calls_spread_restart_and_failover():
     dead = relay_procs[NG.index(carol_relay)]
     dead.terminate()
     dead.wait(10)
-    dave = answering("dave", "davepw")
+    dave = answering(gw, "dave", "davepw")
     to_dave = call(alice, "dave")
     wait_calls(bob_relay, 1, "a new call with one relay dead")
     hang_up(alice, to_dave)
@@ -105,10 +75,4 @@ def test_calls_spread_restart_and_failover():
     wait_calls(bob_relay, 0, "the last BYE")
 
 
-try:
-    run_tests(tests_in(dict(globals())), [gw])
-finally:
-    for proc in relay_procs:
-        if proc.poll() is None:
-            proc.terminate()
-            proc.wait(10)
+run_tests_then_stop(tests_in(dict(globals())), [gw], relay_procs)

@@ -268,6 +268,20 @@ TEST(ConfigLoader, MediaLearningDelay) {
   EXPECT_TRUE(hasError(result, "media.learning_delay_ms: expected a whole number from 0 to 10000"));
 }
 
+TEST(ConfigLoader, RelayPingIntervalAndMisses) {
+  const auto defaults = loadConfigText("", "t.yaml").config.media;
+  EXPECT_EQ(defaults.relayPingInterval, 5u);
+  EXPECT_EQ(defaults.relayPingMisses, 1u);
+  auto result = loadConfigText("media: { relay_ping_interval: 1, relay_ping_misses: 3 }", "t.yaml");
+  ASSERT_TRUE(result.ok()) << result.errors.front();
+  EXPECT_EQ(result.config.media.relayPingInterval, 1u);
+  EXPECT_EQ(result.config.media.relayPingMisses, 3u);
+  EXPECT_TRUE(hasError(loadConfigText("media: { relay_ping_interval: 0 }", "t.yaml"),
+                       "media.relay_ping_interval: expected a whole number from 1 to 3600"));
+  EXPECT_TRUE(hasError(loadConfigText("media: { relay_ping_misses: 0 }", "t.yaml"),
+                       "media.relay_ping_misses"));
+}
+
 TEST(ConfigLoader, RouteMediaSrtpPerTarget) {
   const auto result = loadConfigText(R"(
 media: { sip_srtp: none }

@@ -107,6 +107,62 @@ TEST_F(RelayPoolTest, HealthChangesAreReportedAndStatisticsCached) {
   EXPECT_EQ(pool.relay(1).totals.managedSessions, 1u);
 }
 
+// Runs the loop in short slices until `done` holds (or 10 s pass).
+template <typename Done>
+void runUntil(boost::asio::io_context& io, Done done) {
+  for (int i = 0; i < 200 && !done(); ++i) {
+    io.restart();
+    io.run_for(std::chrono::milliseconds(50));
+  }
+}
+
+TEST_F(RelayPoolTest, ARelayThatStopsAnsweringHandsBackItsCallsOnce) {
+  RelayPool pool(io_, timers_, {live_->ngAddresses().front()}, std::chrono::milliseconds(200));
+  ASSERT_TRUE(run(pool, MediaControl::offer("lost-1", "a", kSdp)).ok());
+  ASSERT_TRUE(run(pool, MediaControl::offer("lost-2", "a", kSdp)).ok());
+  ASSERT_TRUE(run(pool, MediaControl::remove("lost-2")).ok());
+  std::vector<std::string> lost;
+  int told = 0;
+  pool.onCallsLost([&](const RelayPool::RelayState& relay, const std::vector<std::string>& ids) {
+    EXPECT_FALSE(relay.alive);
+    lost = ids;
+    ++told;
+  });
+  live_->stop();
+  runUntil(io_, [&] { return told > 0; });
+  ASSERT_EQ(told, 1);
+  EXPECT_EQ(lost, std::vector<std::string>{"lost-1"}) << "the deleted call is not lost";
+  EXPECT_EQ(pool.relay(0).callsLost, 1u);
+  EXPECT_EQ(pool.relay(0).calls, 0u);
+  // Later misses of a relay already down lose nothing more.
+  io_.restart();
+  io_.run_for(std::chrono::seconds(2));
+  EXPECT_EQ(told, 1);
+}
+
+TEST_F(RelayPoolTest, ARelayIsDownOnlyAfterTheConfiguredPingsInARowAreMissed) {
+  // 200 ms between pings, each missed ping is 1.5 s of tries: three misses take over 4 s.
+  RelayPool pool(io_, timers_, {silentAddress_}, std::chrono::milliseconds(200), 3);
+  const auto start = std::chrono::steady_clock::now();
+  runUntil(io_, [&] { return !pool.relay(0).alive; });
+  EXPECT_FALSE(pool.relay(0).alive);
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(1800))
+      << "one missed ping was enough";
+}
+
+TEST_F(RelayPoolTest, ARequestWithoutAReplyTakesTheRelayDownWithItsCalls) {
+  // Pings too rare to notice: the unanswered query is what tells.
+  RelayPool pool(io_, timers_, {live_->ngAddresses().front()}, std::chrono::seconds(60));
+  ASSERT_TRUE(run(pool, MediaControl::offer("lost-3", "a", kSdp)).ok());
+  std::vector<std::string> lost;
+  pool.onCallsLost(
+      [&](const RelayPool::RelayState&, const std::vector<std::string>& ids) { lost = ids; });
+  live_->stop();
+  EXPECT_FALSE(run(pool, MediaControl::query("lost-3")).ok());
+  EXPECT_FALSE(pool.relay(0).alive);
+  EXPECT_EQ(lost, std::vector<std::string>{"lost-3"});
+}
+
 TEST(RelayPoolTotals, ReadsRtpengineAndRtcgateStatisticsKeys) {
   ng::Value reply = ng::Value::dict();
   reply.set("result", "ok");

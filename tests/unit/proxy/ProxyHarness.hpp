@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <memory>
 #include <optional>
 #include <string>
@@ -38,7 +39,8 @@ class ProxyHarness : public ::testing::Test {
         options, timers_,
         [this](const sip::Flow& flow, std::string_view bytes) {
           sent_.push_back({flow, std::string(bytes)});
-          return true;
+          return std::find(unreachable_.begin(), unreachable_.end(), flow.remote) ==
+                 unreachable_.end();
         },
         *store_, location_, StaticRoutes{});
     proxy_->setMediaControl(&relay_);
@@ -80,6 +82,22 @@ class ProxyHarness : public ::testing::Test {
     return routes;
   }
 
+  // Alice, a SIP phone on udp 127.0.0.1:5080 (aliceFlow), calls bob without SDP; returns the
+  // INVITE as forwarded to bob's phone.
+  std::optional<sip::SipMessage> aliceCallsBob(const std::string& callId) {
+    proxy_->onMessage(
+        "INVITE sip:bob@localhost SIP/2.0\r\n"
+        "Via: SIP/2.0/UDP 127.0.0.1:5080;branch=z9hG4bK-" +
+            callId +
+            "\r\nMax-Forwards: 70\r\nFrom: <sip:alice@localhost>;tag=alice1\r\n"
+            "To: <sip:bob@localhost>\r\nCall-ID: " +
+            callId +
+            "\r\nCSeq: 1 INVITE\r\nContact: <sip:alice@127.0.0.1:5080>\r\n"
+            "Content-Length: 0\r\n\r\n",
+        aliceFlow);
+    return sentTo(bob, "INVITE");
+  }
+
   // The newest message sent to `remote` whose first line starts with `start`.
   std::optional<sip::SipMessage> sentTo(const SocketAddress& remote, std::string_view start) {
     for (auto it = sent_.rbegin(); it != sent_.rend(); ++it) {
@@ -106,6 +124,7 @@ class ProxyHarness : public ::testing::Test {
   const SocketAddress bob = address("127.0.0.1", 5070);
   const sip::Flow browser{sip::Transport::Wss, wssLocal, address("127.0.0.1", 40000), 7};
   const sip::Flow bobFlow{sip::Transport::Udp, udpLocal, address("127.0.0.1", 5070), 0};
+  const sip::Flow aliceFlow{sip::Transport::Udp, udpLocal, address("127.0.0.1", 5080), 0};
   const FlowToken::Key tokenKey{42, 7, 1};
   rtcgate::testing::FakeTimers timers_;
   std::unique_ptr<store::SqliteStore> store_;
@@ -113,6 +132,7 @@ class ProxyHarness : public ::testing::Test {
   rtcgate::testing::FakeRelay relay_;
   std::unique_ptr<ProxyCore> proxy_;
   std::vector<std::pair<sip::Flow, std::string>> sent_;
+  std::vector<SocketAddress> unreachable_;  // sends to these fail (a transport error)
   std::vector<std::string> ended_;
 };
 

@@ -235,6 +235,31 @@ TEST_F(ProxyMediaTest, RelayFailuresFailTheCallInsteadOfLeakingUnusableSdp) {
   EXPECT_EQ(proxy_->dialogs().size(), 0u);
 }
 
+TEST_F(ProxyMediaTest, ACallAnsweredDirectlyAfterABranchWentToTheRelayIsDeletedThere) {
+  // A phone calls bob, who has a phone (direct media) and a browser (through the relay): the
+  // browser's branch is offered to the relay, the phone answers. The relay's call must still be
+  // deleted when the call ends, or it stays there (and in the relay pool's books) for good.
+  bind("bob", browser, "sip:bob@y.invalid;transport=ws");
+  proxy_->onMessage(invite("bob", "SIP/2.0/UDP 127.0.0.1:5080", kPhoneSdp, "forked"), aliceFlow);
+  ASSERT_EQ(relay_.pending.size(), 1u);
+  EXPECT_EQ(relay_.command(), "offer");
+  relay_.replySdp("offer-for-browser");
+  const auto toPhone = sentTo(bob, "INVITE");
+  const auto toBrowser = sentTo(browser.remote, "INVITE");
+  ASSERT_TRUE(toPhone && toBrowser);
+  answerFrom(bobFlow, *toPhone, 200, kPhoneSdp);
+  proxy_->onMessage(toBrowser->makeResponse(487, "Request Terminated", "b2").serialize(), browser);
+  relay_.drainOk();  // the browser branch's own delete
+  const Dialog* dialog = proxy_->dialogs().find("forked");
+  ASSERT_TRUE(dialog && !dialog->anchored);
+  ASSERT_TRUE(proxy_->hangup(dialog->id, "api-hangup"));
+  ASSERT_FALSE(relay_.pending.empty()) << "no delete for the call the relay holds";
+  EXPECT_EQ(relay_.command(relay_.pending.size() - 1), "delete");
+  EXPECT_EQ(relay_.at("from-tag", relay_.pending.size() - 1), "");
+  relay_.drainOk();
+  EXPECT_EQ(ended_, std::vector<std::string>{"api-hangup"});
+}
+
 TEST_F(ProxyMediaTest, DialogTimeoutSendsByeToBothSides) {
   establishBrowserToPhone();
   sent_.clear();
