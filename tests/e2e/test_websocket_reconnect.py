@@ -13,7 +13,6 @@ here, by PID.
 """
 import json
 import os
-import re
 import subprocess
 import sys
 import time
@@ -69,13 +68,6 @@ def last_cdr(gw):
     return (listed["cdrs"] if isinstance(listed, dict) else listed)[0]
 
 
-def metric(gw, name):
-    _, body = gw.http("GET", "/metrics")
-    found = re.search(r"^%s (\d+)" % name, body, re.M)
-    check(found, "%s missing from /metrics" % name)
-    return int(found.group(1))
-
-
 def main():
     args = parse_args()
     args.binary = os.path.abspath(args.binary)
@@ -112,7 +104,7 @@ def main():
                   (resumed, after))
             status, body = gw.http("GET", "/api/v1/calls")
             check(len(json.loads(body)["calls"]) == 1, "calls after the reconnect: %s" % body)
-            check(metric(gw, "rtcgate_proxy_reconnects_resumed_total") == 1,
+            check(gw.metric("rtcgate_proxy_reconnects_resumed_total") == 1,
                   "the resumed call is not counted")
 
             # sipp hangs up 8 s after the re-INVITE: its BYE must reach the new WebSocket.
@@ -147,7 +139,7 @@ def main():
                   (waited, SHORT_GRACE))
             cdr = last_cdr(short)
             check(cdr["end_reason"] == "connection-closed", "CDR: %r" % cdr)
-            check(metric(short, "rtcgate_proxy_reconnects_expired_total") == 1,
+            check(short.metric("rtcgate_proxy_reconnects_expired_total") == 1,
                   "the expired call is not counted")
         finally:
             if process.poll() is None:

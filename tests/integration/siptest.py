@@ -528,15 +528,6 @@ class Gateway:
         connection.close()
         return response.status, body
 
-    def metric(self, name):
-        """The value of an unlabelled sample in /metrics."""
-        status, body = self.http("GET", "/metrics")
-        check(status == 200, f"/metrics answered {status}")
-        for line in body.splitlines():
-            if line.startswith(name + " "):
-                return float(line.split()[-1])
-        raise Failure(f"{name} is not in /metrics")
-
     def log(self):
         return self.process.output() if self.process else ""
 

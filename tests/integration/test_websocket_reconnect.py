@@ -5,7 +5,6 @@ same instance, the call moves there (bob's BYE reaches her over the new WebSocke
 does not come back within the grace, bob gets a BYE and the CDR says connection-closed.
 tests/e2e/test_websocket_reconnect.py does the same with the demo phone in Chromium."""
 import json
-import re
 import threading
 import time
 import uuid
@@ -75,11 +74,6 @@ def last_cdr(gateway):
     return (listed["cdrs"] if isinstance(listed, dict) else listed)[0]
 
 
-def metric(gateway, name):
-    _, body = gateway.http("GET", "/metrics")
-    found = re.search(rf"^{name} (\d+)", body, re.M)
-    check(found, f"{name} missing from /metrics")
-    return int(found.group(1))
 
 
 def test_call_moves_to_the_new_websocket():
@@ -102,7 +96,7 @@ def test_call_moves_to_the_new_websocket():
     check(not calls(gw), "the call is still listed after the BYE")
     cdr = last_cdr(gw)
     check(cdr["end_reason"] == "caller-bye", f"CDR: {cdr}")
-    check(metric(gw, "rtcgate_proxy_reconnects_resumed_total") == 1, "resumed not counted")
+    check(gw.metric("rtcgate_proxy_reconnects_resumed_total") == 1, "resumed not counted")
     alice.ua.c.close()
 
 
@@ -120,7 +114,7 @@ def test_call_ends_when_the_browser_does_not_come_back():
     check(not calls(short), "the call is still listed after the grace")
     cdr = last_cdr(short)
     check(cdr["end_reason"] == "connection-closed", f"CDR: {cdr}")
-    check(metric(short, "rtcgate_proxy_reconnects_expired_total") == 1, "expiry not counted")
+    check(short.metric("rtcgate_proxy_reconnects_expired_total") == 1, "expiry not counted")
 
 
 run_tests(tests_in(dict(globals())), [gw, short])
