@@ -1,11 +1,14 @@
 """Calls and registrations outlive TCP connections (docs/calls.md, "Connections"): a connection
 that carries a call is not closed for idleness however quiet the call is; a phone that registered
-over TCP without outbound stays reachable when its connection closes, through a new connection
+over TCP or TLS without outbound stays reachable when its connection closes, through a new connection
 to its Contact (RFC 3261 18.1.1), as Kamailio does; when the connection of a phone in a call
 closes, the call goes on and the other side's BYE reaches the phone over a new connection."""
 import json
+import os
 import re
 import socket
+import ssl
+import subprocess
 import threading
 import time
 
@@ -15,14 +18,14 @@ from siptest import (Callee, Connection, Gateway, UserAgent, answer_incoming_cal
 
 args = parse_args()
 IDLE = 2
-gw = Gateway(args.binary, transports=("udp", "tcp"),
+gw = Gateway(args.binary, transports=("udp", "tcp", "tls"),
              users=(("alice", "alicepw"), ("bob", "bobpw"), ("dave", "davepw")))
 with open(gw.config) as f:
     config = f.read()
 with open(gw.config, "w") as f:
     f.write(config.replace("sip:\n", f"sip:\n  idle_timeout: {IDLE}\n", 1))
 gw.start()
-UDP, TCP = gw.ports["udp"], gw.ports["tcp"]
+UDP, TCP, TLS = gw.ports["udp"], gw.ports["tcp"], gw.ports["tls"]
 
 
 def calls():
@@ -90,6 +93,55 @@ def test_a_phone_that_registered_over_tcp_is_reached_after_its_connection_closed
     finally:
         uas.terminate()
         uas.wait()
+
+
+def test_a_phone_that_registered_over_tls_is_reached_after_its_connection_closed():
+    # The same over TLS, with a phone of our own: it registers over one TLS connection, which
+    # closes; the call to it arrives over a new TLS connection the gateway opens to its Contact.
+    listener = tls_listener()
+    port = listener.getsockname()[1]
+    phone = UserAgent(Connection("tls", TLS), "dave", password="davepw")
+    contact = f"<sip:dave@127.0.0.1:{port};transport=tls>"
+    check(phone.register(contact=contact).status == 200, "dave could not register over TLS")
+    phone.c.close()
+    time.sleep(0.3)
+    answered = []
+
+    def answer():
+        listener.settimeout(15)
+        sock, _ = listener.accept()
+        connection = Connection.__new__(Connection)
+        connection.transport, connection.sock, connection.buffer = "tls", sock, b""
+        connection.peer, connection.local = sock.getpeername(), sock.getsockname()
+        ua = UserAgent(connection, "dave")
+        answer_incoming_call(ua)
+        answered.append(expect_bye(ua, timeout=15))
+
+    thread = threading.Thread(target=answer, daemon=True)
+    thread.start()
+    bob = UserAgent(Connection("udp", UDP), "bob", password="bobpw")
+    response, _ = place_call(bob, "dave", hold_seconds=0.5)
+    thread.join(20)
+    listener.close()
+    check(response.status == 200, f"the call to dave over TLS was answered {response.status}\n"
+          f"{gw.log()[-2000:]}")
+    check(answered, "dave's BYE did not arrive over the new TLS connection")
+
+
+def tls_listener():
+    """A TLS server socket on a free port with a throwaway self-signed certificate."""
+    cert, key = os.path.join(gw.dir, "phone.crt"), os.path.join(gw.dir, "phone.key")
+    if not os.path.exists(cert):
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                        "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1", "-subj",
+                        "/CN=127.0.0.1", "-keyout", key, "-out", cert],
+                       check=True, capture_output=True)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    raw = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    raw.bind(("127.0.0.1", 0))
+    raw.listen(4)
+    return context.wrap_socket(raw, server_side=True)
 
 
 class TcpPhone:
