@@ -11,6 +11,9 @@ template <class... Fns>
 struct Overloaded : Fns... {
   using Fns::operator()...;
 };
+// Debian 12's clang (14) does not deduce an aggregate's template arguments by itself.
+template <class... Fns>
+Overloaded(Fns...) -> Overloaded<Fns...>;
 
 }  // namespace
 
