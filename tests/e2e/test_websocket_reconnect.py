@@ -11,7 +11,6 @@ back; sipp must get a BYE from the gateway after the grace and the CDR says conn
 Runs in a private network namespace with only loopback; every process started here is stopped
 here, by PID.
 """
-import json
 import os
 import subprocess
 import sys
@@ -61,12 +60,6 @@ def finish(process, logs, gw, timeout):
           (process.returncode, sipp_logs(logs), gw.log()[-3000:]))
 
 
-def last_cdr(gw):
-    status, body = gw.http("GET", "/api/v1/cdrs?limit=1")
-    check(status == 200, "GET /api/v1/cdrs answered %d" % status)
-    listed = json.loads(body)
-    return (listed["cdrs"] if isinstance(listed, dict) else listed)[0]
-
 
 def main():
     args = parse_args()
@@ -102,8 +95,8 @@ def main():
                   after["packetsReceived"] - resumed["packetsReceived"] > 50,
                   "media did not flow both ways after the reconnect: %r then %r" %
                   (resumed, after))
-            status, body = gw.http("GET", "/api/v1/calls")
-            check(len(json.loads(body)["calls"]) == 1, "calls after the reconnect: %s" % body)
+            live = gw.calls()
+            check(len(live) == 1, "calls after the reconnect: %r" % live)
             check(gw.metric("rtcgate_proxy_reconnects_resumed_total") == 1,
                   "the resumed call is not counted")
 
@@ -112,7 +105,7 @@ def main():
                                 timeout=40)
             check(ended["state"] == "ended", "the call did not end with sipp's BYE: %r" % ended)
             finish(process, logs, gw, 30)
-            cdr = last_cdr(gw)
+            cdr = gw.last_cdr()
             check(cdr["end_reason"] == "callee-bye", "CDR: %r" % cdr)
         finally:
             if process.poll() is None:
@@ -137,7 +130,7 @@ def main():
             waited = time.time() - cut
             check(waited >= SHORT_GRACE - 1, "BYE %.1f s after the cut, grace %d s" %
                   (waited, SHORT_GRACE))
-            cdr = last_cdr(short)
+            cdr = short.last_cdr()
             check(cdr["end_reason"] == "connection-closed", "CDR: %r" % cdr)
             check(short.metric("rtcgate_proxy_reconnects_expired_total") == 1,
                   "the expired call is not counted")

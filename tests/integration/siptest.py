@@ -531,6 +531,19 @@ class Gateway:
     def log(self):
         return self.process.output() if self.process else ""
 
+    def calls(self):
+        """The calls in progress, as GET /api/v1/calls lists them."""
+        status, body = self.http("GET", "/api/v1/calls")
+        check(status == 200, f"GET /api/v1/calls answered {status}")
+        return json.loads(body)["calls"]
+
+    def last_cdr(self):
+        """The newest CDR, as GET /api/v1/cdrs lists it."""
+        status, body = self.http("GET", "/api/v1/cdrs?limit=1")
+        check(status == 200, f"GET /api/v1/cdrs answered {status}")
+        listed = json.loads(body)
+        return (listed["cdrs"] if isinstance(listed, dict) else listed)[0]
+
     def metric(self, name, labels=None):
         """The value of the /metrics sample `name` (written with its labels); with `labels`, the
         sum of the samples of family `name` whose label text contains `labels`."""

@@ -22,11 +22,6 @@ UDP = gw.ports["udp"]
 TIMER = ["Supported: timer", f"Session-Expires: {INTERVAL}"]
 
 
-def calls():
-    status, body = gw.http("GET", "/api/v1/calls")
-    check(status == 200, f"/api/v1/calls answered {status}")
-    return json.loads(body)["calls"]
-
 
 def cdr_reason(call_id):
     status, body = gw.http("GET", "/api/v1/cdrs")
@@ -91,7 +86,7 @@ def test_a_session_never_refreshed_ends_with_bye_to_both_sides():
                            f"{uas.stderr.read().decode()[-2000:]}")
         check(gw.metric("rtcgate_proxy_session_expired_total") == before + 1,
               "the expired session was not counted")
-        check(not any(c["call_id"] == dialog["call_id"] for c in calls()), "the call is still up")
+        check(not any(c["call_id"] == dialog["call_id"] for c in gw.calls()), "the call is still up")
         deadline = time.time() + 5
         while cdr_reason(dialog["call_id"]) is None and time.time() < deadline:
             time.sleep(0.2)
@@ -150,7 +145,7 @@ def test_a_call_refreshed_with_update_goes_on():
                                 "\r\nContent-Length:")
         response = alice.transact(update)
         check(response.status == 200, f"UPDATE answered {response.status}")
-    check(any(c["call_id"] == dialog["call_id"] for c in calls()), "a refreshed call was ended")
+    check(any(c["call_id"] == dialog["call_id"] for c in gw.calls()), "a refreshed call was ended")
     response = alice.transact(in_dialog_request(alice, dialog, "BYE"))
     check(response.status == 200, f"BYE answered {response.status}")
     thread.join(10)

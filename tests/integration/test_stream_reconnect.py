@@ -3,7 +3,6 @@ that carries a call is not closed for idleness however quiet the call is; a phon
 over TCP or TLS without outbound stays reachable when its connection closes, through a new connection
 to its Contact (RFC 3261 18.1.1), as Kamailio does; when the connection of a phone in a call
 closes, the call goes on and the other side's BYE reaches the phone over a new connection."""
-import json
 import os
 import re
 import socket
@@ -27,11 +26,6 @@ with open(gw.config, "w") as f:
 gw.start()
 UDP, TCP, TLS = gw.ports["udp"], gw.ports["tcp"], gw.ports["tls"]
 
-
-def calls():
-    status, body = gw.http("GET", "/api/v1/calls")
-    check(status == 200, f"/api/v1/calls answered {status}")
-    return json.loads(body)["calls"]
 
 
 def closed_by_gateway(connection, within):
@@ -63,7 +57,7 @@ def test_a_silent_tcp_call_outlives_the_idle_timeout():
     response, dialog = place_call(alice, "bob", hangup=False)
     check(response.status == 200, f"the call was not answered: {response.status}")
     check(not closed_by_gateway(alice.c, 4 * IDLE), "the call's connection was closed")
-    check(any(call["call_id"] == dialog["call_id"] for call in calls()), "the call was ended")
+    check(any(call["call_id"] == dialog["call_id"] for call in gw.calls()), "the call was ended")
     response = alice.transact(in_dialog_request(alice, dialog, "BYE"))
     check(response is not None and response.status == 200, f"BYE answered {response}")
     callee.finish()
@@ -184,7 +178,7 @@ def test_a_call_goes_on_when_the_phones_connection_closes():
     check(response.status == 200 and "invite" in answered, f"the call was not answered: {response}")
     dave.c.close()  # the phone's connection is gone; its call is not
     time.sleep(0.5)
-    check(any(call["call_id"] == dialog["call_id"] for call in calls()), "the call was ended")
+    check(any(call["call_id"] == dialog["call_id"] for call in gw.calls()), "the call was ended")
     invite = answered["invite"]
     bye = bob_bye(bob, invite)
     bob.c.send(bye)

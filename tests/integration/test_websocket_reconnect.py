@@ -4,7 +4,6 @@ from UDP; her WebSocket closes mid-call. When she registers again on a new conne
 same instance, the call moves there (bob's BYE reaches her over the new WebSocket); when she
 does not come back within the grace, bob gets a BYE and the CDR says connection-closed.
 tests/e2e/test_websocket_reconnect.py does the same with the demo phone in Chromium."""
-import json
 import threading
 import time
 import uuid
@@ -61,17 +60,6 @@ def no_bye_for(ua, seconds):
             check(message.method != "BYE", "bob got a BYE while alice was reconnecting")
 
 
-def calls(gateway):
-    status, body = gateway.http("GET", "/api/v1/calls")
-    check(status == 200, f"GET /api/v1/calls answered {status}")
-    return json.loads(body)["calls"]
-
-
-def last_cdr(gateway):
-    status, body = gateway.http("GET", "/api/v1/cdrs?limit=1")
-    check(status == 200, f"GET /api/v1/cdrs answered {status}")
-    listed = json.loads(body)
-    return (listed["cdrs"] if isinstance(listed, dict) else listed)[0]
 
 
 
@@ -82,7 +70,7 @@ def test_call_moves_to_the_new_websocket():
     bob, dialog = bob_calls(gw, alice)
     alice.ua.c.close()
     no_bye_for(bob, 1.5)
-    check(len(calls(gw)) == 1, "the call ended when alice's WebSocket closed")
+    check(len(gw.calls()) == 1, "the call ended when alice's WebSocket closed")
 
     alice.connect()  # a new connection, the same device
     bye = in_dialog_request(bob, dialog, "BYE")
@@ -93,8 +81,8 @@ def test_call_moves_to_the_new_websocket():
     check(response is not None and response.is_response and response.status == 200,
           f"bob's BYE over the new WebSocket: {response}")
     time.sleep(0.3)
-    check(not calls(gw), "the call is still listed after the BYE")
-    cdr = last_cdr(gw)
+    check(not gw.calls(), "the call is still listed after the BYE")
+    cdr = gw.last_cdr()
     check(cdr["end_reason"] == "caller-bye", f"CDR: {cdr}")
     check(gw.metric("rtcgate_proxy_reconnects_resumed_total") == 1, "resumed not counted")
     alice.ua.c.close()
@@ -111,8 +99,8 @@ def test_call_ends_when_the_browser_does_not_come_back():
     bob.respond(bye, 200, "OK")
     check(1.5 <= waited <= 5, f"BYE came {waited:.1f} s after the close, grace is 2 s")
     time.sleep(0.3)
-    check(not calls(short), "the call is still listed after the grace")
-    cdr = last_cdr(short)
+    check(not short.calls(), "the call is still listed after the grace")
+    cdr = short.last_cdr()
     check(cdr["end_reason"] == "connection-closed", f"CDR: {cdr}")
     check(short.metric("rtcgate_proxy_reconnects_expired_total") == 1, "expiry not counted")
 
