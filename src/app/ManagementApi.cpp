@@ -228,6 +228,12 @@ void ManagementApi::declareMetrics() {
   counter("rtcgate_proxy_reconnects_expired_total",
           "Calls ended because their browser did not reconnect within calls.reconnect_grace",
           &p.reconnectsExpired);
+  counter("rtcgate_proxy_relay_moves_total",
+          "Answered calls moved to another relay after theirs died (a re-INVITE to each side)",
+          &p.relayMoves);
+  counter("rtcgate_proxy_relay_moves_failed_total",
+          "Moves to another relay that failed (the call then ended as relay-lost)",
+          &p.relayMovesFailed);
   counter("rtcgate_proxy_unauthenticated_calls_refused_total",
           "INVITEs refused with 503: security.max_unauthenticated_calls_per_source reached",
           &p.strangerCallsRefused);

@@ -29,6 +29,13 @@ struct DialogSide {
   std::vector<std::string> routes;  // Route set from us towards this side, in sending order
   sip::Flow flow;                   // how its requests reached us
   std::uint32_t cseq = 0;           // highest CSeq this side has sent
+  // Requests we sent to the other side in this side's name (our re-INVITEs when the call moves
+  // to another relay, our BYE): this side's later requests are numbered up by as many on the way
+  // there, and the responses to them back down, so that the other side sees one CSeq sequence.
+  std::uint32_t cseqShift = 0;
+  // The last SDP this side sent, as it sent it, kept for calls through a relay: moving such a
+  // call to another relay offers it again.
+  std::string sdp;
   MediaLeg leg = MediaLeg::Sip;
   // Our own end of this side's dialog when we are the user agent toward it (calls originated
   // through the API, RFC 3725): its own Call-ID, our From header with our tag, our CSeq.

@@ -212,6 +212,7 @@ void ProxyCore::onRequest(TransactionId serverTx, SipMessage&& request, const si
       refuseInDialog(serverTx, request, flow, route);
       return;
     }
+    if (crossesRelayMove(request)) return answer(serverTx, request, 491, "Request Pending");
     return routeInDialog(serverTx, std::move(request), flow, route);
   }
   if (route.flowConnection) {
@@ -717,6 +718,8 @@ void ProxyCore::startProxying(TransactionId serverTx, SipMessage&& request, cons
   pt.source = flow;
   pt.fromStranger = fromStranger;
   byServerTx_.emplace(serverTx, std::move(owned));
+  // Before trackRequest: a BYE ends its dialog there.
+  if (!pt.request.toTag().empty()) pt.cseqShift = cseqShiftOf(pt.request);
   trackRequest(pt);
   planMedia(pt);
   for (auto& target : targets) forwardBranch(pt, std::move(target));
@@ -775,6 +778,7 @@ SipMessage ProxyCore::prepareForward(const ProxyTransaction& pt, const Target& t
   if (createsDialog(request.method()) && request.toTag().empty()) {
     addRecordRoute(request, pt.source, target.flow);
   }
+  if (pt.cseqShift != 0) renumber(request, request.cseq() + pt.cseqShift);
   request.prependHeader(HeaderId::Via, viaFor(target.flow, branch));
   return request;
 }
@@ -867,6 +871,9 @@ void ProxyCore::forwardStateless(SipMessage&& request, const RouteInfo& route) {
   const int hops = request.maxForwards() < 0 ? kDefaultMaxForwards : request.maxForwards() - 1;
   if (hops < 0) return;
   request.setHeader(HeaderId::MaxForwards, std::to_string(hops));
+  if (const auto shift = cseqShiftOf(request); shift != 0) {
+    renumber(request, request.cseq() + shift);
+  }
   // The branch of a stateless ACK only needs to be unique (RFC 3261 16.11).
   request.prependHeader(HeaderId::Via, viaFor(target->flow, transactions_.newBranch()));
   ++stats_.statelessForwards;
@@ -941,10 +948,13 @@ std::pair<ProxyTransaction*, std::size_t> ProxyCore::findBranch(TransactionId cl
 
 void ProxyCore::onResponse(TransactionId clientTx, SipMessage&& response, const sip::Flow& flow) {
   if (originateResponse(clientTx, std::move(response), flow)) return;
+  if (moveResponse(clientTx, response)) return;
   auto [pt, index] = findBranch(clientTx);
   if (!pt) return;
   response.removeFirst(HeaderId::Via);
   if (!response.find(HeaderId::Via)) return;
+  // Renumbered on the way: the sender gets back the CSeq it sent.
+  if (pt->cseqShift != 0) renumber(response, pt->request.cseq());
   const int status = response.statusCode();
   auto& branch = pt->branches[index];
   if (status < 200) {
@@ -1058,12 +1068,14 @@ void ProxyCore::branchFailed(TransactionId clientTx, int status, std::string_vie
 
 void ProxyCore::onTimeout(TransactionId clientTx) {
   if (originateTx_.contains(clientTx)) return originateTransactionEnded(clientTx, 408);
+  if (moveTransactionEnded(clientTx, 408)) return;
   ++stats_.branchTimeouts;
   branchFailed(clientTx, 408, "Request Timeout");
 }
 
 void ProxyCore::onTransportError(TransactionId clientTx) {
   if (originateTx_.contains(clientTx)) return originateTransactionEnded(clientTx, 503);
+  if (moveTransactionEnded(clientTx, 503)) return;
   branchFailed(clientTx, 503, "Service Unavailable");
 }
 
@@ -1071,6 +1083,7 @@ void ProxyCore::onTransportError(TransactionId clientTx) {
 // response's retransmission window), when every branch has long completed or been cancelled.
 void ProxyCore::onTerminated(TransactionId tx) {
   if (originateTx_.erase(tx) != 0) return;
+  if (moveInvites_.erase(tx) != 0) return;
   const auto client = clientToServer_.find(tx);
   if (client != clientToServer_.end()) {
     auto [pt, index] = findBranch(tx);

@@ -24,10 +24,12 @@
 #include "proxy/ProxyTransaction.hpp"
 #include "proxy/ReconnectGrace.hpp"
 #include "proxy/Registrar.hpp"
+#include "proxy/RelayMove.hpp"
 #include "proxy/SessionTimers.hpp"
 #include "proxy/SourceRateLimiter.hpp"
 #include "proxy/StaticRoutes.hpp"
 #include "proxy/TargetResolver.hpp"
+#include "proxy/UacRequest.hpp"
 #include "store/Store.hpp"
 #include "transaction/TransactionLayer.hpp"
 
@@ -128,6 +130,12 @@ class ProxyCore : public transaction::TransactionUser {
   void onCallEvent(CallEventListener listener) { callEvent_ = std::move(listener); }
   // Ends a call from our side: BYE to both ends (or CANCEL/487 before answer), media released.
   bool hangup(std::uint64_t dialogId, const std::string& reason);
+
+  // Moves an answered call whose relay died to another relay (the relay pool places it anew):
+  // a re-INVITE to each side with the new relay's SDP. False when it cannot (not answered, not
+  // through a relay, a side's SDP unknown, moving already): the caller then ends it. A move that
+  // fails later ends the call itself, as "relay-lost".
+  bool moveToAnotherRelay(std::uint64_t dialogId);
 
   // Places a call (RFC 3725 third-party call control): `from` is rung first and, once it
   // answers, `to`; the two are bridged through the relay when their media differ. Parties are
@@ -279,7 +287,14 @@ class ProxyCore : public transaction::TransactionUser {
   bool ackWithMedia(sip::SipMessage& ack, const RouteInfo& route);
   void endDialog(Dialog& dialog, std::string reason, int code);
   void releaseUnknownCallMedia(const sip::SipMessage& bye);
-  void sendBye(Dialog& dialog, DialogSide& to, const DialogSide& from);
+  void sendBye(Dialog& dialog, DialogSide& to, DialogSide& from);
+  UacRequest requestToward(Dialog& dialog, DialogSide& to, DialogSide& from,
+                           std::string_view method);
+  std::string ourContact(const sip::Flow& flow) const;
+  std::uint32_t cseqShiftOf(const sip::SipMessage& request) const;
+  static void renumber(sip::SipMessage& message, std::uint32_t cseq);
+  // Remembers the SDP `side` sent, for a move to another relay.
+  static void rememberSdp(Dialog* dialog, std::string_view tag, std::string_view sdp);
   void sweepDialogs();
   void checkMedia(std::uint64_t dialogId, const std::string& callId);
   static std::int64_t newestPacket(const ng::Value& reply);
@@ -308,6 +323,17 @@ class ProxyCore : public transaction::TransactionUser {
   bool hangupOriginated(Dialog& dialog, const std::string& reason);
   void forgetOriginated(std::uint64_t dialogId);
   void originateTransactionEnded(transaction::TransactionId clientTx, int status);
+
+  // Calls moving to another relay (ProxyRelayMove.cpp).
+  void offerMove(std::uint64_t dialogId);
+  void sendMoveReinvite(RelayMove& move, Dialog& dialog);
+  bool moveResponse(transaction::TransactionId clientTx, const sip::SipMessage& response);
+  void moveAnswered(RelayMove& move, Dialog& dialog, const sip::SipMessage& response);
+  void moveFailed(std::uint64_t dialogId, std::string_view why);
+  RelayMove* ongoingMove(std::uint64_t dialogId, Dialog*& dialog);
+  void forgetMove(std::uint64_t dialogId);
+  bool moveTransactionEnded(transaction::TransactionId clientTx, int status);
+  bool crossesRelayMove(const sip::SipMessage& request) const;
 
   ProxyOptions options_;
   Timers& timers_;
@@ -344,6 +370,8 @@ class ProxyCore : public transaction::TransactionUser {
   std::unordered_map<transaction::TransactionId, transaction::TransactionId> clientToServer_;
   std::unordered_map<std::uint64_t, OriginatedCall> originated_;               // by dialog id
   std::unordered_map<transaction::TransactionId, std::uint64_t> originateTx_;  // INVITE -> dialog
+  std::unordered_map<std::uint64_t, RelayMove> relayMoves_;                    // by dialog id
+  std::unordered_map<transaction::TransactionId, RelayMoveInvite> moveInvites_;
 };
 
 }  // namespace rtcgate::proxy

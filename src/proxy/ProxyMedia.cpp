@@ -123,7 +123,10 @@ void ProxyCore::offerBranch(ProxyTransaction& pt, std::size_t index, SipMessage&
   exchange.flags = mediaPolicy_.flags(branch.leg, pt.sourceLeg);
   auto pending = std::make_shared<SipMessage>(std::move(request));
   const auto serverTx = pt.serverTx;
-  if (Dialog* dialog = dialogOf(pt.request)) dialog->relayOffered = true;
+  if (Dialog* dialog = dialogOf(pt.request)) {
+    dialog->relayOffered = true;
+    rememberSdp(dialog, exchange.fromTag, exchange.sdp);
+  }
   media_->offer(exchange, [this, serverTx, index, pending, flow](Result<std::string> sdp) {
     const auto it = byServerTx_.find(serverTx);
     if (it == byServerTx_.end()) return;
@@ -201,6 +204,10 @@ bool ProxyCore::exchangeResponseSdp(ProxyTransaction& pt, std::size_t index, Sip
   exchange.sdp = std::string(response.body());
   exchange.flags = mediaPolicy_.flags(pt.sourceLeg, branch.leg);
   if (pt.request.toTag().empty()) exchange.viaBranch = branch.viaBranch;
+  // The responder's SDP: the side the request went to.
+  if (Dialog* dialog = dialogOf(pt.request)) {
+    rememberSdp(dialog, dialog->otherSide(pt.request.fromTag()).tag, exchange.sdp);
+  }
   if (pt.mediaRole == ProxyTransaction::MediaRole::Offer) {
     exchange.fromTag = std::string(pt.request.fromTag());
     exchange.toTag = std::string(response.toTag());
@@ -295,6 +302,7 @@ bool ProxyCore::ackWithMedia(SipMessage& ack, const RouteInfo& route) {
   exchange.flags =
       mediaPolicy_.flags(dialog->sideOf(exchange.fromTag).leg, dialog->sideOf(exchange.toTag).leg);
   dialog->lateOfferFrom.clear();
+  rememberSdp(dialog, exchange.toTag, exchange.sdp);
   auto pending = std::make_shared<SipMessage>(std::move(ack));
   media_->answer(exchange, [this, pending, route](Result<std::string> sdp) {
     if (sdp) pending->setBody(std::move(*sdp), "application/sdp");
@@ -317,9 +325,14 @@ void ProxyCore::releaseUnknownCallMedia(const sip::SipMessage& bye) {
   media_->remove(std::string(bye.callId()), {}, {});
 }
 
+void ProxyCore::rememberSdp(Dialog* dialog, std::string_view tag, std::string_view sdp) {
+  if (dialog != nullptr) dialog->sideOf(tag).sdp = sdp;
+}
+
 void ProxyCore::endDialog(Dialog& dialog, std::string reason, int code) {
   sessionTimers_.stop(dialog.id);
   if (dialog.originated) forgetOriginated(dialog.id);
+  if (!relayMoves_.empty()) forgetMove(dialog.id);
   if (!reconnects_.empty()) {
     if (const auto wait = reconnects_.forget(dialog.id)) timers_.cancel(wait->timer);
   }
@@ -367,32 +380,19 @@ bool ProxyCore::hangup(std::uint64_t dialogId, const std::string& reason) {
 
 // A BYE of our own to one side, as if the other side had sent it (RFC 3261 16.3 allows a proxy
 // nothing of the sort; this is the B2BUA-like act every gateway performs on timeouts).
-void ProxyCore::sendBye(Dialog& dialog, DialogSide& to, const DialogSide& from) {
-  // Toward a side we called ourselves, the BYE is ours in that side's own dialog.
-  const std::string& fromNameAddr = to.local ? to.local->nameAddr : from.nameAddr;
-  const std::string& callId = to.local ? to.local->callId : dialog.callId;
-  const auto cseq = to.local ? ++to.local->cseq : from.cseq + 1;
-  if (to.contact.empty() || fromNameAddr.empty() || to.nameAddr.empty()) return;
-  std::string text = "BYE " + to.contact + " SIP/2.0\r\n";
-  text += "Via: SIP/2.0/UDP 0.0.0.0;branch=z9hG4bKdrop\r\n";  // replaced below
-  text += "Max-Forwards: 70\r\n";
-  for (const auto& route : to.routes) text += "Route: " + route + "\r\n";
-  text += "From: " + fromNameAddr + "\r\n";
-  text += "To: " + to.nameAddr + "\r\n";
-  text += "Call-ID: " + callId + "\r\n";
-  text += "CSeq: " + std::to_string(cseq) + " BYE\r\n";
-  text += "Reason: SIP;cause=200;text=\"" + dialog.endReason + "\"\r\n";
-  text += "Content-Length: 0\r\n\r\n";
-  auto bye = SipMessage::parse(std::move(text));
+void ProxyCore::sendBye(Dialog& dialog, DialogSide& to, DialogSide& from) {
+  if (to.contact.empty() || to.nameAddr.empty() || (!to.local && from.nameAddr.empty())) return;
+  auto request = requestToward(dialog, to, from, "BYE");
+  const auto via = viaFor(to.flow, transactions_.newBranch());
+  const std::string reason = "Reason: SIP;cause=200;text=\"" + dialog.endReason + "\"\r\n";
+  request.via = via;
+  request.extraHeaders = reason;
+  auto bye = SipMessage::parse(request.write());
   if (!bye) {
     spdlog::warn("call {}: cannot build a BYE: {}", dialog.callId, bye.error());
     return;
   }
-  bye->removeFirst(HeaderId::Via);
-  bye->prependHeader(HeaderId::Via, viaFor(to.flow, transactions_.newBranch()));
-  auto flow = to.flow;
-  if (!sip::isReliable(flow.transport)) flow.connectionId = 0;
-  if (auto sent = transactions_.sendRequest(std::move(*bye), flow); !sent) {
+  if (auto sent = transactions_.sendRequest(std::move(*bye), sendingFlow(to.flow)); !sent) {
     spdlog::info("call {}: BYE to {} not sent: {}", dialog.callId, to.flow.remote.toString(),
                  sent.error());
   }

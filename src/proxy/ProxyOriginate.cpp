@@ -9,6 +9,7 @@
 
 #include "proxy/MessageParts.hpp"
 #include "proxy/ProxyCore.hpp"
+#include "proxy/UacRequest.hpp"
 #include "sip/NameAddr.hpp"
 
 namespace rtcgate::proxy {
@@ -23,54 +24,6 @@ namespace {
 // A waits for our ACK to its 2xx for 64*T1 (32 s) before it gives up (RFC 3261 13.3.1.4), so B
 // must answer a little sooner than that.
 constexpr auto kRingTime = std::chrono::seconds(28);
-
-// A request of ours in a dialog where we are the UAC, Via included.
-struct UacRequest {
-  std::string_view method;
-  std::string_view uri;
-  const std::vector<std::string>* routes = nullptr;
-  std::string_view from;
-  std::string_view to;
-  std::string_view callId;
-  std::uint32_t cseq = 1;
-  std::string_view via;
-  std::string_view extraHeaders;  // whole lines, CRLF-terminated
-  std::string_view sdp;
-};
-
-std::string write(const UacRequest& r) {
-  std::string text;
-  text.reserve(512 + r.sdp.size());
-  text.append(r.method).append(" ").append(r.uri).append(" SIP/2.0\r\n");
-  text.append("Via: ").append(r.via).append("\r\n");
-  text += "Max-Forwards: 70\r\n";
-  if (r.routes) {
-    for (const auto& route : *r.routes) text.append("Route: ").append(route).append("\r\n");
-  }
-  text.append("From: ").append(r.from).append("\r\n");
-  text.append("To: ").append(r.to).append("\r\n");
-  text.append("Call-ID: ").append(r.callId).append("\r\n");
-  text.append("CSeq: ").append(std::to_string(r.cseq)).append(" ").append(r.method).append("\r\n");
-  text.append(r.extraHeaders);
-  if (!r.sdp.empty()) text += "Content-Type: application/sdp\r\n";
-  text.append("Content-Length: ").append(std::to_string(r.sdp.size())).append("\r\n\r\n");
-  text.append(r.sdp);
-  return text;
-}
-
-// UDP requests go to the address; only connections are pinned to their id.
-sip::Flow sendingFlow(sip::Flow flow) {
-  if (!sip::isReliable(flow.transport)) flow.connectionId = 0;
-  return flow;
-}
-
-// The route set a UAC learns from the Record-Route of a 2xx: in reverse (RFC 3261 12.1.2).
-std::vector<std::string> uacRouteSet(const SipMessage& response) {
-  std::vector<std::string> routes;
-  for (const auto& value : response.all(HeaderId::RecordRoute)) routes.emplace_back(value);
-  std::reverse(routes.begin(), routes.end());
-  return routes;
-}
 
 }  // namespace
 
@@ -161,23 +114,20 @@ bool ProxyCore::inviteLeg(OriginatedCall& call, DialogSide& side, const Originat
   side.contact = target.requestUri;
   side.routes = target.routes;
   dialogs_.setFlow(side, target.flow);
-  const auto* listener = identity_.listenerFor(target.flow.transport, target.flow.remote.isV6());
-  std::string contact = "Contact: <sip:rtcgate@";
-  contact += listener ? LocalIdentity::hostPort(*listener) : target.flow.local.toString();
-  contact += ";transport=";
-  contact += sip::transportParamName(target.flow.transport);
-  contact += ">\r\nAllow: INVITE, ACK, CANCEL, BYE, OPTIONS\r\n";
+  const std::string contact =
+      "Contact: <" + ourContact(target.flow) + ">\r\nAllow: INVITE, ACK, CANCEL, BYE, OPTIONS\r\n";
   const auto via = viaFor(target.flow, transactions_.newBranch());
-  auto invite = SipMessage::parse(write({.method = "INVITE",
-                                         .uri = target.requestUri,
-                                         .routes = &target.routes,
-                                         .from = side.local->nameAddr,
-                                         .to = side.nameAddr,
-                                         .callId = side.local->callId,
-                                         .cseq = side.local->cseq,
-                                         .via = via,
-                                         .extraHeaders = contact,
-                                         .sdp = sdp}));
+  auto invite = SipMessage::parse(UacRequest{.method = "INVITE",
+                                             .uri = target.requestUri,
+                                             .routes = &target.routes,
+                                             .from = side.local->nameAddr,
+                                             .to = side.nameAddr,
+                                             .callId = side.local->callId,
+                                             .cseq = side.local->cseq,
+                                             .via = via,
+                                             .extraHeaders = contact,
+                                             .sdp = sdp}
+                                      .write());
   if (!invite) {
     spdlog::warn("call {}: cannot build the INVITE to {}: {}", side.local->callId, toUri,
                  invite.error());
@@ -280,6 +230,7 @@ void ProxyCore::answeredByA(OriginatedCall& call, Dialog& dialog, const SipMessa
     });
   };
   if (!dialog.anchored) return callB(std::string(response.body()));
+  dialog.caller.sdp = response.body();
   SdpExchange exchange;
   exchange.callId = dialog.callId;
   exchange.fromTag = dialog.caller.tag;
@@ -301,6 +252,7 @@ void ProxyCore::answeredByB(OriginatedCall& call, Dialog& dialog, const SipMessa
     return;
   }
   if (!dialog.anchored) return connectOriginated(call, dialog, std::string(response.body()));
+  dialog.callee.sdp = response.body();
   SdpExchange exchange;
   exchange.callId = dialog.callId;
   exchange.fromTag = dialog.caller.tag;
@@ -353,15 +305,16 @@ void ProxyCore::originateFailed(OriginatedCall& call, Dialog& dialog, bool legA,
 
 std::string ProxyCore::ackFor(const DialogSide& side, std::string_view sdp) {
   const auto via = viaFor(side.flow, transactions_.newBranch());
-  return write({.method = "ACK",
-                .uri = side.contact,
-                .routes = &side.routes,
-                .from = side.local->nameAddr,
-                .to = side.nameAddr,
-                .callId = side.local->callId,
-                .cseq = 1,
-                .via = via,
-                .sdp = sdp});
+  return UacRequest{.method = "ACK",
+                    .uri = side.contact,
+                    .routes = &side.routes,
+                    .from = side.local->nameAddr,
+                    .to = side.nameAddr,
+                    .callId = side.local->callId,
+                    .cseq = 1,
+                    .via = via,
+                    .sdp = sdp}
+      .write();
 }
 
 // A 2xx for a call that is over (or a fork we did not keep): ACK it, then BYE (RFC 3261 13.2.2.4).
@@ -380,12 +333,12 @@ void ProxyCore::ackLateAnswer(const SipMessage& response, const sip::Flow& flow)
                      .cseq = response.cseq()};
   const auto ackVia = viaFor(flow, transactions_.newBranch());
   request.via = ackVia;
-  send_(sendingFlow(flow), write(request));
+  send_(sendingFlow(flow), request.write());
   request.method = "BYE";
   request.cseq = response.cseq() + 1;
   const auto byeVia = viaFor(flow, transactions_.newBranch());
   request.via = byeVia;
-  if (auto bye = SipMessage::parse(write(request))) {
+  if (auto bye = SipMessage::parse(request.write())) {
     (void)transactions_.sendRequest(std::move(*bye), sendingFlow(flow));
   }
 }

@@ -32,15 +32,17 @@ struct ProxyStats {
   std::uint64_t rateLimited = 0;            // requests dropped by the per-source rate limit
   std::uint64_t overloaded = 0;             // 503: transaction or dialog cap reached
   std::uint64_t strangerCallsRefused = 0;   // 503: a stranger source's share of calls reached
-  std::uint64_t reconnectWaits = 0;     // calls kept after their browser's WebSocket closed
-  std::uint64_t reconnectsResumed = 0;  // ... whose browser came back on a new connection
-  std::uint64_t reconnectsExpired = 0;  // ... ended because it did not come back in time
+  std::uint64_t reconnectWaits = 0;         // calls kept after their browser's WebSocket closed
+  std::uint64_t reconnectsResumed = 0;      // ... whose browser came back on a new connection
+  std::uint64_t reconnectsExpired = 0;      // ... ended because it did not come back in time
   std::uint64_t notFound = 0;
   std::uint64_t unavailable = 0;
   std::uint64_t branchTimeouts = 0;
   std::uint64_t routeFailovers = 0;
   std::uint64_t sessionIntervalTooSmall = 0;  // 422: Session-Expires below our Min-SE
   std::uint64_t sessionsExpired = 0;          // calls ended: no session refresh in time
+  std::uint64_t relayMoves = 0;        // calls whose dead relay was replaced, both sides re-INVITEd
+  std::uint64_t relayMovesFailed = 0;  // ... tried and failed (the call then ends relay-lost)
 
   // Requests received by method and transport, responses received by status class (1xx..6xx)
   // and transport, responses sent (our own and forwarded) by class: fixed arrays, so counting a

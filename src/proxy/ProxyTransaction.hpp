@@ -49,6 +49,8 @@ struct ProxyTransaction {
   // upstream while the relay rewrites one of them (they must leave in the order they came).
   enum class MediaRole { None, Offer, LateOffer };
   MediaRole mediaRole = MediaRole::None;
+  // Added to the CSeq of what we forward, taken off the responses (DialogSide::cseqShift).
+  std::uint32_t cseqShift = 0;
   MediaLeg sourceLeg = MediaLeg::Sip;
   struct Upstream {
     sip::SipMessage response;

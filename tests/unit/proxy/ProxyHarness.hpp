@@ -82,18 +82,21 @@ class ProxyHarness : public ::testing::Test {
     return routes;
   }
 
-  // Alice, a SIP phone on udp 127.0.0.1:5080 (aliceFlow), calls bob without SDP; returns the
-  // INVITE as forwarded to bob's phone.
-  std::optional<sip::SipMessage> aliceCallsBob(const std::string& callId) {
+  // Alice, a SIP phone on udp 127.0.0.1:5080 (aliceFlow), calls bob (without SDP unless `sdp`
+  // is given); returns the INVITE as forwarded to bob's phone (none while the offer is with the
+  // relay).
+  std::optional<sip::SipMessage> aliceCallsBob(const std::string& callId,
+                                               const std::string& sdp = {}) {
+    const std::string body = sdp.empty() ? std::string("Content-Length: 0\r\n\r\n")
+                                         : "Content-Type: application/sdp\r\nContent-Length: " +
+                                               std::to_string(sdp.size()) + "\r\n\r\n" + sdp;
     proxy_->onMessage(
         "INVITE sip:bob@localhost SIP/2.0\r\n"
         "Via: SIP/2.0/UDP 127.0.0.1:5080;branch=z9hG4bK-" +
             callId +
             "\r\nMax-Forwards: 70\r\nFrom: <sip:alice@localhost>;tag=alice1\r\n"
             "To: <sip:bob@localhost>\r\nCall-ID: " +
-            callId +
-            "\r\nCSeq: 1 INVITE\r\nContact: <sip:alice@127.0.0.1:5080>\r\n"
-            "Content-Length: 0\r\n\r\n",
+            callId + "\r\nCSeq: 1 INVITE\r\nContact: <sip:alice@127.0.0.1:5080>\r\n" + body,
         aliceFlow);
     return sentTo(bob, "INVITE");
   }

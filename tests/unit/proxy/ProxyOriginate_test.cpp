@@ -187,5 +187,44 @@ TEST_F(ProxyOriginateTest, ReInviteOnAnOriginatedCallIsRefusedAndTheCallStays) {
   EXPECT_NE(proxy_->dialogs().findById(*id), nullptr);
 }
 
+TEST_F(ProxyOriginateTest, AMovedOriginatedCallReinvitesEachLegInOurOwnName) {
+  const auto id = proxy_->originate("carol", "bob");
+  ASSERT_TRUE(id);
+  auto toBob = carolAnswers();
+  respond(phone, toBob, 200, kPhoneAnswer, "bob1", "<sip:bob@127.0.0.1:5070>");
+  relay_.replySdp("answer-for-carol");
+  auto toCarol = last(browser, "INVITE");
+  ASSERT_TRUE(toCarol);
+
+  ASSERT_TRUE(proxy_->moveToAnotherRelay(*id));
+  ASSERT_EQ(relay_.command(), "offer");
+  EXPECT_EQ(relay_.at("sdp"), kBrowserOffer);
+  relay_.replySdp("new-for-bob");
+  auto reBob = last(phone, "INVITE");
+  ASSERT_TRUE(reBob);
+  EXPECT_EQ(reBob->body(), "new-for-bob");
+  EXPECT_EQ(reBob->callId(), toBob.callId()) << "bob's own dialog with us";
+  EXPECT_EQ(reBob->fromTag(), toBob.fromTag());
+  EXPECT_EQ(reBob->cseq(), 2u) << "our CSeq in bob's dialog";
+  EXPECT_NE(reBob->find(HeaderId::Contact)->value.find("sip:rtcgate@"), std::string_view::npos);
+  respond(phone, *reBob, 200, kPhoneAnswer, "bob1", "<sip:bob@127.0.0.1:5070>");
+  EXPECT_EQ(last(phone, "ACK")->cseq(), 2u);
+  ASSERT_EQ(relay_.command(), "answer");
+  relay_.replySdp("ignored");
+  ASSERT_EQ(relay_.command(), "offer");
+  EXPECT_EQ(relay_.at("sdp"), kPhoneAnswer);
+  relay_.replySdp("new-for-carol");
+  auto reCarol = last(browser, "INVITE");
+  ASSERT_TRUE(reCarol);
+  EXPECT_EQ(reCarol->callId(), toCarol->callId());
+  EXPECT_EQ(reCarol->cseq(), 2u);
+  EXPECT_EQ(reCarol->body(), "new-for-carol");
+  respond(browser, *reCarol, 200, kBrowserOffer, "carol1", "<sip:carol@x.invalid;transport=ws>");
+  ASSERT_EQ(relay_.command(), "answer");
+  relay_.replySdp("ignored");
+  EXPECT_EQ(proxy_->stats().relayMoves, 1u);
+  EXPECT_NE(proxy_->dialogs().findById(*id), nullptr);
+}
+
 }  // namespace
 }  // namespace rtcgate::proxy
