@@ -19,8 +19,8 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
-from siptest import (Gateway, check, free_port, parse_args, run_tests, sipp,  # noqa: E402
-                     sipp_logs)
+from siptest import Gateway, check, free_port, parse_args, run_tests  # noqa: E402
+from sippuas import browser_calls_bob, finish, uas  # noqa: E402
 from test_phone_page import Browser, enter_namespace, preflight  # noqa: E402
 
 SHORT_GRACE = 4
@@ -32,33 +32,6 @@ def cut_websockets(port):
                          capture_output=True, text=True)
     check(out.returncode == 0, "ss -K failed: %s" % out.stderr)
     check("ESTAB" in out.stdout, "no WebSocket connection to cut:\n%s" % out.stdout)
-
-
-def register_bob(gw, port):
-    rc, logs = sipp("register.xml", gw.ports["udp"], port,
-                    ["-s", "bob", "-au", "bob", "-ap", "bobpw"])
-    check(rc == 0, "sipp register:\n%s" % sipp_logs(logs))
-
-
-def uas(gw, scenario, port, name):
-    logs = os.path.join(gw.dir, name)
-    os.makedirs(logs, exist_ok=True)
-    media = free_port()
-    process = sipp(scenario, gw.ports["udp"], port,
-                   ["-s", "bob", "-rtp_echo", "-mi", "127.0.0.1", "-mp", str(media)],
-                   timeout=90, log_dir=logs, background=True)
-    return process, logs
-
-
-def finish(process, logs, gw, timeout):
-    try:
-        process.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-    check(process.returncode == 0, "sipp UAS failed (exit %s):\n%s\n%s" %
-          (process.returncode, sipp_logs(logs), gw.log()[-3000:]))
-
 
 
 def main():
@@ -73,18 +46,9 @@ def main():
     browser = Browser(os.path.join(gw.dir, "browser.log"))
 
     def test_call_survives_a_cut_websocket():
-        port = free_port()
-        register_bob(gw, port)
-        process, logs = uas(gw, "uas_reinvite_bye.xml", port, "uas")
+        process, logs = uas(gw, "uas_reinvite_bye.xml", free_port(), "uas")
         try:
-            answer = browser.ask(cmd="phone", url="https://127.0.0.1:%d/phone" % gw.ports["wss"],
-                                 user="alice", password="alicepw")
-            check(answer["state"] == "registered", "phone did not register: %r" % answer)
-            answer = browser.ask(cmd="call", target="bob", seconds=3, timeout=60)
-            check(answer["state"] == "confirmed", "call not established: %r\n%s" %
-                  (answer, gw.log()[-3000:]))
-            check(answer["packetsSent"] > 50 and answer["packetsReceived"] > 50,
-                  "media did not flow before the cut: %r" % answer)
+            browser_calls_bob(browser, gw)
 
             cut_websockets(gw.ports["wss"])
             resumed = browser.ask(cmd="await_call", states=["confirmed"], resumed=1,
@@ -113,16 +77,9 @@ def main():
                 process.wait()
 
     def test_call_ends_after_the_grace_without_a_reconnect():
-        port = free_port()
-        register_bob(short, port)
-        process, logs = uas(short, "uas_answer.xml", port, "uas-short")
+        process, logs = uas(short, "uas_answer.xml", free_port(), "uas-short")
         try:
-            answer = browser.ask(cmd="phone",
-                                 url="https://127.0.0.1:%d/phone" % short.ports["wss"],
-                                 user="alice", password="alicepw")
-            check(answer["state"] == "registered", "phone did not register: %r" % answer)
-            answer = browser.ask(cmd="call", target="bob", seconds=2, timeout=60)
-            check(answer["state"] == "confirmed", "call not established: %r" % answer)
+            browser_calls_bob(browser, short)
             cut_websockets(short.ports["wss"])
             cut = time.time()
             browser.ask(cmd="close_phone")
