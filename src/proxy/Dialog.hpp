@@ -43,6 +43,7 @@ struct DialogSide {
     std::string callId;
     std::string nameAddr;
     std::uint32_t cseq = 1;
+    std::string sdp;  // the last SDP we sent this side (our offer or answer)
   };
   std::optional<LocalEnd> local;
 };

@@ -16,6 +16,16 @@ inline bool carriesSdp(const sip::SipMessage& message) {
   return type == nullptr || type->value.find("sdp") != std::string_view::npos;
 }
 
+// The o= line of an SDP, empty when it has none. A party's SDP whose o= line (session id and
+// version included) is what it was says nothing changed (RFC 3264 8).
+inline std::string_view originLine(std::string_view sdp) {
+  std::size_t start = sdp.starts_with("o=") ? 0 : sdp.find("\no=");
+  if (start == std::string_view::npos) return {};
+  if (start != 0) ++start;
+  const auto end = sdp.find_first_of("\r\n", start);
+  return sdp.substr(start, end == std::string_view::npos ? sdp.size() - start : end - start);
+}
+
 // The URI of a name-addr header (From, To, Contact), or the raw value when it does not parse.
 inline std::string uriOf(const sip::Header* header) {
   if (header == nullptr) return {};

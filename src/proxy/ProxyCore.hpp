@@ -320,6 +320,8 @@ class ProxyCore : public transaction::TransactionUser {
   void ackLateAnswer(const sip::SipMessage& response, const sip::Flow& flow);
   void handleOriginatedRequest(transaction::TransactionId serverTx, sip::SipMessage&& request,
                                const sip::Flow& flow, Dialog& dialog);
+  void answerOriginatedRefresh(transaction::TransactionId serverTx, const sip::SipMessage& request,
+                               DialogSide& side);
   bool hangupOriginated(Dialog& dialog, const std::string& reason);
   void forgetOriginated(std::uint64_t dialogId);
   void originateTransactionEnded(transaction::TransactionId clientTx, int status);

@@ -139,6 +139,7 @@ bool ProxyCore::inviteLeg(OriginatedCall& call, DialogSide& side, const Originat
     return false;
   }
   (legA ? call.inviteA : call.inviteB) = *sent;
+  side.local->sdp = std::move(sdp);
   originateTx_[*sent] = call.dialogId;
   return true;
 }
@@ -229,8 +230,8 @@ void ProxyCore::answeredByA(OriginatedCall& call, Dialog& dialog, const SipMessa
       transactions_.cancel(found->second.inviteB);
     });
   };
-  if (!dialog.anchored) return callB(std::string(response.body()));
   dialog.caller.sdp = response.body();
+  if (!dialog.anchored) return callB(std::string(response.body()));
   SdpExchange exchange;
   exchange.callId = dialog.callId;
   exchange.fromTag = dialog.caller.tag;
@@ -251,8 +252,8 @@ void ProxyCore::answeredByB(OriginatedCall& call, Dialog& dialog, const SipMessa
     originateFailed(call, dialog, false, 488);
     return;
   }
-  if (!dialog.anchored) return connectOriginated(call, dialog, std::string(response.body()));
   dialog.callee.sdp = response.body();
+  if (!dialog.anchored) return connectOriginated(call, dialog, std::string(response.body()));
   SdpExchange exchange;
   exchange.callId = dialog.callId;
   exchange.fromTag = dialog.caller.tag;
@@ -277,6 +278,7 @@ void ProxyCore::answeredByB(OriginatedCall& call, Dialog& dialog, const SipMessa
 void ProxyCore::connectOriginated(OriginatedCall& call, Dialog& dialog, std::string sdpForA) {
   call.step = OriginatedCall::Step::Connected;
   call.ackA = ackFor(dialog.caller, sdpForA);
+  dialog.caller.local->sdp = std::move(sdpForA);
   send_(sendingFlow(dialog.caller.flow), call.ackA);
   dialog.state = Dialog::State::Confirmed;
   dialog.answered = std::chrono::system_clock::now();
@@ -380,14 +382,33 @@ void ProxyCore::handleOriginatedRequest(TransactionId serverTx, SipMessage&& req
       return;
     case Method::Invite:
     case Method::Update:
-      // Re-negotiating an originated call would need an offer/answer with the other leg, which
-      // is not built yet; refusing keeps the current media (RFC 3261 14.2).
-      answer(serverTx, request, 488, "Not Acceptable Here");
-      return;
+      return answerOriginatedRefresh(serverTx, request, side);
     default:
       answer(serverTx, request, 501, "Not Implemented");
       return;
   }
+}
+
+// A re-INVITE or UPDATE from a party of an originated call. Most are session refreshes (RFC 4028:
+// a phone whose 2xx set refresher=uas sends them even though we never asked for timers): without
+// SDP, or with the SDP it sent last (the same o= line: nothing changed, RFC 3264 8), it gets our
+// own last SDP back (as the offer in a 2xx to an offerless re-INVITE, whose ACK then answers with
+// what it had) and the call goes on. A real change would need an offer/answer with the other leg,
+// which is not built: refusing it keeps the current media (RFC 3261 14.2).
+void ProxyCore::answerOriginatedRefresh(TransactionId serverTx, const SipMessage& request,
+                                        DialogSide& side) {
+  const bool offer = carriesSdp(request);
+  if (offer && originLine(request.body()) != originLine(side.sdp)) {
+    answer(serverTx, request, 488, "Not Acceptable Here");
+    return;
+  }
+  auto ok = request.makeResponse(200, "OK");
+  ok.appendHeader(HeaderId::Contact, "<" + ourContact(side.flow) + ">");
+  const bool reinvite = request.method() == Method::Invite;
+  if ((reinvite || offer) && !side.local->sdp.empty()) {
+    ok.setBody(side.local->sdp, "application/sdp");
+  }
+  respond(serverTx, std::move(ok));
 }
 
 // Before the call is connected, hanging up cancels the INVITE that is out (its 487 ends the call).

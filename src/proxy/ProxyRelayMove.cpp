@@ -75,6 +75,7 @@ void ProxyCore::sendMoveReinvite(RelayMove& move, Dialog& dialog) {
   request.via = via;
   request.extraHeaders = contact;
   request.sdp = move.offer;
+  if (to.local) to.local->sdp = move.offer;
   auto invite = SipMessage::parse(request.write());
   const auto dialogId = dialog.id;
   if (!invite)

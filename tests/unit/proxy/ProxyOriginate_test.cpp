@@ -167,22 +167,53 @@ TEST_F(ProxyOriginateTest, UnknownPartiesAreRefusedAtOnce) {
   EXPECT_EQ(proxy_->dialogs().size(), 0u);
 }
 
-TEST_F(ProxyOriginateTest, ReInviteOnAnOriginatedCallIsRefusedAndTheCallStays) {
+TEST_F(ProxyOriginateTest, SessionRefreshesAreAnsweredAndChangesRefused) {
   const auto id = proxy_->originate("carol", "bob");
   ASSERT_TRUE(id);
   auto toBob = carolAnswers();
   respond(phone, toBob, 200, kPhoneAnswer, "bob1", "<sip:bob@127.0.0.1:5070>");
   relay_.replySdp("answer-for-carol");
   auto toCarol = last(browser, "INVITE");
-  const std::string reinvite =
-      "INVITE sip:rtcgate@127.0.0.1:8443 SIP/2.0\r\n"
-      "Via: SIP/2.0/WSS a.invalid;branch=z9hG4bKre1\r\n"
-      "Max-Forwards: 70\r\nFrom: <sip:carol@localhost>;tag=carol1\r\n"
-      "To: " +
-      std::string(toCarol->find(HeaderId::From)->value) +
-      "\r\nCall-ID: " + std::string(toCarol->callId()) +
-      "\r\nCSeq: 2 INVITE\r\nContent-Length: 0\r\n\r\n";
-  proxy_->onMessage(reinvite, browser);
+  ASSERT_TRUE(toCarol);
+  // carol's request in her dialog with us, with `sdp` as its body when given.
+  auto fromCarol = [&](const std::string& method, int cseq, const std::string& sdp) {
+    std::string text = method +
+                       " sip:rtcgate@127.0.0.1:8443 SIP/2.0\r\n"
+                       "Via: SIP/2.0/WSS a.invalid;branch=z9hG4bKre" +
+                       std::to_string(cseq) +
+                       "\r\nMax-Forwards: 70\r\nFrom: <sip:carol@localhost>;tag=carol1\r\n"
+                       "To: " +
+                       std::string(toCarol->find(HeaderId::From)->value) +
+                       "\r\nCall-ID: " + std::string(toCarol->callId()) +
+                       "\r\nCSeq: " + std::to_string(cseq) + " " + method + "\r\n";
+    if (sdp.empty()) return text + "Content-Length: 0\r\n\r\n";
+    return text + "Content-Type: application/sdp\r\nContent-Length: " + std::to_string(sdp.size()) +
+           "\r\n\r\n" + sdp;
+  };
+
+  // An offerless re-INVITE (a refresh): our last SDP to carol is the offer in the 200.
+  proxy_->onMessage(fromCarol("INVITE", 2, ""), browser);
+  auto ok = last(browser, "SIP/2.0 200");
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->body(), "answer-for-carol");
+  EXPECT_NE(ok->find(HeaderId::Contact), nullptr);
+  // An UPDATE without SDP, and a re-INVITE with the SDP she sent before: nothing changes.
+  proxy_->onMessage(fromCarol("UPDATE", 3, ""), browser);
+  ok = last(browser, "SIP/2.0 200");
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->cseqMethod(), sip::Method::Update);
+  EXPECT_TRUE(ok->body().empty());
+  proxy_->onMessage(fromCarol("INVITE", 4, kBrowserOffer), browser);
+  ok = last(browser, "SIP/2.0 200");
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->cseq(), 4u);
+  EXPECT_EQ(ok->body(), "answer-for-carol");
+  EXPECT_EQ(count(browser, "SIP/2.0 488"), 0u);
+
+  // A new version of her SDP would need the other leg: refused, the call stays.
+  std::string changed = kBrowserOffer;
+  changed.replace(changed.find("o=- 1 2"), 7, "o=- 1 3");
+  proxy_->onMessage(fromCarol("INVITE", 5, changed), browser);
   EXPECT_TRUE(last(browser, "SIP/2.0 488"));
   EXPECT_NE(proxy_->dialogs().findById(*id), nullptr);
 }
