@@ -12,8 +12,9 @@ packages=(
 # enough where none is installed.
 command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 if [[ "${1:-}" == "--test" ]]; then
+  # gnuplot-nox: the soak bench's plot (bench/gateway/soak.py).
   packages+=(kamailio kamailio-extra-modules kamailio-websocket-modules kamailio-tls-modules
-             rtpengine-daemon chromium util-linux)
+             rtpengine-daemon chromium util-linux gnuplot-nox)
 fi
 
 # JsSIP for /phone, bundled into the binary by the build (cmake/embed_web.py); reinstalled when
