@@ -293,8 +293,6 @@ class ProxyCore : public transaction::TransactionUser {
   std::string ourContact(const sip::Flow& flow) const;
   std::uint32_t cseqShiftOf(const sip::SipMessage& request) const;
   static void renumber(sip::SipMessage& message, std::uint32_t cseq);
-  // Remembers the SDP `side` sent, for a move to another relay.
-  static void rememberSdp(Dialog* dialog, std::string_view tag, std::string_view sdp);
   void sweepDialogs();
   void checkMedia(std::uint64_t dialogId, const std::string& callId);
   static std::int64_t newestPacket(const ng::Value& reply);

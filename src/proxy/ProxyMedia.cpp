@@ -125,7 +125,7 @@ void ProxyCore::offerBranch(ProxyTransaction& pt, std::size_t index, SipMessage&
   const auto serverTx = pt.serverTx;
   if (Dialog* dialog = dialogOf(pt.request)) {
     dialog->relayOffered = true;
-    rememberSdp(dialog, exchange.fromTag, exchange.sdp);
+    dialog->sideOf(exchange.fromTag).sdp = exchange.sdp;
   }
   media_->offer(exchange, [this, serverTx, index, pending, flow](Result<std::string> sdp) {
     const auto it = byServerTx_.find(serverTx);
@@ -206,7 +206,7 @@ bool ProxyCore::exchangeResponseSdp(ProxyTransaction& pt, std::size_t index, Sip
   if (pt.request.toTag().empty()) exchange.viaBranch = branch.viaBranch;
   // The responder's SDP: the side the request went to.
   if (Dialog* dialog = dialogOf(pt.request)) {
-    rememberSdp(dialog, dialog->otherSide(pt.request.fromTag()).tag, exchange.sdp);
+    dialog->otherSide(pt.request.fromTag()).sdp = exchange.sdp;
   }
   if (pt.mediaRole == ProxyTransaction::MediaRole::Offer) {
     exchange.fromTag = std::string(pt.request.fromTag());
@@ -302,7 +302,7 @@ bool ProxyCore::ackWithMedia(SipMessage& ack, const RouteInfo& route) {
   exchange.flags =
       mediaPolicy_.flags(dialog->sideOf(exchange.fromTag).leg, dialog->sideOf(exchange.toTag).leg);
   dialog->lateOfferFrom.clear();
-  rememberSdp(dialog, exchange.toTag, exchange.sdp);
+  dialog->sideOf(exchange.toTag).sdp = exchange.sdp;
   auto pending = std::make_shared<SipMessage>(std::move(ack));
   media_->answer(exchange, [this, pending, route](Result<std::string> sdp) {
     if (sdp) pending->setBody(std::move(*sdp), "application/sdp");
@@ -323,10 +323,6 @@ void ProxyCore::releaseUnknownCallMedia(const sip::SipMessage& bye) {
       "its media on the relay",
       bye.callId());
   media_->remove(std::string(bye.callId()), {}, {});
-}
-
-void ProxyCore::rememberSdp(Dialog* dialog, std::string_view tag, std::string_view sdp) {
-  if (dialog != nullptr) dialog->sideOf(tag).sdp = sdp;
 }
 
 void ProxyCore::endDialog(Dialog& dialog, std::string reason, int code) {
