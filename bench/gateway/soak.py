@@ -93,7 +93,8 @@ CSV_COLUMNS = [
     "ws_failed", "gw_cpu_percent", "gw_calls_started", "gw_calls_answered",
     "transactions_live", "relay_sessions", "overload_refused", "gw_retransmissions",
     "gw_transaction_timeouts", "udp_rcvbuf_errors", "gw_sip_udp_drops", "gw_probe_max_ms",
-    "gw_probe_lost", "bench_cpu_percent", "machine_cpu_percent"]
+    "gw_probe_lost", "gw_loop_stalls", "gw_longest_stall_ms", "bench_cpu_percent",
+    "machine_cpu_percent"]
 
 
 # ------------------------------------------------------------------------------ processes
@@ -575,6 +576,22 @@ def ws_users(args):
     return [("ws%04d" % i, "wspw%04d" % i) for i in range(args.ws_users)]
 
 
+def save_leftover_calls(http_port, workdir):
+    """The calls the gateway still lists after the drain, into <workdir>/leftover_calls.json:
+    which phase left them (their start time) tells a ramp's failed step from a leak."""
+    try:
+        with urllib.request.urlopen("http://127.0.0.1:%d/api/v1/calls" % http_port,
+                                    timeout=5) as r:
+            calls = json.loads(r.read().decode())
+    except (OSError, ValueError) as error:
+        print("could not list the calls left in the gateway: %s" % error)
+        return []
+    calls = calls.get("calls", calls) if isinstance(calls, dict) else calls
+    with open(os.path.join(workdir, "leftover_calls.json"), "w") as out:
+        json.dump(calls, out, indent=1)
+    return calls
+
+
 def scrape(http_port):
     """/metrics as {family: [(label text, value)]}."""
     with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % http_port, timeout=5) as r:
@@ -736,6 +753,9 @@ class Monitor:
             "gw_sip_udp_drops": udp_socket_drops(self.gateway.ports["udp"]),
             "gw_probe_max_ms": round(self.probe.take_max(), 1),
             "gw_probe_lost": self.probe.lost,
+            "gw_loop_stalls": int(metric(families, "rtcgate_loop_stalls_total")),
+            "gw_longest_stall_ms": round(
+                1000 * metric(families, "rtcgate_loop_longest_stall_seconds"), 1),
             "bench_cpu_percent": round(bench_percent, 1),
             "machine_cpu_percent": round(machine_percent, 1),
         }
@@ -931,6 +951,7 @@ def start_loads(args, run, processes, workdir, csv_path, dialogs, transactions):
     calls start later, per ramp step and for the soak)."""
     run.peer = MediaPeer(processes, args.peer, args.media_talk)
     uas_port = kit.free_udp_port()
+    run.workdir = workdir
     run.gateway = start_gateway(args, workdir, uas_port, run.peer.sip_port, dialogs, transactions)
     run.sip_port, ws_port = run.gateway.ports["udp"], run.gateway.ports["ws"]
     run.plain = PlainCalls(processes, workdir, run.sip_port, uas_port,
@@ -1003,6 +1024,7 @@ def soak(args, run, rate):
         except OSError:
             return False
     monitor.sleep(60, until=calls_drained)
+    r.leftover = save_leftover_calls(run.gateway.http_port, run.workdir)
     r.report = run.peer.stop()
     r.after = monitor.counts()
     r.after["peer_failures"] = sum(r.report.get("failures", {}).values())
@@ -1071,6 +1093,10 @@ def print_summary(args, run, r, max_rate, caps):
         drained["udp_rcvbuf_errors"] - r.drops_before[0], drained["gw_sip_udp_drops"],
         drained["gw_sip_udp_drops"] - r.drops_before[1]))
     print("%-34s %d" % ("calls left in the gateway", drained["active_calls"]))
+    for call in r.leftover[:20]:
+        print("    %s %s -> %s, state %s, started %s" % (
+            call.get("call_id"), call.get("from"), call.get("to"), call.get("state"),
+            call.get("start")))
     others = [max(0.0, row["machine_cpu_percent"] - row["bench_cpu_percent"])
               for row in rows if row["phase"] in ("soak-warm", "soak")]
     print("%-34s mean %.0f%%, at most %.0f%% of a core (of %d)%s" % (
@@ -1081,6 +1107,9 @@ def print_summary(args, run, r, max_rate, caps):
     print("%-34s %.0f ms in the soak, %.0f ms in the whole run; %d unanswered (5 s)" % (
         "longest OPTIONS answer", max(soak_probe or [0]),
         max(row["gw_probe_max_ms"] for row in rows), drained["gw_probe_lost"]))
+    print("%-34s %d (longest %.0f ms; 'signalling loop' lines in the gateway's log)" % (
+        "signalling loop stalls >= 100 ms", drained["gw_loop_stalls"],
+        drained["gw_longest_stall_ms"]))
     print("%-34s max_dialogs %d, max_transactions %d" % ("caps", caps[0], caps[1]))
     for counter, name in ((run.regs.counter, "UDP registration"), (run.ws.counter, "WS")):
         if counter.reasons:

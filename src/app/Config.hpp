@@ -63,6 +63,7 @@ struct Config {
     std::uint32_t maxConnections = 100000;  // open TCP/TLS/WS/WSS connections, in and out
     std::uint32_t maxSendQueue = 1048576;   // bytes queued for a peer that does not read
     std::uint32_t idleTimeout = 600;        // seconds without traffic before a connection is closed
+    std::uint32_t udpBuffer = 4194304;      // bytes, each UDP listener's receive and send buffer
     // Origins ("https://app.example.com") whose pages may open SIP WebSockets; empty: any.
     std::vector<std::string> wsAllowedOrigins;
     Registrar registrar;

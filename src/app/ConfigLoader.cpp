@@ -222,11 +222,12 @@ void readAuthAlgorithms(ConfigReader& r, const YAML::Node& sip, Config::Sip& c) 
 
 void readSip(ConfigReader& r, const YAML::Node& root, Config& c) {
   const auto node = root["sip"];
-  if (!r.mapping(node, "sip",
-                 {"domains", "listen", "advertise", "auth", "auth_algorithms",
-                  "auth_algorithms_sip", "auth_algorithms_ws", "nonce_lifetime", "max_message_size",
-                  "max_connections_per_source", "max_connections", "max_send_queue", "idle_timeout",
-                  "ws_allowed_origins", "registrar", "allow_direct_uri", "token_secret_file"})) {
+  if (!r.mapping(
+          node, "sip",
+          {"domains", "listen", "advertise", "auth", "auth_algorithms", "auth_algorithms_sip",
+           "auth_algorithms_ws", "nonce_lifetime", "max_message_size", "max_connections_per_source",
+           "max_connections", "max_send_queue", "idle_timeout", "udp_buffer", "ws_allowed_origins",
+           "registrar", "allow_direct_uri", "token_secret_file"})) {
     return;
   }
   r.read(node, "sip", "domains", c.sip.domains);
@@ -257,6 +258,7 @@ void readSip(ConfigReader& r, const YAML::Node& root, Config& c) {
   r.read(node, "sip", "max_connections", c.sip.maxConnections, 1u, 10000000u);
   r.read(node, "sip", "max_send_queue", c.sip.maxSendQueue, 65536u, 1073741824u);
   r.read(node, "sip", "idle_timeout", c.sip.idleTimeout, 1u, 86400u);
+  r.read(node, "sip", "udp_buffer", c.sip.udpBuffer, 65536u, 268435456u);
   r.read(node, "sip", "ws_allowed_origins", c.sip.wsAllowedOrigins);
   for (std::size_t i = 0; i < c.sip.wsAllowedOrigins.size(); ++i) {
     auto& origin = c.sip.wsAllowedOrigins[i];

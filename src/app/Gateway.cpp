@@ -65,6 +65,7 @@ io::TransportOptions transportOptions(const Config& config) {
   options.maxConnections = config.sip.maxConnections;
   options.maxQueuedBytesPerConnection = config.sip.maxSendQueue;
   options.idleTimeout = std::chrono::seconds(config.sip.idleTimeout);
+  options.udpBuffers = {config.sip.udpBuffer, config.sip.udpBuffer};
   options.webSocketAllowedOrigins = config.sip.wsAllowedOrigins;
   return options;
 }
@@ -256,6 +257,7 @@ bool Gateway::start() {
     spdlog::error("{}", error);
     return false;
   }
+  loopWatch_.start();
   if (!prepareTls()) return false;
 
   transports_ = std::make_unique<io::TransportManager>(io_, transportOptions(config_));
@@ -302,7 +304,8 @@ bool Gateway::start() {
       [this](const proxy::Dialog& call, const ng::Value* media) { cdrs_->write(call, media); });
 
   api_ = std::make_unique<ManagementApi>(
-      io_, config_, timers_, ManagementApi::Parts{*transports_, *proxy_, *location_, store_.get()});
+      io_, config_, timers_,
+      ManagementApi::Parts{*transports_, *proxy_, *location_, store_.get(), &loopWatch_});
   callsApi_ = std::make_unique<CallsApi>(
       *proxy_, mediaControl_
                    ? CallsApi::RelayRequest([this](ng::Value request, CallsApi::RelayReply done) {

@@ -15,6 +15,7 @@
 #include "app/RelayLossHandler.hpp"
 #include "app/RelayWatch.hpp"
 #include "io/AsioTimers.hpp"
+#include "io/LoopStallWatch.hpp"
 #include "io/TransportManager.hpp"
 #include "media/InProcessMediaControl.hpp"
 #include "media/MediaControl.hpp"
@@ -54,6 +55,7 @@ class Gateway {
   std::string configPath_;
   std::unique_ptr<ConfigReloader> reloader_;
   io::AsioTimers timers_;
+  io::LoopStallWatch loopWatch_{timers_};
   std::unique_ptr<store::ResilientStore> store_;
   std::unique_ptr<io::TransportManager> transports_;
   // Before location_ and proxy_, whose hooks call it, so that it outlives them.

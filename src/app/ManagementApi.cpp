@@ -246,6 +246,23 @@ void ManagementApi::declareMetrics() {
           "connections cut off: their peer left sip.max_send_queue bytes unread",
           &t.queueOverflowClosed);
   counter("rtcgate_transport_send_failures_total", "sends that failed", &t.sendFailures);
+  if (const auto* watch = parts_.loopWatch) {
+    const auto& loop = watch->stats();
+    counter("rtcgate_loop_stalls_total",
+            "times the signalling loop ran nothing for 100 ms or more (logged with their length)",
+            &loop.stalls);
+    metrics_.addCounter("rtcgate_loop_stalled_seconds_total", "the stalls' lengths, summed", {},
+                        [&loop] { return loop.stalledSeconds; });
+    metrics_.addGauge("rtcgate_loop_longest_stall_seconds",
+                      "the longest stall of the signalling loop since start", {},
+                      [&loop] { return loop.longestSeconds; });
+  }
+  metrics_.addCounter(
+      "rtcgate_sip_udp_receive_drops_total",
+      "datagrams the kernel dropped at a full SIP UDP receive buffer (sip.udp_buffer)", {},
+      [&transports = parts_.transports] {
+        return static_cast<double>(transports.udpReceiveDrops());
+      });
   counter("rtcgate_transport_websocket_handshake_failures_total", "refused WebSocket upgrades",
           &t.webSocketHandshakeFailures);
   counter("rtcgate_transport_tls_handshake_failures_total", "failed TLS handshakes",

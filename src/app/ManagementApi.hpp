@@ -7,6 +7,7 @@
 #include "admin/MetricsRegistry.hpp"
 #include "app/CallMetrics.hpp"
 #include "app/Config.hpp"
+#include "io/LoopStallWatch.hpp"
 #include "io/Status.hpp"
 #include "io/TransportManager.hpp"
 #include "media/RelayPool.hpp"
@@ -25,7 +26,8 @@ class ManagementApi {
     io::TransportManager& transports;
     proxy::ProxyCore& proxy;
     proxy::LocationService& location;
-    const store::ResilientStore* store = nullptr;  // health and rtcgate_store_* metrics
+    const store::ResilientStore* store = nullptr;   // health and rtcgate_store_* metrics
+    const io::LoopStallWatch* loopWatch = nullptr;  // rtcgate_loop_* metrics
   };
 
   ManagementApi(boost::asio::io_context& io, const Config& config, const Timers& timers,

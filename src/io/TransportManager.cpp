@@ -101,9 +101,10 @@ Status TransportManager::bindListener(const ListenAddress& address) {
   SocketAddress local;
   if (address.transport == Transport::Udp) {
     auto listener = std::make_shared<UdpListener>(io_);
-    error = listener->bind({ip, address.port});
+    error = listener->bind({ip, address.port}, options_.udpBuffers);
     if (!error) {
       local = listener->local();
+      warnIfBuffersCapped(address, listener->buffers());
       udpListeners_.push_back(std::move(listener));
     }
   } else {
@@ -119,6 +120,23 @@ Status TransportManager::bindListener(const ListenAddress& address) {
   spdlog::info("sip: listening on {}://{}", sip::transportParamName(address.transport),
                local.toString());
   return Status::success();
+}
+
+void TransportManager::warnIfBuffersCapped(const ListenAddress& address,
+                                           SocketBuffers granted) const {
+  const auto& wanted = options_.udpBuffers;
+  if (granted.receive >= wanted.receive && granted.send >= wanted.send) return;
+  spdlog::warn(
+      "sip: {}: the kernel granted a receive buffer of {} and a send buffer of {} bytes, not the "
+      "{} and {} of sip.udp_buffer (raise net.core.rmem_max and net.core.wmem_max, or run with "
+      "CAP_NET_ADMIN); bursts may overflow it",
+      address.toUrl(), granted.receive, granted.send, wanted.receive, wanted.send);
+}
+
+std::uint64_t TransportManager::udpReceiveDrops() const {
+  std::uint64_t drops = 0;
+  for (const auto& listener : udpListeners_) drops += listener->drops();
+  return drops;
 }
 
 void TransportManager::stop() {

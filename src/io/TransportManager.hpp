@@ -87,6 +87,8 @@ class TransportManager : private ConnectionOwner {
   std::size_t connectionCount() const { return connections_.size(); }
 
   const TransportStats& stats() const { return stats_; }
+  // Datagrams the kernel dropped at the UDP listeners' full receive buffers, since they bound.
+  std::uint64_t udpReceiveDrops() const;
 
  private:
   struct ConnectionEntry {
@@ -96,6 +98,7 @@ class TransportManager : private ConnectionOwner {
 
   bool needsServerTls() const;
   Status bindListener(const ListenAddress& address);
+  void warnIfBuffersCapped(const ListenAddress& address, SocketBuffers granted) const;
   void onDatagram(const SocketAddress& local, std::string_view bytes, const SocketAddress& remote);
   void onAccepted(sip::Transport transport, boost::asio::ip::tcp::socket socket);
   std::shared_ptr<Connection> makeConnection(sip::Transport transport, const sip::Flow& flow,

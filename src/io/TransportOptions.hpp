@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "io/SocketBuffers.hpp"
 #include "sip/Transport.hpp"
 
 namespace rtcgate::io {
@@ -47,6 +48,8 @@ struct TransportOptions {
   bool tlsRequireClientCertificate = false;
 
   std::size_t maxMessageSize = 65535;
+  // Kernel buffers of each UDP listener (SocketBuffers explains why the defaults are too small).
+  SocketBuffers udpBuffers{4 * 1024 * 1024, 4 * 1024 * 1024};
   std::size_t maxConnectionsPerSource = 64;
   // Open connections in all, inbound and outbound: past it, new ones are refused (accepted and
   // closed at once, or not opened) instead of running the process out of file descriptors.

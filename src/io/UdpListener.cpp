@@ -14,10 +14,11 @@ using boost::system::error_code;
 
 UdpListener::UdpListener(asio::io_context& io) : socket_(io) {}
 
-error_code UdpListener::bind(const udp::endpoint& endpoint) {
+error_code UdpListener::bind(const udp::endpoint& endpoint, SocketBuffers buffers) {
   error_code error;
   socket_.open(endpoint.protocol(), error);
   if (error) return error;
+  SocketBuffers::apply(socket_.native_handle(), buffers);
   if (endpoint.address().is_v6()) socket_.set_option(asio::ip::v6_only(true), error);
   if (!error) socket_.bind(endpoint, error);
   if (!error) socket_.non_blocking(true, error);

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "base/SocketAddress.hpp"
+#include "io/SocketBuffers.hpp"
 
 namespace rtcgate::io {
 
@@ -20,12 +21,16 @@ class UdpListener : public std::enable_shared_from_this<UdpListener> {
 
   explicit UdpListener(boost::asio::io_context& io);
 
-  boost::system::error_code bind(const boost::asio::ip::udp::endpoint& endpoint);
+  // `buffers` of zero leave the kernel's defaults.
+  boost::system::error_code bind(const boost::asio::ip::udp::endpoint& endpoint,
+                                 SocketBuffers buffers = {});
   void start(DatagramHandler handler);
   bool sendTo(const SocketAddress& remote, std::string_view bytes);
   void close();
 
   const SocketAddress& local() const { return local_; }
+  SocketBuffers buffers() { return SocketBuffers::actual(socket_.native_handle()); }
+  std::uint64_t drops() { return SocketBuffers::drops(socket_.native_handle()); }
 
  private:
   void receiveNext();

@@ -181,9 +181,10 @@ TEST(ConfigLoader, SecurityKeys) {
   EXPECT_EQ(defaults.security.maxUnauthenticatedCallsPerSource, 100u);
   EXPECT_EQ(defaults.sip.maxConnections, 100000u);
   EXPECT_EQ(defaults.sip.maxSendQueue, 1048576u);
+  EXPECT_EQ(defaults.sip.udpBuffer, 4194304u);
   const auto result = loadConfigText(R"(
 sip: { allow_direct_uri: true, token_secret_file: /etc/rtcgate/token, max_connections: 500,
-       max_send_queue: 131072 }
+       max_send_queue: 131072, udp_buffer: 1048576 }
 security:
   auth_ban: { enabled: false, failures: 3, user_failures: 7, window: 30, ban_time: 90 }
   rate_limit: { requests_per_second: 0, burst: 5 }
@@ -208,9 +209,11 @@ security:
   EXPECT_EQ(c.security.maxUnauthenticatedCallsPerSource, 0u);
   EXPECT_EQ(c.sip.maxConnections, 500u);
   EXPECT_EQ(c.sip.maxSendQueue, 131072u);
+  EXPECT_EQ(c.sip.udpBuffer, 1048576u);
   const auto bad = loadConfigText("security: { auth_ban: { failures: 0, bantime: 1 } }", "t.yaml");
   EXPECT_TRUE(
       hasError(loadConfigText("sip: { max_send_queue: 1000 }", "t.yaml"), "sip.max_send_queue"));
+  EXPECT_TRUE(hasError(loadConfigText("sip: { udp_buffer: 1000 }", "t.yaml"), "sip.udp_buffer"));
   EXPECT_TRUE(hasError(bad, "security.auth_ban.failures"));
   EXPECT_TRUE(hasError(bad, "security.auth_ban.bantime: unknown key"));
 }
