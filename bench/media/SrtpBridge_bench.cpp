@@ -14,9 +14,9 @@
 #include <random>
 #include <vector>
 
-#include "media/DtlsTransport.hpp"
-#include "media/RelayEngine.hpp"
-#include "media/SrtpSession.hpp"
+#include "media/relay/RelayEngine.hpp"
+#include "media/webrtc/DtlsTransport.hpp"
+#include "media/webrtc/SrtpSession.hpp"
 
 namespace rtcgate::media {
 namespace {

@@ -18,17 +18,17 @@
 #include <optional>
 #include <string_view>
 
-#include "admin/HttpSession.hpp"
-#include "admin/RequestTarget.hpp"
-#include "app/EventHub.hpp"
+#include "events/EventHub.hpp"
 #include "fakes/ManagementRig.hpp"
+#include "http/HttpSession.hpp"
+#include "http/RequestTarget.hpp"
 
 namespace {
 
 namespace beast = boost::beast;
-namespace http = beast::http;
-using rtcgate::admin::HttpReply;
-using rtcgate::admin::HttpSession;
+namespace beast_http = beast::http;
+using rtcgate::http::HttpReply;
+using rtcgate::http::HttpSession;
 
 // The token and hosts the seeds use, so that the fuzzer starts past the 401 and 403 refusals.
 rtcgate::app::Config rigConfig() {
@@ -64,7 +64,7 @@ class Target {
     HttpSession::Parser parser;
     HttpSession::limit(parser);
     beast::error_code error;
-    http::read(connection, buffer, parser, error);
+    beast_http::read(connection, buffer, parser, error);
     if (error) return false;
     auto& request = parser.get();
     const auto target = toStd(request.target());
@@ -74,10 +74,10 @@ class Target {
       if (!refusal) {
         // What the events endpoint's handler reads of an accepted upgrade; the socket would then
         // be the WebSocket's for good (fuzz/io/WebSocketFrames covers Beast's frame reading).
-        const auto parsed = rtcgate::admin::RequestTarget::parse(target);
+        const auto parsed = rtcgate::http::RequestTarget::parse(target);
         check(parsed.has_value());
         if (const auto types = parsed->query.find("types"); types != parsed->query.end()) {
-          (void)rtcgate::app::EventHub::parseTypeFilter(types->second);
+          (void)rtcgate::events::EventHub::parseTypeFilter(types->second);
         }
         return false;
       }

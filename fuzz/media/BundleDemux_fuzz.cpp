@@ -4,7 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "media/BundleDemux.hpp"
+#include "media/packet/BundleDemux.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace rtcgate::media;

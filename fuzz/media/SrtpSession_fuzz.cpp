@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <cstring>
 
-#include "media/SrtpSession.hpp"
+#include "media/webrtc/SrtpSession.hpp"
 
 namespace {
 

@@ -5,9 +5,9 @@
 #include <cstdint>
 #include <functional>
 
-#include "media/IceLiteAgent.hpp"
-#include "media/StunMessage.hpp"
-#include "media/StunWriter.hpp"
+#include "media/webrtc/IceLiteAgent.hpp"
+#include "media/webrtc/StunMessage.hpp"
+#include "media/webrtc/StunWriter.hpp"
 
 namespace {
 

@@ -9,9 +9,9 @@
 #include <set>
 #include <sstream>
 
-#include "app/Webhook.hpp"
 #include "base/AddressRange.hpp"
 #include "base/PrivateFiles.hpp"
+#include "events/Webhook.hpp"
 #include "proxy/StaticRoutes.hpp"
 
 namespace rtcgate::app {
@@ -465,7 +465,7 @@ void readEvents(ConfigReader& r, const YAML::Node& root, Config& c) {
   r.read(node, "events", "retries", c.events.retries, 0u, 20u);
   for (std::size_t i = 0; i < c.events.webhooks.size(); ++i) {
     const auto& url = c.events.webhooks[i];
-    if (const auto parsed = WebhookUrl::parse(url); !parsed) {
+    if (const auto parsed = events::WebhookUrl::parse(url); !parsed) {
       r.error("events.webhooks[" + std::to_string(i) + "]",
               std::string(parsed.error()) + " (http://HOST[:PORT]/PATH), got '" + url + "'");
     }

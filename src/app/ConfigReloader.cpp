@@ -2,8 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
-#include "admin/Json.hpp"
 #include "app/ConfigLoader.hpp"
+#include "http/Json.hpp"
 
 namespace rtcgate::app {
 
@@ -119,7 +119,7 @@ void appendList(std::string& out, const char* key, const std::vector<std::string
   out += "\":[";
   for (std::size_t i = 0; i < items.size(); ++i) {
     if (i > 0) out += ',';
-    admin::appendJsonString(out, items[i]);
+    http::appendJsonString(out, items[i]);
   }
   out += ']';
 }
@@ -257,17 +257,17 @@ ConfigReloader::Outcome ConfigReloader::reloadAndLog() {
   return outcome;
 }
 
-void ConfigReloader::addRoute(admin::HttpServer& server) {
+void ConfigReloader::addRoute(http::HttpServer& server) {
   server.add("POST", "/api/v1/reload",
              "re-read the configuration file (routes, TLS files, log level)",
-             [this](const admin::HttpRequest&) {
+             [this](const http::HttpRequest&) {
                const auto outcome = reloadAndLog();
-               return admin::HttpReply::json(outcome.json(), outcome.ok ? 200 : 400);
+               return http::HttpReply::json(outcome.json(), outcome.ok ? 200 : 400);
              });
 }
 
 std::string ConfigReloader::Outcome::json() const {
-  if (!ok) return admin::jsonError(error);
+  if (!ok) return http::jsonError(error);
   std::string out = "{\"reloaded\":true";
   appendList(out, "applied", changes.applied);
   appendList(out, "needs_restart", changes.needsRestart);

@@ -4,8 +4,8 @@
 #include <string>
 #include <vector>
 
-#include "admin/HttpServer.hpp"
 #include "app/Config.hpp"
+#include "http/HttpServer.hpp"
 #include "io/Status.hpp"
 
 namespace rtcgate::app {
@@ -77,7 +77,7 @@ class ConfigReloader {
   Outcome reloadAndLog();
   // Serves POST /api/v1/reload on `server` (200 with Outcome::json(), 400 with {"error"} when
   // refused); the reloader must outlive the server.
-  void addRoute(admin::HttpServer& server);
+  void addRoute(http::HttpServer& server);
   const Config& running() const { return running_; }
 
  private:

@@ -5,10 +5,10 @@
 #include <cstdlib>
 #include <functional>
 
-#include "admin/Json.hpp"
-#include "app/ApiClient.hpp"
 #include "app/ConfigLoader.hpp"
-#include "app/CtlFormat.hpp"
+#include "ctl/ApiClient.hpp"
+#include "ctl/CtlFormat.hpp"
+#include "http/Json.hpp"
 
 namespace rtcgate::app {
 
@@ -21,9 +21,10 @@ CtlResult failure(std::string message) {
 }
 
 // The endpoint and token: flags first, then the configuration file, then the defaults.
-bool resolveClient(const CtlRequest& request, std::optional<ApiClient>& client, std::string& why) {
+bool resolveClient(const CtlRequest& request, std::optional<ctl::ApiClient>& client,
+                   std::string& why) {
   std::string token = request.token;
-  std::optional<ApiEndpoint> endpoint;
+  std::optional<ctl::ApiEndpoint> endpoint;
   if (!request.configPath.empty()) {
     auto loaded = loadConfigFile(request.configPath);
     if (!loaded.ok()) {
@@ -32,12 +33,12 @@ bool resolveClient(const CtlRequest& request, std::optional<ApiClient>& client, 
     }
     if (token.empty()) token = loaded.config.http.token;
     if (request.api.empty()) {
-      endpoint = ApiEndpoint::fromListen(loaded.config.http.listen, why);
+      endpoint = ctl::ApiEndpoint::fromListen(loaded.config.http.listen, why);
       if (!endpoint) return false;
     }
   }
   if (!endpoint) {
-    endpoint = ApiEndpoint::parse(request.api.empty() ? kDefaultApi : request.api, why);
+    endpoint = ctl::ApiEndpoint::parse(request.api.empty() ? kDefaultApi : request.api, why);
     if (!endpoint) return false;
   }
   client.emplace(std::move(*endpoint), std::move(token));
@@ -45,48 +46,49 @@ bool resolveClient(const CtlRequest& request, std::optional<ApiClient>& client, 
 }
 
 struct Step {
-  ApiOutcome outcome;
-  std::function<std::string(const JsonValue&)> format;
+  ctl::ApiOutcome outcome;
+  std::function<std::string(const http::JsonValue&)> format;
 };
 
-Step perform(const ApiClient& client, const CtlRequest& request) {
+Step perform(const ctl::ApiClient& client, const CtlRequest& request) {
   const auto& command = request.command;
   const auto arg = [&](std::size_t i) {
     return i < request.args.size() ? request.args[i] : std::string();
   };
-  if (command == "health") return {client.get("/api/v1/health"), formatHealth};
-  if (command == "stats") return {client.get("/api/v1/stats"), formatStats};
+  if (command == "health") return {client.get("/api/v1/health"), ctl::formatHealth};
+  if (command == "stats") return {client.get("/api/v1/stats"), ctl::formatStats};
   if (command == "registrations") {
-    const std::string query = arg(0).empty() ? "" : "?user=" + ApiClient::encodeSegment(arg(0));
-    return {client.get("/api/v1/registrations" + query), formatRegistrations};
+    const std::string query =
+        arg(0).empty() ? "" : "?user=" + ctl::ApiClient::encodeSegment(arg(0));
+    return {client.get("/api/v1/registrations" + query), ctl::formatRegistrations};
   }
-  if (command == "calls") return {client.get("/api/v1/calls"), formatCalls};
-  const std::string callPath = "/api/v1/calls/" + ApiClient::encodeSegment(arg(0));
-  if (command == "call") return {client.get(callPath), formatCall};
+  if (command == "calls") return {client.get("/api/v1/calls"), ctl::formatCalls};
+  const std::string callPath = "/api/v1/calls/" + ctl::ApiClient::encodeSegment(arg(0));
+  if (command == "call") return {client.get(callPath), ctl::formatCall};
   if (command == "hangup") {
-    return {client.del(callPath), [id = arg(0)](const JsonValue& reply) {
+    return {client.del(callPath), [id = arg(0)](const http::JsonValue& reply) {
               return "call " + (reply["ended"].isNull() ? id : reply["ended"].toText()) +
                      " ended\n";
             }};
   }
   if (command == "originate") {
     std::string body = "{\"from\":";
-    admin::appendJsonString(body, arg(0));
+    http::appendJsonString(body, arg(0));
     body += ",\"to\":";
-    admin::appendJsonString(body, arg(1));
+    http::appendJsonString(body, arg(1));
     body += '}';
     return {client.post("/api/v1/calls", std::move(body)),
-            [from = arg(0), to = arg(1)](const JsonValue& reply) {
+            [from = arg(0), to = arg(1)](const http::JsonValue& reply) {
               return "call " + reply["id"].toText() + " started: " + from + " -> " + to + "\n";
             }};
   }
-  if (command == "reload") return {client.post("/api/v1/reload", {}), formatReload};
-  if (command == "bans") return {client.get("/api/v1/bans"), formatBans};
+  if (command == "reload") return {client.post("/api/v1/reload", {}), ctl::formatReload};
+  if (command == "bans") return {client.get("/api/v1/bans"), ctl::formatBans};
   if (command == "unban") {
-    return {client.del("/api/v1/bans/" + ApiClient::encodeSegment(arg(0))),
-            [source = arg(0)](const JsonValue&) { return "ban of " + source + " lifted\n"; }};
+    return {client.del("/api/v1/bans/" + ctl::ApiClient::encodeSegment(arg(0))),
+            [source = arg(0)](const http::JsonValue&) { return "ban of " + source + " lifted\n"; }};
   }
-  ApiOutcome unknown;
+  ctl::ApiOutcome unknown;
   unknown.error = "unknown command '" + command + "'";
   return {unknown, nullptr};
 }
@@ -94,7 +96,7 @@ Step perform(const ApiClient& client, const CtlRequest& request) {
 }  // namespace
 
 CtlResult runCtl(const CtlRequest& request) {
-  std::optional<ApiClient> client;
+  std::optional<ctl::ApiClient> client;
   std::string why;
   if (!resolveClient(request, client, why)) return failure(why);
 

@@ -12,9 +12,9 @@
 #include "base/PrivateFiles.hpp"
 #include "base/Version.hpp"
 #include "io/CertificateGenerator.hpp"
-#include "media/ListenUrl.hpp"
-#include "media/LoopMediaControl.hpp"
-#include "media/RelayPool.hpp"
+#include "media/relay/ListenUrl.hpp"
+#include "mediacontrol/LoopMediaControl.hpp"
+#include "mediacontrol/RelayPool.hpp"
 
 namespace rtcgate::app {
 
@@ -183,7 +183,7 @@ bool Gateway::startMedia() {
       return false;
     }
     inProcess_ = std::make_unique<media::InProcessMediaControl>(*relay_);
-    mediaControl_ = std::make_unique<media::LoopMediaControl>(*inProcess_, io_);
+    mediaControl_ = std::make_unique<mediacontrol::LoopMediaControl>(*inProcess_, io_);
     spdlog::info("media: embedded relay on {}, ports {}-{}, {} worker(s), packet I/O {}",
                  options.bindAddress, options.portMin, options.portMax, options.workers,
                  relay_->packetIo());
@@ -198,11 +198,11 @@ bool Gateway::startMedia() {
       addresses.push_back(*address);
     }
     // The API's questions are for a person waiting: a short timeout, two tries.
-    media::NgClientOptions quick;
+    mediacontrol::NgClientOptions quick;
     quick.timeout = std::chrono::milliseconds(300);
     quick.tries = 2;
-    apiRelay_ = std::make_unique<media::NgClient>(io_, timers_, addresses.front(), quick);
-    mediaControl_ = std::make_unique<media::RelayPool>(
+    apiRelay_ = std::make_unique<mediacontrol::NgClient>(io_, timers_, addresses.front(), quick);
+    mediaControl_ = std::make_unique<mediacontrol::RelayPool>(
         io_, timers_, std::move(addresses), std::chrono::seconds(config_.media.relayPingInterval),
         config_.media.relayPingMisses);
     spdlog::info("media: ng relays {}", fmt::join(relays, ", "));
@@ -212,7 +212,7 @@ bool Gateway::startMedia() {
       *mediaControl_, [this](std::string_view type, const std::string& fields) {
         if (events_) events_->publish(type, fields);
       });
-  if (auto* pool = dynamic_cast<media::RelayPool*>(mediaControl_.get())) {
+  if (auto* pool = dynamic_cast<mediacontrol::RelayPool*>(mediaControl_.get())) {
     relayWatch_->watch(*pool);
     relayLoss_ = std::make_unique<RelayLossHandler>(*proxy_);
     relayLoss_->watch(*pool);
@@ -294,11 +294,11 @@ bool Gateway::start() {
   transports_->onConnectionClosed([this](std::uint64_t id) { proxy_->onConnectionClosed(id); });
   transports_->onConnectFailed([this](const sip::Flow& flow) { proxy_->onConnectFailed(flow); });
   if (!startMedia()) return false;
-  cdrs_ = std::make_unique<CdrWriter>(config_.calls.cdrFile == "off" ? std::string()
-                                      : config_.calls.cdrFile.empty()
-                                          ? config_.node.dataDir + "/cdr.jsonl"
-                                          : config_.calls.cdrFile,
-                                      store_.get());
+  cdrs_ = std::make_unique<events::CdrWriter>(config_.calls.cdrFile == "off" ? std::string()
+                                              : config_.calls.cdrFile.empty()
+                                                  ? config_.node.dataDir + "/cdr.jsonl"
+                                                  : config_.calls.cdrFile,
+                                              store_.get());
   if (!cdrs_->ok()) return false;
   proxy_->onCallEnded(
       [this](const proxy::Dialog& call, const ng::Value* media) { cdrs_->write(call, media); });
@@ -306,20 +306,20 @@ bool Gateway::start() {
   api_ = std::make_unique<ManagementApi>(
       io_, config_, timers_,
       ManagementApi::Parts{*transports_, *proxy_, *location_, store_.get(), &loopWatch_});
-  callsApi_ = std::make_unique<CallsApi>(
-      *proxy_, mediaControl_
-                   ? CallsApi::RelayRequest([this](ng::Value request, CallsApi::RelayReply done) {
-                       relayRequest(std::move(request), std::move(done));
-                     })
-                   : CallsApi::RelayRequest{});
-  bansApi_ = std::make_unique<BansApi>(*proxy_);
+  callsApi_ = std::make_unique<api::CallsApi>(
+      *proxy_, mediaControl_ ? api::CallsApi::RelayRequest(
+                                   [this](ng::Value request, api::CallsApi::RelayReply done) {
+                                     relayRequest(std::move(request), std::move(done));
+                                   })
+                             : api::CallsApi::RelayRequest{});
+  bansApi_ = std::make_unique<api::BansApi>(*proxy_);
   bansApi_->declareMetrics(api_->metrics());
   if (api_->server()) {
     callsApi_->registerRoutes(*api_->server());
     cdrs_->registerRoutes(*api_->server());
     bansApi_->registerRoutes(*api_->server());
   }
-  events_ = std::make_unique<EventHub>();
+  events_ = std::make_unique<events::EventHub>();
   events_->attach(*location_, *proxy_);
   // The proxy has one call listener: the events, the call metrics and the relay watch share it.
   proxy_->onCallEvent([this](std::string_view event, const proxy::Dialog& dialog) {
@@ -332,7 +332,7 @@ bool Gateway::start() {
       spdlog::error("metrics: {}", status.error());
       return false;
     }
-  } else if (auto* pool = dynamic_cast<media::RelayPool*>(mediaControl_.get())) {
+  } else if (auto* pool = dynamic_cast<mediacontrol::RelayPool*>(mediaControl_.get())) {
     if (const auto status = api_->declareRelayMetrics(*pool); !status) {
       spdlog::error("metrics: {}", status.error());
       return false;
@@ -343,7 +343,7 @@ bool Gateway::start() {
     spdlog::error("events: {}", status.error());
     return false;
   }
-  WebhookOptions webhooks;
+  events::WebhookOptions webhooks;
   webhooks.retries = config_.events.retries;
   if (const auto status = events_->startWebhooks(io_, timers_, config_.events.webhooks, webhooks);
       !status) {
@@ -372,8 +372,8 @@ bool Gateway::start() {
 // For the management API. Never waits: the signalling loop goes on while the relay answers
 // (the embedded one through the loop, an ng relay over the API's own client); `done` runs on the
 // loop with the reply, or with an error dict once the ng relay is given up on.
-void Gateway::relayRequest(ng::Value request, CallsApi::RelayReply done) {
-  auto finish = [done = std::move(done)](media::MediaControl::Reply reply) {
+void Gateway::relayRequest(ng::Value request, api::CallsApi::RelayReply done) {
+  auto finish = [done = std::move(done)](mediacontrol::MediaControl::Reply reply) {
     if (reply) return done(std::move(*reply));
     ng::Value error = ng::Value::dict();
     error.set("result", "error");

@@ -5,22 +5,22 @@
 #include <memory>
 #include <string>
 
-#include "app/BansApi.hpp"
-#include "app/CallsApi.hpp"
-#include "app/CdrWriter.hpp"
+#include "api/BansApi.hpp"
+#include "api/CallsApi.hpp"
 #include "app/Config.hpp"
 #include "app/ConfigReloader.hpp"
-#include "app/EventHub.hpp"
 #include "app/ManagementApi.hpp"
 #include "app/RelayLossHandler.hpp"
 #include "app/RelayWatch.hpp"
+#include "events/CdrWriter.hpp"
+#include "events/EventHub.hpp"
 #include "io/AsioTimers.hpp"
 #include "io/LoopStallWatch.hpp"
 #include "io/TransportManager.hpp"
-#include "media/InProcessMediaControl.hpp"
-#include "media/MediaControl.hpp"
-#include "media/NgClient.hpp"
-#include "media/RelayService.hpp"
+#include "media/relay/InProcessMediaControl.hpp"
+#include "media/relay/RelayService.hpp"
+#include "mediacontrol/MediaControl.hpp"
+#include "mediacontrol/NgClient.hpp"
 #include "proxy/LocationService.hpp"
 #include "proxy/ProxyCore.hpp"
 #include "store/ResilientStore.hpp"
@@ -44,7 +44,7 @@ class Gateway {
   bool prepareTls();
   bool startMedia();
   void waitForHangup();
-  void relayRequest(ng::Value request, CallsApi::RelayReply done);
+  void relayRequest(ng::Value request, api::CallsApi::RelayReply done);
   void scheduleHousekeeping();
   void logStatistics() const;
 
@@ -59,21 +59,21 @@ class Gateway {
   std::unique_ptr<store::ResilientStore> store_;
   std::unique_ptr<io::TransportManager> transports_;
   // Before location_ and proxy_, whose hooks call it, so that it outlives them.
-  std::unique_ptr<EventHub> events_;
+  std::unique_ptr<events::EventHub> events_;
   std::unique_ptr<proxy::LocationService> location_;
   // The relay: embedded (its own worker threads) or ng relays; declared before the proxy, which
   // holds on to mediaControl_, so that they outlive it.
   std::unique_ptr<media::RelayService> relay_;
   std::unique_ptr<media::InProcessMediaControl> inProcess_;
-  std::unique_ptr<media::MediaControl> mediaControl_;
-  std::unique_ptr<RelayWatch> relayWatch_;       // between the proxy and mediaControl_
-  std::unique_ptr<RelayLossHandler> relayLoss_;  // ends the calls of an ng relay that died
-  std::unique_ptr<media::NgClient> apiRelay_;    // the API's queries to the first ng relay
+  std::unique_ptr<mediacontrol::MediaControl> mediaControl_;
+  std::unique_ptr<RelayWatch> relayWatch_;            // between the proxy and mediaControl_
+  std::unique_ptr<RelayLossHandler> relayLoss_;       // ends the calls of an ng relay that died
+  std::unique_ptr<mediacontrol::NgClient> apiRelay_;  // the API's queries to the first ng relay
   std::unique_ptr<proxy::ProxyCore> proxy_;
   std::unique_ptr<ManagementApi> api_;
-  std::unique_ptr<CallsApi> callsApi_;
-  std::unique_ptr<BansApi> bansApi_;
-  std::unique_ptr<CdrWriter> cdrs_;
+  std::unique_ptr<api::CallsApi> callsApi_;
+  std::unique_ptr<api::BansApi> bansApi_;
+  std::unique_ptr<events::CdrWriter> cdrs_;
   Timers::Id housekeeping_ = 0;
 };
 

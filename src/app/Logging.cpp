@@ -4,8 +4,8 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
-#include "admin/Json.hpp"
 #include "base/LogContext.hpp"
+#include "http/Json.hpp"
 
 namespace rtcgate::app {
 
@@ -21,20 +21,20 @@ class JsonLogFormatter final : public spdlog::formatter {
     spdlog::memory_buf_t time;
     time_.format(msg, time);
     line_.assign("{\"time\":");
-    admin::appendJsonString(line_, std::string_view(time.data(), time.size()));
+    http::appendJsonString(line_, std::string_view(time.data(), time.size()));
     line_ += ",\"level\":";
     const auto level = spdlog::level::to_string_view(msg.level);
-    admin::appendJsonString(line_, std::string_view(level.data(), level.size()));
+    http::appendJsonString(line_, std::string_view(level.data(), level.size()));
     if (!node_.empty()) {
       line_ += ",\"node\":";
-      admin::appendJsonString(line_, node_);
+      http::appendJsonString(line_, node_);
     }
     if (const auto callId = logCallId(); !callId.empty()) {
       line_ += ",\"call_id\":";
-      admin::appendJsonString(line_, callId);
+      http::appendJsonString(line_, callId);
     }
     line_ += ",\"msg\":";
-    admin::appendJsonString(line_, std::string_view(msg.payload.data(), msg.payload.size()));
+    http::appendJsonString(line_, std::string_view(msg.payload.data(), msg.payload.size()));
     line_ += "}\n";
     dest.append(line_.data(), line_.data() + line_.size());
   }

@@ -5,8 +5,8 @@
 #include <optional>
 #include <stdexcept>
 
-#include "admin/ApiRoutes.hpp"
-#include "app/SipTrafficMetrics.hpp"
+#include "api/ApiRoutes.hpp"
+#include "api/SipTrafficMetrics.hpp"
 #include "web/PhoneConfig.hpp"
 #include "web/StaticFiles.hpp"
 
@@ -14,10 +14,10 @@ namespace rtcgate::app {
 
 namespace {
 
-admin::HttpReply staticReply(std::string_view path) {
+http::HttpReply staticReply(std::string_view path) {
   const auto* file = web::StaticFiles::find(path);
-  if (!file) return admin::HttpReply::error(404, "no such file");
-  return admin::HttpReply{200, std::string(file->contentType), std::string(file->body)};
+  if (!file) return http::HttpReply::error(404, "no such file");
+  return http::HttpReply{200, std::string(file->contentType), std::string(file->body)};
 }
 
 // What the ws/wss listeners show to a plain browser GET: the phone and what it loads, nothing else
@@ -46,23 +46,23 @@ ManagementApi::ManagementApi(boost::asio::io_context& io, const Config& config,
     listenError_ = "http.listen: expected IP:PORT, got '" + config.http.listen + "'";
     return;
   }
-  server_ = std::make_unique<admin::HttpServer>(io, *listen, config.http.token);
+  server_ = std::make_unique<http::HttpServer>(io, *listen, config.http.token);
   server_->allowHosts(config.http.allowedHosts);
   serveWebPages(config);
   declareMetrics();
-  admin::ApiProviders providers;
+  api::ApiProviders providers;
   providers.health = [this] {
-    std::vector<admin::HealthCheck> checks;
+    std::vector<api::HealthCheck> checks;
     if (parts_.transports.listeners().empty()) {
-      checks.push_back({"listeners", admin::HealthLevel::Critical, "no SIP listener is bound"});
+      checks.push_back({"listeners", api::HealthLevel::Critical, "no SIP listener is bound"});
     }
     if (parts_.store != nullptr) {
       // Signalling goes on from memory meanwhile: degraded, not critical.
       if (parts_.store->degraded()) {
-        checks.push_back({"store", admin::HealthLevel::Degraded, parts_.store->healthReason()});
+        checks.push_back({"store", api::HealthLevel::Degraded, parts_.store->healthReason()});
       }
     } else if (parts_.location.storeFailures() > 0) {
-      checks.push_back({"store", admin::HealthLevel::Degraded,
+      checks.push_back({"store", api::HealthLevel::Degraded,
                         std::to_string(parts_.location.storeFailures()) + " store writes failed"});
     }
     // ng relays, as the pool's pings last saw them: calls need a live one to be anchored.
@@ -72,14 +72,14 @@ ManagementApi::ManagementApi(boost::asio::io_context& io, const Config& config,
       if (down > 0) {
         checks.push_back(
             {"relay",
-             down == pool_->size() ? admin::HealthLevel::Critical : admin::HealthLevel::Degraded,
+             down == pool_->size() ? api::HealthLevel::Critical : api::HealthLevel::Degraded,
              std::to_string(down) + " of " + std::to_string(pool_->size()) + " relays down"});
       }
     }
     return checks;
   };
   providers.registrations = [this] {
-    std::vector<admin::RegistrationInfo> out;
+    std::vector<api::RegistrationInfo> out;
     const auto now = proxy::wallNow();
     parts_.location.forEach([&](const std::string& aor, const proxy::Binding& binding) {
       if (binding.expired(now)) return;
@@ -93,7 +93,7 @@ ManagementApi::ManagementApi(boost::asio::io_context& io, const Config& config,
   providers.removeRegistrations = [this](std::string_view aor) {
     return parts_.location.removeAll(aor);
   };
-  admin::addApiRoutes(*server_, metrics_, timers, std::move(providers));
+  api::addApiRoutes(*server_, metrics_, timers, std::move(providers));
 }
 
 io::Status ManagementApi::start() {
@@ -127,23 +127,23 @@ void ManagementApi::serveWebPages(const Config& config) {
         return io::HttpResponse{std::string(file->contentType), std::string(file->body)};
       });
 
-  constexpr auto kPublic = admin::Access::Public;
+  constexpr auto kPublic = http::Access::Public;
   server_->add(
       "GET", "/", "the live dashboard (HTML)",
-      [](const admin::HttpRequest&) { return staticReply("/dashboard/"); }, kPublic);
+      [](const http::HttpRequest&) { return staticReply("/dashboard/"); }, kPublic);
   server_->add(
       "GET", "/phone/config.json", "the demo phone's defaults (SIP domains, wss URL)",
-      [phoneConfig](const admin::HttpRequest&) { return admin::HttpReply::json(*phoneConfig); },
+      [phoneConfig](const http::HttpRequest&) { return http::HttpReply::json(*phoneConfig); },
       kPublic);
   for (const std::string page : {"/phone", "/phone/"}) {
     server_->add(
         "GET", page, "the demo phone (HTML)",
-        [](const admin::HttpRequest&) { return staticReply("/phone/"); }, kPublic);
+        [](const http::HttpRequest&) { return staticReply("/phone/"); }, kPublic);
   }
   for (const std::string folder : {"/phone/", "/dashboard/", "/assets/"}) {
     server_->add(
         "GET", folder + "{file}", "static files of the pages",
-        [folder](const admin::HttpRequest& request) {
+        [folder](const http::HttpRequest& request) {
           return staticReply(folder + request.params.at("file"));
         },
         kPublic);
@@ -154,7 +154,7 @@ void ManagementApi::declareMetrics() {
   const auto& p = parts_.proxy.stats();
   const auto& t = parts_.transports.stats();
   auto counter = [this](const char* name, const char* help, const std::uint64_t* value,
-                        admin::MetricLabels labels = {}) {
+                        http::MetricLabels labels = {}) {
     metrics_.addCounter(name, help, std::move(labels), value);
   };
   counter("rtcgate_sip_requests_received_total", "SIP requests received", &p.requestsReceived);
@@ -304,7 +304,7 @@ void ManagementApi::declareMetrics() {
   if (const auto status = calls_.declare(metrics_, parts_.proxy.dialogs()); !status) {
     throw std::logic_error("call metrics: " + status.error());
   }
-  declareSipTrafficMetrics(metrics_, parts_.proxy);
+  api::declareSipTrafficMetrics(metrics_, parts_.proxy);
 }
 
 void ManagementApi::declareStoreMetrics(const store::ResilientStore& store) {
@@ -338,7 +338,7 @@ io::Status ManagementApi::declareRelayMetrics(const media::RelayService& relay) 
                            {{"relay", "embedded"}, {"io", relay.packetIo()}}, [] { return 1.0; });
 }
 
-io::Status ManagementApi::declareRelayMetrics(const media::RelayPool& pool) {
+io::Status ManagementApi::declareRelayMetrics(const mediacontrol::RelayPool& pool) {
   pool_ = &pool;
   for (std::size_t i = 0; i < pool.size(); ++i) {
     const std::string name = pool.relay(i).address.toString();
@@ -362,7 +362,7 @@ io::Status ManagementApi::declareRelayMetrics(const media::RelayPool& pool) {
 
 // One relay's series; `totals` is called once per family on a scrape, on the signalling loop.
 io::Status ManagementApi::declareRelay(const std::string& name, TotalsReader totals, UpReader up) {
-  using Field = std::uint64_t media::RelayTotals::*;
+  using Field = std::uint64_t ng::RelayTotals::*;
   struct Family {
     const char* metric;
     const char* help;
@@ -371,32 +371,32 @@ io::Status ManagementApi::declareRelay(const std::string& name, TotalsReader tot
   };
   static constexpr Family kCounters[] = {
       {"rtcgate_relay_packets_total", "media packets forwarded by the relay",
-       &media::RelayTotals::packets, nullptr},
-      {"rtcgate_relay_bytes_total", "media bytes forwarded by the relay",
-       &media::RelayTotals::bytes, nullptr},
+       &ng::RelayTotals::packets, nullptr},
+      {"rtcgate_relay_bytes_total", "media bytes forwarded by the relay", &ng::RelayTotals::bytes,
+       nullptr},
       {"rtcgate_relay_errors_total",
        "media packets not forwarded: send refused by the kernel, or dropped on input (latch, "
        "SRTP authentication, truncation)",
-       &media::RelayTotals::sendErrors, "send"},
+       &ng::RelayTotals::sendErrors, "send"},
       {"rtcgate_relay_errors_total",
        "media packets not forwarded: send refused by the kernel, or dropped on input (latch, "
        "SRTP authentication, truncation)",
-       &media::RelayTotals::droppedPackets, "dropped"},
+       &ng::RelayTotals::droppedPackets, "dropped"},
       {"rtcgate_relay_packets_lost_total",
        "RTP packets lost before reaching the relay (sequence gaps), counted when a stream ends",
-       &media::RelayTotals::lostPackets, nullptr},
+       &ng::RelayTotals::lostPackets, nullptr},
       {"rtcgate_relay_rejected_sessions_total", "new relay sessions whose offer was refused",
-       &media::RelayTotals::rejectedSessions, nullptr},
+       &ng::RelayTotals::rejectedSessions, nullptr},
       {"rtcgate_relay_media_timeouts_total", "relay sessions deleted for lack of media",
-       &media::RelayTotals::timeoutSessions, nullptr},
+       &ng::RelayTotals::timeoutSessions, nullptr},
       {"rtcgate_relay_dtls_failures_total", "failed DTLS-SRTP handshakes",
-       &media::RelayTotals::dtlsFailures, nullptr},
+       &ng::RelayTotals::dtlsFailures, nullptr},
       {"rtcgate_relay_ice_consent_failures_total",
-       "WebRTC streams whose ICE consent expired (RFC 7675)",
-       &media::RelayTotals::iceConsentFailures, nullptr},
+       "WebRTC streams whose ICE consent expired (RFC 7675)", &ng::RelayTotals::iceConsentFailures,
+       nullptr},
       {"rtcgate_relay_ng_refused_total",
        "ng requests the relay dropped because relay.allowed_sources does not allow their source",
-       &media::RelayTotals::ngRefused, nullptr},
+       &ng::RelayTotals::ngRefused, nullptr},
   };
   auto status = metrics_.addGauge("rtcgate_relay_up", "1 when the relay answers its pings",
                                   {{"relay", name}}, [up] { return up() ? 1.0 : 0.0; });
@@ -405,7 +405,7 @@ io::Status ManagementApi::declareRelay(const std::string& name, TotalsReader tot
                              [totals] { return static_cast<double>(totals().sessions); });
   if (!status) return status;
   for (const auto& family : kCounters) {
-    admin::MetricLabels labels{{"relay", name}};
+    http::MetricLabels labels{{"relay", name}};
     if (family.kind) labels.emplace_back("kind", family.kind);
     status = metrics_.addCounter(
         family.metric, family.help, std::move(labels),

@@ -3,15 +3,15 @@
 #include <boost/asio/io_context.hpp>
 #include <memory>
 
-#include "admin/HttpServer.hpp"
-#include "admin/MetricsRegistry.hpp"
-#include "app/CallMetrics.hpp"
+#include "api/CallMetrics.hpp"
 #include "app/Config.hpp"
+#include "http/HttpServer.hpp"
+#include "http/MetricsRegistry.hpp"
 #include "io/LoopStallWatch.hpp"
 #include "io/Status.hpp"
 #include "io/TransportManager.hpp"
-#include "media/RelayPool.hpp"
-#include "media/RelayService.hpp"
+#include "media/relay/RelayService.hpp"
+#include "mediacontrol/RelayPool.hpp"
 #include "proxy/LocationService.hpp"
 #include "proxy/ProxyCore.hpp"
 #include "store/ResilientStore.hpp"
@@ -35,22 +35,22 @@ class ManagementApi {
   io::Status start();
   void stop();
   // For other parts of the API to add their routes (nullptr when http.listen was invalid).
-  admin::HttpServer* server() { return server_.get(); }
+  http::HttpServer* server() { return server_.get(); }
   // For other parts of the gateway to declare their metrics (the events hub).
-  admin::MetricsRegistry& metrics() { return metrics_; }
+  http::MetricsRegistry& metrics() { return metrics_; }
   // The rtcgate_relay_* families (docs/metrics.md): the embedded relay's counters, read from its
   // workers' atomics at scrape time, or each ng relay's health and the statistics the pool
   // cached from its last poll. Either way a scrape never waits for a relay. With a pool, the
   // health check also reports relays that are down (degraded; critical when all are).
   io::Status declareRelayMetrics(const media::RelayService& relay);
-  io::Status declareRelayMetrics(const media::RelayPool& pool);
+  io::Status declareRelayMetrics(const mediacontrol::RelayPool& pool);
   // Every call event of the proxy: the set-up time histogram and the end reasons.
   void onCall(std::string_view event, const proxy::Dialog& dialog) { calls_.onCall(event, dialog); }
 
  private:
   void declareMetrics();
   void declareStoreMetrics(const store::ResilientStore& store);
-  using TotalsReader = std::function<media::RelayTotals()>;
+  using TotalsReader = std::function<ng::RelayTotals()>;
   using UpReader = std::function<bool()>;
   io::Status declareRelay(const std::string& name, TotalsReader totals, UpReader up);
   // The dashboard (/) and the demo phone (/phone) here, and the phone on the ws/wss listeners'
@@ -59,10 +59,10 @@ class ManagementApi {
   std::string wssUrl() const;
 
   Parts parts_;
-  admin::MetricsRegistry metrics_;
-  CallMetrics calls_;
-  const media::RelayPool* pool_ = nullptr;
-  std::unique_ptr<admin::HttpServer> server_;
+  http::MetricsRegistry metrics_;
+  api::CallMetrics calls_;
+  const mediacontrol::RelayPool* pool_ = nullptr;
+  std::unique_ptr<http::HttpServer> server_;
   std::string listenError_;
 };
 

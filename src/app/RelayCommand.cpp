@@ -7,7 +7,7 @@
 #include <cstdio>
 
 #include "app/ConfigReloader.hpp"
-#include "media/RelayService.hpp"
+#include "media/relay/RelayService.hpp"
 
 namespace rtcgate::app {
 

@@ -1,7 +1,7 @@
 #pragma once
 
 #include "app/Config.hpp"
-#include "media/RelayOptions.hpp"
+#include "media/relay/RelayOptions.hpp"
 
 namespace rtcgate::app {
 

@@ -6,8 +6,8 @@
 
 namespace rtcgate::app {
 
-void RelayLossHandler::watch(media::RelayPool& pool) {
-  pool.onCallsLost([this, &pool](const media::RelayPool::RelayState& relay,
+void RelayLossHandler::watch(mediacontrol::RelayPool& pool) {
+  pool.onCallsLost([this, &pool](const mediacontrol::RelayPool::RelayState& relay,
                                  const std::vector<std::string>& callIds) {
     const auto relays = pool.relays();
     const bool another =
@@ -16,7 +16,7 @@ void RelayLossHandler::watch(media::RelayPool& pool) {
   });
 }
 
-void RelayLossHandler::onCallsLost(const media::RelayPool::RelayState& relay,
+void RelayLossHandler::onCallsLost(const mediacontrol::RelayPool::RelayState& relay,
                                    const std::vector<std::string>& callIds, bool anotherRelay) {
   const std::string name = relay.address.toString();
   for (const auto& callId : callIds) {

@@ -3,7 +3,7 @@
 #include <string>
 #include <vector>
 
-#include "media/RelayPool.hpp"
+#include "mediacontrol/RelayPool.hpp"
 #include "proxy/ProxyCore.hpp"
 
 namespace rtcgate::app {
@@ -20,10 +20,10 @@ class RelayLossHandler {
  public:
   explicit RelayLossHandler(proxy::ProxyCore& proxy) : proxy_(proxy) {}
 
-  void watch(media::RelayPool& pool);
+  void watch(mediacontrol::RelayPool& pool);
   // The calls a relay held when it went down (RelayPool::CallsLostListener); `anotherRelay`:
   // whether some relay of the pool is still alive to take them.
-  void onCallsLost(const media::RelayPool::RelayState& relay,
+  void onCallsLost(const mediacontrol::RelayPool::RelayState& relay,
                    const std::vector<std::string>& callIds, bool anotherRelay);
 
  private:

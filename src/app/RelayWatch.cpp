@@ -1,15 +1,15 @@
 #include "app/RelayWatch.hpp"
 
-#include "admin/Json.hpp"
+#include "http/Json.hpp"
 
 namespace rtcgate::app {
 
-using admin::appendJsonString;
+using http::appendJsonString;
 
-RelayWatch::RelayWatch(media::MediaControl& inner, Publish publish)
+RelayWatch::RelayWatch(mediacontrol::MediaControl& inner, Publish publish)
     : inner_(inner), publish_(std::move(publish)) {}
 
-std::string RelayWatch::relayFields(const media::RelayPool::RelayState& relay) {
+std::string RelayWatch::relayFields(const mediacontrol::RelayPool::RelayState& relay) {
   std::string out = "{\"relay\":";
   appendJsonString(out, relay.address.toString());
   out += ",\"failures\":";
@@ -52,8 +52,8 @@ void RelayWatch::request(ng::Value request, Callback done) {
   });
 }
 
-void RelayWatch::watch(media::RelayPool& pool) {
-  pool.onHealthChange([this](const media::RelayPool::RelayState& relay) {
+void RelayWatch::watch(mediacontrol::RelayPool& pool) {
+  pool.onHealthChange([this](const mediacontrol::RelayPool::RelayState& relay) {
     publish_(relay.alive ? "relay.up" : "relay.down", relayFields(relay));
   });
 }

@@ -4,8 +4,8 @@
 #include <string>
 #include <string_view>
 
-#include "media/MediaControl.hpp"
-#include "media/RelayPool.hpp"
+#include "mediacontrol/MediaControl.hpp"
+#include "mediacontrol/RelayPool.hpp"
 #include "proxy/Dialog.hpp"
 
 namespace rtcgate::app {
@@ -15,27 +15,27 @@ namespace rtcgate::app {
 // relay refuses an offer or answer or does not answer at all; publishes "relay.down"/"relay.up"
 // on the pool's health transitions, and "error" when a call ends for lack of media. Runs on the
 // signalling loop (the inner MediaControl must reply there).
-class RelayWatch : public media::MediaControl {
+class RelayWatch : public mediacontrol::MediaControl {
  public:
   // type, then a JSON object of fields (EventHub::publish).
   using Publish = std::function<void(std::string_view type, const std::string& fields)>;
 
-  RelayWatch(media::MediaControl& inner, Publish publish);
+  RelayWatch(mediacontrol::MediaControl& inner, Publish publish);
 
   void request(ng::Value request, Callback done) override;
   bool deleteReplyHasStatistics() const override { return inner_.deleteReplyHasStatistics(); }
-  void watch(media::RelayPool& pool);
+  void watch(mediacontrol::RelayPool& pool);
   // A proxy call event: "ended" with reason media-timeout or relay-lost is an error worth an
   // event.
   void onCall(std::string_view event, const proxy::Dialog& dialog);
 
   // The event bodies, for tests.
-  static std::string relayFields(const media::RelayPool::RelayState& relay);
+  static std::string relayFields(const mediacontrol::RelayPool::RelayState& relay);
   static std::string relayErrorFields(std::string_view command, std::string_view callId,
                                       std::string_view reason, bool answered);
 
  private:
-  media::MediaControl& inner_;
+  mediacontrol::MediaControl& inner_;
   Publish publish_;
 };
 

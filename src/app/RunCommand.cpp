@@ -6,7 +6,7 @@
 #include "app/Gateway.hpp"
 #include "app/OpenFileLimit.hpp"
 #include "app/RelayCommand.hpp"
-#include "media/RelayOptions.hpp"
+#include "media/relay/RelayOptions.hpp"
 
 namespace rtcgate::app {
 namespace {

@@ -3,7 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "base/LogContext.hpp"
-#include "media/NgFlags.hpp"
+#include "ng/NgFlags.hpp"
 
 namespace rtcgate::proxy {
 
@@ -25,32 +25,33 @@ void MediaAnchor::exchange(const char* command, const SdpExchange& exchange, Sdp
   if (!exchange.toTag.empty()) request.set("to-tag", exchange.toTag);
   if (!exchange.viaBranch.empty()) request.set("via-branch", exchange.viaBranch);
   request.set("sdp", exchange.sdp);
-  media::applyNgFlags(request, exchange.flags);
-  control_.request(std::move(request), [this, alive = alive_, callId = exchange.callId, command,
-                                        done = std::move(done)](media::MediaControl::Reply reply) {
-    if (!*alive) return;
-    const LogCallScope logScope(callId);  // what the reply leads to is logged for the call
-    if (!reply) {
-      ++stats_.failures;
-      spdlog::warn("call {}: media relay did not answer the {}: {}", callId, command,
-                   reply.error());
-      return done(Error{"media relay unreachable"});
-    }
-    const auto sdp = reply->stringAt("sdp");
-    if (reply->stringAt("result") != "ok" || sdp.empty()) {
-      ++stats_.failures;
-      spdlog::warn("call {}: media relay refused the {}: {}", callId, command,
-                   reply->stringAt("error-reason"));
-      return done(Error{"media relay refused the SDP"});
-    }
-    done(std::string(sdp));
-  });
+  ng::applyNgFlags(request, exchange.flags);
+  control_.request(
+      std::move(request), [this, alive = alive_, callId = exchange.callId, command,
+                           done = std::move(done)](mediacontrol::MediaControl::Reply reply) {
+        if (!*alive) return;
+        const LogCallScope logScope(callId);  // what the reply leads to is logged for the call
+        if (!reply) {
+          ++stats_.failures;
+          spdlog::warn("call {}: media relay did not answer the {}: {}", callId, command,
+                       reply.error());
+          return done(Error{"media relay unreachable"});
+        }
+        const auto sdp = reply->stringAt("sdp");
+        if (reply->stringAt("result") != "ok" || sdp.empty()) {
+          ++stats_.failures;
+          spdlog::warn("call {}: media relay refused the {}: {}", callId, command,
+                       reply->stringAt("error-reason"));
+          return done(Error{"media relay refused the SDP"});
+        }
+        done(std::string(sdp));
+      });
 }
 
 void MediaAnchor::remove(const std::string& callId, const std::string& fromTag,
                          const std::string& viaBranch, QueryDone done) {
   ++stats_.deletes;
-  ng::Value request = media::MediaControl::remove(callId, fromTag);
+  ng::Value request = mediacontrol::MediaControl::remove(callId, fromTag);
   if (!viaBranch.empty()) request.set("via-branch", viaBranch);
   // Now, not after RTPEngine's default delete delay (30 s): the call is over.
   request.set("delete delay", ng::Value::integer(0));
@@ -59,9 +60,9 @@ void MediaAnchor::remove(const std::string& callId, const std::string& fromTag,
   }
   // The final statistics come from a query just before the delete (whatever its outcome, the
   // delete goes).
-  control_.request(media::MediaControl::query(callId),
+  control_.request(mediacontrol::MediaControl::query(callId),
                    [this, alive = alive_, request = std::move(request), callId,
-                    done = std::move(done)](media::MediaControl::Reply reply) mutable {
+                    done = std::move(done)](mediacontrol::MediaControl::Reply reply) mutable {
                      if (!*alive) return;
                      auto report = reply && reply->stringAt("result") == "ok"
                                        ? std::make_shared<ng::Value>(std::move(*reply))
@@ -74,7 +75,7 @@ void MediaAnchor::sendDelete(ng::Value request, std::string callId, QueryDone do
                              std::shared_ptr<ng::Value> report) {
   control_.request(
       std::move(request), [callId = std::move(callId), alive = alive_, done = std::move(done),
-                           report = std::move(report)](media::MediaControl::Reply reply) {
+                           report = std::move(report)](mediacontrol::MediaControl::Reply reply) {
         if (!*alive) return;
         const LogCallScope logScope(callId);
         if (!reply) {
@@ -89,12 +90,13 @@ void MediaAnchor::sendDelete(ng::Value request, std::string callId, QueryDone do
 }
 
 void MediaAnchor::query(const std::string& callId, QueryDone done) {
-  control_.request(media::MediaControl::query(callId),
-                   [alive = alive_, done = std::move(done)](media::MediaControl::Reply reply) {
-                     if (!*alive) return;
-                     if (!reply) return done(Error{reply.error()});
-                     done(std::move(*reply));
-                   });
+  control_.request(
+      mediacontrol::MediaControl::query(callId),
+      [alive = alive_, done = std::move(done)](mediacontrol::MediaControl::Reply reply) {
+        if (!*alive) return;
+        if (!reply) return done(Error{reply.error()});
+        done(std::move(*reply));
+      });
 }
 
 }  // namespace rtcgate::proxy

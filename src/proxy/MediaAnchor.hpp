@@ -6,7 +6,7 @@
 #include <string>
 
 #include "base/Result.hpp"
-#include "media/MediaControl.hpp"
+#include "mediacontrol/MediaControl.hpp"
 
 namespace rtcgate::proxy {
 
@@ -36,7 +36,7 @@ class MediaAnchor {
   using SdpDone = std::function<void(Result<std::string>)>;
   using QueryDone = std::function<void(Result<ng::Value>)>;
 
-  explicit MediaAnchor(media::MediaControl& control)
+  explicit MediaAnchor(mediacontrol::MediaControl& control)
       : control_(control), alive_(std::make_shared<bool>(true)) {}
   ~MediaAnchor() { *alive_ = false; }
   MediaAnchor(const MediaAnchor&) = delete;
@@ -59,7 +59,7 @@ class MediaAnchor {
   void sendDelete(ng::Value request, std::string callId, QueryDone done,
                   std::shared_ptr<ng::Value> report);
 
-  media::MediaControl& control_;
+  mediacontrol::MediaControl& control_;
   std::shared_ptr<bool> alive_;
   MediaAnchorStats stats_;
 };

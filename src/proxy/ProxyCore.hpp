@@ -115,8 +115,8 @@ class ProxyCore : public transaction::TransactionUser {
   void setConnectionLookup(ConnectionLookup lookup) { connectionFlow_ = std::move(lookup); }
 
   // The relay the proxy anchors media with (nullptr: SDP passes through untouched). Its replies
-  // must arrive on the signalling loop (see media::LoopMediaControl).
-  void setMediaControl(media::MediaControl* control);
+  // must arrive on the signalling loop (see mediacontrol::LoopMediaControl).
+  void setMediaControl(mediacontrol::MediaControl* control);
   const MediaAnchorStats* mediaStats() const { return media_ ? &media_->stats() : nullptr; }
 
   // Calls in progress, and the listener told when one ends (with the relay's final statistics

@@ -3,7 +3,7 @@
 // WebSockets, the calls API).
 #include <spdlog/spdlog.h>
 
-#include "media/NgCallStats.hpp"
+#include "ng/NgCallStats.hpp"
 #include "proxy/MessageParts.hpp"
 #include "proxy/ProxyCore.hpp"
 #include "sip/NameAddr.hpp"
@@ -29,7 +29,7 @@ bool holdsMedia(std::string_view sdp) {
 
 }  // namespace
 
-void ProxyCore::setMediaControl(media::MediaControl* control) {
+void ProxyCore::setMediaControl(mediacontrol::MediaControl* control) {
   media_ = control ? std::make_unique<MediaAnchor>(*control) : nullptr;
   if (dialogSweep_ == 0 && options_.dialogSweepInterval.count() > 0) sweepDialogs();
 }
@@ -437,7 +437,7 @@ void ProxyCore::checkMedia(std::uint64_t dialogId, const std::string& callId) {
 
 // Newest "last packet" (unix seconds) of any stream in a query reply (rtcgate's or RTPEngine's).
 std::int64_t ProxyCore::newestPacket(const ng::Value& reply) {
-  return media::NgCallStats(reply).newestPacket();
+  return ng::NgCallStats(reply).newestPacket();
 }
 
 }  // namespace rtcgate::proxy

@@ -4,12 +4,12 @@
 #include <string>
 #include <string_view>
 
-#include "media/MediaControl.hpp"
+#include "mediacontrol/MediaControl.hpp"
 
 namespace rtcgate::testing {
 
 // A relay the test answers by hand, request by request.
-class FakeRelay : public media::MediaControl {
+class FakeRelay : public mediacontrol::MediaControl {
  public:
   struct Pending {
     ng::Value request;

@@ -5,13 +5,13 @@
 #include <stdexcept>
 #include <string>
 
-#include "app/BansApi.hpp"
-#include "app/CallsApi.hpp"
-#include "app/CdrWriter.hpp"
+#include "api/BansApi.hpp"
+#include "api/CallsApi.hpp"
 #include "app/Config.hpp"
 #include "app/ConfigReloader.hpp"
-#include "app/EventHub.hpp"
 #include "app/ManagementApi.hpp"
+#include "events/CdrWriter.hpp"
+#include "events/EventHub.hpp"
 #include "fakes/FakeTimers.hpp"
 #include "io/TransportManager.hpp"
 #include "proxy/LocationService.hpp"
@@ -41,15 +41,15 @@ class ManagementRig {
     registerRoutes(*api_->server());
   }
 
-  admin::HttpServer& server() { return *api_->server(); }
+  http::HttpServer& server() { return *api_->server(); }
 
  private:
-  void registerRoutes(admin::HttpServer& server) {
-    calls_ = std::make_unique<app::CallsApi>(*proxy_, app::CallsApi::RelayRequest{});
+  void registerRoutes(http::HttpServer& server) {
+    calls_ = std::make_unique<api::CallsApi>(*proxy_, api::CallsApi::RelayRequest{});
     calls_->registerRoutes(server);
-    cdrs_ = std::make_unique<app::CdrWriter>(std::string(), store_.get());
+    cdrs_ = std::make_unique<events::CdrWriter>(std::string(), store_.get());
     cdrs_->registerRoutes(server);
-    bans_ = std::make_unique<app::BansApi>(*proxy_);
+    bans_ = std::make_unique<api::BansApi>(*proxy_);
     bans_->registerRoutes(server);
     events_.registerRoutes(server);
     // Without a file: a reload is refused before anything is read.
@@ -65,10 +65,10 @@ class ManagementRig {
   std::unique_ptr<proxy::LocationService> location_;
   std::unique_ptr<proxy::ProxyCore> proxy_;
   std::unique_ptr<app::ManagementApi> api_;
-  std::unique_ptr<app::CallsApi> calls_;
-  std::unique_ptr<app::CdrWriter> cdrs_;
-  std::unique_ptr<app::BansApi> bans_;
-  app::EventHub events_;
+  std::unique_ptr<api::CallsApi> calls_;
+  std::unique_ptr<events::CdrWriter> cdrs_;
+  std::unique_ptr<api::BansApi> bans_;
+  events::EventHub events_;
   std::unique_ptr<app::ConfigReloader> reloader_;
 };
 

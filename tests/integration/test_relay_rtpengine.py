@@ -2,7 +2,7 @@
 """rtcgate's ng client drives Debian's rtpengine-daemon (userspace, --table=-1).
 
 Starts rtpengine on loopback with free ports, then runs the NgClientAgainstServer gtest from
-unit_media (offer, answer, query, delete through media::NgClient, SDP checked) against it. The
+unit_mediacontrol (offer, answer, query, delete through mediacontrol::NgClient, SDP checked) against it. The
 daemon is stopped here by PID.
 """
 import argparse
@@ -42,9 +42,9 @@ def main():
     if rtpengine is None:
         print("FAIL: rtpengine-daemon is not installed", file=sys.stderr)
         return 1
-    unit = os.path.join(os.path.abspath(args.build_dir), "unit_media")
+    unit = os.path.join(os.path.abspath(args.build_dir), "unit_mediacontrol")
     if not os.path.exists(unit):
-        print("FAIL: %s not built (cmake --build ... --target unit_media)" % unit, file=sys.stderr)
+        print("FAIL: %s not built (cmake --build ... --target unit_mediacontrol)" % unit, file=sys.stderr)
         return 1
     workdir = tempfile.mkdtemp(prefix="rtcgate-relay-rtpengine-")
     ng_port = free_udp_port()

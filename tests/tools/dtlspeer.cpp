@@ -26,10 +26,10 @@
 #include <thread>
 #include <vector>
 
-#include "media/DtlsIdentity.hpp"
-#include "media/EventLoop.hpp"
-#include "media/NgFlags.hpp"
-#include "media/StunWriter.hpp"
+#include "media/packet/EventLoop.hpp"
+#include "media/webrtc/DtlsIdentity.hpp"
+#include "media/webrtc/StunWriter.hpp"
+#include "ng/NgFlags.hpp"
 #include "support/LoopbackSocket.hpp"
 #include "support/NgLink.hpp"
 #include "support/RemoteMedia.hpp"
@@ -306,7 +306,7 @@ int main(int argc, char** argv) {
     offer.set("call-id", s.callId);
     offer.set("from-tag", "browser");
     offer.set("sdp", s.leg->localSdp(browserPort));
-    rtcgate::media::applyNgFlags(offer, o.towardSip);
+    rtcgate::ng::applyNgFlags(offer, o.towardSip);
     const auto offered = ng.call(offer);
     const auto toPhone =
         offered ? RemoteMedia::fromSdp(offered->stringAt("sdp")) : std::optional<RemoteMedia>();
@@ -316,7 +316,7 @@ int main(int argc, char** argv) {
     answer.set("from-tag", "browser");
     answer.set("to-tag", "phone");
     answer.set("sdp", plainSdp(phonePort));
-    rtcgate::media::applyNgFlags(answer, o.towardBrowser);
+    rtcgate::ng::applyNgFlags(answer, o.towardBrowser);
     const auto answered = toPhone ? ng.call(answer) : std::optional<ng::Value>();
     const auto toBrowser =
         answered ? RemoteMedia::fromSdp(answered->stringAt("sdp")) : std::optional<RemoteMedia>();

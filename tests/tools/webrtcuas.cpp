@@ -42,10 +42,10 @@
 #include <unordered_set>
 #include <vector>
 
-#include "media/DtlsIdentity.hpp"
-#include "media/EventLoop.hpp"
-#include "media/SrtpSession.hpp"
-#include "media/StunWriter.hpp"
+#include "media/packet/EventLoop.hpp"
+#include "media/webrtc/DtlsIdentity.hpp"
+#include "media/webrtc/SrtpSession.hpp"
+#include "media/webrtc/StunWriter.hpp"
 #include "sip/SipMessage.hpp"
 #include "support/LoopbackSocket.hpp"
 #include "support/RemoteMedia.hpp"

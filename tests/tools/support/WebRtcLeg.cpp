@@ -3,9 +3,9 @@
 #include <cstring>
 #include <random>
 
-#include "media/PeerAddress.hpp"
-#include "media/StunMessage.hpp"
-#include "media/StunWriter.hpp"
+#include "media/packet/PeerAddress.hpp"
+#include "media/webrtc/StunMessage.hpp"
+#include "media/webrtc/StunWriter.hpp"
 
 namespace rtcgate::tools {
 namespace {

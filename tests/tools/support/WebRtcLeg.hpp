@@ -10,10 +10,10 @@
 #include <string>
 
 #include "base/Timers.hpp"
-#include "media/DtlsIdentity.hpp"
-#include "media/DtlsTransport.hpp"
-#include "media/IceLiteAgent.hpp"
-#include "media/SrtpSession.hpp"
+#include "media/webrtc/DtlsIdentity.hpp"
+#include "media/webrtc/DtlsTransport.hpp"
+#include "media/webrtc/IceLiteAgent.hpp"
+#include "media/webrtc/SrtpSession.hpp"
 #include "support/RemoteMedia.hpp"
 
 namespace rtcgate::tools {

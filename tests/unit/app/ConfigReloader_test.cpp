@@ -8,7 +8,7 @@
 #include <fstream>
 
 #include "app/ConfigLoader.hpp"
-#include "unit/admin/AdminTestServer.hpp"
+#include "unit/http/AdminTestServer.hpp"
 
 namespace rtcgate::app {
 namespace {
@@ -179,12 +179,12 @@ TEST_F(ConfigReloaderTest, WithoutAppliersOrFileNothingIsPretended) {
 
 TEST_F(ConfigReloaderTest, PostReloadAnswersWithTheOutcome) {
   auto r = reloader();
-  admin::testing::AdminTestServer server;
+  http::testing::AdminTestServer server;
   r.addRoute(server.server());
   ASSERT_TRUE(server.start().ok());
   write(std::string(kBase) + "  - { match: '^9', to: [sip:10.0.0.9:5060] }\n");
   const auto ok =
-      admin::testing::request(server.port(), boost::beast::http::verb::post, "/api/v1/reload");
+      http::testing::request(server.port(), boost::beast::http::verb::post, "/api/v1/reload");
   EXPECT_EQ(ok.status, 200u);
   EXPECT_EQ(ok.body,
             R"({"reloaded":true,"applied":["routes"],"needs_restart":[],"tls_reread":true})");
@@ -192,7 +192,7 @@ TEST_F(ConfigReloaderTest, PostReloadAnswersWithTheOutcome) {
 
   write("routes: 3\n");
   const auto refused =
-      admin::testing::request(server.port(), boost::beast::http::verb::post, "/api/v1/reload");
+      http::testing::request(server.port(), boost::beast::http::verb::post, "/api/v1/reload");
   EXPECT_EQ(refused.status, 400u);
   EXPECT_EQ(refused.body, R"({"error":"routes: expected a list"})");
 }

@@ -6,19 +6,19 @@
 #include <filesystem>
 #include <fstream>
 
-#include "admin/ApiRoutes.hpp"
-#include "app/ApiClient.hpp"
+#include "api/ApiRoutes.hpp"
+#include "ctl/ApiClient.hpp"
 #include "fakes/FakeTimers.hpp"
-#include "unit/admin/AdminTestServer.hpp"
+#include "unit/http/AdminTestServer.hpp"
 
 namespace rtcgate::app {
 namespace {
 
-using admin::HttpReply;
-using admin::HttpRequest;
-using admin::testing::AdminTestServer;
+using http::HttpReply;
+using http::HttpRequest;
+using http::testing::AdminTestServer;
 
-// `rtcgate ctl` end to end against a real admin::HttpServer on 127.0.0.1:0 serving the real
+// `rtcgate ctl` end to end against a real http::HttpServer on 127.0.0.1:0 serving the real
 // foundation routes, plus calls and reload handlers shaped as docs/API.md describes them.
 class CtlCommandTest : public ::testing::Test {
  protected:
@@ -29,13 +29,13 @@ class CtlCommandTest : public ::testing::Test {
       requests_ = 7;
       metrics_.addCounter("rtcgate_sip_requests_received_total", "SIP requests received", {},
                           &requests_);
-      admin::ApiProviders providers;
+      api::ApiProviders providers;
       providers.health = [this] { return checks_; };
       providers.registrations = [] {
-        return std::vector<admin::RegistrationInfo>{{"alice@localhost", "sip:alice@127.0.0.1:5070",
-                                                     "udp", "127.0.0.1:5070", 0, 300, "sipp"}};
+        return std::vector<api::RegistrationInfo>{{"alice@localhost", "sip:alice@127.0.0.1:5070",
+                                                   "udp", "127.0.0.1:5070", 0, 300, "sipp"}};
       };
-      admin::addApiRoutes(server_->server(), metrics_, timers_, std::move(providers));
+      api::addApiRoutes(server_->server(), metrics_, timers_, std::move(providers));
       addCallRoutes();
     }
     ASSERT_TRUE(server_->start().ok());
@@ -79,9 +79,9 @@ class CtlCommandTest : public ::testing::Test {
   }
 
   rtcgate::testing::FakeTimers timers_;
-  admin::MetricsRegistry metrics_;
+  http::MetricsRegistry metrics_;
   std::uint64_t requests_ = 0;
-  std::vector<admin::HealthCheck> checks_;
+  std::vector<api::HealthCheck> checks_;
   std::string originateBody_;
   std::string reloadError_;
   std::unique_ptr<AdminTestServer> server_;
@@ -115,7 +115,7 @@ TEST_F(CtlCommandTest, JsonFlagPrintsTheAnswerAsIs) {
 }
 
 TEST_F(CtlCommandTest, CriticalHealthIsShownAndFails) {
-  checks_ = {{"listeners", admin::HealthLevel::Critical, "no SIP listener is bound"}};
+  checks_ = {{"listeners", api::HealthLevel::Critical, "no SIP listener is bound"}};
   serve();
   const auto health = ctl("health");
   EXPECT_EQ(health.exitCode, 1);
@@ -211,41 +211,42 @@ TEST_F(CtlCommandTest, EndpointAndTokenComeFromTheConfigFile) {
 
 TEST(ApiEndpointTest, ParsesUrlsAndListenAddresses) {
   std::string why;
-  auto e = ApiEndpoint::parse("http://127.0.0.1:8088/", why);
+  auto e = ctl::ApiEndpoint::parse("http://127.0.0.1:8088/", why);
   ASSERT_TRUE(e);
   EXPECT_EQ(e->host, "127.0.0.1");
   EXPECT_EQ(e->port, 8088);
   EXPECT_EQ(e->url, "http://127.0.0.1:8088");
-  e = ApiEndpoint::parse("[::1]:9000", why);
+  e = ctl::ApiEndpoint::parse("[::1]:9000", why);
   ASSERT_TRUE(e);
   EXPECT_EQ(e->host, "::1");
   EXPECT_EQ(e->url, "http://[::1]:9000");
-  e = ApiEndpoint::parse("http://localhost", why);
+  e = ctl::ApiEndpoint::parse("http://localhost", why);
   ASSERT_TRUE(e);
   EXPECT_EQ(e->port, 80);
-  EXPECT_FALSE(ApiEndpoint::parse("https://127.0.0.1:8088", why));
+  EXPECT_FALSE(ctl::ApiEndpoint::parse("https://127.0.0.1:8088", why));
   EXPECT_NE(why.find("only http://"), std::string::npos);
-  EXPECT_FALSE(ApiEndpoint::parse("http://127.0.0.1:99999", why));
-  EXPECT_FALSE(ApiEndpoint::parse("http://127.0.0.1:8088/api", why));
-  EXPECT_FALSE(ApiEndpoint::parse("", why));
+  EXPECT_FALSE(ctl::ApiEndpoint::parse("http://127.0.0.1:99999", why));
+  EXPECT_FALSE(ctl::ApiEndpoint::parse("http://127.0.0.1:8088/api", why));
+  EXPECT_FALSE(ctl::ApiEndpoint::parse("", why));
 
-  e = ApiEndpoint::fromListen("0.0.0.0:8088", why);
+  e = ctl::ApiEndpoint::fromListen("0.0.0.0:8088", why);
   ASSERT_TRUE(e);
   EXPECT_EQ(e->url, "http://127.0.0.1:8088");
-  e = ApiEndpoint::fromListen("[::]:8088", why);
+  e = ctl::ApiEndpoint::fromListen("[::]:8088", why);
   ASSERT_TRUE(e);
   EXPECT_EQ(e->url, "http://[::1]:8088");
-  EXPECT_FALSE(ApiEndpoint::fromListen("127.0.0.1", why));
+  EXPECT_FALSE(ctl::ApiEndpoint::fromListen("127.0.0.1", why));
 }
 
 TEST(ApiClientTest, ErrorWordingAndSegmentEncoding) {
-  const JsonValue none;
-  EXPECT_EQ(ApiClient::errorFor(401, none, false),
+  const http::JsonValue none;
+  EXPECT_EQ(ctl::ApiClient::errorFor(401, none, false),
             "the API needs a token (--token or RTCGATE_TOKEN)");
-  EXPECT_EQ(ApiClient::errorFor(500, *JsonValue::parse(R"({"error":"store down"})"), true),
-            "store down");
-  EXPECT_EQ(ApiClient::errorFor(502, none, false), "the management API answered HTTP 502");
-  EXPECT_EQ(ApiClient::encodeSegment("sip:a b@x/y~z"), "sip%3Aa%20b%40x%2Fy~z");
+  EXPECT_EQ(
+      ctl::ApiClient::errorFor(500, *http::JsonValue::parse(R"({"error":"store down"})"), true),
+      "store down");
+  EXPECT_EQ(ctl::ApiClient::errorFor(502, none, false), "the management API answered HTTP 502");
+  EXPECT_EQ(ctl::ApiClient::encodeSegment("sip:a b@x/y~z"), "sip%3Aa%20b%40x%2Fy~z");
 }
 
 }  // namespace

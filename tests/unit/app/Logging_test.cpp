@@ -13,13 +13,13 @@
 #include <thread>
 #include <vector>
 
-#include "app/JsonValue.hpp"
 #include "base/LogContext.hpp"
+#include "http/JsonValue.hpp"
 
 namespace rtcgate::app {
 namespace {
 
-std::vector<std::string> keysOf(const JsonValue& object) {
+std::vector<std::string> keysOf(const http::JsonValue& object) {
   std::vector<std::string> keys;
   for (const auto& [key, value] : object.asObject()) keys.push_back(key);
   return keys;
@@ -50,7 +50,7 @@ TEST_F(JsonLogTest, HostileMessageStaysOneObjectWithTheExpectedKeys) {
   logger_.warn("refused: {}", hostile);
   const auto lines = linesOf(out_.str());
   ASSERT_EQ(lines.size(), 1u) << out_.str();
-  auto parsed = JsonValue::parse(lines[0]);
+  auto parsed = http::JsonValue::parse(lines[0]);
   ASSERT_TRUE(parsed) << lines[0];
   EXPECT_EQ(keysOf(*parsed), (std::vector<std::string>{"time", "level", "node", "msg"}));
   EXPECT_EQ((*parsed)["level"].asString(), "warning");
@@ -81,16 +81,16 @@ TEST_F(JsonLogTest, CallIdAppearsWhileTheThreadWorksForACall) {
   ASSERT_EQ(lines.size(), 5u);
   std::vector<std::string> callIds;
   for (const auto& line : lines) {
-    auto parsed = JsonValue::parse(line);
+    auto parsed = http::JsonValue::parse(line);
     ASSERT_TRUE(parsed) << line;
     callIds.push_back((*parsed)["call_id"].toText());
   }
   EXPECT_EQ(callIds,
             (std::vector<std::string>{"", "a84b4c76e66710@pc33.atlanta.example\"x", "other",
                                       "a84b4c76e66710@pc33.atlanta.example\"x", ""}));
-  EXPECT_EQ(keysOf(*JsonValue::parse(lines[1])),
+  EXPECT_EQ(keysOf(*http::JsonValue::parse(lines[1])),
             (std::vector<std::string>{"time", "level", "node", "call_id", "msg"}));
-  EXPECT_EQ(keysOf(*JsonValue::parse(lines[0])),
+  EXPECT_EQ(keysOf(*http::JsonValue::parse(lines[0])),
             (std::vector<std::string>{"time", "level", "node", "msg"}));
 }
 
@@ -99,7 +99,7 @@ TEST(JsonLogFormatter, NoNodeNoKey) {
   spdlog::logger logger("test", std::make_shared<spdlog::sinks::ostream_sink_mt>(out));
   logger.set_formatter(makeJsonLogFormatter(""));
   logger.info("x");
-  auto parsed = JsonValue::parse(linesOf(out.str()).at(0));
+  auto parsed = http::JsonValue::parse(linesOf(out.str()).at(0));
   ASSERT_TRUE(parsed);
   EXPECT_EQ(keysOf(*parsed), (std::vector<std::string>{"time", "level", "msg"}));
 }
@@ -155,7 +155,7 @@ TEST(ConfigureLogging, OneThreadSafeLoggerForEveryThread) {
   const auto lines = linesOf(text.str());
   ASSERT_EQ(lines.size(), static_cast<std::size_t>(kThreads * kLines));
   for (const auto& line : lines) {
-    auto parsed = JsonValue::parse(line);
+    auto parsed = http::JsonValue::parse(line);
     ASSERT_TRUE(parsed) << line;
     // Each line names the call of the thread that wrote it.
     const std::string worker = (*parsed)["msg"].asString().substr(7, 1);

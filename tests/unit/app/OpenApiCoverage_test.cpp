@@ -10,10 +10,10 @@
 #include <set>
 #include <string>
 
-#include "admin/OpenApi.hpp"
+#include "api/OpenApi.hpp"
 #include "app/Config.hpp"
-#include "app/JsonValue.hpp"
 #include "fakes/ManagementRig.hpp"
+#include "http/JsonValue.hpp"
 
 namespace rtcgate::app {
 namespace {
@@ -36,7 +36,7 @@ class OpenApiCoverageTest : public ::testing::Test {
 
   // "GET /api/v1/calls" for every operation of the document.
   static std::set<std::string> documented() {
-    auto document = JsonValue::parse(admin::openApiDocument());
+    auto document = http::JsonValue::parse(api::openApiDocument());
     EXPECT_TRUE(document) << (document ? "" : document.error());
     std::set<std::string> out;
     if (!document) return out;
@@ -79,8 +79,8 @@ TEST_F(OpenApiCoverageTest, EveryDocumentedOperationExists) {
 }
 
 TEST_F(OpenApiCoverageTest, ReferencedSchemasExist) {
-  const std::string text(admin::openApiDocument());
-  auto document = JsonValue::parse(text);
+  const std::string text(api::openApiDocument());
+  auto document = http::JsonValue::parse(text);
   ASSERT_TRUE(document);
   const auto& components = (*document)["components"];
   for (const std::string kind : {"schemas", "responses"}) {

@@ -19,7 +19,7 @@ class RelayLossHandlerTest : public proxy::testing::ProxyHarness {
   }
 
   void lose(const std::vector<std::string>& callIds, bool anotherRelay = false) {
-    media::RelayPool::RelayState relay{*SocketAddress::parse("127.0.0.1", 22222)};
+    mediacontrol::RelayPool::RelayState relay{*SocketAddress::parse("127.0.0.1", 22222)};
     relay.alive = false;
     RelayLossHandler(*proxy_).onCallsLost(relay, callIds, anotherRelay);
   }

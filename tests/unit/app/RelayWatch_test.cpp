@@ -6,13 +6,13 @@
 #include <utility>
 #include <vector>
 
-#include "app/JsonValue.hpp"
+#include "http/JsonValue.hpp"
 
 namespace rtcgate::app {
 namespace {
 
 // Answers each request with the reply queued for it, at once; nullopt: no reply ("timeout").
-class ScriptedRelay : public media::MediaControl {
+class ScriptedRelay : public mediacontrol::MediaControl {
  public:
   void request(ng::Value request, Callback done) override {
     commands.emplace_back(request.stringAt("command"));
@@ -43,9 +43,10 @@ class RelayWatchTest : public ::testing::Test {
                       events_.emplace_back(std::string(type), fields);
                     }};
 
-  media::MediaControl::Reply run(ng::Value request) {
-    std::optional<media::MediaControl::Reply> out;
-    watch_.request(std::move(request), [&](media::MediaControl::Reply r) { out = std::move(r); });
+  mediacontrol::MediaControl::Reply run(ng::Value request) {
+    std::optional<mediacontrol::MediaControl::Reply> out;
+    watch_.request(std::move(request),
+                   [&](mediacontrol::MediaControl::Reply r) { out = std::move(r); });
     return std::move(*out);
   }
 };
@@ -56,23 +57,23 @@ TEST_F(RelayWatchTest, RefusedAndUnansweredOffersBecomeErrorEvents) {
   relay_.replies.push_back(reply("ok"));
   relay_.replies.push_back(reply("error", "Unknown call-id"));
 
-  auto refused = run(media::MediaControl::offer("c1", "a", "v=0"));
+  auto refused = run(mediacontrol::MediaControl::offer("c1", "a", "v=0"));
   ASSERT_TRUE(refused.ok());
   EXPECT_EQ(refused->stringAt("error-reason"), "Failed to parse SDP");  // passed through as is
-  EXPECT_FALSE(run(media::MediaControl::answer("c2", "a", "b", "v=0")).ok());
-  EXPECT_TRUE(run(media::MediaControl::offer("c3", "a", "v=0")).ok());
+  EXPECT_FALSE(run(mediacontrol::MediaControl::answer("c2", "a", "b", "v=0")).ok());
+  EXPECT_TRUE(run(mediacontrol::MediaControl::offer("c3", "a", "v=0")).ok());
   // A query for a call the relay forgot is routine, not an error event.
-  EXPECT_TRUE(run(media::MediaControl::query("c4")).ok());
+  EXPECT_TRUE(run(mediacontrol::MediaControl::query("c4")).ok());
 
   ASSERT_EQ(events_.size(), 2u);
   EXPECT_EQ(events_[0].first, "error");
-  auto first = JsonValue::parse(events_[0].second);
+  auto first = http::JsonValue::parse(events_[0].second);
   ASSERT_TRUE(first) << events_[0].second;
   EXPECT_EQ((*first)["what"].asString(), "relay-refused");
   EXPECT_EQ((*first)["command"].asString(), "offer");
   EXPECT_EQ((*first)["call_id"].asString(), "c1");
   EXPECT_EQ((*first)["reason"].asString(), "Failed to parse SDP");
-  auto second = JsonValue::parse(events_[1].second);
+  auto second = http::JsonValue::parse(events_[1].second);
   ASSERT_TRUE(second) << events_[1].second;
   EXPECT_EQ((*second)["what"].asString(), "relay-unreachable");
   EXPECT_EQ((*second)["command"].asString(), "answer");
@@ -90,7 +91,7 @@ TEST_F(RelayWatchTest, MediaTimeoutEndingACallIsAnErrorEvent) {
   watch_.onCall("answered", dialog);
   watch_.onCall("ended", dialog);
   ASSERT_EQ(events_.size(), 1u);
-  auto event = JsonValue::parse(events_[0].second);
+  auto event = http::JsonValue::parse(events_[0].second);
   ASSERT_TRUE(event) << events_[0].second;
   EXPECT_EQ((*event)["what"].asString(), "media-timeout");
   EXPECT_EQ((*event)["call_id"].asString(), "c\"7");
@@ -98,10 +99,10 @@ TEST_F(RelayWatchTest, MediaTimeoutEndingACallIsAnErrorEvent) {
 }
 
 TEST(RelayWatchFields, RelayUpDownNamesTheRelay) {
-  media::RelayPool::RelayState state;
+  mediacontrol::RelayPool::RelayState state;
   state.address = *SocketAddress::parse("10.0.0.2", 22222);
   state.failures = 3;
-  auto fields = JsonValue::parse(RelayWatch::relayFields(state));
+  auto fields = http::JsonValue::parse(RelayWatch::relayFields(state));
   ASSERT_TRUE(fields);
   EXPECT_EQ((*fields)["relay"].asString(), "10.0.0.2:22222");
   EXPECT_EQ((*fields)["failures"].asNumber(), 3);

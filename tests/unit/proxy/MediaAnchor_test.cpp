@@ -9,7 +9,7 @@ namespace rtcgate::proxy {
 namespace {
 
 // Records requests; the test answers them in order.
-class ScriptedRelay : public media::MediaControl {
+class ScriptedRelay : public mediacontrol::MediaControl {
  public:
   explicit ScriptedRelay(bool deleteHasStatistics) : deleteHasStatistics_(deleteHasStatistics) {}
   bool deleteReplyHasStatistics() const override { return deleteHasStatistics_; }

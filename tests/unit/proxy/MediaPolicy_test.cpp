@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "media/NgFlags.hpp"
+#include "ng/NgFlags.hpp"
 #include "proxy/DialogTracker.hpp"
 #include "proxy/StaticRoutes.hpp"
 
@@ -110,10 +110,10 @@ TEST(MediaPolicy, FlagsPerDirection) {
 
 TEST(NgFlags, EncodedLikeTheKamailioModule) {
   ng::Value request = ng::Value::dict();
-  media::applyNgFlags(request,
-                      "ICE=force UDP/TLS/RTP/SAVPF rtcp-mux-offer rtcp-mux-require generate-mid "
-                      "SDES-off replace-origin replace-session-connection codec-strip-PCMA "
-                      "direction=internal trust-address");
+  ng::applyNgFlags(request,
+                   "ICE=force UDP/TLS/RTP/SAVPF rtcp-mux-offer rtcp-mux-require generate-mid "
+                   "SDES-off replace-origin replace-session-connection codec-strip-PCMA "
+                   "direction=internal trust-address");
   EXPECT_EQ(request.stringAt("ICE"), "force");
   EXPECT_EQ(request.stringAt("transport-protocol"), "UDP/TLS/RTP/SAVPF");
   ASSERT_TRUE(request.find("rtcp-mux"));

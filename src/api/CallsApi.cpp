@@ -1,0 +1,129 @@
+#include "api/CallsApi.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+
+#include "events/CallJson.hpp"
+#include "http/Json.hpp"
+#include "http/JsonValue.hpp"
+
+namespace rtcgate::api {
+Result<CallsApi::OriginateBody> CallsApi::parseOriginateBody(std::string_view body) {
+  const auto request = http::JsonValue::parse(body);
+  if (!request || !request->isObject()) {
+    return Error{"the body must be a JSON object {\"from\", \"to\"}"};
+  }
+  const auto& from = (*request)["from"];
+  const auto& to = (*request)["to"];
+  if (!from.isString() || !to.isString()) return Error{"from and to must be strings"};
+  return OriginateBody{from.asString(), to.asString()};
+}
+
+http::HttpReply CallsApi::originate(const std::string& body) {
+  const auto request = parseOriginateBody(body);
+  if (!request) return http::HttpReply::error(400, request.error());
+  const auto id = proxy_.originate(request->from, request->to);
+  if (!id) {
+    const std::string_view why = id.error();
+    const unsigned status = why.find("not a user name") != std::string_view::npos  ? 400
+                            : why.find("not registered") != std::string_view::npos ? 404
+                                                                                   : 503;
+    return http::HttpReply::error(status, why);
+  }
+  return http::HttpReply::json("{\"id\":" + std::to_string(*id) + "}", 201);
+}
+
+// The call is looked up again when the relay answers: it may have ended meanwhile.
+http::HttpReply CallsApi::callWithMedia(std::uint64_t id, std::string callId) {
+  return http::HttpReply::later([this, id, callId = std::move(callId)](http::HttpReply::Send send) {
+    ng::Value query = ng::Value::dict();
+    query.set("command", "query");
+    query.set("call-id", callId);
+    relay_(std::move(query), [this, id, send = std::move(send)](ng::Value report) {
+      const proxy::Dialog* dialog = proxy_.dialogs().findById(id);
+      if (dialog == nullptr) return send(http::HttpReply::error(404, "no such call"));
+      const bool ok = report.stringAt("result") == "ok";
+      send(http::HttpReply::json(events::callJson(*dialog, ok ? &report : nullptr)));
+    });
+  });
+}
+
+// `list` and `statistics` go out together; the reply leaves when both are back.
+http::HttpReply CallsApi::relayOverview() {
+  return http::HttpReply::later([this](http::HttpReply::Send send) {
+    struct Replies {
+      ng::Value list;
+      ng::Value statistics;
+      int pending = 2;
+      http::HttpReply::Send send;
+    };
+    auto replies = std::make_shared<Replies>();
+    replies->send = std::move(send);
+    auto collect = [replies](ng::Value Replies::*slot) {
+      return [replies, slot](ng::Value reply) {
+        (*replies).*slot = std::move(reply);
+        if (--replies->pending > 0) return;
+        replies->send(http::HttpReply::json(
+            "{\"list\":" + events::ngValueJson(replies->list) +
+            ",\"statistics\":" + events::ngValueJson(replies->statistics) + "}"));
+      };
+    };
+    ng::Value list = ng::Value::dict();
+    list.set("command", "list");
+    ng::Value statistics = ng::Value::dict();
+    statistics.set("command", "statistics");
+    relay_(std::move(list), collect(&Replies::list));
+    relay_(std::move(statistics), collect(&Replies::statistics));
+  });
+}
+
+void CallsApi::registerRoutes(http::HttpServer& server) {
+  server.add("GET", "/api/v1/calls", "calls in progress (state, parties, times)",
+             [this](const http::HttpRequest&) {
+               std::string out = "{\"calls\":[";
+               bool first = true;
+               proxy_.dialogs().forEach([&](const proxy::Dialog& dialog) {
+                 if (!first) out += ',';
+                 first = false;
+                 out += events::callJson(dialog, nullptr);
+               });
+               out += "]}";
+               return http::HttpReply::json(std::move(out));
+             });
+  server.add("POST", "/api/v1/calls",
+             "originate {from, to}: ring from, then connect it to to (third-party call control)",
+             [this](const http::HttpRequest& request) { return originate(request.body); });
+  auto findCall = [this](const http::HttpRequest& request) -> proxy::Dialog* {
+    const auto& text = request.params.at("id");
+    std::uint64_t id = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+    if (ec != std::errc() || end != text.data() + text.size()) return nullptr;
+    return proxy_.dialogs().findById(id);
+  };
+  server.add("GET", "/api/v1/calls/{id}", "one call, with per-direction media quality",
+             [this, findCall](const http::HttpRequest& request) {
+               proxy::Dialog* dialog = findCall(request);
+               if (dialog == nullptr) return http::HttpReply::error(404, "no such call");
+               if (!dialog->anchored || !relay_) {
+                 return http::HttpReply::json(events::callJson(*dialog, nullptr));
+               }
+               return callWithMedia(dialog->id, dialog->callId);
+             });
+  server.add("DELETE", "/api/v1/calls/{id}", "hang up: BYE to both sides, media released",
+             [this, findCall](const http::HttpRequest& request) {
+               proxy::Dialog* dialog = findCall(request);
+               if (dialog == nullptr) return http::HttpReply::error(404, "no such call");
+               const auto id = dialog->id;
+               proxy_.hangup(id, "api-hangup");
+               return http::HttpReply::json("{\"ended\":" + std::to_string(id) + "}");
+             });
+  server.add("GET", "/api/v1/media",
+             "the media relay: its sessions and totals (ng list, statistics)",
+             [this](const http::HttpRequest&) {
+               if (!relay_) return http::HttpReply::error(404, "media anchoring is off");
+               return relayOverview();
+             });
+}
+
+}  // namespace rtcgate::api

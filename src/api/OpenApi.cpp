@@ -1,0 +1,709 @@
+#include "api/OpenApi.hpp"
+
+namespace rtcgate::api {
+namespace {
+
+// Every route registered on the management server must be described here:
+// tests/unit/app/OpenApiCoverage_test.cpp fails on one that is not (and on a path described here
+// that no longer exists).
+constexpr std::string_view kDocument =
+    R"json({
+  "openapi": "3.0.3",
+  "info": {
+    "title": "rtcgate management API",
+    "version": "1",
+    "description": "Health, metrics, registrations, calls, media, CDRs, events and reload of an rtcgate WebRTC-to-SIP gateway (docs/API.md). When a token is configured every request but the built-in pages needs 'Authorization: Bearer <token>'; without one the API only listens on loopback."
+  },
+  "servers": [{"url": "http://127.0.0.1:8088"}],
+  "security": [{"bearer": []}, {}],
+  "paths": {
+    "/api/v1/": {
+      "get": {
+        "summary": "List the endpoints with a help line each",
+        "tags": ["api"],
+        "responses": {
+          "200": {
+            "description": "Routes",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Routes"}}}
+          },
+          "401": {"$ref": "#/components/responses/Unauthorized"}
+        }
+      }
+    },
+    "/metrics": {
+      "get": {
+        "summary": "Prometheus text exposition format 0.0.4 (docs/API.md, Metrics)",
+        "tags": ["metrics"],
+        "responses": {
+          "200": {"description": "Metrics", "content": {"text/plain": {"schema": {"type": "string"}}}},
+          "401": {"$ref": "#/components/responses/Unauthorized"}
+        }
+      }
+    },
+    "/api/v1/health": {
+      "get": {
+        "summary": "Overall status (worst check), reasons, uptime and version",
+        "tags": ["api"],
+        "responses": {
+          "200": {
+            "description": "Healthy or degraded",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Health"}}}
+          },
+          "503": {
+            "description": "Critical",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Health"}}}
+          },
+          "401": {"$ref": "#/components/responses/Unauthorized"}
+        }
+      }
+    },
+    "/api/v1/stats": {
+      "get": {
+        "summary": "Every metric as JSON",
+        "tags": ["metrics"],
+        "responses": {
+          "200": {
+            "description": "Metrics by name",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Stats"}}}
+          },
+          "401": {"$ref": "#/components/responses/Unauthorized"}
+        }
+      }
+    },
+    "/api/v1/registrations": {
+      "get": {
+        "summary": "Registered contacts",
+        "tags": ["registrations"],
+        "parameters": [
+          {
+            "name": "user",
+            "in": "query",
+            "required": false,
+            "description": "Only this user (the user part of the AoR) or this exact AoR",
+            "schema": {"type": "string"}
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "Contacts",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Registrations"}}}
+          },
+          "401": {"$ref": "#/components/responses/Unauthorized"},
+          "503": {"$ref": "#/components/responses/Error"}
+        }
+      }
+    },
+    "/api/v1/registrations/{aor}": {
+      "delete": {
+        "summary": "Unregister every contact of an address of record",
+        "tags": ["registrations"],
+        "parameters": [
+          {
+            "name": "aor",
+            "in": "path",
+            "required": true,
+            "description": "The AoR, percent-encoded (sip%3Aalice%40example.com)",
+            "schema": {"type": "string"}
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "Removed",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Removed"}}}
+          },
+          "404": {"$ref": "#/components/responses/Error"},
+          "401": {"$ref": "#/components/responses/Unauthorized"},
+          "503": {"$ref": "#/components/responses/Error"}
+        }
+      }
+    },
+    "/api/v1/calls": {
+      "get": {
+        "summary": "Calls in progress, oldest first",
+        "tags": ["calls"],
+        "responses": {
+          "200": {
+            "description": "Calls",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Calls"}}}
+          },
+          "401": {"$ref": "#/components/responses/Unauthorized"}
+        }
+      },
+      "post": {
+        "summary": "Originate a call (RFC 3725 third-party call control): ring from, then connect it to to",
+        "tags": ["calls"],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "type": "object",
+                "required": ["from", "to"],
+                "properties": {
+                  "from": {"type": "string", "description": "user name, number or SIP URI; rung first"},
+                  "to": {
+                    "type": "string",
+                    "description": "user name, number or SIP URI; called once from answers"
+                  }
+                }
+              }
+            }
+          }
+        },
+        "responses": {
+          "201": {
+            "description": "Call placed; it shows in GET /api/v1/calls and in the events",
+            "content": {
+              "application/json": {"schema": {"type": "object", "properties": {"id": {"type": "integer"}}}}
+            }
+          },
+          "400": {"$ref": "#/components/responses/Error"},
+          "404": {"$ref": "#/components/responses/Error"},
+          "503": {"$ref": "#/components/responses/Error"},
+          "401": {"$ref": "#/components/responses/Unauthorized"}
+        }
+      }
+    },
+    "/api/v1/calls/{id}": {
+      "get": {
+        "summary": "One call, with per-direction media quality when its media goes through the relay",
+        "tags": ["calls"],
+        "parameters": [
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "description": "The call's id (the `id` of GET /api/v1/calls)",
+            "schema": {"type": "integer", "minimum": 1}
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The call",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Call"}}}
+          },
+          "404": {"$ref": "#/components/responses/Error"},
+          "401": {"$ref": "#/components/responses/Unauthorized"}
+        }
+      },
+      "delete": {
+        "summary": "Hang up: BYE to both sides (CANCEL before the answer), media released",
+        "tags": ["calls"],
+        "parameters": [
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "description": "The call's id (the `id` of GET /api/v1/calls)",
+            "schema": {"type": "integer", "minimum": 1}
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "Hang-up started",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "properties": {"ended": {"type": "integer", "description": "the call's id"}}
+                }
+              }
+            }
+          },
+          "404": {"$ref": "#/components/responses/Error"},
+          "401": {"$ref": "#/components/responses/Unauthorized"}
+        }
+      }
+    },
+    "/api/v1/media": {
+      "get": {
+        "summary": "The media relay: its sessions (ng list) and totals (ng statistics)",
+        "tags": ["calls"],
+        "responses": {
+          "200": {
+            "description": "The relay's list and statistics replies as JSON",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Media"}}}
+          },
+          "404": {
+            "description": "Media anchoring is off",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+          },
+          "401": {"$ref": "#/components/responses/Unauthorized"}
+        }
+      }
+    },
+    "/api/v1/cdrs": {
+      "get": {
+        "summary": "The newest call detail records (docs/calls.md, CDRs)",
+        "tags": ["calls"],
+        "parameters": [
+          {
+            "name": "limit",
+            "in": "query",
+            "required": false,
+            "description": "How many, newest first (1-10000, default 50)",
+            "schema": {"type": "integer", "minimum": 1, "maximum": 10000, "default": 50}
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "CDRs",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Cdrs"}}}
+          },
+          "401": {"$ref": "#/components/responses/Unauthorized"},
+          "503": {"$ref": "#/components/responses/Error"}
+        }
+      }
+    },
+    "/api/v1/bans": {
+      "get": {
+        "summary": "Sources banned for failed credentials (security.auth_ban, docs/security.md)",
+        "tags": ["security"],
+        "responses": {
+          "200": {
+            "description": "The bans, by source address",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Bans"}}}
+          },
+          "401": {"$ref": "#/components/responses/Unauthorized"}
+        }
+      }
+    },
+    "/api/v1/bans/{source}": {
+      "delete": {
+        "summary": "Lift the ban of one source address",
+        "tags": ["security"],
+        "parameters": [
+          {"name": "source", "in": "path", "required": true, "schema": {"type": "string"}}
+        ],
+        "responses": {
+          "200": {"description": "Lifted"},
+          "404": {"$ref": "#/components/responses/Error"},
+          "401": {"$ref": "#/components/responses/Unauthorized"}
+        }
+      }
+    },
+    "/api/v1/events": {
+      "get": {
+        "summary": "Live events over a WebSocket (RFC 6455), one JSON text frame each (docs/API.md, Events)",
+        "tags": ["events"],
+        "description": "Needs a WebSocket upgrade; a plain GET is answered 426. Browsers, which cannot set headers on a WebSocket, offer the token as the subprotocol bearer.<token> next to rtcgate.events; a token in the URL is not accepted.",
+        "parameters": [
+          {
+            "name": "types",
+            "in": "query",
+            "required": false,
+            "description": "Comma-separated type prefixes, e.g. call.,registration. (default: every event)",
+            "schema": {"type": "string"}
+          },
+          {
+            "name": "token",
+            "in": "query",
+            "required": false,
+            "description": "The bearer token, for clients that cannot set headers",
+            "schema": {"type": "string"}
+          }
+        ],
+        "responses": {
+          "101": {
+            "description": "Switching protocols: events follow as text frames",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Event"}}}
+          },
+          "426": {
+            "description": "Not a WebSocket upgrade",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+          },
+          "401": {"$ref": "#/components/responses/Unauthorized"}
+        }
+      }
+    },
+    "/api/v1/reload": {
+      "post": {
+        "summary": "Re-read the configuration file (routes, TLS files, log level), as SIGHUP does",
+        "tags": ["api"],
+        "responses": {
+          "200": {
+            "description": "Reloaded",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Reload"}}}
+          },
+          "400": {
+            "description": "Refused: invalid or unreadable file, a TLS file that does not load, or no --config; nothing changed",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+          },
+          "401": {"$ref": "#/components/responses/Unauthorized"}
+        }
+      }
+    },
+    "/api/v1/openapi.json": {
+      "get": {
+        "summary": "This document",
+        "tags": ["api"],
+        "responses": {
+          "200": {
+            "description": "OpenAPI 3 document",
+            "content": {"application/json": {"schema": {"type": "object"}}}
+          },
+          "401": {"$ref": "#/components/responses/Unauthorized"}
+        }
+      }
+    },
+    "/": {
+      "get": {
+        "summary": "The live dashboard (docs/dashboard.md)",
+        "security": [],
+        "tags": ["pages"],
+        "responses": {
+          "200": {"description": "The file", "content": {"text/html": {"schema": {"type": "string"}}}},
+          "404": {"$ref": "#/components/responses/Error"}
+        }
+      }
+    },
+    "/dashboard/{file}": {
+      "get": {
+        "summary": "Static files of the dashboard",
+        "security": [],
+        "tags": ["pages"],
+        "responses": {
+          "200": {
+            "description": "The file",
+            "content": {"application/octet-stream": {"schema": {"type": "string"}}}
+          },
+          "404": {"$ref": "#/components/responses/Error"}
+        },
+        "parameters": [
+          {
+            "name": "file",
+            "in": "path",
+            "required": true,
+            "description": "file name (may not contain '/')",
+            "schema": {"type": "string"}
+          }
+        ]
+      }
+    },
+    "/phone": {
+      "get": {
+        "summary": "The demo phone (docs/phone.md)",
+        "security": [],
+        "tags": ["pages"],
+        "responses": {
+          "200": {"description": "The file", "content": {"text/html": {"schema": {"type": "string"}}}},
+          "404": {"$ref": "#/components/responses/Error"}
+        }
+      }
+    },
+    "/phone/": {
+      "get": {
+        "summary": "The demo phone (docs/phone.md)",
+        "security": [],
+        "tags": ["pages"],
+        "responses": {
+          "200": {"description": "The file", "content": {"text/html": {"schema": {"type": "string"}}}},
+          "404": {"$ref": "#/components/responses/Error"}
+        }
+      }
+    },
+    "/phone/{file}": {
+      "get": {
+        "summary": "Static files of the demo phone",
+        "security": [],
+        "tags": ["pages"],
+        "responses": {
+          "200": {
+            "description": "The file",
+            "content": {"application/octet-stream": {"schema": {"type": "string"}}}
+          },
+          "404": {"$ref": "#/components/responses/Error"}
+        },
+        "parameters": [
+          {
+            "name": "file",
+            "in": "path",
+            "required": true,
+            "description": "file name (may not contain '/')",
+            "schema": {"type": "string"}
+          }
+        ]
+      }
+    },
+    "/assets/{file}": {
+      "get": {
+        "summary": "Static files shared by the pages",
+        "security": [],
+        "tags": ["pages"],
+        "responses": {
+          "200": {
+            "description": "The file",
+            "content": {"application/octet-stream": {"schema": {"type": "string"}}}
+          },
+          "404": {"$ref": "#/components/responses/Error"}
+        },
+        "parameters": [
+          {
+            "name": "file",
+            "in": "path",
+            "required": true,
+            "description": "file name (may not contain '/')",
+            "schema": {"type": "string"}
+          }
+        ]
+      }
+    },
+    "/phone/config.json": {
+      "get": {
+        "summary": "The demo phone's defaults",
+        "tags": ["pages"],
+        "security": [],
+        "responses": {
+          "200": {
+            "description": "SIP domains and the wss URL",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PhoneConfig"}}}
+          }
+        }
+      }
+    }
+  },
+  "components": {
+    "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+    "responses": {
+      "Unauthorized": {
+        "description": "Missing or wrong bearer token",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+      },
+      "Error": {
+        "description": "Error",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+      }
+    },
+    "schemas": {
+      "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "string"}}},
+      "Bans": {
+        "type": "object",
+        "properties": {
+          "bans": {
+            "type": "array",
+            "items": {
+              "type": "object",
+              "properties": {
+                "source": {"type": "string"},
+                "seconds_left": {"type": "integer"},
+                "failures": {"type": "integer"},
+                "reason": {"type": "string"}
+              }
+            }
+          }
+        }
+      },
+      "Routes": {
+        "type": "object",
+        "properties": {
+          "routes": {
+            "type": "array",
+            "items": {
+              "type": "object",
+              "properties": {
+                "method": {"type": "string"},
+                "path": {"type": "string"},
+                "help": {"type": "string"}
+              }
+            }
+          }
+        }
+      },
+      "Health": {
+        "type": "object",
+        "required": ["status", "reasons", "uptime_seconds", "version"],
+        "properties": {
+          "status": {"type": "string", "enum": ["healthy", "degraded", "critical"]},
+          "reasons": {"type": "array", "items": {"type": "string"}},
+          "checks": {
+            "type": "array",
+            "items": {
+              "type": "object",
+              "properties": {
+                "name": {"type": "string"},
+                "status": {"type": "string", "enum": ["healthy", "degraded", "critical"]},
+                "reason": {"type": "string"}
+              }
+            }
+          },
+          "uptime_seconds": {"type": "integer"},
+          "version": {"type": "string"}
+        }
+      },
+      "Stats": {
+        "type": "object",
+        "properties": {
+          "metrics": {
+            "type": "object",
+            "additionalProperties": {
+              "type": "object",
+              "properties": {
+                "type": {"type": "string", "enum": ["counter", "gauge", "histogram"]},
+                "help": {"type": "string"},
+                "samples": {
+                  "type": "array",
+                  "items": {
+                    "type": "object",
+                    "properties": {
+                      "labels": {"type": "object", "additionalProperties": {"type": "string"}},
+                      "value": {"type": "number", "nullable": true, "description": "counters and gauges"},
+                      "count": {"type": "integer", "description": "histograms"},
+                      "sum": {"type": "number", "description": "histograms"},
+                      "buckets": {
+                        "type": "array",
+                        "description": "histograms: cumulative counts",
+                        "items": {
+                          "type": "object",
+                          "properties": {"le": {"type": "string"}, "count": {"type": "integer"}}
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+      },
+      "Registration": {
+        "type": "object",
+        "properties": {
+          "aor": {"type": "string"},
+          "contact": {"type": "string"},
+          "transport": {"type": "string", "enum": ["udp", "tcp", "tls", "ws", "wss"]},
+          "source": {"type": "string", "description": "host:port the REGISTER came from"},
+          "connection_id": {"type": "integer", "description": "0 when not bound to a connection"},
+          "expires_in": {"type": "integer", "description": "seconds"},
+          "user_agent": {"type": "string"}
+        }
+      },
+      "Registrations": {
+        "type": "object",
+        "properties": {
+          "registrations": {"type": "array", "items": {"$ref": "#/components/schemas/Registration"}}
+        }
+      },
+      "Removed": {
+        "type": "object",
+        "properties": {"aor": {"type": "string"}, "removed": {"type": "integer"}}
+      },
+      "Call": {
+        "type": "object",
+        "required": ["id", "call_id", "state"],
+        "properties": {
+          "id": {"type": "integer", "description": "the API's handle"},
+          "call_id": {"type": "string"},
+          "state": {"type": "string", "enum": ["ringing", "early", "confirmed", "on-hold", "terminated"]},
+          "from": {"type": "string"},
+          "to": {"type": "string"},
+          "caller": {
+            "type": "object",
+            "properties": {
+              "uri": {"type": "string"},
+              "tag": {"type": "string"},
+              "transport": {"type": "string"},
+              "address": {"type": "string", "description": "host:port its requests came from"},
+              "media": {"type": "string", "description": "the leg's media profile"}
+            }
+          },
+          "callee": {
+            "type": "object",
+            "properties": {
+              "uri": {"type": "string"},
+              "tag": {"type": "string"},
+              "transport": {"type": "string"},
+              "address": {"type": "string", "description": "host:port its requests came from"},
+              "media": {"type": "string", "description": "the leg's media profile"}
+            }
+          },
+          "anchored": {"type": "boolean", "description": "media goes through the relay"},
+          "start": {"type": "integer", "description": "Unix seconds"},
+          "answer": {"type": "integer", "description": "Unix seconds, 0 before the answer"},
+          "duration": {"type": "integer", "description": "seconds since the answer"},
+          "media": {
+            "type": "object",
+            "description": "GET /api/v1/calls/{id} only, when anchored",
+            "properties": {
+              "from_caller": {
+                "type": "object",
+                "properties": {
+                  "packets": {"type": "integer"},
+                  "lost": {"type": "integer"},
+                  "loss_percent": {"type": "number"},
+                  "jitter_ms": {"type": "number"},
+                  "mos": {"type": "number"}
+                }
+              },
+              "from_callee": {
+                "type": "object",
+                "properties": {
+                  "packets": {"type": "integer"},
+                  "lost": {"type": "integer"},
+                  "loss_percent": {"type": "number"},
+                  "jitter_ms": {"type": "number"},
+                  "mos": {"type": "number"}
+                }
+              }
+            }
+          }
+        },
+        "additionalProperties": true
+      },
+      "Calls": {
+        "type": "object",
+        "properties": {"calls": {"type": "array", "items": {"$ref": "#/components/schemas/Call"}}}
+      },
+      "Media": {
+        "type": "object",
+        "properties": {
+          "list": {"type": "object", "description": "the ng list reply"},
+          "statistics": {"type": "object", "description": "the ng statistics reply"}
+        }
+      },
+      "Cdrs": {
+        "type": "object",
+        "properties": {
+          "cdrs": {
+            "type": "array",
+            "items": {
+              "type": "object",
+              "description": "one record as in the CDR file (docs/calls.md)",
+              "additionalProperties": true
+            }
+          }
+        }
+      },
+      "Reload": {
+        "type": "object",
+        "properties": {
+          "reloaded": {"type": "boolean"},
+          "applied": {"type": "array", "items": {"type": "string"}},
+          "needs_restart": {"type": "array", "items": {"type": "string"}},
+          "tls_reread": {"type": "boolean"}
+        }
+      },
+      "Event": {
+        "type": "object",
+        "required": ["type", "time"],
+        "description": "registration.*, call.*, relay.up, relay.down, error: see docs/API.md, Events",
+        "properties": {
+          "type": {"type": "string"},
+          "time": {"type": "integer", "description": "Unix milliseconds"}
+        },
+        "additionalProperties": true
+      },
+      "PhoneConfig": {
+        "type": "object",
+        "properties": {"domains": {"type": "array", "items": {"type": "string"}}, "wss": {"type": "string"}},
+        "additionalProperties": true
+      }
+    }
+  }
+}
+)json";
+
+}  // namespace
+
+std::string_view openApiDocument() { return kDocument; }
+
+}  // namespace rtcgate::api

@@ -1,0 +1,280 @@
+#include "media/packet/PacketRelay.hpp"
+
+#include <cerrno>
+
+#include "media/packet/BundleDemux.hpp"
+#include "media/packet/MediaStream.hpp"
+#include "media/packet/RtpPacket.hpp"
+#include "media/webrtc/SecureTransport.hpp"
+
+namespace rtcgate::media {
+
+PacketRelay::Batch::Batch() {
+  for (int i = 0; i < kBatch; ++i) {
+    receiveIov[i] = {buffers[i].data(), kBufferSize};
+    receive[i].msg_hdr.msg_iov = &receiveIov[i];
+    receive[i].msg_hdr.msg_iovlen = 1;
+    receive[i].msg_hdr.msg_name = &sources[i].storage;
+    send[i].msg_hdr.msg_iov = &sendIov[i];
+    send[i].msg_hdr.msg_iovlen = 1;
+  }
+}
+
+PacketRelay::PacketRelay(EventLoop& loop) : loop_(loop) {
+  if (DatagramRing* ring = loop_.datagramRing())
+    ring->observeSends(this);
+  else
+    batch_ = std::make_unique<Batch>();
+}
+
+PacketRelay::~PacketRelay() {
+  if (DatagramRing* ring = loop_.datagramRing()) ring->forgetObserver(this);
+  if (pinSweep_ != 0) loop_.cancel(pinSweep_);
+}
+
+bool PacketRelay::watch(MediaStream& stream) {
+  if (DatagramRing* ring = loop_.datagramRing()) {
+    stream.ringSlot_ = ring->watch(stream.fd(), stream);
+    return true;
+  }
+  return loop_.add(stream.fd(), &stream);
+}
+
+void PacketRelay::unwatch(MediaStream& stream) {
+  if (stream.pinned()) forgetPin(stream);  // the socket closes: nothing to disconnect
+  if (DatagramRing* ring = loop_.datagramRing())
+    ring->unwatch(stream.ringSlot_);
+  else
+    loop_.remove(stream.fd());
+}
+
+std::int64_t PacketRelay::nowMicros() const {
+  return std::chrono::duration_cast<std::chrono::microseconds>(loop_.now().time_since_epoch())
+      .count();
+}
+
+int PacketRelay::receiveBatch(int fd) {
+  auto& messages = batch_->receive;
+  for (int i = 0; i < kBatch; ++i) {
+    messages[i].msg_hdr.msg_namelen = sizeof(sockaddr_in6);
+    messages[i].msg_hdr.msg_flags = 0;
+  }
+  return recvmmsg(fd, messages.data(), kBatch, MSG_DONTWAIT, nullptr);
+}
+
+void PacketRelay::onReadable(MediaStream& in) {
+  const auto micros = nowMicros();
+  Batch& batch = *batch_;
+  // A few batches per wake-up, then back to the loop so one busy port cannot starve the others.
+  for (int round = 0; round < 4; ++round) {
+    const int count = receiveBatch(in.fd());
+    if (count <= 0) {
+      if (count < 0) onReceiveError(in, errno);
+      break;
+    }
+    for (int i = 0; i < count; ++i) {
+      mmsghdr& received = batch.receive[i];
+      batch.sources[i].length = received.msg_hdr.msg_namelen;
+      Datagram datagram{batch.buffers[i].data(), received.msg_len, kBufferSize, batch.sources[i],
+                        (received.msg_hdr.msg_flags & MSG_TRUNC) != 0};
+      if (MediaStream* out = route(in, datagram, micros)) {
+        received.msg_len = static_cast<unsigned>(datagram.length);
+        queueSend(*out, i);
+      }
+    }
+    flush();
+    if (count < kBatch) break;
+  }
+}
+
+void PacketRelay::onDatagram(MediaStream& in, Datagram& datagram) {
+  DatagramRing& ring = *loop_.datagramRing();
+  MediaStream* out = route(in, datagram, nowMicros());
+  if (out == nullptr) {
+    ring.release(datagram);
+    return;
+  }
+  ring.send(out->fd(), datagram, out->pinned() ? nullptr : &out->latch().peer());
+}
+
+void PacketRelay::onReceiveError(MediaStream& in, int error) {
+  // Only a connected socket is told of ICMP errors: the pinned peer's port is closed.
+  if (error == ECONNREFUSED) unpin(in);
+}
+
+bool PacketRelay::pinnable(const MediaStream& stream) const {
+  return stream.secure == nullptr && stream.demux == nullptr && stream.carrier == nullptr &&
+         stream.boundExplicitly() && stream.latch().lockedToPeer();
+}
+
+void PacketRelay::pinIfFlowing(MediaStream& stream, Clock::time_point previousPacket) {
+  if (loop_.now() - previousPacket >= kPinSilence || !pinnable(stream)) return;
+  const PeerAddress& peer = stream.latch().peer();
+  if (connect(stream.fd(), reinterpret_cast<const sockaddr*>(&peer.storage), peer.length) != 0)
+    return;  // no route to the peer: its packets are sent (and fail) as before
+  stream.pinSlot_ = static_cast<std::uint32_t>(pinned_.size());
+  pinned_.push_back(&stream);
+  if (pinSweep_ == 0) pinSweep_ = loop_.start(kPinSilence / 2, [this] { sweepPinned(); });
+}
+
+void PacketRelay::unpin(MediaStream& stream) {
+  if (!stream.pinned()) return;
+  // Sends queued without an address must leave while the socket is still connected.
+  if (DatagramRing* ring = loop_.datagramRing())
+    ring->submit();
+  else if (pendingOut_ == &stream)
+    flush();
+  disconnect(stream);
+}
+
+void PacketRelay::disconnect(MediaStream& stream) {
+  sockaddr unspecified{};
+  unspecified.sa_family = AF_UNSPEC;
+  connect(stream.fd(), &unspecified, sizeof unspecified);
+  forgetPin(stream);
+}
+
+void PacketRelay::forgetPin(MediaStream& stream) {
+  MediaStream* last = pinned_.back();
+  pinned_[stream.pinSlot_] = last;
+  last->pinSlot_ = stream.pinSlot_;
+  pinned_.pop_back();
+  stream.pinSlot_ = MediaStream::kUnpinned;
+}
+
+void PacketRelay::sweepPinned() {
+  pinSweep_ = 0;
+  const Clock::time_point now = loop_.now();
+  // Backwards: unpin() moves the last entry, already seen, into the freed place.
+  for (std::size_t i = pinned_.size(); i-- > 0;) {
+    MediaStream& stream = *pinned_[i];
+    if (now - stream.stats().lastPacket() >= kPinSilence || !pinnable(stream)) unpin(stream);
+  }
+  if (!pinned_.empty()) pinSweep_ = loop_.start(kPinSilence / 2, [this] { sweepPinned(); });
+}
+
+void PacketRelay::onSent(std::size_t bytes) {
+  ++relayedPackets_;
+  relayedBytes_.add(bytes);
+}
+
+void PacketRelay::onSendFailed() { ++relayedErrors_; }
+
+MediaStream* PacketRelay::route(MediaStream& socket, Datagram& datagram, std::int64_t micros) {
+  std::uint8_t* data = datagram.data;
+  std::size_t& length = datagram.length;
+  const PeerAddress& source = datagram.source;
+  if (datagram.truncated) {
+    socket.stats().countError();
+    ++droppedPackets_;
+    return nullptr;
+  }
+  // SRTCP keeps the RTCP header in clear, so the RFC 5761 test works before decryption.
+  const bool rtcp = socket.isRtcp() || looksLikeRtcp(data, length);
+  if (socket.secure != nullptr) {
+    switch (socket.secure->onInbound(data, length, source, rtcp)) {
+      case SecureTransport::Inbound::Consumed:
+        return nullptr;
+      case SecureTransport::Inbound::Drop:
+        socket.stats().countError();
+        ++droppedPackets_;
+        return nullptr;
+      case SecureTransport::Inbound::Media:
+        break;
+    }
+  }
+  RtpHeader header;
+  const bool rtp = !rtcp && parseRtpHeader(data, length, header);
+  // Which m= line the packet is for: the port's own, or on a BUNDLE port the line its SSRC (MID,
+  // payload type) names.
+  MediaStream* in = &socket;
+  if (socket.demux != nullptr && (rtp || rtcp)) {
+    in = rtcp ? socket.demux->forRtcp(data, length) : socket.demux->forRtp(data, length, header);
+    if (in == nullptr) {
+      socket.stats().countError();
+      ++droppedPackets_;
+      return nullptr;
+    }
+  }
+  Latch::Packet packet;
+  packet.acceptable =
+      rtcp ? looksLikeRtcp(data, length) : rtp && in->payloadAllowed(header.payloadType);
+  // What reaches here on a keyed port passed SRTP authentication.
+  packet.authenticated =
+      socket.secure != nullptr && socket.secure->keying() != SecureTransport::Keying::None;
+  packet.isRtp = rtp;
+  packet.ssrc = header.ssrc;
+  const Clock::time_point previousPacket = socket.stats().lastPacket();
+  const Latch::Verdict verdict = socket.latch_.onPacket(source, packet, loop_.now());
+  if (verdict == Latch::Verdict::Reject) {
+    in->stats().countError();
+    ++droppedPackets_;
+    return nullptr;
+  }
+  if (verdict == Latch::Verdict::Learned)
+    unpin(socket);  // queued before the pin, from the peer's new address: it learns from there
+  else if (!socket.pinned())
+    pinIfFlowing(socket, previousPacket);
+  in->stats().countPacket(length, loop_.now());
+  // Arrival time in the line's RTP clock units, for the jitter estimate (RFC 3550 A.8).
+  if (rtp)
+    in->stats().countRtp(header, static_cast<std::uint32_t>(micros * in->clockRate / 1000000));
+  MediaStream* target = rtcp ? in->rtcpTarget : in->rtpTarget;
+  if (target == nullptr) return nullptr;
+  // A bundled line leaves through the bundle's port, keys and latched peer.
+  MediaStream* out = target->carrier != nullptr ? target->carrier : target;
+  if (!out->latch().peer().valid() || out->latch().peer().port() == 0) return nullptr;
+  if (out->demux != nullptr && rtp) out->demux->noteOutbound(header.ssrc, target);
+  if (out->secure != nullptr) {
+    if (!out->secure->protect(data, length, datagram.capacity, rtcp)) return nullptr;
+  }
+  return out;
+}
+
+void PacketRelay::queueSend(MediaStream& out, int index) {
+  if (pendingOut_ != &out) flush();
+  pendingOut_ = &out;
+  Batch& batch = *batch_;
+  batch.sendIov[pending_] = {batch.buffers[index].data(), batch.receive[index].msg_len};
+  msghdr& message = batch.send[pending_].msg_hdr;
+  if (out.pinned()) {
+    message.msg_name = nullptr;
+    message.msg_namelen = 0;
+  } else {
+    const PeerAddress& peer = out.latch().peer();
+    message.msg_name = const_cast<sockaddr_in6*>(&peer.storage);
+    message.msg_namelen = peer.length;
+  }
+  ++pending_;
+}
+
+void PacketRelay::flush() {
+  if (pending_ == 0) return;
+  auto& messages = batch_->send;
+  int done = 0;
+  while (done < pending_) {
+    const int n =
+        sendmmsg(pendingOut_->fd(), messages.data() + done, pending_ - done, MSG_DONTWAIT);
+    if (n > 0) {
+      std::size_t bytes = 0;
+      for (int i = done; i < done + n; ++i) bytes += messages[i].msg_len;
+      done += n;
+      relayedPackets_.add(static_cast<std::uint64_t>(n));
+      relayedBytes_.add(bytes);
+      continue;
+    }
+    if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+    if (errno == ECONNREFUSED) {
+      // The pinned peer's port closed. This batch's other packets, queued without an address,
+      // now fail too: they were for that closed port.
+      if (pendingOut_->pinned()) disconnect(*pendingOut_);
+    }
+    ++done;  // the kernel refused this one message (e.g. unroutable peer): skip it
+    ++relayedErrors_;
+  }
+  relayedErrors_.add(static_cast<std::uint64_t>(pending_ - done));
+  pending_ = 0;
+  pendingOut_ = nullptr;
+}
+
+}  // namespace rtcgate::media

@@ -1,0 +1,102 @@
+#pragma once
+
+#include <sys/socket.h>
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "media/packet/DatagramRing.hpp"
+#include "media/packet/EventLoop.hpp"
+#include "media/packet/PeerAddress.hpp"
+#include "media/packet/SharedCounter.hpp"
+
+namespace rtcgate::media {
+
+class MediaStream;
+
+// The packet path of one worker: checks each datagram a media socket receives against the stream's
+// latch, counts it, and forwards it in place (no copy, no allocation, no lock, no log). On epoll it
+// reads a ready socket with recvmmsg into buffers preallocated per worker and sends with sendmmsg;
+// on the loop's DatagramRing (io_uring) datagrams arrive in the ring's buffers and leave by it.
+//
+// A plain-RTP port whose latched peer is sending is connected to that peer ("pinned"): the kernel
+// then keeps the route and finds the socket by its 4-tuple instead of looking both up for every
+// packet (about 8% less CPU for calls, RTP both ways). A connected socket hears that peer only, so
+// it is unpinned when the peer falls silent for kPinSilence (a NAT rebinding, or a stranger, then
+// meets the latch as before), on a new SDP, and when the peer's host refuses the packets (ICMP
+// port unreachable).
+class PacketRelay : private DatagramRing::SendObserver {
+ public:
+  static constexpr int kBatch = 64;
+  static constexpr std::size_t kBufferSize = 2048;
+  // Two packets closer than this pin a port; this much silence unpins it. RTCP (every few
+  // seconds) and DTX comfort noise (every 400 ms) never pin.
+  static constexpr Duration kPinSilence{250};
+
+  explicit PacketRelay(EventLoop& loop);
+  ~PacketRelay();
+  PacketRelay(const PacketRelay&) = delete;
+  PacketRelay& operator=(const PacketRelay&) = delete;
+
+  EventLoop& loop() { return loop_; }
+  // Registers a stream's open socket for receiving, on the ring or on epoll; unwatch() before its
+  // socket closes.
+  bool watch(MediaStream& stream);
+  void unwatch(MediaStream& stream);
+  void onReadable(MediaStream& in);                      // epoll
+  void onDatagram(MediaStream& in, Datagram& datagram);  // ring
+  void onReceiveError(MediaStream& in, int error);
+  // Disconnects a pinned socket: every source meets the latch again (a new SDP, an ICE/DTLS lock).
+  void unpin(MediaStream& stream);
+
+  // Any thread may read these (the gateway's /metrics does, from the signalling loop).
+  std::uint64_t relayedPackets() const { return relayedPackets_.value(); }
+  std::uint64_t relayedBytes() const { return relayedBytes_.value(); }
+  // sendmmsg refused or could not take them.
+  std::uint64_t relayedErrors() const { return relayedErrors_.value(); }
+  // Received and not forwarded: truncated, failed SRTP authentication or DTLS, refused by the
+  // latch (wrong source or payload type).
+  std::uint64_t droppedPackets() const { return droppedPackets_.value(); }
+
+ private:
+  int receiveBatch(int fd);
+  // Decides where `datagram`, read from `socket`, goes; nullptr = dropped.
+  MediaStream* route(MediaStream& socket, Datagram& datagram, std::int64_t micros);
+  std::int64_t nowMicros() const;
+  void onSent(std::size_t bytes) override;
+  void onSendFailed() override;
+  void queueSend(MediaStream& out, int index);
+  void flush();
+  bool pinnable(const MediaStream& stream) const;
+  void pinIfFlowing(MediaStream& stream, Clock::time_point previousPacket);
+  void disconnect(MediaStream& stream);  // unpin() without sending what is queued first
+  void forgetPin(MediaStream& stream);
+  void sweepPinned();
+
+  // The epoll path's recvmmsg/sendmmsg messages and their 128 KiB of buffers, made only for a loop
+  // without a DatagramRing (whose datagrams arrive in the ring's own buffers).
+  struct Batch {
+    Batch();
+    std::array<std::array<std::uint8_t, kBufferSize>, kBatch> buffers{};
+    std::array<PeerAddress, kBatch> sources{};
+    std::array<iovec, kBatch> receiveIov{};
+    std::array<mmsghdr, kBatch> receive{};
+    std::array<iovec, kBatch> sendIov{};
+    std::array<mmsghdr, kBatch> send{};
+  };
+
+  EventLoop& loop_;
+  std::unique_ptr<Batch> batch_;
+  int pending_ = 0;
+  MediaStream* pendingOut_ = nullptr;
+  std::vector<MediaStream*> pinned_;  // each knows its index (MediaStream::pinSlot_)
+  Timers::Id pinSweep_ = 0;
+  SharedCounter relayedPackets_;
+  SharedCounter relayedBytes_;
+  SharedCounter relayedErrors_;
+  SharedCounter droppedPackets_;
+};
+
+}  // namespace rtcgate::media

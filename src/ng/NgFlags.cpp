@@ -1,0 +1,101 @@
+#include "ng/NgFlags.hpp"
+
+#include <strings.h>
+
+#include <array>
+#include <string>
+
+namespace rtcgate::ng {
+namespace {
+
+bool startsWithNoCase(std::string_view text, std::string_view prefix) {
+  return text.size() >= prefix.size() &&
+         strncasecmp(text.data(), prefix.data(), prefix.size()) == 0;
+}
+
+bool isTransportProtocol(std::string_view token) {
+  static constexpr std::array<std::string_view, 6> kProfiles{
+      "RTP/AVP", "RTP/AVPF", "RTP/SAVP", "RTP/SAVPF", "UDP/TLS/RTP/SAVP", "UDP/TLS/RTP/SAVPF"};
+  for (auto profile : kProfiles) {
+    if (token.size() == profile.size() && startsWithNoCase(token, profile)) return true;
+  }
+  return false;
+}
+
+ng::Value& listAt(ng::Value& request, std::string_view key) {
+  if (ng::Value* existing = request.find(key); existing != nullptr && existing->isList()) {
+    return *existing;
+  }
+  return request.set(key, ng::Value::list());
+}
+
+ng::Value& dictAt(ng::Value& request, std::string_view key) {
+  if (ng::Value* existing = request.find(key); existing != nullptr && existing->isDict()) {
+    return *existing;
+  }
+  return request.set(key, ng::Value::dict());
+}
+
+// "rtcp-mux-demux" -> rtcp-mux: [demux]; the prefixes that name a list key.
+bool applyListPrefix(ng::Value& request, std::string_view token) {
+  struct Prefix {
+    std::string_view prefix;
+    std::string_view key;
+  };
+  static constexpr std::array<Prefix, 3> kPrefixes{
+      {{"rtcp-mux-", "rtcp-mux"}, {"replace-", "replace"}, {"SDES-", "SDES"}}};
+  for (const auto& [prefix, key] : kPrefixes) {
+    if (startsWithNoCase(token, prefix)) {
+      listAt(request, key).push(std::string(token.substr(prefix.size())));
+      return true;
+    }
+  }
+  if (startsWithNoCase(token, "codec-")) {
+    // codec-strip-PCMA -> codec: {strip: [PCMA]}
+    const auto rest = token.substr(6);
+    const auto dash = rest.find('-');
+    if (dash == std::string_view::npos) return false;
+    ng::Value& codec = dictAt(request, "codec");
+    listAt(codec, rest.substr(0, dash)).push(std::string(rest.substr(dash + 1)));
+    return true;
+  }
+  return false;
+}
+
+void applyToken(ng::Value& request, std::string_view token) {
+  if (isTransportProtocol(token)) {
+    request.set("transport-protocol", std::string(token));
+    return;
+  }
+  if (const auto eq = token.find('='); eq != std::string_view::npos) {
+    const auto key = token.substr(0, eq);
+    const auto value = token.substr(eq + 1);
+    if (strncasecmp(key.data(), "direction", key.size()) == 0 && key.size() == 9) {
+      listAt(request, "direction").push(std::string(value));
+      return;
+    }
+    if (key.starts_with("codec-") || key == "rtcp-mux" || key == "replace" || key == "SDES") {
+      applyToken(request, std::string(key) + "-" + std::string(value));
+      return;
+    }
+    request.set(key, std::string(value));  // ICE=force, DTLS=off, media-address=..., label=...
+    return;
+  }
+  if (applyListPrefix(request, token)) return;
+  listAt(request, "flags").push(std::string(token));
+}
+
+}  // namespace
+
+void applyNgFlags(ng::Value& request, std::string_view flags) {
+  while (!flags.empty()) {
+    const auto start = flags.find_first_not_of(' ');
+    if (start == std::string_view::npos) break;
+    flags.remove_prefix(start);
+    const auto end = std::min(flags.find(' '), flags.size());
+    applyToken(request, flags.substr(0, end));
+    flags.remove_prefix(end);
+  }
+}
+
+}  // namespace rtcgate::ng

@@ -1,0 +1,184 @@
+#include "events/EventHub.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "events/CallJson.hpp"
+
+namespace rtcgate::events {
+namespace {
+
+constexpr std::int64_t kNow = 1764000000123;
+
+struct Collector {
+  std::vector<std::string> events;
+  EventHub::Deliver deliver() {
+    return [this](const http::SharedText& event) {
+      events.push_back(*event);
+      return true;
+    };
+  }
+};
+
+proxy::Binding binding() {
+  proxy::Binding b;
+  b.contact = "sip:alice@127.0.0.1:5070";
+  b.flow.transport = sip::Transport::Udp;
+  b.flow.remote = *SocketAddress::parse("127.0.0.1", 5070);
+  b.expiresAt = proxy::wallNow() + std::chrono::seconds(3600);
+  b.userAgent = "sipp";
+  return b;
+}
+
+proxy::Dialog dialog() {
+  proxy::Dialog d;
+  d.id = 7;
+  d.callId = "abc@host";
+  d.caller.uri = "sip:alice@localhost";
+  d.caller.tag = "t1";
+  d.callee.uri = "sip:bob@localhost";
+  d.state = proxy::Dialog::State::Terminated;
+  d.endReason = "caller-bye";
+  d.endCode = 200;
+  return d;
+}
+
+TEST(EventHub, RegistrationEventCarriesTheBinding) {
+  EventHub hub([] { return kNow; });
+  Collector got;
+  hub.subscribe({}, got.deliver());
+  hub.onRegistration("added", "alice@localhost", binding());
+  ASSERT_EQ(got.events.size(), 1u);
+  const auto& e = got.events[0];
+  EXPECT_TRUE(e.starts_with(
+      R"({"type":"registration.added","time":1764000000123,"aor":"alice@localhost",)"))
+      << e;
+  EXPECT_NE(e.find(R"("contact":"sip:alice@127.0.0.1:5070")"), std::string::npos) << e;
+  EXPECT_NE(e.find(R"("transport":"udp")"), std::string::npos) << e;
+  EXPECT_NE(e.find(R"("source":"127.0.0.1:5070")"), std::string::npos) << e;
+  // 3600 s, give or take the second that may tick between building and rendering.
+  EXPECT_TRUE(e.find(R"("expires":3600,)") != std::string::npos ||
+              e.find(R"("expires":3599,)") != std::string::npos)
+      << e;
+  EXPECT_TRUE(e.ends_with(R"("user_agent":"sipp"})")) << e;
+
+  hub.onRegistration("expired", "alice@localhost", binding());
+  EXPECT_NE(got.events[1].find(R"("type":"registration.expired")"), std::string::npos);
+  EXPECT_NE(got.events[1].find(R"("expires":0,)"), std::string::npos) << got.events[1];
+}
+
+TEST(EventHub, CallEventsCarryTheCallAndEndedTheReason) {
+  EventHub hub([] { return kNow; });
+  Collector got;
+  hub.subscribe({}, got.deliver());
+  const auto call = dialog();
+  hub.onCall("answered", call);
+  hub.onCall("ended", call);
+  ASSERT_EQ(got.events.size(), 2u);
+  const std::string callJson = events::callJson(call, nullptr);
+  EXPECT_EQ(got.events[0],
+            R"({"type":"call.answered","time":1764000000123,"call":)" + callJson + "}");
+  EXPECT_EQ(got.events[1], R"({"type":"call.ended","time":1764000000123,"call":)" + callJson +
+                               R"(,"reason":"caller-bye","code":200})");
+}
+
+TEST(EventHub, PublishAddsTheGivenFields) {
+  EventHub hub([] { return kNow; });
+  Collector got;
+  hub.subscribe({}, got.deliver());
+  EXPECT_TRUE(hub.publish("relay.down", R"( {"relay":"udp://10.0.0.2:22222"} )"));
+  EXPECT_TRUE(hub.publish("error"));
+  EXPECT_FALSE(hub.publish("error", R"("no braces")"));
+  ASSERT_EQ(got.events.size(), 2u);
+  EXPECT_EQ(got.events[0],
+            R"({"type":"relay.down","time":1764000000123,"relay":"udp://10.0.0.2:22222"})");
+  EXPECT_EQ(got.events[1], R"({"type":"error","time":1764000000123})");
+  EXPECT_EQ(hub.stats().published, 2u);
+}
+
+TEST(EventHub, PrefixFilter) {
+  EventHub hub([] { return kNow; });
+  Collector calls;
+  Collector all;
+  hub.subscribe(EventHub::parseTypeFilter(" call. , relay.up,"), calls.deliver());
+  hub.subscribe({}, all.deliver());
+  hub.onRegistration("added", "a@b", binding());
+  hub.onCall("incoming", dialog());
+  hub.publish("relay.up", "{}");
+  hub.publish("relay.down", "{}");
+  EXPECT_EQ(all.events.size(), 4u);
+  ASSERT_EQ(calls.events.size(), 2u);
+  EXPECT_TRUE(calls.events[0].starts_with(R"({"type":"call.incoming")"));
+  EXPECT_TRUE(calls.events[1].starts_with(R"({"type":"relay.up")"));
+  EXPECT_EQ(EventHub::parseTypeFilter(""), std::vector<std::string>{});
+}
+
+TEST(EventHub, GoneSubscribersAreDroppedEvenMidDispatch) {
+  EventHub hub([] { return kNow; });
+  int deliveredToSecond = 0;
+  std::uint64_t second = 0;
+  hub.subscribe({}, [](const http::SharedText&) { return false; });  // gone
+  hub.subscribe({}, [&](const http::SharedText&) {
+    hub.unsubscribe(second);  // unsubscribes the next one while the hub walks its list
+    return true;
+  });
+  second = hub.subscribe({}, [&](const http::SharedText&) {
+    ++deliveredToSecond;
+    return true;
+  });
+  EXPECT_EQ(hub.subscriberCount(), 3u);
+  hub.publish("x");
+  EXPECT_EQ(deliveredToSecond, 0);
+  EXPECT_EQ(hub.subscriberCount(), 1u);
+}
+
+TEST(EventHub, WithoutSubscribersEventsAreCountedNotRendered) {
+  int clockReads = 0;
+  EventHub hub([&] {
+    ++clockReads;
+    return kNow;
+  });
+  hub.onCall("incoming", dialog());
+  hub.publish("relay.up");
+  EXPECT_EQ(hub.stats().published, 2u);
+  EXPECT_EQ(clockReads, 0);
+}
+
+TEST(EventHub, RefusesANonHttpWebhook) {
+  EventHub hub;
+  boost::asio::io_context io;
+  class NoTimers : public Timers {
+   public:
+    Clock::time_point now() const override { return {}; }
+    Id start(Duration, std::function<void()>) override { return 1; }
+    void cancel(Id) override {}
+  } timers;
+  const auto status = hub.startWebhooks(io, timers, {"http://127.0.0.1:9/ok", "ftp://x"}, {});
+  ASSERT_FALSE(status);
+  EXPECT_NE(status.error().find("events.webhooks[1]"), std::string::npos) << status.error();
+  EXPECT_EQ(hub.subscriberCount(), 0u);
+}
+
+TEST(WebhookUrl, Parses) {
+  auto url = WebhookUrl::parse("http://127.0.0.1:9000/hook?x=1");
+  ASSERT_TRUE(url);
+  EXPECT_EQ(url->host, "127.0.0.1");
+  EXPECT_EQ(url->port, "9000");
+  EXPECT_EQ(url->target, "/hook?x=1");
+  url = WebhookUrl::parse("http://[::1]");
+  ASSERT_TRUE(url);
+  EXPECT_EQ(url->host, "::1");
+  EXPECT_EQ(url->port, "80");
+  EXPECT_EQ(url->target, "/");
+  EXPECT_FALSE(WebhookUrl::parse("https://example.com/"));
+  EXPECT_FALSE(WebhookUrl::parse("http://"));
+  EXPECT_FALSE(WebhookUrl::parse("http://host:0/"));
+  EXPECT_FALSE(WebhookUrl::parse("http://host:99999/"));
+  EXPECT_FALSE(WebhookUrl::parse("http://host:/"));
+  EXPECT_FALSE(WebhookUrl::parse("http://u@host/"));
+}
+
+}  // namespace
+}  // namespace rtcgate::events
