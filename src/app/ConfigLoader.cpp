@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "base/AddressRange.hpp"
+#include "base/HostPort.hpp"
 #include "base/PrivateFiles.hpp"
 #include "events/Webhook.hpp"
 #include "proxy/StaticRoutes.hpp"
@@ -537,36 +538,26 @@ std::string yamlError(const std::string& sourceName, const YAML::Exception& e) {
 }  // namespace
 
 bool parseListenAddress(const std::string& text, ListenAddress& out, std::string& why) {
-  const auto scheme = text.find("://");
-  if (scheme == std::string::npos) {
+  const auto url = UrlScheme::split(text);
+  if (!url) {
     why = "expected TRANSPORT://HOST:PORT, got '" + text + "'";
     return false;
   }
-  if (!sip::parseTransport(std::string_view(text).substr(0, scheme), out.transport)) {
-    why = "unknown transport '" + text.substr(0, scheme) + "' (udp, tcp, tls, ws, wss)";
+  if (!sip::parseTransport(url->scheme, out.transport)) {
+    why = "unknown transport '" + std::string(url->scheme) + "' (udp, tcp, tls, ws, wss)";
     return false;
   }
-  std::string hostPort = text.substr(scheme + 3);
-  const auto colon = hostPort.rfind(':');
-  const auto bracket = hostPort.rfind(']');
-  if (colon == std::string::npos || (bracket != std::string::npos && colon < bracket)) {
-    why = "missing port in '" + text + "'";
+  const auto address = HostPort::parse(url->rest);
+  if (!address || !address->port) {
+    why = (address ? "missing port" : address.error()) + std::string(" in '") + text + "'";
     return false;
   }
-  out.host = hostPort.substr(0, colon);
-  unsigned port = 0;
-  const auto portText = hostPort.substr(colon + 1);
-  const auto [end, ec] = std::from_chars(portText.data(), portText.data() + portText.size(), port);
-  if (ec != std::errc() || end != portText.data() + portText.size() || port > 65535) {
-    why = "bad port '" + portText + "'";
+  if (!SocketAddress::parse(address->host, 0)) {
+    why = "host must be a literal IP address, got '" + address->host + "'";
     return false;
   }
-  if (!SocketAddress::parse(out.host, 0)) {
-    why = "host must be a literal IP address, got '" + out.host + "'";
-    return false;
-  }
-  if (out.host.front() == '[') out.host = out.host.substr(1, out.host.size() - 2);
-  out.port = static_cast<std::uint16_t>(port);
+  out.host = address->host;
+  out.port = *address->port;
   out.text = text;
   return true;
 }

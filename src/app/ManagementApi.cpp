@@ -1,12 +1,12 @@
 #include "app/ManagementApi.hpp"
 
-#include <charconv>
 #include <memory>
 #include <optional>
 #include <stdexcept>
 
 #include "api/ApiRoutes.hpp"
 #include "api/SipTrafficMetrics.hpp"
+#include "base/HostPort.hpp"
 #include "web/PhoneConfig.hpp"
 #include "web/StaticFiles.hpp"
 
@@ -27,13 +27,9 @@ bool isPhonePath(std::string_view path) {
 }
 
 std::optional<SocketAddress> parseHostPort(const std::string& text) {
-  const auto colon = text.rfind(':');
-  if (colon == std::string::npos) return std::nullopt;
-  unsigned port = 0;
-  const auto* first = text.data() + colon + 1;
-  const auto [end, ec] = std::from_chars(first, text.data() + text.size(), port);
-  if (ec != std::errc() || end != text.data() + text.size() || port > 65535) return std::nullopt;
-  return SocketAddress::parse(text.substr(0, colon), static_cast<std::uint16_t>(port));
+  const auto address = HostPort::parse(text);
+  if (!address || !address->port) return std::nullopt;
+  return SocketAddress::parse(address->host, *address->port);
 }
 
 }  // namespace
@@ -360,56 +356,20 @@ io::Status ManagementApi::declareRelayMetrics(const mediacontrol::RelayPool& poo
   return io::Status::success();
 }
 
-// One relay's series; `totals` is called once per family on a scrape, on the signalling loop.
+// One relay's series (ng/RelayTotals.hpp lists them); `totals` is called once per family on a
+// scrape, on the signalling loop.
 io::Status ManagementApi::declareRelay(const std::string& name, TotalsReader totals, UpReader up) {
-  using Field = std::uint64_t ng::RelayTotals::*;
-  struct Family {
-    const char* metric;
-    const char* help;
-    Field field;
-    const char* kind;  // the "kind" label of rtcgate_relay_errors_total
-  };
-  static constexpr Family kCounters[] = {
-      {"rtcgate_relay_packets_total", "media packets forwarded by the relay",
-       &ng::RelayTotals::packets, nullptr},
-      {"rtcgate_relay_bytes_total", "media bytes forwarded by the relay", &ng::RelayTotals::bytes,
-       nullptr},
-      {"rtcgate_relay_errors_total",
-       "media packets not forwarded: send refused by the kernel, or dropped on input (latch, "
-       "SRTP authentication, truncation)",
-       &ng::RelayTotals::sendErrors, "send"},
-      {"rtcgate_relay_errors_total",
-       "media packets not forwarded: send refused by the kernel, or dropped on input (latch, "
-       "SRTP authentication, truncation)",
-       &ng::RelayTotals::droppedPackets, "dropped"},
-      {"rtcgate_relay_packets_lost_total",
-       "RTP packets lost before reaching the relay (sequence gaps), counted when a stream ends",
-       &ng::RelayTotals::lostPackets, nullptr},
-      {"rtcgate_relay_rejected_sessions_total", "new relay sessions whose offer was refused",
-       &ng::RelayTotals::rejectedSessions, nullptr},
-      {"rtcgate_relay_media_timeouts_total", "relay sessions deleted for lack of media",
-       &ng::RelayTotals::timeoutSessions, nullptr},
-      {"rtcgate_relay_dtls_failures_total", "failed DTLS-SRTP handshakes",
-       &ng::RelayTotals::dtlsFailures, nullptr},
-      {"rtcgate_relay_ice_consent_failures_total",
-       "WebRTC streams whose ICE consent expired (RFC 7675)", &ng::RelayTotals::iceConsentFailures,
-       nullptr},
-      {"rtcgate_relay_ng_refused_total",
-       "ng requests the relay dropped because relay.allowed_sources does not allow their source",
-       &ng::RelayTotals::ngRefused, nullptr},
-  };
   auto status = metrics_.addGauge("rtcgate_relay_up", "1 when the relay answers its pings",
                                   {{"relay", name}}, [up] { return up() ? 1.0 : 0.0; });
   if (!status) return status;
-  status = metrics_.addGauge("rtcgate_relay_sessions", "calls on the relay now", {{"relay", name}},
-                             [totals] { return static_cast<double>(totals().sessions); });
-  if (!status) return status;
-  for (const auto& family : kCounters) {
+  for (const auto& statistic : ng::kRelayStatistics) {
+    if (statistic.metric == nullptr) continue;
     http::MetricLabels labels{{"relay", name}};
-    if (family.kind) labels.emplace_back("kind", family.kind);
-    status = metrics_.addCounter(
-        family.metric, family.help, std::move(labels),
-        [totals, field = family.field] { return static_cast<double>(totals().*field); });
+    if (statistic.kind != nullptr) labels.emplace_back("kind", statistic.kind);
+    auto read = [totals, field = statistic.field] { return static_cast<double>(totals().*field); };
+    status = statistic.gauge
+                 ? metrics_.addGauge(statistic.metric, statistic.help, std::move(labels), read)
+                 : metrics_.addCounter(statistic.metric, statistic.help, std::move(labels), read);
     if (!status) return status;
   }
   return io::Status::success();

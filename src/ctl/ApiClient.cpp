@@ -6,8 +6,8 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
-#include <charconv>
 
+#include "base/HostPort.hpp"
 #include "base/SocketAddress.hpp"
 #include "base/Version.hpp"
 
@@ -22,43 +22,18 @@ namespace {
 
 constexpr std::size_t kMaxReplyBytes = 64 * 1024 * 1024;
 
-bool parsePort(std::string_view text, std::uint16_t& port) {
-  unsigned value = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || value == 0 ||
-      value > 65535) {
-    return false;
-  }
-  port = static_cast<std::uint16_t>(value);
-  return true;
-}
-
 std::string hostForUrl(const std::string& host) {
   return host.find(':') != std::string::npos ? "[" + host + "]" : host;
 }
 
-// "host:port", "[v6]:port", "host" -> host and port (port left alone when absent).
+// "host:port", "[v6]:port", "host" -> host and port (port left alone when absent; 0 refused).
 bool splitHostPort(std::string_view text, std::string& host, std::uint16_t& port,
                    bool portRequired) {
-  if (!text.empty() && text.front() == '[') {
-    const auto close = text.find(']');
-    if (close == std::string_view::npos) return false;
-    host = std::string(text.substr(1, close - 1));
-    const auto rest = text.substr(close + 1);
-    if (rest.empty()) return !portRequired && !host.empty();
-    return rest.front() == ':' && parsePort(rest.substr(1), port) && !host.empty();
-  }
-  const auto colon = text.rfind(':');
-  if (colon == std::string_view::npos) {
-    host = std::string(text);
-    return !portRequired && !host.empty();
-  }
-  if (text.find(':') != colon) {  // a bare IPv6 address: ":port" cannot be told apart
-    host = std::string(text);
-    return !portRequired;
-  }
-  host = std::string(text.substr(0, colon));
-  return parsePort(text.substr(colon + 1), port) && !host.empty();
+  const auto address = HostPort::parse(text);
+  if (!address || (portRequired && !address->port) || address->port == 0) return false;
+  host = address->host;
+  if (address->port) port = *address->port;
+  return true;
 }
 
 }  // namespace

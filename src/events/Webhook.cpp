@@ -5,8 +5,8 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
-#include <charconv>
 
+#include "base/HostPort.hpp"
 #include "base/Version.hpp"
 
 namespace rtcgate::events {
@@ -32,32 +32,11 @@ Result<WebhookUrl> WebhookUrl::parse(std::string_view url) {
   if (slash != std::string_view::npos) out.target = std::string(url.substr(slash));
   std::string_view authority = url.substr(0, slash);
   if (authority.find('@') != std::string_view::npos) return Error{"user info is not supported"};
-  std::string_view host = authority;
-  std::string_view port;
-  if (authority.starts_with('[')) {
-    const auto close = authority.find(']');
-    if (close == std::string_view::npos) return Error{"unterminated IPv6 address"};
-    host = authority.substr(1, close - 1);
-    const auto rest = authority.substr(close + 1);
-    if (!rest.empty()) {
-      if (rest.front() != ':') return Error{"junk after the IPv6 address"};
-      port = rest.substr(1);
-    }
-  } else if (const auto colon = authority.rfind(':'); colon != std::string_view::npos) {
-    host = authority.substr(0, colon);
-    port = authority.substr(colon + 1);
-  }
-  if (host.empty()) return Error{"missing host"};
-  out.host = std::string(host);
-  if (!port.empty() || authority.ends_with(':')) {
-    unsigned number = 0;
-    const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), number);
-    if (port.empty() || ec != std::errc() || end != port.data() + port.size() || number == 0 ||
-        number > 65535) {
-      return Error{"bad port"};
-    }
-    out.port = std::string(port);
-  }
+  const auto address = HostPort::parse(authority);
+  if (!address) return Error{address.error()};
+  if (address->port == 0) return Error{"bad port"};
+  out.host = address->host;
+  if (address->port) out.port = std::to_string(*address->port);
   return out;
 }
 

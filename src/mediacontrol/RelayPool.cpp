@@ -205,20 +205,9 @@ ng::RelayTotals RelayPool::totalsFrom(const ng::Value& reply) {
       into = static_cast<std::uint64_t>(*number);
     }
   };
-  const ng::Value* current = statistics->find("currentstatistics");
-  const ng::Value* total = statistics->find("totalstatistics");
-  read(current, "sessionstotal", totals.sessions);
-  read(total, "managedsessions", totals.managedSessions);
-  read(total, "rejectedsessions", totals.rejectedSessions);
-  read(total, "timeoutsessions", totals.timeoutSessions);
-  read(total, "relayedpackets", totals.packets);
-  read(total, "relayedbytes", totals.bytes);
-  read(total, "relayedpacketerrors", totals.sendErrors);
-  read(total, "droppedpackets", totals.droppedPackets);
-  read(total, "lostpackets", totals.lostPackets);
-  read(total, "iceconsentfailures", totals.iceConsentFailures);
-  read(total, "dtlsfailures", totals.dtlsFailures);
-  read(total, "ngrequestsrefused", totals.ngRefused);
+  for (const auto& statistic : ng::kRelayStatistics) {
+    read(statistics->find(statistic.section), statistic.key, totals.*statistic.field);
+  }
   return totals;
 }
 

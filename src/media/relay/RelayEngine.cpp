@@ -842,29 +842,26 @@ ng::Value RelayEngine::statistics() const {
   ng::Value reply = ng::Value::dict();
   reply.set("result", "ok");
   ng::Value& stats = reply.set("statistics", ng::Value::dict());
-  ng::Value& current = stats.set("currentstatistics", ng::Value::dict());
+  stats.set("currentstatistics", ng::Value::dict());
+  stats.set("totalstatistics", ng::Value::dict());
+  // Looked up only now: adding the second section may have moved the first.
+  ng::Value& current = *stats.find("currentstatistics");
+  ng::Value& total = *stats.find("totalstatistics");
   auto integer = [](std::uint64_t n) { return ng::Value::integer(static_cast<std::int64_t>(n)); };
+  const ng::RelayTotals totals = this->totals();
+  for (const auto& statistic : ng::kRelayStatistics) {
+    stats.find(statistic.section)->set(statistic.key, integer(totals.*statistic.field));
+  }
+  // rtpengine's keys that are not counters the gateway exports.
   current.set("sessionsown", integer(calls_.size()));
   current.set("sessionsforeign", integer(0));
   current.set("sessionstotal", integer(calls_.size()));
   current.set("transcodedmedia", integer(0));
-  ng::Value& total = stats.set("totalstatistics", ng::Value::dict());
   total.set("uptime",
             integer(static_cast<std::uint64_t>(
                 std::chrono::duration_cast<std::chrono::seconds>(loop_.now() - started_).count())));
-  total.set("managedsessions", integer(counters_.managedSessions.value()));
-  total.set("rejectedsessions", integer(counters_.rejectedSessions.value()));
-  total.set("timeoutsessions", integer(counters_.timeoutSessions.value()));
   total.set("regularterminatedsessions", integer(counters_.regularTerminated.value()));
-  total.set("relayedpackets", integer(relay_.relayedPackets()));
-  total.set("relayedpacketerrors", integer(relay_.relayedErrors()));
   total.set("portsinuse", integer(pool_.inUse()));
-  total.set("iceconsentfailures", integer(counters_.iceConsentFailures.value()));
-  // Beyond rtpengine's keys, so that a gateway in front of rtcgate relays can export them.
-  total.set("relayedbytes", integer(relay_.relayedBytes()));
-  total.set("droppedpackets", integer(relay_.droppedPackets()));
-  total.set("lostpackets", integer(counters_.lostPackets.value()));
-  total.set("dtlsfailures", integer(counters_.dtlsFailures.value()));
   return reply;
 }
 
