@@ -42,7 +42,7 @@ class ProxyHarness : public ::testing::Test {
           return std::find(unreachable_.begin(), unreachable_.end(), flow.remote) ==
                  unreachable_.end();
         },
-        *store_, location_, StaticRoutes{});
+        *store_, location_, routes());
     proxy_->setMediaControl(&relay_);
     proxy_->setConnectionLookup([this](std::uint64_t id) -> std::optional<sip::Flow> {
       if (id == browser.connectionId) return browser;
@@ -56,6 +56,8 @@ class ProxyHarness : public ::testing::Test {
 
   // A fixture's changes to the options above, before the proxy is made.
   virtual void configure(ProxyOptions& options) { (void)options; }
+  // A fixture's static routes (none by default).
+  virtual StaticRoutes routes() { return {}; }
 
   void bind(const std::string& user, const sip::Flow& flow, const std::string& contact) {
     Binding binding;
