@@ -14,13 +14,29 @@ namespace rtcgate::proxy {
 
 namespace {
 
-constexpr std::string_view kAlphabet =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 constexpr char kSeparator = '.';
 
-// base64url without padding: URI-parameter safe (RFC 3261 `paramchar` allows "-", "_", ".").
+// Lowercase hex: no run of its characters spells a header name or holds a ':', so a peer that
+// looks for "CSeq" or "Via:" anywhere in a message (sipp finds a response's CSeq method with
+// strstr) never finds one inside a token. Base64 did: one token in about a million held "CSeq".
 template <std::size_t N>
-std::string toBase64Url(const std::array<std::uint8_t, N>& bytes) {
+std::string toHex(const std::array<std::uint8_t, N>& bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(2 * N);
+  for (const auto byte : bytes) {
+    out += kDigits[byte >> 4];
+    out += kDigits[byte & 15];
+  }
+  return out;
+}
+
+// The MAC as tokens issued before 2026-12 wrote it (base64url, 22 characters), so that dialogs
+// record-routed by an older version keep working after an upgrade.
+template <std::size_t N>
+std::string toLegacyBase64Url(const std::array<std::uint8_t, N>& bytes) {
+  static constexpr std::string_view kAlphabet =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
   std::string out;
   out.reserve((N * 8 + 5) / 6);
   std::uint32_t buffer = 0;
@@ -94,7 +110,7 @@ std::string FlowToken::encode(std::uint64_t connectionId, std::string_view callI
   const auto end = std::to_chars(id, id + sizeof id, connectionId, 16).ptr;
   std::string token(id, end);
   token += kSeparator;
-  token += toBase64Url(mac(connectionId, callId));
+  token += toHex(mac(connectionId, callId));
   return token;
 }
 
@@ -106,7 +122,8 @@ std::optional<std::uint64_t> FlowToken::decode(std::string_view token,
   const auto [end, ec] = std::from_chars(token.data(), token.data() + separator, id, 16);
   if (ec != std::errc() || end != token.data() + separator) return std::nullopt;
   const auto given = token.substr(separator + 1);
-  const auto expected = toBase64Url(mac(id, callId));
+  const auto digest = mac(id, callId);
+  const auto expected = given.size() == 2 * kMacSize ? toHex(digest) : toLegacyBase64Url(digest);
   if (given.size() != expected.size()) return std::nullopt;
   if (CRYPTO_memcmp(given.data(), expected.data(), expected.size()) != 0) return std::nullopt;
   return id;

@@ -27,7 +27,8 @@ class FlowToken {
   FlowToken& operator=(const FlowToken&) = delete;
   void setKey(const Key& key);
 
-  std::string encode(std::uint64_t connectionId, std::string_view callId) const;  // "1f.<22 chars>"
+  // "1f.<32 lowercase hex digits>"
+  std::string encode(std::uint64_t connectionId, std::string_view callId) const;
   // The connection a token names, when it was issued by us for this Call-ID.
   std::optional<std::uint64_t> decode(std::string_view token, std::string_view callId) const;
 

@@ -12,7 +12,8 @@ TEST(FlowToken, RoundTripsAndRejectsForgeries) {
   const auto token = tokens.encode(0x1234, "call-1");
   EXPECT_EQ(tokens.decode(token, "call-1"), 0x1234u);
   const auto mac = token.substr(token.find('.') + 1);
-  EXPECT_EQ(mac.size(), 22u);  // 128 bits, base64url
+  EXPECT_EQ(mac.size(), 32u);  // 128 bits, hex
+  EXPECT_FALSE(tokens.decode("1234.00000000000000000000000000000000", "call-1"));
   EXPECT_FALSE(tokens.decode("1234.AAAAAAAAAAAAAAAAAAAAAA", "call-1"));
   EXPECT_FALSE(tokens.decode(token.substr(0, token.size() - 1), "call-1"));
   EXPECT_FALSE(tokens.decode("1235." + mac, "call-1"));
@@ -33,7 +34,25 @@ TEST(FlowToken, IsBoundToItsCallId) {
 // (8 bytes, little-endian) and the Call-ID, truncated to 128 bits (computed with Python's hmac).
 TEST(FlowToken, KnownAnswer) {
   const FlowToken::Key key{42, 7, 1};
-  EXPECT_EQ(FlowToken(key).encode(0x1f, "call-1"), "1f.8ddbaoRhincSTF-mmSJ1Rg");
+  EXPECT_EQ(FlowToken(key).encode(0x1f, "call-1"), "1f.f1d75b6a84618a77124c5fa699227546");
+}
+
+// Before 2026-12 the MAC was written in base64url; dialogs record-routed then still route.
+TEST(FlowToken, TokensOfTheEarlierBase64FormStillDecode) {
+  const FlowToken::Key key{42, 7, 1};
+  EXPECT_EQ(FlowToken(key).decode("1f.8ddbaoRhincSTF-mmSJ1Rg", "call-1"), 0x1fu);
+  EXPECT_FALSE(FlowToken(key).decode("1f.8ddbaoRhincSTF-mmSJ1Rh", "call-1"));
+}
+
+// A token is lowercase hex, so it can never hold a header name: sipp looks for a response's CSeq
+// with strstr over the whole message, and a base64 token holding "CSeq" (one in about a million)
+// made it drop the call.
+TEST(FlowToken, NeverSpellsAHeaderName) {
+  FlowToken tokens;
+  for (std::uint64_t id = 0; id < 2000; ++id) {
+    const auto token = tokens.encode(id, "call-" + std::to_string(id));
+    EXPECT_EQ(token.find_first_not_of("0123456789abcdef."), std::string::npos) << token;
+  }
 }
 
 TEST(FlowToken, ANewKeyReplacesTheOld) {
