@@ -63,6 +63,14 @@ std::string advertiseOf(const RelayOptions& options, const PeerAddress& bindAddr
   return options.advertise.empty() ? bindAddress.toSocketAddress().host() : options.advertise;
 }
 
+ng::Value notFoundReply(const ng::NgRequest& request) {
+  constexpr const char* kReason = "Call-ID not found or tags didn't match";
+  if (request.fatal) return errorReply(kReason);
+  ng::Value reply = okReply(request);
+  reply.set("warning", kReason);
+  return reply;
+}
+
 }  // namespace
 
 RelayEngine::RelayEngine(EventLoop& loop, const RelayOptions& options)
@@ -280,12 +288,7 @@ void RelayEngine::destroyCall(const std::string& callId) {
 
 ng::Value RelayEngine::remove(const ng::NgRequest& request) {
   auto it = calls_.find(request.callId);
-  if (it == calls_.end()) {
-    if (request.fatal) return errorReply("Call-ID not found or tags didn't match");
-    ng::Value reply = okReply(request);
-    reply.set("warning", "Call-ID not found or tags didn't match");
-    return reply;
-  }
+  if (it == calls_.end()) return notFoundReply(request);
   Call& call = *it->second;
   // Which parties go: rtpengine's order is via-branch (without to-tag), to-tag, from-tag; the
   // party found goes with its dialogue partner. No from-tag: the whole call.
@@ -299,18 +302,9 @@ ng::Value RelayEngine::remove(const ng::NgRequest& request) {
   };
   const bool matches = std::any_of(call.parties.begin(), call.parties.end(),
                                    [&](const auto& party) { return selects(*party); });
-  if (!matches && !request.fromTag.empty()) {
-    if (request.fatal) return errorReply("Call-ID not found or tags didn't match");
-    ng::Value reply = okReply(request);
-    reply.set("warning", "Call-ID not found or tags didn't match");
-    return reply;
-  }
+  if (!matches && !request.fromTag.empty()) return notFoundReply(request);
   ng::Value reply = okReply(request);
-  if (!request.fast) {
-    CallReport(call,
-               std::chrono::system_clock::now().time_since_epoch() - loop_.now().time_since_epoch())
-        .fill(reply);
-  }
+  if (!request.fast) report(call, reply);
   if (request.deleteDelay.value_or(0) > 0) {
     // Keep the call (media and queries keep working) and delete it later, like rtpengine's
     // `delete delay`; the statistics in this reply are those of now.
@@ -344,10 +338,15 @@ ng::Value RelayEngine::query(const ng::NgRequest& request) const {
   auto it = calls_.find(request.callId);
   if (it == calls_.end()) return errorReply("Unknown call-id");
   ng::Value reply = okReply(request);
-  CallReport(*it->second,
-             std::chrono::system_clock::now().time_since_epoch() - loop_.now().time_since_epoch())
-      .fill(reply);
+  report(*it->second, reply);
   return reply;
+}
+
+void RelayEngine::report(const Call& call, ng::Value& reply) const {
+  // The loop's steady clock to wall time, for the report's timestamps.
+  const auto wallOffset =
+      std::chrono::system_clock::now().time_since_epoch() - loop_.now().time_since_epoch();
+  CallReport(call, wallOffset).fill(reply);
 }
 
 ng::Value RelayEngine::list(const ng::NgRequest& request) const {
@@ -377,7 +376,6 @@ ng::Value RelayEngine::statistics() const {
   // rtpengine's keys that are not counters the gateway exports.
   current.set("sessionsown", integer(calls_.size()));
   current.set("sessionsforeign", integer(0));
-  current.set("sessionstotal", integer(calls_.size()));
   current.set("transcodedmedia", integer(0));
   total.set("uptime",
             integer(static_cast<std::uint64_t>(

@@ -74,6 +74,8 @@ class RelayEngine {
   Monologue* findAnswered(Call& call, const ng::NgRequest& request);
   std::pair<Monologue*, Monologue*> createPair(Call& call, const ng::NgRequest& request);
   void scheduleExpiry();
+  // The call's statistics into `reply` (rtpengine's query/delete layout), timestamps in wall time.
+  void report(const Call& call, ng::Value& reply) const;
 
   EventLoop& loop_;
   RelayOptions options_;
