@@ -1,47 +1,16 @@
 // Golden SDP for each ng flag combination of the WebRTC gateway, through the relay engine: what
-// Kamailio/OpenSIPS get back for a browser or SIP offer/answer. Ports, ICE credentials, our
-// certificate fingerprint and SDES keys change per run and are replaced by placeholders first.
-// Set RTCGATE_UPDATE_GOLDEN=1 to regenerate the expected files after a deliberate change (and
-// review the diff).
+// Kamailio/OpenSIPS get back for a browser or SIP offer/answer (see GoldenSdp.hpp for the
+// placeholders and RTCGATE_UPDATE_GOLDEN).
 #include <gtest/gtest.h>
 
-#include <fstream>
 #include <random>
-#include <regex>
-#include <sstream>
 
 #include "media/relay/RelayEngine.hpp"
 #include "sdp/SessionDescription.hpp"
+#include "unit/media/relay/GoldenSdp.hpp"
 
 namespace rtcgate::media {
 namespace {
-
-std::string goldenPath(const std::string& name) {
-  return std::string(RTCGATE_SOURCE_DIR) + "/tests/unit/media/relay/golden/" + name;
-}
-
-std::string readGolden(const std::string& name) {
-  std::ifstream in(goldenPath(name), std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-std::string normalize(std::string sdp) {
-  const std::pair<const char*, const char*> rules[] = {
-      {"m=(\\w+) [1-9][0-9]* ", "m=$1 PORT "},
-      {"a=rtcp:[0-9]+", "a=rtcp:PORT"},
-      {"(a=candidate:\\S+ \\d \\S+ \\d+ \\S+) \\d+ typ", "$1 PORT typ"},
-      {"a=ice-ufrag:\\S+", "a=ice-ufrag:UFRAG"},
-      {"a=ice-pwd:\\S+", "a=ice-pwd:PWD"},
-      {"a=fingerprint:sha-256 \\S+", "a=fingerprint:sha-256 FINGERPRINT"},
-      {"inline:[A-Za-z0-9+/=]+", "inline:KEY"},
-  };
-  for (const auto& [pattern, replacement] : rules) {
-    sdp = std::regex_replace(sdp, std::regex(pattern), replacement);
-  }
-  return sdp;
-}
 
 class WebRtcSdpTest : public ::testing::Test {
  protected:
@@ -54,25 +23,9 @@ class WebRtcSdpTest : public ::testing::Test {
 
   std::string run(const std::string& command, const std::string& input,
                   const std::vector<std::string>& flags) {
-    ng::Value request = ng::Value::dict();
-    request.set("command", command);
-    request.set("call-id", "golden");
-    request.set("from-tag", "caller");
-    if (command == "answer") request.set("to-tag", "callee");
-    request.set("sdp", readGolden(input + ".in.sdp"));
-    ng::Value& list = request.set("flags", ng::Value::list());
-    for (const auto& flag : flags) list.push(flag);
-    const ng::Value reply = engine_->handle(request);
+    const ng::Value reply = engine_->handle(goldenRequest(command, input, flags));
     EXPECT_EQ(reply.stringAt("result"), "ok") << reply.stringAt("error-reason");
     return std::string(reply.stringAt("sdp"));
-  }
-
-  void expectGolden(const std::string& actual, const std::string& output) {
-    const std::string normalized = normalize(actual);
-    if (std::getenv("RTCGATE_UPDATE_GOLDEN") != nullptr) {
-      std::ofstream(goldenPath(output + ".out.sdp"), std::ios::binary) << normalized;
-    }
-    EXPECT_EQ(normalized, readGolden(output + ".out.sdp")) << actual;
   }
 
   RelayOptions options_;
