@@ -65,4 +65,28 @@ std::string LocalIdentity::hostPort(const LocalListener& listener) {
   return out + ":" + std::to_string(listener.address.port());
 }
 
+// The socket's own address when we have no listener of that family.
+std::string LocalIdentity::hostPortToward(const sip::Flow& out) const {
+  const auto* listener = listenerFor(out.transport, out.remote.isV6());
+  return listener ? hostPort(*listener) : out.local.toString();
+}
+
+std::string LocalIdentity::via(const sip::Flow& out, std::string_view branch) const {
+  std::string via = "SIP/2.0/";
+  via += sip::viaTransportName(out.transport);
+  via += ' ';
+  via += hostPortToward(out);
+  via += ";branch=";
+  via += branch;
+  return via;
+}
+
+std::string LocalIdentity::contact(const sip::Flow& out) const {
+  std::string contact = "sip:rtcgate@";
+  contact += hostPortToward(out);
+  contact += ";transport=";
+  contact += sip::transportParamName(out.transport);
+  return contact;
+}
+
 }  // namespace rtcgate::proxy

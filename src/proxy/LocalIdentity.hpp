@@ -37,6 +37,12 @@ class LocalIdentity {
   const LocalListener* listenerFor(sip::Transport transport, bool v6) const;
   // "host:port" of a listener as written in Via and Record-Route.
   static std::string hostPort(const LocalListener& listener);
+  // "host:port" of the listener a message toward `out` leaves from.
+  std::string hostPortToward(const sip::Flow& out) const;
+  // Our Via toward `out` ("SIP/2.0/UDP host:port;branch=...") and the Contact of our own user
+  // agent there (calls we place, re-INVITEs we send): both name the listener that sends.
+  std::string via(const sip::Flow& out, std::string_view branch) const;
+  std::string contact(const sip::Flow& out) const;
   const std::vector<LocalListener>& listeners() const { return listeners_; }
 
  private:

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <algorithm>
+#include <cctype>
 #include <string>
 #include <string_view>
 
@@ -8,7 +10,24 @@
 
 namespace rtcgate::proxy {
 
-// Small readings of a message that the proxy's media, dialog and originate code share.
+// Small readings of a message that the proxy's routing, media, dialog and originate code share.
+
+// The methods we answer or forward (Allow of our own answers).
+constexpr std::string_view kAllowedMethods =
+    "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, INFO, UPDATE, PRACK, SUBSCRIBE, NOTIFY, REFER, "
+    "MESSAGE";
+
+// A user's address-of-record as the location service files it: the user part unescaped and
+// case-kept (RFC 3261 19.1.4), the domain lower-cased.
+inline std::string aorOf(std::string_view user, std::string_view domain) {
+  std::string aor = sip::unescapeUriComponent(user);
+  aor += '@';
+  const auto domainStart = static_cast<std::ptrdiff_t>(aor.size());
+  aor.append(domain);
+  std::transform(aor.begin() + domainStart, aor.end(), aor.begin() + domainStart,
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return aor;
+}
 
 inline bool carriesSdp(const sip::SipMessage& message) {
   if (message.body().empty()) return false;

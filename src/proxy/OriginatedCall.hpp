@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "base/Timers.hpp"
+#include "proxy/MediaPolicy.hpp"
 #include "sip/Transport.hpp"
 #include "transaction/TransactionUser.hpp"
 
@@ -15,6 +16,7 @@ struct OriginateTarget {
   std::string requestUri;
   sip::Flow flow;
   std::vector<std::string> routes;  // Path of the registration, when there is one
+  MediaLeg leg = MediaLeg::Sip;     // the media profile a branch toward it would get
 };
 
 // The controller's state of a call placed through the API (RFC 3725 flow I): we call A with no

@@ -10,6 +10,7 @@
 #include "base/Timers.hpp"
 #include "io/LogThrottle.hpp"
 #include "proxy/AuthBans.hpp"
+#include "proxy/CallOriginator.hpp"
 #include "proxy/DialogTracker.hpp"
 #include "proxy/DigestAuthenticator.hpp"
 #include "proxy/FlowToken.hpp"
@@ -19,7 +20,6 @@
 #include "proxy/MediaAnchor.hpp"
 #include "proxy/MediaPolicy.hpp"
 #include "proxy/NonceManager.hpp"
-#include "proxy/OriginatedCall.hpp"
 #include "proxy/ProxyStats.hpp"
 #include "proxy/ProxyTransaction.hpp"
 #include "proxy/ReconnectGrace.hpp"
@@ -85,7 +85,7 @@ struct ProxyOptions {
 // forward it -- to the contacts of a local user (parallel forking), along a static route (serial
 // failover), or along its Route set in a dialog -- and which response goes back upstream.
 // Single-threaded, on the signalling loop; no I/O of its own: bytes go out through `send`.
-class ProxyCore : public transaction::TransactionUser {
+class ProxyCore : public transaction::TransactionUser, private CallOriginator::Delegate {
  public:
   ProxyCore(ProxyOptions options, Timers& timers, transaction::SendFunction send,
             store::Store& store, LocationService& location, StaticRoutes routes);
@@ -141,7 +141,9 @@ class ProxyCore : public transaction::TransactionUser {
   // answers, `to`; the two are bridged through the relay when their media differ. Parties are
   // user names, numbers or SIP URIs, routed as an INVITE to them would be. The id is the call's
   // in dialogs(); what happens next shows in its events.
-  Result<std::uint64_t> originate(const std::string& from, const std::string& to);
+  Result<std::uint64_t> originate(const std::string& from, const std::string& to) {
+    return originator_.originate(from, to);
+  }
 
   // Reload: new requests use these routes.
   void setRoutes(StaticRoutes routes) { routes_ = std::move(routes); }
@@ -166,7 +168,7 @@ class ProxyCore : public transaction::TransactionUser {
   void onStrayResponse(sip::SipMessage&& response, const sip::Flow& flow) override;
   void onTimeout(transaction::TransactionId clientTx) override;
   void onTransportError(transaction::TransactionId clientTx) override;
-  void onTerminated(transaction::TransactionId tx) override;
+  void onTerminated(transaction::TransactionId tx, std::uint64_t userData) override;
 
  private:
   // What the Route set of a request said once our own entries were taken off.
@@ -185,7 +187,7 @@ class ProxyCore : public transaction::TransactionUser {
   };
 
   // Every response we send on a server transaction goes through here (counted by class).
-  bool respond(transaction::TransactionId serverTx, sip::SipMessage&& response);
+  bool respond(transaction::TransactionId serverTx, sip::SipMessage&& response) override;
   void dispatch(std::string bytes, const sip::Flow& flow);
   void answer(transaction::TransactionId serverTx, const sip::SipMessage& request, int status,
               std::string_view reason);
@@ -202,6 +204,10 @@ class ProxyCore : public transaction::TransactionUser {
                        const RouteInfo& route, const Dialog* dialog) const;
   void refuseInDialog(transaction::TransactionId serverTx, const sip::SipMessage& request,
                       const sip::Flow& flow, const RouteInfo& route);
+  void refuseInDialog(transaction::TransactionId serverTx, const sip::SipMessage& request,
+                      const sip::Flow& flow) override {
+    refuseInDialog(serverTx, request, flow, RouteInfo{});
+  }
   void handleRegister(transaction::TransactionId serverTx, sip::SipMessage&& request,
                       const sip::Flow& flow);
   bool authorize(transaction::TransactionId serverTx, const sip::SipMessage& request,
@@ -259,7 +265,6 @@ class ProxyCore : public transaction::TransactionUser {
                                  const std::string& branch) const;
   void addRecordRoute(sip::SipMessage& request, const sip::Flow& in, const sip::Flow& out) const;
   std::string recordRouteUri(const sip::Flow& flow, std::string_view callId) const;
-  std::string viaFor(const sip::Flow& out, const std::string& branch) const;
   void forwardStateless(sip::SipMessage&& request, const RouteInfo& route);
 
   void branchCompleted(ProxyTransaction& pt, std::size_t index, sip::SipMessage&& response);
@@ -285,54 +290,36 @@ class ProxyCore : public transaction::TransactionUser {
   void trackResponse(ProxyTransaction& pt, std::size_t branch, const sip::SipMessage& response);
   void releaseBranchMedia(const ProxyTransaction& pt, std::size_t branch);
   bool ackWithMedia(sip::SipMessage& ack, const RouteInfo& route);
-  void endDialog(Dialog& dialog, std::string reason, int code);
+  void endDialog(Dialog& dialog, std::string reason, int code) override;
   void releaseUnknownCallMedia(const sip::SipMessage& bye);
-  void sendBye(Dialog& dialog, DialogSide& to, DialogSide& from);
+  void sendBye(Dialog& dialog, DialogSide& to, DialogSide& from) override;
   UacRequest requestToward(Dialog& dialog, DialogSide& to, DialogSide& from,
                            std::string_view method);
-  std::string ourContact(const sip::Flow& flow) const;
   std::uint32_t cseqShiftOf(const sip::SipMessage& request) const;
   static void renumber(sip::SipMessage& message, std::uint32_t cseq);
   void sweepDialogs();
   void checkMedia(std::uint64_t dialogId, const std::string& callId);
   static std::int64_t newestPacket(const ng::Value& reply);
   Dialog* dialogOf(const sip::SipMessage& message) { return dialogs_.find(message.callId()); }
-  void callEvent(std::string_view event, const Dialog& dialog) {
+  void callEvent(std::string_view event, const Dialog& dialog) override {
     if (callEvent_) callEvent_(event, dialog);
   }
   std::pair<ProxyTransaction*, std::size_t> findBranch(transaction::TransactionId clientTx);
+  TransactionOwner ownerOf(transaction::TransactionId clientTx) const;
 
-  // Calls we place ourselves (ProxyOriginate.cpp).
-  std::string partyUri(const std::string& party) const;
-  std::optional<OriginateTarget> originateTarget(const std::string& uri) const;
-  bool inviteLeg(OriginatedCall& call, DialogSide& side, const OriginateTarget& target,
-                 const std::string& fromUri, const std::string& toUri, std::string sdp);
-  bool originateResponse(transaction::TransactionId clientTx, sip::SipMessage&& response,
-                         const sip::Flow& flow);
-  void learnSide(DialogSide& side, const sip::SipMessage& response, const sip::Flow& flow);
-  void answeredByA(OriginatedCall& call, Dialog& dialog, const sip::SipMessage& response);
-  void answeredByB(OriginatedCall& call, Dialog& dialog, const sip::SipMessage& response);
-  void connectOriginated(OriginatedCall& call, Dialog& dialog, std::string sdpForA);
-  void originateFailed(OriginatedCall& call, Dialog& dialog, bool legA, int status);
-  std::string ackFor(const DialogSide& side, std::string_view sdp);
-  void ackLateAnswer(const sip::SipMessage& response, const sip::Flow& flow);
-  void handleOriginatedRequest(transaction::TransactionId serverTx, sip::SipMessage&& request,
-                               const sip::Flow& flow, Dialog& dialog);
-  void answerOriginatedRefresh(transaction::TransactionId serverTx, const sip::SipMessage& request,
-                               DialogSide& side);
-  bool hangupOriginated(Dialog& dialog, const std::string& reason);
-  void forgetOriginated(std::uint64_t dialogId);
-  void originateTransactionEnded(transaction::TransactionId clientTx, int status);
+  // Calls we place ourselves: where their INVITEs go, and their relay.
+  std::optional<OriginateTarget> originateTarget(const std::string& uri) const override;
+  MediaAnchor* mediaAnchor() override { return media_.get(); }
 
   // Calls moving to another relay (ProxyRelayMove.cpp).
   void offerMove(std::uint64_t dialogId);
   void sendMoveReinvite(RelayMove& move, Dialog& dialog);
-  bool moveResponse(transaction::TransactionId clientTx, const sip::SipMessage& response);
+  void moveResponse(transaction::TransactionId clientTx, const sip::SipMessage& response);
   void moveAnswered(RelayMove& move, Dialog& dialog, const sip::SipMessage& response);
   void moveFailed(std::uint64_t dialogId, std::string_view why);
   RelayMove* ongoingMove(std::uint64_t dialogId, Dialog*& dialog);
   void forgetMove(std::uint64_t dialogId);
-  bool moveTransactionEnded(transaction::TransactionId clientTx, int status);
+  void moveTransactionEnded(transaction::TransactionId clientTx, int status);
   bool crossesRelayMove(const sip::SipMessage& request) const;
 
   ProxyOptions options_;
@@ -357,6 +344,7 @@ class ProxyCore : public transaction::TransactionUser {
   SessionTimers sessionTimers_;
   KeepAlivePinger pinger_;
   ReconnectGrace reconnects_;
+  CallOriginator originator_;
   AuthBans authBans_;
   SourceRateLimiter rateLimiter_;
   io::LogThrottle rateLimitLog_{std::chrono::seconds(10), 1};
@@ -368,9 +356,7 @@ class ProxyCore : public transaction::TransactionUser {
 
   std::unordered_map<transaction::TransactionId, std::unique_ptr<ProxyTransaction>> byServerTx_;
   std::unordered_map<transaction::TransactionId, transaction::TransactionId> clientToServer_;
-  std::unordered_map<std::uint64_t, OriginatedCall> originated_;               // by dialog id
-  std::unordered_map<transaction::TransactionId, std::uint64_t> originateTx_;  // INVITE -> dialog
-  std::unordered_map<std::uint64_t, RelayMove> relayMoves_;                    // by dialog id
+  std::unordered_map<std::uint64_t, RelayMove> relayMoves_;  // by dialog id
   std::unordered_map<transaction::TransactionId, RelayMoveInvite> moveInvites_;
 };
 

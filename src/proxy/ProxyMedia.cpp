@@ -327,7 +327,7 @@ void ProxyCore::releaseUnknownCallMedia(const sip::SipMessage& bye) {
 
 void ProxyCore::endDialog(Dialog& dialog, std::string reason, int code) {
   sessionTimers_.stop(dialog.id);
-  if (dialog.originated) forgetOriginated(dialog.id);
+  if (dialog.originated) originator_.forget(dialog.id);
   if (!relayMoves_.empty()) forgetMove(dialog.id);
   if (!reconnects_.empty()) {
     if (const auto wait = reconnects_.forget(dialog.id)) timers_.cancel(wait->timer);
@@ -353,7 +353,7 @@ bool ProxyCore::hangup(std::uint64_t dialogId, const std::string& reason) {
   Dialog* dialog = dialogs_.findById(dialogId);
   if (dialog == nullptr) return false;
   if (dialog->state != Dialog::State::Confirmed) {
-    if (dialog->originated) return hangupOriginated(*dialog, reason);
+    if (dialog->originated) return originator_.hangup(*dialog, reason);
     // Not answered yet: cancel the INVITE; its 487 ends the call.
     for (auto& [tx, pt] : byServerTx_) {
       if (pt->request.callId() == dialog->callId && isInitialInvite(pt->request) &&
@@ -379,7 +379,7 @@ bool ProxyCore::hangup(std::uint64_t dialogId, const std::string& reason) {
 void ProxyCore::sendBye(Dialog& dialog, DialogSide& to, DialogSide& from) {
   if (to.contact.empty() || to.nameAddr.empty() || (!to.local && from.nameAddr.empty())) return;
   auto request = requestToward(dialog, to, from, "BYE");
-  const auto via = viaFor(to.flow, transactions_.newBranch());
+  const auto via = identity_.via(to.flow, transactions_.newBranch());
   const std::string reason = "Reason: SIP;cause=200;text=\"" + dialog.endReason + "\"\r\n";
   request.via = via;
   request.extraHeaders = reason;

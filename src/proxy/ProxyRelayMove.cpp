@@ -69,9 +69,10 @@ void ProxyCore::sendMoveReinvite(RelayMove& move, Dialog& dialog) {
   DialogSide& from = dialog.otherSide(to.tag);
   auto request = requestToward(dialog, to, from, "INVITE");
   // The other side's own Contact: a Contact of ours would make us this side's remote target.
-  const std::string contact = "Contact: <" + (to.local ? ourContact(to.flow) : from.contact) +
+  const std::string contact = "Contact: <" +
+                              (to.local ? identity_.contact(to.flow) : from.contact) +
                               ">\r\nAllow: INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE\r\n";
-  const auto via = viaFor(to.flow, transactions_.newBranch());
+  const auto via = identity_.via(to.flow, transactions_.newBranch());
   request.via = via;
   request.extraHeaders = contact;
   request.sdp = move.offer;
@@ -81,32 +82,33 @@ void ProxyCore::sendMoveReinvite(RelayMove& move, Dialog& dialog) {
   if (!invite)
     return moveFailed(dialogId, std::string("cannot build the re-INVITE: ") + invite.error());
   RelayMoveInvite record{.dialogId = dialogId, .flow = sendingFlow(to.flow)};
-  const auto ackVia = viaFor(to.flow, transactions_.newBranch());
+  const auto ackVia = identity_.via(to.flow, transactions_.newBranch());
   request.method = "ACK";
   request.via = ackVia;
   request.extraHeaders = {};
   request.sdp = {};
   record.ack = request.write();
-  auto sent = transactions_.sendRequest(std::move(*invite), record.flow);
+  auto sent = transactions_.sendRequest(std::move(*invite), record.flow,
+                                        tagOf(TransactionOwner::RelayMove));
   if (!sent)
     return moveFailed(dialogId, std::string("the re-INVITE was not sent: ") + sent.error());
   move.reinvite = *sent;
   moveInvites_[*sent] = std::move(record);
 }
 
-// A response to one of our re-INVITEs; false when clientTx is none of them.
-bool ProxyCore::moveResponse(TransactionId clientTx, const SipMessage& response) {
+// A response to one of our re-INVITEs.
+void ProxyCore::moveResponse(TransactionId clientTx, const SipMessage& response) {
   const auto invite = moveInvites_.find(clientTx);
-  if (invite == moveInvites_.end()) return false;
+  if (invite == moveInvites_.end()) return;
   const int status = response.statusCode();
-  if (status < 200) return true;
+  if (status < 200) return;
   const bool answered = status < 300;
   if (answered) send_(invite->second.flow, invite->second.ack);
   const auto dialogId = invite->second.dialogId;
   Dialog* dialog = nullptr;
   RelayMove* ongoing = ongoingMove(dialogId, dialog);
   // The call ended, or moved on: a 2xx retransmitted (our ACK was lost) needs only the ACK.
-  if (ongoing == nullptr || ongoing->reinvite != clientTx) return true;
+  if (ongoing == nullptr || ongoing->reinvite != clientTx) return;
   auto& move = *ongoing;
   move.reinvite = 0;
   if (answered) {
@@ -123,7 +125,6 @@ bool ProxyCore::moveResponse(TransactionId clientTx, const SipMessage& response)
   } else {
     moveFailed(dialogId, "the re-INVITE was answered " + std::to_string(status));
   }
-  return true;
 }
 
 // This side's answer goes to the new relay; then the other round, or the move is done.
@@ -182,15 +183,14 @@ void ProxyCore::forgetMove(std::uint64_t dialogId) {
 }
 
 // Timeout or transport failure of one of our re-INVITEs.
-bool ProxyCore::moveTransactionEnded(TransactionId clientTx, int status) {
+void ProxyCore::moveTransactionEnded(TransactionId clientTx, int status) {
   const auto invite = moveInvites_.find(clientTx);
-  if (invite == moveInvites_.end()) return false;
+  if (invite == moveInvites_.end()) return;
   const auto found = relayMoves_.find(invite->second.dialogId);
   if (found != relayMoves_.end() && found->second.reinvite == clientTx) {
     moveFailed(invite->second.dialogId,
                status == 408 ? "the re-INVITE timed out" : "the re-INVITE could not be delivered");
   }
-  return true;
 }
 
 // While we re-INVITE a side, its own offers would cross ours (RFC 3261 14.1).
@@ -221,15 +221,6 @@ UacRequest ProxyCore::requestToward(Dialog& dialog, DialogSide& to, DialogSide& 
     request.cseq = from.cseq + ++from.cseqShift;
   }
   return request;
-}
-
-std::string ProxyCore::ourContact(const sip::Flow& flow) const {
-  const auto* listener = identity_.listenerFor(flow.transport, flow.remote.isV6());
-  std::string contact = "sip:rtcgate@";
-  contact += listener ? LocalIdentity::hostPort(*listener) : flow.local.toString();
-  contact += ";transport=";
-  contact += sip::transportParamName(flow.transport);
-  return contact;
 }
 
 // How far a side's requests are renumbered on their way to the other side: past the requests we

@@ -67,7 +67,7 @@ bool ProxyCore::sendKeepAlive(std::string_view aor, const Binding& binding,
   flow.connectionId = 0;
   if (callId.empty()) return send_(flow, "\r\n\r\n");
   std::string text = "OPTIONS " + binding.contact + " SIP/2.0\r\n";
-  text += "Via: " + viaFor(flow, transactions_.newBranch()) + "\r\n";
+  text += "Via: " + identity_.via(flow, transactions_.newBranch()) + "\r\n";
   text += "Max-Forwards: 70\r\n";
   text += "From: <sip:keepalive@" + identity_.defaultDomain() +
           ">;tag=" + std::string(callId.substr(callId.rfind('-') + 1)) + "ka\r\n";

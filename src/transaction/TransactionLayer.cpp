@@ -255,12 +255,15 @@ void TransactionLayer::reap() {
     const TransactionId id = context_.ended.back();
     context_.ended.pop_back();
     bool report = true;
+    std::uint64_t userData = 0;
     if (auto it = servers_.find(id); it != servers_.end()) {
+      userData = it->second->userData();
       eraseKey(serverKeys_, it->second->key(), id);
       eraseKey(serverKeys_, it->second->ackKey(), id);
       servers_.erase(it);
     } else if (auto it = clients_.find(id); it != clients_.end()) {
       report = !it->second->silent();
+      userData = it->second->userData();
       eraseKey(clientKeys_, it->second->key(), id);
       clients_.erase(it);
     } else {
@@ -268,7 +271,7 @@ void TransactionLayer::reap() {
     }
     if (report) {
       EntryGuard guard(*this);
-      context_.user.onTerminated(id);
+      context_.user.onTerminated(id, userData);
     }
   }
   reaping_ = false;

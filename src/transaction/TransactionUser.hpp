@@ -47,7 +47,8 @@ class TransactionUser {
   // Timer H fired: an INVITE server transaction never got the ACK for its non-2xx final.
   virtual void onAckTimeout(TransactionId /*serverTx*/) {}
   // The transaction is gone (any side, any reason); a TU drops what it attached to the id here.
-  virtual void onTerminated(TransactionId /*tx*/) {}
+  // `userData` is what the TU attached with sendRequest or setUserData.
+  virtual void onTerminated(TransactionId /*tx*/, std::uint64_t /*userData*/) {}
 };
 
 }  // namespace rtcgate::transaction

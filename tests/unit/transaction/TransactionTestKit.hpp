@@ -47,7 +47,9 @@ class RecordingUser : public TransactionUser {
     events.push_back({"transport-error", tx, 0, {}, 0});
   }
   void onAckTimeout(TransactionId tx) override { events.push_back({"ack-timeout", tx, 0, {}, 0}); }
-  void onTerminated(TransactionId tx) override { terminated.push_back(tx); }
+  void onTerminated(TransactionId tx, std::uint64_t /*userData*/) override {
+    terminated.push_back(tx);
+  }
 
   std::size_t count(const std::string& kind) const {
     std::size_t n = 0;

@@ -1,14 +1,10 @@
-// ProxyCore's calls placed through the API (RFC 3725 third-party call control, flow I): here the
-// proxy is the user agent on both legs. A is called without an offer; A's 2xx offers; B is called
-// with that offer (rewritten by the relay when the two legs speak different media); B's answer
-// goes to A in our ACK. Both legs then live in one Dialog, which the rest of the proxy (hang-up,
-// timeouts, CDRs, events) treats like any other call.
+#include "proxy/CallOriginator.hpp"
+
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 
 #include "proxy/MessageParts.hpp"
-#include "proxy/ProxyCore.hpp"
 #include "proxy/UacRequest.hpp"
 #include "sip/NameAddr.hpp"
 
@@ -27,8 +23,24 @@ constexpr auto kRingTime = std::chrono::seconds(28);
 
 }  // namespace
 
+CallOriginator::CallOriginator(Delegate& delegate, const LocalIdentity& identity,
+                               const MediaPolicy& policy, Timers& timers, DialogTracker& dialogs,
+                               transaction::TransactionLayer& transactions,
+                               transaction::SendFunction send)
+    : delegate_(delegate),
+      identity_(identity),
+      policy_(policy),
+      timers_(timers),
+      dialogs_(dialogs),
+      transactions_(transactions),
+      send_(std::move(send)) {}
+
+CallOriginator::~CallOriginator() {
+  for (auto& [id, call] : calls_) timers_.cancel(call.ringTimer);
+}
+
 // "alice", "alice@example.com", "+4930123" or a SIP/tel URI, as a URI in our default domain.
-std::string ProxyCore::partyUri(const std::string& party) const {
+std::string CallOriginator::partyUri(const std::string& party) const {
   if (party.empty() || party.find_first_of(" \t\r\n<>\"") != std::string::npos) return {};
   if (party.starts_with("sip:") || party.starts_with("sips:") || party.starts_with("tel:")) {
     return sip::parseUri(party) ? party : std::string();
@@ -38,58 +50,26 @@ std::string ProxyCore::partyUri(const std::string& party) const {
   return sip::parseUri(uri) ? uri : std::string();
 }
 
-// Where an INVITE to `uri` would go: the preferred contact of a local user (highest q, then the
-// most recent), else a static route for the user part, else the URI's own host when not ours.
-std::optional<OriginateTarget> ProxyCore::originateTarget(const std::string& uri) const {
-  const auto parsed = sip::parseUri(uri);
-  if (!parsed) return std::nullopt;
-  const auto host = parsed->hostNoBrackets();
-  const bool toUs = identity_.isOurAddress(*parsed);
-  if (identity_.isLocalDomain(host) || (toUs && !parsed->user.empty())) {
-    // The user part is case-sensitive (RFC 3261 19.1.4); the domain is not.
-    std::string domain(identity_.isLocalDomain(host) ? host : identity_.defaultDomain());
-    std::transform(domain.begin(), domain.end(), domain.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    auto contacts = locationTargets(sip::unescapeUriComponent(parsed->user) + "@" + domain);
-    if (!contacts.empty()) {
-      auto& preferred = contacts.front();
-      return OriginateTarget{preferred.requestUri, preferred.flow, preferred.routes};
-    }
-  }
-  const char* why = "";
-  if (const auto* route = routes_.find(sip::unescapeUriComponent(parsed->user))) {
-    if (auto target = uriTarget(route->front(), parsed->user, why)) {
-      return OriginateTarget{target->requestUri, target->flow, target->routes};
-    }
-  }
-  if (toUs || identity_.isLocalDomain(host)) return std::nullopt;
-  auto direct = resolver_.resolve(*parsed, why);
-  if (!direct) return std::nullopt;
-  return OriginateTarget{uri, *direct, {}};
-}
-
-Result<std::uint64_t> ProxyCore::originate(const std::string& from, const std::string& to) {
+Result<std::uint64_t> CallOriginator::originate(const std::string& from, const std::string& to) {
   const auto fromUri = partyUri(from);
   const auto toUri = partyUri(to);
   if (fromUri.empty()) return Error{"from: not a user name, number or SIP URI"};
   if (toUri.empty()) return Error{"to: not a user name, number or SIP URI"};
-  const auto targetA = originateTarget(fromUri);
+  const auto targetA = delegate_.originateTarget(fromUri);
   if (!targetA) return Error{"from: not registered, and no route leads there"};
-  const auto targetB = originateTarget(toUri);
+  const auto targetB = delegate_.originateTarget(toUri);
   if (!targetB) return Error{"to: not registered, and no route leads there"};
 
   Dialog& dialog = dialogs_.create(transactions_.newBranch().substr(7) + "@rtcgate");
   dialog.originated = true;
   dialog.caller.uri = fromUri;
   dialog.callee.uri = toUri;
-  // A party behind a route takes the route's media profile (an SDES PBX), as a branch would.
-  dialog.caller.leg =
-      mediaPolicy_.legToward(targetA->flow.transport, routes_.targetMedia(targetA->requestUri));
-  dialog.callee.leg =
-      mediaPolicy_.legToward(targetB->flow.transport, routes_.targetMedia(targetB->requestUri));
-  dialog.anchored = media_ && mediaPolicy_.anchors(dialog.caller.leg, dialog.callee.leg);
+  dialog.caller.leg = targetA->leg;
+  dialog.callee.leg = targetB->leg;
+  dialog.anchored =
+      delegate_.mediaAnchor() != nullptr && policy_.anchors(dialog.caller.leg, dialog.callee.leg);
   dialog.caller.local = DialogSide::LocalEnd{dialog.callId, {}, 1};
-  auto& call = originated_[dialog.id];
+  auto& call = calls_[dialog.id];
   call.dialogId = dialog.id;
   call.targetB = *targetB;
   call.fromUri = fromUri;
@@ -97,26 +77,27 @@ Result<std::uint64_t> ProxyCore::originate(const std::string& from, const std::s
   spdlog::info("call {}: originated {} -> {}, calling {} first ({} {})", dialog.callId, fromUri,
                toUri, fromUri, sip::viaTransportName(targetA->flow.transport),
                targetA->flow.remote.toString());
-  callEvent("incoming", dialog);
+  delegate_.callEvent("incoming", dialog);
   if (!inviteLeg(call, dialog.caller, *targetA, toUri, fromUri, {})) {
-    endDialog(dialog, "failed-503", 503);
+    delegate_.endDialog(dialog, "failed-503", 503);
     return Error{"from: the INVITE could not be sent"};
   }
   return dialog.id;
 }
 
 // Our INVITE to one party: we appear as the other party (From), with a Contact of our own.
-bool ProxyCore::inviteLeg(OriginatedCall& call, DialogSide& side, const OriginateTarget& target,
-                          const std::string& fromUri, const std::string& toUri, std::string sdp) {
+bool CallOriginator::inviteLeg(OriginatedCall& call, DialogSide& side,
+                               const OriginateTarget& target, const std::string& fromUri,
+                               const std::string& toUri, std::string sdp) {
   const bool legA = &side == &dialogs_.findById(call.dialogId)->caller;
   side.local->nameAddr = "<" + fromUri + ">;tag=" + transactions_.newBranch().substr(7, 16);
   side.nameAddr = "<" + toUri + ">";
   side.contact = target.requestUri;
   side.routes = target.routes;
   dialogs_.setFlow(side, target.flow);
-  const std::string contact =
-      "Contact: <" + ourContact(target.flow) + ">\r\nAllow: INVITE, ACK, CANCEL, BYE, OPTIONS\r\n";
-  const auto via = viaFor(target.flow, transactions_.newBranch());
+  const std::string contact = "Contact: <" + identity_.contact(target.flow) +
+                              ">\r\nAllow: INVITE, ACK, CANCEL, BYE, OPTIONS\r\n";
+  const auto via = identity_.via(target.flow, transactions_.newBranch());
   auto invite = SipMessage::parse(UacRequest{.method = "INVITE",
                                              .uri = target.requestUri,
                                              .routes = &target.routes,
@@ -133,64 +114,66 @@ bool ProxyCore::inviteLeg(OriginatedCall& call, DialogSide& side, const Originat
                  invite.error());
     return false;
   }
-  auto sent = transactions_.sendRequest(std::move(*invite), sendingFlow(target.flow));
+  auto sent = transactions_.sendRequest(std::move(*invite), sendingFlow(target.flow),
+                                        tagOf(TransactionOwner::Originator));
   if (!sent) {
     spdlog::info("call {}: INVITE to {} not sent: {}", side.local->callId, toUri, sent.error());
     return false;
   }
   (legA ? call.inviteA : call.inviteB) = *sent;
   side.local->sdp = std::move(sdp);
-  originateTx_[*sent] = call.dialogId;
+  inviteOwner_[*sent] = call.dialogId;
   return true;
+}
+
+OriginatedCall* CallOriginator::live(std::uint64_t dialogId, Dialog*& dialog) {
+  const auto found = calls_.find(dialogId);
+  dialog = dialogs_.findById(dialogId);
+  return found == calls_.end() || dialog == nullptr ? nullptr : &found->second;
 }
 
 // ------------------------------------------------------------------ responses
 
-bool ProxyCore::originateResponse(TransactionId clientTx, SipMessage&& response,
-                                  const sip::Flow& flow) {
-  const auto owner = originateTx_.find(clientTx);
-  if (owner == originateTx_.end()) return false;
+void CallOriginator::onResponse(TransactionId clientTx, SipMessage&& response,
+                                const sip::Flow& flow) {
+  const auto owner = inviteOwner_.find(clientTx);
+  if (owner == inviteOwner_.end()) return;
   const int status = response.statusCode();
-  const auto found = originated_.find(owner->second);
-  Dialog* dialog = dialogs_.findById(owner->second);
   const bool answered = status >= 200 && status < 300;
-  if (found == originated_.end() || dialog == nullptr) {
+  Dialog* dialog = nullptr;
+  OriginatedCall* call = live(owner->second, dialog);
+  if (call == nullptr) {
     // The call ended while this INVITE was out: a 2xx still gets its ACK, then a BYE.
     if (answered) ackLateAnswer(response, flow);
-    return true;
+    return;
   }
-  auto& call = found->second;
-  const bool legA = clientTx == call.inviteA;
+  const bool legA = clientTx == call->inviteA;
   DialogSide& side = legA ? dialog->caller : dialog->callee;
   if (status < 200) {
     if (status > 100 && !response.toTag().empty() && dialog->state == Dialog::State::Trying) {
       dialog->state = Dialog::State::Early;
-      callEvent("ringing", *dialog);
+      delegate_.callEvent("ringing", *dialog);
     }
-    return true;
+    return;
   }
-  if (!answered) {
-    originateFailed(call, *dialog, legA, status);
-    return true;
-  }
-  if (!side.tag.empty()) {
-    if (response.toTag() != side.tag) {
-      ackLateAnswer(response, flow);  // a second fork answered: not the one we kept
-    } else if (const auto& ack = legA ? call.ackA : call.ackB; !ack.empty()) {
-      send_(sendingFlow(side.flow), ack);  // our ACK was lost: the 2xx came again
-    }
-    return true;
-  }
+  if (!answered) return failed(*call, *dialog, legA, status);
+  if (!side.tag.empty()) return repeatAck(*call, side, legA, response, flow);
   learnSide(side, response, flow);
-  if (legA) {
-    answeredByA(call, *dialog, response);
-  } else {
-    answeredByB(call, *dialog, response);
-  }
-  return true;
+  if (legA) return answeredByA(*call, *dialog, response);
+  answeredByB(*call, *dialog, response);
 }
 
-void ProxyCore::learnSide(DialogSide& side, const SipMessage& response, const sip::Flow& flow) {
+// A 2xx after the one we kept: a retransmission (our ACK was lost) or a second fork answering.
+void CallOriginator::repeatAck(const OriginatedCall& call, const DialogSide& side, bool legA,
+                               const SipMessage& response, const sip::Flow& flow) {
+  if (response.toTag() != side.tag) return ackLateAnswer(response, flow);
+  if (const auto& ack = legA ? call.ackA : call.ackB; !ack.empty()) {
+    send_(sendingFlow(side.flow), ack);
+  }
+}
+
+void CallOriginator::learnSide(DialogSide& side, const SipMessage& response,
+                               const sip::Flow& flow) {
   side.tag = std::string(response.toTag());
   side.nameAddr = std::string(response.find(HeaderId::To)->value);
   if (auto contact = contactUri(response); !contact.empty()) side.contact = std::move(contact);
@@ -198,10 +181,10 @@ void ProxyCore::learnSide(DialogSide& side, const SipMessage& response, const si
   if (sip::isReliable(flow.transport)) dialogs_.setFlow(side, flow);
 }
 
-void ProxyCore::answeredByA(OriginatedCall& call, Dialog& dialog, const SipMessage& response) {
+void CallOriginator::answeredByA(OriginatedCall& call, Dialog& dialog, const SipMessage& response) {
   if (!carriesSdp(response)) {
     spdlog::info("call {}: {} answered without an offer", dialog.callId, dialog.caller.uri);
-    originateFailed(call, dialog, true, 488);
+    failed(call, dialog, true, 488);
     return;
   }
   spdlog::info("call {}: {} answered, calling {}", dialog.callId, dialog.caller.uri,
@@ -210,37 +193,40 @@ void ProxyCore::answeredByA(OriginatedCall& call, Dialog& dialog, const SipMessa
   dialog.callee.local =
       DialogSide::LocalEnd{transactions_.newBranch().substr(7) + "@rtcgate", {}, 1};
   dialogs_.addCallId(dialog, dialog.callee.local->callId);
-  const auto id = dialog.id;
-  auto callB = [this, id](Result<std::string> sdp) {
-    auto found = originated_.find(id);
-    Dialog* dialog = dialogs_.findById(id);
-    if (found == originated_.end() || dialog == nullptr) return;
-    auto& call = found->second;
-    if (!sdp ||
-        !inviteLeg(call, dialog->callee, call.targetB, call.fromUri, call.toUri, std::move(*sdp))) {
-      originateFailed(call, *dialog, false, sdp ? 503 : 488);
-      return;
-    }
-    call.ringTimer = timers_.start(kRingTime, [this, id] {
-      auto found = originated_.find(id);
-      Dialog* dialog = dialogs_.findById(id);
-      if (found == originated_.end() || dialog == nullptr) return;
-      found->second.ringTimer = 0;
-      dialog->endReason = "no-answer";
-      transactions_.cancel(found->second.inviteB);
-    });
-  };
   dialog.caller.sdp = response.body();
-  if (!dialog.anchored) return callB(std::string(response.body()));
+  const auto id = dialog.id;
+  auto* media = delegate_.mediaAnchor();
+  if (!dialog.anchored || media == nullptr) return callB(id, std::string(response.body()));
   SdpExchange exchange;
   exchange.callId = dialog.callId;
   exchange.fromTag = dialog.caller.tag;
   exchange.sdp = std::string(response.body());
-  exchange.flags = mediaPolicy_.flags(dialog.callee.leg, dialog.caller.leg);
-  media_->offer(exchange, std::move(callB));
+  exchange.flags = policy_.flags(dialog.callee.leg, dialog.caller.leg);
+  media->offer(exchange, [this, id](Result<std::string> sdp) { callB(id, std::move(sdp)); });
 }
 
-void ProxyCore::answeredByB(OriginatedCall& call, Dialog& dialog, const SipMessage& response) {
+// A answered and its offer is ready for B (through the relay or not): B is called and must
+// answer before A gives up waiting for our ACK.
+void CallOriginator::callB(std::uint64_t dialogId, Result<std::string> sdp) {
+  Dialog* dialog = nullptr;
+  OriginatedCall* call = live(dialogId, dialog);
+  if (call == nullptr) return;
+  if (!sdp || !inviteLeg(*call, dialog->callee, call->targetB, call->fromUri, call->toUri,
+                         std::move(*sdp))) {
+    failed(*call, *dialog, false, sdp ? 503 : 488);
+    return;
+  }
+  call->ringTimer = timers_.start(kRingTime, [this, dialogId] {
+    Dialog* dialog = nullptr;
+    OriginatedCall* call = live(dialogId, dialog);
+    if (call == nullptr) return;
+    call->ringTimer = 0;
+    dialog->endReason = "no-answer";
+    transactions_.cancel(call->inviteB);
+  });
+}
+
+void CallOriginator::answeredByB(OriginatedCall& call, Dialog& dialog, const SipMessage& response) {
   timers_.cancel(call.ringTimer);
   call.ringTimer = 0;
   call.ackB = ackFor(dialog.callee, {});
@@ -248,34 +234,37 @@ void ProxyCore::answeredByB(OriginatedCall& call, Dialog& dialog, const SipMessa
   if (!carriesSdp(response)) {
     spdlog::info("call {}: {} answered without an answer to our offer", dialog.callId,
                  dialog.callee.uri);
-    sendBye(dialog, dialog.callee, dialog.caller);
-    originateFailed(call, dialog, false, 488);
+    delegate_.sendBye(dialog, dialog.callee, dialog.caller);
+    failed(call, dialog, false, 488);
     return;
   }
   dialog.callee.sdp = response.body();
-  if (!dialog.anchored) return connectOriginated(call, dialog, std::string(response.body()));
+  auto* media = delegate_.mediaAnchor();
+  if (!dialog.anchored || media == nullptr) {
+    return connect(call, dialog, std::string(response.body()));
+  }
   SdpExchange exchange;
   exchange.callId = dialog.callId;
   exchange.fromTag = dialog.caller.tag;
   exchange.toTag = dialog.callee.tag;
   exchange.sdp = std::string(response.body());
-  exchange.flags = mediaPolicy_.flags(dialog.caller.leg, dialog.callee.leg);
+  exchange.flags = policy_.flags(dialog.caller.leg, dialog.callee.leg);
   const auto id = dialog.id;
-  media_->answer(exchange, [this, id](Result<std::string> sdp) {
-    auto found = originated_.find(id);
-    Dialog* dialog = dialogs_.findById(id);
-    if (found == originated_.end() || dialog == nullptr) return;
+  media->answer(exchange, [this, id](Result<std::string> sdp) {
+    Dialog* dialog = nullptr;
+    OriginatedCall* call = live(id, dialog);
+    if (call == nullptr) return;
     if (!sdp) {
       spdlog::warn("call {}: the relay refused the answer: {}", dialog->callId, sdp.error());
-      sendBye(*dialog, dialog->callee, dialog->caller);
-      originateFailed(found->second, *dialog, false, 503);
+      delegate_.sendBye(*dialog, dialog->callee, dialog->caller);
+      failed(*call, *dialog, false, 503);
       return;
     }
-    connectOriginated(found->second, *dialog, std::move(*sdp));
+    connect(*call, *dialog, std::move(*sdp));
   });
 }
 
-void ProxyCore::connectOriginated(OriginatedCall& call, Dialog& dialog, std::string sdpForA) {
+void CallOriginator::connect(OriginatedCall& call, Dialog& dialog, std::string sdpForA) {
   call.step = OriginatedCall::Step::Connected;
   call.ackA = ackFor(dialog.caller, sdpForA);
   dialog.caller.local->sdp = std::move(sdpForA);
@@ -286,27 +275,27 @@ void ProxyCore::connectOriginated(OriginatedCall& call, Dialog& dialog, std::str
   dialogs_.countAnswered();
   spdlog::info("call {}: {} and {} connected, media {}", dialog.callId, dialog.caller.uri,
                dialog.callee.uri, dialog.anchored ? "through the relay" : "direct");
-  callEvent("answered", dialog);
+  delegate_.callEvent("answered", dialog);
 }
 
 // One leg did not answer, or the relay or a party failed us: A, when it answered and waits for
 // our ACK, gets one (without an answer) and a BYE.
-void ProxyCore::originateFailed(OriginatedCall& call, Dialog& dialog, bool legA, int status) {
+void CallOriginator::failed(OriginatedCall& call, Dialog& dialog, bool legA, int status) {
   timers_.cancel(call.ringTimer);
   call.ringTimer = 0;
   if (!dialog.caller.tag.empty() && call.step != OriginatedCall::Step::Connected) {
     call.ackA = ackFor(dialog.caller, {});
     send_(sendingFlow(dialog.caller.flow), call.ackA);
-    sendBye(dialog, dialog.caller, dialog.callee);
+    delegate_.sendBye(dialog, dialog.caller, dialog.callee);
   }
   auto reason = dialog.endReason.empty() ? Dialog::failureReason(status) : dialog.endReason;
   spdlog::info("call {}: originated call failed at {} ({}, {})", dialog.callId,
                legA ? dialog.caller.uri : dialog.callee.uri, reason, status);
-  endDialog(dialog, std::move(reason), status);
+  delegate_.endDialog(dialog, std::move(reason), status);
 }
 
-std::string ProxyCore::ackFor(const DialogSide& side, std::string_view sdp) {
-  const auto via = viaFor(side.flow, transactions_.newBranch());
+std::string CallOriginator::ackFor(const DialogSide& side, std::string_view sdp) {
+  const auto via = identity_.via(side.flow, transactions_.newBranch());
   return UacRequest{.method = "ACK",
                     .uri = side.contact,
                     .routes = &side.routes,
@@ -320,7 +309,7 @@ std::string ProxyCore::ackFor(const DialogSide& side, std::string_view sdp) {
 }
 
 // A 2xx for a call that is over (or a fork we did not keep): ACK it, then BYE (RFC 3261 13.2.2.4).
-void ProxyCore::ackLateAnswer(const SipMessage& response, const sip::Flow& flow) {
+void CallOriginator::ackLateAnswer(const SipMessage& response, const sip::Flow& flow) {
   const auto uri = contactUri(response);
   if (uri.empty()) return;
   const auto routes = uacRouteSet(response);
@@ -333,15 +322,16 @@ void ProxyCore::ackLateAnswer(const SipMessage& response, const sip::Flow& flow)
                      .to = to,
                      .callId = response.callId(),
                      .cseq = response.cseq()};
-  const auto ackVia = viaFor(flow, transactions_.newBranch());
+  const auto ackVia = identity_.via(flow, transactions_.newBranch());
   request.via = ackVia;
   send_(sendingFlow(flow), request.write());
   request.method = "BYE";
   request.cseq = response.cseq() + 1;
-  const auto byeVia = viaFor(flow, transactions_.newBranch());
+  const auto byeVia = identity_.via(flow, transactions_.newBranch());
   request.via = byeVia;
   if (auto bye = SipMessage::parse(request.write())) {
-    (void)transactions_.sendRequest(std::move(*bye), sendingFlow(flow));
+    (void)transactions_.sendRequest(std::move(*bye), sendingFlow(flow),
+                                    tagOf(TransactionOwner::Originator));
   }
 }
 
@@ -349,8 +339,8 @@ void ProxyCore::ackLateAnswer(const SipMessage& response, const sip::Flow& flow)
 
 // A request in a dialog we are the user agent of: its tags are the far end's and ours, and it
 // comes the way that far end's responses came.
-void ProxyCore::handleOriginatedRequest(TransactionId serverTx, SipMessage&& request,
-                                        const sip::Flow& flow, Dialog& dialog) {
+void CallOriginator::onRequest(TransactionId serverTx, SipMessage&& request, const sip::Flow& flow,
+                               Dialog& dialog) {
   const auto tag = request.fromTag();
   const bool known = !tag.empty() && (tag == dialog.caller.tag || tag == dialog.callee.tag);
   const DialogSide* sender = known ? &dialog.sideOf(tag) : nullptr;
@@ -359,34 +349,35 @@ void ProxyCore::handleOriginatedRequest(TransactionId serverTx, SipMessage&& req
     if (const auto ours = sip::parseNameAddr(sender->local->nameAddr)) ourTag = ours->tag();
   }
   if (ourTag.empty() || ourTag != request.toTag() || !sender->flow.sameOrigin(flow)) {
-    return refuseInDialog(serverTx, request, flow, RouteInfo{});
+    return delegate_.refuseInDialog(serverTx, request, flow);
   }
   DialogSide& side = dialog.sideOf(tag);
   side.cseq = std::max(side.cseq, request.cseq());
   switch (request.method()) {
-    case Method::Bye: {
-      answer(serverTx, request, 200, "OK");
-      const bool byA = &side == &dialog.caller;
-      spdlog::info("call {}: BYE from {}", dialog.callId, side.uri);
-      const auto found = originated_.find(dialog.id);
-      if (dialog.state == Dialog::State::Confirmed) {
-        sendBye(dialog, dialog.otherSide(tag), side);
-      } else if (found != originated_.end() && found->second.inviteB != 0) {
-        transactions_.cancel(found->second.inviteB);  // A gave up while B was ringing
-      }
-      endDialog(dialog, byA ? "caller-bye" : "callee-bye", 200);
-      return;
-    }
+    case Method::Bye:
+      return answerBye(serverTx, request, dialog, side);
     case Method::Options:
-      answer(serverTx, request, 200, "OK");
-      return;
+      return answer(serverTx, request, 200, "OK");
     case Method::Invite:
     case Method::Update:
-      return answerOriginatedRefresh(serverTx, request, side);
+      return answerRefresh(serverTx, request, side);
     default:
-      answer(serverTx, request, 501, "Not Implemented");
-      return;
+      return answer(serverTx, request, 501, "Not Implemented");
   }
+}
+
+void CallOriginator::answerBye(TransactionId serverTx, const SipMessage& request, Dialog& dialog,
+                               DialogSide& side) {
+  answer(serverTx, request, 200, "OK");
+  const bool byA = &side == &dialog.caller;
+  spdlog::info("call {}: BYE from {}", dialog.callId, side.uri);
+  const auto found = calls_.find(dialog.id);
+  if (dialog.state == Dialog::State::Confirmed) {
+    delegate_.sendBye(dialog, dialog.otherSide(side.tag), side);
+  } else if (found != calls_.end() && found->second.inviteB != 0) {
+    transactions_.cancel(found->second.inviteB);  // A gave up while B was ringing
+  }
+  delegate_.endDialog(dialog, byA ? "caller-bye" : "callee-bye", 200);
 }
 
 // A re-INVITE or UPDATE from a party of an originated call. Most are session refreshes (RFC 4028:
@@ -395,52 +386,56 @@ void ProxyCore::handleOriginatedRequest(TransactionId serverTx, SipMessage&& req
 // own last SDP back (as the offer in a 2xx to an offerless re-INVITE, whose ACK then answers with
 // what it had) and the call goes on. A real change would need an offer/answer with the other leg,
 // which is not built: refusing it keeps the current media (RFC 3261 14.2).
-void ProxyCore::answerOriginatedRefresh(TransactionId serverTx, const SipMessage& request,
-                                        DialogSide& side) {
+void CallOriginator::answerRefresh(TransactionId serverTx, const SipMessage& request,
+                                   DialogSide& side) {
   const bool offer = carriesSdp(request);
   if (offer && originLine(request.body()) != originLine(side.sdp)) {
-    answer(serverTx, request, 488, "Not Acceptable Here");
-    return;
+    return answer(serverTx, request, 488, "Not Acceptable Here");
   }
   auto ok = request.makeResponse(200, "OK");
-  ok.appendHeader(HeaderId::Contact, "<" + ourContact(side.flow) + ">");
+  ok.appendHeader(HeaderId::Contact, "<" + identity_.contact(side.flow) + ">");
   const bool reinvite = request.method() == Method::Invite;
   if ((reinvite || offer) && !side.local->sdp.empty()) {
     ok.setBody(side.local->sdp, "application/sdp");
   }
-  respond(serverTx, std::move(ok));
+  delegate_.respond(serverTx, std::move(ok));
+}
+
+void CallOriginator::answer(TransactionId serverTx, const SipMessage& request, int status,
+                            std::string_view reason) {
+  delegate_.respond(serverTx, request.makeResponse(status, reason));
 }
 
 // Before the call is connected, hanging up cancels the INVITE that is out (its 487 ends the call).
-bool ProxyCore::hangupOriginated(Dialog& dialog, const std::string& reason) {
-  const auto found = originated_.find(dialog.id);
-  if (found == originated_.end()) return false;
+bool CallOriginator::hangup(Dialog& dialog, const std::string& reason) {
+  const auto found = calls_.find(dialog.id);
+  if (found == calls_.end()) return false;
   auto& call = found->second;
   dialog.endReason = reason;
   const auto pending = call.step == OriginatedCall::Step::CallingA ? call.inviteA : call.inviteB;
   if (pending != 0 && transactions_.alive(pending)) {
     transactions_.cancel(pending);
   } else {
-    originateFailed(call, dialog, call.step == OriginatedCall::Step::CallingA, 487);
+    failed(call, dialog, call.step == OriginatedCall::Step::CallingA, 487);
   }
   return true;
 }
 
-void ProxyCore::forgetOriginated(std::uint64_t dialogId) {
-  const auto found = originated_.find(dialogId);
-  if (found == originated_.end()) return;
+void CallOriginator::forget(std::uint64_t dialogId) {
+  const auto found = calls_.find(dialogId);
+  if (found == calls_.end()) return;
   timers_.cancel(found->second.ringTimer);
-  originated_.erase(found);
+  calls_.erase(found);
 }
 
 // Timeout or transport failure of one of our INVITEs.
-void ProxyCore::originateTransactionEnded(TransactionId clientTx, int status) {
-  const auto owner = originateTx_.find(clientTx);
-  if (owner == originateTx_.end()) return;
-  const auto found = originated_.find(owner->second);
-  Dialog* dialog = dialogs_.findById(owner->second);
-  if (found == originated_.end() || dialog == nullptr) return;
-  originateFailed(found->second, *dialog, clientTx == found->second.inviteA, status);
+void CallOriginator::onTransactionFailed(TransactionId clientTx, int status) {
+  const auto owner = inviteOwner_.find(clientTx);
+  if (owner == inviteOwner_.end()) return;
+  Dialog* dialog = nullptr;
+  OriginatedCall* call = live(owner->second, dialog);
+  if (call == nullptr) return;
+  failed(*call, *dialog, clientTx == call->inviteA, status);
 }
 
 }  // namespace rtcgate::proxy

@@ -19,7 +19,7 @@ constexpr char kPhoneAnswer[] =
     "v=0\r\no=- 1 2 IN IP4 127.0.0.9\r\ns=-\r\nc=IN IP4 127.0.0.9\r\nt=0 0\r\n"
     "m=audio 6000 RTP/AVP 0\r\n";
 
-class ProxyOriginateTest : public testing::ProxyHarness {
+class CallOriginatorTest : public testing::ProxyHarness {
  protected:
   void SetUp() override {
     ProxyHarness::SetUp();
@@ -58,7 +58,7 @@ class ProxyOriginateTest : public testing::ProxyHarness {
   std::vector<std::string> events_;
 };
 
-TEST_F(ProxyOriginateTest, RingsAThenBridgesBThroughTheRelay) {
+TEST_F(CallOriginatorTest, RingsAThenBridgesBThroughTheRelay) {
   const auto id = proxy_->originate("carol", "bob");
   ASSERT_TRUE(id) << id.error();
   auto toCarol = last(browser, "INVITE");
@@ -119,7 +119,7 @@ TEST_F(ProxyOriginateTest, RingsAThenBridgesBThroughTheRelay) {
   EXPECT_EQ(proxy_->dialogs().size(), 0u);
 }
 
-TEST_F(ProxyOriginateTest, BusyBGetsAAckedAndHungUp) {
+TEST_F(CallOriginatorTest, BusyBGetsAAckedAndHungUp) {
   ASSERT_TRUE(proxy_->originate("carol", "sip:bob@localhost"));
   auto toBob = carolAnswers();
   respond(phone, toBob, 486, nullptr, "bob1", "<sip:bob@127.0.0.1:5070>");
@@ -131,7 +131,7 @@ TEST_F(ProxyOriginateTest, BusyBGetsAAckedAndHungUp) {
   EXPECT_EQ(ended_, (std::vector<std::string>{"busy"}));
 }
 
-TEST_F(ProxyOriginateTest, HangupWhileBRingsCancelsB) {
+TEST_F(CallOriginatorTest, HangupWhileBRingsCancelsB) {
   const auto id = proxy_->originate("carol", "bob");
   ASSERT_TRUE(id);
   auto toBob = carolAnswers();
@@ -145,7 +145,7 @@ TEST_F(ProxyOriginateTest, HangupWhileBRingsCancelsB) {
   EXPECT_EQ(ended_, (std::vector<std::string>{"api-hangup"}));
 }
 
-TEST_F(ProxyOriginateTest, BThatNeverAnswersIsCancelledBeforeAGivesUp) {
+TEST_F(CallOriginatorTest, BThatNeverAnswersIsCancelledBeforeAGivesUp) {
   ASSERT_TRUE(proxy_->originate("carol", "bob"));
   auto toBob = carolAnswers();
   respond(phone, toBob, 180, nullptr, "bob1", "<sip:bob@127.0.0.1:5070>");
@@ -156,7 +156,7 @@ TEST_F(ProxyOriginateTest, BThatNeverAnswersIsCancelledBeforeAGivesUp) {
   EXPECT_EQ(ended_, (std::vector<std::string>{"no-answer"}));
 }
 
-TEST_F(ProxyOriginateTest, UnknownPartiesAreRefusedAtOnce) {
+TEST_F(CallOriginatorTest, UnknownPartiesAreRefusedAtOnce) {
   auto unknown = proxy_->originate("nobody", "bob");
   ASSERT_FALSE(unknown);
   EXPECT_NE(std::string(unknown.error()).find("from"), std::string::npos);
@@ -167,7 +167,7 @@ TEST_F(ProxyOriginateTest, UnknownPartiesAreRefusedAtOnce) {
   EXPECT_EQ(proxy_->dialogs().size(), 0u);
 }
 
-TEST_F(ProxyOriginateTest, SessionRefreshesAreAnsweredAndChangesRefused) {
+TEST_F(CallOriginatorTest, SessionRefreshesAreAnsweredAndChangesRefused) {
   const auto id = proxy_->originate("carol", "bob");
   ASSERT_TRUE(id);
   auto toBob = carolAnswers();
@@ -218,7 +218,7 @@ TEST_F(ProxyOriginateTest, SessionRefreshesAreAnsweredAndChangesRefused) {
   EXPECT_NE(proxy_->dialogs().findById(*id), nullptr);
 }
 
-TEST_F(ProxyOriginateTest, AMovedOriginatedCallReinvitesEachLegInOurOwnName) {
+TEST_F(CallOriginatorTest, AMovedOriginatedCallReinvitesEachLegInOurOwnName) {
   const auto id = proxy_->originate("carol", "bob");
   ASSERT_TRUE(id);
   auto toBob = carolAnswers();

@@ -1,0 +1,106 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "base/Result.hpp"
+#include "base/Timers.hpp"
+#include "proxy/DialogTracker.hpp"
+#include "proxy/LocalIdentity.hpp"
+#include "proxy/MediaAnchor.hpp"
+#include "proxy/MediaPolicy.hpp"
+#include "proxy/OriginatedCall.hpp"
+#include "proxy/TransactionOwner.hpp"
+#include "transaction/TransactionLayer.hpp"
+
+namespace rtcgate::proxy {
+
+// Calls placed through the API (RFC 3725 third-party call control, flow I): here we are the user
+// agent on both legs. A is called without an offer; A's 2xx offers; B is called with that offer
+// (rewritten by the relay when the two legs speak different media); B's answer goes to A in our
+// ACK. Both legs then live in one Dialog, which the rest of the proxy (hang-up, timeouts, CDRs,
+// events) treats like any other call. This is the user-agent role, apart from the proxy's
+// forwarding (resiprocate draws the same line between dum and repro).
+class CallOriginator {
+ public:
+  // What the originator needs from the proxy and the call layer it places its calls into.
+  class Delegate {
+   public:
+    virtual ~Delegate() = default;
+    // Where an INVITE to `uri` would go, as the proxy routes one; nullopt: nowhere.
+    virtual std::optional<OriginateTarget> originateTarget(const std::string& uri) const = 0;
+    // The relay that anchors media, nullptr when there is none.
+    virtual MediaAnchor* mediaAnchor() = 0;
+    virtual void sendBye(Dialog& dialog, DialogSide& to, DialogSide& from) = 0;
+    virtual void endDialog(Dialog& dialog, std::string reason, int code) = 0;
+    virtual void callEvent(std::string_view event, const Dialog& dialog) = 0;
+    // Answers on a server transaction (counted with the proxy's own).
+    virtual bool respond(transaction::TransactionId serverTx, sip::SipMessage&& response) = 0;
+    // A request with our dialog's Call-ID that is not the far end's: 481.
+    virtual void refuseInDialog(transaction::TransactionId serverTx, const sip::SipMessage& request,
+                                const sip::Flow& flow) = 0;
+  };
+
+  CallOriginator(Delegate& delegate, const LocalIdentity& identity, const MediaPolicy& policy,
+                 Timers& timers, DialogTracker& dialogs,
+                 transaction::TransactionLayer& transactions, transaction::SendFunction send);
+  ~CallOriginator();
+  CallOriginator(const CallOriginator&) = delete;
+  CallOriginator& operator=(const CallOriginator&) = delete;
+
+  // `from` is rung first and, once it answers, `to`. Parties are user names, numbers or SIP URIs.
+  Result<std::uint64_t> originate(const std::string& from, const std::string& to);
+
+  // The transaction layer's reports on our client transactions (tagged
+  // TransactionOwner::Originator).
+  void onResponse(transaction::TransactionId clientTx, sip::SipMessage&& response,
+                  const sip::Flow& flow);
+  void onTransactionFailed(transaction::TransactionId clientTx, int status);
+  void onTerminated(transaction::TransactionId clientTx) { inviteOwner_.erase(clientTx); }
+
+  // A request in one of our dialogs (its To-tag is ours).
+  void onRequest(transaction::TransactionId serverTx, sip::SipMessage&& request,
+                 const sip::Flow& flow, Dialog& dialog);
+  // Ends a call that is not answered yet: cancels the INVITE that is out. False: not ours.
+  bool hangup(Dialog& dialog, const std::string& reason);
+  // The call ended (whoever ended it): our state for it goes.
+  void forget(std::uint64_t dialogId);
+
+ private:
+  std::string partyUri(const std::string& party) const;
+  bool inviteLeg(OriginatedCall& call, DialogSide& side, const OriginateTarget& target,
+                 const std::string& fromUri, const std::string& toUri, std::string sdp);
+  void learnSide(DialogSide& side, const sip::SipMessage& response, const sip::Flow& flow);
+  void repeatAck(const OriginatedCall& call, const DialogSide& side, bool legA,
+                 const sip::SipMessage& response, const sip::Flow& flow);
+  void answeredByA(OriginatedCall& call, Dialog& dialog, const sip::SipMessage& response);
+  void callB(std::uint64_t dialogId, Result<std::string> sdp);
+  void answeredByB(OriginatedCall& call, Dialog& dialog, const sip::SipMessage& response);
+  void connect(OriginatedCall& call, Dialog& dialog, std::string sdpForA);
+  void failed(OriginatedCall& call, Dialog& dialog, bool legA, int status);
+  std::string ackFor(const DialogSide& side, std::string_view sdp);
+  void ackLateAnswer(const sip::SipMessage& response, const sip::Flow& flow);
+  void answerRefresh(transaction::TransactionId serverTx, const sip::SipMessage& request,
+                     DialogSide& side);
+  void answerBye(transaction::TransactionId serverTx, const sip::SipMessage& request,
+                 Dialog& dialog, DialogSide& side);
+  void answer(transaction::TransactionId serverTx, const sip::SipMessage& request, int status,
+              std::string_view reason);
+  // The call and its dialog for an id, both still alive; nullptr otherwise.
+  OriginatedCall* live(std::uint64_t dialogId, Dialog*& dialog);
+
+  Delegate& delegate_;
+  const LocalIdentity& identity_;
+  const MediaPolicy& policy_;
+  Timers& timers_;
+  DialogTracker& dialogs_;
+  transaction::TransactionLayer& transactions_;
+  transaction::SendFunction send_;
+  std::unordered_map<std::uint64_t, OriginatedCall> calls_;                    // by dialog id
+  std::unordered_map<transaction::TransactionId, std::uint64_t> inviteOwner_;  // INVITE -> dialog
+};
+
+}  // namespace rtcgate::proxy

@@ -1,0 +1,444 @@
+// ProxyCore's forwarding (RFC 3261 16.6-16.11): branches with Via, Record-Route and Max-Forwards,
+// Timer C, stateless ACKs and strays, CANCEL, and the choice of the response that goes upstream
+// (16.7), with static-route failover on the way.
+#include <spdlog/spdlog.h>
+
+#include "proxy/MessageParts.hpp"
+#include "proxy/NatHelper.hpp"
+#include "proxy/ProxyCore.hpp"
+#include "sip/NameAddr.hpp"
+
+namespace rtcgate::proxy {
+
+using sip::HeaderId;
+using sip::Method;
+using sip::SipMessage;
+using transaction::TransactionId;
+
+namespace {
+
+constexpr int kDefaultMaxForwards = 70;
+
+// Requests that create a dialog: the proxy stays on their path (Record-Route, RFC 3261 16.6.4).
+bool createsDialog(Method method) {
+  return method == Method::Invite || method == Method::Subscribe || method == Method::Refer ||
+         method == Method::Notify;
+}
+
+}  // namespace
+
+// ------------------------------------------------------------------ forwarding
+
+void ProxyCore::startProxying(TransactionId serverTx, SipMessage&& request, const sip::Flow& flow,
+                              std::vector<Target> targets, bool fromStranger) {
+  if (!admitSessionInterval(serverTx, request)) return;
+  auto owned = std::make_unique<ProxyTransaction>(std::move(request));
+  auto& pt = *owned;
+  pt.serverTx = serverTx;
+  pt.source = flow;
+  pt.fromStranger = fromStranger;
+  byServerTx_.emplace(serverTx, std::move(owned));
+  // Before trackRequest: a BYE ends its dialog there.
+  if (!pt.request.toTag().empty()) pt.cseqShift = cseqShiftOf(pt.request);
+  trackRequest(pt);
+  planMedia(pt);
+  for (auto& target : targets) forwardBranch(pt, std::move(target));
+  if (pt.allBranchesCompleted() && !pt.finalSent) sendBestResponse(pt);
+}
+
+bool ProxyCore::forwardBranch(ProxyTransaction& pt, Target target) {
+  if (target.requestUri.empty()) target.requestUri = std::string(pt.request.requestUri());
+  const auto branchId = transactions_.newBranch() + "." + loopHash(pt.request);
+  auto request = prepareForward(pt, target, branchId);
+  pt.branches.push_back({});
+  const auto index = pt.branches.size() - 1;
+  auto& branch = pt.branches[index];
+  branch.failover = std::move(target.failover);
+  branch.flow = target.flow;
+  branch.viaBranch = branchId;
+  branch.anchored = anchorsBranch(pt, target, branch.leg);
+  ++stats_.forwardedRequests;
+  if (branch.anchored && pt.mediaRole == ProxyTransaction::MediaRole::Offer) {
+    offerBranch(pt, index, std::move(request), target.flow);
+    return true;
+  }
+  return sendBranch(pt, index, std::move(request), target.flow);
+}
+
+// false when the transport refused it: the branch is then completed with a 503 (the caller sends
+// the final response once every branch is done).
+bool ProxyCore::sendBranch(ProxyTransaction& pt, std::size_t index, SipMessage&& request,
+                           const sip::Flow& flow) {
+  auto started = transactions_.sendRequest(std::move(request), flow);
+  if (!started) {
+    spdlog::info("{} {}: could not send to {}: {}", pt.request.methodText(), pt.request.callId(),
+                 flow.remote.toString(), started.error());
+    releaseBranchMedia(pt, index);
+    pt.branches[index].state = Branch::State::Completed;
+    pt.branches[index].finalStatus = 503;
+    pt.selector.offer(503);
+    return false;
+  }
+  pt.branches[index].clientTx = *started;
+  clientToServer_[*started] = pt.serverTx;
+  if (pt.request.method() == Method::Invite) startTimerC(pt, index);
+  return true;
+}
+
+SipMessage ProxyCore::prepareForward(const ProxyTransaction& pt, const Target& target,
+                                     const std::string& branch) const {
+  auto request = pt.request.clone();
+  request.setRequestUri(target.requestUri);
+  const int hops = request.maxForwards() < 0 ? kDefaultMaxForwards : request.maxForwards() - 1;
+  request.setHeader(HeaderId::MaxForwards, std::to_string(hops));
+  // Routes to add go in front of whatever Route set remains (Path, static route target).
+  for (auto it = target.routes.rbegin(); it != target.routes.rend(); ++it) {
+    request.prependHeader(HeaderId::Route, *it);
+  }
+  if (createsDialog(request.method()) && request.toTag().empty()) {
+    addRecordRoute(request, pt.source, target.flow);
+  }
+  if (pt.cseqShift != 0) renumber(request, request.cseq() + pt.cseqShift);
+  request.prependHeader(HeaderId::Via, identity_.via(target.flow, branch));
+  return request;
+}
+
+// Record-Route (RFC 3261 16.6 step 4). When the two sides use different transports, or either
+// side is a connection (WebSocket, TCP, TLS), we record two entries, one facing each side, each
+// with the token of its side's connection: in-dialog requests from either end then leave over
+// the right transport and connection (RFC 5658 double Record-Route, RFC 7118).
+void ProxyCore::addRecordRoute(SipMessage& request, const sip::Flow& in,
+                               const sip::Flow& out) const {
+  const bool connections = sip::isReliable(in.transport) || sip::isReliable(out.transport);
+  const std::string callId(request.callId());
+  if (in.transport == out.transport && !connections && in.local == out.local) {
+    request.prependHeader(HeaderId::RecordRoute, "<" + recordRouteUri(out, callId) + ">");
+    return;
+  }
+  request.prependHeader(HeaderId::RecordRoute, "<" + recordRouteUri(in, callId) + ";r2=on>");
+  request.prependHeader(HeaderId::RecordRoute, "<" + recordRouteUri(out, callId) + ";r2=on>");
+}
+
+// Every Record-Route we write carries a token for its Call-ID (naming the side's connection, if
+// any): the dialog's requests prove with it that we record-routed them.
+std::string ProxyCore::recordRouteUri(const sip::Flow& flow, std::string_view callId) const {
+  std::string uri = "sip:";
+  uri += identity_.hostPortToward(flow);
+  uri += ";transport=";
+  uri += sip::transportParamName(flow.transport);
+  uri += ";lr";
+  const auto connection = sip::isReliable(flow.transport) ? flow.connectionId : 0;
+  uri += ";ftok=" + flowTokens_.encode(connection, callId);
+  return uri;
+}
+
+void ProxyCore::startTimerC(ProxyTransaction& pt, std::size_t index) {
+  auto& branch = pt.branches[index];
+  timers_.cancel(branch.timerC);
+  const auto clientTx = branch.clientTx;
+  branch.timerC = timers_.start(options_.timerC, [this, clientTx] {
+    auto [owner, i] = findBranch(clientTx);
+    if (!owner) return;
+    owner->branches[i].timerC = 0;
+    spdlog::info("{} {}: no final response in time, cancelling branch", owner->request.methodText(),
+                 owner->request.callId());
+    transactions_.cancel(clientTx);
+  });
+}
+
+// ------------------------------------------------------------------ stateless parts
+
+// An ACK that matched no transaction is the ACK of a 2xx: forwarded only within a dialog we
+// record-routed (as Kamailio's default script does), never along a Request-URI of a stranger's
+// choosing.
+void ProxyCore::onAck(SipMessage&& ack, const sip::Flow& flow) {
+  auto route = popOurRoutes(ack);
+  if (ack.toTag().empty() || !belongsToDialog(ack, flow, route, dialogOf(ack))) {
+    ++stats_.acksDropped;
+    spdlog::debug("ACK {} from {}: dropped, it belongs to no dialog of ours", ack.callId(),
+                  flow.remote.toString());
+    return;
+  }
+  if (ackWithMedia(ack, route)) return;  // forwarded once the relay has the answer
+  forwardStateless(std::move(ack), route);
+}
+
+void ProxyCore::forwardStateless(SipMessage&& request, const RouteInfo& route) {
+  const char* why = "";
+  auto target = nextHopTarget(request, route, why);
+  if (!target) {
+    spdlog::debug("{} {}: dropped, no next hop: {}", request.methodText(), request.callId(), why);
+    return;
+  }
+  if (identity_.isOurAddress(target->flow.remote.host(), target->flow.remote.port())) {
+    // Addressed to ourselves without our Route: it would only spiral until Max-Forwards ran out.
+    spdlog::debug("{} {}: dropped, its next hop is this proxy", request.methodText(),
+                  request.callId());
+    return;
+  }
+  const int hops = request.maxForwards() < 0 ? kDefaultMaxForwards : request.maxForwards() - 1;
+  if (hops < 0) return;
+  request.setHeader(HeaderId::MaxForwards, std::to_string(hops));
+  if (const auto shift = cseqShiftOf(request); shift != 0) {
+    renumber(request, request.cseq() + shift);
+  }
+  // The branch of a stateless ACK only needs to be unique (RFC 3261 16.11).
+  request.prependHeader(HeaderId::Via, identity_.via(target->flow, transactions_.newBranch()));
+  ++stats_.statelessForwards;
+  send_(target->flow, request.serialize());
+}
+
+// A response that matches none of our client transactions answers nothing we sent (or a
+// transaction long finished, RFC 6026): dropped, never sent on along its Via (RFC 3261 16.7 step
+// 3), which would make us a reflector for whatever Via a stranger writes.
+void ProxyCore::onStrayResponse(SipMessage&& response, const sip::Flow& flow) {
+  if (pinger_.answered(response.callId())) return;  // a keep-alive's answer (ProxySessions.cpp)
+  ++stats_.strayResponsesDropped;
+  spdlog::debug("{} response from {} (Call-ID {}) matches no transaction: dropped",
+                response.statusCode(), flow.remote.toString(), response.callId());
+}
+
+// ------------------------------------------------------------------ CANCEL
+
+void ProxyCore::onCancel(TransactionId cancelTx, TransactionId inviteTx, SipMessage&& cancel,
+                         const sip::Flow& flow) {
+  auto it = byServerTx_.find(inviteTx);
+  if (it != byServerTx_.end() && !it->second->source.sameOrigin(flow)) {
+    // The branch of an INVITE is no secret to those on its path, but only its sender may
+    // cancel it (RFC 3261 9.1: the CANCEL goes where the INVITE went, from where it came).
+    // Answered statelessly, and its transaction forgotten: the sender's own CANCEL, with the
+    // same branch, must not be taken for a retransmission of this one.
+    ++stats_.inDialogRefused;
+    spdlog::info("CANCEL {} from {}: refused, the INVITE came from {}", cancel.callId(),
+                 flow.remote.toString(), it->second->source.remote.toString());
+    send_(flow, cancel.makeResponse(481, "Call/Transaction Does Not Exist").serialize());
+    transactions_.discard(cancelTx);
+    return;
+  }
+  if (inviteTx == 0 || it == byServerTx_.end()) {
+    // Answered by us (auth challenge, 404, ...) or never seen.
+    answer(cancelTx, cancel, inviteTx == 0 ? 481 : 200,
+           inviteTx == 0 ? "Call/Transaction Does Not Exist" : "OK");
+    if (inviteTx != 0) {
+      auto terminated = cancel.makeResponse(487, "Request Terminated");
+      terminated.setHeader(HeaderId::CSeq, std::to_string(cancel.cseq()) + " INVITE");
+      respond(inviteTx, std::move(terminated));
+    }
+    return;
+  }
+  answer(cancelTx, cancel, 200, "OK");
+  auto& pt = *it->second;
+  pt.cancelled = true;
+  cancelPendingBranches(pt);
+}
+
+void ProxyCore::cancelPendingBranches(ProxyTransaction& pt) {
+  for (auto& branch : pt.branches) {
+    if (branch.state != Branch::State::Completed && branch.clientTx != 0) {
+      transactions_.cancel(branch.clientTx);
+    }
+  }
+}
+
+// ------------------------------------------------------------------ responses
+
+std::pair<ProxyTransaction*, std::size_t> ProxyCore::findBranch(TransactionId clientTx) {
+  const auto owner = clientToServer_.find(clientTx);
+  if (owner == clientToServer_.end()) return {nullptr, 0};
+  const auto it = byServerTx_.find(owner->second);
+  if (it == byServerTx_.end()) return {nullptr, 0};
+  auto& branches = it->second->branches;
+  for (std::size_t i = 0; i < branches.size(); ++i) {
+    if (branches[i].clientTx == clientTx) return {it->second.get(), i};
+  }
+  return {nullptr, 0};
+}
+
+void ProxyCore::onResponse(TransactionId clientTx, SipMessage&& response, const sip::Flow& flow) {
+  switch (ownerOf(clientTx)) {
+    case TransactionOwner::Originator:
+      return originator_.onResponse(clientTx, std::move(response), flow);
+    case TransactionOwner::RelayMove:
+      return moveResponse(clientTx, response);
+    case TransactionOwner::Proxy:
+      break;
+  }
+  auto [pt, index] = findBranch(clientTx);
+  if (!pt) return;
+  response.removeFirst(HeaderId::Via);
+  if (!response.find(HeaderId::Via)) return;
+  // Renumbered on the way: the sender gets back the CSeq it sent.
+  if (pt->cseqShift != 0) renumber(response, pt->request.cseq());
+  const int status = response.statusCode();
+  auto& branch = pt->branches[index];
+  if (status < 200) {
+    if (status == 100) return;
+    branch.state = Branch::State::Proceeding;
+    if (pt->request.method() == Method::Invite) startTimerC(*pt, index);
+    if (!pt->finalSent) forwardResponseUpstream(*pt, index, std::move(response));
+    return;
+  }
+  if (status < 300) {
+    // Every 2xx goes upstream at once (RFC 3261 16.7 step 5); other branches are cancelled.
+    const bool first = branch.state != Branch::State::Completed;
+    branch.state = Branch::State::Completed;
+    branch.finalStatus = status;
+    timers_.cancel(branch.timerC);
+    branch.timerC = 0;
+    sessionAnswered(*pt, response);
+    forwardResponseUpstream(*pt, index, std::move(response));
+    if (first) {
+      pt->finalSent = true;
+      if (pt->request.method() == Method::Invite) cancelPendingBranches(*pt);
+    }
+    return;
+  }
+  branchCompleted(*pt, index, std::move(response));
+}
+
+void ProxyCore::branchCompleted(ProxyTransaction& pt, std::size_t index, SipMessage&& response) {
+  auto& branch = pt.branches[index];
+  if (branch.state == Branch::State::Completed) return;
+  branch.state = Branch::State::Completed;
+  const int status = response.statusCode();
+  branch.finalStatus = status;
+  timers_.cancel(branch.timerC);
+  branch.timerC = 0;
+  releaseBranchMedia(pt, index);
+
+  // Static-route failover: try the next target on a timeout or server error.
+  if ((status == 408 || status >= 500) && status < 600 && !branch.failover.empty() &&
+      !pt.cancelled && !pt.finalSent) {
+    auto remaining = std::move(branch.failover);
+    const char* why = "";
+    while (!remaining.empty()) {
+      const auto user = sip::parseUri(pt.request.requestUri());
+      auto next = uriTarget(remaining.front(), user ? user->user : std::string_view(), why);
+      remaining.erase(remaining.begin());
+      if (!next) continue;
+      next->failover = std::move(remaining);
+      ++stats_.routeFailovers;
+      spdlog::info("{} {}: route target answered {}, failing over", pt.request.methodText(),
+                   pt.request.callId(), status);
+      forwardBranch(pt, std::move(*next));
+      return;
+    }
+  }
+
+  for (const auto& value : response.all(HeaderId::WwwAuthenticate)) {
+    pt.wwwChallenges.emplace_back(value);
+  }
+  for (const auto& value : response.all(HeaderId::ProxyAuthenticate)) {
+    pt.proxyChallenges.emplace_back(value);
+  }
+  if (pt.selector.offer(status)) pt.bestResponse = std::move(response);
+  if (status >= 600 && pt.request.method() == Method::Invite) cancelPendingBranches(pt);
+  if (pt.allBranchesCompleted() && !pt.finalSent) sendBestResponse(pt);
+}
+
+void ProxyCore::sendBestResponse(ProxyTransaction& pt) {
+  pt.finalSent = true;
+  if (pt.request.method() == Method::Invite && pt.request.toTag().empty()) {
+    if (Dialog* dialog = dialogOf(pt.request);
+        dialog && dialog->state != Dialog::State::Confirmed) {
+      const int status = pt.bestResponse       ? pt.bestResponse->statusCode()
+                         : pt.selector.empty() ? 480
+                                               : pt.selector.best();
+      // A call we cancelled ourselves (hangup) keeps the reason we gave.
+      const std::string cancelled = dialog->endReason.empty() ? "cancelled" : dialog->endReason;
+      endDialog(*dialog, pt.cancelled ? cancelled : Dialog::failureReason(status), status);
+    }
+  }
+  if (!pt.bestResponse) {
+    const int status = pt.selector.empty() ? 480 : pt.selector.best();
+    auto response = pt.request.makeResponse(status == 503 ? 500 : status,
+                                            status == 408   ? "Request Timeout"
+                                            : status == 503 ? "Service Unavailable"
+                                                            : "Temporarily Unavailable");
+    respondUpstream(pt, ProxyTransaction::kNoBranch, std::move(response));
+    return;
+  }
+  auto response = std::move(*pt.bestResponse);
+  pt.bestResponse.reset();
+  if (response.statusCode() == 503) response.setStatus(500, "Server Error");
+  if (response.statusCode() == 401 || response.statusCode() == 407) {
+    response.removeAll(HeaderId::WwwAuthenticate);
+    response.removeAll(HeaderId::ProxyAuthenticate);
+    for (auto& value : pt.wwwChallenges) response.appendHeader(HeaderId::WwwAuthenticate, value);
+    for (auto& value : pt.proxyChallenges) {
+      response.appendHeader(HeaderId::ProxyAuthenticate, value);
+    }
+  }
+  respondUpstream(pt, ProxyTransaction::kNoBranch, std::move(response));
+}
+
+void ProxyCore::branchFailed(TransactionId clientTx, int status, std::string_view reason) {
+  auto [pt, index] = findBranch(clientTx);
+  if (!pt) return;
+  // pt->request is the request as received: the synthesized answer carries exactly the Vias an
+  // answer from the branch would have after we took ours off.
+  branchCompleted(*pt, index, pt->request.makeResponse(status, reason));
+}
+
+void ProxyCore::onTimeout(TransactionId clientTx) {
+  switch (ownerOf(clientTx)) {
+    case TransactionOwner::Originator:
+      return originator_.onTransactionFailed(clientTx, 408);
+    case TransactionOwner::RelayMove:
+      return moveTransactionEnded(clientTx, 408);
+    case TransactionOwner::Proxy:
+      ++stats_.branchTimeouts;
+      return branchFailed(clientTx, 408, "Request Timeout");
+  }
+}
+
+void ProxyCore::onTransportError(TransactionId clientTx) {
+  switch (ownerOf(clientTx)) {
+    case TransactionOwner::Originator:
+      return originator_.onTransactionFailed(clientTx, 503);
+    case TransactionOwner::RelayMove:
+      return moveTransactionEnded(clientTx, 503);
+    case TransactionOwner::Proxy:
+      return branchFailed(clientTx, 503, "Service Unavailable");
+  }
+}
+
+TransactionOwner ProxyCore::ownerOf(TransactionId clientTx) const {
+  return static_cast<TransactionOwner>(transactions_.userData(clientTx));
+}
+
+// The proxy's state for a request goes with its server transaction (RFC 6026: after the final
+// response's retransmission window), when every branch has long completed or been cancelled.
+void ProxyCore::onTerminated(TransactionId tx, std::uint64_t userData) {
+  switch (static_cast<TransactionOwner>(userData)) {
+    case TransactionOwner::Originator:
+      return originator_.onTerminated(tx);
+    case TransactionOwner::RelayMove:
+      moveInvites_.erase(tx);
+      return;
+    case TransactionOwner::Proxy:
+      break;
+  }
+  const auto client = clientToServer_.find(tx);
+  if (client != clientToServer_.end()) {
+    auto [pt, index] = findBranch(tx);
+    if (pt && pt->branches[index].state != Branch::State::Completed) {
+      // Ended without a final response reaching us (e.g. 2xx-less CANCEL race): count it done.
+      branchCompleted(*pt, index, pt->request.makeResponse(408, "Request Timeout"));
+    }
+    clientToServer_.erase(tx);
+    return;
+  }
+  const auto server = byServerTx_.find(tx);
+  if (server == byServerTx_.end()) return;
+  for (auto& branch : server->second->branches) {
+    timers_.cancel(branch.timerC);
+    if (branch.clientTx != 0 && branch.state != Branch::State::Completed) {
+      transactions_.cancel(branch.clientTx);
+    }
+    clientToServer_.erase(branch.clientTx);
+  }
+  byServerTx_.erase(server);
+}
+
+}  // namespace rtcgate::proxy
