@@ -19,6 +19,7 @@
 #include "proxy/MediaAnchor.hpp"
 #include "proxy/MediaPolicy.hpp"
 #include "proxy/NonceManager.hpp"
+#include "proxy/OriginateError.hpp"
 #include "proxy/OriginatedCall.hpp"
 #include "proxy/ProxyStats.hpp"
 #include "proxy/ProxyTransaction.hpp"
@@ -141,7 +142,7 @@ class ProxyCore : public transaction::TransactionUser {
   // answers, `to`; the two are bridged through the relay when their media differ. Parties are
   // user names, numbers or SIP URIs, routed as an INVITE to them would be. The id is the call's
   // in dialogs(); what happens next shows in its events.
-  Result<std::uint64_t> originate(const std::string& from, const std::string& to);
+  Result<std::uint64_t, OriginateError> originate(const std::string& from, const std::string& to);
 
   // Reload: new requests use these routes.
   void setRoutes(StaticRoutes routes) { routes_ = std::move(routes); }
@@ -281,7 +282,7 @@ class ProxyCore : public transaction::TransactionUser {
   void respondUpstream(ProxyTransaction& pt, std::size_t branch, sip::SipMessage&& response);
   void drainUpstream(transaction::TransactionId serverTx);
   bool exchangeResponseSdp(ProxyTransaction& pt, std::size_t branch, sip::SipMessage& response,
-                           std::function<void(Result<std::string>)> done);
+                           MediaAnchor::SdpDone done);
   void trackResponse(ProxyTransaction& pt, std::size_t branch, const sip::SipMessage& response);
   void releaseBranchMedia(const ProxyTransaction& pt, std::size_t branch);
   bool ackWithMedia(sip::SipMessage& ack, const RouteInfo& route);

@@ -68,15 +68,21 @@ std::optional<OriginateTarget> ProxyCore::originateTarget(const std::string& uri
   return OriginateTarget{uri, *direct, {}};
 }
 
-Result<std::uint64_t> ProxyCore::originate(const std::string& from, const std::string& to) {
+Result<std::uint64_t, OriginateError> ProxyCore::originate(const std::string& from,
+                                                           const std::string& to) {
+  using Kind = OriginateError::Kind;
   const auto fromUri = partyUri(from);
   const auto toUri = partyUri(to);
-  if (fromUri.empty()) return Error{"from: not a user name, number or SIP URI"};
-  if (toUri.empty()) return Error{"to: not a user name, number or SIP URI"};
+  if (fromUri.empty())
+    return OriginateError{Kind::BadParty, "from: not a user name, number or SIP URI"};
+  if (toUri.empty())
+    return OriginateError{Kind::BadParty, "to: not a user name, number or SIP URI"};
   const auto targetA = originateTarget(fromUri);
-  if (!targetA) return Error{"from: not registered, and no route leads there"};
+  if (!targetA)
+    return OriginateError{Kind::UnknownParty, "from: not registered, and no route leads there"};
   const auto targetB = originateTarget(toUri);
-  if (!targetB) return Error{"to: not registered, and no route leads there"};
+  if (!targetB)
+    return OriginateError{Kind::UnknownParty, "to: not registered, and no route leads there"};
 
   Dialog& dialog = dialogs_.create(transactions_.newBranch().substr(7) + "@rtcgate");
   dialog.originated = true;
@@ -100,7 +106,7 @@ Result<std::uint64_t> ProxyCore::originate(const std::string& from, const std::s
   callEvent("incoming", dialog);
   if (!inviteLeg(call, dialog.caller, *targetA, toUri, fromUri, {})) {
     endDialog(dialog, "failed-503", 503);
-    return Error{"from: the INVITE could not be sent"};
+    return OriginateError{Kind::NotSent, "from: the INVITE could not be sent"};
   }
   return dialog.id;
 }
@@ -211,7 +217,7 @@ void ProxyCore::answeredByA(OriginatedCall& call, Dialog& dialog, const SipMessa
       DialogSide::LocalEnd{transactions_.newBranch().substr(7) + "@rtcgate", {}, 1};
   dialogs_.addCallId(dialog, dialog.callee.local->callId);
   const auto id = dialog.id;
-  auto callB = [this, id](Result<std::string> sdp) {
+  auto callB = [this, id](MediaAnchor::SdpResult sdp) {
     auto found = originated_.find(id);
     Dialog* dialog = dialogs_.findById(id);
     if (found == originated_.end() || dialog == nullptr) return;
@@ -261,12 +267,12 @@ void ProxyCore::answeredByB(OriginatedCall& call, Dialog& dialog, const SipMessa
   exchange.sdp = std::string(response.body());
   exchange.flags = mediaPolicy_.flags(dialog.caller.leg, dialog.callee.leg);
   const auto id = dialog.id;
-  media_->answer(exchange, [this, id](Result<std::string> sdp) {
+  media_->answer(exchange, [this, id](MediaAnchor::SdpResult sdp) {
     auto found = originated_.find(id);
     Dialog* dialog = dialogs_.findById(id);
     if (found == originated_.end() || dialog == nullptr) return;
     if (!sdp) {
-      spdlog::warn("call {}: the relay refused the answer: {}", dialog->callId, sdp.error());
+      spdlog::warn("call {}: the relay refused the answer: {}", dialog->callId, sdp.error().reason);
       sendBye(*dialog, dialog->callee, dialog->caller);
       originateFailed(found->second, *dialog, false, 503);
       return;
