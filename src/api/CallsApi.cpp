@@ -9,6 +9,19 @@
 #include "http/JsonValue.hpp"
 
 namespace rtcgate::api {
+namespace {
+
+// What the API shows of a relay that did not answer: an ng error reply, as the relay would give.
+ng::Value replyOrError(mediacontrol::MediaControl::Reply reply) {
+  if (reply) return std::move(*reply);
+  ng::Value error = ng::Value::dict();
+  error.set("result", "error");
+  error.set("error-reason", reply.error().reason);
+  return error;
+}
+
+}  // namespace
+
 Result<CallsApi::OriginateBody> CallsApi::parseOriginateBody(std::string_view body) {
   const auto request = http::JsonValue::parse(body);
   if (!request || !request->isObject()) {
@@ -24,28 +37,33 @@ http::HttpReply CallsApi::originate(const std::string& body) {
   const auto request = parseOriginateBody(body);
   if (!request) return http::HttpReply::error(400, request.error());
   const auto id = proxy_.originate(request->from, request->to);
-  if (!id) {
-    const std::string_view why = id.error();
-    const unsigned status = why.find("not a user name") != std::string_view::npos  ? 400
-                            : why.find("not registered") != std::string_view::npos ? 404
-                                                                                   : 503;
-    return http::HttpReply::error(status, why);
-  }
+  if (!id) return http::HttpReply::error(originateStatus(id.error().kind), id.error().reason);
   return http::HttpReply::json("{\"id\":" + std::to_string(*id) + "}", 201);
+}
+
+unsigned CallsApi::originateStatus(proxy::OriginateError::Kind kind) {
+  switch (kind) {
+    case proxy::OriginateError::Kind::BadParty:
+      return 400;
+    case proxy::OriginateError::Kind::UnknownParty:
+      return 404;
+    case proxy::OriginateError::Kind::NotSent:
+      return 503;
+  }
+  return 503;
 }
 
 // The call is looked up again when the relay answers: it may have ended meanwhile.
 http::HttpReply CallsApi::callWithMedia(std::uint64_t id, std::string callId) {
   return http::HttpReply::later([this, id, callId = std::move(callId)](http::HttpReply::Send send) {
-    ng::Value query = ng::Value::dict();
-    query.set("command", "query");
-    query.set("call-id", callId);
-    relay_(std::move(query), [this, id, send = std::move(send)](ng::Value report) {
-      const proxy::Dialog* dialog = proxy_.dialogs().findById(id);
-      if (dialog == nullptr) return send(http::HttpReply::error(404, "no such call"));
-      const bool ok = report.stringAt("result") == "ok";
-      send(http::HttpReply::json(events::callJson(*dialog, ok ? &report : nullptr)));
-    });
+    relay_->request(
+        mediacontrol::MediaControl::query(callId),
+        [this, id, send = std::move(send)](mediacontrol::MediaControl::Reply report) {
+          const proxy::Dialog* dialog = proxy_.dialogs().findById(id);
+          if (dialog == nullptr) return send(http::HttpReply::error(404, "no such call"));
+          const bool ok = report && report->stringAt("result") == "ok";
+          send(http::HttpReply::json(events::callJson(*dialog, ok ? &*report : nullptr)));
+        });
   });
 }
 
@@ -61,20 +79,20 @@ http::HttpReply CallsApi::relayOverview() {
     auto replies = std::make_shared<Replies>();
     replies->send = std::move(send);
     auto collect = [replies](ng::Value Replies::*slot) {
-      return [replies, slot](ng::Value reply) {
-        (*replies).*slot = std::move(reply);
+      return [replies, slot](mediacontrol::MediaControl::Reply reply) {
+        (*replies).*slot = replyOrError(std::move(reply));
         if (--replies->pending > 0) return;
         replies->send(http::HttpReply::json(
             "{\"list\":" + events::ngValueJson(replies->list) +
             ",\"statistics\":" + events::ngValueJson(replies->statistics) + "}"));
       };
     };
-    ng::Value list = ng::Value::dict();
+    ng::Value list = ng::Value::dict();  // no limit: the relay's own default, as always
     list.set("command", "list");
     ng::Value statistics = ng::Value::dict();
     statistics.set("command", "statistics");
-    relay_(std::move(list), collect(&Replies::list));
-    relay_(std::move(statistics), collect(&Replies::statistics));
+    relay_->request(std::move(list), collect(&Replies::list));
+    relay_->request(std::move(statistics), collect(&Replies::statistics));
   });
 }
 

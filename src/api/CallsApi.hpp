@@ -1,26 +1,24 @@
 #pragma once
 
-#include <functional>
 #include <string>
 
 #include "base/Result.hpp"
 #include "http/HttpServer.hpp"
+#include "mediacontrol/MediaControl.hpp"
 #include "ng/Value.hpp"
 #include "proxy/ProxyCore.hpp"
 
 namespace rtcgate::api {
 
 // The calls part of the management API (docs/API.md): GET /api/v1/calls, GET and DELETE
-// /api/v1/calls/{id}, GET /api/v1/media. `relay` sends one ng request to the media relay and calls
-// back, on the signalling loop, with its reply (a dict with result "error" when it cannot); empty
-// when there is no relay. Routes that ask the relay answer later (http::HttpReply::later): the
+// /api/v1/calls/{id}, GET /api/v1/media. `relay` is the media relay, replying on the signalling
+// loop (with ng relays, RelayPool::questions(), so that the relay holding a call answers for it);
+// null when there is none. Routes that ask the relay answer later (http::HttpReply::later): the
 // loop serves SIP while an ng relay takes its time, or never answers.
 class CallsApi {
  public:
-  using RelayReply = std::function<void(ng::Value)>;
-  using RelayRequest = std::function<void(ng::Value, RelayReply)>;
-
-  CallsApi(proxy::ProxyCore& proxy, RelayRequest relay) : proxy_(proxy), relay_(std::move(relay)) {}
+  CallsApi(proxy::ProxyCore& proxy, mediacontrol::MediaControl* relay)
+      : proxy_(proxy), relay_(relay) {}
   void registerRoutes(http::HttpServer& server);
 
   // The body of POST /api/v1/calls, {"from": "...", "to": "..."}. Decoded apart from the call
@@ -30,13 +28,16 @@ class CallsApi {
     std::string to;
   };
   static Result<OriginateBody> parseOriginateBody(std::string_view body);
+  // The HTTP status of an originate the proxy refused: 400 a malformed party, 404 one nobody can
+  // reach, 503 a call that could not start.
+  static unsigned originateStatus(proxy::OriginateError::Kind kind);
 
  private:
   http::HttpReply originate(const std::string& body);
   http::HttpReply callWithMedia(std::uint64_t id, std::string callId);
   http::HttpReply relayOverview();
   proxy::ProxyCore& proxy_;
-  RelayRequest relay_;
+  mediacontrol::MediaControl* relay_;
 };
 
 }  // namespace rtcgate::api

@@ -197,11 +197,6 @@ bool Gateway::startMedia() {
       }
       addresses.push_back(*address);
     }
-    // The API's questions are for a person waiting: a short timeout, two tries.
-    mediacontrol::NgClientOptions quick;
-    quick.timeout = std::chrono::milliseconds(300);
-    quick.tries = 2;
-    apiRelay_ = std::make_unique<mediacontrol::NgClient>(io_, timers_, addresses.front(), quick);
     mediaControl_ = std::make_unique<mediacontrol::RelayPool>(
         io_, timers_, std::move(addresses), std::chrono::seconds(config_.media.relayPingInterval),
         config_.media.relayPingMisses);
@@ -306,12 +301,7 @@ bool Gateway::start() {
   api_ = std::make_unique<ManagementApi>(
       io_, config_, timers_,
       ManagementApi::Parts{*transports_, *proxy_, *location_, store_.get(), &loopWatch_});
-  callsApi_ = std::make_unique<api::CallsApi>(
-      *proxy_, mediaControl_ ? api::CallsApi::RelayRequest(
-                                   [this](ng::Value request, api::CallsApi::RelayReply done) {
-                                     relayRequest(std::move(request), std::move(done));
-                                   })
-                             : api::CallsApi::RelayRequest{});
+  callsApi_ = std::make_unique<api::CallsApi>(*proxy_, apiMediaControl());
   bansApi_ = std::make_unique<api::BansApi>(*proxy_);
   bansApi_->declareMetrics(api_->metrics());
   if (api_->server()) {
@@ -369,20 +359,14 @@ bool Gateway::start() {
   return true;
 }
 
-// For the management API. Never waits: the signalling loop goes on while the relay answers
-// (the embedded one through the loop, an ng relay over the API's own client); `done` runs on the
-// loop with the reply, or with an error dict once the ng relay is given up on.
-void Gateway::relayRequest(ng::Value request, api::CallsApi::RelayReply done) {
-  auto finish = [done = std::move(done)](mediacontrol::MediaControl::Reply reply) {
-    if (reply) return done(std::move(*reply));
-    ng::Value error = ng::Value::dict();
-    error.set("result", "error");
-    error.set("error-reason", reply.error());
-    done(std::move(error));
-  };
-  if (inProcess_) return mediaControl_->request(std::move(request), std::move(finish));
-  if (apiRelay_) return apiRelay_->request(std::move(request), std::move(finish));
-  finish(Error{"no relay"});
+// The management API's relay: the embedded one through the loop, or the ng relays' pool with
+// the timeouts of a person waiting (the relay that holds a call answers for it); null without
+// media anchoring.
+mediacontrol::MediaControl* Gateway::apiMediaControl() {
+  if (auto* pool = dynamic_cast<mediacontrol::RelayPool*>(mediaControl_.get())) {
+    return &pool->questions();
+  }
+  return mediaControl_.get();
 }
 
 void Gateway::scheduleHousekeeping() {

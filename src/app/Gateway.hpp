@@ -20,7 +20,6 @@
 #include "media/relay/InProcessMediaControl.hpp"
 #include "media/relay/RelayService.hpp"
 #include "mediacontrol/MediaControl.hpp"
-#include "mediacontrol/NgClient.hpp"
 #include "proxy/LocationService.hpp"
 #include "proxy/ProxyCore.hpp"
 #include "store/ResilientStore.hpp"
@@ -44,7 +43,7 @@ class Gateway {
   bool prepareTls();
   bool startMedia();
   void waitForHangup();
-  void relayRequest(ng::Value request, api::CallsApi::RelayReply done);
+  mediacontrol::MediaControl* apiMediaControl();
   void scheduleHousekeeping();
   void logStatistics() const;
 
@@ -66,9 +65,8 @@ class Gateway {
   std::unique_ptr<media::RelayService> relay_;
   std::unique_ptr<media::InProcessMediaControl> inProcess_;
   std::unique_ptr<mediacontrol::MediaControl> mediaControl_;
-  std::unique_ptr<RelayWatch> relayWatch_;            // between the proxy and mediaControl_
-  std::unique_ptr<RelayLossHandler> relayLoss_;       // ends the calls of an ng relay that died
-  std::unique_ptr<mediacontrol::NgClient> apiRelay_;  // the API's queries to the first ng relay
+  std::unique_ptr<RelayWatch> relayWatch_;       // between the proxy and mediaControl_
+  std::unique_ptr<RelayLossHandler> relayLoss_;  // ends the calls of an ng relay that died
   std::unique_ptr<proxy::ProxyCore> proxy_;
   std::unique_ptr<ManagementApi> api_;
   std::unique_ptr<api::CallsApi> callsApi_;

@@ -44,9 +44,10 @@ void RelayWatch::request(ng::Value request, Callback done) {
   inner_.request(std::move(request), [this, command = std::move(name), callId = std::move(callId),
                                       done = std::move(done)](Reply reply) mutable {
     if (!reply) {
-      publish_("error", relayErrorFields(command, callId, reply.error(), false));
-    } else if (reply->stringAt("result") == "error") {
-      publish_("error", relayErrorFields(command, callId, reply->stringAt("error-reason"), true));
+      const auto& error = reply.error();
+      publish_("error", relayErrorFields(command, callId, error.reason, error.answered()));
+    } else if (const auto refusal = mediacontrol::RelayError::refusalIn(*reply)) {
+      publish_("error", relayErrorFields(command, callId, refusal->reason, true));
     }
     done(std::move(reply));
   });

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <variant>
 
@@ -13,12 +14,14 @@ struct Error {
 };
 
 // A value or the reason there is none: how untrusted input is answered everywhere on the packet
-// path, instead of exceptions (C++23's std::expected, trimmed to what we use).
-template <class T>
+// path, instead of exceptions (C++23's std::expected, trimmed to what we use). `E` is the error
+// type: the static-reason Error by default; a seam whose callers must tell failures apart (e.g.
+// mediacontrol::RelayError) passes a typed one, so that nobody chooses by searching the text.
+template <class T, class E = Error>
 class Result {
  public:
   Result(T value) : state_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
-  Result(Error error) : state_(error) {}         // NOLINT(google-explicit-constructor)
+  Result(E error) : state_(std::move(error)) {}  // NOLINT(google-explicit-constructor)
 
   bool ok() const { return state_.index() == 0; }
   explicit operator bool() const { return ok(); }
@@ -31,10 +34,18 @@ class Result {
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
 
-  const char* error() const { return std::get<1>(state_).reason; }
+  // With the default Error, its reason text (what every caller of the plain form wants); with a
+  // typed error, the error itself.
+  decltype(auto) error() const {
+    if constexpr (std::is_same_v<E, Error>) {
+      return std::get<1>(state_).reason;
+    } else {
+      return (std::get<1>(state_));  // parenthesised: a const E&, not a copy
+    }
+  }
 
  private:
-  std::variant<T, Error> state_;
+  std::variant<T, E> state_;
 };
 
 }  // namespace rtcgate

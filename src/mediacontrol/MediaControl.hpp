@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "base/Result.hpp"
+#include "mediacontrol/RelayError.hpp"
 #include "ng/Value.hpp"
 
 namespace rtcgate::mediacontrol {
@@ -15,11 +16,12 @@ namespace rtcgate::mediacontrol {
 // relay) and NgClient (a remote rtcgate relay or RTPEngine over UDP).
 //
 // Asynchronous: `done` runs exactly once, on the implementation's callback thread (see each
-// class). A Result error means no reply at all (timeout, unreachable); a relay-level failure is a
-// reply with result "error".
+// class). A Result error means no reply at all, and its kind says why (RelayError::Timeout or
+// Unreachable); a relay-level failure is a reply with result "error", which
+// RelayError::refusalIn turns into a RelayError::Refused for who needs the verdict.
 class MediaControl {
  public:
-  using Reply = Result<ng::Value>;
+  using Reply = Result<ng::Value, RelayError>;
   using Callback = std::function<void(Reply)>;
 
   virtual ~MediaControl() = default;

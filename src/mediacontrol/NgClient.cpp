@@ -55,7 +55,7 @@ void NgClient::onTimeout(const std::string& cookie) {
   }
   Callback done = std::move(it->second.done);
   pending_.erase(it);
-  done(Error{"ng request timed out"});
+  done(RelayError::timeout("ng request timed out"));
 }
 
 void NgClient::startReceive() {
@@ -84,7 +84,7 @@ void NgClient::onDatagram(std::size_t length) {
   pending_.erase(it);
   auto reply = ng::Bencode::decode(datagram.substr(space + 1));
   if (!reply || !reply->isDict()) {
-    done(Error{"undecodable ng reply"});
+    done(RelayError::unreachable("undecodable ng reply"));
     return;
   }
   done(std::move(*reply));
@@ -95,7 +95,7 @@ MediaControl::Reply NgClient::requestBlocking(SocketAddress server, ng::Value re
   boost::asio::io_context io;
   io::AsioTimers timers(io);
   NgClient client(io, timers, server, options);
-  Reply result = Error{"no reply"};
+  Reply result = RelayError::unreachable("no reply");
   client.request(std::move(request), [&](Reply reply) {
     result = std::move(reply);
     io.stop();

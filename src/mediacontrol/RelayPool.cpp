@@ -13,9 +13,14 @@ RelayPool::RelayPool(boost::asio::io_context& io, Timers& timers, std::vector<So
   NgClientOptions pingable;
   pingable.timeout = std::chrono::milliseconds(500);
   pingable.tries = 3;
+  // A question is for a person waiting: a short timeout, two tries.
+  NgClientOptions quick;
+  quick.timeout = std::chrono::milliseconds(300);
+  quick.tries = 2;
   for (const auto& address : relays) {
-    relays_.push_back(
-        {RelayState{address}, std::make_unique<NgClient>(io, timers, address, pingable)});
+    relays_.push_back({RelayState{address},
+                       std::make_unique<NgClient>(io, timers, address, pingable),
+                       std::make_unique<NgClient>(io, timers, address, quick)});
   }
   ping();
 }
@@ -51,11 +56,19 @@ void RelayPool::request(ng::Value request, Callback done) {
   send(std::max(pick({}), 0), std::move(request), std::move(done));  // ping, list, statistics
 }
 
+void RelayPool::ask(ng::Value request, Callback done) {
+  if (relays_.empty()) return done(RelayError::unreachable("no media relay"));
+  const auto placed = callRelay_.find(std::string(request.stringAt("call-id")));
+  const std::size_t index =
+      placed != callRelay_.end() ? static_cast<std::size_t>(placed->second) : 0;
+  relays_[index].quick->request(std::move(request), std::move(done));
+}
+
 // A new call: the least-loaded live relay; one that does not answer is marked down and the offer
 // goes to the next one, so a dead relay costs a new call one timeout, not the call.
 void RelayPool::place(ng::Value request, Callback done, std::vector<int> tried) {
   const int index = pick(tried);
-  if (index < 0) return done(Error{"no live media relay"});
+  if (index < 0) return done(RelayError::unreachable("no live media relay"));
   const std::string callId(request.stringAt("call-id"));
   callRelay_[callId] = index;
   ++relays_[static_cast<std::size_t>(index)].state.calls;
@@ -64,12 +77,13 @@ void RelayPool::place(ng::Value request, Callback done, std::vector<int> tried) 
       std::move(copy), [this, alive = alive_, index, callId, request = std::move(request),
                         done = std::move(done), tried = std::move(tried)](Reply reply) mutable {
         if (!*alive) return done(std::move(reply));
-        if (reply) return done(std::move(reply));
+        // A refusal is an answer: the relay is alive, the offer is what it does not want.
+        if (reply || reply.error().answered()) return done(std::move(reply));
         auto& state = relays_[static_cast<std::size_t>(index)].state;
         ++state.failures;
         // This call is not lost with the relay: it is placed again just below.
         if (callRelay_.erase(callId) > 0 && state.calls > 0) --state.calls;
-        setAlive(static_cast<std::size_t>(index), false, reply.error());
+        setAlive(static_cast<std::size_t>(index), false, reply.error().reason);
         tried.push_back(index);
         place(std::move(request), std::move(done), std::move(tried));
       });
@@ -85,11 +99,11 @@ void RelayPool::send(int index, ng::Value request, Callback done) {
         if (*alive) {
           auto& state = relays_[static_cast<std::size_t>(index)].state;
           if (wholeCallDeleted && callRelay_.erase(callId) > 0 && state.calls > 0) --state.calls;
-          if (!reply) {
+          if (!reply && !reply.error().answered()) {
             // No reply after every try: the relay is as dead as one that misses its pings, and
             // waiting for the next ping would leave its calls without media for longer.
             ++state.failures;
-            setAlive(static_cast<std::size_t>(index), false, reply.error());
+            setAlive(static_cast<std::size_t>(index), false, reply.error().reason);
           }
         }
         done(std::move(reply));
@@ -144,7 +158,7 @@ void RelayPool::pinged(std::size_t index, const Reply& reply) {
   }
   if (++relay.missedPings < misses_ && relay.state.alive) return;
   setAlive(index, false,
-           (!reply ? reply.error() : std::string("no pong")) + " (" +
+           (!reply ? reply.error().reason : std::string("no pong")) + " (" +
                std::to_string(relay.missedPings) + " ping(s) missed)");
 }
 

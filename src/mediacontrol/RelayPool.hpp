@@ -23,6 +23,9 @@ namespace rtcgate::mediacontrol {
 // are kept, so that /metrics reads them without asking a relay while it scrapes. A relay that
 // goes down takes its calls with it: the pool forgets them and tells a CallsLostListener, which
 // ends (or moves) them. Runs on the caller's io_context; replies arrive there.
+//
+// questions() is the same pool for a person waiting (the management API): short timeouts, the
+// relay that holds the call, and a silence that marks no relay down (ask() below).
 class RelayPool : public MediaControl {
  public:
   struct RelayState {
@@ -58,6 +61,11 @@ class RelayPool : public MediaControl {
   std::uint64_t foreignReplies(std::size_t index) const {
     return relays_[index].client->foreignReplies();
   }
+  // A question someone is waiting for (a query, list, statistics): to the relay that holds the
+  // call, else to the first relay, with two tries of 300 ms. No reply is only an answer to the
+  // question: the pings and the calls' own requests decide whether a relay is down.
+  void ask(ng::Value request, Callback done);
+  MediaControl& questions() { return questions_; }
   void onHealthChange(HealthListener listener) { healthChanged_ = std::move(listener); }
   void onCallsLost(CallsLostListener listener) { callsLost_ = std::move(listener); }
 
@@ -68,7 +76,20 @@ class RelayPool : public MediaControl {
   struct Relay {
     RelayState state;
     std::unique_ptr<NgClient> client;
-    unsigned missedPings = 0;  // in a row
+    std::unique_ptr<NgClient> quick;  // for ask(): its own timeouts
+    unsigned missedPings = 0;         // in a row
+  };
+  // The pool as a MediaControl whose requests are ask()s.
+  class Questions : public MediaControl {
+   public:
+    explicit Questions(RelayPool& pool) : pool_(pool) {}
+    void request(ng::Value request, Callback done) override {
+      pool_.ask(std::move(request), std::move(done));
+    }
+    bool deleteReplyHasStatistics() const override { return false; }
+
+   private:
+    RelayPool& pool_;
   };
 
   int pick(const std::vector<int>& skip) const;
@@ -90,6 +111,7 @@ class RelayPool : public MediaControl {
   HealthListener healthChanged_;
   CallsLostListener callsLost_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  Questions questions_{*this};
 };
 
 }  // namespace rtcgate::mediacontrol

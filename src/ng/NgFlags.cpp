@@ -2,8 +2,10 @@
 
 #include <strings.h>
 
-#include <array>
+#include <algorithm>
 #include <string>
+
+#include "ng/FlagVocabulary.hpp"
 
 namespace rtcgate::ng {
 namespace {
@@ -13,13 +15,10 @@ bool startsWithNoCase(std::string_view text, std::string_view prefix) {
          strncasecmp(text.data(), prefix.data(), prefix.size()) == 0;
 }
 
-bool isTransportProtocol(std::string_view token) {
-  static constexpr std::array<std::string_view, 6> kProfiles{
-      "RTP/AVP", "RTP/AVPF", "RTP/SAVP", "RTP/SAVPF", "UDP/TLS/RTP/SAVP", "UDP/TLS/RTP/SAVPF"};
-  for (auto profile : kProfiles) {
-    if (token.size() == profile.size() && startsWithNoCase(token, profile)) return true;
-  }
-  return false;
+// "rtcp-mux=demux" is "rtcp-mux-demux" (the key as the list flags spell it, case and all).
+bool isListKey(std::string_view key) {
+  return std::any_of(kListFlags.begin(), kListFlags.end(),
+                     [key](const ListFlag& flag) { return flag.key == key; });
 }
 
 ng::Value& listAt(ng::Value& request, std::string_view key) {
@@ -38,13 +37,7 @@ ng::Value& dictAt(ng::Value& request, std::string_view key) {
 
 // "rtcp-mux-demux" -> rtcp-mux: [demux]; the prefixes that name a list key.
 bool applyListPrefix(ng::Value& request, std::string_view token) {
-  struct Prefix {
-    std::string_view prefix;
-    std::string_view key;
-  };
-  static constexpr std::array<Prefix, 3> kPrefixes{
-      {{"rtcp-mux-", "rtcp-mux"}, {"replace-", "replace"}, {"SDES-", "SDES"}}};
-  for (const auto& [prefix, key] : kPrefixes) {
+  for (const auto& [prefix, key] : kListFlags) {
     if (startsWithNoCase(token, prefix)) {
       listAt(request, key).push(std::string(token.substr(prefix.size())));
       return true;
@@ -63,7 +56,7 @@ bool applyListPrefix(ng::Value& request, std::string_view token) {
 }
 
 void applyToken(ng::Value& request, std::string_view token) {
-  if (isTransportProtocol(token)) {
+  if (!transportProtocolOf(token).empty()) {
     request.set("transport-protocol", std::string(token));
     return;
   }
@@ -74,7 +67,7 @@ void applyToken(ng::Value& request, std::string_view token) {
       listAt(request, "direction").push(std::string(value));
       return;
     }
-    if (key.starts_with("codec-") || key == "rtcp-mux" || key == "replace" || key == "SDES") {
+    if (key.starts_with("codec-") || isListKey(key)) {
       applyToken(request, std::string(key) + "-" + std::string(value));
       return;
     }

@@ -4,6 +4,8 @@
 #include <cctype>
 #include <utility>
 
+#include "ng/FlagVocabulary.hpp"
+
 namespace rtcgate::ng {
 namespace {
 
@@ -20,19 +22,6 @@ constexpr CommandName kCommands[] = {
     {"list", Command::List},
     {"statistics", Command::Statistics},
 };
-
-bool isProfile(std::string_view word) {
-  return word == "rtp/avp" || word == "rtp/avpf" || word == "rtp/savp" || word == "rtp/savpf" ||
-         word == "udp/tls/rtp/savp" || word == "udp/tls/rtp/savpf";
-}
-
-// The canonical spelling of a profile (SDP is case-sensitive about it).
-std::string canonicalProfile(std::string_view lower) {
-  std::string out(lower);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-  return out;
-}
 
 // Flags that only matter to parts of rtpengine we do not have and that are safe to drop.
 bool isHarmlessIgnored(std::string_view flag) {
@@ -117,8 +106,9 @@ std::string NgRequest::warningText() const {
 
 void NgRequest::applyKey(std::string_view key, const Value& value) {
   if (key == "command") return;
-  if (key == "flags" || key == "replace" || key == "rtcp-mux" || key == "direction" ||
-      key == "sdes" || key == "supports" || key == "received-from") {
+  const ListFlag* listFlag = listFlagOfKey(key);
+  if (key == "flags" || listFlag != nullptr || key == "direction" || key == "supports" ||
+      key == "received-from") {
     if (!value.isList()) {
       warnings.push_back("Ignored non-list key " + std::string(key));
       return;
@@ -134,14 +124,11 @@ void NgRequest::applyKey(std::string_view key, const Value& value) {
       if (!item.isString()) continue;
       if (key == "flags") {
         applyFlag(item.str());
-      } else if (key == "replace") {
-        applyFlag("replace-" + normalizeName(item.str()));
-      } else if (key == "rtcp-mux") {
-        applyFlag("rtcp-mux-" + normalizeName(item.str()));
+      } else if (listFlag != nullptr) {
+        // Back to the flag it encodes ("rtcp-mux": ["demux"] is rtcp-mux-demux).
+        applyFlag(std::string(listFlag->prefix) + normalizeName(item.str()));
       } else if (key == "direction") {
         direction.push_back(item.str());
-      } else if (key == "sdes") {
-        applyFlag("sdes-" + normalizeName(item.str()));
       }
     }
     return;
@@ -206,7 +193,9 @@ bool NgRequest::applyKeyValue(std::string_view key, std::string_view value) {
   } else if (key == "address-family") {
     addressFamily = value;
   } else if (key == "transport-protocol") {
-    if (isProfile(lower)) transportProtocol = canonicalProfile(lower);
+    if (const auto profile = transportProtocolOf(lower); !profile.empty()) {
+      transportProtocol = profile;
+    }
   } else if (key == "ice") {
     if (lower == "remove") {
       ice = IceMode::Remove;
@@ -261,8 +250,8 @@ void NgRequest::applyFlag(std::string_view token) {
     return;
   }
   const std::string flag = normalizeName(token);
-  if (isProfile(flag)) {
-    transportProtocol = canonicalProfile(flag);
+  if (const auto profile = transportProtocolOf(flag); !profile.empty()) {
+    transportProtocol = profile;
   } else if (flag == "trust-address") {
     trustAddress = true;
   } else if (flag == "sip-source-address") {

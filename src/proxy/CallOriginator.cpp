@@ -50,15 +50,25 @@ std::string CallOriginator::partyUri(const std::string& party) const {
   return sip::parseUri(uri) ? uri : std::string();
 }
 
-Result<std::uint64_t> CallOriginator::originate(const std::string& from, const std::string& to) {
+Result<std::uint64_t, OriginateError> CallOriginator::originate(const std::string& from,
+                                                                const std::string& to) {
+  using Kind = OriginateError::Kind;
   const auto fromUri = partyUri(from);
   const auto toUri = partyUri(to);
-  if (fromUri.empty()) return Error{"from: not a user name, number or SIP URI"};
-  if (toUri.empty()) return Error{"to: not a user name, number or SIP URI"};
+  if (fromUri.empty()) {
+    return OriginateError{Kind::BadParty, "from: not a user name, number or SIP URI"};
+  }
+  if (toUri.empty()) {
+    return OriginateError{Kind::BadParty, "to: not a user name, number or SIP URI"};
+  }
   const auto targetA = delegate_.originateTarget(fromUri);
-  if (!targetA) return Error{"from: not registered, and no route leads there"};
+  if (!targetA) {
+    return OriginateError{Kind::UnknownParty, "from: not registered, and no route leads there"};
+  }
   const auto targetB = delegate_.originateTarget(toUri);
-  if (!targetB) return Error{"to: not registered, and no route leads there"};
+  if (!targetB) {
+    return OriginateError{Kind::UnknownParty, "to: not registered, and no route leads there"};
+  }
 
   Dialog& dialog = dialogs_.create(transactions_.newBranch().substr(7) + "@rtcgate");
   dialog.originated = true;
@@ -80,7 +90,7 @@ Result<std::uint64_t> CallOriginator::originate(const std::string& from, const s
   delegate_.callEvent("incoming", dialog);
   if (!inviteLeg(call, dialog.caller, *targetA, toUri, fromUri, {})) {
     delegate_.endDialog(dialog, "failed-503", 503);
-    return Error{"from: the INVITE could not be sent"};
+    return OriginateError{Kind::NotSent, "from: the INVITE could not be sent"};
   }
   return dialog.id;
 }
@@ -202,18 +212,19 @@ void CallOriginator::answeredByA(OriginatedCall& call, Dialog& dialog, const Sip
   exchange.fromTag = dialog.caller.tag;
   exchange.sdp = std::string(response.body());
   exchange.flags = policy_.flags(dialog.callee.leg, dialog.caller.leg);
-  media->offer(exchange, [this, id](Result<std::string> sdp) { callB(id, std::move(sdp)); });
+  media->offer(exchange, [this, id](MediaAnchor::SdpResult sdp) { callB(id, std::move(sdp)); });
 }
 
 // A answered and its offer is ready for B (through the relay or not): B is called and must
 // answer before A gives up waiting for our ACK.
-void CallOriginator::callB(std::uint64_t dialogId, Result<std::string> sdp) {
+void CallOriginator::callB(std::uint64_t dialogId, MediaAnchor::SdpResult sdp) {
   Dialog* dialog = nullptr;
   OriginatedCall* call = live(dialogId, dialog);
   if (call == nullptr) return;
   if (!sdp || !inviteLeg(*call, dialog->callee, call->targetB, call->fromUri, call->toUri,
                          std::move(*sdp))) {
-    failed(*call, *dialog, false, sdp ? 503 : 488);
+    // The relay's refusal of A's offer is 488, a relay that is not there 503, as for a branch.
+    failed(*call, *dialog, false, sdp ? 503 : MediaAnchor::sipStatus(sdp.error().kind).code);
     return;
   }
   call->ringTimer = timers_.start(kRingTime, [this, dialogId] {
@@ -250,12 +261,12 @@ void CallOriginator::answeredByB(OriginatedCall& call, Dialog& dialog, const Sip
   exchange.sdp = std::string(response.body());
   exchange.flags = policy_.flags(dialog.caller.leg, dialog.callee.leg);
   const auto id = dialog.id;
-  media->answer(exchange, [this, id](Result<std::string> sdp) {
+  media->answer(exchange, [this, id](MediaAnchor::SdpResult sdp) {
     Dialog* dialog = nullptr;
     OriginatedCall* call = live(id, dialog);
     if (call == nullptr) return;
     if (!sdp) {
-      spdlog::warn("call {}: the relay refused the answer: {}", dialog->callId, sdp.error());
+      spdlog::warn("call {}: the relay refused the answer: {}", dialog->callId, sdp.error().reason);
       delegate_.sendBye(*dialog, dialog->callee, dialog->caller);
       failed(*call, *dialog, false, 503);
       return;

@@ -12,6 +12,7 @@
 #include "proxy/LocalIdentity.hpp"
 #include "proxy/MediaAnchor.hpp"
 #include "proxy/MediaPolicy.hpp"
+#include "proxy/OriginateError.hpp"
 #include "proxy/OriginatedCall.hpp"
 #include "proxy/TransactionOwner.hpp"
 #include "transaction/TransactionLayer.hpp"
@@ -52,7 +53,7 @@ class CallOriginator {
   CallOriginator& operator=(const CallOriginator&) = delete;
 
   // `from` is rung first and, once it answers, `to`. Parties are user names, numbers or SIP URIs.
-  Result<std::uint64_t> originate(const std::string& from, const std::string& to);
+  Result<std::uint64_t, OriginateError> originate(const std::string& from, const std::string& to);
 
   // The transaction layer's reports on our client transactions (tagged
   // TransactionOwner::Originator).
@@ -77,7 +78,7 @@ class CallOriginator {
   void repeatAck(const OriginatedCall& call, const DialogSide& side, bool legA,
                  const sip::SipMessage& response, const sip::Flow& flow);
   void answeredByA(OriginatedCall& call, Dialog& dialog, const sip::SipMessage& response);
-  void callB(std::uint64_t dialogId, Result<std::string> sdp);
+  void callB(std::uint64_t dialogId, MediaAnchor::SdpResult sdp);
   void answeredByB(OriginatedCall& call, Dialog& dialog, const sip::SipMessage& response);
   void connect(OriginatedCall& call, Dialog& dialog, std::string sdpForA);
   void failed(OriginatedCall& call, Dialog& dialog, bool legA, int status);

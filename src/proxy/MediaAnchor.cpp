@@ -33,16 +33,16 @@ void MediaAnchor::exchange(const char* command, const SdpExchange& exchange, Sdp
         const LogCallScope logScope(callId);  // what the reply leads to is logged for the call
         if (!reply) {
           ++stats_.failures;
-          spdlog::warn("call {}: media relay did not answer the {}: {}", callId, command,
-                       reply.error());
-          return done(Error{"media relay unreachable"});
+          spdlog::warn("call {}: media relay did not answer the {} ({}): {}", callId, command,
+                       mediacontrol::kindName(reply.error().kind), reply.error().reason);
+          return done(mediacontrol::RelayError{reply.error().kind, "media relay unreachable"});
         }
         const auto sdp = reply->stringAt("sdp");
         if (reply->stringAt("result") != "ok" || sdp.empty()) {
           ++stats_.failures;
           spdlog::warn("call {}: media relay refused the {}: {}", callId, command,
                        reply->stringAt("error-reason"));
-          return done(Error{"media relay refused the SDP"});
+          return done(mediacontrol::RelayError::refused("media relay refused the SDP"));
         }
         done(std::string(sdp));
       });
@@ -73,20 +73,22 @@ void MediaAnchor::remove(const std::string& callId, const std::string& fromTag,
 
 void MediaAnchor::sendDelete(ng::Value request, std::string callId, QueryDone done,
                              std::shared_ptr<ng::Value> report) {
-  control_.request(
-      std::move(request), [callId = std::move(callId), alive = alive_, done = std::move(done),
-                           report = std::move(report)](mediacontrol::MediaControl::Reply reply) {
-        if (!*alive) return;
-        const LogCallScope logScope(callId);
-        if (!reply) {
-          spdlog::warn("call {}: media relay did not answer the delete: {}", callId, reply.error());
-          if (done) done(Error{reply.error()});
-          return;
-        }
-        if (!done) return;
-        if (report && reply->stringAt("result") == "ok") return done(std::move(*report));
-        done(std::move(*reply));
-      });
+  control_.request(std::move(request),
+                   [callId = std::move(callId), alive = alive_, done = std::move(done),
+                    report = std::move(report)](mediacontrol::MediaControl::Reply reply) {
+                     if (!*alive) return;
+                     const LogCallScope logScope(callId);
+                     if (!reply) {
+                       spdlog::warn("call {}: media relay did not answer the delete: {}", callId,
+                                    reply.error().reason);
+                       if (done) done(std::move(reply));
+                       return;
+                     }
+                     if (!done) return;
+                     if (report && reply->stringAt("result") == "ok")
+                       return done(std::move(*report));
+                     done(std::move(*reply));
+                   });
 }
 
 void MediaAnchor::query(const std::string& callId, QueryDone done) {
@@ -94,8 +96,7 @@ void MediaAnchor::query(const std::string& callId, QueryDone done) {
       mediacontrol::MediaControl::query(callId),
       [alive = alive_, done = std::move(done)](mediacontrol::MediaControl::Reply reply) {
         if (!*alive) return;
-        if (!reply) return done(Error{reply.error()});
-        done(std::move(*reply));
+        done(std::move(reply));
       });
 }
 

@@ -32,9 +32,15 @@ struct MediaAnchorStats {
 // back after this object is gone are dropped.
 class MediaAnchor {
  public:
-  // The rewritten SDP, or the reason there is none.
-  using SdpDone = std::function<void(Result<std::string>)>;
-  using QueryDone = std::function<void(Result<ng::Value>)>;
+  // The rewritten SDP, or why there is none (its kind chooses the SIP status: sipStatus).
+  using SdpResult = Result<std::string, mediacontrol::RelayError>;
+  using SdpDone = std::function<void(SdpResult)>;
+  using QueryDone = std::function<void(mediacontrol::MediaControl::Reply)>;
+  // The status a request whose SDP the relay could not take is answered with.
+  struct SipStatus {
+    int code;
+    const char* reason;
+  };
 
   explicit MediaAnchor(mediacontrol::MediaControl& control)
       : control_(control), alive_(std::make_shared<bool>(true)) {}
@@ -52,6 +58,19 @@ class MediaAnchor {
   void query(const std::string& callId, QueryDone done);
 
   const MediaAnchorStats& stats() const { return stats_; }
+
+  // A refusal is about the SDP (488: the caller may offer something else); a relay that is not
+  // there is our trouble (503: try elsewhere or later).
+  static constexpr SipStatus sipStatus(mediacontrol::RelayError::Kind kind) {
+    switch (kind) {
+      case mediacontrol::RelayError::Kind::Refused:
+        return {488, "Not Acceptable Here"};
+      case mediacontrol::RelayError::Kind::Unreachable:
+      case mediacontrol::RelayError::Kind::Timeout:
+        return {503, "Service Unavailable"};
+    }
+    return {503, "Service Unavailable"};
+  }
 
  private:
   void exchange(const char* command, const SdpExchange& exchange, SdpDone done);

@@ -141,7 +141,7 @@ class ProxyCore : public transaction::TransactionUser, private CallOriginator::D
   // answers, `to`; the two are bridged through the relay when their media differ. Parties are
   // user names, numbers or SIP URIs, routed as an INVITE to them would be. The id is the call's
   // in dialogs(); what happens next shows in its events.
-  Result<std::uint64_t> originate(const std::string& from, const std::string& to) {
+  Result<std::uint64_t, OriginateError> originate(const std::string& from, const std::string& to) {
     return originator_.originate(from, to);
   }
 
@@ -286,7 +286,7 @@ class ProxyCore : public transaction::TransactionUser, private CallOriginator::D
   void respondUpstream(ProxyTransaction& pt, std::size_t branch, sip::SipMessage&& response);
   void drainUpstream(transaction::TransactionId serverTx);
   bool exchangeResponseSdp(ProxyTransaction& pt, std::size_t branch, sip::SipMessage& response,
-                           std::function<void(Result<std::string>)> done);
+                           MediaAnchor::SdpDone done);
   void trackResponse(ProxyTransaction& pt, std::size_t branch, const sip::SipMessage& response);
   void releaseBranchMedia(const ProxyTransaction& pt, std::size_t branch);
   bool ackWithMedia(sip::SipMessage& ack, const RouteInfo& route);

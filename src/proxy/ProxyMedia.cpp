@@ -127,7 +127,7 @@ void ProxyCore::offerBranch(ProxyTransaction& pt, std::size_t index, SipMessage&
     dialog->relayOffered = true;
     dialog->sideOf(exchange.fromTag).sdp = exchange.sdp;
   }
-  media_->offer(exchange, [this, serverTx, index, pending, flow](Result<std::string> sdp) {
+  media_->offer(exchange, [this, serverTx, index, pending, flow](MediaAnchor::SdpResult sdp) {
     const auto it = byServerTx_.find(serverTx);
     if (it == byServerTx_.end()) return;
     auto& owner = *it->second;
@@ -137,10 +137,8 @@ void ProxyCore::offerBranch(ProxyTransaction& pt, std::size_t index, SipMessage&
       return;
     }
     if (!sdp) {
-      const bool refused = std::string_view(sdp.error()).find("refused") != std::string_view::npos;
-      branchCompleted(owner, index,
-                      refused ? owner.request.makeResponse(488, "Not Acceptable Here")
-                              : owner.request.makeResponse(503, "Service Unavailable"));
+      const auto status = MediaAnchor::sipStatus(sdp.error().kind);
+      branchCompleted(owner, index, owner.request.makeResponse(status.code, status.reason));
       return;
     }
     pending->setBody(std::move(*sdp), "application/sdp");
@@ -166,7 +164,7 @@ void ProxyCore::drainUpstream(TransactionId serverTx) {
     if (pt.upstream.empty() || pt.upstreamBusy) return;
     auto& next = pt.upstream.front();
     const bool waiting = exchangeResponseSdp(
-        pt, next.branch, next.response, [this, serverTx](Result<std::string> sdp) {
+        pt, next.branch, next.response, [this, serverTx](MediaAnchor::SdpResult sdp) {
           const auto found = byServerTx_.find(serverTx);
           if (found == byServerTx_.end()) return;
           auto& owner = *found->second;
@@ -194,7 +192,7 @@ void ProxyCore::drainUpstream(TransactionId serverTx) {
 
 // Starts the relay's part for a response with SDP on an anchored branch; false when there is none.
 bool ProxyCore::exchangeResponseSdp(ProxyTransaction& pt, std::size_t index, SipMessage& response,
-                                    std::function<void(Result<std::string>)> done) {
+                                    MediaAnchor::SdpDone done) {
   if (index == ProxyTransaction::kNoBranch || index >= pt.branches.size()) return false;
   const auto& branch = pt.branches[index];
   const int status = response.statusCode();
@@ -304,7 +302,7 @@ bool ProxyCore::ackWithMedia(SipMessage& ack, const RouteInfo& route) {
   dialog->lateOfferFrom.clear();
   dialog->sideOf(exchange.toTag).sdp = exchange.sdp;
   auto pending = std::make_shared<SipMessage>(std::move(ack));
-  media_->answer(exchange, [this, pending, route](Result<std::string> sdp) {
+  media_->answer(exchange, [this, pending, route](MediaAnchor::SdpResult sdp) {
     if (sdp) pending->setBody(std::move(*sdp), "application/sdp");
     forwardStateless(std::move(*pending), route);
   });
@@ -343,7 +341,7 @@ void ProxyCore::endDialog(Dialog& dialog, std::string reason, int code) {
     if (callEnded_) callEnded_(*record, nullptr);
     return;
   }
-  media_->remove(record->callId, {}, {}, [this, record](Result<ng::Value> report) {
+  media_->remove(record->callId, {}, {}, [this, record](mediacontrol::MediaControl::Reply report) {
     const bool stats = report && report->stringAt("result") == "ok" && record->anchored;
     if (callEnded_) callEnded_(*record, stats ? &*report : nullptr);
   });
@@ -416,7 +414,7 @@ void ProxyCore::sweepDialogs() {
 // The relay knows when media last flowed; a call whose media stopped (or whose relay session is
 // gone) is ended on both sides.
 void ProxyCore::checkMedia(std::uint64_t dialogId, const std::string& callId) {
-  media_->query(callId, [this, dialogId](Result<ng::Value> reply) {
+  media_->query(callId, [this, dialogId](mediacontrol::MediaControl::Reply reply) {
     Dialog* dialog = dialogs_.findById(dialogId);
     if (!reply || dialog == nullptr || dialog->state != Dialog::State::Confirmed) return;
     if (reply->stringAt("result") != "ok") {

@@ -51,13 +51,13 @@ void ProxyCore::offerMove(std::uint64_t dialogId) {
   media_->offer(
       SdpExchange{
           dialog.callId, from.tag, to.tag, {}, from.sdp, mediaPolicy_.flags(to.leg, from.leg)},
-      [this, dialogId](Result<std::string> sdp) {
+      [this, dialogId](MediaAnchor::SdpResult sdp) {
         Dialog* dialog = nullptr;
         RelayMove* move = ongoingMove(dialogId, dialog);
         if (move == nullptr) return;
         if (!sdp) {
           return moveFailed(dialogId,
-                            std::string("the new relay refused the offer: ") + sdp.error());
+                            std::string("the new relay refused the offer: ") + sdp.error().reason);
         }
         move->offer = std::move(*sdp);
         sendMoveReinvite(*move, *dialog);
@@ -138,13 +138,13 @@ void ProxyCore::moveAnswered(RelayMove& move, Dialog& dialog, const SipMessage& 
   media_->answer(
       SdpExchange{
           dialog.callId, from.tag, to.tag, {}, to.sdp, mediaPolicy_.flags(from.leg, to.leg)},
-      [this, dialogId](Result<std::string> sdp) {
+      [this, dialogId](MediaAnchor::SdpResult sdp) {
         Dialog* dialog = nullptr;
         RelayMove* move = ongoingMove(dialogId, dialog);
         if (move == nullptr) return;
         if (!sdp) {
           return moveFailed(dialogId,
-                            std::string("the new relay refused the answer: ") + sdp.error());
+                            std::string("the new relay refused the answer: ") + sdp.error().reason);
         }
         if (move->towardCallee) {
           move->towardCallee = false;

@@ -36,11 +36,10 @@ class FakeRelay : public mediacontrol::MediaControl {
     reply.set("error-reason", "Failed to parse SDP");
     reply_(std::move(reply));
   }
-  void noReply() {
-    auto next = std::move(pending.front());
-    pending.pop_front();
-    next.done(Error{"timeout"});
-  }
+  // No reply after every try (NgClient's timeout).
+  void noReply() { fail(mediacontrol::RelayError::timeout("timeout")); }
+  // No relay to ask (a pool with every relay down).
+  void unreachable() { fail(mediacontrol::RelayError::unreachable("no live media relay")); }
   // Answers whatever is queued with a plain ok (deletes, queries).
   void drainOk() {
     while (!pending.empty()) replySdp("");
@@ -52,6 +51,11 @@ class FakeRelay : public mediacontrol::MediaControl {
     auto next = std::move(pending.front());
     pending.pop_front();
     next.done(std::move(reply));
+  }
+  void fail(mediacontrol::RelayError error) {
+    auto next = std::move(pending.front());
+    pending.pop_front();
+    next.done(std::move(error));
   }
 };
 

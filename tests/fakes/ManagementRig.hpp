@@ -45,7 +45,7 @@ class ManagementRig {
 
  private:
   void registerRoutes(http::HttpServer& server) {
-    calls_ = std::make_unique<api::CallsApi>(*proxy_, api::CallsApi::RelayRequest{});
+    calls_ = std::make_unique<api::CallsApi>(*proxy_, nullptr);
     calls_->registerRoutes(server);
     cdrs_ = std::make_unique<events::CdrWriter>(std::string(), store_.get());
     cdrs_->registerRoutes(server);

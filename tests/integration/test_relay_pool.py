@@ -1,9 +1,11 @@
 """Several ng relays behind one `rtcgate run` (media.relay with two `rtcgate relay` processes,
 `anchor: always` so that plain SIP calls use them), checked through each relay's own ng `list`:
-  - two calls at once go to different relays (the least-loaded live one);
+  - two calls at once go to different relays (the least-loaded live one), and
+    GET /api/v1/calls/{id} shows each one's media from the relay that holds it;
   - the relays keep their calls while `rtcgate run` restarts, and a BYE after the restart still
     deletes the call on the relay that holds it (the restarted gateway asks every relay);
   - with one relay killed, a new call is placed on the other one."""
+import json
 import threading
 
 from siptest import (Connection, Gateway, UserAgent, answering, check, free_port,
@@ -41,6 +43,17 @@ def wait_calls(ng_port, count, what):
     check(False, f"{what}: relay {ng_port} holds {calls_on(ng_port)}, expected {count} calls")
 
 
+def check_media_shown(call_ids):
+    """GET /api/v1/calls/{id} of each call has a "media" object: its relay answered the query."""
+    by_call_id = {call["call_id"]: call["id"] for call in gw.calls()}
+    for call_id in call_ids:
+        status, body = gw.http("GET", f"/api/v1/calls/{by_call_id[call_id]}")
+        check(status == 200, f"GET the call answered {status}: {body}")
+        call = json.loads(body)
+        check("media" in call, f"no media quality for {call_id} (relay 1 holds "
+                               f"{calls_on(NG[0])}, relay 2 {calls_on(NG[1])}): {call}")
+
+
 def test_calls_spread_restart_and_failover():
     alice = UserAgent(Connection("udp", gw.ports["udp"]), "alice", password="alicepw")
     bob, carol = answering(gw, "bob", "bobpw"), answering(gw, "carol", "carolpw")
@@ -50,6 +63,7 @@ def test_calls_spread_restart_and_failover():
     wait_calls(NG[1], 1, "two calls, two relays")
     bob_relay = NG[0] if to_bob["call_id"] in calls_on(NG[0]) else NG[1]
     carol_relay = NG[1] if bob_relay == NG[0] else NG[0]
+    check_media_shown([to_bob["call_id"], to_carol["call_id"]])
 
     status = gw.stop()
     check(status == 0, f"rtcgate exited {status} on SIGTERM")

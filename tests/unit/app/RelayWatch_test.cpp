@@ -21,7 +21,7 @@ class ScriptedRelay : public mediacontrol::MediaControl {
     if (reply) {
       done(std::move(*reply));
     } else {
-      done(Error{"timeout"});
+      done(mediacontrol::RelayError::timeout("timeout"));
     }
   }
   std::vector<std::optional<ng::Value>> replies;

@@ -36,7 +36,7 @@ class RelayPoolTest : public ::testing::Test {
   }
   void TearDown() override { live_->stop(); }
 
-  MediaControl::Reply run(RelayPool& pool, ng::Value request) {
+  MediaControl::Reply run(MediaControl& pool, ng::Value request) {
     std::optional<MediaControl::Reply> result;
     pool.request(std::move(request), [&](MediaControl::Reply reply) {
       result = std::move(reply);
@@ -44,7 +44,7 @@ class RelayPoolTest : public ::testing::Test {
     });
     io_.restart();
     io_.run_for(std::chrono::seconds(10));
-    if (!result) return Error{"no callback"};
+    if (!result) return RelayError::unreachable("no callback");
     return std::move(*result);
   }
 
@@ -59,7 +59,7 @@ TEST_F(RelayPoolTest, NewCallsFailOverFromADeadRelayAndStayWithTheirRelay) {
   RelayPool pool(io_, timers_, {silentAddress_, live_->ngAddresses().front()},
                  std::chrono::seconds(60));
   auto offered = run(pool, MediaControl::offer("pool-1", "a", kSdp));
-  ASSERT_TRUE(offered.ok()) << offered.error();
+  ASSERT_TRUE(offered.ok()) << offered.error().reason;
   EXPECT_EQ(offered->stringAt("result"), "ok");
   auto states = pool.relays();
   EXPECT_FALSE(states[0].alive) << "the silent relay is marked down";
@@ -111,6 +111,38 @@ TEST_F(RelayPoolTest, HealthChangesAreReportedAndStatisticsCached) {
   ASSERT_TRUE(pool.relay(1).statisticsKnown);
   EXPECT_EQ(pool.relay(1).totals.sessions, 1u);
   EXPECT_EQ(pool.relay(1).totals.managedSessions, 1u);
+}
+
+TEST_F(RelayPoolTest, QuestionsGoToTheRelayHoldingTheCall) {
+  RelayOptions options;
+  options.listen = {"udp://127.0.0.1:0"};
+  options.portMin = 47000;
+  options.portMax = 47999;
+  RelayService second(options);
+  ASSERT_TRUE(second.start().ok());
+  RelayPool pool(io_, timers_, {live_->ngAddresses().front(), second.ngAddresses().front()},
+                 std::chrono::seconds(60));
+  ASSERT_TRUE(run(pool, MediaControl::offer("ask-1", "a", kSdp)).ok());
+  ASSERT_TRUE(run(pool, MediaControl::offer("ask-2", "a", kSdp)).ok());
+  ASSERT_EQ(pool.relay(1).calls, 1u) << "the second call is on the second relay";
+  // The first relay does not know ask-2: asking it would answer "error".
+  auto queried = run(pool.questions(), MediaControl::query("ask-2"));
+  ASSERT_TRUE(queried.ok()) << queried.error().reason;
+  EXPECT_EQ(queried->stringAt("result"), "ok");
+  queried = run(pool.questions(), MediaControl::query("ask-1"));
+  ASSERT_TRUE(queried.ok()) << queried.error().reason;
+  EXPECT_EQ(queried->stringAt("result"), "ok");
+  second.stop();
+}
+
+TEST_F(RelayPoolTest, AnUnansweredQuestionMarksNoRelayDown) {
+  // Two tries of 300 ms, over before the first ping (three of 500 ms) gives up.
+  RelayPool quiet(io_, timers_, {silentAddress_}, std::chrono::seconds(60));
+  auto asked = run(quiet.questions(), MediaControl::list());
+  ASSERT_FALSE(asked.ok());
+  EXPECT_EQ(asked.error().kind, RelayError::Kind::Timeout);
+  EXPECT_TRUE(quiet.relay(0).alive);
+  EXPECT_EQ(quiet.relay(0).failures, 0u);
 }
 
 // Runs the loop in short slices until `done` holds (or 10 s pass).

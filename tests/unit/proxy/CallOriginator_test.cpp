@@ -60,7 +60,7 @@ class CallOriginatorTest : public testing::ProxyHarness {
 
 TEST_F(CallOriginatorTest, RingsAThenBridgesBThroughTheRelay) {
   const auto id = proxy_->originate("carol", "bob");
-  ASSERT_TRUE(id) << id.error();
+  ASSERT_TRUE(id) << id.error().reason;
   auto toCarol = last(browser, "INVITE");
   ASSERT_TRUE(toCarol);
   EXPECT_TRUE(toCarol->body().empty()) << "A is called without an offer";
@@ -159,10 +159,17 @@ TEST_F(CallOriginatorTest, BThatNeverAnswersIsCancelledBeforeAGivesUp) {
 TEST_F(CallOriginatorTest, UnknownPartiesAreRefusedAtOnce) {
   auto unknown = proxy_->originate("nobody", "bob");
   ASSERT_FALSE(unknown);
-  EXPECT_NE(std::string(unknown.error()).find("from"), std::string::npos);
-  EXPECT_FALSE(proxy_->originate("carol", "nobody"));
-  EXPECT_FALSE(proxy_->originate("", "bob"));
-  EXPECT_FALSE(proxy_->originate("carol", "bad uri <x>"));
+  EXPECT_NE(std::string(unknown.error().reason).find("from"), std::string::npos);
+  EXPECT_EQ(unknown.error().kind, OriginateError::Kind::UnknownParty);
+  const auto unknownTo = proxy_->originate("carol", "nobody");
+  ASSERT_FALSE(unknownTo);
+  EXPECT_EQ(unknownTo.error().kind, OriginateError::Kind::UnknownParty);
+  const auto empty = proxy_->originate("", "bob");
+  ASSERT_FALSE(empty);
+  EXPECT_EQ(empty.error().kind, OriginateError::Kind::BadParty);
+  const auto bad = proxy_->originate("carol", "bad uri <x>");
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().kind, OriginateError::Kind::BadParty);
   EXPECT_TRUE(sent_.empty());
   EXPECT_EQ(proxy_->dialogs().size(), 0u);
 }

@@ -4,6 +4,7 @@
 
 #include <deque>
 #include <optional>
+#include <vector>
 
 namespace rtcgate::proxy {
 namespace {
@@ -22,6 +23,11 @@ class ScriptedRelay : public mediacontrol::MediaControl {
     pending.pop_front();
     next.second(std::move(value));
   }
+  void fail(mediacontrol::RelayError error) {
+    auto next = std::move(pending.front());
+    pending.pop_front();
+    next.second(std::move(error));
+  }
   std::deque<std::pair<ng::Value, Callback>> pending;
 
  private:
@@ -39,7 +45,7 @@ TEST(MediaAnchor, QueriesBeforeDeletingWhenTheDeleteReplyHasNoStatistics) {
   ScriptedRelay relay(false);  // RTPEngine behind ng
   MediaAnchor anchor(relay);
   std::optional<ng::Value> report;
-  anchor.remove("c1", {}, {}, [&](Result<ng::Value> r) { report = std::move(*r); });
+  anchor.remove("c1", {}, {}, [&](mediacontrol::MediaControl::Reply r) { report = std::move(*r); });
   ASSERT_EQ(relay.pending.size(), 1u);
   EXPECT_EQ(relay.command(), "query");
   relay.reply(ok("from-query"));
@@ -56,7 +62,7 @@ TEST(MediaAnchor, DeletesEvenWhenTheQueryFails) {
   ScriptedRelay relay(false);
   MediaAnchor anchor(relay);
   std::optional<ng::Value> report;
-  anchor.remove("c1", {}, {}, [&](Result<ng::Value> r) { report = std::move(*r); });
+  anchor.remove("c1", {}, {}, [&](mediacontrol::MediaControl::Reply r) { report = std::move(*r); });
   ng::Value error = ng::Value::dict();
   error.set("result", "error");
   relay.reply(std::move(error));
@@ -71,7 +77,7 @@ TEST(MediaAnchor, DeletesAtOnceOtherwise) {
   ScriptedRelay embedded(true);  // the rtcgate relay: its delete reply has the statistics
   MediaAnchor anchor(embedded);
   std::optional<ng::Value> report;
-  anchor.remove("c1", {}, {}, [&](Result<ng::Value> r) { report = std::move(*r); });
+  anchor.remove("c1", {}, {}, [&](mediacontrol::MediaControl::Reply r) { report = std::move(*r); });
   ASSERT_EQ(embedded.pending.size(), 1u);
   EXPECT_EQ(embedded.command(), "delete");
   embedded.reply(ok("from-delete"));
@@ -86,6 +92,48 @@ TEST(MediaAnchor, DeletesAtOnceOtherwise) {
   ASSERT_EQ(rtpengine.pending.size(), 2u);
   EXPECT_EQ(rtpengine.command(), "delete");
   EXPECT_EQ(rtpengine.pending.back().first.stringAt("command"), "delete");
+}
+
+// The kind of failure decides the SIP status, not the words of the reason.
+TEST(MediaAnchor, EachRelayFailureKindMapsToItsSipStatus) {
+  using Kind = mediacontrol::RelayError::Kind;
+  EXPECT_EQ(MediaAnchor::sipStatus(Kind::Refused).code, 488);
+  EXPECT_EQ(MediaAnchor::sipStatus(Kind::Unreachable).code, 503);
+  EXPECT_EQ(MediaAnchor::sipStatus(Kind::Timeout).code, 503);
+}
+
+TEST(MediaAnchor, AnOfferFailsWithTheKindOfWhatWentWrong) {
+  using Kind = mediacontrol::RelayError::Kind;
+  ScriptedRelay relay(true);
+  MediaAnchor anchor(relay);
+  std::vector<MediaAnchor::SdpResult> results;
+  SdpExchange exchange{"c1", "a", {}, {}, "v=0", {}};
+  for (int i = 0; i < 5; ++i) {
+    anchor.offer(exchange, [&](MediaAnchor::SdpResult r) { results.push_back(std::move(r)); });
+  }
+  ng::Value error = ng::Value::dict();
+  error.set("result", "error");
+  error.set("error-reason", "no codec in common: the relay is not unreachable");
+  relay.reply(std::move(error));
+  relay.reply(ok());  // "ok" without an SDP is no use either
+  relay.fail(mediacontrol::RelayError::timeout("ng request timed out: refused"));
+  relay.fail(mediacontrol::RelayError::unreachable("no live media relay"));
+  ng::Value answered = ok();
+  answered.set("sdp", "v=0 rewritten");
+  relay.reply(std::move(answered));
+
+  ASSERT_EQ(results.size(), 5u);
+  ASSERT_FALSE(results[0].ok());
+  EXPECT_EQ(results[0].error().kind, Kind::Refused);
+  ASSERT_FALSE(results[1].ok());
+  EXPECT_EQ(results[1].error().kind, Kind::Refused);
+  ASSERT_FALSE(results[2].ok());
+  EXPECT_EQ(results[2].error().kind, Kind::Timeout);  // whatever its reason says
+  ASSERT_FALSE(results[3].ok());
+  EXPECT_EQ(results[3].error().kind, Kind::Unreachable);
+  ASSERT_TRUE(results[4].ok());
+  EXPECT_EQ(*results[4], "v=0 rewritten");
+  EXPECT_EQ(anchor.stats().failures, 4u);
 }
 
 }  // namespace

@@ -128,6 +128,13 @@ TEST_F(ProxyMediaTest, RelayFailuresFailTheCallInsteadOfLeakingUnusableSdp) {
 
   proxy_->onMessage(invite("bob", "SIP/2.0/WSS a.invalid", kBrowserSdp, "silent"), browser);
   relay_.noReply();
+  EXPECT_TRUE(sentTo(browser.remote, "SIP/2.0 500")) << "no reply: 503 on the branch, 500 up";
+  relay_.drainOk();
+
+  sent_.clear();
+  proxy_->onMessage(invite("bob", "SIP/2.0/WSS a.invalid", kBrowserSdp, "no-relay"), browser);
+  relay_.unreachable();
+  EXPECT_FALSE(sentTo(browser.remote, "SIP/2.0 488"));
   EXPECT_TRUE(sentTo(browser.remote, "SIP/2.0 500")) << "no relay: 503 on the branch, 500 up";
   relay_.drainOk();
   EXPECT_EQ(proxy_->dialogs().size(), 0u);
