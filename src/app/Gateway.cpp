@@ -387,7 +387,7 @@ void Gateway::relayRequest(ng::Value request, api::CallsApi::RelayReply done) {
 
 void Gateway::scheduleHousekeeping() {
   housekeeping_ = timers_.start(kHousekeepingInterval, [this] {
-    const auto expired = location_->expire(proxy::wallNow());
+    const auto expired = location_->expire(proxy::wallSeconds(timers_.wallNow()));
     if (expired) spdlog::debug("{} registrations expired", expired);
     scheduleHousekeeping();
   });

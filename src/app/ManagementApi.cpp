@@ -80,9 +80,9 @@ ManagementApi::ManagementApi(boost::asio::io_context& io, const Config& config,
     }
     return checks;
   };
-  providers.registrations = [this] {
+  providers.registrations = [this, &timers] {
     std::vector<api::RegistrationInfo> out;
-    const auto now = proxy::wallNow();
+    const auto now = proxy::wallSeconds(timers.wallNow());
     parts_.location.forEach([&](const std::string& aor, const proxy::Binding& binding) {
       if (binding.expired(now)) return;
       out.push_back({aor, binding.contact,
