@@ -313,7 +313,10 @@ bool Gateway::start() {
                                    })
                              : api::CallsApi::RelayRequest{});
   bansApi_ = std::make_unique<api::BansApi>(*proxy_);
-  bansApi_->declareMetrics(api_->metrics());
+  if (const auto status = bansApi_->declareMetrics(api_->metrics()); !status) {
+    spdlog::error("bans: {}", status.error());
+    return false;
+  }
   if (api_->server()) {
     callsApi_->registerRoutes(*api_->server());
     cdrs_->registerRoutes(*api_->server());

@@ -180,7 +180,7 @@ void ManagementApi::declareMetrics() {
   declareStateMetrics();
   if (parts_.store != nullptr) declareStoreMetrics(*parts_.store);
   require(calls_.declare(metrics_, parts_.proxy.dialogs()));
-  api::declareSipTrafficMetrics(metrics_, parts_.proxy);
+  require(api::declareSipTrafficMetrics(metrics_, parts_.proxy));
 }
 
 void ManagementApi::declareLoopMetrics(const io::LoopStallWatch& watch) {

@@ -13,9 +13,10 @@ struct Error {
 };
 
 // A value or the reason there is none: how untrusted input is answered everywhere on the packet
-// path, instead of exceptions (C++23's std::expected, trimmed to what we use).
+// path, instead of exceptions (C++23's std::expected, trimmed to what we use). [[nodiscard]]: a
+// dropped Result is a dropped error; where ignoring one is right, cast it to (void) and say why.
 template <class T>
-class Result {
+class [[nodiscard]] Result {
  public:
   Result(T value) : state_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
   Result(Error error) : state_(error) {}         // NOLINT(google-explicit-constructor)
@@ -36,5 +37,9 @@ class Result {
  private:
   std::variant<T, Error> state_;
 };
+
+// Success or a static reason, for operations that return nothing else (store writes).
+using Status = Result<std::monostate>;
+inline Status success() { return std::monostate{}; }
 
 }  // namespace rtcgate
