@@ -40,14 +40,17 @@ http::HttpReply BansApi::list() {
   return http::HttpReply::json(std::move(out));
 }
 
-void BansApi::declareMetrics(http::MetricsRegistry& metrics) {
+io::Status BansApi::declareMetrics(http::MetricsRegistry& metrics) {
   auto& bans = proxy_.authBans();
-  metrics.addCounter("rtcgate_auth_bans_total", "sources banned for failed credentials", {},
-                     [&bans] { return static_cast<double>(bans.bansTotal()); });
-  metrics.addCounter("rtcgate_auth_banned_requests_total",
-                     "requests refused with 403 because their source is banned", {},
-                     [&bans] { return static_cast<double>(bans.refusedTotal()); });
-  metrics.addGauge("rtcgate_auth_bans_active", "sources banned now", {}, [this] {
+  auto status =
+      metrics.addCounter("rtcgate_auth_bans_total", "sources banned for failed credentials", {},
+                         [&bans] { return static_cast<double>(bans.bansTotal()); });
+  if (!status) return status;
+  status = metrics.addCounter("rtcgate_auth_banned_requests_total",
+                              "requests refused with 403 because their source is banned", {},
+                              [&bans] { return static_cast<double>(bans.refusedTotal()); });
+  if (!status) return status;
+  return metrics.addGauge("rtcgate_auth_bans_active", "sources banned now", {}, [this] {
     return static_cast<double>(proxy_.authBans().active(proxy_.now()).size());
   });
 }

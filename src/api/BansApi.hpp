@@ -13,7 +13,7 @@ class BansApi {
  public:
   explicit BansApi(proxy::ProxyCore& proxy) : proxy_(proxy) {}
   void registerRoutes(http::HttpServer& server);
-  void declareMetrics(http::MetricsRegistry& metrics);
+  io::Status declareMetrics(http::MetricsRegistry& metrics);
 
  private:
   http::HttpReply list();

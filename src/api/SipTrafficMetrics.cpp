@@ -18,25 +18,31 @@ std::string classLabel(std::size_t index) { return std::to_string(index + 1) + "
 
 }  // namespace
 
-void declareSipTrafficMetrics(http::MetricsRegistry& metrics, proxy::ProxyCore& proxy) {
+io::Status declareSipTrafficMetrics(http::MetricsRegistry& metrics, proxy::ProxyCore& proxy) {
   using Stats = proxy::ProxyStats;
   const Stats& stats = proxy.stats();
   for (std::size_t m = 0; m < Stats::kMethods; ++m) {
     for (std::size_t t = 0; t < Stats::kTransports; ++t) {
-      metrics.addCounter("rtcgate_sip_requests_total", "SIP requests received, by method",
-                         {{"method", methodLabel(m)}, {"transport", transportLabel(t)}},
-                         &stats.requestsByMethod[m][t]);
+      auto status =
+          metrics.addCounter("rtcgate_sip_requests_total", "SIP requests received, by method",
+                             {{"method", methodLabel(m)}, {"transport", transportLabel(t)}},
+                             &stats.requestsByMethod[m][t]);
+      if (!status) return status;
     }
   }
   for (std::size_t c = 0; c < Stats::kClasses; ++c) {
     for (std::size_t t = 0; t < Stats::kTransports; ++t) {
-      metrics.addCounter("rtcgate_sip_responses_total", "SIP responses received, by status class",
-                         {{"class", classLabel(c)}, {"transport", transportLabel(t)}},
-                         &stats.responsesByClass[c][t]);
+      auto status = metrics.addCounter("rtcgate_sip_responses_total",
+                                       "SIP responses received, by status class",
+                                       {{"class", classLabel(c)}, {"transport", transportLabel(t)}},
+                                       &stats.responsesByClass[c][t]);
+      if (!status) return status;
     }
-    metrics.addCounter("rtcgate_sip_responses_sent_total",
-                       "SIP responses sent on server transactions (ours and forwarded), by class",
-                       {{"class", classLabel(c)}}, &stats.responsesSentByClass[c]);
+    auto status = metrics.addCounter(
+        "rtcgate_sip_responses_sent_total",
+        "SIP responses sent on server transactions (ours and forwarded), by class",
+        {{"class", classLabel(c)}}, &stats.responsesSentByClass[c]);
+    if (!status) return status;
   }
   // 20 us .. ~0.3 s: a message normally takes tens of microseconds; the tail is what matters.
   auto& processing =
@@ -44,6 +50,7 @@ void declareSipTrafficMetrics(http::MetricsRegistry& metrics, proxy::ProxyCore& 
                         "time a SIP message takes on the signalling loop, parse to last send",
                         http::Histogram::exponentialBounds(20e-6, 2.0, 15));
   proxy.onProcessed([&processing](double seconds) { processing.observe(seconds); });
+  return io::Status::success();
 }
 
 }  // namespace rtcgate::api

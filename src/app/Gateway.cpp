@@ -303,7 +303,10 @@ bool Gateway::start() {
       ManagementApi::Parts{*transports_, *proxy_, *location_, store_.get(), &loopWatch_});
   callsApi_ = std::make_unique<api::CallsApi>(*proxy_, apiMediaControl());
   bansApi_ = std::make_unique<api::BansApi>(*proxy_);
-  bansApi_->declareMetrics(api_->metrics());
+  if (const auto status = bansApi_->declareMetrics(api_->metrics()); !status) {
+    spdlog::error("bans: {}", status.error());
+    return false;
+  }
   if (api_->server()) {
     callsApi_->registerRoutes(*api_->server());
     cdrs_->registerRoutes(*api_->server());
@@ -371,7 +374,7 @@ mediacontrol::MediaControl* Gateway::apiMediaControl() {
 
 void Gateway::scheduleHousekeeping() {
   housekeeping_ = timers_.start(kHousekeepingInterval, [this] {
-    const auto expired = location_->expire(proxy::wallNow());
+    const auto expired = location_->expire(proxy::wallSeconds(timers_.wallNow()));
     if (expired) spdlog::debug("{} registrations expired", expired);
     scheduleHousekeeping();
   });

@@ -49,6 +49,9 @@ class ManagementApi {
 
  private:
   void declareMetrics();
+  void declareLoopMetrics(const io::LoopStallWatch& watch);
+  void declareHttpRefusals();
+  void declareStateMetrics();
   void declareStoreMetrics(const store::ResilientStore& store);
   using TotalsReader = std::function<ng::RelayTotals()>;
   using UpReader = std::function<bool()>;

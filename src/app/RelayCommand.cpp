@@ -35,8 +35,12 @@ int runRelayCommand(const Config& config, const std::string& configPath) {
                relay.workerCount(), relay.packetIo());
   ConfigReloader::Appliers appliers;
   appliers.allowedSources = [&relay](const Config& next) {
-    // The loader has validated every entry: this cannot fail.
-    relay.allowSources(next.relay.allowedSources);
+    // The loader has validated every entry, so this should not fail; if it does, the relay keeps
+    // its previous list and says so rather than claiming the new one.
+    if (const auto applied = relay.allowSources(next.relay.allowedSources); !applied) {
+      spdlog::error("relay.allowed_sources not applied: {}", applied.error());
+      return;
+    }
     spdlog::info("ng control answers requests from {} only (relay.allowed_sources)",
                  fmt::join(next.relay.allowedSources, ", "));
   };

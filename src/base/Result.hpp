@@ -17,8 +17,10 @@ struct Error {
 // path, instead of exceptions (C++23's std::expected, trimmed to what we use). `E` is the error
 // type: the static-reason Error by default; a seam whose callers must tell failures apart (e.g.
 // mediacontrol::RelayError) passes a typed one, so that nobody chooses by searching the text.
+// [[nodiscard]]: a dropped Result is a dropped error; where ignoring one is right, cast it to
+// (void) and say why.
 template <class T, class E = Error>
-class Result {
+class [[nodiscard]] Result {
  public:
   Result(T value) : state_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
   Result(E error) : state_(std::move(error)) {}  // NOLINT(google-explicit-constructor)
@@ -47,5 +49,9 @@ class Result {
  private:
   std::variant<T, E> state_;
 };
+
+// Success or a static reason, for operations that return nothing else (store writes).
+using Status = Result<std::monostate>;
+inline Status success() { return std::monostate{}; }
 
 }  // namespace rtcgate

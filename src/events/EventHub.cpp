@@ -77,7 +77,8 @@ void EventHub::onRegistration(std::string_view event, std::string_view aor,
   appendJsonString(out, binding.flow.remote.toString());
   out += ",\"expires\":";
   const bool gone = event == "removed" || event == "expired";
-  out += std::to_string(gone ? 0 : binding.remaining(proxy::wallNow()).count());
+  out += std::to_string(
+      gone ? 0 : binding.remaining(proxy::wallSeconds(std::chrono::system_clock::now())).count());
   out += ",\"user_agent\":";
   appendJsonString(out, binding.userAgent);
   out += '}';

@@ -228,6 +228,16 @@ io::Status MetricsRegistry::addGauge(std::string name, std::string help, MetricL
              std::move(read));
 }
 
+io::Status MetricsRegistry::addStatistic(StatKind kind, std::string name, std::string help,
+                                         MetricLabels labels, const std::uint64_t* value) {
+  if (kind == StatKind::Counter) {
+    return addCounter(std::move(name), std::move(help), std::move(labels), value);
+  }
+  if (value == nullptr) return io::Status::failure("metrics: " + name + " has no gauge");
+  return addGauge(std::move(name), std::move(help), std::move(labels),
+                  [value] { return static_cast<double>(*value); });
+}
+
 std::string MetricsRegistry::renderPrometheus() const {
   std::string out;
   for (const Family& family : families_) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -7,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/Statistic.hpp"
 #include "http/Histogram.hpp"
 #include "io/Status.hpp"
 
@@ -44,6 +46,21 @@ class MetricsRegistry {
   io::Status addCounter(std::string name, std::string help, MetricLabels labels,
                         const std::uint64_t* value);
   io::Status addGauge(std::string name, std::string help, MetricLabels labels, MetricReader read);
+  // A counter or gauge read from a plain integer that outlives the registry.
+  io::Status addStatistic(StatKind kind, std::string name, std::string help, MetricLabels labels,
+                          const std::uint64_t* value);
+  // The exported lines of a component's stats list (base/Statistic.hpp), read from `stats` at
+  // scrape time; lines without a metric name are skipped.
+  template <class Stats, std::size_t N>
+  io::Status addStatistics(const Statistic<Stats> (&list)[N], const Stats& stats,
+                           const MetricLabels& labels = {}) {
+    for (const auto& line : list) {
+      if (line.metric == nullptr) continue;
+      auto status = addStatistic(line.kind, line.metric, line.help, labels, &(stats.*line.field));
+      if (!status) return status;
+    }
+    return io::Status::success();
+  }
   // A histogram owned elsewhere (it must outlive the registry): exposed as name_bucket{le=...}
   // (cumulative), name_sum and name_count. Fails as add() does, and also on unusable bounds, an
   // "le" label, or a name ending in _bucket, _sum or _count.

@@ -20,6 +20,7 @@ class AsioTimers : public Timers {
   AsioTimers& operator=(const AsioTimers&) = delete;
 
   Clock::time_point now() const override { return Clock::now(); }
+  WallClock::time_point wallNow() const override { return WallClock::now(); }
   Id start(Duration after, std::function<void()> callback) override;
   void cancel(Id id) override;
 

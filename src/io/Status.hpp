@@ -7,8 +7,8 @@ namespace rtcgate::io {
 
 // Success or a human-readable reason, for start-up operations (binding listeners, loading TLS
 // files) whose errors name a runtime value such as a listen URL. Packet-path code uses
-// rtcgate::Result with static reasons instead; this one may allocate.
-class Status {
+// rtcgate::Result with static reasons instead; this one may allocate. [[nodiscard]] as Result is.
+class [[nodiscard]] Status {
  public:
   static Status success() { return Status(); }
   static Status failure(std::string error) { return Status(std::move(error)); }

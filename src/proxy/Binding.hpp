@@ -12,8 +12,9 @@ namespace rtcgate::proxy {
 // Wall-clock seconds: binding expiry is persisted and must mean the same after a restart.
 using WallSeconds = std::chrono::sys_seconds;
 
-inline WallSeconds wallNow() {
-  return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+// A wall-clock time (Timers::wallNow()) to the second.
+inline WallSeconds wallSeconds(std::chrono::system_clock::time_point time) {
+  return std::chrono::time_point_cast<std::chrono::seconds>(time);
 }
 
 // One contact registered for an address-of-record (RFC 3261 10), with the flow it arrived on so

@@ -281,7 +281,7 @@ void CallOriginator::connect(OriginatedCall& call, Dialog& dialog, std::string s
   dialog.caller.local->sdp = std::move(sdpForA);
   send_(sendingFlow(dialog.caller.flow), call.ackA);
   dialog.state = Dialog::State::Confirmed;
-  dialog.answered = std::chrono::system_clock::now();
+  dialog.answered = timers_.wallNow();
   dialog.answeredAt = timers_.now();
   dialogs_.countAnswered();
   spdlog::info("call {}: {} and {} connected, media {}", dialog.callId, dialog.caller.uri,

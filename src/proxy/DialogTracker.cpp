@@ -47,7 +47,7 @@ Dialog& DialogTracker::create(std::string callId) {
   auto& dialog = byId_[id];
   dialog.id = id;
   dialog.callId = std::move(callId);
-  dialog.created = std::chrono::system_clock::now();
+  dialog.created = timers_.wallNow();
   byCallId_[dialog.callId] = id;
   return dialog;
 }
@@ -115,7 +115,7 @@ Dialog DialogTracker::end(Dialog& dialog, std::string reason, int code) {
     if (it != strangerCalls_.end() && --it->second == 0) strangerCalls_.erase(it);
   }
   dialog.state = Dialog::State::Terminated;
-  dialog.ended = std::chrono::system_clock::now();
+  dialog.ended = timers_.wallNow();
   dialog.endReason = std::move(reason);
   dialog.endCode = code;
   Dialog record = std::move(dialog);

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "base/SocketAddress.hpp"
+#include "base/Timers.hpp"
 #include "proxy/Dialog.hpp"
 
 namespace rtcgate::proxy {
@@ -13,6 +14,9 @@ namespace rtcgate::proxy {
 // The calls in progress, by Call-ID and by our own numeric id (the calls API's id).
 class DialogTracker {
  public:
+  // Start and end times are read from timers.wallNow(), so tests can assert them.
+  explicit DialogTracker(const Timers& timers) : timers_(timers) {}
+
   Dialog& create(std::string callId);
   // A second Call-ID for the same call (the other leg of a call we originated).
   void addCallId(const Dialog& dialog, const std::string& callId);
@@ -44,6 +48,7 @@ class DialogTracker {
   void countAnswered() { ++answered_; }
 
  private:
+  const Timers& timers_;
   std::map<std::uint64_t, Dialog> byId_;  // ordered: the API lists oldest first
   std::unordered_map<std::string, std::uint64_t> byCallId_;
   std::unordered_map<SocketAddress, std::size_t, SocketAddressHash> strangerCalls_;  // host, port 0

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "base/Statistic.hpp"
 #include "base/Timers.hpp"
 #include "proxy/LocationService.hpp"
 
@@ -32,10 +33,18 @@ struct KeepAliveOptions {
 // several. No I/O of its own: `send` writes a ping, responses are handed to answered().
 class KeepAlivePinger {
  public:
+  // The pinger's counters, declared once (field, kind, Prometheus family, help; see
+  // base/Statistic.hpp): the fields of Stats and kKeepAliveStatistics come from this list.
+#define RTCGATE_KEEPALIVE_STATS(X)                                                                 \
+  X(pingsSent, Counter, "rtcgate_nat_keepalive_pings_total",                                       \
+    "keep-alive pings sent to UDP contacts behind NAT (nat.keepalive)")                            \
+  X(pingsAnswered, Counter, "rtcgate_nat_keepalive_answered_total", "keep-alive OPTIONS answered") \
+  X(bindingsDropped, Counter, "rtcgate_nat_keepalive_dropped_total",                               \
+    "registrations dropped: nat.keepalive.max_missed pings in a row unanswered")
   struct Stats {
-    std::uint64_t pingsSent = 0;
-    std::uint64_t pingsAnswered = 0;
-    std::uint64_t bindingsDropped = 0;
+#define RTCGATE_KEEPALIVE_STAT_FIELD(field, ...) std::uint64_t field = 0;
+    RTCGATE_KEEPALIVE_STATS(RTCGATE_KEEPALIVE_STAT_FIELD)
+#undef RTCGATE_KEEPALIVE_STAT_FIELD
   };
   // Sends one ping toward a binding: an OPTIONS with this Call-ID, or a CRLF when callId is empty.
   // false when it could not be sent (it then counts as unanswered all the same).
@@ -88,5 +97,11 @@ class KeepAlivePinger {
   std::unordered_map<std::string, Entry> entries_;         // "<aor>\n<key>"
   std::unordered_map<std::string, std::string> byCallId_;  // pending ping -> entry
 };
+
+#define RTCGATE_KEEPALIVE_STAT_ENTRY(field, kind, metric, help) \
+  Statistic<KeepAlivePinger::Stats>{&KeepAlivePinger::Stats::field, StatKind::kind, metric, help},
+inline constexpr Statistic<KeepAlivePinger::Stats> kKeepAliveStatistics[] = {
+    RTCGATE_KEEPALIVE_STATS(RTCGATE_KEEPALIVE_STAT_ENTRY)};
+#undef RTCGATE_KEEPALIVE_STAT_ENTRY
 
 }  // namespace rtcgate::proxy

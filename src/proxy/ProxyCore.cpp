@@ -68,9 +68,9 @@ ProxyCore::~ProxyCore() {
 
 void ProxyCore::onMessage(std::string bytes, const sip::Flow& flow) {
   if (!processed_) return dispatch(std::move(bytes), flow);
-  const auto started = std::chrono::steady_clock::now();
+  const auto started = timers_.now();
   dispatch(std::move(bytes), flow);
-  processed_(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  processed_(std::chrono::duration<double>(timers_.now() - started).count());
 }
 
 void ProxyCore::dispatch(std::string bytes, const sip::Flow& flow) {

@@ -154,6 +154,7 @@ class ProxyCore : public transaction::TransactionUser, private CallOriginator::D
   // Sources banned for failed credentials (GET/DELETE /api/v1/bans).
   AuthBans& authBans() { return authBans_; }
   Clock::time_point now() const { return timers_.now(); }
+  WallSeconds wallNow() const { return wallSeconds(timers_.wallNow()); }
   transaction::TransactionStats transactionStats() const { return transactions_.stats(); }
   std::size_t liveProxyTransactions() const { return byServerTx_.size(); }
 
@@ -340,7 +341,7 @@ class ProxyCore : public transaction::TransactionUser, private CallOriginator::D
   ConnectionLookup connectionFlow_;
   MediaPolicy mediaPolicy_;
   std::unique_ptr<MediaAnchor> media_;
-  DialogTracker dialogs_;
+  DialogTracker dialogs_{timers_};
   SessionTimers sessionTimers_;
   KeepAlivePinger pinger_;
   ReconnectGrace reconnects_;

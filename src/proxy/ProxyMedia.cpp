@@ -237,7 +237,7 @@ void ProxyCore::trackResponse(ProxyTransaction& pt, std::size_t index, const Sip
   const char* event = nullptr;
   if (status >= 200 && status < 300) {
     dialog->state = Dialog::State::Confirmed;
-    dialog->answered = std::chrono::system_clock::now();
+    dialog->answered = timers_.wallNow();
     dialog->answeredAt = timers_.now();
     dialogs_.countAnswered();
     event = "answered";
@@ -425,7 +425,7 @@ void ProxyCore::checkMedia(std::uint64_t dialogId, const std::string& callId) {
     }
     const auto last = newestPacket(*reply);
     const auto since = std::max(last, unixSeconds(dialog->answered));
-    const auto now = unixSeconds(std::chrono::system_clock::now());
+    const auto now = unixSeconds(timers_.wallNow());
     if (now - since >
         std::chrono::duration_cast<std::chrono::seconds>(options_.mediaTimeout).count()) {
       hangup(dialogId, "media-timeout");

@@ -4,45 +4,76 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "base/Statistic.hpp"
 #include "sip/Method.hpp"
 #include "sip/Transport.hpp"
 
 namespace rtcgate::proxy {
 
+// What the proxy counts, declared once: each line names the ProxyStats field, its kind, the
+// Prometheus family the management API exports it as and that family's help (base/Statistic.hpp).
+// The fields and kProxyStatistics come from this list; a new counter is one line here.
+#define RTCGATE_PROXY_STATS(X)                                                                    \
+  X(requestsReceived, Counter, "rtcgate_sip_requests_received_total", "SIP requests received")    \
+  X(responsesReceived, Counter, "rtcgate_sip_responses_received_total", "SIP responses received") \
+  X(parseErrors, Counter, "rtcgate_sip_parse_errors_total", "messages that did not parse")        \
+  /* of those: */                                                                                 \
+  X(limitRefused, Counter, "rtcgate_sip_limit_refused_total",                                     \
+    "messages refused for a parsing cap (URI part, header length or count, Via/Route)")           \
+  X(badRequestsAnswered, Counter, "rtcgate_sip_bad_requests_answered_total",                      \
+    "malformed requests answered with 400/505")                                                   \
+  X(datagramsDropped, Counter, "rtcgate_sip_dropped_total",                                       \
+    "unparseable messages dropped unanswered")                                                    \
+  X(authChallenges, Counter, "rtcgate_auth_challenges_total", "digest challenges sent (401/407)") \
+  X(authFailures, Counter, "rtcgate_auth_failures_total",                                         \
+    "wrong passwords, unknown users, bad credentials")                                            \
+  X(registrations, Counter, "rtcgate_registrations_total", "REGISTER requests answered 200")      \
+  X(forwardedRequests, Counter, "rtcgate_proxy_branches_total", "request branches forwarded")     \
+  X(statelessForwards, Counter, "rtcgate_proxy_stateless_forwards_total",                         \
+    "ACKs for 2xx forwarded")                                                                     \
+  X(loopsDetected, Counter, "rtcgate_proxy_loops_total", "requests refused with 482")             \
+  X(tooManyHops, Counter, "rtcgate_proxy_too_many_hops_total", "requests refused with 483")       \
+  X(relayRefused, Counter, "rtcgate_proxy_relay_refused_total",                                   \
+    "requests refused with 403 (no open relay)")                                                  \
+  X(directUriRefused, Counter, "rtcgate_proxy_direct_uri_refused_total",                          \
+    "requests refused with 403: no route accounts for their target (toll fraud)")                 \
+  X(inDialogRefused, Counter, "rtcgate_proxy_in_dialog_refused_total",                            \
+    "in-dialog requests and CANCELs refused with 481: no dialog of ours, or a foreign token")     \
+  X(acksDropped, Counter, "rtcgate_proxy_acks_dropped_total",                                     \
+    "ACKs dropped: no transaction and no dialog of ours")                                         \
+  X(strayResponsesDropped, Counter, "rtcgate_proxy_stray_responses_dropped_total",                \
+    "responses dropped: they match no client transaction")                                        \
+  X(rateLimited, Counter, "rtcgate_proxy_rate_limited_total",                                     \
+    "requests dropped by the per-source rate limit (security.rate_limit)")                        \
+  X(overloaded, Counter, "rtcgate_proxy_overload_refused_total",                                  \
+    "requests refused with 503: security.max_transactions or max_dialogs reached")                \
+  X(notFound, Counter, "rtcgate_proxy_not_found_total", "requests answered 404")                  \
+  X(unavailable, Counter, "rtcgate_proxy_unavailable_total", "requests answered 480")             \
+  X(branchTimeouts, Counter, "rtcgate_proxy_branch_timeouts_total",                               \
+    "branches without a final response")                                                          \
+  X(routeFailovers, Counter, "rtcgate_proxy_route_failovers_total", "static route failovers")     \
+  X(sessionIntervalTooSmall, Counter, "rtcgate_proxy_session_interval_too_small_total",           \
+    "INVITEs and UPDATEs refused with 422: Session-Expires below calls.min_session_expires")      \
+  X(sessionsExpired, Counter, "rtcgate_proxy_session_expired_total",                              \
+    "calls ended with BYE to both sides: no session refresh in time (RFC 4028)")                  \
+  X(reconnectWaits, Counter, "rtcgate_proxy_reconnect_waits_total",                               \
+    "Answered calls kept after their browser's WebSocket closed (calls.reconnect_grace)")         \
+  X(reconnectsResumed, Counter, "rtcgate_proxy_reconnects_resumed_total",                         \
+    "Calls moved to the new connection of a browser that registered again in time")               \
+  X(reconnectsExpired, Counter, "rtcgate_proxy_reconnects_expired_total",                         \
+    "Calls ended because their browser did not reconnect within calls.reconnect_grace")           \
+  X(relayMoves, Counter, "rtcgate_proxy_relay_moves_total",                                       \
+    "Answered calls moved to another relay after theirs died (a re-INVITE to each side)")         \
+  X(relayMovesFailed, Counter, "rtcgate_proxy_relay_moves_failed_total",                          \
+    "Moves to another relay that failed (the call then ended as relay-lost)")                     \
+  X(strangerCallsRefused, Counter, "rtcgate_proxy_unauthenticated_calls_refused_total",           \
+    "INVITEs refused with 503: security.max_unauthenticated_calls_per_source reached")
+
 // What the proxy counts; exported by the management API as metrics. Single-threaded writers.
 struct ProxyStats {
-  std::uint64_t requestsReceived = 0;
-  std::uint64_t responsesReceived = 0;
-  std::uint64_t parseErrors = 0;          // messages that did not parse
-  std::uint64_t badRequestsAnswered = 0;  // of those, answered with 400
-  std::uint64_t limitRefused = 0;         // of those, over a cap of sip/MessageLimits.hpp
-  std::uint64_t datagramsDropped = 0;     // unparseable and unanswerable: dropped
-  std::uint64_t authChallenges = 0;
-  std::uint64_t authFailures = 0;       // wrong password, unknown user, malformed credentials
-  std::uint64_t registrations = 0;      // REGISTER requests answered 200
-  std::uint64_t forwardedRequests = 0;  // branches created
-  std::uint64_t statelessForwards = 0;  // ACKs for 2xx
-  std::uint64_t loopsDetected = 0;
-  std::uint64_t tooManyHops = 0;
-  std::uint64_t relayRefused = 0;           // 403: unauthenticated request to a non-local target
-  std::uint64_t directUriRefused = 0;       // 403: a target no route accounts for (toll fraud)
-  std::uint64_t inDialogRefused = 0;        // 481: in-dialog request or CANCEL of no dialog of ours
-  std::uint64_t acksDropped = 0;            // ACKs of no transaction and no dialog of ours
-  std::uint64_t strayResponsesDropped = 0;  // responses matching no client transaction
-  std::uint64_t rateLimited = 0;            // requests dropped by the per-source rate limit
-  std::uint64_t overloaded = 0;             // 503: transaction or dialog cap reached
-  std::uint64_t strangerCallsRefused = 0;   // 503: a stranger source's share of calls reached
-  std::uint64_t reconnectWaits = 0;         // calls kept after their browser's WebSocket closed
-  std::uint64_t reconnectsResumed = 0;      // ... whose browser came back on a new connection
-  std::uint64_t reconnectsExpired = 0;      // ... ended because it did not come back in time
-  std::uint64_t notFound = 0;
-  std::uint64_t unavailable = 0;
-  std::uint64_t branchTimeouts = 0;
-  std::uint64_t routeFailovers = 0;
-  std::uint64_t sessionIntervalTooSmall = 0;  // 422: Session-Expires below our Min-SE
-  std::uint64_t sessionsExpired = 0;          // calls ended: no session refresh in time
-  std::uint64_t relayMoves = 0;        // calls whose dead relay was replaced, both sides re-INVITEd
-  std::uint64_t relayMovesFailed = 0;  // ... tried and failed (the call then ends relay-lost)
+#define RTCGATE_PROXY_STAT_FIELD(field, ...) std::uint64_t field = 0;
+  RTCGATE_PROXY_STATS(RTCGATE_PROXY_STAT_FIELD)
+#undef RTCGATE_PROXY_STAT_FIELD
 
   // Requests received by method and transport, responses received by status class (1xx..6xx)
   // and transport, responses sent (our own and forwarded) by class: fixed arrays, so counting a
@@ -59,5 +90,11 @@ struct ProxyStats {
     return status < 100 || status > 699 ? 0 : static_cast<std::size_t>(status / 100 - 1);
   }
 };
+
+#define RTCGATE_PROXY_STAT_ENTRY(field, kind, metric, help) \
+  Statistic<ProxyStats>{&ProxyStats::field, StatKind::kind, metric, help},
+inline constexpr Statistic<ProxyStats> kProxyStatistics[] = {
+    RTCGATE_PROXY_STATS(RTCGATE_PROXY_STAT_ENTRY)};
+#undef RTCGATE_PROXY_STAT_ENTRY
 
 }  // namespace rtcgate::proxy

@@ -12,8 +12,8 @@
 namespace rtcgate::store {
 
 // Success without a value, or the static reason of a failed store operation.
-using Status = Result<std::monostate>;
-inline Status ok() { return std::monostate{}; }
+using Status = rtcgate::Status;
+inline Status ok() { return success(); }
 
 // A local user. Passwords are never stored, only the two digest HA1 hashes (RFC 7616) computed
 // with realm = domain, so the store leaks no clear-text password and auth needs no hashing of it.

@@ -8,10 +8,17 @@
 
 namespace rtcgate::testing {
 
-// Deterministic Timers: time moves only when the test calls advance().
+// Deterministic Timers: time moves only when the test calls advance(). The wall clock starts at
+// kWallStart and moves with the monotonic one.
 class FakeTimers : public Timers {
  public:
+  // 2026-01-01T00:00:00Z: a fixed calendar time, so tests can assert CDR times and expiries.
+  static constexpr WallClock::time_point kWallStart{std::chrono::seconds(1767225600)};
+
   Clock::time_point now() const override { return now_; }
+  WallClock::time_point wallNow() const override {
+    return kWallStart + std::chrono::duration_cast<WallClock::duration>(now_ - kStart);
+  }
 
   Id start(Duration after, std::function<void()> callback) override {
     Id id = ++lastId_;
@@ -43,7 +50,8 @@ class FakeTimers : public Timers {
   std::size_t pendingCount() const { return pending_.size(); }
 
  private:
-  Clock::time_point now_{std::chrono::hours(1)};
+  static constexpr Clock::time_point kStart{std::chrono::hours(1)};
+  Clock::time_point now_ = kStart;
   Id lastId_ = 0;
   std::map<std::pair<Clock::time_point, Id>, std::function<void()>> pending_;
   std::unordered_map<Id, Clock::time_point> deadlines_;

@@ -48,6 +48,7 @@ class EventLoop : public Timers {
   void post(std::function<void()> task);  // any thread
 
   Clock::time_point now() const override { return now_; }
+  WallClock::time_point wallNow() const override { return WallClock::now(); }
   Id start(Duration after, std::function<void()> callback) override;
   void cancel(Id id) override;
 

@@ -4,6 +4,8 @@
 
 #include <chrono>
 
+#include "fakes/FakeTimers.hpp"
+
 namespace rtcgate::api {
 namespace {
 
@@ -17,7 +19,8 @@ bool has(const std::string& text, const std::string& line) {
 
 TEST(CallMetrics, LiveCallsByStateAndTotals) {
   http::MetricsRegistry metrics;
-  proxy::DialogTracker dialogs;
+  rtcgate::testing::FakeTimers timers;
+  proxy::DialogTracker dialogs{timers};
   CallMetrics calls;
   ASSERT_TRUE(calls.declare(metrics, dialogs));
   dialogs.create("a");  // trying: "ringing"
@@ -42,7 +45,8 @@ TEST(CallMetrics, LiveCallsByStateAndTotals) {
 
 TEST(CallMetrics, AnsweredCallsFeedTheSetupHistogram) {
   http::MetricsRegistry metrics;
-  proxy::DialogTracker dialogs;
+  rtcgate::testing::FakeTimers timers;
+  proxy::DialogTracker dialogs{timers};
   CallMetrics calls;
   ASSERT_TRUE(calls.declare(metrics, dialogs));
   Dialog dialog;
@@ -68,7 +72,8 @@ TEST(CallMetrics, AnsweredCallsFeedTheSetupHistogram) {
 
 TEST(CallMetrics, EndReasonsAreABoundedSet) {
   http::MetricsRegistry metrics;
-  proxy::DialogTracker dialogs;
+  rtcgate::testing::FakeTimers timers;
+  proxy::DialogTracker dialogs{timers};
   CallMetrics calls;
   ASSERT_TRUE(calls.declare(metrics, dialogs));
   Dialog dialog;

@@ -27,8 +27,8 @@ class CtlCommandTest : public ::testing::Test {
     server_ = std::make_unique<AdminTestServer>(std::move(token));
     {
       requests_ = 7;
-      metrics_.addCounter("rtcgate_sip_requests_received_total", "SIP requests received", {},
-                          &requests_);
+      ASSERT_TRUE(metrics_.addCounter("rtcgate_sip_requests_received_total",
+                                      "SIP requests received", {}, &requests_));
       api::ApiProviders providers;
       providers.health = [this] { return checks_; };
       providers.registrations = [] {

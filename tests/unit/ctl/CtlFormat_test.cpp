@@ -61,10 +61,10 @@ TEST(CtlFormatTest, RegistrationsAsAnAlignedTable) {
 TEST(CtlFormatTest, StatsListEverySampleWithLabelsAndHistogramCountAndSum) {
   http::MetricsRegistry registry;
   std::uint64_t requests = 42;
-  registry.addCounter("rtcgate_sip_requests_received_total", "SIP requests received", {},
-                      &requests);
-  registry.addGauge("rtcgate_connections_open", "open connections", {{"transport", "wss"}},
-                    [] { return 3.0; });
+  ASSERT_TRUE(registry.addCounter("rtcgate_sip_requests_received_total", "SIP requests received",
+                                  {}, &requests));
+  ASSERT_TRUE(registry.addGauge("rtcgate_connections_open", "open connections",
+                                {{"transport", "wss"}}, [] { return 3.0; }));
   registry.histogram("rtcgate_call_setup_seconds", "setup", {1}).observe(0.5);
   EXPECT_EQ(formatStats(json("{\"metrics\":" + registry.renderJson() + "}")),
             "METRIC                               LABELS         VALUE\n"

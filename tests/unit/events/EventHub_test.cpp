@@ -27,7 +27,7 @@ proxy::Binding binding() {
   b.contact = "sip:alice@127.0.0.1:5070";
   b.flow.transport = sip::Transport::Udp;
   b.flow.remote = *SocketAddress::parse("127.0.0.1", 5070);
-  b.expiresAt = proxy::wallNow() + std::chrono::seconds(3600);
+  b.expiresAt = proxy::wallSeconds(std::chrono::system_clock::now()) + std::chrono::seconds(3600);
   b.userAgent = "sipp";
   return b;
 }
@@ -152,6 +152,7 @@ TEST(EventHub, RefusesANonHttpWebhook) {
   class NoTimers : public Timers {
    public:
     Clock::time_point now() const override { return {}; }
+    WallClock::time_point wallNow() const override { return {}; }
     Id start(Duration, std::function<void()>) override { return 1; }
     void cancel(Id) override {}
   } timers;

@@ -12,6 +12,7 @@ namespace {
 class LateTimers : public Timers {
  public:
   Clock::time_point now() const override { return now_; }
+  WallClock::time_point wallNow() const override { return {}; }
   Id start(Duration after, std::function<void()> callback) override {
     due_[++next_] = {now_ + after, std::move(callback)};
     return next_;

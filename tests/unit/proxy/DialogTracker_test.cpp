@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "fakes/FakeTimers.hpp"
+
 namespace rtcgate::proxy {
 namespace {
 
@@ -16,7 +18,8 @@ Dialog& callFrom(DialogTracker& tracker, const std::string& callId, const Socket
 }
 
 TEST(DialogTrackerTest, StrangerCallsAreCountedPerHostWhileTheyLast) {
-  DialogTracker tracker;
+  rtcgate::testing::FakeTimers timers;
+  DialogTracker tracker{timers};
   tracker.countAsStranger(callFrom(tracker, "a", at("192.0.2.1", 5060)));
   tracker.countAsStranger(callFrom(tracker, "b", at("192.0.2.1", 5062)));
   tracker.countAsStranger(callFrom(tracker, "c", at("192.0.2.2", 5060)));
@@ -34,13 +37,28 @@ TEST(DialogTrackerTest, StrangerCallsAreCountedPerHostWhileTheyLast) {
 }
 
 TEST(DialogTrackerTest, ADialogIsCountedOnce) {
-  DialogTracker tracker;
+  rtcgate::testing::FakeTimers timers;
+  DialogTracker tracker{timers};
   Dialog& dialog = callFrom(tracker, "a", at("2001:db8::1", 5060));
   tracker.countAsStranger(dialog);
   tracker.countAsStranger(dialog);  // a spiral of the same INVITE
   EXPECT_EQ(tracker.strangerCalls(at("2001:db8::1", 0)), 1u);
   tracker.end(dialog, "cancelled", 487);
   EXPECT_EQ(tracker.strangerCalls(at("2001:db8::1", 0)), 0u);
+}
+
+// Start and end times are the Timers' wall clock, not the system's: a CDR made in a test says when
+// the fake clock says the call started and ended.
+TEST(DialogTrackerTest, StartAndEndTimesComeFromTheTimersWallClock) {
+  rtcgate::testing::FakeTimers timers;
+  DialogTracker tracker{timers};
+  timers.advance(std::chrono::seconds(90));
+  Dialog& dialog = tracker.create("a");
+  EXPECT_EQ(dialog.created, rtcgate::testing::FakeTimers::kWallStart + std::chrono::seconds(90));
+  timers.advance(std::chrono::seconds(30));
+  const Dialog record = tracker.end(dialog, "caller-bye", 200);
+  EXPECT_EQ(record.ended, rtcgate::testing::FakeTimers::kWallStart + std::chrono::seconds(120));
+  EXPECT_EQ(record.ended - record.created, std::chrono::seconds(30));
 }
 
 }  // namespace

@@ -43,7 +43,7 @@ class KeepAlivePingerTest : public ::testing::Test {
     binding.contact =
         "sip:" + aor.substr(0, aor.find('@')) + "@127.0.0.1:" + std::to_string(contactPort);
     binding.key = binding.contact;
-    binding.expiresAt = wallNow() + std::chrono::hours(1);
+    binding.expiresAt = wallSeconds(timers_.wallNow()) + std::chrono::hours(1);
     binding.flow.transport = transport;
     binding.flow.remote = *SocketAddress::parse("127.0.0.1", sourcePort);
     location_.save(aor, binding);
@@ -122,12 +122,12 @@ TEST_F(KeepAlivePingerTest, ABindingThatStopsAnsweringIsDroppedAfterMaxMissed) {
     answer("alive@localhost");
   }
   EXPECT_TRUE(dropped_.empty());
-  EXPECT_EQ(location_.lookup("gone@localhost", wallNow()).size(), 1u);
+  EXPECT_EQ(location_.lookup("gone@localhost", wallSeconds(timers_.wallNow())).size(), 1u);
   timers_.advance(30s);
   ASSERT_EQ(dropped_.size(), 1u);
   EXPECT_EQ(dropped_[0], "gone@localhost");
-  EXPECT_TRUE(location_.lookup("gone@localhost", wallNow()).empty());
-  EXPECT_EQ(location_.lookup("alive@localhost", wallNow()).size(), 1u);
+  EXPECT_TRUE(location_.lookup("gone@localhost", wallSeconds(timers_.wallNow())).empty());
+  EXPECT_EQ(location_.lookup("alive@localhost", wallSeconds(timers_.wallNow())).size(), 1u);
   EXPECT_EQ(pinger_->stats().bindingsDropped, 1u);
   EXPECT_EQ(pinger_->tracked(), 1u);
 }
@@ -160,7 +160,7 @@ TEST_F(KeepAlivePingerTest, CrlfPingsNeverDropABinding) {
   timers_.advance(600s);
   EXPECT_EQ(pingsTo("natted@localhost"), 20u);
   EXPECT_TRUE(pings_[0].callId.empty());
-  EXPECT_EQ(location_.lookup("natted@localhost", wallNow()).size(), 1u);
+  EXPECT_EQ(location_.lookup("natted@localhost", wallSeconds(timers_.wallNow())).size(), 1u);
 }
 
 TEST_F(KeepAlivePingerTest, GoneBindingsAreForgotten) {

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "fakes/FakeTimers.hpp"
 #include "ng/NgFlags.hpp"
 #include "proxy/DialogTracker.hpp"
 #include "proxy/StaticRoutes.hpp"
@@ -130,7 +131,8 @@ TEST(NgFlags, EncodedLikeTheKamailioModule) {
 }
 
 TEST(DialogTracker, FindsByCallIdAndIdAndForgetsEndedCalls) {
-  DialogTracker tracker;
+  rtcgate::testing::FakeTimers timers;
+  DialogTracker tracker{timers};
   Dialog& a = tracker.create("a");
   sip::Flow tcp;
   tcp.connectionId = 9;

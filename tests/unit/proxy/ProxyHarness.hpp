@@ -63,7 +63,7 @@ class ProxyHarness : public ::testing::Test {
     Binding binding;
     binding.key = contact;
     binding.contact = contact;
-    binding.expiresAt = wallNow() + std::chrono::hours(1);
+    binding.expiresAt = wallSeconds(timers_.wallNow()) + std::chrono::hours(1);
     binding.flow = flow;
     location_.save(user + "@localhost", binding);
   }

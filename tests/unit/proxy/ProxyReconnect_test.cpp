@@ -54,7 +54,7 @@ TEST_F(ProxyReconnectTest, APhonesRegistrationOutlivesItsConnection) {
   EXPECT_TRUE(proxy_->connectionInUse(9));
   proxy_->onConnectionClosed(9);
   EXPECT_FALSE(proxy_->connectionInUse(9));
-  const auto bindings = location_.lookup("dave@localhost", wallNow());
+  const auto bindings = location_.lookup("dave@localhost", wallSeconds(timers_.wallNow()));
   ASSERT_EQ(bindings.size(), 1u);
   EXPECT_EQ(bindings[0].flow.transport, sip::Transport::Tcp);
   EXPECT_EQ(bindings[0].flow.remote, dave);
@@ -73,14 +73,14 @@ TEST_F(ProxyReconnectTest, FlowsOnlyTheirConnectionReachesDieWithIt) {
   Binding outbound;
   outbound.key = "<urn:uuid:d>;reg-id=1";
   outbound.contact = kDaveContact;
-  outbound.expiresAt = wallNow() + std::chrono::hours(1);
+  outbound.expiresAt = wallSeconds(timers_.wallNow()) + std::chrono::hours(1);
   outbound.flow = daveFlow;
   outbound.flags = Binding::kOutbound;
   location_.save("dave@localhost", outbound);
   proxy_->onConnectionClosed(9);
-  EXPECT_TRUE(location_.lookup("dave@localhost", wallNow()).empty());
+  EXPECT_TRUE(location_.lookup("dave@localhost", wallSeconds(timers_.wallNow())).empty());
   proxy_->onConnectionClosed(browser.connectionId);
-  EXPECT_TRUE(location_.lookup("carol@localhost", wallNow()).empty());
+  EXPECT_TRUE(location_.lookup("carol@localhost", wallSeconds(timers_.wallNow())).empty());
 }
 
 TEST_F(ProxyReconnectTest, ATcpCallGoesOnWhenItsConnectionCloses) {

@@ -95,10 +95,10 @@ TEST_F(ResilientStoreTest, RefusedWritesAreQueuedThenCaughtUpInOrder) {
 
 TEST_F(ResilientStoreTest, NewWritesWaitBehindQueuedOnes) {
   fake_->failing = true;
-  store_->saveBinding(binding("alice@x", "k1"));
-  store_->saveCdr(cdr("call-1"));
+  EXPECT_TRUE(store_->saveBinding(binding("alice@x", "k1")));
+  EXPECT_TRUE(store_->saveCdr(cdr("call-1")));
   fake_->failing = false;  // back, but the queue has not been written yet
-  store_->saveCdr(cdr("call-2"));
+  EXPECT_TRUE(store_->saveCdr(cdr("call-2")));
   EXPECT_TRUE(fake_->log.empty());
   timers_.advance(std::chrono::seconds(1));
   EXPECT_EQ(fake_->log, (std::vector<std::string>{"save alice@x k1", "cdr call-1", "cdr call-2"}));
@@ -106,10 +106,11 @@ TEST_F(ResilientStoreTest, NewWritesWaitBehindQueuedOnes) {
 
 TEST_F(ResilientStoreTest, ABindingTakesOneSlotWhateverItsNumberOfWrites) {
   fake_->failing = true;
-  for (int i = 0; i < 100; ++i) store_->saveBinding(binding("alice@x", "k1", std::to_string(i)));
-  store_->saveBinding(binding("bob@x", "k1"));
+  for (int i = 0; i < 100; ++i)
+    EXPECT_TRUE(store_->saveBinding(binding("alice@x", "k1", std::to_string(i))));
+  EXPECT_TRUE(store_->saveBinding(binding("bob@x", "k1")));
   EXPECT_EQ(store_->pendingWrites(), 2u);
-  store_->deleteBinding("alice@x", "k1");  // the newest write of a binding wins
+  EXPECT_TRUE(store_->deleteBinding("alice@x", "k1"));  // the newest write of a binding wins
   EXPECT_EQ(store_->pendingWrites(), 2u);
   fake_->failing = false;
   timers_.advance(std::chrono::seconds(1));
@@ -119,7 +120,7 @@ TEST_F(ResilientStoreTest, ABindingTakesOneSlotWhateverItsNumberOfWrites) {
 TEST_F(ResilientStoreTest, TheQueueIsBoundedAndDropsTheOldest) {
   make({.maxPending = 3});
   fake_->failing = true;
-  for (int i = 1; i <= 5; ++i) store_->saveCdr(cdr("call-" + std::to_string(i)));
+  for (int i = 1; i <= 5; ++i) EXPECT_TRUE(store_->saveCdr(cdr("call-" + std::to_string(i))));
   EXPECT_EQ(store_->pendingWrites(), 3u);
   EXPECT_EQ(store_->dropped(), 2u);
   fake_->failing = false;
@@ -130,10 +131,10 @@ TEST_F(ResilientStoreTest, TheQueueIsBoundedAndDropsTheOldest) {
 TEST_F(ResilientStoreTest, DroppingTheOldestKeepsTheBindingIndexRight) {
   make({.maxPending = 2});
   fake_->failing = true;
-  store_->saveBinding(binding("alice@x", "k1"));
-  store_->saveCdr(cdr("call-1"));
-  store_->saveCdr(cdr("call-2"));                 // drops alice's save
-  store_->saveBinding(binding("alice@x", "k1"));  // queued anew, drops call-1
+  EXPECT_TRUE(store_->saveBinding(binding("alice@x", "k1")));
+  EXPECT_TRUE(store_->saveCdr(cdr("call-1")));
+  EXPECT_TRUE(store_->saveCdr(cdr("call-2")));                 // drops alice's save
+  EXPECT_TRUE(store_->saveBinding(binding("alice@x", "k1")));  // queued anew, drops call-1
   EXPECT_EQ(store_->pendingWrites(), 2u);
   fake_->failing = false;
   timers_.advance(std::chrono::seconds(1));
@@ -143,7 +144,7 @@ TEST_F(ResilientStoreTest, DroppingTheOldestKeepsTheBindingIndexRight) {
 TEST_F(ResilientStoreTest, ALongBacklogIsWrittenInSlices) {
   make({.writesPerAttempt = 2});
   fake_->failing = true;
-  for (int i = 1; i <= 5; ++i) store_->saveCdr(cdr("call-" + std::to_string(i)));
+  for (int i = 1; i <= 5; ++i) EXPECT_TRUE(store_->saveCdr(cdr("call-" + std::to_string(i))));
   fake_->failing = false;
   timers_.advance(std::chrono::seconds(1));
   EXPECT_EQ(fake_->cdrs.size(), 2u);
@@ -156,21 +157,22 @@ TEST_F(ResilientStoreTest, ALongBacklogIsWrittenInSlices) {
 }
 
 TEST_F(ResilientStoreTest, ARemovedFileIsReopenedAndMemoryWrittenAgain) {
-  store_->saveBinding(binding("alice@x", "k1"));
+  EXPECT_TRUE(store_->saveBinding(binding("alice@x", "k1")));
   int rewrites = 0;
   store_->onReopened([&] {
     ++rewrites;
-    store_->saveBinding(binding("alice@x", "k1"));  // what the location service does
+    EXPECT_TRUE(store_->saveBinding(binding("alice@x", "k1")));  // what the location service does
   });
   fake_->isDetached = true;
-  store_->saveCdr(cdr("call-1"));  // "succeeds" into the removed file: the check catches it
+  EXPECT_TRUE(
+      store_->saveCdr(cdr("call-1")));  // "succeeds" into the removed file: the check catches it
   timers_.advance(std::chrono::seconds(2));
   EXPECT_EQ(reopenCalls_, 1);
   EXPECT_TRUE(hadOld_);  // the old one is handed over, to salvage what it still reads
   EXPECT_EQ(rewrites, 1);
   EXPECT_EQ(store_->reopened(), 1u);
   EXPECT_EQ(fake_->log, (std::vector<std::string>{"save alice@x k1"}));
-  store_->saveCdr(cdr("call-2"));
+  EXPECT_TRUE(store_->saveCdr(cdr("call-2")));
   EXPECT_EQ(fake_->log.back(), "cdr call-2");
   EXPECT_FALSE(store_->degraded());
 }
@@ -194,7 +196,7 @@ TEST_F(ResilientStoreTest, AFailedReopenQueuesUntilTheNextOneWorks) {
 
 TEST_F(ResilientStoreTest, ExpirySweepsWaitForQueuedWrites) {
   fake_->failing = true;
-  store_->saveBinding(binding("alice@x", "k1"));
+  EXPECT_TRUE(store_->saveBinding(binding("alice@x", "k1")));
   fake_->failing = false;
   auto deleted = store_->deleteExpired(3000000000);
   ASSERT_TRUE(deleted);
@@ -215,7 +217,7 @@ TEST_F(ResilientStoreTest, ErrorsAreLoggedOncePerIntervalWithTheFileAndTheReason
   spdlog::set_default_logger(std::make_shared<spdlog::logger>(
       "capture", std::make_shared<spdlog::sinks::ostream_sink_st>(lines)));
   fake_->failing = true;
-  store_->saveBinding(binding("alice@x", "k1"));
+  EXPECT_TRUE(store_->saveBinding(binding("alice@x", "k1")));
   for (int i = 0; i < 5; ++i) timers_.advance(std::chrono::seconds(1));  // 5 retries fail
   const auto early = lines.str();
   timers_.advance(std::chrono::seconds(5));  // 10 s after the first line
@@ -235,7 +237,7 @@ TEST_F(ResilientStoreTest, WhatWaitsIsWrittenAtShutdownWhenItCanBe) {
   std::vector<std::string> written;
   fake_->alsoLog = &written;
   fake_->failing = true;
-  store_->saveCdr(cdr("call-1"));
+  EXPECT_TRUE(store_->saveCdr(cdr("call-1")));
   fake_->failing = false;
   EXPECT_TRUE(written.empty());
   store_.reset();  // before the retry timer fires
