@@ -6,7 +6,7 @@ FUZZ_BUILD ?= build-fuzz
 JOBS       ?= $(shell nproc)
 CMAKE_GEN  := -G Ninja
 
-.PHONY: all deps test-deps build asan-build fuzz-build run test unit-test asan-test fuzz-test fuzz bench format clean
+.PHONY: all deps test-deps build asan-build fuzz-build run test unit-test asan-test fuzz-test fuzz bench format format-check clean
 
 all: build
 
@@ -51,6 +51,10 @@ bench: build
 
 format:
 	find src tests fuzz bench -name '*.[ch]pp' | xargs clang-format -i
+
+# What CI checks first (.ci/run): every C++ file as clang-format (.clang-format) writes it.
+format-check: test-deps
+	find src tests fuzz bench -name '*.[ch]pp' | xargs clang-format --dry-run --Werror
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

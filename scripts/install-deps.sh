@@ -12,8 +12,8 @@ packages=(
 # enough where none is installed.
 command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 if [[ "${1:-}" == "--test" ]]; then
-  # gnuplot-nox: the soak bench's plot (bench/gateway/soak.py).
-  packages+=(kamailio kamailio-extra-modules kamailio-websocket-modules kamailio-tls-modules
+  # gnuplot-nox: the soak bench's plot (bench/gateway/soak.py); clang-format: make format-check.
+  packages+=(clang-format kamailio kamailio-extra-modules kamailio-websocket-modules kamailio-tls-modules
              rtpengine-daemon chromium util-linux gnuplot-nox)
 fi
 

@@ -49,9 +49,7 @@ std::string SocketAddress::host() const {
 
 std::string SocketAddress::hostForUri() const { return v6_ ? "[" + host() + "]" : host(); }
 
-std::string SocketAddress::toString() const {
-  return hostForUri() + ":" + std::to_string(port_);
-}
+std::string SocketAddress::toString() const { return hostForUri() + ":" + std::to_string(port_); }
 
 bool SocketAddress::sameHost(const SocketAddress& other) const {
   return v6_ == other.v6_ && bytes_ == other.bytes_;

@@ -25,9 +25,9 @@ class SocketAddress {
   void setPort(std::uint16_t port) { port_ = port; }
   const std::array<std::uint8_t, 16>& bytes() const { return bytes_; }  // v4 uses the first 4
 
-  std::string host() const;          // "192.0.2.1", "2001:db8::1"
-  std::string hostForUri() const;    // "192.0.2.1", "[2001:db8::1]"
-  std::string toString() const;      // "192.0.2.1:5060", "[2001:db8::1]:5060"
+  std::string host() const;        // "192.0.2.1", "2001:db8::1"
+  std::string hostForUri() const;  // "192.0.2.1", "[2001:db8::1]"
+  std::string toString() const;    // "192.0.2.1:5060", "[2001:db8::1]:5060"
   bool sameHost(const SocketAddress& other) const;
 
   friend bool operator==(const SocketAddress&, const SocketAddress&) = default;

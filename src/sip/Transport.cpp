@@ -1,7 +1,8 @@
 #include "sip/Transport.hpp"
 
-#include <array>
 #include <strings.h>
+
+#include <array>
 
 namespace rtcgate::sip {
 
