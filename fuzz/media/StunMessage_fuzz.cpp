@@ -15,6 +15,7 @@ namespace {
 class StillTimers : public rtcgate::Timers {
  public:
   rtcgate::Clock::time_point now() const override { return {}; }
+  rtcgate::WallClock::time_point wallNow() const override { return {}; }
   Id start(rtcgate::Duration, std::function<void()>) override { return 1; }
   void cancel(Id) override {}
 };
