@@ -44,8 +44,7 @@ void RelayWatch::request(ng::Value request, Callback done) {
   inner_.request(std::move(request), [this, command = std::move(name), callId = std::move(callId),
                                       done = std::move(done)](Reply reply) mutable {
     if (!reply) {
-      const auto& error = reply.error();
-      publish_("error", relayErrorFields(command, callId, error.reason, error.answered()));
+      publish_("error", relayErrorFields(command, callId, reply.error().reason, false));
     } else if (const auto refusal = mediacontrol::RelayError::refusalIn(*reply)) {
       publish_("error", relayErrorFields(command, callId, refusal->reason, true));
     }

@@ -77,8 +77,9 @@ void RelayPool::place(ng::Value request, Callback done, std::vector<int> tried) 
       std::move(copy), [this, alive = alive_, index, callId, request = std::move(request),
                         done = std::move(done), tried = std::move(tried)](Reply reply) mutable {
         if (!*alive) return done(std::move(reply));
-        // A refusal is an answer: the relay is alive, the offer is what it does not want.
-        if (reply || reply.error().answered()) return done(std::move(reply));
+        // A refusal is a reply (result "error"): the relay is alive, the offer is what it does
+        // not want. Only no reply at all marks it down.
+        if (reply) return done(std::move(reply));
         auto& state = relays_[static_cast<std::size_t>(index)].state;
         ++state.failures;
         // This call is not lost with the relay: it is placed again just below.
@@ -99,7 +100,7 @@ void RelayPool::send(int index, ng::Value request, Callback done) {
         if (*alive) {
           auto& state = relays_[static_cast<std::size_t>(index)].state;
           if (wholeCallDeleted && callRelay_.erase(callId) > 0 && state.calls > 0) --state.calls;
-          if (!reply && !reply.error().answered()) {
+          if (!reply) {
             // No reply after every try: the relay is as dead as one that misses its pings, and
             // waiting for the next ping would leave its calls without media for longer.
             ++state.failures;
