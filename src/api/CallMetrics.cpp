@@ -73,15 +73,15 @@ io::Status CallMetrics::declare(http::MetricsRegistry& metrics, proxy::DialogTra
   return io::Status::success();
 }
 
-void CallMetrics::onCall(std::string_view event, const proxy::Dialog& dialog) {
-  if (event == "answered") {
+void CallMetrics::onCallEvent(proxy::CallEvent event, const proxy::Dialog& dialog) {
+  if (event == proxy::CallEvent::Answered) {
     if (setup_ == nullptr || dialog.created == proxy::SystemTime{} ||
         dialog.answered == proxy::SystemTime{}) {
       return;
     }
     const std::chrono::duration<double> setup = dialog.answered - dialog.created;
     setup_->observe(std::max(0.0, setup.count()));
-  } else if (event == "ended") {
+  } else if (event == proxy::CallEvent::Ended) {
     ++ended_[reasonIndex(reasonLabel(dialog.endReason))];
   }
 }

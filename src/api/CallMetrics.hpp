@@ -7,6 +7,7 @@
 #include "http/Histogram.hpp"
 #include "http/MetricsRegistry.hpp"
 #include "io/Status.hpp"
+#include "proxy/CallObserver.hpp"
 #include "proxy/Dialog.hpp"
 #include "proxy/DialogTracker.hpp"
 
@@ -15,7 +16,7 @@ namespace rtcgate::api {
 // The call metrics of /metrics: live calls by state (read from the proxy's dialogs at scrape
 // time), calls started and answered, calls ended by reason, and the call set-up time (INVITE to
 // answer) as a histogram. Fed with the proxy's call events; runs on the signalling loop.
-class CallMetrics {
+class CallMetrics : public proxy::CallObserver {
  public:
   // The end reasons exported as label values; any other reason counts as "other", so that a
   // reason text (an API caller's, a status code's) cannot grow the number of series.
@@ -27,8 +28,8 @@ class CallMetrics {
   // rtcgate_calls_live{state}, rtcgate_calls_started_total, rtcgate_calls_answered_total,
   // rtcgate_calls_ended_total{reason}, rtcgate_call_setup_seconds.
   io::Status declare(http::MetricsRegistry& metrics, proxy::DialogTracker& dialogs);
-  // A proxy call event ("answered", "ended", ...; see ProxyCore::onCallEvent).
-  void onCall(std::string_view event, const proxy::Dialog& dialog);
+  // Answered: the set-up time; Ended: the end reason.
+  void onCallEvent(proxy::CallEvent event, const proxy::Dialog& dialog) override;
 
   // The label value a dialog's endReason counts under ("failed-503" -> "failed").
   static std::string_view reasonLabel(std::string_view endReason);

@@ -295,8 +295,6 @@ bool Gateway::start() {
                                                   : config_.calls.cdrFile,
                                               store_.get());
   if (!cdrs_->ok()) return false;
-  proxy_->onCallEnded(
-      [this](const proxy::Dialog& call, const ng::Value* media) { cdrs_->write(call, media); });
 
   api_ = std::make_unique<ManagementApi>(
       io_, config_, timers_,
@@ -313,13 +311,14 @@ bool Gateway::start() {
     bansApi_->registerRoutes(*api_->server());
   }
   events_ = std::make_unique<events::EventHub>();
-  events_->attach(*location_, *proxy_);
-  // The proxy has one call listener: the events, the call metrics and the relay watch share it.
-  proxy_->onCallEvent([this](std::string_view event, const proxy::Dialog& dialog) {
-    api_->onCall(event, dialog);
-    if (relayWatch_) relayWatch_->onCall(event, dialog);
-    events_->onCall(event, dialog);
-  });
+  events_->attach(*location_);
+  // Who hears about calls, in this order, and nowhere else: metrics, the relay watch, events,
+  // then (with the relay's final statistics) the CDRs.
+  auto& calls = proxy_->calls();
+  calls.addObserver(api_->callMetrics());
+  if (relayWatch_) calls.addObserver(*relayWatch_);
+  calls.addObserver(*events_);
+  calls.addObserver(*cdrs_);
   if (relay_) {
     if (const auto status = api_->declareRelayMetrics(*relay_); !status) {
       spdlog::error("metrics: {}", status.error());

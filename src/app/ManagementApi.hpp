@@ -44,8 +44,8 @@ class ManagementApi {
   // health check also reports relays that are down (degraded; critical when all are).
   io::Status declareRelayMetrics(const media::RelayService& relay);
   io::Status declareRelayMetrics(const mediacontrol::RelayPool& pool);
-  // Every call event of the proxy: the set-up time histogram and the end reasons.
-  void onCall(std::string_view event, const proxy::Dialog& dialog) { calls_.onCall(event, dialog); }
+  // The call metrics (set-up time histogram, end reasons): a CallObserver of the proxy's calls.
+  api::CallMetrics& callMetrics() { return calls_; }
 
  private:
   void declareMetrics();

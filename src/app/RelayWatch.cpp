@@ -58,8 +58,8 @@ void RelayWatch::watch(mediacontrol::RelayPool& pool) {
   });
 }
 
-void RelayWatch::onCall(std::string_view event, const proxy::Dialog& dialog) {
-  if (event != "ended" ||
+void RelayWatch::onCallEvent(proxy::CallEvent event, const proxy::Dialog& dialog) {
+  if (event != proxy::CallEvent::Ended ||
       (dialog.endReason != "media-timeout" && dialog.endReason != "relay-lost")) {
     return;
   }

@@ -6,6 +6,7 @@
 
 #include "mediacontrol/MediaControl.hpp"
 #include "mediacontrol/RelayPool.hpp"
+#include "proxy/CallObserver.hpp"
 #include "proxy/Dialog.hpp"
 
 namespace rtcgate::app {
@@ -15,7 +16,7 @@ namespace rtcgate::app {
 // relay refuses an offer or answer or does not answer at all; publishes "relay.down"/"relay.up"
 // on the pool's health transitions, and "error" when a call ends for lack of media. Runs on the
 // signalling loop (the inner MediaControl must reply there).
-class RelayWatch : public mediacontrol::MediaControl {
+class RelayWatch : public mediacontrol::MediaControl, public proxy::CallObserver {
  public:
   // type, then a JSON object of fields (EventHub::publish).
   using Publish = std::function<void(std::string_view type, const std::string& fields)>;
@@ -25,9 +26,8 @@ class RelayWatch : public mediacontrol::MediaControl {
   void request(ng::Value request, Callback done) override;
   bool deleteReplyHasStatistics() const override { return inner_.deleteReplyHasStatistics(); }
   void watch(mediacontrol::RelayPool& pool);
-  // A proxy call event: "ended" with reason media-timeout or relay-lost is an error worth an
-  // event.
-  void onCall(std::string_view event, const proxy::Dialog& dialog);
+  // A call that ended with reason media-timeout or relay-lost is an error worth an event.
+  void onCallEvent(proxy::CallEvent event, const proxy::Dialog& dialog) override;
 
   // The event bodies, for tests.
   static std::string relayFields(const mediacontrol::RelayPool::RelayState& relay);

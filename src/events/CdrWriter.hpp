@@ -5,6 +5,7 @@
 
 #include "http/HttpServer.hpp"
 #include "ng/Value.hpp"
+#include "proxy/CallObserver.hpp"
 #include "proxy/Dialog.hpp"
 #include "store/Store.hpp"
 
@@ -13,7 +14,7 @@ namespace rtcgate::events {
 // Call detail records (docs/calls.md for the fields): one row per ended call in the store, and one
 // JSON line appended to `calls.cdr_file` (flushed at once so a crash loses none) when a path is
 // given. GET /api/v1/cdrs lists the newest from the store.
-class CdrWriter {
+class CdrWriter : public proxy::CallObserver {
  public:
   CdrWriter(std::string path, store::Store* store);
   ~CdrWriter();
@@ -23,6 +24,9 @@ class CdrWriter {
   // false when a CDR file was asked for and cannot be opened.
   bool ok() const { return path_.empty() || file_ != nullptr; }
   void write(const proxy::Dialog& call, const ng::Value* mediaReport);
+  void onCallRecord(const proxy::Dialog& call, const ng::Value* mediaReport) override {
+    write(call, mediaReport);
+  }
   static std::string format(const proxy::Dialog& call, const ng::Value* mediaReport);
   static store::CdrRecord record(const proxy::Dialog& call, const ng::Value* mediaReport);
   static std::string toJson(const store::CdrRecord& cdr);

@@ -47,11 +47,9 @@ std::vector<std::string> EventHub::parseTypeFilter(std::string_view text) {
   return prefixes;
 }
 
-void EventHub::attach(proxy::LocationService& location, proxy::ProxyCore& proxy) {
+void EventHub::attach(proxy::LocationService& location) {
   location.onChange([this](std::string_view event, std::string_view aor,
                            const proxy::Binding& binding) { onRegistration(event, aor, binding); });
-  proxy.onCallEvent(
-      [this](std::string_view event, const proxy::Dialog& dialog) { onCall(event, dialog); });
 }
 
 std::string EventHub::header(std::string_view type) const {
@@ -85,13 +83,13 @@ void EventHub::onRegistration(std::string_view event, std::string_view aor,
   dispatch(type, std::move(out));
 }
 
-void EventHub::onCall(std::string_view event, const proxy::Dialog& dialog) {
+void EventHub::onCallEvent(proxy::CallEvent event, const proxy::Dialog& dialog) {
   if (noSubscribers()) return;
-  const std::string type = "call." + std::string(event);
+  const std::string type = "call." + std::string(proxy::callEventName(event));
   std::string out = header(type);
   out += ",\"call\":";
   out += callJson(dialog, nullptr);
-  if (event == "ended") {
+  if (event == proxy::CallEvent::Ended) {
     out += ",\"reason\":";
     appendJsonString(out, dialog.endReason);
     out += ",\"code\":";

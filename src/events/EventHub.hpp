@@ -16,9 +16,9 @@
 #include "http/MetricsRegistry.hpp"
 #include "io/Status.hpp"
 #include "proxy/Binding.hpp"
+#include "proxy/CallObserver.hpp"
 #include "proxy/Dialog.hpp"
 #include "proxy/LocationService.hpp"
-#include "proxy/ProxyCore.hpp"
 
 namespace rtcgate::events {
 
@@ -32,7 +32,7 @@ struct EventStats {
 // WebSocket clients of GET /api/v1/events and to the configured webhooks. Each event is rendered
 // once and shared; each subscriber has its own bounded queue, so publishing never waits on a
 // client. Runs on the signalling loop.
-class EventHub {
+class EventHub : public proxy::CallObserver {
  public:
   // Unix milliseconds for the events' "time" (a wall clock: receivers compare it with theirs).
   using WallClock = std::function<std::int64_t()>;
@@ -44,10 +44,11 @@ class EventHub {
   EventHub(const EventHub&) = delete;
   EventHub& operator=(const EventHub&) = delete;
 
-  // Becomes the one listener of the location service's and the proxy's event hooks.
-  void attach(proxy::LocationService& location, proxy::ProxyCore& proxy);
+  // Becomes the one listener of the location service's event hook (calls: add it as a
+  // CallObserver).
+  void attach(proxy::LocationService& location);
   void onRegistration(std::string_view event, std::string_view aor, const proxy::Binding& binding);
-  void onCall(std::string_view event, const proxy::Dialog& dialog);
+  void onCallEvent(proxy::CallEvent event, const proxy::Dialog& dialog) override;
   // Any other event: `fields` is a JSON object whose members are added after type and time, e.g.
   // publish("relay.down", R"({"relay":"udp://10.0.0.2:22222"})"). False (nothing published) when
   // `fields` is not an object.

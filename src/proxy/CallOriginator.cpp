@@ -23,15 +23,16 @@ constexpr auto kRingTime = std::chrono::seconds(28);
 
 }  // namespace
 
-CallOriginator::CallOriginator(Delegate& delegate, const LocalIdentity& identity,
-                               const MediaPolicy& policy, Timers& timers, DialogTracker& dialogs,
+CallOriginator::CallOriginator(Delegate& delegate, CallManager& callManager,
+                               const LocalIdentity& identity, Timers& timers,
                                transaction::TransactionLayer& transactions,
                                transaction::SendFunction send)
     : delegate_(delegate),
+      callManager_(callManager),
       identity_(identity),
-      policy_(policy),
+      policy_(callManager.policy()),
       timers_(timers),
-      dialogs_(dialogs),
+      dialogs_(callManager.dialogs()),
       transactions_(transactions),
       send_(std::move(send)) {}
 
@@ -77,7 +78,7 @@ Result<std::uint64_t, OriginateError> CallOriginator::originate(const std::strin
   dialog.caller.leg = targetA->leg;
   dialog.callee.leg = targetB->leg;
   dialog.anchored =
-      delegate_.mediaAnchor() != nullptr && policy_.anchors(dialog.caller.leg, dialog.callee.leg);
+      callManager_.media() != nullptr && policy_.anchors(dialog.caller.leg, dialog.callee.leg);
   dialog.caller.local = DialogSide::LocalEnd{dialog.callId, {}, 1};
   auto& call = calls_[dialog.id];
   call.dialogId = dialog.id;
@@ -87,9 +88,9 @@ Result<std::uint64_t, OriginateError> CallOriginator::originate(const std::strin
   spdlog::info("call {}: originated {} -> {}, calling {} first ({} {})", dialog.callId, fromUri,
                toUri, fromUri, sip::viaTransportName(targetA->flow.transport),
                targetA->flow.remote.toString());
-  delegate_.callEvent("incoming", dialog);
+  callManager_.callEvent(CallEvent::Incoming, dialog);
   if (!inviteLeg(call, dialog.caller, *targetA, toUri, fromUri, {})) {
-    delegate_.endDialog(dialog, "failed-503", 503);
+    callManager_.endDialog(dialog, "failed-503", 503);
     return OriginateError{Kind::NotSent, "from: the INVITE could not be sent"};
   }
   return dialog.id;
@@ -162,7 +163,7 @@ void CallOriginator::onResponse(TransactionId clientTx, SipMessage&& response,
   if (status < 200) {
     if (status > 100 && !response.toTag().empty() && dialog->state == Dialog::State::Trying) {
       dialog->state = Dialog::State::Early;
-      delegate_.callEvent("ringing", *dialog);
+      callManager_.callEvent(CallEvent::Ringing, *dialog);
     }
     return;
   }
@@ -205,7 +206,7 @@ void CallOriginator::answeredByA(OriginatedCall& call, Dialog& dialog, const Sip
   dialogs_.addCallId(dialog, dialog.callee.local->callId);
   dialog.caller.sdp = response.body();
   const auto id = dialog.id;
-  auto* media = delegate_.mediaAnchor();
+  auto* media = callManager_.media();
   if (!dialog.anchored || media == nullptr) return callB(id, std::string(response.body()));
   SdpExchange exchange;
   exchange.callId = dialog.callId;
@@ -245,12 +246,12 @@ void CallOriginator::answeredByB(OriginatedCall& call, Dialog& dialog, const Sip
   if (!carriesSdp(response)) {
     spdlog::info("call {}: {} answered without an answer to our offer", dialog.callId,
                  dialog.callee.uri);
-    delegate_.sendBye(dialog, dialog.callee, dialog.caller);
+    callManager_.sendBye(dialog, dialog.callee, dialog.caller);
     failed(call, dialog, false, 488);
     return;
   }
   dialog.callee.sdp = response.body();
-  auto* media = delegate_.mediaAnchor();
+  auto* media = callManager_.media();
   if (!dialog.anchored || media == nullptr) {
     return connect(call, dialog, std::string(response.body()));
   }
@@ -267,7 +268,7 @@ void CallOriginator::answeredByB(OriginatedCall& call, Dialog& dialog, const Sip
     if (call == nullptr) return;
     if (!sdp) {
       spdlog::warn("call {}: the relay refused the answer: {}", dialog->callId, sdp.error().reason);
-      delegate_.sendBye(*dialog, dialog->callee, dialog->caller);
+      callManager_.sendBye(*dialog, dialog->callee, dialog->caller);
       failed(*call, *dialog, false, 503);
       return;
     }
@@ -286,7 +287,7 @@ void CallOriginator::connect(OriginatedCall& call, Dialog& dialog, std::string s
   dialogs_.countAnswered();
   spdlog::info("call {}: {} and {} connected, media {}", dialog.callId, dialog.caller.uri,
                dialog.callee.uri, dialog.anchored ? "through the relay" : "direct");
-  delegate_.callEvent("answered", dialog);
+  callManager_.callEvent(CallEvent::Answered, dialog);
 }
 
 // One leg did not answer, or the relay or a party failed us: A, when it answered and waits for
@@ -297,12 +298,12 @@ void CallOriginator::failed(OriginatedCall& call, Dialog& dialog, bool legA, int
   if (!dialog.caller.tag.empty() && call.step != OriginatedCall::Step::Connected) {
     call.ackA = ackFor(dialog.caller, {});
     send_(sendingFlow(dialog.caller.flow), call.ackA);
-    delegate_.sendBye(dialog, dialog.caller, dialog.callee);
+    callManager_.sendBye(dialog, dialog.caller, dialog.callee);
   }
   auto reason = dialog.endReason.empty() ? Dialog::failureReason(status) : dialog.endReason;
   spdlog::info("call {}: originated call failed at {} ({}, {})", dialog.callId,
                legA ? dialog.caller.uri : dialog.callee.uri, reason, status);
-  delegate_.endDialog(dialog, std::move(reason), status);
+  callManager_.endDialog(dialog, std::move(reason), status);
 }
 
 std::string CallOriginator::ackFor(const DialogSide& side, std::string_view sdp) {
@@ -384,11 +385,11 @@ void CallOriginator::answerBye(TransactionId serverTx, const SipMessage& request
   spdlog::info("call {}: BYE from {}", dialog.callId, side.uri);
   const auto found = calls_.find(dialog.id);
   if (dialog.state == Dialog::State::Confirmed) {
-    delegate_.sendBye(dialog, dialog.otherSide(side.tag), side);
+    callManager_.sendBye(dialog, dialog.otherSide(side.tag), side);
   } else if (found != calls_.end() && found->second.inviteB != 0) {
     transactions_.cancel(found->second.inviteB);  // A gave up while B was ringing
   }
-  delegate_.endDialog(dialog, byA ? "caller-bye" : "callee-bye", 200);
+  callManager_.endDialog(dialog, byA ? "caller-bye" : "callee-bye", 200);
 }
 
 // A re-INVITE or UPDATE from a party of an originated call. Most are session refreshes (RFC 4028:

@@ -8,6 +8,7 @@
 
 #include "base/Result.hpp"
 #include "base/Timers.hpp"
+#include "proxy/CallManager.hpp"
 #include "proxy/DialogTracker.hpp"
 #include "proxy/LocalIdentity.hpp"
 #include "proxy/MediaAnchor.hpp"
@@ -27,17 +28,12 @@ namespace rtcgate::proxy {
 // forwarding (resiprocate draws the same line between dum and repro).
 class CallOriginator {
  public:
-  // What the originator needs from the proxy and the call layer it places its calls into.
+  // What the originator needs from the proxy.
   class Delegate {
    public:
     virtual ~Delegate() = default;
     // Where an INVITE to `uri` would go, as the proxy routes one; nullopt: nowhere.
     virtual std::optional<OriginateTarget> originateTarget(const std::string& uri) const = 0;
-    // The relay that anchors media, nullptr when there is none.
-    virtual MediaAnchor* mediaAnchor() = 0;
-    virtual void sendBye(Dialog& dialog, DialogSide& to, DialogSide& from) = 0;
-    virtual void endDialog(Dialog& dialog, std::string reason, int code) = 0;
-    virtual void callEvent(std::string_view event, const Dialog& dialog) = 0;
     // Answers on a server transaction (counted with the proxy's own).
     virtual bool respond(transaction::TransactionId serverTx, sip::SipMessage&& response) = 0;
     // A request with our dialog's Call-ID that is not the far end's: 481.
@@ -45,9 +41,10 @@ class CallOriginator {
                                 const sip::Flow& flow) = 0;
   };
 
-  CallOriginator(Delegate& delegate, const LocalIdentity& identity, const MediaPolicy& policy,
-                 Timers& timers, DialogTracker& dialogs,
-                 transaction::TransactionLayer& transactions, transaction::SendFunction send);
+  // Its calls live in `callManager` (dialogs, relay, events, BYE) like every other call.
+  CallOriginator(Delegate& delegate, CallManager& callManager, const LocalIdentity& identity,
+                 Timers& timers, transaction::TransactionLayer& transactions,
+                 transaction::SendFunction send);
   ~CallOriginator();
   CallOriginator(const CallOriginator&) = delete;
   CallOriginator& operator=(const CallOriginator&) = delete;
@@ -94,6 +91,7 @@ class CallOriginator {
   OriginatedCall* live(std::uint64_t dialogId, Dialog*& dialog);
 
   Delegate& delegate_;
+  CallManager& callManager_;
   const LocalIdentity& identity_;
   const MediaPolicy& policy_;
   Timers& timers_;

@@ -29,6 +29,11 @@ inline std::string aorOf(std::string_view user, std::string_view domain) {
   return aor;
 }
 
+// An INVITE outside any dialog: it starts a call.
+inline bool isInitialInvite(const sip::SipMessage& request) {
+  return request.method() == sip::Method::Invite && request.toTag().empty();
+}
+
 inline bool carriesSdp(const sip::SipMessage& message) {
   if (message.body().empty()) return false;
   const auto* type = message.find(sip::HeaderId::ContentType);

@@ -13,13 +13,13 @@ using sip::SipMessage;
 void ProxyCore::onConnectionClosed(std::uint64_t connectionId) {
   // The browser that held these bindings may come back for its calls; the bindings go now.
   Registered registered;
-  if (dialogs_.carriesCalls(connectionId) && options_.reconnectGrace.count() > 0) {
+  if (calls_.dialogs().carriesCalls(connectionId) && options_.reconnectGrace.count() > 0) {
     registered = location_.bindingsOn(connectionId);
   }
   const auto dropped = location_.onConnectionClosed(connectionId, reconnector());
   if (dropped)
     spdlog::info("connection {} closed: {} registrations dropped", connectionId, dropped);
-  for (Dialog* dialog : dialogs_.onConnection(connectionId)) {
+  for (Dialog* dialog : calls_.dialogs().onConnection(connectionId)) {
     connectionLost(*dialog, connectionId, registered);
   }
 }
@@ -37,7 +37,7 @@ void ProxyCore::connectionLost(Dialog& dialog, std::uint64_t connectionId,
     if (side->flow.connectionId != connectionId) continue;
     const auto flow = confirmed ? reconnectFlow(*side) : std::nullopt;
     if (flow) {
-      dialogs_.setFlow(*side, *flow);
+      calls_.dialogs().setFlow(*side, *flow);
       spdlog::info(
           "call {}: connection {} closed; the call goes on, requests to {} open a new "
           "connection to {}",
@@ -49,7 +49,7 @@ void ProxyCore::connectionLost(Dialog& dialog, std::uint64_t connectionId,
   if (reachable) return;
   spdlog::info("call {}: connection {} closed", dialog.callId, connectionId);
   if (!confirmed) {
-    hangup(dialog.id, "connection-closed");
+    calls_.hangup(dialog.id, "connection-closed");
     return;
   }
   endForLostConnection(dialog, connectionId);
@@ -60,15 +60,15 @@ void ProxyCore::endForLostConnection(Dialog& dialog, std::uint64_t connectionId)
       dialog.caller.flow.connectionId == connectionId ? dialog.caller : dialog.callee;
   DialogSide& other = &gone == &dialog.caller ? dialog.callee : dialog.caller;
   dialog.endReason = "connection-closed";
-  sendBye(dialog, other, gone);
-  endDialog(dialog, "connection-closed", 200);
+  calls_.sendBye(dialog, other, gone);
+  calls_.endDialog(dialog, "connection-closed", 200);
 }
 
 // The flow of the side an in-dialog request goes to, when the side is no longer on the
 // connection its Record-Route token names.
 std::optional<sip::Flow> ProxyCore::dialogFlowToward(const SipMessage& request,
                                                      std::uint64_t tokenConnection) const {
-  const Dialog* dialog = dialogs_.find(request.callId());
+  const Dialog* dialog = calls_.dialogs().find(request.callId());
   if (dialog == nullptr || !dialog->hasTags(request.fromTag(), request.toTag())) {
     return std::nullopt;
   }
@@ -156,7 +156,7 @@ bool ProxyCore::awaitReconnect(Dialog& dialog, const DialogSide& side, std::uint
 
 void ProxyCore::reconnectGraceOver(std::uint64_t dialogId) {
   const auto wait = reconnects_.forget(dialogId);
-  Dialog* dialog = dialogs_.findById(dialogId);
+  Dialog* dialog = calls_.dialogs().findById(dialogId);
   if (!wait || dialog == nullptr) return;
   ++stats_.reconnectsExpired;
   spdlog::info("call {}: the browser did not reconnect in time; ending the call", dialog->callId);
@@ -195,8 +195,8 @@ void ProxyCore::resumeCalls(std::string_view aor, const sip::Flow& flow,
       }
     }
     for (const auto& [unused, old] : previous) {
-      if (old.key != binding.key || !dialogs_.carriesCalls(old.flow.connectionId)) continue;
-      for (Dialog* dialog : dialogs_.onConnection(old.flow.connectionId)) {
+      if (old.key != binding.key || !calls_.dialogs().carriesCalls(old.flow.connectionId)) continue;
+      for (Dialog* dialog : calls_.dialogs().onConnection(old.flow.connectionId)) {
         rebind(dialog->id, old.flow.connectionId, binding.flow);
       }
     }
@@ -204,11 +204,11 @@ void ProxyCore::resumeCalls(std::string_view aor, const sip::Flow& flow,
 }
 
 void ProxyCore::rebind(std::uint64_t dialogId, std::uint64_t oldConnection, const sip::Flow& flow) {
-  Dialog* dialog = dialogs_.findById(dialogId);
+  Dialog* dialog = calls_.dialogs().findById(dialogId);
   if (dialog == nullptr) return;
   for (DialogSide* side : {&dialog->caller, &dialog->callee}) {
     if (side->flow.connectionId != oldConnection) continue;
-    dialogs_.setFlow(*side, flow);
+    calls_.dialogs().setFlow(*side, flow);
     ++stats_.reconnectsResumed;
     spdlog::info("call {}: {} is back on connection {}; the call goes on", dialog->callId,
                  side->uri, flow.connectionId);

@@ -35,7 +35,11 @@ ProxyCore::ProxyCore(ProxyOptions options, Timers& timers, transaction::SendFunc
       wsAuthenticator_(nonces_),
       registrar_(location_, options_.registrar),
       transactions_(timers, std::move(send), *this, options_.timers),
-      mediaPolicy_(options_.media),
+      calls_(CallManagerOptions{.media = options_.media,
+                                .dialogTimeout = options_.dialogTimeout,
+                                .mediaTimeout = options_.mediaTimeout,
+                                .sweepInterval = options_.dialogSweepInterval},
+             *this, timers, identity_, transactions_),
       sessionTimers_(options_.sessionTimers, timers,
                      [this](std::uint64_t dialog, std::chrono::seconds interval) {
                        sessionExpired(dialog, interval);
@@ -48,7 +52,7 @@ ProxyCore::ProxyCore(ProxyOptions options, Timers& timers, transaction::SendFunc
           [this](std::string_view aor, const Binding& binding, unsigned missed) {
             keepAliveDropped(aor, binding, missed);
           }),
-      originator_(*this, identity_, mediaPolicy_, timers, dialogs_, transactions_, send_),
+      originator_(*this, calls_, identity_, timers, transactions_, send_),
       authBans_(options_.authBans),
       rateLimiter_(options_.rateLimit) {
   sipAuthenticator_.setAlgorithms(options_.authAlgorithmsSip);
@@ -58,7 +62,6 @@ ProxyCore::ProxyCore(ProxyOptions options, Timers& timers, transaction::SendFunc
 }
 
 ProxyCore::~ProxyCore() {
-  if (dialogSweep_) timers_.cancel(dialogSweep_);
   for (auto& [id, pt] : byServerTx_) {
     for (auto& branch : pt->branches) timers_.cancel(branch.timerC);
   }
@@ -114,8 +117,9 @@ bool ProxyCore::withinLimits(const sip::Flow& flow, std::string_view bytes) {
 
 // The global caps: new requests are turned away with 503 while our state is full.
 bool ProxyCore::hasRoomFor(TransactionId serverTx, const SipMessage& request) {
-  const bool full = byServerTx_.size() >= options_.maxTransactions ||
-                    (request.method() == Method::Invite && dialogs_.size() >= options_.maxDialogs);
+  const bool full =
+      byServerTx_.size() >= options_.maxTransactions ||
+      (request.method() == Method::Invite && calls_.dialogs().size() >= options_.maxDialogs);
   if (!full) return true;
   ++stats_.overloaded;
   refuseForNow(serverTx, request);
@@ -128,7 +132,7 @@ bool ProxyCore::admitsStranger(TransactionId serverTx, const SipMessage& request
                                const sip::Flow& flow) {
   const auto limit = options_.maxStrangerCallsPerSource;
   if (request.method() != Method::Invite || limit == 0) return true;
-  if (dialogs_.strangerCalls(flow.remote) < limit) return true;
+  if (calls_.dialogs().strangerCalls(flow.remote) < limit) return true;
   ++stats_.strangerCallsRefused;
   if (strangerLimitLog_.allow(timers_.now())) {
     spdlog::warn(

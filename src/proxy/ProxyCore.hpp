@@ -10,6 +10,7 @@
 #include "base/Timers.hpp"
 #include "io/LogThrottle.hpp"
 #include "proxy/AuthBans.hpp"
+#include "proxy/CallManager.hpp"
 #include "proxy/CallOriginator.hpp"
 #include "proxy/DialogTracker.hpp"
 #include "proxy/DigestAuthenticator.hpp"
@@ -84,8 +85,13 @@ struct ProxyOptions {
 // request, whether to answer it (registrar, OPTIONS ping, errors), challenge it (digest), or
 // forward it -- to the contacts of a local user (parallel forking), along a static route (serial
 // failover), or along its Route set in a dialog -- and which response goes back upstream.
-// Single-threaded, on the signalling loop; no I/O of its own: bytes go out through `send`.
-class ProxyCore : public transaction::TransactionUser, private CallOriginator::Delegate {
+// The calls it carries live in its CallManager (dialogs, media, hang-up), which the forwarding
+// reaches at the hook points in ProxyCallHooks.cpp; calls placed through the API in its
+// CallOriginator. Single-threaded, on the signalling loop; no I/O of its own: bytes go out through
+// `send`.
+class ProxyCore : public transaction::TransactionUser,
+                  private CallOriginator::Delegate,
+                  private CallManager::Delegate {
  public:
   ProxyCore(ProxyOptions options, Timers& timers, transaction::SendFunction send,
             store::Store& store, LocationService& location, StaticRoutes routes);
@@ -99,7 +105,7 @@ class ProxyCore : public transaction::TransactionUser, private CallOriginator::D
   void onConnectFailed(const sip::Flow& flow) { transactions_.connectionFailed(flow); }
   // Whether a connection carries a call or a registration: then it is not closed for idleness.
   bool connectionInUse(std::uint64_t connectionId) const {
-    return dialogs_.carriesCalls(connectionId) || location_.carriesBindings(connectionId);
+    return calls_.dialogs().carriesCalls(connectionId) || location_.carriesBindings(connectionId);
   }
   // Start-up: the registrations the store kept from the previous process. Returns how many.
   std::size_t restoreRegistrations();
@@ -116,20 +122,16 @@ class ProxyCore : public transaction::TransactionUser, private CallOriginator::D
 
   // The relay the proxy anchors media with (nullptr: SDP passes through untouched). Its replies
   // must arrive on the signalling loop (see mediacontrol::LoopMediaControl).
-  void setMediaControl(mediacontrol::MediaControl* control);
-  const MediaAnchorStats* mediaStats() const { return media_ ? &media_->stats() : nullptr; }
+  void setMediaControl(mediacontrol::MediaControl* control) { calls_.setMediaControl(control); }
+  const MediaAnchorStats* mediaStats() const { return calls_.mediaStats(); }
 
-  // Calls in progress, and the listener told when one ends (with the relay's final statistics
-  // when its media was anchored, else nullptr): CDRs, events.
-  DialogTracker& dialogs() { return dialogs_; }
-  using CallEndedListener = std::function<void(const Dialog&, const ng::Value* mediaReport)>;
-  void onCallEnded(CallEndedListener listener) { callEnded_ = std::move(listener); }
-  // Every step of a call: "incoming", "ringing", "answered", "held", "resumed", "ended" (the
-  // dialog's endReason and endCode say why).
-  using CallEventListener = std::function<void(std::string_view event, const Dialog&)>;
-  void onCallEvent(CallEventListener listener) { callEvent_ = std::move(listener); }
+  // Calls in progress: their dialogs, their observers (CDRs, events, metrics), hang-up.
+  CallManager& calls() { return calls_; }
+  DialogTracker& dialogs() { return calls_.dialogs(); }
   // Ends a call from our side: BYE to both ends (or CANCEL/487 before answer), media released.
-  bool hangup(std::uint64_t dialogId, const std::string& reason);
+  bool hangup(std::uint64_t dialogId, const std::string& reason) {
+    return calls_.hangup(dialogId, reason);
+  }
 
   // Moves an answered call whose relay died to another relay (the relay pool places it anew):
   // a re-INVITE to each side with the new relay's SDP. False when it cannot (not answered, not
@@ -278,39 +280,26 @@ class ProxyCore : public transaction::TransactionUser, private CallOriginator::D
   bool sendBranch(ProxyTransaction& pt, std::size_t index, sip::SipMessage&& request,
                   const sip::Flow& flow);
 
-  // Media and dialogs (ProxyMedia.cpp).
-  void planMedia(ProxyTransaction& pt);
-  void trackRequest(ProxyTransaction& pt);
-  bool anchorsBranch(const ProxyTransaction& pt, const Target& target, MediaLeg& leg);
+  // Where forwarding meets the calls (CallManager's hook points).
   void offerBranch(ProxyTransaction& pt, std::size_t index, sip::SipMessage&& request,
                    const sip::Flow& flow);
+  void branchOffered(transaction::TransactionId serverTx, std::size_t index,
+                     std::shared_ptr<sip::SipMessage> request, const sip::Flow& flow,
+                     MediaAnchor::SdpResult sdp);
   void respondUpstream(ProxyTransaction& pt, std::size_t branch, sip::SipMessage&& response);
   void drainUpstream(transaction::TransactionId serverTx);
-  bool exchangeResponseSdp(ProxyTransaction& pt, std::size_t branch, sip::SipMessage& response,
-                           MediaAnchor::SdpDone done);
-  void trackResponse(ProxyTransaction& pt, std::size_t branch, const sip::SipMessage& response);
-  void releaseBranchMedia(const ProxyTransaction& pt, std::size_t branch);
+  void upstreamRewritten(transaction::TransactionId serverTx, MediaAnchor::SdpResult sdp);
   bool ackWithMedia(sip::SipMessage& ack, const RouteInfo& route);
-  void endDialog(Dialog& dialog, std::string reason, int code) override;
-  void releaseUnknownCallMedia(const sip::SipMessage& bye);
-  void sendBye(Dialog& dialog, DialogSide& to, DialogSide& from) override;
-  UacRequest requestToward(Dialog& dialog, DialogSide& to, DialogSide& from,
-                           std::string_view method);
-  std::uint32_t cseqShiftOf(const sip::SipMessage& request) const;
   static void renumber(sip::SipMessage& message, std::uint32_t cseq);
-  void sweepDialogs();
-  void checkMedia(std::uint64_t dialogId, const std::string& callId);
-  static std::int64_t newestPacket(const ng::Value& reply);
-  Dialog* dialogOf(const sip::SipMessage& message) { return dialogs_.find(message.callId()); }
-  void callEvent(std::string_view event, const Dialog& dialog) override {
-    if (callEvent_) callEvent_(event, dialog);
-  }
+  Dialog* dialogOf(const sip::SipMessage& message) { return calls_.dialogOf(message); }
+  // CallManager::Delegate
+  bool cancelUnanswered(Dialog& dialog, const std::string& reason) override;
+  void callEnding(const Dialog& dialog) override;
   std::pair<ProxyTransaction*, std::size_t> findBranch(transaction::TransactionId clientTx);
   TransactionOwner ownerOf(transaction::TransactionId clientTx) const;
 
   // Calls we place ourselves: where their INVITEs go, and their relay.
   std::optional<OriginateTarget> originateTarget(const std::string& uri) const override;
-  MediaAnchor* mediaAnchor() override { return media_.get(); }
 
   // Calls moving to another relay (ProxyRelayMove.cpp).
   void offerMove(std::uint64_t dialogId);
@@ -339,9 +328,7 @@ class ProxyCore : public transaction::TransactionUser, private CallOriginator::D
   ProxyStats stats_;
   transaction::TransactionLayer transactions_;
   ConnectionLookup connectionFlow_;
-  MediaPolicy mediaPolicy_;
-  std::unique_ptr<MediaAnchor> media_;
-  DialogTracker dialogs_{timers_};
+  CallManager calls_;
   SessionTimers sessionTimers_;
   KeepAlivePinger pinger_;
   ReconnectGrace reconnects_;
@@ -350,10 +337,7 @@ class ProxyCore : public transaction::TransactionUser, private CallOriginator::D
   SourceRateLimiter rateLimiter_;
   io::LogThrottle rateLimitLog_{std::chrono::seconds(10), 1};
   io::LogThrottle strangerLimitLog_{std::chrono::seconds(10), 1};
-  CallEndedListener callEnded_;
-  CallEventListener callEvent_;
   std::function<void(double)> processed_;
-  Timers::Id dialogSweep_ = 0;
 
   std::unordered_map<transaction::TransactionId, std::unique_ptr<ProxyTransaction>> byServerTx_;
   std::unordered_map<transaction::TransactionId, transaction::TransactionId> clientToServer_;

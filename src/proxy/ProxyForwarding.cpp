@@ -39,9 +39,9 @@ void ProxyCore::startProxying(TransactionId serverTx, SipMessage&& request, cons
   pt.fromStranger = fromStranger;
   byServerTx_.emplace(serverTx, std::move(owned));
   // Before trackRequest: a BYE ends its dialog there.
-  if (!pt.request.toTag().empty()) pt.cseqShift = cseqShiftOf(pt.request);
-  trackRequest(pt);
-  planMedia(pt);
+  if (!pt.request.toTag().empty()) pt.cseqShift = calls_.cseqShiftOf(pt.request);
+  calls_.trackRequest(pt);
+  calls_.planMedia(pt);
   for (auto& target : targets) forwardBranch(pt, std::move(target));
   if (pt.allBranchesCompleted() && !pt.finalSent) sendBestResponse(pt);
 }
@@ -56,7 +56,10 @@ bool ProxyCore::forwardBranch(ProxyTransaction& pt, Target target) {
   branch.failover = std::move(target.failover);
   branch.flow = target.flow;
   branch.viaBranch = branchId;
-  branch.anchored = anchorsBranch(pt, target, branch.leg);
+  // The route's media profile is looked up only for requests that may be anchored.
+  branch.anchored = pt.mediaRole != ProxyTransaction::MediaRole::None &&
+                    calls_.anchorsBranch(pt, target.flow.transport,
+                                         routes_.targetMedia(target.requestUri), branch.leg);
   ++stats_.forwardedRequests;
   if (branch.anchored && pt.mediaRole == ProxyTransaction::MediaRole::Offer) {
     offerBranch(pt, index, std::move(request), target.flow);
@@ -73,7 +76,7 @@ bool ProxyCore::sendBranch(ProxyTransaction& pt, std::size_t index, SipMessage&&
   if (!started) {
     spdlog::info("{} {}: could not send to {}: {}", pt.request.methodText(), pt.request.callId(),
                  flow.remote.toString(), started.error());
-    releaseBranchMedia(pt, index);
+    calls_.releaseBranchMedia(pt, index);
     pt.branches[index].state = Branch::State::Completed;
     pt.branches[index].finalStatus = 503;
     pt.selector.offer(503);
@@ -179,7 +182,7 @@ void ProxyCore::forwardStateless(SipMessage&& request, const RouteInfo& route) {
   const int hops = request.maxForwards() < 0 ? kDefaultMaxForwards : request.maxForwards() - 1;
   if (hops < 0) return;
   request.setHeader(HeaderId::MaxForwards, std::to_string(hops));
-  if (const auto shift = cseqShiftOf(request); shift != 0) {
+  if (const auto shift = calls_.cseqShiftOf(request); shift != 0) {
     renumber(request, request.cseq() + shift);
   }
   // The branch of a stateless ACK only needs to be unique (RFC 3261 16.11).
@@ -304,7 +307,7 @@ void ProxyCore::branchCompleted(ProxyTransaction& pt, std::size_t index, SipMess
   branch.finalStatus = status;
   timers_.cancel(branch.timerC);
   branch.timerC = 0;
-  releaseBranchMedia(pt, index);
+  calls_.releaseBranchMedia(pt, index);
 
   // Static-route failover: try the next target on a timeout or server error.
   if ((status == 408 || status >= 500) && status < 600 && !branch.failover.empty() &&
@@ -338,7 +341,7 @@ void ProxyCore::branchCompleted(ProxyTransaction& pt, std::size_t index, SipMess
 
 void ProxyCore::sendBestResponse(ProxyTransaction& pt) {
   pt.finalSent = true;
-  if (pt.request.method() == Method::Invite && pt.request.toTag().empty()) {
+  if (isInitialInvite(pt.request)) {
     if (Dialog* dialog = dialogOf(pt.request);
         dialog && dialog->state != Dialog::State::Confirmed) {
       const int status = pt.bestResponse       ? pt.bestResponse->statusCode()
@@ -346,7 +349,7 @@ void ProxyCore::sendBestResponse(ProxyTransaction& pt) {
                                                : pt.selector.best();
       // A call we cancelled ourselves (hangup) keeps the reason we gave.
       const std::string cancelled = dialog->endReason.empty() ? "cancelled" : dialog->endReason;
-      endDialog(*dialog, pt.cancelled ? cancelled : Dialog::failureReason(status), status);
+      calls_.endDialog(*dialog, pt.cancelled ? cancelled : Dialog::failureReason(status), status);
     }
   }
   if (!pt.bestResponse) {

@@ -27,8 +27,8 @@ Duration glareWait() { return std::chrono::milliseconds(2100 + SecureRandom::nex
 }  // namespace
 
 bool ProxyCore::moveToAnotherRelay(std::uint64_t dialogId) {
-  Dialog* dialog = dialogs_.findById(dialogId);
-  if (dialog == nullptr || !media_ || dialog->state != Dialog::State::Confirmed ||
+  Dialog* dialog = calls_.dialogs().findById(dialogId);
+  if (dialog == nullptr || !calls_.media() || dialog->state != Dialog::State::Confirmed ||
       !dialog->anchored || relayMoves_.contains(dialogId)) {
     return false;
   }
@@ -44,13 +44,13 @@ bool ProxyCore::moveToAnotherRelay(std::uint64_t dialogId) {
 // This round's offer to the new relay: the SDP the other side sent last.
 void ProxyCore::offerMove(std::uint64_t dialogId) {
   auto& move = relayMoves_.at(dialogId);
-  Dialog& dialog = *dialogs_.findById(dialogId);
+  Dialog& dialog = *calls_.dialogs().findById(dialogId);
   DialogSide& to = move.towardCallee ? dialog.callee : dialog.caller;
   DialogSide& from = dialog.otherSide(to.tag);
   // The offer is `from`'s SDP toward `to`'s leg.
-  media_->offer(
+  calls_.media()->offer(
       SdpExchange{
-          dialog.callId, from.tag, to.tag, {}, from.sdp, mediaPolicy_.flags(to.leg, from.leg)},
+          dialog.callId, from.tag, to.tag, {}, from.sdp, calls_.policy().flags(to.leg, from.leg)},
       [this, dialogId](MediaAnchor::SdpResult sdp) {
         Dialog* dialog = nullptr;
         RelayMove* move = ongoingMove(dialogId, dialog);
@@ -67,7 +67,7 @@ void ProxyCore::offerMove(std::uint64_t dialogId) {
 void ProxyCore::sendMoveReinvite(RelayMove& move, Dialog& dialog) {
   DialogSide& to = move.towardCallee ? dialog.callee : dialog.caller;
   DialogSide& from = dialog.otherSide(to.tag);
-  auto request = requestToward(dialog, to, from, "INVITE");
+  auto request = CallManager::requestToward(dialog, to, from, "INVITE");
   // The other side's own Contact: a Contact of ours would make us this side's remote target.
   const std::string contact = "Contact: <" +
                               (to.local ? identity_.contact(to.flow) : from.contact) +
@@ -135,9 +135,9 @@ void ProxyCore::moveAnswered(RelayMove& move, Dialog& dialog, const SipMessage& 
   to.sdp = std::string(response.body());
   const auto dialogId = dialog.id;
   // The answer is `to`'s SDP toward `from`'s leg; the tags stay the offer's.
-  media_->answer(
+  calls_.media()->answer(
       SdpExchange{
-          dialog.callId, from.tag, to.tag, {}, to.sdp, mediaPolicy_.flags(from.leg, to.leg)},
+          dialog.callId, from.tag, to.tag, {}, to.sdp, calls_.policy().flags(from.leg, to.leg)},
       [this, dialogId](MediaAnchor::SdpResult sdp) {
         Dialog* dialog = nullptr;
         RelayMove* move = ongoingMove(dialogId, dialog);
@@ -160,18 +160,18 @@ void ProxyCore::moveAnswered(RelayMove& move, Dialog& dialog, const SipMessage& 
 
 void ProxyCore::moveFailed(std::uint64_t dialogId, std::string_view why) {
   ++stats_.relayMovesFailed;
-  Dialog* dialog = dialogs_.findById(dialogId);
+  Dialog* dialog = calls_.dialogs().findById(dialogId);
   forgetMove(dialogId);
   if (dialog == nullptr) return;
   spdlog::warn("call {}: cannot move its media to another relay ({}): ending it (relay-lost)",
                dialog->callId, why);
-  hangup(dialogId, "relay-lost");
+  calls_.hangup(dialogId, "relay-lost");
 }
 
 // The move of a call still in progress, and its call; nullptr once either is over.
 RelayMove* ProxyCore::ongoingMove(std::uint64_t dialogId, Dialog*& dialog) {
   const auto found = relayMoves_.find(dialogId);
-  dialog = dialogs_.findById(dialogId);
+  dialog = calls_.dialogs().findById(dialogId);
   return found == relayMoves_.end() || dialog == nullptr ? nullptr : &found->second;
 }
 
@@ -197,38 +197,8 @@ void ProxyCore::moveTransactionEnded(TransactionId clientTx, int status) {
 bool ProxyCore::crossesRelayMove(const SipMessage& request) const {
   if (relayMoves_.empty()) return false;
   if (request.method() != Method::Invite && request.method() != Method::Update) return false;
-  const Dialog* dialog = dialogs_.find(request.callId());
+  const Dialog* dialog = calls_.dialogs().find(request.callId());
   return dialog != nullptr && relayMoves_.contains(dialog->id);
-}
-
-// ------------------------------------------------------------------ our own in-dialog requests
-
-// A request from us to `to`: in `from`'s name, taking the next CSeq of `from`'s sequence as `to`
-// sees it; toward a side we called ourselves (an originated call), in our own.
-UacRequest ProxyCore::requestToward(Dialog& dialog, DialogSide& to, DialogSide& from,
-                                    std::string_view method) {
-  UacRequest request{.method = method,
-                     .uri = to.contact,
-                     .routes = &to.routes,
-                     .from = from.nameAddr,
-                     .to = to.nameAddr,
-                     .callId = dialog.callId};
-  if (to.local) {
-    request.from = to.local->nameAddr;
-    request.callId = to.local->callId;
-    request.cseq = ++to.local->cseq;
-  } else {
-    request.cseq = from.cseq + ++from.cseqShift;
-  }
-  return request;
-}
-
-// How far a side's requests are renumbered on their way to the other side: past the requests we
-// sent in its name.
-std::uint32_t ProxyCore::cseqShiftOf(const SipMessage& request) const {
-  const Dialog* dialog = dialogs_.find(request.callId());
-  if (dialog == nullptr || !dialog->hasTags(request.fromTag(), request.toTag())) return 0;
-  return dialog->sideOf(request.fromTag()).cseqShift;
 }
 
 // A request's or response's CSeq, with the method it had.

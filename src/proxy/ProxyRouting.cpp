@@ -33,8 +33,8 @@ void ProxyCore::routeInDialog(TransactionId serverTx, SipMessage&& request, cons
     Dialog* dialog = dialogOf(request);
     if (request.method() == Method::Bye && dialog != nullptr &&
         dialog->hasTags(request.fromTag(), request.toTag())) {
-      endDialog(*dialog, request.fromTag() == dialog->caller.tag ? "caller-bye" : "callee-bye",
-                200);
+      calls_.endDialog(*dialog,
+                       request.fromTag() == dialog->caller.tag ? "caller-bye" : "callee-bye", 200);
     }
     return;
   }
@@ -264,7 +264,7 @@ std::optional<OriginateTarget> ProxyCore::originateTarget(const std::string& uri
   const bool toUs = identity_.isOurAddress(*parsed);
   auto found = [this](const std::string& requestUri, const sip::Flow& flow,
                       std::vector<std::string> routes) {
-    const auto leg = mediaPolicy_.legToward(flow.transport, routes_.targetMedia(requestUri));
+    const auto leg = calls_.policy().legToward(flow.transport, routes_.targetMedia(requestUri));
     return OriginateTarget{requestUri, flow, std::move(routes), leg};
   };
   if (identity_.isLocalDomain(host) || (toUs && !parsed->user.empty())) {

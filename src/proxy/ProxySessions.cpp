@@ -48,13 +48,13 @@ void ProxyCore::sessionAnswered(const ProxyTransaction& pt, SipMessage& response
 
 // RFC 4028 10: the user agents should have refreshed or hung up by now; a proxy acts at expiry.
 void ProxyCore::sessionExpired(std::uint64_t dialogId, std::chrono::seconds interval) {
-  Dialog* dialog = dialogs_.findById(dialogId);
+  Dialog* dialog = calls_.dialogs().findById(dialogId);
   if (dialog == nullptr || dialog->state != Dialog::State::Confirmed) return;
   const LogCallScope logScope(dialog->callId);
   ++stats_.sessionsExpired;
   spdlog::info("call {}: session expired, no refresh within {} s (RFC 4028): BYE to both sides",
                dialog->callId, interval.count());
-  hangup(dialogId, "session-expired");
+  calls_.hangup(dialogId, "session-expired");
 }
 
 // ------------------------------------------------------------------ NAT keep-alives

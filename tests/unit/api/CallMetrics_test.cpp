@@ -52,8 +52,8 @@ TEST(CallMetrics, AnsweredCallsFeedTheSetupHistogram) {
   Dialog dialog;
   dialog.created = proxy::SystemTime{} + std::chrono::hours(1000);
   dialog.answered = dialog.created + std::chrono::milliseconds(1500);
-  calls.onCall("ringing", dialog);
-  calls.onCall("answered", dialog);
+  calls.onCallEvent(proxy::CallEvent::Ringing, dialog);
+  calls.onCallEvent(proxy::CallEvent::Answered, dialog);
   ASSERT_NE(calls.setupHistogram(), nullptr);
   EXPECT_EQ(calls.setupHistogram()->count(), 1u);
   EXPECT_DOUBLE_EQ(calls.setupHistogram()->sum(), 1.5);
@@ -62,11 +62,11 @@ TEST(CallMetrics, AnsweredCallsFeedTheSetupHistogram) {
   EXPECT_TRUE(has(text, R"(rtcgate_call_setup_seconds_bucket{le="2.56"} 1)")) << text;
   // A clock step backwards is not a negative set-up time; a call never answered is no sample.
   dialog.answered = dialog.created - std::chrono::seconds(1);
-  calls.onCall("answered", dialog);
+  calls.onCallEvent(proxy::CallEvent::Answered, dialog);
   EXPECT_EQ(calls.setupHistogram()->count(), 2u);
   EXPECT_DOUBLE_EQ(calls.setupHistogram()->sum(), 1.5);
   dialog.answered = {};
-  calls.onCall("answered", dialog);
+  calls.onCallEvent(proxy::CallEvent::Answered, dialog);
   EXPECT_EQ(calls.setupHistogram()->count(), 2u);
 }
 
@@ -80,7 +80,7 @@ TEST(CallMetrics, EndReasonsAreABoundedSet) {
   for (const char* reason : {"caller-bye", "caller-bye", "failed-503", "failed-403",
                              "media-timeout", "something an API caller typed", ""}) {
     dialog.endReason = reason;
-    calls.onCall("ended", dialog);
+    calls.onCallEvent(proxy::CallEvent::Ended, dialog);
   }
   EXPECT_EQ(calls.ended("caller-bye"), 2u);
   EXPECT_EQ(calls.ended("failed-999"), 2u);

@@ -86,10 +86,10 @@ TEST_F(RelayWatchTest, MediaTimeoutEndingACallIsAnErrorEvent) {
   dialog.id = 7;
   dialog.callId = "c\"7";
   dialog.endReason = "caller-bye";
-  watch_.onCall("ended", dialog);
+  watch_.onCallEvent(proxy::CallEvent::Ended, dialog);
   dialog.endReason = "media-timeout";
-  watch_.onCall("answered", dialog);
-  watch_.onCall("ended", dialog);
+  watch_.onCallEvent(proxy::CallEvent::Answered, dialog);
+  watch_.onCallEvent(proxy::CallEvent::Ended, dialog);
   ASSERT_EQ(events_.size(), 1u);
   auto event = http::JsonValue::parse(events_[0].second);
   ASSERT_TRUE(event) << events_[0].second;

@@ -74,8 +74,8 @@ TEST(EventHub, CallEventsCarryTheCallAndEndedTheReason) {
   Collector got;
   hub.subscribe({}, got.deliver());
   const auto call = dialog();
-  hub.onCall("answered", call);
-  hub.onCall("ended", call);
+  hub.onCallEvent(proxy::CallEvent::Answered, call);
+  hub.onCallEvent(proxy::CallEvent::Ended, call);
   ASSERT_EQ(got.events.size(), 2u);
   const std::string callJson = events::callJson(call, nullptr);
   EXPECT_EQ(got.events[0],
@@ -105,7 +105,7 @@ TEST(EventHub, PrefixFilter) {
   hub.subscribe(EventHub::parseTypeFilter(" call. , relay.up,"), calls.deliver());
   hub.subscribe({}, all.deliver());
   hub.onRegistration("added", "a@b", binding());
-  hub.onCall("incoming", dialog());
+  hub.onCallEvent(proxy::CallEvent::Incoming, dialog());
   hub.publish("relay.up", "{}");
   hub.publish("relay.down", "{}");
   EXPECT_EQ(all.events.size(), 4u);
@@ -140,7 +140,7 @@ TEST(EventHub, WithoutSubscribersEventsAreCountedNotRendered) {
     ++clockReads;
     return kNow;
   });
-  hub.onCall("incoming", dialog());
+  hub.onCallEvent(proxy::CallEvent::Incoming, dialog());
   hub.publish("relay.up");
   EXPECT_EQ(hub.stats().published, 2u);
   EXPECT_EQ(clockReads, 0);

@@ -21,12 +21,6 @@ constexpr char kPhoneAnswer[] =
 
 class CallOriginatorTest : public testing::ProxyHarness {
  protected:
-  void SetUp() override {
-    ProxyHarness::SetUp();
-    proxy_->onCallEvent(
-        [this](std::string_view event, const Dialog&) { events_.emplace_back(event); });
-  }
-
   std::optional<SipMessage> last(const sip::Flow& flow, std::string_view start) {
     return sentTo(flow.remote, start);
   }
@@ -55,7 +49,6 @@ class CallOriginatorTest : public testing::ProxyHarness {
   }
 
   const sip::Flow& phone = bobFlow;
-  std::vector<std::string> events_;
 };
 
 TEST_F(CallOriginatorTest, RingsAThenBridgesBThroughTheRelay) {
@@ -94,7 +87,7 @@ TEST_F(CallOriginatorTest, RingsAThenBridgesBThroughTheRelay) {
   ASSERT_NE(dialog, nullptr);
   EXPECT_EQ(dialog->state, Dialog::State::Confirmed);
   EXPECT_TRUE(dialog->anchored);
-  EXPECT_EQ(events_, (std::vector<std::string>{"incoming", "ringing", "answered"}));
+  EXPECT_EQ(callLog_.events, (std::vector<std::string>{"incoming", "ringing", "answered"}));
 
   // bob hangs up in his own dialog; carol gets our BYE in hers.
   const std::string bye =

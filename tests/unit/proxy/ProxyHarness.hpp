@@ -48,8 +48,7 @@ class ProxyHarness : public ::testing::Test {
       if (id == browser.connectionId) return browser;
       return std::nullopt;
     });
-    proxy_->onCallEnded(
-        [this](const Dialog& dialog, const ng::Value*) { ended_.push_back(dialog.endReason); });
+    proxy_->calls().addObserver(callLog_);
     bind("bob", bobFlow, "sip:bob@127.0.0.1:5070");
     bind("carol", browser, "sip:carol@x.invalid;transport=ws");
   }
@@ -138,7 +137,20 @@ class ProxyHarness : public ::testing::Test {
   std::unique_ptr<ProxyCore> proxy_;
   std::vector<std::pair<sip::Flow, std::string>> sent_;
   std::vector<SocketAddress> unreachable_;  // sends to these fail (a transport error)
-  std::vector<std::string> ended_;
+  // What became of the proxy's calls: every event's name, and every ended call's reason once its
+  // record is written (after the relay's final statistics).
+  struct CallLog : CallObserver {
+    std::vector<std::string> events;
+    std::vector<std::string> ended;
+    void onCallEvent(CallEvent event, const Dialog&) override {
+      events.emplace_back(callEventName(event));
+    }
+    void onCallRecord(const Dialog& dialog, const ng::Value*) override {
+      ended.push_back(dialog.endReason);
+    }
+  };
+  CallLog callLog_;
+  std::vector<std::string>& ended_ = callLog_.ended;
 };
 
 }  // namespace rtcgate::proxy::testing

@@ -1,11 +1,9 @@
-// ProxyCore's media anchoring and dialog tracking: which legs go through the relay, the offer and
-// answer for each SDP that passes, and the calls the proxy ends on its own (timeouts, closed
-// WebSockets, the calls API).
+#include "proxy/CallManager.hpp"
+
 #include <spdlog/spdlog.h>
 
 #include "ng/NgCallStats.hpp"
 #include "proxy/MessageParts.hpp"
-#include "proxy/ProxyCore.hpp"
 #include "sip/NameAddr.hpp"
 
 namespace rtcgate::proxy {
@@ -13,13 +11,8 @@ namespace rtcgate::proxy {
 using sip::HeaderId;
 using sip::Method;
 using sip::SipMessage;
-using transaction::TransactionId;
 
 namespace {
-
-bool isInitialInvite(const SipMessage& request) {
-  return request.method() == Method::Invite && request.toTag().empty();
-}
 
 // Held when every stream is sendonly or inactive (RFC 3264 8.4).
 bool holdsMedia(std::string_view sdp) {
@@ -29,14 +22,31 @@ bool holdsMedia(std::string_view sdp) {
 
 }  // namespace
 
-void ProxyCore::setMediaControl(mediacontrol::MediaControl* control) {
+CallManager::CallManager(CallManagerOptions options, Delegate& delegate, Timers& timers,
+                         const LocalIdentity& identity, transaction::TransactionLayer& transactions)
+    : options_(std::move(options)),
+      delegate_(delegate),
+      timers_(timers),
+      identity_(identity),
+      transactions_(transactions),
+      mediaPolicy_(options_.media) {}
+
+CallManager::~CallManager() {
+  if (sweepTimer_) timers_.cancel(sweepTimer_);
+}
+
+void CallManager::setMediaControl(mediacontrol::MediaControl* control) {
   media_ = control ? std::make_unique<MediaAnchor>(*control) : nullptr;
-  if (dialogSweep_ == 0 && options_.dialogSweepInterval.count() > 0) sweepDialogs();
+  if (sweepTimer_ == 0 && options_.sweepInterval.count() > 0) sweep();
+}
+
+void CallManager::callEvent(CallEvent event, const Dialog& dialog) {
+  for (auto* observer : observers_) observer->onCallEvent(event, dialog);
 }
 
 // ------------------------------------------------------------------ requests
 
-void ProxyCore::planMedia(ProxyTransaction& pt) {
+void CallManager::planMedia(ProxyTransaction& pt) {
   const auto& request = pt.request;
   if (!media_ || (request.method() != Method::Invite && request.method() != Method::Update)) return;
   if (request.toTag().empty()) {
@@ -53,7 +63,8 @@ void ProxyCore::planMedia(ProxyTransaction& pt) {
   }
 }
 
-bool ProxyCore::anchorsBranch(const ProxyTransaction& pt, const Target& target, MediaLeg& leg) {
+bool CallManager::anchorsBranch(const ProxyTransaction& pt, sip::Transport transport,
+                                std::optional<MediaLeg> configured, MediaLeg& leg) {
   if (pt.mediaRole == ProxyTransaction::MediaRole::None) return false;
   if (!pt.request.toTag().empty()) {
     Dialog* dialog = dialogOf(pt.request);
@@ -61,28 +72,15 @@ bool ProxyCore::anchorsBranch(const ProxyTransaction& pt, const Target& target, 
     leg = dialog->otherSide(pt.request.fromTag()).leg;
     return dialog->anchored;
   }
-  leg = mediaPolicy_.legToward(target.flow.transport, routes_.targetMedia(target.requestUri));
+  leg = mediaPolicy_.legToward(transport, configured);
   return mediaPolicy_.anchors(pt.sourceLeg, leg);
 }
 
-void ProxyCore::trackRequest(ProxyTransaction& pt) {
+void CallManager::trackRequest(ProxyTransaction& pt) {
   const auto& request = pt.request;
   if (isInitialInvite(request)) {
-    if (dialogOf(request) != nullptr) return;  // a spiral or a second INVITE: one record per call
-    Dialog& dialog = dialogs_.create(std::string(request.callId()));
-    dialog.caller.tag = std::string(request.fromTag());
-    dialog.caller.uri = uriOf(request.find(HeaderId::From));
-    dialog.caller.nameAddr = std::string(request.find(HeaderId::From)->value);
-    dialog.callee.uri = uriOf(request.find(HeaderId::To));
-    dialog.caller.contact = contactUri(request);
-    dialogs_.setFlow(dialog.caller, pt.source);
-    dialog.caller.cseq = request.cseq();
-    dialog.caller.leg = mediaPolicy_.legOf(pt.source.transport, request.body());
-    if (pt.fromStranger) dialogs_.countAsStranger(dialog);
-    spdlog::info("call {}: {} -> {} from {} {}", dialog.callId, dialog.caller.uri,
-                 dialog.callee.uri, sip::viaTransportName(pt.source.transport),
-                 pt.source.remote.toString());
-    callEvent("incoming", dialog);
+    // A spiral or a second INVITE: one record per call.
+    if (dialogOf(request) == nullptr) openDialog(pt);
     return;
   }
   Dialog* dialog = dialogOf(request);
@@ -105,144 +103,108 @@ void ProxyCore::trackRequest(ProxyTransaction& pt) {
     if (changed) {
       spdlog::info("call {}: {} by the {}", dialog->callId, hold ? "held" : "resumed",
                    request.fromTag() == dialog->caller.tag ? "caller" : "callee");
-      callEvent(hold ? "held" : "resumed", *dialog);
+      callEvent(hold ? CallEvent::Held : CallEvent::Resumed, *dialog);
     }
   }
 }
 
-// The offer goes to the relay first; the branch leaves with the relay's SDP.
-void ProxyCore::offerBranch(ProxyTransaction& pt, std::size_t index, SipMessage&& request,
-                            const sip::Flow& flow) {
-  const auto& branch = pt.branches[index];
+void CallManager::openDialog(ProxyTransaction& pt) {
+  const auto& request = pt.request;
+  Dialog& dialog = dialogs_.create(std::string(request.callId()));
+  dialog.caller.tag = std::string(request.fromTag());
+  dialog.caller.uri = uriOf(request.find(HeaderId::From));
+  dialog.caller.nameAddr = std::string(request.find(HeaderId::From)->value);
+  dialog.callee.uri = uriOf(request.find(HeaderId::To));
+  dialog.caller.contact = contactUri(request);
+  dialogs_.setFlow(dialog.caller, pt.source);
+  dialog.caller.cseq = request.cseq();
+  dialog.caller.leg = mediaPolicy_.legOf(pt.source.transport, request.body());
+  if (pt.fromStranger) dialogs_.countAsStranger(dialog);
+  spdlog::info("call {}: {} -> {} from {} {}", dialog.callId, dialog.caller.uri, dialog.callee.uri,
+               sip::viaTransportName(pt.source.transport), pt.source.remote.toString());
+  callEvent(CallEvent::Incoming, dialog);
+}
+
+// The SDP of the request or of a response to it, keyed for the relay by the call and, for a
+// forked initial INVITE, by the branch.
+SdpExchange CallManager::exchangeFor(const ProxyTransaction& pt, std::size_t branch) const {
   SdpExchange exchange;
   exchange.callId = std::string(pt.request.callId());
+  if (pt.request.toTag().empty()) exchange.viaBranch = pt.branches[branch].viaBranch;
+  return exchange;
+}
+
+// The offer goes to the relay first; the branch leaves with the relay's SDP.
+HookResult CallManager::beforeBranch(ProxyTransaction& pt, std::size_t index, Resume resume) {
+  const auto& branch = pt.branches[index];
+  if (!branch.anchored || pt.mediaRole != ProxyTransaction::MediaRole::Offer) {
+    return HookResult::Continue;
+  }
+  SdpExchange exchange = exchangeFor(pt, index);
   exchange.fromTag = std::string(pt.request.fromTag());
   exchange.toTag = std::string(pt.request.toTag());
-  if (pt.request.toTag().empty()) exchange.viaBranch = branch.viaBranch;
   exchange.sdp = std::string(pt.request.body());
   exchange.flags = mediaPolicy_.flags(branch.leg, pt.sourceLeg);
-  auto pending = std::make_shared<SipMessage>(std::move(request));
-  const auto serverTx = pt.serverTx;
   if (Dialog* dialog = dialogOf(pt.request)) {
     dialog->relayOffered = true;
     dialog->sideOf(exchange.fromTag).sdp = exchange.sdp;
   }
-  media_->offer(exchange, [this, serverTx, index, pending, flow](MediaAnchor::SdpResult sdp) {
-    const auto it = byServerTx_.find(serverTx);
-    if (it == byServerTx_.end()) return;
-    auto& owner = *it->second;
-    if (owner.cancelled || (owner.finalSent && isInitialInvite(owner.request))) {
-      releaseBranchMedia(owner, index);
-      branchCompleted(owner, index, owner.request.makeResponse(487, "Request Terminated"));
-      return;
-    }
-    if (!sdp) {
-      const auto status = MediaAnchor::sipStatus(sdp.error().kind);
-      branchCompleted(owner, index, owner.request.makeResponse(status.code, status.reason));
-      return;
-    }
-    pending->setBody(std::move(*sdp), "application/sdp");
-    if (!sendBranch(owner, index, std::move(*pending), flow)) {
-      if (owner.allBranchesCompleted() && !owner.finalSent) sendBestResponse(owner);
-    }
-  });
+  media_->offer(exchange, std::move(resume));
+  return HookResult::Hold;
 }
 
 // ------------------------------------------------------------------ responses
 
-// Responses leave in the order they arrived; one whose SDP is with the relay holds the others.
-void ProxyCore::respondUpstream(ProxyTransaction& pt, std::size_t branch, SipMessage&& response) {
-  pt.upstream.push_back({std::move(response), branch});
-  if (!pt.upstreamBusy) drainUpstream(pt.serverTx);
-}
-
-void ProxyCore::drainUpstream(TransactionId serverTx) {
-  while (true) {
-    const auto it = byServerTx_.find(serverTx);
-    if (it == byServerTx_.end()) return;
-    auto& pt = *it->second;
-    if (pt.upstream.empty() || pt.upstreamBusy) return;
-    auto& next = pt.upstream.front();
-    const bool waiting = exchangeResponseSdp(
-        pt, next.branch, next.response, [this, serverTx](MediaAnchor::SdpResult sdp) {
-          const auto found = byServerTx_.find(serverTx);
-          if (found == byServerTx_.end()) return;
-          auto& owner = *found->second;
-          owner.upstreamBusy = false;
-          auto item = std::move(owner.upstream.front());
-          owner.upstream.pop_front();
-          if (sdp) {
-            item.response.setBody(std::move(*sdp), "application/sdp");
-          } else {
-            spdlog::warn("call {}: {} forwarded with its SDP unchanged", owner.request.callId(),
-                         item.response.statusCode());
-          }
-          respond(serverTx, std::move(item.response));
-          drainUpstream(serverTx);
-        });
-    if (waiting) {
-      pt.upstreamBusy = true;
-      return;
-    }
-    auto item = std::move(pt.upstream.front());
-    pt.upstream.pop_front();
-    respond(serverTx, std::move(item.response));
+// The relay's part for a response with SDP on an anchored branch.
+HookResult CallManager::beforeUpstream(ProxyTransaction& pt, std::size_t index,
+                                       const SipMessage& response, Resume resume) {
+  if (index == ProxyTransaction::kNoBranch || index >= pt.branches.size()) {
+    return HookResult::Continue;
   }
-}
-
-// Starts the relay's part for a response with SDP on an anchored branch; false when there is none.
-bool ProxyCore::exchangeResponseSdp(ProxyTransaction& pt, std::size_t index, SipMessage& response,
-                                    MediaAnchor::SdpDone done) {
-  if (index == ProxyTransaction::kNoBranch || index >= pt.branches.size()) return false;
   const auto& branch = pt.branches[index];
   const int status = response.statusCode();
-  if (!branch.anchored || status < 101 || status >= 300 || !carriesSdp(response)) return false;
-  SdpExchange exchange;
-  exchange.callId = std::string(pt.request.callId());
+  if (!branch.anchored || status < 101 || status >= 300 || !carriesSdp(response)) {
+    return HookResult::Continue;
+  }
+  SdpExchange exchange = exchangeFor(pt, index);
   exchange.sdp = std::string(response.body());
   exchange.flags = mediaPolicy_.flags(pt.sourceLeg, branch.leg);
-  if (pt.request.toTag().empty()) exchange.viaBranch = branch.viaBranch;
+  Dialog* dialog = dialogOf(pt.request);
   // The responder's SDP: the side the request went to.
-  if (Dialog* dialog = dialogOf(pt.request)) {
-    dialog->otherSide(pt.request.fromTag()).sdp = exchange.sdp;
-  }
+  if (dialog) dialog->otherSide(pt.request.fromTag()).sdp = exchange.sdp;
   if (pt.mediaRole == ProxyTransaction::MediaRole::Offer) {
     exchange.fromTag = std::string(pt.request.fromTag());
     exchange.toTag = std::string(response.toTag());
-    media_->answer(exchange, std::move(done));
-    return true;
+    media_->answer(exchange, std::move(resume));
+    return HookResult::Hold;
   }
-  if (pt.mediaRole != ProxyTransaction::MediaRole::LateOffer || status < 200) return false;
+  if (pt.mediaRole != ProxyTransaction::MediaRole::LateOffer || status < 200) {
+    return HookResult::Continue;
+  }
   // Late offer: the callee's 2xx offers, the caller answers in the ACK.
   exchange.fromTag = std::string(response.toTag());
   exchange.toTag = std::string(pt.request.fromTag());
-  if (Dialog* dialog = dialogOf(pt.request)) dialog->lateOfferFrom = exchange.fromTag;
-  media_->offer(exchange, std::move(done));
-  return true;
+  if (dialog) dialog->lateOfferFrom = exchange.fromTag;
+  media_->offer(exchange, std::move(resume));
+  return HookResult::Hold;
 }
 
-void ProxyCore::forwardResponseUpstream(ProxyTransaction& pt, std::size_t branch,
-                                        SipMessage&& response) {
-  trackResponse(pt, branch, response);
-  respondUpstream(pt, branch, std::move(response));
-}
-
-// Dialog state from a provisional or 2xx response to the INVITE that started the call.
-void ProxyCore::trackResponse(ProxyTransaction& pt, std::size_t index, const SipMessage& response) {
+void CallManager::trackResponse(ProxyTransaction& pt, std::size_t index,
+                                const SipMessage& response) {
   if (!isInitialInvite(pt.request)) return;
   Dialog* dialog = dialogOf(pt.request);
   if (dialog == nullptr || dialog->state == Dialog::State::Confirmed) return;
   const int status = response.statusCode();
   const auto& branch = pt.branches[index];
-  const char* event = nullptr;
+  std::optional<CallEvent> event;
   if (status >= 200 && status < 300) {
     dialog->state = Dialog::State::Confirmed;
     dialog->answered = timers_.wallNow();
     dialog->answeredAt = timers_.now();
     dialogs_.countAnswered();
-    event = "answered";
+    event = CallEvent::Answered;
   } else if (status > 100 && !response.toTag().empty()) {
-    if (dialog->state != Dialog::State::Early) event = "ringing";
+    if (dialog->state != Dialog::State::Early) event = CallEvent::Ringing;
     dialog->state = Dialog::State::Early;
   } else {
     return;
@@ -254,8 +216,18 @@ void ProxyCore::trackResponse(ProxyTransaction& pt, std::size_t index, const Sip
   dialogs_.setFlow(dialog->callee, branch.flow);
   dialog->callee.leg = branch.leg;
   if (!branch.anchored) dialog->callee.leg = mediaPolicy_.legOf(branch.flow.transport);
-  // Route sets from the Record-Route of the answer: the entries above ours lead to the callee
-  // (nearest first once reversed), those below ours to the caller.
+  learnRouteSets(*dialog, response);
+  if (status >= 200) {
+    spdlog::info("call {}: answered by {} ({}), media {}", dialog->callId, dialog->callee.contact,
+                 sip::viaTransportName(branch.flow.transport),
+                 dialog->anchored ? "through the relay" : "direct");
+  }
+  if (event) callEvent(*event, *dialog);
+}
+
+// Route sets from the Record-Route of the answer: the entries above ours lead to the callee
+// (nearest first once reversed), those below ours to the caller.
+void CallManager::learnRouteSets(Dialog& dialog, const SipMessage& response) const {
   std::vector<std::string> above, below;
   bool seenOurs = false;
   for (const auto& value : response.all(HeaderId::RecordRoute)) {
@@ -267,17 +239,11 @@ void ProxyCore::trackResponse(ProxyTransaction& pt, std::size_t index, const Sip
     }
     (seenOurs ? below : above).push_back("<" + std::string(entry ? entry->uriText : value) + ">");
   }
-  dialog->callee.routes.assign(above.rbegin(), above.rend());
-  dialog->caller.routes = std::move(below);
-  if (status >= 200) {
-    spdlog::info("call {}: answered by {} ({}), media {}", dialog->callId, dialog->callee.contact,
-                 sip::viaTransportName(branch.flow.transport),
-                 dialog->anchored ? "through the relay" : "direct");
-  }
-  if (event != nullptr) callEvent(event, *dialog);
+  dialog.callee.routes.assign(above.rbegin(), above.rend());
+  dialog.caller.routes = std::move(below);
 }
 
-void ProxyCore::releaseBranchMedia(const ProxyTransaction& pt, std::size_t index) {
+void CallManager::releaseBranchMedia(const ProxyTransaction& pt, std::size_t index) {
   if (!media_ || index >= pt.branches.size() || !pt.branches[index].anchored) return;
   if (!isInitialInvite(pt.request)) return;
   media_->remove(std::string(pt.request.callId()), std::string(pt.request.fromTag()),
@@ -286,11 +252,10 @@ void ProxyCore::releaseBranchMedia(const ProxyTransaction& pt, std::size_t index
 
 // ------------------------------------------------------------------ ACK
 
-// The ACK of a late offer carries the answer: it goes to the relay before the ACK goes on.
-bool ProxyCore::ackWithMedia(SipMessage& ack, const RouteInfo& route) {
+HookResult CallManager::beforeAck(SipMessage& ack, AckResume resume) {
   Dialog* dialog = dialogOf(ack);
   if (!media_ || dialog == nullptr || dialog->lateOfferFrom.empty() || !carriesSdp(ack)) {
-    return false;
+    return HookResult::Continue;
   }
   SdpExchange exchange;
   exchange.callId = dialog->callId;
@@ -302,11 +267,11 @@ bool ProxyCore::ackWithMedia(SipMessage& ack, const RouteInfo& route) {
   dialog->lateOfferFrom.clear();
   dialog->sideOf(exchange.toTag).sdp = exchange.sdp;
   auto pending = std::make_shared<SipMessage>(std::move(ack));
-  media_->answer(exchange, [this, pending, route](MediaAnchor::SdpResult sdp) {
+  media_->answer(exchange, [pending, resume = std::move(resume)](MediaAnchor::SdpResult sdp) {
     if (sdp) pending->setBody(std::move(*sdp), "application/sdp");
-    forwardStateless(std::move(*pending), route);
+    resume(std::move(*pending));
   });
-  return true;
+  return HookResult::Hold;
 }
 
 // ------------------------------------------------------------------ ending calls
@@ -314,7 +279,7 @@ bool ProxyCore::ackWithMedia(SipMessage& ack, const RouteInfo& route) {
 // A BYE of a call this process does not know was placed before a restart (dialogs live in
 // memory; relays keep their calls). Its media session would otherwise stay on the relay until
 // the media timeout; with several relays the pool asks each of them, since it did not place it.
-void ProxyCore::releaseUnknownCallMedia(const sip::SipMessage& bye) {
+void CallManager::releaseUnknownCallMedia(const SipMessage& bye) {
   if (!media_) return;
   spdlog::info(
       "call {}: BYE for a call not tracked here (placed before a restart?): releasing "
@@ -323,45 +288,32 @@ void ProxyCore::releaseUnknownCallMedia(const sip::SipMessage& bye) {
   media_->remove(std::string(bye.callId()), {}, {});
 }
 
-void ProxyCore::endDialog(Dialog& dialog, std::string reason, int code) {
-  sessionTimers_.stop(dialog.id);
-  if (dialog.originated) originator_.forget(dialog.id);
-  if (!relayMoves_.empty()) forgetMove(dialog.id);
-  if (!reconnects_.empty()) {
-    if (const auto wait = reconnects_.forget(dialog.id)) timers_.cancel(wait->timer);
-  }
+void CallManager::endDialog(Dialog& dialog, std::string reason, int code) {
+  delegate_.callEnding(dialog);
   // Calls may have offered branches to the relay even when the answer came direct (forking to a
   // browser and a phone): the relay's call goes only with a delete of the whole call.
   const bool release = media_ && (dialog.anchored || dialog.relayOffered ||
                                   dialog.state != Dialog::State::Confirmed);
   spdlog::info("call {}: ended ({}, {})", dialog.callId, reason, code);
   auto record = std::make_shared<Dialog>(dialogs_.end(dialog, std::move(reason), code));
-  callEvent("ended", *record);
+  callEvent(CallEvent::Ended, *record);
   if (!release) {
-    if (callEnded_) callEnded_(*record, nullptr);
+    for (auto* observer : observers_) observer->onCallRecord(*record, nullptr);
     return;
   }
   media_->remove(record->callId, {}, {}, [this, record](mediacontrol::MediaControl::Reply report) {
     const bool stats = report && report->stringAt("result") == "ok" && record->anchored;
-    if (callEnded_) callEnded_(*record, stats ? &*report : nullptr);
+    for (auto* observer : observers_) observer->onCallRecord(*record, stats ? &*report : nullptr);
   });
 }
 
-bool ProxyCore::hangup(std::uint64_t dialogId, const std::string& reason) {
+bool CallManager::hangup(std::uint64_t dialogId, const std::string& reason) {
   Dialog* dialog = dialogs_.findById(dialogId);
   if (dialog == nullptr) return false;
   if (dialog->state != Dialog::State::Confirmed) {
-    if (dialog->originated) return originator_.hangup(*dialog, reason);
     // Not answered yet: cancel the INVITE; its 487 ends the call.
-    for (auto& [tx, pt] : byServerTx_) {
-      if (pt->request.callId() == dialog->callId && isInitialInvite(pt->request) &&
-          !pt->finalSent) {
-        pt->cancelled = true;
-        dialog->endReason = reason;
-        cancelPendingBranches(*pt);
-        return true;
-      }
-    }
+    if (delegate_.cancelUnanswered(*dialog, reason)) return true;
+    if (dialog->originated) return false;
     endDialog(*dialog, reason, 487);
     return true;
   }
@@ -372,9 +324,9 @@ bool ProxyCore::hangup(std::uint64_t dialogId, const std::string& reason) {
   return true;
 }
 
-// A BYE of our own to one side, as if the other side had sent it (RFC 3261 16.3 allows a proxy
-// nothing of the sort; this is the B2BUA-like act every gateway performs on timeouts).
-void ProxyCore::sendBye(Dialog& dialog, DialogSide& to, DialogSide& from) {
+// RFC 3261 16.3 allows a proxy nothing of the sort; this is the B2BUA-like act every gateway
+// performs on timeouts.
+void CallManager::sendBye(Dialog& dialog, DialogSide& to, DialogSide& from) {
   if (to.contact.empty() || to.nameAddr.empty() || (!to.local && from.nameAddr.empty())) return;
   auto request = requestToward(dialog, to, from, "BYE");
   const auto via = identity_.via(to.flow, transactions_.newBranch());
@@ -392,9 +344,9 @@ void ProxyCore::sendBye(Dialog& dialog, DialogSide& to, DialogSide& from) {
   }
 }
 
-void ProxyCore::sweepDialogs() {
-  dialogSweep_ = timers_.start(options_.dialogSweepInterval, [this] {
-    dialogSweep_ = 0;
+void CallManager::sweep() {
+  sweepTimer_ = timers_.start(options_.sweepInterval, [this] {
+    sweepTimer_ = 0;
     const auto now = timers_.now();
     std::vector<std::uint64_t> expired;
     dialogs_.forEach([&](Dialog& dialog) {
@@ -407,13 +359,13 @@ void ProxyCore::sweepDialogs() {
       }
     });
     for (auto id : expired) hangup(id, "dialog-timeout");
-    sweepDialogs();
+    sweep();
   });
 }
 
 // The relay knows when media last flowed; a call whose media stopped (or whose relay session is
 // gone) is ended on both sides.
-void ProxyCore::checkMedia(std::uint64_t dialogId, const std::string& callId) {
+void CallManager::checkMedia(std::uint64_t dialogId, const std::string& callId) {
   media_->query(callId, [this, dialogId](mediacontrol::MediaControl::Reply reply) {
     Dialog* dialog = dialogs_.findById(dialogId);
     if (!reply || dialog == nullptr || dialog->state != Dialog::State::Confirmed) return;
@@ -423,7 +375,8 @@ void ProxyCore::checkMedia(std::uint64_t dialogId, const std::string& callId) {
       hangup(dialogId, "media-timeout");
       return;
     }
-    const auto last = newestPacket(*reply);
+    // Newest "last packet" (unix seconds) of any stream (rtcgate's or RTPEngine's reply).
+    const auto last = ng::NgCallStats(*reply).newestPacket();
     const auto since = std::max(last, unixSeconds(dialog->answered));
     const auto now = unixSeconds(timers_.wallNow());
     if (now - since >
@@ -433,9 +386,30 @@ void ProxyCore::checkMedia(std::uint64_t dialogId, const std::string& callId) {
   });
 }
 
-// Newest "last packet" (unix seconds) of any stream in a query reply (rtcgate's or RTPEngine's).
-std::int64_t ProxyCore::newestPacket(const ng::Value& reply) {
-  return ng::NgCallStats(reply).newestPacket();
+// ------------------------------------------------------------------ our own requests
+
+UacRequest CallManager::requestToward(Dialog& dialog, DialogSide& to, DialogSide& from,
+                                      std::string_view method) {
+  UacRequest request{.method = method,
+                     .uri = to.contact,
+                     .routes = &to.routes,
+                     .from = from.nameAddr,
+                     .to = to.nameAddr,
+                     .callId = dialog.callId};
+  if (to.local) {
+    request.from = to.local->nameAddr;
+    request.callId = to.local->callId;
+    request.cseq = ++to.local->cseq;
+  } else {
+    request.cseq = from.cseq + ++from.cseqShift;
+  }
+  return request;
+}
+
+std::uint32_t CallManager::cseqShiftOf(const SipMessage& request) const {
+  const Dialog* dialog = dialogs_.find(request.callId());
+  if (dialog == nullptr || !dialog->hasTags(request.fromTag(), request.toTag())) return 0;
+  return dialog->sideOf(request.fromTag()).cseqShift;
 }
 
 }  // namespace rtcgate::proxy
