@@ -18,9 +18,11 @@ std::string classLabel(std::size_t index) { return std::to_string(index + 1) + "
 
 }  // namespace
 
-io::Status declareSipTrafficMetrics(http::MetricsRegistry& metrics, proxy::ProxyCore& proxy) {
-  using Stats = proxy::ProxyStats;
-  const Stats& stats = proxy.stats();
+io::Status declareSipTrafficMetrics(http::MetricsRegistry& metrics,
+                                    transaction::SipIngress& ingress,
+                                    const proxy::ProxyStats& proxy) {
+  using Stats = transaction::IngressStats;
+  const Stats& stats = ingress.stats();
   for (std::size_t m = 0; m < Stats::kMethods; ++m) {
     for (std::size_t t = 0; t < Stats::kTransports; ++t) {
       auto status =
@@ -41,7 +43,7 @@ io::Status declareSipTrafficMetrics(http::MetricsRegistry& metrics, proxy::Proxy
     auto status = metrics.addCounter(
         "rtcgate_sip_responses_sent_total",
         "SIP responses sent on server transactions (ours and forwarded), by class",
-        {{"class", classLabel(c)}}, &stats.responsesSentByClass[c]);
+        {{"class", classLabel(c)}}, &proxy.responsesSentByClass[c]);
     if (!status) return status;
   }
   // 20 us .. ~0.3 s: a message normally takes tens of microseconds; the tail is what matters.
@@ -49,7 +51,7 @@ io::Status declareSipTrafficMetrics(http::MetricsRegistry& metrics, proxy::Proxy
       metrics.histogram("rtcgate_proxy_processing_seconds",
                         "time a SIP message takes on the signalling loop, parse to last send",
                         http::Histogram::exponentialBounds(20e-6, 2.0, 15));
-  proxy.onProcessed([&processing](double seconds) { processing.observe(seconds); });
+  ingress.onProcessed([&processing](double seconds) { processing.observe(seconds); });
   return io::Status::success();
 }
 

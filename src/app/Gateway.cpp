@@ -93,8 +93,6 @@ proxy::ProxyOptions proxyOptions(const Config& config, const std::vector<sip::Fl
   options.authBans.userFailures = ban.userFailures;
   options.authBans.window = std::chrono::seconds(ban.window);
   options.authBans.banTime = std::chrono::seconds(ban.banTime);
-  options.rateLimit.requestsPerSecond = config.security.rateLimit.requestsPerSecond;
-  options.rateLimit.burst = config.security.rateLimit.burst;
   options.maxTransactions = config.security.maxTransactions;
   options.maxDialogs = config.security.maxDialogs;
   options.maxStrangerCallsPerSource = config.security.maxUnauthenticatedCallsPerSource;
@@ -127,6 +125,25 @@ proxy::ProxyOptions proxyOptions(const Config& config, const std::vector<sip::Fl
          config.sip.advertise.empty() ? flow.local.host() : config.sip.advertise});
   }
   return options;
+}
+
+// security.rate_limit: applied by the SIP ingress, before parsing.
+transaction::RateLimitOptions rateLimitOptions(const Config& config) {
+  transaction::RateLimitOptions options;
+  options.requestsPerSecond = config.security.rateLimit.requestsPerSecond;
+  options.burst = config.security.rateLimit.burst;
+  return options;
+}
+
+// How the signalling loop sends: through the transports, each message in the trace log.
+transaction::SendFunction sendThrough(io::TransportManager& transports) {
+  return [&transports](const sip::Flow& flow, std::string_view bytes) {
+    if (spdlog::should_log(spdlog::level::trace)) {
+      spdlog::trace("send {} {} bytes to {}:\n{}", sip::viaTransportName(flow.transport),
+                    bytes.size(), flow.remote.toString(), bytes);
+    }
+    return transports.send(flow, bytes);
+  };
 }
 
 bool needsTls(const Config& config) {
@@ -269,22 +286,18 @@ bool Gateway::start() {
   store_->onReopened([this] { location_->persistAll(); });
   auto routes = staticRoutes(config_.routes);
   auto* transports = transports_.get();
-  proxy_ = std::make_unique<proxy::ProxyCore>(
-      std::move(options), timers_,
-      [transports](const sip::Flow& flow, std::string_view bytes) {
-        if (spdlog::should_log(spdlog::level::trace)) {
-          spdlog::trace("send {} {} bytes to {}:\n{}", sip::viaTransportName(flow.transport),
-                        bytes.size(), flow.remote.toString(), bytes);
-        }
-        return transports->send(flow, bytes);
-      },
-      *store_, *location_, std::move(routes));
+  proxy_ =
+      std::make_unique<proxy::ProxyCore>(std::move(options), timers_, sendThrough(*transports_),
+                                         *store_, *location_, std::move(routes));
   proxy_->setConnectionLookup(
       [transports](std::uint64_t id) { return transports->connectionFlow(id); });
   const auto restored = proxy_->restoreRegistrations();
   transports_->keepWhile([this](std::uint64_t id) { return proxy_->connectionInUse(id); });
+  // What the transports receive goes up one way: ingress, transaction layer, proxy.
+  ingress_ = std::make_unique<transaction::SipIngress>(
+      timers_, sendThrough(*transports_), proxy_->transactions(), rateLimitOptions(config_));
   transports_->onMessage([this](std::string message, const sip::Flow& flow) {
-    proxy_->onMessage(std::move(message), flow);
+    ingress_->onMessage(std::move(message), flow);
   });
   transports_->onConnectionClosed([this](std::uint64_t id) { proxy_->onConnectionClosed(id); });
   transports_->onConnectFailed([this](const sip::Flow& flow) { proxy_->onConnectFailed(flow); });
@@ -296,9 +309,10 @@ bool Gateway::start() {
                                               store_.get());
   if (!cdrs_->ok()) return false;
 
-  api_ = std::make_unique<ManagementApi>(
-      io_, config_, timers_,
-      ManagementApi::Parts{*transports_, *proxy_, *location_, store_.get(), &loopWatch_});
+  api_ =
+      std::make_unique<ManagementApi>(io_, config_, timers_,
+                                      ManagementApi::Parts{*transports_, *ingress_, *proxy_,
+                                                           *location_, store_.get(), &loopWatch_});
   callsApi_ = std::make_unique<api::CallsApi>(*proxy_, apiMediaControl());
   bansApi_ = std::make_unique<api::BansApi>(*proxy_);
   if (const auto status = bansApi_->declareMetrics(api_->metrics()); !status) {
@@ -380,14 +394,15 @@ void Gateway::scheduleHousekeeping() {
 }
 
 void Gateway::logStatistics() const {
+  const auto& in = ingress_->stats();
   const auto& s = proxy_->stats();
   const auto& t = transports_->stats();
   spdlog::info(
       "statistics: requests={} responses={} parse_errors={} answered_400={} dropped={} "
       "registrations={} auth_failures={} forwarded={} oversize_refused={} "
       "connection_limit_refused={}",
-      s.requestsReceived, s.responsesReceived, s.parseErrors, s.badRequestsAnswered,
-      s.datagramsDropped, s.registrations, s.authFailures, s.forwardedRequests, t.oversizeRefused,
+      in.requestsReceived, in.responsesReceived, in.parseErrors, in.badRequestsAnswered,
+      in.datagramsDropped, s.registrations, s.authFailures, s.forwardedRequests, t.oversizeRefused,
       t.connectionLimitRefused);
 }
 

@@ -23,6 +23,7 @@
 #include "proxy/LocationService.hpp"
 #include "proxy/ProxyCore.hpp"
 #include "store/ResilientStore.hpp"
+#include "transaction/SipIngress.hpp"
 
 namespace rtcgate::app {
 
@@ -68,6 +69,8 @@ class Gateway {
   std::unique_ptr<RelayWatch> relayWatch_;       // between the proxy and mediaControl_
   std::unique_ptr<RelayLossHandler> relayLoss_;  // ends the calls of an ng relay that died
   std::unique_ptr<proxy::ProxyCore> proxy_;
+  // Feeds proxy_'s transaction layer: declared after proxy_, so that it is destroyed first.
+  std::unique_ptr<transaction::SipIngress> ingress_;
   std::unique_ptr<ManagementApi> api_;
   std::unique_ptr<api::CallsApi> callsApi_;
   std::unique_ptr<api::BansApi> bansApi_;

@@ -152,9 +152,10 @@ void ManagementApi::serveWebPages(const Config& config) {
   }
 }
 
-// The components' stats lists (ProxyStats, KeepAlivePinger::Stats, TransportStats: each declares
-// its families beside its fields), then the families that are not a plain field.
+// The components' stats lists (IngressStats, ProxyStats, KeepAlivePinger::Stats, TransportStats:
+// each declares its families beside its fields), then the families that are not a plain field.
 void ManagementApi::declareMetrics() {
+  require(metrics_.addStatistics(transaction::kIngressStatistics, parts_.ingress.stats()));
   require(metrics_.addStatistics(proxy::kProxyStatistics, parts_.proxy.stats()));
   require(metrics_.addStatistics(proxy::kKeepAliveStatistics, parts_.proxy.keepAliveStats()));
   const auto& t = parts_.transports.stats();
@@ -180,7 +181,7 @@ void ManagementApi::declareMetrics() {
   declareStateMetrics();
   if (parts_.store != nullptr) declareStoreMetrics(*parts_.store);
   require(calls_.declare(metrics_, parts_.proxy.dialogs()));
-  require(api::declareSipTrafficMetrics(metrics_, parts_.proxy));
+  require(api::declareSipTrafficMetrics(metrics_, parts_.ingress, parts_.proxy.stats()));
 }
 
 void ManagementApi::declareLoopMetrics(const io::LoopStallWatch& watch) {

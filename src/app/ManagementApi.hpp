@@ -15,6 +15,7 @@
 #include "proxy/LocationService.hpp"
 #include "proxy/ProxyCore.hpp"
 #include "store/ResilientStore.hpp"
+#include "transaction/SipIngress.hpp"
 
 namespace rtcgate::app {
 
@@ -24,6 +25,7 @@ class ManagementApi {
  public:
   struct Parts {
     io::TransportManager& transports;
+    transaction::SipIngress& ingress;  // what arrives: counted, parse errors, rate limit
     proxy::ProxyCore& proxy;
     proxy::LocationService& location;
     const store::ResilientStore* store = nullptr;   // health and rtcgate_store_* metrics

@@ -2,8 +2,8 @@
 
 #include <cstdint>
 
+#include "base/LogThrottle.hpp"
 #include "base/Timers.hpp"
-#include "io/LogThrottle.hpp"
 
 namespace rtcgate::io {
 

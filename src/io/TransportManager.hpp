@@ -12,9 +12,9 @@
 #include <unordered_map>
 #include <vector>
 
+#include "base/LogThrottle.hpp"
 #include "io/Connection.hpp"
 #include "io/HttpResponse.hpp"
-#include "io/LogThrottle.hpp"
 #include "io/Status.hpp"
 #include "io/TlsContexts.hpp"
 #include "io/TransportOptions.hpp"

@@ -6,11 +6,7 @@
 
 #include <algorithm>
 
-#include "base/LogContext.hpp"
 #include "proxy/MessageParts.hpp"
-#include "proxy/NatHelper.hpp"
-#include "sip/ErrorResponse.hpp"
-#include "sip/MessageLimits.hpp"
 #include "sip/NameAddr.hpp"
 
 namespace rtcgate::proxy {
@@ -53,8 +49,7 @@ ProxyCore::ProxyCore(ProxyOptions options, Timers& timers, transaction::SendFunc
             keepAliveDropped(aor, binding, missed);
           }),
       originator_(*this, calls_, identity_, timers, transactions_, send_),
-      authBans_(options_.authBans),
-      rateLimiter_(options_.rateLimit) {
+      authBans_(options_.authBans) {
   sipAuthenticator_.setAlgorithms(options_.authAlgorithmsSip);
   wsAuthenticator_.setAlgorithms(options_.authAlgorithmsWs);
   if (options_.tokenKey) flowTokens_.setKey(*options_.tokenKey);
@@ -65,54 +60,6 @@ ProxyCore::~ProxyCore() {
   for (auto& [id, pt] : byServerTx_) {
     for (auto& branch : pt->branches) timers_.cancel(branch.timerC);
   }
-}
-
-// ------------------------------------------------------------------ entry points
-
-void ProxyCore::onMessage(std::string bytes, const sip::Flow& flow) {
-  if (!processed_) return dispatch(std::move(bytes), flow);
-  const auto started = timers_.now();
-  dispatch(std::move(bytes), flow);
-  processed_(std::chrono::duration<double>(timers_.now() - started).count());
-}
-
-void ProxyCore::dispatch(std::string bytes, const sip::Flow& flow) {
-  if (spdlog::should_log(spdlog::level::trace)) {
-    spdlog::trace("recv {} {} bytes from {}:\n{}", sip::viaTransportName(flow.transport),
-                  bytes.size(), flow.remote.toString(), bytes);
-  }
-  if (!withinLimits(flow, bytes)) return;
-  // parse() keeps the buffer; a copy is only needed to answer what fails to parse.
-  auto parsed = SipMessage::parse(bytes);
-  if (!parsed) return handleUnparseable(bytes, flow, parsed.error());
-  auto& message = *parsed;
-  // Every line logged while this message is handled names its call (log.format json).
-  const LogCallScope logScope(message.callId());
-  const auto transport = static_cast<std::size_t>(flow.transport);
-  if (message.isResponse()) {
-    ++stats_.responsesReceived;
-    ++stats_.responsesByClass[ProxyStats::classIndex(message.statusCode())][transport];
-    transactions_.receiveResponse(std::move(message), flow);
-    return;
-  }
-  ++stats_.requestsReceived;
-  ++stats_.requestsByMethod[static_cast<std::size_t>(message.method())][transport];
-  markReceived(message, flow);
-  transactions_.receiveRequest(std::move(message), flow);
-}
-
-// The per-source rate limit, before any parsing: a flood's excess requests are dropped unanswered
-// (an answer would only amplify it). Responses answer our own transactions and pass.
-bool ProxyCore::withinLimits(const sip::Flow& flow, std::string_view bytes) {
-  if (bytes.starts_with("SIP/")) return true;
-  const auto now = timers_.now();
-  if (rateLimiter_.allow(flow.remote, now)) return true;
-  ++stats_.rateLimited;
-  if (rateLimitLog_.allow(now)) {
-    spdlog::warn("rate limit: dropping requests from {} ({} dropped in all; security.rate_limit)",
-                 flow.remote.host(), stats_.rateLimited);
-  }
-  return false;
 }
 
 // The global caps: new requests are turned away with 503 while our state is full.
@@ -150,26 +97,10 @@ void ProxyCore::refuseForNow(TransactionId serverTx, const SipMessage& request) 
   respond(serverTx, std::move(response));
 }
 
-void ProxyCore::handleUnparseable(const std::string& bytes, const sip::Flow& flow,
-                                  const char* reason) {
-  ++stats_.parseErrors;
-  if (sip::isLimitError(reason)) ++stats_.limitRefused;
-  auto response = sip::makeErrorResponse(bytes, sip::statusForParseError(reason), reason);
-  if (!response) {
-    ++stats_.datagramsDropped;
-    spdlog::debug("dropped unparseable message from {} ({}): {}", flow.remote.toString(),
-                  sip::viaTransportName(flow.transport), reason);
-    return;
-  }
-  ++stats_.badRequestsAnswered;
-  spdlog::debug("answered malformed request from {} with {}", flow.remote.toString(), reason);
-  send_(flow, *response);
-}
-
 // ------------------------------------------------------------------ answering
 
 bool ProxyCore::respond(TransactionId serverTx, SipMessage&& response) {
-  ++stats_.responsesSentByClass[ProxyStats::classIndex(response.statusCode())];
+  ++stats_.responsesSentByClass[sip::statusClassIndex(response.statusCode())];
   return transactions_.respond(serverTx, std::move(response));
 }
 

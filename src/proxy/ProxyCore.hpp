@@ -7,8 +7,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "base/LogThrottle.hpp"
 #include "base/Timers.hpp"
-#include "io/LogThrottle.hpp"
 #include "proxy/AuthBans.hpp"
 #include "proxy/CallManager.hpp"
 #include "proxy/CallOriginator.hpp"
@@ -27,7 +27,6 @@
 #include "proxy/Registrar.hpp"
 #include "proxy/RelayMove.hpp"
 #include "proxy/SessionTimers.hpp"
-#include "proxy/SourceRateLimiter.hpp"
 #include "proxy/StaticRoutes.hpp"
 #include "proxy/TargetResolver.hpp"
 #include "proxy/UacRequest.hpp"
@@ -56,7 +55,6 @@ struct ProxyOptions {
   Duration nonceLifetime = std::chrono::seconds(300);
   RegistrarOptions registrar;
   AuthBanOptions authBans;
-  RateLimitOptions rateLimit;
   // Past these, new requests get 503 with Retry-After (security.max_transactions,
   // security.max_dialogs): a flood cannot grow our state without bound.
   std::size_t maxTransactions = 20000;
@@ -97,8 +95,12 @@ class ProxyCore : public transaction::TransactionUser,
             store::Store& store, LocationService& location, StaticRoutes routes);
   ~ProxyCore() override;
 
+  // The transaction layer this proxy is the user of: a transaction::SipIngress in front of it
+  // feeds it what the transports receive (app::Gateway wires the two), so the proxy never sees
+  // bytes, only parsed messages through its TransactionUser callbacks.
+  transaction::TransactionLayer& transactions() { return transactions_; }
+
   // Entry points from the transports.
-  void onMessage(std::string bytes, const sip::Flow& flow);
   void onConnectionClosed(std::uint64_t connectionId);
   // A connection we opened failed before it was established: the requests sent over it fail
   // now (503 for their branch) rather than after 32 s.
@@ -109,11 +111,6 @@ class ProxyCore : public transaction::TransactionUser,
   }
   // Start-up: the registrations the store kept from the previous process. Returns how many.
   std::size_t restoreRegistrations();
-  // Told how long each message took on the signalling loop, parse to last send (waits for the
-  // relay are not in it): the processing-time histogram.
-  void onProcessed(std::function<void(double seconds)> observer) {
-    processed_ = std::move(observer);
-  }
 
   // How the transports describe one of their open connections (for flow tokens); nullopt when
   // the connection is gone.
@@ -191,13 +188,10 @@ class ProxyCore : public transaction::TransactionUser,
 
   // Every response we send on a server transaction goes through here (counted by class).
   bool respond(transaction::TransactionId serverTx, sip::SipMessage&& response) override;
-  void dispatch(std::string bytes, const sip::Flow& flow);
   void answer(transaction::TransactionId serverTx, const sip::SipMessage& request, int status,
               std::string_view reason);
-  void handleUnparseable(const std::string& bytes, const sip::Flow& flow, const char* reason);
 
   bool checkRequest(transaction::TransactionId serverTx, const sip::SipMessage& request);
-  bool withinLimits(const sip::Flow& flow, std::string_view bytes);
   bool hasRoomFor(transaction::TransactionId serverTx, const sip::SipMessage& request);
   bool isLoop(const sip::SipMessage& request) const;
   std::string loopHash(const sip::SipMessage& request) const;
@@ -334,10 +328,7 @@ class ProxyCore : public transaction::TransactionUser,
   ReconnectGrace reconnects_;
   CallOriginator originator_;
   AuthBans authBans_;
-  SourceRateLimiter rateLimiter_;
-  io::LogThrottle rateLimitLog_{std::chrono::seconds(10), 1};
-  io::LogThrottle strangerLimitLog_{std::chrono::seconds(10), 1};
-  std::function<void(double)> processed_;
+  LogThrottle strangerLimitLog_{std::chrono::seconds(10), 1};
 
   std::unordered_map<transaction::TransactionId, std::unique_ptr<ProxyTransaction>> byServerTx_;
   std::unordered_map<transaction::TransactionId, transaction::TransactionId> clientToServer_;

@@ -4,7 +4,6 @@
 #include <spdlog/spdlog.h>
 
 #include "proxy/MessageParts.hpp"
-#include "proxy/NatHelper.hpp"
 #include "proxy/ProxyCore.hpp"
 #include "sip/NameAddr.hpp"
 

@@ -1,29 +1,18 @@
 #pragma once
 
 #include <array>
-#include <cstddef>
 #include <cstdint>
 
 #include "base/Statistic.hpp"
-#include "sip/Method.hpp"
-#include "sip/Transport.hpp"
+#include "sip/StatusClass.hpp"
 
 namespace rtcgate::proxy {
 
 // What the proxy counts, declared once: each line names the ProxyStats field, its kind, the
 // Prometheus family the management API exports it as and that family's help (base/Statistic.hpp).
-// The fields and kProxyStatistics come from this list; a new counter is one line here.
+// The fields and kProxyStatistics come from this list; a new counter is one line here. What the
+// ingress counts (messages received, parse errors, the rate limit) is transaction::IngressStats.
 #define RTCGATE_PROXY_STATS(X)                                                                    \
-  X(requestsReceived, Counter, "rtcgate_sip_requests_received_total", "SIP requests received")    \
-  X(responsesReceived, Counter, "rtcgate_sip_responses_received_total", "SIP responses received") \
-  X(parseErrors, Counter, "rtcgate_sip_parse_errors_total", "messages that did not parse")        \
-  /* of those: */                                                                                 \
-  X(limitRefused, Counter, "rtcgate_sip_limit_refused_total",                                     \
-    "messages refused for a parsing cap (URI part, header length or count, Via/Route)")           \
-  X(badRequestsAnswered, Counter, "rtcgate_sip_bad_requests_answered_total",                      \
-    "malformed requests answered with 400/505")                                                   \
-  X(datagramsDropped, Counter, "rtcgate_sip_dropped_total",                                       \
-    "unparseable messages dropped unanswered")                                                    \
   X(authChallenges, Counter, "rtcgate_auth_challenges_total", "digest challenges sent (401/407)") \
   X(authFailures, Counter, "rtcgate_auth_failures_total",                                         \
     "wrong passwords, unknown users, bad credentials")                                            \
@@ -43,8 +32,6 @@ namespace rtcgate::proxy {
     "ACKs dropped: no transaction and no dialog of ours")                                         \
   X(strayResponsesDropped, Counter, "rtcgate_proxy_stray_responses_dropped_total",                \
     "responses dropped: they match no client transaction")                                        \
-  X(rateLimited, Counter, "rtcgate_proxy_rate_limited_total",                                     \
-    "requests dropped by the per-source rate limit (security.rate_limit)")                        \
   X(overloaded, Counter, "rtcgate_proxy_overload_refused_total",                                  \
     "requests refused with 503: security.max_transactions or max_dialogs reached")                \
   X(notFound, Counter, "rtcgate_proxy_not_found_total", "requests answered 404")                  \
@@ -75,20 +62,10 @@ struct ProxyStats {
   RTCGATE_PROXY_STATS(RTCGATE_PROXY_STAT_FIELD)
 #undef RTCGATE_PROXY_STAT_FIELD
 
-  // Requests received by method and transport, responses received by status class (1xx..6xx)
-  // and transport, responses sent (our own and forwarded) by class: fixed arrays, so counting a
-  // message is an index and an increment.
-  static constexpr std::size_t kMethods = static_cast<std::size_t>(sip::Method::Publish) + 1;
-  static constexpr std::size_t kTransports = static_cast<std::size_t>(sip::Transport::Wss) + 1;
-  static constexpr std::size_t kClasses = 6;
-  std::array<std::array<std::uint64_t, kTransports>, kMethods> requestsByMethod{};
-  std::array<std::array<std::uint64_t, kTransports>, kClasses> responsesByClass{};
-  std::array<std::uint64_t, kClasses> responsesSentByClass{};
-
-  // 0 for 1xx .. 5 for 6xx; statuses outside 100..699 never parse.
-  static std::size_t classIndex(int status) {
-    return status < 100 || status > 699 ? 0 : static_cast<std::size_t>(status / 100 - 1);
-  }
+  // Responses sent on server transactions (our own and forwarded) by status class: a fixed
+  // array, so counting one is an index and an increment. What arrives is counted below the
+  // transaction layer (transaction::IngressStats).
+  std::array<std::uint64_t, sip::kStatusClasses> responsesSentByClass{};
 };
 
 #define RTCGATE_PROXY_STAT_ENTRY(field, kind, metric, help) \

@@ -17,6 +17,7 @@
 #include "proxy/LocationService.hpp"
 #include "proxy/ProxyCore.hpp"
 #include "store/SqliteStore.hpp"
+#include "transaction/SipIngress.hpp"
 
 namespace rtcgate::testing {
 
@@ -32,11 +33,14 @@ class ManagementRig {
     if (!store_) throw std::runtime_error("in-memory store: " + error);
     transports_ = std::make_unique<io::TransportManager>(io_, io::TransportOptions{});
     location_ = std::make_unique<proxy::LocationService>(store_.get());
-    proxy_ = std::make_unique<proxy::ProxyCore>(
-        proxy::ProxyOptions{}, timers_, [](const sip::Flow&, std::string_view) { return true; },
-        *store_, *location_, proxy::StaticRoutes{});
+    const auto sendNowhere = [](const sip::Flow&, std::string_view) { return true; };
+    proxy_ = std::make_unique<proxy::ProxyCore>(proxy::ProxyOptions{}, timers_, sendNowhere,
+                                                *store_, *location_, proxy::StaticRoutes{});
+    ingress_ =
+        std::make_unique<transaction::SipIngress>(timers_, sendNowhere, proxy_->transactions());
     api_ = std::make_unique<app::ManagementApi>(
-        io_, config_, timers_, app::ManagementApi::Parts{*transports_, *proxy_, *location_});
+        io_, config_, timers_,
+        app::ManagementApi::Parts{*transports_, *ingress_, *proxy_, *location_});
     if (api_->server() == nullptr) throw std::runtime_error("http.listen is invalid");
     registerRoutes(*api_->server());
   }
@@ -64,6 +68,7 @@ class ManagementRig {
   std::unique_ptr<io::TransportManager> transports_;
   std::unique_ptr<proxy::LocationService> location_;
   std::unique_ptr<proxy::ProxyCore> proxy_;
+  std::unique_ptr<transaction::SipIngress> ingress_;
   std::unique_ptr<app::ManagementApi> api_;
   std::unique_ptr<api::CallsApi> calls_;
   std::unique_ptr<events::CdrWriter> cdrs_;

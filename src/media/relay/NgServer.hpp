@@ -9,9 +9,9 @@
 #include <vector>
 
 #include "base/AddressRange.hpp"
+#include "base/LogThrottle.hpp"
 #include "base/Result.hpp"
 #include "base/SocketAddress.hpp"
-#include "io/LogThrottle.hpp"
 #include "media/packet/EventLoop.hpp"
 #include "media/relay/RelayEngine.hpp"
 #include "ng/CookieCache.hpp"
@@ -62,7 +62,7 @@ class NgServer {
   std::vector<std::unique_ptr<Listener>> listeners_;
   std::optional<std::vector<AddressRange>> allowedSources_;
   std::uint64_t refusedSources_ = 0;
-  io::LogThrottle refusalLog_{std::chrono::seconds(10), 5};
+  LogThrottle refusalLog_{std::chrono::seconds(10), 5};
 };
 
 }  // namespace rtcgate::media

@@ -14,13 +14,34 @@
 #include "fakes/FakeTimers.hpp"
 #include "proxy/ProxyCore.hpp"
 #include "store/SqliteStore.hpp"
+#include "transaction/SipIngress.hpp"
 
 namespace rtcgate::proxy::testing {
 
-// A ProxyCore on udp 127.0.0.1:5060 and wss :8443, without digest auth, its media through a
-// FakeRelay the test answers by hand, everything it sends kept in sent_ and the end reasons of
-// its calls in ended_. Two users are bound: bob, a SIP phone on udp 127.0.0.1:5070, and carol, a
-// browser on WebSocket connection 7.
+// A ProxyCore fed as app::Gateway feeds it: what a test "receives" goes through a SipIngress
+// (parse, 400s, received/rport, rate limit) into the proxy's transaction layer, so the tests'
+// messages take the production path.
+class IngressFedProxy : public ProxyCore {
+ public:
+  IngressFedProxy(ProxyOptions options, Timers& timers, const transaction::SendFunction& send,
+                  store::Store& store, LocationService& location, StaticRoutes routes)
+      : ProxyCore(std::move(options), timers, send, store, location, std::move(routes)),
+        ingress_(timers, send, transactions()) {}
+
+  // One complete message from the transports, as the harness's tests send them.
+  void onMessage(std::string bytes, const sip::Flow& flow) {
+    ingress_.onMessage(std::move(bytes), flow);
+  }
+  transaction::SipIngress& ingress() { return ingress_; }
+
+ private:
+  transaction::SipIngress ingress_;
+};
+
+// A ProxyCore (behind its ingress) on udp 127.0.0.1:5060 and wss :8443, without digest auth, its
+// media through a FakeRelay the test answers by hand, everything it sends kept in sent_ and the end
+// reasons of its calls in ended_. Two users are bound: bob, a SIP phone on udp 127.0.0.1:5070, and
+// carol, a browser on WebSocket connection 7.
 class ProxyHarness : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -35,7 +56,7 @@ class ProxyHarness : public ::testing::Test {
     options.mediaTimeout = Duration{0};
     options.tokenKey = tokenKey;  // as from sip.token_secret_file: tokens outlive a restart
     configure(options);
-    proxy_ = std::make_unique<ProxyCore>(
+    proxy_ = std::make_unique<IngressFedProxy>(
         options, timers_,
         [this](const sip::Flow& flow, std::string_view bytes) {
           sent_.push_back({flow, std::string(bytes)});
@@ -134,7 +155,7 @@ class ProxyHarness : public ::testing::Test {
   std::unique_ptr<store::SqliteStore> store_;
   LocationService location_{nullptr};
   rtcgate::testing::FakeRelay relay_;
-  std::unique_ptr<ProxyCore> proxy_;
+  std::unique_ptr<IngressFedProxy> proxy_;
   std::vector<std::pair<sip::Flow, std::string>> sent_;
   std::vector<SocketAddress> unreachable_;  // sends to these fail (a transport error)
   // What became of the proxy's calls: every event's name, and every ended call's reason once its

@@ -1,8 +1,8 @@
-#include "proxy/SourceRateLimiter.hpp"
+#include "transaction/SourceRateLimiter.hpp"
 
 #include <gtest/gtest.h>
 
-namespace rtcgate::proxy {
+namespace rtcgate::transaction {
 namespace {
 
 using std::chrono::milliseconds;
@@ -44,4 +44,4 @@ TEST(SourceRateLimiter, TheTableIsBounded) {
 }
 
 }  // namespace
-}  // namespace rtcgate::proxy
+}  // namespace rtcgate::transaction

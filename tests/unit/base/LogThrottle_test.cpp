@@ -1,8 +1,8 @@
-#include "io/LogThrottle.hpp"
+#include "base/LogThrottle.hpp"
 
 #include <gtest/gtest.h>
 
-namespace rtcgate::io {
+namespace rtcgate {
 namespace {
 
 using namespace std::chrono_literals;
@@ -21,4 +21,4 @@ TEST(LogThrottleTest, AllowsABurstPerIntervalAndCountsTheRest) {
 }
 
 }  // namespace
-}  // namespace rtcgate::io
+}  // namespace rtcgate

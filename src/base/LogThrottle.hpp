@@ -4,7 +4,7 @@
 
 #include "base/Timers.hpp"
 
-namespace rtcgate::io {
+namespace rtcgate {
 
 // Bounds warnings that a remote peer can trigger once per packet (an oversize datagram flood
 // must not become a log flood): at most `burst` lines per `interval`, the rest are counted and
@@ -40,4 +40,4 @@ class LogThrottle {
   std::uint64_t pendingSuppressed_ = 0;
 };
 
-}  // namespace rtcgate::io
+}  // namespace rtcgate

@@ -6,7 +6,7 @@
 #include "base/SocketAddress.hpp"
 #include "base/Timers.hpp"
 
-namespace rtcgate::proxy {
+namespace rtcgate::transaction {
 
 struct RateLimitOptions {
   double requestsPerSecond = 200;   // sustained, per source IP; 0 disables the limit
@@ -39,4 +39,4 @@ class SourceRateLimiter {
   Clock::time_point lastSweep_{};
 };
 
-}  // namespace rtcgate::proxy
+}  // namespace rtcgate::transaction

@@ -1,16 +1,8 @@
-#include "proxy/NatHelper.hpp"
+#include "transaction/ReceivedVia.hpp"
 
-#include <strings.h>
+#include "sip/Lex.hpp"
 
-namespace rtcgate::proxy {
-
-namespace {
-
-bool is(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
-}
-
-}  // namespace
+namespace rtcgate::transaction {
 
 void markReceived(sip::SipMessage& request, const sip::Flow& flow) {
   const auto& via = request.topVia();
@@ -25,7 +17,7 @@ void markReceived(sip::SipMessage& request, const sip::Flow& flow) {
   value += via.host;
   if (via.port != 0) value += ":" + std::to_string(via.port);
   via.params.forEach([&](std::string_view name, std::string_view param) {
-    if (is(name, "received") || is(name, "rport")) return;
+    if (sip::lex::iequals(name, "received") || sip::lex::iequals(name, "rport")) return;
     value += ';';
     value += name;
     if (!param.empty()) {
@@ -39,4 +31,4 @@ void markReceived(sip::SipMessage& request, const sip::Flow& flow) {
   request.prependHeader(sip::HeaderId::Via, std::move(value));
 }
 
-}  // namespace rtcgate::proxy
+}  // namespace rtcgate::transaction

@@ -1,8 +1,8 @@
-#include "proxy/SourceRateLimiter.hpp"
+#include "transaction/SourceRateLimiter.hpp"
 
 #include <algorithm>
 
-namespace rtcgate::proxy {
+namespace rtcgate::transaction {
 
 bool SourceRateLimiter::allow(const SocketAddress& source, Clock::time_point now) {
   if (options_.requestsPerSecond <= 0) return true;
@@ -40,4 +40,4 @@ void SourceRateLimiter::forgetFull(Clock::time_point now) {
   });
 }
 
-}  // namespace rtcgate::proxy
+}  // namespace rtcgate::transaction
