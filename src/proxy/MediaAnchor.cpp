@@ -3,7 +3,6 @@
 #include <spdlog/spdlog.h>
 
 #include "base/LogContext.hpp"
-#include "ng/NgFlags.hpp"
 
 namespace rtcgate::proxy {
 
@@ -25,7 +24,7 @@ void MediaAnchor::exchange(const char* command, const SdpExchange& exchange, Sdp
   if (!exchange.toTag.empty()) request.set("to-tag", exchange.toTag);
   if (!exchange.viaBranch.empty()) request.set("via-branch", exchange.viaBranch);
   request.set("sdp", exchange.sdp);
-  ng::applyNgFlags(request, exchange.flags);
+  exchange.settings.writeTo(request);
   control_.request(
       std::move(request), [this, alive = alive_, callId = exchange.callId, command,
                            done = std::move(done)](mediacontrol::MediaControl::Reply reply) {
