@@ -127,6 +127,7 @@ TEST(MediaAnchor, AnOfferFailsWithTheKindOfWhatWentWrong) {
   ASSERT_EQ(results.size(), 5u);
   ASSERT_FALSE(results[0].ok());
   EXPECT_EQ(results[0].error().kind, Kind::Refused);
+  EXPECT_EQ(results[0].error().reason, "no codec in common: the relay is not unreachable");
   ASSERT_FALSE(results[1].ok());
   EXPECT_EQ(results[1].error().kind, Kind::Refused);
   ASSERT_FALSE(results[2].ok());
