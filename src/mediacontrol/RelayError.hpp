@@ -2,6 +2,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "ng/Value.hpp"
@@ -26,13 +27,15 @@ struct RelayError {
   }
   static RelayError timeout(std::string reason) { return {Kind::Timeout, std::move(reason)}; }
 
-  // Whether the relay answered at all: a refusal is an answer, the relay is alive.
-  bool answered() const { return kind == Kind::Refused; }
-  // The refusal in a reply dictionary ({"result": "error", "error-reason": ...}), if it is one:
-  // the one place that reads an ng reply's verdict for the callers of MediaControl.
-  static std::optional<RelayError> refusalIn(const ng::Value& reply) {
-    if (reply.stringAt("result") != "error") return std::nullopt;
-    return refused(std::string(reply.stringAt("error-reason")));
+  // The refusal in a reply dictionary, if it is one: the one place that reads an ng reply's
+  // verdict for the callers of MediaControl. A reply that says "error" is refused with the
+  // relay's "error-reason". With `needed` (an offer's or answer's "sdp"), so is any reply that is
+  // not "ok" with that value: there is nothing to go on with.
+  static std::optional<RelayError> refusalIn(const ng::Value& reply, std::string_view needed = {}) {
+    const std::string_view result = reply.stringAt("result");
+    if (result == "error") return refused(std::string(reply.stringAt("error-reason")));
+    if (needed.empty() || (result == "ok" && !reply.stringAt(needed).empty())) return std::nullopt;
+    return refused("no " + std::string(needed) + " in the relay's reply");
   }
 };
 

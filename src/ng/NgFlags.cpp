@@ -37,11 +37,9 @@ ng::Value& dictAt(ng::Value& request, std::string_view key) {
 
 // "rtcp-mux-demux" -> rtcp-mux: [demux]; the prefixes that name a list key.
 bool applyListPrefix(ng::Value& request, std::string_view token) {
-  for (const auto& [prefix, key] : kListFlags) {
-    if (startsWithNoCase(token, prefix)) {
-      listAt(request, key).push(std::string(token.substr(prefix.size())));
-      return true;
-    }
+  if (const ListFlag* list = listFlagOf(token)) {
+    listAt(request, list->key).push(std::string(token.substr(list->prefix.size())));
+    return true;
   }
   if (startsWithNoCase(token, "codec-")) {
     // codec-strip-PCMA -> codec: {strip: [PCMA]}
@@ -57,13 +55,13 @@ bool applyListPrefix(ng::Value& request, std::string_view token) {
 
 void applyToken(ng::Value& request, std::string_view token) {
   if (!transportProtocolOf(token).empty()) {
-    request.set("transport-protocol", std::string(token));
+    request.set(kTransportProtocolKey, std::string(token));
     return;
   }
   if (const auto eq = token.find('='); eq != std::string_view::npos) {
     const auto key = token.substr(0, eq);
     const auto value = token.substr(eq + 1);
-    if (strncasecmp(key.data(), "direction", key.size()) == 0 && key.size() == 9) {
+    if (sameWord(key, "direction")) {
       listAt(request, "direction").push(std::string(value));
       return;
     }
@@ -75,7 +73,7 @@ void applyToken(ng::Value& request, std::string_view token) {
     return;
   }
   if (applyListPrefix(request, token)) return;
-  listAt(request, "flags").push(std::string(token));
+  listAt(request, kFlagsKey).push(std::string(token));
 }
 
 }  // namespace

@@ -107,7 +107,7 @@ std::string NgRequest::warningText() const {
 void NgRequest::applyKey(std::string_view key, const Value& value) {
   if (key == "command") return;
   const ListFlag* listFlag = listFlagOfKey(key);
-  if (key == "flags" || listFlag != nullptr || key == "direction" || key == "supports" ||
+  if (key == kFlagsKey || listFlag != nullptr || key == "direction" || key == "supports" ||
       key == "received-from") {
     if (!value.isList()) {
       warnings.push_back("Ignored non-list key " + std::string(key));
@@ -122,7 +122,7 @@ void NgRequest::applyKey(std::string_view key, const Value& value) {
     }
     for (const Value& item : value.items()) {
       if (!item.isString()) continue;
-      if (key == "flags") {
+      if (key == kFlagsKey) {
         applyFlag(item.str());
       } else if (listFlag != nullptr) {
         // Back to the flag it encodes ("rtcp-mux": ["demux"] is rtcp-mux-demux).
@@ -192,22 +192,15 @@ bool NgRequest::applyKeyValue(std::string_view key, std::string_view value) {
     mediaAddress = value;
   } else if (key == "address-family") {
     addressFamily = value;
-  } else if (key == "transport-protocol") {
+  } else if (key == kTransportProtocolKey) {
     if (const auto profile = transportProtocolOf(lower); !profile.empty()) {
       transportProtocol = profile;
     }
-  } else if (key == "ice") {
-    if (lower == "remove") {
-      ice = IceMode::Remove;
-    } else if (lower == "force") {
-      ice = IceMode::Force;
-    } else if (lower == "optional") {
-      ice = IceMode::Optional;
-    } else if (lower == "force-relay") {
-      ice = IceMode::ForceRelay;
-    }
-  } else if (key == "dtls") {
-    dtlsOff = lower == "off" || lower == "no" || lower == "disable";
+  } else if (sameWord(key, kIceKey)) {
+    // A word that names no mode leaves the mode as it was.
+    if (const IceMode mode = iceModeOf(lower); mode != IceMode::Default) ice = mode;
+  } else if (sameWord(key, kDtlsKey)) {
+    dtlsOff = lower == kDtlsOff || lower == "no" || lower == "disable";
   } else if (key == "received-from") {
     receivedFromAddress = value;
   } else if (key == "sip-message-type" || key == "sip-code" || key == "to-label" || key == "tos" ||
@@ -228,7 +221,7 @@ void NgRequest::applyFlag(std::string_view token) {
       applyFlag(key + "-" + std::string(value));
       return;
     }
-    if (key == "rtcp-mux" || key == "replace") {
+    if (key == kRtcpMuxList.key || key == kReplaceList.key) {
       applyFlag(key + "-" + std::string(value));
       return;
     }
@@ -252,6 +245,8 @@ void NgRequest::applyFlag(std::string_view token) {
   const std::string flag = normalizeName(token);
   if (const auto profile = transportProtocolOf(flag); !profile.empty()) {
     transportProtocol = profile;
+  } else if (const ListFlag* list = listFlagOf(flag)) {
+    applyListItem(*list, std::string_view(flag).substr(list->prefix.size()), token);
   } else if (flag == "trust-address") {
     trustAddress = true;
   } else if (flag == "sip-source-address") {
@@ -268,28 +263,12 @@ void NgRequest::applyFlag(std::string_view token) {
     fast = true;
   } else if (flag == "to-tag") {
     honourToTag = true;
-  } else if (flag == "generate-mid") {
+  } else if (flag == kGenerateMid) {
     generateMid = true;
   } else if (flag == "no-rtcp-attribute") {
     noRtcpAttribute = true;
   } else if (flag == "full-rtcp-attribute") {
     fullRtcpAttribute = true;
-  } else if (flag == "replace-origin" || flag == "replace-origin-full") {
-    replaceOrigin = true;
-  } else if (flag == "replace-session-connection") {
-    replaceSessionConnection = true;
-  } else if (flag == "rtcp-mux-offer") {
-    rtcpMux.offer = true;
-  } else if (flag == "rtcp-mux-require") {
-    rtcpMux.require = true;
-  } else if (flag == "rtcp-mux-demux") {
-    rtcpMux.demux = true;
-  } else if (flag == "rtcp-mux-accept") {
-    rtcpMux.accept = true;
-  } else if (flag == "rtcp-mux-reject") {
-    rtcpMux.reject = true;
-  } else if (flag == "sdes-off" || flag == "sdes-no") {
-    sdesOff = true;
   } else if (flag.starts_with("codec-strip-")) {
     codec.strip.push_back(flag.substr(12));
   } else if (flag.starts_with("codec-mask-")) {
@@ -297,13 +276,34 @@ void NgRequest::applyFlag(std::string_view token) {
   } else if (flag.starts_with("codec-offer-")) {
     codec.offer.push_back(flag.substr(12));
   } else if (flag == "webrtc") {
-    transportProtocol = "UDP/TLS/RTP/SAVPF";
+    transportProtocol = transportProtocolName(TransportProtocol::UdpTlsRtpSavpf);
     ice = IceMode::Force;
     rtcpMux.offer = rtcpMux.require = true;
     noRtcpAttribute = sdesOff = generateMid = true;
-  } else if (!isHarmlessIgnored(flag) && !flag.starts_with("replace-") &&
-             !flag.starts_with("sdes-")) {
+  } else if (!isHarmlessIgnored(flag)) {
     warnings.push_back("Unknown flag " + std::string(token));
+  }
+}
+
+void NgRequest::applyListItem(const ListFlag& list, std::string_view item, std::string_view token) {
+  if (list.key == kRtcpMuxList.key) {
+    const auto word = std::find_if(kRtcpMuxWords.begin(), kRtcpMuxWords.end(),
+                                   [item](const RtcpMuxWord& mux) { return mux.word == item; });
+    if (word == kRtcpMuxWords.end()) {
+      warnings.push_back("Unknown flag " + std::string(token));
+    } else {
+      rtcpMux.*(word->flag) = true;
+    }
+  } else if (list.key == kReplaceList.key) {
+    // Other replace- items (username, sdp-version, ...) have no effect here: dropped silently.
+    if (item == kReplaceOrigin || item == "origin-full") {
+      replaceOrigin = true;
+    } else if (item == kReplaceSessionConnection) {
+      replaceSessionConnection = true;
+    }
+  } else if (item == kSdesOff || item == "no") {
+    // Other SDES- items (suite choices) have no effect here: dropped silently.
+    sdesOff = true;
   }
 }
 

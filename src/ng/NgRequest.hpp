@@ -7,22 +7,12 @@
 #include <vector>
 
 #include "base/Result.hpp"
+#include "ng/FlagVocabulary.hpp"
 #include "ng/Value.hpp"
 
 namespace rtcgate::ng {
 
 enum class Command { Ping, Offer, Answer, Delete, Query, List, Statistics };
-
-enum class IceMode { Default, Remove, Force, Optional, ForceRelay };
-
-// rtcp-mux handling requested for the recipient of this SDP (ng `rtcp-mux` list / `rtcp-mux-X`).
-struct RtcpMuxFlags {
-  bool offer = false;
-  bool require = false;
-  bool demux = false;
-  bool accept = false;
-  bool reject = false;
-};
 
 struct CodecFlags {
   std::vector<std::string> strip;  // encoding names, lower case; "all" strips everything
@@ -77,6 +67,8 @@ struct NgRequest {
  private:
   void applyKey(std::string_view key, const Value& value);
   void applyFlag(std::string_view token);
+  // One item of a list flag ("demux" of rtcp-mux-demux); `token` is the flag, for warnings.
+  void applyListItem(const ListFlag& list, std::string_view item, std::string_view token);
   bool applyKeyValue(std::string_view key, std::string_view value);
 };
 

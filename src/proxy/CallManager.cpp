@@ -144,7 +144,7 @@ HookResult CallManager::beforeBranch(ProxyTransaction& pt, std::size_t index, Re
   exchange.fromTag = std::string(pt.request.fromTag());
   exchange.toTag = std::string(pt.request.toTag());
   exchange.sdp = std::string(pt.request.body());
-  exchange.flags = mediaPolicy_.flags(branch.leg, pt.sourceLeg);
+  exchange.settings = mediaPolicy_.settings(branch.leg, pt.sourceLeg);
   if (Dialog* dialog = dialogOf(pt.request)) {
     dialog->relayOffered = true;
     dialog->sideOf(exchange.fromTag).sdp = exchange.sdp;
@@ -168,7 +168,7 @@ HookResult CallManager::beforeUpstream(ProxyTransaction& pt, std::size_t index,
   }
   SdpExchange exchange = exchangeFor(pt, index);
   exchange.sdp = std::string(response.body());
-  exchange.flags = mediaPolicy_.flags(pt.sourceLeg, branch.leg);
+  exchange.settings = mediaPolicy_.settings(pt.sourceLeg, branch.leg);
   Dialog* dialog = dialogOf(pt.request);
   // The responder's SDP: the side the request went to.
   if (dialog) dialog->otherSide(pt.request.fromTag()).sdp = exchange.sdp;
@@ -262,8 +262,8 @@ HookResult CallManager::beforeAck(SipMessage& ack, AckResume resume) {
   exchange.fromTag = dialog->lateOfferFrom;
   exchange.toTag = std::string(ack.fromTag());
   exchange.sdp = std::string(ack.body());
-  exchange.flags =
-      mediaPolicy_.flags(dialog->sideOf(exchange.fromTag).leg, dialog->sideOf(exchange.toTag).leg);
+  exchange.settings = mediaPolicy_.settings(dialog->sideOf(exchange.fromTag).leg,
+                                            dialog->sideOf(exchange.toTag).leg);
   dialog->lateOfferFrom.clear();
   dialog->sideOf(exchange.toTag).sdp = exchange.sdp;
   auto pending = std::make_shared<SipMessage>(std::move(ack));

@@ -212,7 +212,7 @@ void CallOriginator::answeredByA(OriginatedCall& call, Dialog& dialog, const Sip
   exchange.callId = dialog.callId;
   exchange.fromTag = dialog.caller.tag;
   exchange.sdp = std::string(response.body());
-  exchange.flags = policy_.flags(dialog.callee.leg, dialog.caller.leg);
+  exchange.settings = policy_.settings(dialog.callee.leg, dialog.caller.leg);
   media->offer(exchange, [this, id](MediaAnchor::SdpResult sdp) { callB(id, std::move(sdp)); });
 }
 
@@ -260,7 +260,7 @@ void CallOriginator::answeredByB(OriginatedCall& call, Dialog& dialog, const Sip
   exchange.fromTag = dialog.caller.tag;
   exchange.toTag = dialog.callee.tag;
   exchange.sdp = std::string(response.body());
-  exchange.flags = policy_.flags(dialog.caller.leg, dialog.callee.leg);
+  exchange.settings = policy_.settings(dialog.caller.leg, dialog.callee.leg);
   const auto id = dialog.id;
   media->answer(exchange, [this, id](MediaAnchor::SdpResult sdp) {
     Dialog* dialog = nullptr;

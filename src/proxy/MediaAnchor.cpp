@@ -3,7 +3,6 @@
 #include <spdlog/spdlog.h>
 
 #include "base/LogContext.hpp"
-#include "ng/NgFlags.hpp"
 
 namespace rtcgate::proxy {
 
@@ -25,7 +24,7 @@ void MediaAnchor::exchange(const char* command, const SdpExchange& exchange, Sdp
   if (!exchange.toTag.empty()) request.set("to-tag", exchange.toTag);
   if (!exchange.viaBranch.empty()) request.set("via-branch", exchange.viaBranch);
   request.set("sdp", exchange.sdp);
-  ng::applyNgFlags(request, exchange.flags);
+  exchange.settings.writeTo(request);
   control_.request(
       std::move(request), [this, alive = alive_, callId = exchange.callId, command,
                            done = std::move(done)](mediacontrol::MediaControl::Reply reply) {
@@ -37,14 +36,12 @@ void MediaAnchor::exchange(const char* command, const SdpExchange& exchange, Sdp
                        mediacontrol::kindName(reply.error().kind), reply.error().reason);
           return done(mediacontrol::RelayError{reply.error().kind, "media relay unreachable"});
         }
-        const auto sdp = reply->stringAt("sdp");
-        if (reply->stringAt("result") != "ok" || sdp.empty()) {
+        if (auto refusal = mediacontrol::RelayError::refusalIn(*reply, "sdp")) {
           ++stats_.failures;
-          spdlog::warn("call {}: media relay refused the {}: {}", callId, command,
-                       reply->stringAt("error-reason"));
-          return done(mediacontrol::RelayError::refused("media relay refused the SDP"));
+          spdlog::warn("call {}: media relay refused the {}: {}", callId, command, refusal->reason);
+          return done(std::move(*refusal));
         }
-        done(std::string(sdp));
+        done(std::string(reply->stringAt("sdp")));
       });
 }
 

@@ -7,6 +7,7 @@
 
 #include "base/Result.hpp"
 #include "mediacontrol/MediaControl.hpp"
+#include "mediacontrol/MediaSettings.hpp"
 
 namespace rtcgate::proxy {
 
@@ -17,7 +18,7 @@ struct SdpExchange {
   std::string toTag;      // the other party, once known
   std::string viaBranch;  // the forked branch (initial offers)
   std::string sdp;
-  std::string flags;  // rtpengine flag string, see applyNgFlags
+  mediacontrol::MediaSettings settings;  // what the SDP the relay writes must look like
 };
 
 struct MediaAnchorStats {

@@ -3,9 +3,6 @@
 namespace rtcgate::proxy {
 namespace {
 
-// The relay's own address goes into o= and the session c= (the SDP now describes the relay).
-constexpr std::string_view kReplace = " replace-origin replace-session-connection";
-
 // What a leg's SDP really offers, read line by line (fragments without v= too): DTLS-SRTP is a
 // media section with a UDP/TLS/RTP/SAVP(F) profile and a fingerprint (at session or media level,
 // RFC 8842 5.2); SDES is RTP/SAVP(F) with a=crypto in the section. Words anywhere else (s=, i=,
@@ -105,23 +102,33 @@ bool MediaPolicy::anchors(MediaLeg a, MediaLeg b) const {
   return false;
 }
 
-std::string MediaPolicy::flags(MediaLeg toward, MediaLeg from) const {
-  std::string flags;
+mediacontrol::MediaSettings MediaPolicy::settings(MediaLeg toward, MediaLeg from) const {
+  mediacontrol::MediaSettings settings;
   switch (toward) {
     case MediaLeg::WebRtc:
+      settings.ice = ng::IceMode::Force;
+      settings.protocol = ng::TransportProtocol::UdpTlsRtpSavpf;
+      settings.generateMid = true;
+      settings.sdesOff = true;
       // Browsers require rtcp-mux; one coming from another browser already has it.
-      flags = "ICE=force UDP/TLS/RTP/SAVPF generate-mid SDES-off";
-      flags += from == MediaLeg::WebRtc ? " rtcp-mux-require" : " rtcp-mux-offer";
+      (from == MediaLeg::WebRtc ? settings.rtcpMux.require : settings.rtcpMux.offer) = true;
       break;
     case MediaLeg::Sip:
-      flags = "ICE=remove RTP/AVP rtcp-mux-demux";
+      settings.ice = ng::IceMode::Remove;
+      settings.protocol = ng::TransportProtocol::RtpAvp;
+      settings.rtcpMux.demux = true;
       break;
     case MediaLeg::SipSdes:
-      flags = "ICE=remove RTP/SAVP rtcp-mux-demux DTLS=off";
+      settings.ice = ng::IceMode::Remove;
+      settings.protocol = ng::TransportProtocol::RtpSavp;
+      settings.rtcpMux.demux = true;
+      settings.dtlsOff = true;
       break;
   }
-  flags += kReplace;
-  return flags;
+  // The relay's own address goes into o= and the session c= (the SDP now describes the relay).
+  settings.replaceOrigin = true;
+  settings.replaceSessionConnection = true;
+  return settings;
 }
 
 }  // namespace rtcgate::proxy

@@ -1,9 +1,9 @@
 #pragma once
 
 #include <optional>
-#include <string>
 #include <string_view>
 
+#include "mediacontrol/MediaSettings.hpp"
 #include "sip/Transport.hpp"
 
 namespace rtcgate::proxy {
@@ -32,7 +32,7 @@ struct MediaPolicyOptions {
 };
 
 // The declarative media policy of DESIGN.md: from the transport and SDP of each call leg, which
-// profile that leg gets and the rtpengine flags that produce it. Pure; the proxy asks it per
+// profile that leg gets and the relay settings that produce it. Pure; the proxy asks it per
 // offer and answer.
 class MediaPolicy {
  public:
@@ -49,8 +49,8 @@ class MediaPolicy {
   // (`configured`, StaticRoutes::targetMedia), else the configured SIP profile.
   MediaLeg legToward(sip::Transport transport, std::optional<MediaLeg> configured) const;
   bool anchors(MediaLeg a, MediaLeg b) const;
-  // Flags for the SDP that goes to `toward`, whose peer on the other side is `from`.
-  std::string flags(MediaLeg toward, MediaLeg from) const;
+  // What the SDP that goes to `toward` must look like, whose peer on the other side is `from`.
+  mediacontrol::MediaSettings settings(MediaLeg toward, MediaLeg from) const;
 
  private:
   MediaPolicyOptions options_;

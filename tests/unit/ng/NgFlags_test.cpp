@@ -63,5 +63,26 @@ TEST(NgFlags, ProfilesAreReadInAnyCaseAndGivenInTheirCanonicalSpelling) {
             "RTP/SAVP");
 }
 
+TEST(NgFlags, EncodedLikeTheKamailioModule) {
+  Value request = Value::dict();
+  applyNgFlags(request,
+               "ICE=force UDP/TLS/RTP/SAVPF rtcp-mux-offer rtcp-mux-require generate-mid "
+               "SDES-off replace-origin replace-session-connection codec-strip-PCMA "
+               "direction=internal trust-address");
+  EXPECT_EQ(request.stringAt("ICE"), "force");
+  EXPECT_EQ(request.stringAt("transport-protocol"), "UDP/TLS/RTP/SAVPF");
+  ASSERT_TRUE(request.find("rtcp-mux"));
+  EXPECT_EQ(request.find("rtcp-mux")->size(), 2u);
+  EXPECT_EQ(request.find("replace")->items()[1].str(), "session-connection");
+  EXPECT_EQ(request.find("SDES")->items()[0].str(), "off");
+  EXPECT_EQ(request.find("codec")->find("strip")->items()[0].str(), "PCMA");
+  EXPECT_EQ(request.find("direction")->items()[0].str(), "internal");
+  const Value* flags = request.find("flags");
+  ASSERT_TRUE(flags);
+  ASSERT_EQ(flags->size(), 2u);
+  EXPECT_EQ(flags->items()[0].str(), "generate-mid");
+  EXPECT_EQ(flags->items()[1].str(), "trust-address");
+}
+
 }  // namespace
 }  // namespace rtcgate::ng

@@ -6,6 +6,8 @@
 #include <optional>
 #include <vector>
 
+#include "ng/Bencode.hpp"
+
 namespace rtcgate::proxy {
 namespace {
 
@@ -125,6 +127,7 @@ TEST(MediaAnchor, AnOfferFailsWithTheKindOfWhatWentWrong) {
   ASSERT_EQ(results.size(), 5u);
   ASSERT_FALSE(results[0].ok());
   EXPECT_EQ(results[0].error().kind, Kind::Refused);
+  EXPECT_EQ(results[0].error().reason, "no codec in common: the relay is not unreachable");
   ASSERT_FALSE(results[1].ok());
   EXPECT_EQ(results[1].error().kind, Kind::Refused);
   ASSERT_FALSE(results[2].ok());
@@ -134,6 +137,24 @@ TEST(MediaAnchor, AnOfferFailsWithTheKindOfWhatWentWrong) {
   ASSERT_TRUE(results[4].ok());
   EXPECT_EQ(*results[4], "v=0 rewritten");
   EXPECT_EQ(anchor.stats().failures, 4u);
+}
+
+// The call's keys, then the media settings' keys, as rtpengine reads them, byte for byte.
+TEST(MediaAnchor, AnAnswerCarriesTheCallsKeysThenTheMediaSettings) {
+  ScriptedRelay relay(true);
+  MediaAnchor anchor(relay);
+  SdpExchange exchange{"c1", "a", "b", "z9hG4bK1", "v=0", {}};
+  exchange.settings.ice = ng::IceMode::Remove;
+  exchange.settings.protocol = ng::TransportProtocol::RtpSavp;
+  exchange.settings.rtcpMux.demux = true;
+  exchange.settings.dtlsOff = true;
+  exchange.settings.replaceOrigin = true;
+  anchor.answer(exchange, [](const MediaAnchor::SdpResult&) {});
+  ASSERT_EQ(relay.pending.size(), 1u);
+  EXPECT_EQ(ng::Bencode::encode(relay.pending.front().first),
+            "d7:command6:answer7:call-id2:c18:from-tag1:a6:to-tag1:b10:via-branch8:z9hG4bK1"
+            "3:sdp3:v=03:ICE6:remove18:transport-protocol8:RTP/SAVP8:rtcp-muxl5:demuxe"
+            "4:DTLS3:off7:replacel6:originee");
 }
 
 }  // namespace

@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
+
 #include "fakes/FakeTimers.hpp"
+#include "ng/Bencode.hpp"
 #include "ng/NgFlags.hpp"
 #include "proxy/DialogTracker.hpp"
 #include "proxy/StaticRoutes.hpp"
@@ -65,7 +68,7 @@ TEST(MediaPolicy, RouteTargetProfileOverridesTheGlobalOne) {
   // A WebRTC endpoint reached over plain SIP (`media.srtp: dtls`), e.g. a media server.
   EXPECT_EQ(plain.legToward(sip::Transport::Udp, MediaLeg::WebRtc), MediaLeg::WebRtc);
   EXPECT_TRUE(plain.anchors(MediaLeg::Sip, MediaLeg::WebRtc));
-  EXPECT_NE(plain.flags(MediaLeg::WebRtc, MediaLeg::Sip).find("ICE=force"), std::string::npos);
+  EXPECT_EQ(plain.settings(MediaLeg::WebRtc, MediaLeg::Sip).ice, ng::IceMode::Force);
 }
 
 TEST(StaticRoutes, TargetMediaByHostAndPort) {
@@ -97,37 +100,84 @@ TEST(MediaPolicy, AnchorsWhatTheConfigurationSays) {
   EXPECT_FALSE(MediaPolicy({Anchor::Never}).anchors(MediaLeg::WebRtc, MediaLeg::Sip));
 }
 
-TEST(MediaPolicy, FlagsPerDirection) {
+TEST(MediaPolicy, SettingsPerDirection) {
   MediaPolicy policy;
-  const auto toBrowser = policy.flags(MediaLeg::WebRtc, MediaLeg::Sip);
-  EXPECT_NE(toBrowser.find("ICE=force UDP/TLS/RTP/SAVPF"), std::string::npos);
-  EXPECT_NE(toBrowser.find("rtcp-mux-offer"), std::string::npos);
-  EXPECT_NE(policy.flags(MediaLeg::WebRtc, MediaLeg::WebRtc).find("rtcp-mux-require"),
-            std::string::npos);
-  const auto toSip = policy.flags(MediaLeg::Sip, MediaLeg::WebRtc);
-  EXPECT_NE(toSip.find("ICE=remove RTP/AVP rtcp-mux-demux"), std::string::npos);
-  EXPECT_NE(policy.flags(MediaLeg::SipSdes, MediaLeg::WebRtc).find("RTP/SAVP"), std::string::npos);
+  const auto toBrowser = policy.settings(MediaLeg::WebRtc, MediaLeg::Sip);
+  EXPECT_EQ(toBrowser.ice, ng::IceMode::Force);
+  EXPECT_EQ(toBrowser.protocol, ng::TransportProtocol::UdpTlsRtpSavpf);
+  EXPECT_TRUE(toBrowser.rtcpMux.offer);
+  EXPECT_FALSE(toBrowser.rtcpMux.require);
+  EXPECT_TRUE(toBrowser.generateMid);
+  EXPECT_TRUE(toBrowser.sdesOff);
+  // A browser's offer already has rtcp-mux: the other browser gets it required, not offered.
+  const auto betweenBrowsers = policy.settings(MediaLeg::WebRtc, MediaLeg::WebRtc);
+  EXPECT_TRUE(betweenBrowsers.rtcpMux.require);
+  EXPECT_FALSE(betweenBrowsers.rtcpMux.offer);
+  const auto toSip = policy.settings(MediaLeg::Sip, MediaLeg::WebRtc);
+  EXPECT_EQ(toSip.ice, ng::IceMode::Remove);
+  EXPECT_EQ(toSip.protocol, ng::TransportProtocol::RtpAvp);
+  EXPECT_TRUE(toSip.rtcpMux.demux);
+  EXPECT_FALSE(toSip.dtlsOff);
+  const auto toSdes = policy.settings(MediaLeg::SipSdes, MediaLeg::WebRtc);
+  EXPECT_EQ(toSdes.protocol, ng::TransportProtocol::RtpSavp);
+  EXPECT_TRUE(toSdes.dtlsOff);
+  EXPECT_FALSE(toSdes.sdesOff);
+  for (const auto& settings : {toBrowser, toSip, toSdes}) {
+    EXPECT_TRUE(settings.replaceOrigin);
+    EXPECT_TRUE(settings.replaceSessionConnection);
+  }
 }
 
-TEST(NgFlags, EncodedLikeTheKamailioModule) {
+// The flag strings the policy gave before it gave typed settings, [toward][from] in MediaLeg
+// order: the ng request the typed settings write must be byte for byte the one these strings
+// made through applyNgFlags (the Kamailio module's encoding), so no relay sees a difference.
+constexpr std::array<std::array<const char*, 3>, 3> kFlagStringsBefore{{
+    {"ICE=force UDP/TLS/RTP/SAVPF generate-mid SDES-off rtcp-mux-require replace-origin "
+     "replace-session-connection",
+     "ICE=force UDP/TLS/RTP/SAVPF generate-mid SDES-off rtcp-mux-offer replace-origin "
+     "replace-session-connection",
+     "ICE=force UDP/TLS/RTP/SAVPF generate-mid SDES-off rtcp-mux-offer replace-origin "
+     "replace-session-connection"},
+    {"ICE=remove RTP/AVP rtcp-mux-demux replace-origin replace-session-connection",
+     "ICE=remove RTP/AVP rtcp-mux-demux replace-origin replace-session-connection",
+     "ICE=remove RTP/AVP rtcp-mux-demux replace-origin replace-session-connection"},
+    {"ICE=remove RTP/SAVP rtcp-mux-demux DTLS=off replace-origin replace-session-connection",
+     "ICE=remove RTP/SAVP rtcp-mux-demux DTLS=off replace-origin replace-session-connection",
+     "ICE=remove RTP/SAVP rtcp-mux-demux DTLS=off replace-origin replace-session-connection"},
+}};
+
+// An offer as MediaAnchor starts it, before the media keys.
+ng::Value offerHead() {
   ng::Value request = ng::Value::dict();
-  ng::applyNgFlags(request,
-                   "ICE=force UDP/TLS/RTP/SAVPF rtcp-mux-offer rtcp-mux-require generate-mid "
-                   "SDES-off replace-origin replace-session-connection codec-strip-PCMA "
-                   "direction=internal trust-address");
-  EXPECT_EQ(request.stringAt("ICE"), "force");
-  EXPECT_EQ(request.stringAt("transport-protocol"), "UDP/TLS/RTP/SAVPF");
-  ASSERT_TRUE(request.find("rtcp-mux"));
-  EXPECT_EQ(request.find("rtcp-mux")->size(), 2u);
-  EXPECT_EQ(request.find("replace")->items()[1].str(), "session-connection");
-  EXPECT_EQ(request.find("SDES")->items()[0].str(), "off");
-  EXPECT_EQ(request.find("codec")->find("strip")->items()[0].str(), "PCMA");
-  EXPECT_EQ(request.find("direction")->items()[0].str(), "internal");
-  const ng::Value* flags = request.find("flags");
-  ASSERT_TRUE(flags);
-  ASSERT_EQ(flags->size(), 2u);
-  EXPECT_EQ(flags->items()[0].str(), "generate-mid");
-  EXPECT_EQ(flags->items()[1].str(), "trust-address");
+  request.set("command", "offer");
+  request.set("call-id", "c1");
+  request.set("from-tag", "a");
+  request.set("sdp", "v=0");
+  return request;
+}
+
+TEST(MediaPolicy, SettingsWriteTheNgKeysOfTheFlagStringsBefore) {
+  constexpr std::array kLegs{MediaLeg::WebRtc, MediaLeg::Sip, MediaLeg::SipSdes};
+  for (const MediaLeg sipLeg : {MediaLeg::Sip, MediaLeg::SipSdes}) {
+    for (const auto anchor :
+         {MediaPolicyOptions::Anchor::WebRtc, MediaPolicyOptions::Anchor::Always}) {
+      const MediaPolicy policy({anchor, sipLeg});
+      for (std::size_t toward = 0; toward < kLegs.size(); ++toward) {
+        for (std::size_t from = 0; from < kLegs.size(); ++from) {
+          const char* before = kFlagStringsBefore[toward][from];
+          SCOPED_TRACE(std::string(mediaLegName(kLegs[toward])) + " from " +
+                       std::string(mediaLegName(kLegs[from])) + ", sip profile " +
+                       std::string(mediaLegName(sipLeg)) + ": " + before);
+          ng::Value expected = offerHead();
+          ng::applyNgFlags(expected, before);
+          ng::Value written = offerHead();
+          policy.settings(kLegs[toward], kLegs[from]).writeTo(written);
+          EXPECT_EQ(ng::Bencode::encode(written), ng::Bencode::encode(expected));
+          EXPECT_EQ(written, expected);
+        }
+      }
+    }
+  }
 }
 
 TEST(DialogTracker, FindsByCallIdAndIdAndForgetsEndedCalls) {
