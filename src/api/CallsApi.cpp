@@ -53,6 +53,11 @@ unsigned CallsApi::originateStatus(proxy::OriginateError::Kind kind) {
   return 503;
 }
 
+std::string CallsApi::callJsonAsOfNow(const proxy::Dialog& dialog,
+                                      const ng::Value* relayReport) const {
+  return events::callJson(dialog, relayReport, timers_.wallNow());
+}
+
 // The call is looked up again when the relay answers: it may have ended meanwhile.
 http::HttpReply CallsApi::callWithMedia(std::uint64_t id, std::string callId) {
   return http::HttpReply::later([this, id, callId = std::move(callId)](http::HttpReply::Send send) {
@@ -62,7 +67,7 @@ http::HttpReply CallsApi::callWithMedia(std::uint64_t id, std::string callId) {
           const proxy::Dialog* dialog = proxy_.dialogs().findById(id);
           if (dialog == nullptr) return send(http::HttpReply::error(404, "no such call"));
           const bool ok = report && report->stringAt("result") == "ok";
-          send(http::HttpReply::json(events::callJson(*dialog, ok ? &*report : nullptr)));
+          send(http::HttpReply::json(callJsonAsOfNow(*dialog, ok ? &*report : nullptr)));
         });
   });
 }
@@ -104,7 +109,7 @@ void CallsApi::registerRoutes(http::HttpServer& server) {
                proxy_.dialogs().forEach([&](const proxy::Dialog& dialog) {
                  if (!first) out += ',';
                  first = false;
-                 out += events::callJson(dialog, nullptr);
+                 out += callJsonAsOfNow(dialog, nullptr);
                });
                out += "]}";
                return http::HttpReply::json(std::move(out));
@@ -124,7 +129,7 @@ void CallsApi::registerRoutes(http::HttpServer& server) {
                proxy::Dialog* dialog = findCall(request);
                if (dialog == nullptr) return http::HttpReply::error(404, "no such call");
                if (!dialog->anchored || !relay_) {
-                 return http::HttpReply::json(events::callJson(*dialog, nullptr));
+                 return http::HttpReply::json(callJsonAsOfNow(*dialog, nullptr));
                }
                return callWithMedia(dialog->id, dialog->callId);
              });

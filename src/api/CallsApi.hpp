@@ -17,8 +17,9 @@ namespace rtcgate::api {
 // loop serves SIP while an ng relay takes its time, or never answers.
 class CallsApi {
  public:
-  CallsApi(proxy::ProxyCore& proxy, mediacontrol::MediaControl* relay)
-      : proxy_(proxy), relay_(relay) {}
+  // `timers`: the wall clock the calls' durations run to.
+  CallsApi(proxy::ProxyCore& proxy, mediacontrol::MediaControl* relay, const Timers& timers)
+      : proxy_(proxy), relay_(relay), timers_(timers) {}
   void registerRoutes(http::HttpServer& server);
 
   // The body of POST /api/v1/calls, {"from": "...", "to": "..."}. Decoded apart from the call
@@ -36,8 +37,11 @@ class CallsApi {
   http::HttpReply originate(const std::string& body);
   http::HttpReply callWithMedia(std::uint64_t id, std::string callId);
   http::HttpReply relayOverview();
+  // The call as JSON (events::callJson), its duration up to now on timers_' wall clock.
+  std::string callJsonAsOfNow(const proxy::Dialog& dialog, const ng::Value* relayReport) const;
   proxy::ProxyCore& proxy_;
   mediacontrol::MediaControl* relay_;
+  const Timers& timers_;
 };
 
 }  // namespace rtcgate::api

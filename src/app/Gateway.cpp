@@ -313,7 +313,7 @@ bool Gateway::start() {
       std::make_unique<ManagementApi>(io_, config_, timers_,
                                       ManagementApi::Parts{*transports_, *ingress_, *proxy_,
                                                            *location_, store_.get(), &loopWatch_});
-  callsApi_ = std::make_unique<api::CallsApi>(*proxy_, apiMediaControl());
+  callsApi_ = std::make_unique<api::CallsApi>(*proxy_, apiMediaControl(), timers_);
   bansApi_ = std::make_unique<api::BansApi>(*proxy_);
   if (const auto status = bansApi_->declareMetrics(api_->metrics()); !status) {
     spdlog::error("bans: {}", status.error());
@@ -324,7 +324,7 @@ bool Gateway::start() {
     cdrs_->registerRoutes(*api_->server());
     bansApi_->registerRoutes(*api_->server());
   }
-  events_ = std::make_unique<events::EventHub>();
+  events_ = std::make_unique<events::EventHub>(timers_);
   events_->attach(*location_);
   // Who hears about calls, in this order, and nowhere else: metrics, the relay watch, events,
   // then (with the relay's final statistics) the CDRs.

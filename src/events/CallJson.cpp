@@ -82,7 +82,8 @@ std::string mediaQualityJson(const proxy::Dialog& dialog, const ng::Value& repor
   return out;
 }
 
-std::string callJson(const proxy::Dialog& dialog, const ng::Value* relayReport) {
+std::string callJson(const proxy::Dialog& dialog, const ng::Value* relayReport,
+                     WallClock::time_point now) {
   std::string out = "{\"id\":" + std::to_string(dialog.id) + ",\"call_id\":";
   appendJsonString(out, dialog.callId);
   out += ",\"state\":";
@@ -99,7 +100,6 @@ std::string callJson(const proxy::Dialog& dialog, const ng::Value* relayReport) 
   out += dialog.anchored ? "true" : "false";
   out += ",\"start\":" + std::to_string(proxy::unixSeconds(dialog.created));
   out += ",\"answer\":" + std::to_string(proxy::unixSeconds(dialog.answered));
-  const auto now = std::chrono::system_clock::now();
   const auto duration =
       dialog.answered == proxy::SystemTime{}
           ? 0

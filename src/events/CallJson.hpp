@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "base/Timers.hpp"
 #include "ng/Value.hpp"
 #include "proxy/Dialog.hpp"
 
@@ -9,8 +10,9 @@ namespace rtcgate::events {
 
 // A call as JSON, the one shape the management API (GET /api/v1/calls), the events (call.*) and
 // the CDRs share (docs/API.md); with its media quality when `relayReport` (the relay's query
-// reply) is given.
-std::string callJson(const proxy::Dialog& dialog, const ng::Value* relayReport);
+// reply) is given. `now` is the wall clock (Timers::wallNow()) an answered call's duration runs to.
+std::string callJson(const proxy::Dialog& dialog, const ng::Value* relayReport,
+                     WallClock::time_point now);
 // rtpengine-layout query reply -> per-direction packets, loss %, jitter ms and estimated MOS.
 std::string mediaQualityJson(const proxy::Dialog& dialog, const ng::Value& report);
 // Any ng value (bencode's strings, integers, lists, dicts) as JSON.

@@ -25,15 +25,9 @@ std::string_view trim(std::string_view text) {
 
 }  // namespace
 
-EventHub::EventHub(WallClock wallMs) : wallMs_(std::move(wallMs)) {}
+EventHub::EventHub(const Timers& timers) : timers_(timers) {}
 
 EventHub::~EventHub() { stopWebhooks(); }
-
-std::int64_t EventHub::systemMilliseconds() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 std::vector<std::string> EventHub::parseTypeFilter(std::string_view text) {
   std::vector<std::string> prefixes;
@@ -56,7 +50,9 @@ std::string EventHub::header(std::string_view type) const {
   std::string out = "{\"type\":";
   appendJsonString(out, type);
   out += ",\"time\":";
-  out += std::to_string(wallMs_());
+  out += std::to_string(
+      std::chrono::duration_cast<std::chrono::milliseconds>(timers_.wallNow().time_since_epoch())
+          .count());
   return out;
 }
 
@@ -75,8 +71,8 @@ void EventHub::onRegistration(std::string_view event, std::string_view aor,
   appendJsonString(out, binding.flow.remote.toString());
   out += ",\"expires\":";
   const bool gone = event == "removed" || event == "expired";
-  out += std::to_string(
-      gone ? 0 : binding.remaining(proxy::wallSeconds(std::chrono::system_clock::now())).count());
+  out +=
+      std::to_string(gone ? 0 : binding.remaining(proxy::wallSeconds(timers_.wallNow())).count());
   out += ",\"user_agent\":";
   appendJsonString(out, binding.userAgent);
   out += '}';
@@ -88,7 +84,7 @@ void EventHub::onCallEvent(proxy::CallEvent event, const proxy::Dialog& dialog) 
   const std::string type = "call." + std::string(proxy::callEventName(event));
   std::string out = header(type);
   out += ",\"call\":";
-  out += callJson(dialog, nullptr);
+  out += callJson(dialog, nullptr, timers_.wallNow());
   if (event == proxy::CallEvent::Ended) {
     out += ",\"reason\":";
     appendJsonString(out, dialog.endReason);

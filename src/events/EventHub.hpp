@@ -34,12 +34,12 @@ struct EventStats {
 // client. Runs on the signalling loop.
 class EventHub : public proxy::CallObserver {
  public:
-  // Unix milliseconds for the events' "time" (a wall clock: receivers compare it with theirs).
-  using WallClock = std::function<std::int64_t()>;
   // Hands one event to a subscriber; false when the subscriber is gone (it is then dropped).
   using Deliver = std::function<bool(const http::SharedText&)>;
 
-  explicit EventHub(WallClock wallMs = systemMilliseconds);
+  // `timers` gives the events' "time" (Timers::wallNow() in Unix milliseconds: receivers compare
+  // it with their own clock) and the registrations' and calls' times left and so far.
+  explicit EventHub(const Timers& timers);
   ~EventHub();
   EventHub(const EventHub&) = delete;
   EventHub& operator=(const EventHub&) = delete;
@@ -76,7 +76,6 @@ class EventHub : public proxy::CallObserver {
   std::size_t queueCapacity() const { return queueCapacity_; }
   void setQueueCapacity(std::size_t capacity) { queueCapacity_ = capacity; }
 
-  static std::int64_t systemMilliseconds();
   // "call.,registration." -> {"call.", "registration."}
   static std::vector<std::string> parseTypeFilter(std::string_view text);
 
@@ -91,7 +90,7 @@ class EventHub : public proxy::CallObserver {
   bool noSubscribers();
   static bool wants(const Subscriber& subscriber, std::string_view type);
 
-  WallClock wallMs_;
+  const Timers& timers_;
   std::map<std::uint64_t, Subscriber> subscribers_;
   std::uint64_t nextId_ = 1;
   std::vector<std::shared_ptr<Webhook>> webhooks_;

@@ -49,7 +49,7 @@ class ManagementRig {
 
  private:
   void registerRoutes(http::HttpServer& server) {
-    calls_ = std::make_unique<api::CallsApi>(*proxy_, nullptr);
+    calls_ = std::make_unique<api::CallsApi>(*proxy_, nullptr, timers_);
     calls_->registerRoutes(server);
     cdrs_ = std::make_unique<events::CdrWriter>(std::string(), store_.get());
     cdrs_->registerRoutes(server);
@@ -73,7 +73,7 @@ class ManagementRig {
   std::unique_ptr<api::CallsApi> calls_;
   std::unique_ptr<events::CdrWriter> cdrs_;
   std::unique_ptr<api::BansApi> bans_;
-  events::EventHub events_;
+  events::EventHub events_{timers_};
   std::unique_ptr<app::ConfigReloader> reloader_;
 };
 

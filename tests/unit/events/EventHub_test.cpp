@@ -6,11 +6,20 @@
 #include <vector>
 
 #include "events/CallJson.hpp"
+#include "fakes/FakeTimers.hpp"
 
 namespace rtcgate::events {
 namespace {
 
-constexpr std::int64_t kNow = 1764000000123;
+using rtcgate::testing::FakeTimers;
+
+// The hub's clock: FakeTimers' wall clock (2026-01-01T00:00:00Z) 123 ms on, kNow in Unix ms.
+constexpr std::int64_t kNow = 1767225600123;
+FakeTimers clockAtNow() {
+  FakeTimers timers;
+  timers.advance(std::chrono::milliseconds(123));
+  return timers;
+}
 
 struct Collector {
   std::vector<std::string> events;
@@ -22,12 +31,13 @@ struct Collector {
   }
 };
 
-proxy::Binding binding() {
+// Registered until an hour after `timers`' now.
+proxy::Binding binding(const Timers& timers) {
   proxy::Binding b;
   b.contact = "sip:alice@127.0.0.1:5070";
   b.flow.transport = sip::Transport::Udp;
   b.flow.remote = *SocketAddress::parse("127.0.0.1", 5070);
-  b.expiresAt = proxy::wallSeconds(std::chrono::system_clock::now()) + std::chrono::seconds(3600);
+  b.expiresAt = proxy::wallSeconds(timers.wallNow()) + std::chrono::seconds(3600);
   b.userAgent = "sipp";
   return b;
 }
@@ -46,46 +56,46 @@ proxy::Dialog dialog() {
 }
 
 TEST(EventHub, RegistrationEventCarriesTheBinding) {
-  EventHub hub([] { return kNow; });
+  const auto timers = clockAtNow();
+  EventHub hub(timers);
   Collector got;
   hub.subscribe({}, got.deliver());
-  hub.onRegistration("added", "alice@localhost", binding());
+  hub.onRegistration("added", "alice@localhost", binding(timers));
   ASSERT_EQ(got.events.size(), 1u);
   const auto& e = got.events[0];
   EXPECT_TRUE(e.starts_with(
-      R"({"type":"registration.added","time":1764000000123,"aor":"alice@localhost",)"))
+      R"({"type":"registration.added","time":1767225600123,"aor":"alice@localhost",)"))
       << e;
   EXPECT_NE(e.find(R"("contact":"sip:alice@127.0.0.1:5070")"), std::string::npos) << e;
   EXPECT_NE(e.find(R"("transport":"udp")"), std::string::npos) << e;
   EXPECT_NE(e.find(R"("source":"127.0.0.1:5070")"), std::string::npos) << e;
-  // 3600 s, give or take the second that may tick between building and rendering.
-  EXPECT_TRUE(e.find(R"("expires":3600,)") != std::string::npos ||
-              e.find(R"("expires":3599,)") != std::string::npos)
-      << e;
+  EXPECT_NE(e.find(R"("expires":3600,)"), std::string::npos) << e;
   EXPECT_TRUE(e.ends_with(R"("user_agent":"sipp"})")) << e;
 
-  hub.onRegistration("expired", "alice@localhost", binding());
+  hub.onRegistration("expired", "alice@localhost", binding(timers));
   EXPECT_NE(got.events[1].find(R"("type":"registration.expired")"), std::string::npos);
   EXPECT_NE(got.events[1].find(R"("expires":0,)"), std::string::npos) << got.events[1];
 }
 
 TEST(EventHub, CallEventsCarryTheCallAndEndedTheReason) {
-  EventHub hub([] { return kNow; });
+  const auto timers = clockAtNow();
+  EventHub hub(timers);
   Collector got;
   hub.subscribe({}, got.deliver());
   const auto call = dialog();
   hub.onCallEvent(proxy::CallEvent::Answered, call);
   hub.onCallEvent(proxy::CallEvent::Ended, call);
   ASSERT_EQ(got.events.size(), 2u);
-  const std::string callJson = events::callJson(call, nullptr);
+  const std::string callJson = events::callJson(call, nullptr, timers.wallNow());
   EXPECT_EQ(got.events[0],
-            R"({"type":"call.answered","time":1764000000123,"call":)" + callJson + "}");
-  EXPECT_EQ(got.events[1], R"({"type":"call.ended","time":1764000000123,"call":)" + callJson +
+            R"({"type":"call.answered","time":1767225600123,"call":)" + callJson + "}");
+  EXPECT_EQ(got.events[1], R"({"type":"call.ended","time":1767225600123,"call":)" + callJson +
                                R"(,"reason":"caller-bye","code":200})");
 }
 
 TEST(EventHub, PublishAddsTheGivenFields) {
-  EventHub hub([] { return kNow; });
+  const auto timers = clockAtNow();
+  EventHub hub(timers);
   Collector got;
   hub.subscribe({}, got.deliver());
   EXPECT_TRUE(hub.publish("relay.down", R"( {"relay":"udp://10.0.0.2:22222"} )"));
@@ -93,18 +103,19 @@ TEST(EventHub, PublishAddsTheGivenFields) {
   EXPECT_FALSE(hub.publish("error", R"("no braces")"));
   ASSERT_EQ(got.events.size(), 2u);
   EXPECT_EQ(got.events[0],
-            R"({"type":"relay.down","time":1764000000123,"relay":"udp://10.0.0.2:22222"})");
-  EXPECT_EQ(got.events[1], R"({"type":"error","time":1764000000123})");
+            R"({"type":"relay.down","time":1767225600123,"relay":"udp://10.0.0.2:22222"})");
+  EXPECT_EQ(got.events[1], R"({"type":"error","time":1767225600123})");
   EXPECT_EQ(hub.stats().published, 2u);
 }
 
 TEST(EventHub, PrefixFilter) {
-  EventHub hub([] { return kNow; });
+  const auto timers = clockAtNow();
+  EventHub hub(timers);
   Collector calls;
   Collector all;
   hub.subscribe(EventHub::parseTypeFilter(" call. , relay.up,"), calls.deliver());
   hub.subscribe({}, all.deliver());
-  hub.onRegistration("added", "a@b", binding());
+  hub.onRegistration("added", "a@b", binding(timers));
   hub.onCallEvent(proxy::CallEvent::Incoming, dialog());
   hub.publish("relay.up", "{}");
   hub.publish("relay.down", "{}");
@@ -116,7 +127,8 @@ TEST(EventHub, PrefixFilter) {
 }
 
 TEST(EventHub, GoneSubscribersAreDroppedEvenMidDispatch) {
-  EventHub hub([] { return kNow; });
+  const auto timers = clockAtNow();
+  EventHub hub(timers);
   int deliveredToSecond = 0;
   std::uint64_t second = 0;
   hub.subscribe({}, [](const http::SharedText&) { return false; });  // gone
@@ -135,19 +147,46 @@ TEST(EventHub, GoneSubscribersAreDroppedEvenMidDispatch) {
 }
 
 TEST(EventHub, WithoutSubscribersEventsAreCountedNotRendered) {
-  int clockReads = 0;
-  EventHub hub([&] {
-    ++clockReads;
-    return kNow;
-  });
+  class CountingTimers : public FakeTimers {
+   public:
+    WallClock::time_point wallNow() const override {
+      ++reads;
+      return FakeTimers::wallNow();
+    }
+    mutable int reads = 0;
+  } timers;
+  EventHub hub(timers);
   hub.onCallEvent(proxy::CallEvent::Incoming, dialog());
   hub.publish("relay.up");
   EXPECT_EQ(hub.stats().published, 2u);
-  EXPECT_EQ(clockReads, 0);
+  EXPECT_EQ(timers.reads, 0);
+}
+
+// Every time in an event follows the Timers' wall clock, none the system's: the event's time,
+// how long a registration has left, how long an answered call has lasted.
+TEST(EventHub, TimesFollowTheTimersWallClock) {
+  FakeTimers timers;
+  EventHub hub(timers);
+  Collector got;
+  hub.subscribe({}, got.deliver());
+  const auto registered = binding(timers);
+  auto call = dialog();
+  call.state = proxy::Dialog::State::Confirmed;
+  call.answered = timers.wallNow() - std::chrono::seconds(30);
+  timers.advance(std::chrono::milliseconds(5250));
+  hub.onRegistration("refreshed", "alice@localhost", registered);
+  hub.onCallEvent(proxy::CallEvent::Answered, call);
+  ASSERT_EQ(got.events.size(), 2u);
+  EXPECT_TRUE(
+      got.events[0].starts_with(R"({"type":"registration.refreshed","time":1767225605250,)"))
+      << got.events[0];
+  EXPECT_NE(got.events[0].find(R"("expires":3595,)"), std::string::npos) << got.events[0];
+  EXPECT_TRUE(got.events[1].starts_with(R"({"type":"call.answered","time":1767225605250,)"))
+      << got.events[1];
+  EXPECT_NE(got.events[1].find(R"("duration":35})"), std::string::npos) << got.events[1];
 }
 
 TEST(EventHub, RefusesANonHttpWebhook) {
-  EventHub hub;
   boost::asio::io_context io;
   class NoTimers : public Timers {
    public:
@@ -156,6 +195,7 @@ TEST(EventHub, RefusesANonHttpWebhook) {
     Id start(Duration, std::function<void()>) override { return 1; }
     void cancel(Id) override {}
   } timers;
+  EventHub hub(timers);
   const auto status = hub.startWebhooks(io, timers, {"http://127.0.0.1:9/ok", "ftp://x"}, {});
   ASSERT_FALSE(status);
   EXPECT_NE(status.error().find("events.webhooks[1]"), std::string::npos) << status.error();

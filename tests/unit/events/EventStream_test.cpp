@@ -6,6 +6,7 @@
 #include <boost/beast/websocket.hpp>
 
 #include "events/EventHub.hpp"
+#include "fakes/FakeTimers.hpp"
 #include "unit/http/AdminTestServer.hpp"
 
 namespace rtcgate::events {
@@ -50,7 +51,8 @@ bool eventually(http::testing::AdminTestServer& server, const std::function<bool
 }
 
 TEST(EventStream, FiltersFansOutAndUnsubscribesOnClose) {
-  EventHub hub([] { return std::int64_t{42}; });  // outlives the server, as in the gateway
+  const rtcgate::testing::FakeTimers timers{};  // its wall clock: 2026-01-01T00:00:00Z
+  EventHub hub(timers);                         // outlives the server, as in the gateway
   http::testing::AdminTestServer server("tok");
   hub.registerRoutes(server.server());  // before the loop thread starts
   ASSERT_TRUE(server.start());
@@ -62,16 +64,17 @@ TEST(EventStream, FiltersFansOutAndUnsubscribesOnClose) {
     hub.publish("registration.added", R"({"aor":"a@b"})");
     hub.publish("call.incoming", R"({"n":1})");
   });
-  EXPECT_EQ(calls.read(), R"({"type":"call.incoming","time":42,"n":1})");
-  EXPECT_EQ(all.read(), R"({"type":"registration.added","time":42,"aor":"a@b"})");
-  EXPECT_EQ(all.read(), R"({"type":"call.incoming","time":42,"n":1})");
+  EXPECT_EQ(calls.read(), R"({"type":"call.incoming","time":1767225600000,"n":1})");
+  EXPECT_EQ(all.read(), R"({"type":"registration.added","time":1767225600000,"aor":"a@b"})");
+  EXPECT_EQ(all.read(), R"({"type":"call.incoming","time":1767225600000,"n":1})");
 
   calls.close();
   EXPECT_TRUE(eventually(server, [&] { return hub.subscriberCount() == 1; }));
 }
 
 TEST(EventStream, ASlowClientDropsTheOldestIntoTheSharedCounter) {
-  EventHub hub([] { return std::int64_t{42}; });
+  const rtcgate::testing::FakeTimers timers{};
+  EventHub hub(timers);
   hub.setQueueCapacity(10);
   http::testing::AdminTestServer server;
   hub.registerRoutes(server.server());  // before the loop thread starts
