@@ -6,6 +6,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config clang libclang-rt-14-dev
   libboost-dev libssl-dev libsrtp2-dev liburing-dev libsqlite3-dev libpq-dev libyaml-cpp-dev
   libspdlog-dev libfmt-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev libre2-dev
+  libc-ares-dev
   python3 sip-tester openssl iproute2
 )
 # Node.js fetches JsSIP for the demo phone (web/) and runs the browser tests' tooling; Debian's is
@@ -14,7 +15,7 @@ command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 if [[ "${1:-}" == "--test" ]]; then
   # gnuplot-nox: the soak bench's plot (bench/gateway/soak.py); clang-format: make format-check.
   packages+=(clang-format kamailio kamailio-extra-modules kamailio-websocket-modules kamailio-tls-modules
-             rtpengine-daemon chromium util-linux gnuplot-nox)
+             rtpengine-daemon chromium util-linux gnuplot-nox dnsmasq-base)
 fi
 
 # JsSIP for /phone, bundled into the binary by the build (cmake/embed_web.py); reinstalled when
