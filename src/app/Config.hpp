@@ -66,8 +66,19 @@ struct Config {
     std::uint32_t udpBuffer = 4194304;      // bytes, each UDP listener's receive and send buffer
     // Origins ("https://app.example.com") whose pages may open SIP WebSockets; empty: any.
     std::vector<std::string> wsAllowedOrigins;
+    // Seconds a branch that has another destination or route target to try waits for any
+    // response before trying it (0: Timer B, 32 s).
+    std::uint32_t failoverTimeout = 5;
     Registrar registrar;
   } sip;
+
+  // Name resolution for targets that are host names (RFC 3263: NAPTR, SRV, A/AAAA).
+  struct Dns {
+    std::vector<std::string> servers;  // "192.0.2.53", "[2001:db8::53]:5353"; empty: resolv.conf
+    std::uint32_t timeoutMs = 2000;    // per try
+    std::uint32_t attempts = 2;
+    std::uint32_t blacklistSeconds = 60;  // a destination that timed out or refused is tried last
+  } dns;
 
   struct Tls {
     std::string certificate;  // empty: self-signed pair generated in data_dir

@@ -12,6 +12,7 @@
 #include "base/AddressRange.hpp"
 #include "base/HostPort.hpp"
 #include "base/PrivateFiles.hpp"
+#include "base/SocketAddress.hpp"
 #include "events/Webhook.hpp"
 #include "proxy/StaticRoutes.hpp"
 
@@ -228,7 +229,7 @@ void readSip(ConfigReader& r, const YAML::Node& root, Config& c) {
           {"domains", "listen", "advertise", "auth", "auth_algorithms", "auth_algorithms_sip",
            "auth_algorithms_ws", "nonce_lifetime", "max_message_size", "max_connections_per_source",
            "max_connections", "max_send_queue", "idle_timeout", "udp_buffer", "ws_allowed_origins",
-           "registrar", "allow_direct_uri", "token_secret_file"})) {
+           "registrar", "allow_direct_uri", "token_secret_file", "failover_timeout"})) {
     return;
   }
   r.read(node, "sip", "domains", c.sip.domains);
@@ -251,6 +252,7 @@ void readSip(ConfigReader& r, const YAML::Node& root, Config& c) {
   r.read(node, "sip", "advertise", c.sip.advertise);
   r.read(node, "sip", "auth", c.sip.auth);
   r.read(node, "sip", "allow_direct_uri", c.sip.allowDirectUri);
+  r.read(node, "sip", "failover_timeout", c.sip.failoverTimeout, 0u, 300u);
   r.read(node, "sip", "token_secret_file", c.sip.tokenSecretFile);
   readAuthAlgorithms(r, node, c.sip);
   r.read(node, "sip", "nonce_lifetime", c.sip.nonceLifetime, 10u, 86400u);
@@ -385,6 +387,24 @@ void readNat(ConfigReader& r, const YAML::Node& root, Config& c) {
   r.read(keepalive, "nat.keepalive", "max_missed", k.maxMissed, 0u, 100u);
 }
 
+// Name servers are addresses ("192.0.2.53", "192.0.2.53:5353", "[2001:db8::53]:53"): a name
+// server found by name would need a name server first.
+void readDns(ConfigReader& r, const YAML::Node& root, Config& c) {
+  const auto node = root["dns"];
+  if (!r.mapping(node, "dns", {"servers", "timeout_ms", "attempts", "blacklist_seconds"})) return;
+  r.read(node, "dns", "servers", c.dns.servers);
+  for (std::size_t i = 0; i < c.dns.servers.size(); ++i) {
+    const auto hostPort = HostPort::parse(c.dns.servers[i]);
+    if (!hostPort || !SocketAddress::parse(hostPort->host, 53) || hostPort->port == 0) {
+      r.error("dns.servers[" + std::to_string(i) + "]",
+              "expected an IP address with an optional port, got '" + c.dns.servers[i] + "'");
+    }
+  }
+  r.read(node, "dns", "timeout_ms", c.dns.timeoutMs, 100u, 30000u);
+  r.read(node, "dns", "attempts", c.dns.attempts, 1u, 10u);
+  r.read(node, "dns", "blacklist_seconds", c.dns.blacklistSeconds, 0u, 86400u);
+}
+
 void readRateLimit(ConfigReader& r, const YAML::Node& security, Config& c) {
   const auto node = security["rate_limit"];
   const std::string path = "security.rate_limit";
@@ -514,6 +534,7 @@ void readSections(ConfigReader& reader, const YAML::Node& root, Config& c) {
   readMedia(reader, root, c);
   readCalls(reader, root, c);
   readNat(reader, root, c);
+  readDns(reader, root, c);
   readSecurity(reader, root, c);
   readRelay(reader, root, c);
   reader.read(root, "", "store", c.store);
@@ -602,9 +623,10 @@ ConfigLoadResult loadConfigText(const std::string& yaml, const std::string& sour
   }
   if (root.IsNull()) return result;
   ConfigReader reader(result.errors, secretReader);
-  if (!reader.mapping(root, "",
-                      {"node", "log", "sip", "tls", "media", "calls", "nat", "relay", "store",
-                       "store_file", "store_sync", "http", "events", "routes", "security"})) {
+  if (!reader.mapping(
+          root, "",
+          {"node", "log", "sip", "tls", "media", "calls", "nat", "dns", "relay", "store",
+           "store_file", "store_sync", "http", "events", "routes", "security"})) {
     result.errors.push_back(sourceName + ": expected a mapping at the top level");
     return result;
   }

@@ -119,6 +119,8 @@ proxy::ProxyOptions proxyOptions(const Config& config, const std::vector<sip::Fl
   options.keepAlive.method = keepalive.method == "crlf" ? proxy::KeepAliveOptions::Method::Crlf
                                                         : proxy::KeepAliveOptions::Method::Options;
   options.keepAlive.maxMissed = keepalive.maxMissed;
+  options.failoverTimeout = std::chrono::seconds(config.sip.failoverTimeout);
+  options.blacklistFor = std::chrono::seconds(config.dns.blacklistSeconds);
   for (const auto& flow : listeners) {
     options.listeners.push_back(
         {flow.transport, flow.local,

@@ -77,6 +77,11 @@ struct ProxyOptions {
   SessionTimerOptions sessionTimers;
   // Pings to UDP contacts behind NAT (nat.keepalive); off by default here, on in the config.
   KeepAliveOptions keepAlive;
+  // A branch that has another destination or route target to try gives up on one that sent
+  // nothing at all within this (sip.failover_timeout); zero waits for Timer B.
+  Duration failoverTimeout = std::chrono::seconds(5);
+  // How long a destination that timed out or refused us is tried last (dns.blacklist_seconds).
+  Duration blacklistFor = std::chrono::seconds(60);
 };
 
 // The stateful proxy and registrar (RFC 3261 16, 10): the transaction user that decides, for each
@@ -120,6 +125,13 @@ class ProxyCore : public transaction::TransactionUser,
   // The relay the proxy anchors media with (nullptr: SDP passes through untouched). Its replies
   // must arrive on the signalling loop (see mediacontrol::LoopMediaControl).
   void setMediaControl(mediacontrol::MediaControl* control) { calls_.setMediaControl(control); }
+  // DNS for targets that are names (RFC 3263), and the destinations that failed lately (tried
+  // last); without them, every target must be an IP address.
+  void setServerLocation(dns::SipServerLocator* locator, dns::DestinationBlacklist* blacklist) {
+    resolver_.setLocator(locator);
+    blacklist_ = blacklist;
+  }
+  const TargetResolver& targetResolver() const { return resolver_; }
   const MediaAnchorStats* mediaStats() const { return calls_.mediaStats(); }
 
   // Calls in progress: their dialogs, their observers (CDRs, events, metrics), hang-up.
@@ -184,6 +196,9 @@ class ProxyCore : public transaction::TransactionUser,
     sip::Flow flow;
     std::vector<std::string> routes;  // Route headers to add (Path of a registration)
     std::vector<std::string> failover;
+    std::vector<sip::Flow> alternates;  // RFC 3263: the next hop's other destinations, in order
+    // A next hop whose host is a name: `flow` is found through DNS before the branch goes out.
+    std::string locate;
   };
 
   // Every response we send on a server transaction goes through here (counted by class).
@@ -257,12 +272,22 @@ class ProxyCore : public transaction::TransactionUser,
   bool admitsStranger(transaction::TransactionId serverTx, const sip::SipMessage& request,
                       const sip::Flow& flow);
   void refuseForNow(transaction::TransactionId serverTx, const sip::SipMessage& request);
-  bool forwardBranch(ProxyTransaction& pt, Target target);
+  void forwardBranch(ProxyTransaction& pt, Target target);
+  void locateBranch(ProxyTransaction& pt, std::size_t index, Target target);
+  void branchLocated(transaction::TransactionId serverTx, std::size_t index, Target target,
+                     TargetResolver::Resolved found);
+  void branchUnreachable(ProxyTransaction& pt, std::size_t index, int status);
+  void finishIfDone(ProxyTransaction& pt);
+  bool launchBranch(ProxyTransaction& pt, std::size_t index, Target target);
+  bool failOver(ProxyTransaction& pt, std::size_t index, int status);
+  void startFailoverTimer(ProxyTransaction& pt, std::size_t index);
+  void remember(const sip::Flow& failed);
   sip::SipMessage prepareForward(const ProxyTransaction& pt, const Target& target,
                                  const std::string& branch) const;
   void addRecordRoute(sip::SipMessage& request, const sip::Flow& in, const sip::Flow& out) const;
   std::string recordRouteUri(const sip::Flow& flow, std::string_view callId) const;
   void forwardStateless(sip::SipMessage&& request, const RouteInfo& route);
+  void sendStateless(sip::SipMessage&& request, const sip::Flow& flow);
 
   void branchCompleted(ProxyTransaction& pt, std::size_t index, sip::SipMessage&& response);
   void branchFailed(transaction::TransactionId clientTx, int status, std::string_view reason);
@@ -314,6 +339,7 @@ class ProxyCore : public transaction::TransactionUser,
   StaticRoutes routes_;
   LocalIdentity identity_;
   TargetResolver resolver_;
+  dns::DestinationBlacklist* blacklist_ = nullptr;
   FlowToken flowTokens_;
   NonceManager nonces_;
   DigestAuthenticator sipAuthenticator_;  // UDP, TCP, TLS: options_.authAlgorithmsSip

@@ -41,18 +41,90 @@ void ProxyCore::startProxying(TransactionId serverTx, SipMessage&& request, cons
   if (!pt.request.toTag().empty()) pt.cseqShift = calls_.cseqShiftOf(pt.request);
   calls_.trackRequest(pt);
   calls_.planMedia(pt);
+  // Branches that end at once (a target DNS knows to be gone) must not end the transaction
+  // before every target has its branch.
+  pt.starting = true;
   for (auto& target : targets) forwardBranch(pt, std::move(target));
-  if (pt.allBranchesCompleted() && !pt.finalSent) sendBestResponse(pt);
+  pt.starting = false;
+  finishIfDone(pt);
 }
 
-bool ProxyCore::forwardBranch(ProxyTransaction& pt, Target target) {
+void ProxyCore::forwardBranch(ProxyTransaction& pt, Target target) {
   if (target.requestUri.empty()) target.requestUri = std::string(pt.request.requestUri());
-  const auto branchId = transactions_.newBranch() + "." + loopHash(pt.request);
-  auto request = prepareForward(pt, target, branchId);
   pt.branches.push_back({});
   const auto index = pt.branches.size() - 1;
+  if (target.locate.empty()) {
+    launchBranch(pt, index, std::move(target));
+  } else {
+    locateBranch(pt, index, std::move(target));
+  }
+}
+
+// A branch whose next hop is a name waits for DNS (RFC 3263); cached names answer at once. The
+// proxy transaction may end or be cancelled meanwhile: the answer then finds nothing to do.
+void ProxyCore::locateBranch(ProxyTransaction& pt, std::size_t index, Target target) {
+  pt.branches[index].locating = true;
+  const std::string next = target.locate;
+  const auto uri = sip::parseUri(next);
+  resolver_.resolve(*uri, [this, serverTx = pt.serverTx, index,
+                           target = std::move(target)](TargetResolver::Resolved found) mutable {
+    branchLocated(serverTx, index, std::move(target), std::move(found));
+  });
+}
+
+void ProxyCore::branchLocated(TransactionId serverTx, std::size_t index, Target target,
+                              TargetResolver::Resolved found) {
+  const auto it = byServerTx_.find(serverTx);
+  if (it == byServerTx_.end()) return;
+  auto& pt = *it->second;
+  if (pt.branches[index].state == Branch::State::Completed) return;  // cancelled meanwhile
+  pt.branches[index].locating = false;
+  if (found.flows.empty()) {
+    ++stats_.unresolvableTargets;
+    spdlog::info("{} {}: cannot reach {}: {}", pt.request.methodText(), pt.request.callId(),
+                 target.locate, found.why);
+    pt.branches[index].failover = std::move(target.failover);
+    return branchUnreachable(pt, index, found.status);
+  }
+  if (identity_.isOurAddress(found.flows.front().remote.host(),
+                             found.flows.front().remote.port())) {
+    ++stats_.loopsDetected;
+    spdlog::warn("{} {}: {} leads back to this gateway", pt.request.methodText(),
+                 pt.request.callId(), target.locate);
+    return branchUnreachable(pt, index, 482);
+  }
+  target.flow = found.flows.front();
+  target.alternates.assign(found.flows.begin() + 1, found.flows.end());
+  target.locate.clear();
+  launchBranch(pt, index, std::move(target));
+  finishIfDone(pt);
+}
+
+// A branch that never went out (its target could not be found): completed with `status` once
+// no other target is left to try.
+void ProxyCore::branchUnreachable(ProxyTransaction& pt, std::size_t index, int status) {
+  auto& branch = pt.branches[index];
+  branch.state = Branch::State::Completed;
+  branch.finalStatus = status;
+  if (failOver(pt, index, status)) return;
+  pt.selector.offer(status);
+  finishIfDone(pt);
+}
+
+void ProxyCore::finishIfDone(ProxyTransaction& pt) {
+  if (!pt.starting && pt.allBranchesCompleted() && !pt.finalSent) sendBestResponse(pt);
+}
+
+bool ProxyCore::launchBranch(ProxyTransaction& pt, std::size_t index, Target target) {
+  const auto branchId = transactions_.newBranch() + "." + loopHash(pt.request);
+  auto request = prepareForward(pt, target, branchId);
   auto& branch = pt.branches[index];
   branch.failover = std::move(target.failover);
+  branch.alternates = std::move(target.alternates);
+  if (!branch.alternates.empty()) {
+    branch.requestUri = target.requestUri;
+    branch.routes = target.routes;
+  }
   branch.flow = target.flow;
   branch.viaBranch = branchId;
   // The route's media profile is looked up only for requests that may be anchored.
@@ -76,15 +148,49 @@ bool ProxyCore::sendBranch(ProxyTransaction& pt, std::size_t index, SipMessage&&
     spdlog::info("{} {}: could not send to {}: {}", pt.request.methodText(), pt.request.callId(),
                  flow.remote.toString(), started.error());
     calls_.releaseBranchMedia(pt, index);
+    remember(flow);
     pt.branches[index].state = Branch::State::Completed;
     pt.branches[index].finalStatus = 503;
+    if (failOver(pt, index, 503)) return true;
     pt.selector.offer(503);
     return false;
   }
   pt.branches[index].clientTx = *started;
   clientToServer_[*started] = pt.serverTx;
   if (pt.request.method() == Method::Invite) startTimerC(pt, index);
+  startFailoverTimer(pt, index);
   return true;
+}
+
+// A branch with somewhere else to go does not wait out Timer B (32 s) for a server that is
+// gone: with no response at all, not even 100 Trying, within sip.failover_timeout it counts as
+// timed out and the next destination is tried.
+void ProxyCore::startFailoverTimer(ProxyTransaction& pt, std::size_t index) {
+  auto& branch = pt.branches[index];
+  if ((branch.alternates.empty() && branch.failover.empty()) ||
+      options_.failoverTimeout <= Duration::zero()) {
+    return;
+  }
+  const auto clientTx = branch.clientTx;
+  branch.failoverTimer = timers_.start(options_.failoverTimeout, [this, clientTx] {
+    auto [owner, i] = findBranch(clientTx);
+    if (!owner) return;
+    owner->branches[i].failoverTimer = 0;
+    ++stats_.failoverTimeouts;
+    spdlog::info("{} {}: no answer from {} within {} ms, trying the next destination",
+                 owner->request.methodText(), owner->request.callId(),
+                 owner->branches[i].flow.remote.toString(), options_.failoverTimeout.count());
+    remember(owner->branches[i].flow);
+    transactions_.cancel(clientTx);
+    branchCompleted(*owner, i, owner->request.makeResponse(408, "Request Timeout"));
+  });
+}
+
+// A destination that did not answer, or refused the connection, is tried last for a while.
+void ProxyCore::remember(const sip::Flow& failed) {
+  if (blacklist_ && options_.blacklistFor > Duration::zero()) {
+    blacklist_->add({failed.transport, failed.remote, {}}, options_.blacklistFor);
+  }
 }
 
 SipMessage ProxyCore::prepareForward(const ProxyTransaction& pt, const Target& target,
@@ -172,7 +278,25 @@ void ProxyCore::forwardStateless(SipMessage&& request, const RouteInfo& route) {
     spdlog::debug("{} {}: dropped, no next hop: {}", request.methodText(), request.callId(), why);
     return;
   }
-  if (identity_.isOurAddress(target->flow.remote.host(), target->flow.remote.port())) {
+  if (!target->locate.empty()) {
+    // A next hop by name (a carrier's Record-Route): sent once DNS has it, cached after the first.
+    const std::string next = target->locate;
+    auto held = std::make_shared<SipMessage>(std::move(request));
+    resolver_.resolve(*sip::parseUri(next), [this, held, next](TargetResolver::Resolved found) {
+      if (found.flows.empty()) {
+        spdlog::info("{} {}: dropped, cannot reach {}: {}", held->methodText(), held->callId(),
+                     next, found.why);
+        return;
+      }
+      sendStateless(std::move(*held), found.flows.front());
+    });
+    return;
+  }
+  sendStateless(std::move(request), target->flow);
+}
+
+void ProxyCore::sendStateless(SipMessage&& request, const sip::Flow& flow) {
+  if (identity_.isOurAddress(flow.remote.host(), flow.remote.port())) {
     // Addressed to ourselves without our Route: it would only spiral until Max-Forwards ran out.
     spdlog::debug("{} {}: dropped, its next hop is this proxy", request.methodText(),
                   request.callId());
@@ -185,9 +309,9 @@ void ProxyCore::forwardStateless(SipMessage&& request, const RouteInfo& route) {
     renumber(request, request.cseq() + shift);
   }
   // The branch of a stateless ACK only needs to be unique (RFC 3261 16.11).
-  request.prependHeader(HeaderId::Via, identity_.via(target->flow, transactions_.newBranch()));
+  request.prependHeader(HeaderId::Via, identity_.via(flow, transactions_.newBranch()));
   ++stats_.statelessForwards;
-  send_(target->flow, request.serialize());
+  send_(flow, request.serialize());
 }
 
 // A response that matches none of our client transactions answers nothing we sent (or a
@@ -235,11 +359,20 @@ void ProxyCore::onCancel(TransactionId cancelTx, TransactionId inviteTx, SipMess
 }
 
 void ProxyCore::cancelPendingBranches(ProxyTransaction& pt) {
+  bool located = false;
   for (auto& branch : pt.branches) {
     if (branch.state != Branch::State::Completed && branch.clientTx != 0) {
       transactions_.cancel(branch.clientTx);
     }
+    if (branch.locating && branch.state != Branch::State::Completed) {
+      // Nothing was sent: the branch ends here, its DNS answer is ignored when it comes.
+      branch.state = Branch::State::Completed;
+      branch.finalStatus = 487;
+      pt.selector.offer(487);
+      located = true;
+    }
   }
+  if (located) finishIfDone(pt);
 }
 
 // ------------------------------------------------------------------ responses
@@ -273,6 +406,8 @@ void ProxyCore::onResponse(TransactionId clientTx, SipMessage&& response, const 
   if (pt->cseqShift != 0) renumber(response, pt->request.cseq());
   const int status = response.statusCode();
   auto& branch = pt->branches[index];
+  timers_.cancel(branch.failoverTimer);
+  branch.failoverTimer = 0;
   if (status < 200) {
     if (status == 100) return;
     branch.state = Branch::State::Proceeding;
@@ -306,26 +441,10 @@ void ProxyCore::branchCompleted(ProxyTransaction& pt, std::size_t index, SipMess
   branch.finalStatus = status;
   timers_.cancel(branch.timerC);
   branch.timerC = 0;
+  timers_.cancel(branch.failoverTimer);
+  branch.failoverTimer = 0;
   calls_.releaseBranchMedia(pt, index);
-
-  // Static-route failover: try the next target on a timeout or server error.
-  if ((status == 408 || status >= 500) && status < 600 && !branch.failover.empty() &&
-      !pt.cancelled && !pt.finalSent) {
-    auto remaining = std::move(branch.failover);
-    const char* why = "";
-    while (!remaining.empty()) {
-      const auto user = sip::parseUri(pt.request.requestUri());
-      auto next = uriTarget(remaining.front(), user ? user->user : std::string_view(), why);
-      remaining.erase(remaining.begin());
-      if (!next) continue;
-      next->failover = std::move(remaining);
-      ++stats_.routeFailovers;
-      spdlog::info("{} {}: route target answered {}, failing over", pt.request.methodText(),
-                   pt.request.callId(), status);
-      forwardBranch(pt, std::move(*next));
-      return;
-    }
-  }
+  if ((status == 408 || status >= 500) && status < 600 && failOver(pt, index, status)) return;
 
   for (const auto& value : response.all(HeaderId::WwwAuthenticate)) {
     pt.wwwChallenges.emplace_back(value);
@@ -336,6 +455,42 @@ void ProxyCore::branchCompleted(ProxyTransaction& pt, std::size_t index, SipMess
   if (pt.selector.offer(status)) pt.bestResponse = std::move(response);
   if (status >= 600 && pt.request.method() == Method::Invite) cancelPendingBranches(pt);
   if (pt.allBranchesCompleted() && !pt.finalSent) sendBestResponse(pt);
+}
+
+// A branch that timed out or failed on the server's side goes on to the next place to try: the
+// same next hop's other destinations (RFC 3263 4.3: on 503 or a timeout), then the route's next
+// target (on 408 or any 5xx). False when there is none, or the transaction is over.
+bool ProxyCore::failOver(ProxyTransaction& pt, std::size_t index, int status) {
+  auto& branch = pt.branches[index];
+  if (pt.cancelled || pt.finalSent) return false;
+  if (!branch.alternates.empty() && (status == 408 || status == 503)) {
+    Target next;
+    next.requestUri = std::move(branch.requestUri);
+    next.routes = std::move(branch.routes);
+    next.flow = branch.alternates.front();
+    next.alternates.assign(branch.alternates.begin() + 1, branch.alternates.end());
+    next.failover = std::move(branch.failover);
+    ++stats_.destinationFailovers;
+    spdlog::info("{} {}: {} answered {}, trying {}", pt.request.methodText(), pt.request.callId(),
+                 branch.flow.remote.toString(), status, next.flow.remote.toString());
+    forwardBranch(pt, std::move(next));
+    return true;
+  }
+  auto remaining = std::move(branch.failover);
+  const char* why = "";
+  while (!remaining.empty()) {
+    const auto user = sip::parseUri(pt.request.requestUri());
+    auto next = uriTarget(remaining.front(), user ? user->user : std::string_view(), why);
+    remaining.erase(remaining.begin());
+    if (!next) continue;
+    next->failover = std::move(remaining);
+    ++stats_.routeFailovers;
+    spdlog::info("{} {}: route target answered {}, failing over", pt.request.methodText(),
+                 pt.request.callId(), status);
+    forwardBranch(pt, std::move(*next));
+    return true;
+  }
+  return false;
 }
 
 void ProxyCore::sendBestResponse(ProxyTransaction& pt) {
@@ -390,6 +545,7 @@ void ProxyCore::onTimeout(TransactionId clientTx) {
       return moveTransactionEnded(clientTx, 408);
     case TransactionOwner::Proxy:
       ++stats_.branchTimeouts;
+      if (auto [pt, index] = findBranch(clientTx); pt) remember(pt->branches[index].flow);
       return branchFailed(clientTx, 408, "Request Timeout");
   }
 }
@@ -401,6 +557,7 @@ void ProxyCore::onTransportError(TransactionId clientTx) {
     case TransactionOwner::RelayMove:
       return moveTransactionEnded(clientTx, 503);
     case TransactionOwner::Proxy:
+      if (auto [pt, index] = findBranch(clientTx); pt) remember(pt->branches[index].flow);
       return branchFailed(clientTx, 503, "Service Unavailable");
   }
 }
@@ -435,6 +592,7 @@ void ProxyCore::onTerminated(TransactionId tx, std::uint64_t userData) {
   if (server == byServerTx_.end()) return;
   for (auto& branch : server->second->branches) {
     timers_.cancel(branch.timerC);
+    timers_.cancel(branch.failoverTimer);
     if (branch.clientTx != 0 && branch.state != Branch::State::Completed) {
       transactions_.cancel(branch.clientTx);
     }

@@ -55,6 +55,10 @@ std::optional<ProxyCore::Target> ProxyCore::nextHopTarget(const SipMessage& requ
       why = "bad Route header";
       return std::nullopt;
     }
+    if (resolver_.needsLookup(next->uri)) {
+      target.locate = std::string(next->uri.text);
+      return target;
+    }
     auto flow = resolver_.resolve(next->uri, why);
     if (!flow) return std::nullopt;
     target.flow = *flow;
@@ -77,6 +81,10 @@ std::optional<ProxyCore::Target> ProxyCore::nextHopTarget(const SipMessage& requ
   if (!uri) {
     why = "bad Request-URI";
     return std::nullopt;
+  }
+  if (resolver_.needsLookup(*uri)) {
+    target.locate = target.requestUri;
+    return target;
   }
   auto flow = resolver_.resolve(*uri, why);
   if (!flow) return std::nullopt;
@@ -186,6 +194,12 @@ void ProxyCore::routeInitial(TransactionId serverTx, SipMessage&& request, const
     answer(serverTx, request, 403, "No Route To That Target");
     return;
   }
+  if (resolver_.needsLookup(*uri)) {
+    Target target;
+    target.requestUri = std::string(request.requestUri());
+    target.locate = target.requestUri;
+    return startProxying(serverTx, std::move(request), flow, {std::move(target)});
+  }
   auto direct = resolver_.resolve(*uri, why);
   if (!direct) {
     ++stats_.notFound;
@@ -206,7 +220,8 @@ bool ProxyCore::followRoute(TransactionId serverTx, SipMessage& request, const s
   const char* why = "";
   auto first = uriTarget(route.front(), user, why);
   if (!first) return false;
-  if (identity_.isOurAddress(first->flow.remote.host(), first->flow.remote.port())) {
+  if (first->locate.empty() &&
+      identity_.isOurAddress(first->flow.remote.host(), first->flow.remote.port())) {
     ++stats_.loopsDetected;
     spdlog::warn("{} {}: the route for {} leads back to this gateway", request.methodText(),
                  request.callId(), user);
@@ -240,10 +255,14 @@ std::optional<ProxyCore::Target> ProxyCore::uriTarget(const std::string& uri, st
     why = "bad route target";
     return std::nullopt;
   }
-  auto flow = resolver_.resolve(*parsed, why);
-  if (!flow) return std::nullopt;
   Target target;
-  target.flow = *flow;
+  if (resolver_.needsLookup(*parsed)) {
+    target.locate = uri;
+  } else if (auto flow = resolver_.resolve(*parsed, why)) {
+    target.flow = *flow;
+  } else {
+    return std::nullopt;
+  }
   target.requestUri = std::string(parsed->schemeName) + ":";
   if (!user.empty()) target.requestUri.append(user).append("@");
   target.requestUri.append(parsed->host);
@@ -277,7 +296,9 @@ std::optional<OriginateTarget> ProxyCore::originateTarget(const std::string& uri
   }
   const char* why = "";
   if (const auto* route = routes_.find(sip::unescapeUriComponent(parsed->user))) {
-    if (auto target = uriTarget(route->front(), parsed->user, why)) {
+    // Calls we place reach literal addresses only, for now: a route target by name is not used.
+    if (auto target = uriTarget(route->front(), parsed->user, why);
+        target && target->locate.empty()) {
       return found(target->requestUri, target->flow, target->routes);
     }
   }

@@ -39,6 +39,12 @@ namespace rtcgate::proxy {
   X(branchTimeouts, Counter, "rtcgate_proxy_branch_timeouts_total",                               \
     "branches without a final response")                                                          \
   X(routeFailovers, Counter, "rtcgate_proxy_route_failovers_total", "static route failovers")     \
+  X(destinationFailovers, Counter, "rtcgate_proxy_destination_failovers_total",                   \
+    "branches retried at the next destination of the same target (RFC 3263)")                     \
+  X(failoverTimeouts, Counter, "rtcgate_proxy_failover_timeouts_total",                           \
+    "branches given up for no response within sip.failover_timeout")                              \
+  X(unresolvableTargets, Counter, "rtcgate_proxy_unresolvable_targets_total",                     \
+    "branches whose target DNS could not resolve")                                                \
   X(sessionIntervalTooSmall, Counter, "rtcgate_proxy_session_interval_too_small_total",           \
     "INVITEs and UPDATEs refused with 422: Session-Expires below calls.min_session_expires")      \
   X(sessionsExpired, Counter, "rtcgate_proxy_session_expired_total",                              \

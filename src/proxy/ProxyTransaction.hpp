@@ -24,9 +24,16 @@ struct Branch {
   Timers::Id timerC = 0;  // INVITE: cancels a branch that rings forever (RFC 3261 16.8)
   // Static-route failover: the targets still to try when this one answers 408/5xx or times out.
   std::vector<std::string> failover;
-  sip::Flow flow;         // where it went
-  std::string viaBranch;  // our Via branch: the relay keys a forked offer by it
-  bool anchored = false;  // its media goes through the relay
+  // RFC 3263 failover: the next hop's other destinations, tried on 408/503 or no answer, with
+  // the Request-URI and Route headers to send them.
+  std::vector<sip::Flow> alternates;
+  std::string requestUri;
+  std::vector<std::string> routes;
+  Timers::Id failoverTimer = 0;  // sip.failover_timeout: no response at all from this destination
+  bool locating = false;         // waiting for DNS: nothing sent yet
+  sip::Flow flow;                // where it went
+  std::string viaBranch;         // our Via branch: the relay keys a forked offer by it
+  bool anchored = false;         // its media goes through the relay
   MediaLeg leg = MediaLeg::Sip;
 };
 
@@ -43,7 +50,9 @@ struct ProxyTransaction {
   std::vector<std::string> proxyChallenges;  // collected from 407s
   bool finalSent = false;
   bool cancelled = false;
-  bool fromStranger = false;  // an unauthenticated caller (counted per source while its call lasts)
+  bool fromStranger = false;
+  bool starting = false;  // its first branches are being created (startProxying)  // an
+                          // unauthenticated caller (counted per source while its call lasts)
 
   // Media anchoring: what the SDP of the request is, and the responses waiting their turn to go
   // upstream while the relay rewrites one of them (they must leave in the order they came).
