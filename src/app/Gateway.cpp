@@ -235,6 +235,25 @@ bool Gateway::startMedia() {
   return true;
 }
 
+// Targets may be names (RFC 3263): the locator keeps the transports and families we listen on.
+bool Gateway::startDns() {
+  dns::DnsResolver::Options options;
+  options.client.servers = config_.dns.servers;
+  options.client.timeout = std::chrono::milliseconds(config_.dns.timeoutMs);
+  options.client.tries = static_cast<int>(config_.dns.attempts);
+  auto resolver = dns::DnsResolver::create(
+      io_, timers_, options, [proxy = proxy_.get()](sip::Transport transport, bool v6) {
+        return proxy->targetResolver().canSend(transport, v6);
+      });
+  if (!resolver) {
+    spdlog::error("dns: {}", resolver.error());
+    return false;
+  }
+  dns_ = std::move(*resolver);
+  proxy_->setServerLocation(&dns_->locator(), &dns_->blacklist());
+  return true;
+}
+
 // Without a configured certificate a self-signed one is generated on first start, so that wss
 // works out of the box for development (browsers must be told to accept it once).
 bool Gateway::prepareTls() {
@@ -293,6 +312,7 @@ bool Gateway::start() {
                                          *store_, *location_, std::move(routes));
   proxy_->setConnectionLookup(
       [transports](std::uint64_t id) { return transports->connectionFlow(id); });
+  if (!startDns()) return false;
   const auto restored = proxy_->restoreRegistrations();
   transports_->keepWhile([this](std::uint64_t id) { return proxy_->connectionInUse(id); });
   // What the transports receive goes up one way: ingress, transaction layer, proxy.
@@ -311,10 +331,10 @@ bool Gateway::start() {
                                               store_.get());
   if (!cdrs_->ok()) return false;
 
-  api_ =
-      std::make_unique<ManagementApi>(io_, config_, timers_,
-                                      ManagementApi::Parts{*transports_, *ingress_, *proxy_,
-                                                           *location_, store_.get(), &loopWatch_});
+  api_ = std::make_unique<ManagementApi>(
+      io_, config_, timers_,
+      ManagementApi::Parts{*transports_, *ingress_, *proxy_, *location_, store_.get(), &loopWatch_,
+                           dns_.get()});
   callsApi_ = std::make_unique<api::CallsApi>(*proxy_, apiMediaControl(), timers_);
   bansApi_ = std::make_unique<api::BansApi>(*proxy_);
   if (const auto status = bansApi_->declareMetrics(api_->metrics()); !status) {

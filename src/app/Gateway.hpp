@@ -12,6 +12,7 @@
 #include "app/ManagementApi.hpp"
 #include "app/RelayLossHandler.hpp"
 #include "app/RelayWatch.hpp"
+#include "dns/DnsResolver.hpp"
 #include "events/CdrWriter.hpp"
 #include "events/EventHub.hpp"
 #include "io/AsioTimers.hpp"
@@ -43,6 +44,7 @@ class Gateway {
  private:
   bool prepareTls();
   bool startMedia();
+  bool startDns();
   void waitForHangup();
   mediacontrol::MediaControl* apiMediaControl();
   void scheduleHousekeeping();
@@ -69,6 +71,9 @@ class Gateway {
   std::unique_ptr<RelayWatch> relayWatch_;       // between the proxy and mediaControl_
   std::unique_ptr<RelayLossHandler> relayLoss_;  // ends the calls of an ng relay that died
   std::unique_ptr<proxy::ProxyCore> proxy_;
+  // Names for the proxy's targets: after proxy_, so that it goes first (its answers call the
+  // proxy).
+  std::unique_ptr<dns::DnsResolver> dns_;
   // Feeds proxy_'s transaction layer: declared after proxy_, so that it is destroyed first.
   std::unique_ptr<transaction::SipIngress> ingress_;
   std::unique_ptr<ManagementApi> api_;

@@ -161,6 +161,11 @@ void ManagementApi::declareMetrics() {
   const auto& t = parts_.transports.stats();
   require(metrics_.addStatistics(io::kTransportStatistics, t));
   if (parts_.loopWatch != nullptr) declareLoopMetrics(*parts_.loopWatch);
+  if (parts_.dns != nullptr) {
+    require(metrics_.addStatistics(dns::kDnsStatistics, parts_.dns->clientStats()));
+    require(metrics_.addStatistics(dns::kDnsCacheStatistics, parts_.dns->cacheStats()));
+    require(metrics_.addStatistics(dns::kDnsBlacklistStatistics, parts_.dns->blacklistStats()));
+  }
   require(metrics_.addCounter(
       "rtcgate_sip_udp_receive_drops_total",
       "datagrams the kernel dropped at a full SIP UDP receive buffer (sip.udp_buffer)", {},

@@ -5,6 +5,7 @@
 
 #include "api/CallMetrics.hpp"
 #include "app/Config.hpp"
+#include "dns/DnsResolver.hpp"
 #include "http/HttpServer.hpp"
 #include "http/MetricsRegistry.hpp"
 #include "io/LoopStallWatch.hpp"
@@ -30,6 +31,7 @@ class ManagementApi {
     proxy::LocationService& location;
     const store::ResilientStore* store = nullptr;   // health and rtcgate_store_* metrics
     const io::LoopStallWatch* loopWatch = nullptr;  // rtcgate_loop_* metrics
+    const dns::DnsResolver* dns = nullptr;          // rtcgate_dns_* metrics
   };
 
   ManagementApi(boost::asio::io_context& io, const Config& config, const Timers& timers,

@@ -4,6 +4,7 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "base/Statistic.hpp"
 #include "base/Timers.hpp"
 #include "dns/Destination.hpp"
 
@@ -13,9 +14,15 @@ namespace rtcgate::dns {
 // so every new call does not wait out the same dead server (Kamailio's dst_blacklist).
 class DestinationBlacklist {
  public:
+#define RTCGATE_DNS_BLACKLIST_STATS(X)                                            \
+  X(added, Counter, "rtcgate_dns_blacklisted_total",                              \
+    "destinations put last for dns.blacklist_seconds after a timeout or refusal") \
+  X(entries, Gauge, "rtcgate_dns_blacklist_entries",                              \
+    "destinations on the blacklist (expired ones leave at the next addition)")
   struct Stats {
-    std::uint64_t added = 0;    // counter
-    std::uint64_t entries = 0;  // gauge, as of the last add or purge
+#define RTCGATE_DNS_BLACKLIST_STAT_FIELD(field, ...) std::uint64_t field = 0;
+    RTCGATE_DNS_BLACKLIST_STATS(RTCGATE_DNS_BLACKLIST_STAT_FIELD)
+#undef RTCGATE_DNS_BLACKLIST_STAT_FIELD
   };
 
   explicit DestinationBlacklist(const Timers& timers) : timers_(timers) {}
@@ -36,5 +43,12 @@ class DestinationBlacklist {
   std::unordered_map<Destination, Clock::time_point, KeyHash> until_;
   Stats stats_;
 };
+
+#define RTCGATE_DNS_BLACKLIST_STAT_ENTRY(field, kind, metric, help)                           \
+  Statistic<DestinationBlacklist::Stats>{&DestinationBlacklist::Stats::field, StatKind::kind, \
+                                         metric, help},
+inline constexpr Statistic<DestinationBlacklist::Stats> kDnsBlacklistStatistics[] = {
+    RTCGATE_DNS_BLACKLIST_STATS(RTCGATE_DNS_BLACKLIST_STAT_ENTRY)};
+#undef RTCGATE_DNS_BLACKLIST_STAT_ENTRY
 
 }  // namespace rtcgate::dns

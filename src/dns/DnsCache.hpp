@@ -8,6 +8,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "base/Statistic.hpp"
 #include "base/Timers.hpp"
 #include "dns/DnsClient.hpp"
 
@@ -27,11 +28,19 @@ class DnsCache {
     std::chrono::seconds staleFor{86400};  // how long past its expiry an answer may still serve
     std::size_t maxEntries = 10000;
   };
+  // What the cache counts, declared once (base/Statistic.hpp): the fields of Stats and
+  // kDnsCacheStatistics come from this list.
+#define RTCGATE_DNS_CACHE_STATS(X)                                                        \
+  X(hits, Counter, "rtcgate_dns_cache_hits_total", "DNS lookups answered from the cache") \
+  X(misses, Counter, "rtcgate_dns_cache_misses_total",                                    \
+    "DNS lookups that needed a query (or joined one in flight)")                          \
+  X(staleServed, Counter, "rtcgate_dns_stale_answers_total",                              \
+    "expired answers served because the name servers failed (RFC 8767)")                  \
+  X(entries, Gauge, "rtcgate_dns_cache_entries", "names and types held in the DNS cache")
   struct Stats {
-    std::uint64_t hits = 0;
-    std::uint64_t misses = 0;
-    std::uint64_t staleServed = 0;
-    std::uint64_t entries = 0;  // gauge
+#define RTCGATE_DNS_CACHE_STAT_FIELD(field, ...) std::uint64_t field = 0;
+    RTCGATE_DNS_CACHE_STATS(RTCGATE_DNS_CACHE_STAT_FIELD)
+#undef RTCGATE_DNS_CACHE_STAT_FIELD
   };
   using Callback = std::function<void(const DnsAnswer&)>;
 
@@ -60,5 +69,11 @@ class DnsCache {
   std::unordered_map<std::string, std::vector<Callback>> waiting_;
   Stats stats_;
 };
+
+#define RTCGATE_DNS_CACHE_STAT_ENTRY(field, kind, metric, help) \
+  Statistic<DnsCache::Stats>{&DnsCache::Stats::field, StatKind::kind, metric, help},
+inline constexpr Statistic<DnsCache::Stats> kDnsCacheStatistics[] = {
+    RTCGATE_DNS_CACHE_STATS(RTCGATE_DNS_CACHE_STAT_ENTRY)};
+#undef RTCGATE_DNS_CACHE_STAT_ENTRY
 
 }  // namespace rtcgate::dns

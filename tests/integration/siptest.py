@@ -158,13 +158,13 @@ def digest_response(challenge, method, uri, user, password, nc=1):
 class Connection:
     """A SIP client socket over udp, tcp, tls, ws or wss to 127.0.0.1:port."""
 
-    def __init__(self, transport, port, host="127.0.0.1"):
+    def __init__(self, transport, port, host="127.0.0.1", local=("127.0.0.1", 0)):
         self.transport = transport
         self.peer = (host, port)
         self.buffer = b""
         if transport == "udp":
             self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-            self.sock.bind(("127.0.0.1", 0))
+            self.sock.bind(local)
         else:
             raw = socket.create_connection(self.peer, timeout=5)
             if transport in ("tls", "wss"):

@@ -261,6 +261,35 @@ TEST(ConfigLoader, NatKeepAliveKeys) {
   EXPECT_TRUE(hasError(result, "nat.pinger: unknown key"));
 }
 
+TEST(ConfigLoader, DnsKeys) {
+  auto result = loadConfigText("", "t.yaml");
+  EXPECT_TRUE(result.config.dns.servers.empty());
+  EXPECT_EQ(result.config.dns.timeoutMs, 2000u);
+  EXPECT_EQ(result.config.dns.attempts, 2u);
+  EXPECT_EQ(result.config.dns.blacklistSeconds, 60u);
+  EXPECT_EQ(result.config.sip.failoverTimeout, 5u);
+  result = loadConfigText(
+      "sip: { failover_timeout: 0 }\n"
+      "dns: { servers: [192.0.2.53, '[2001:db8::53]:5353'], timeout_ms: 500, attempts: 1,"
+      " blacklist_seconds: 0 }",
+      "t.yaml");
+  ASSERT_TRUE(result.ok()) << result.errors.front();
+  EXPECT_EQ(result.config.dns.servers,
+            (std::vector<std::string>{"192.0.2.53", "[2001:db8::53]:5353"}));
+  EXPECT_EQ(result.config.dns.timeoutMs, 500u);
+  EXPECT_EQ(result.config.sip.failoverTimeout, 0u);
+  result = loadConfigText("dns: { servers: [ns1.example.com] }", "t.yaml");
+  EXPECT_TRUE(hasError(result,
+                       "dns.servers[0]: expected an IP address with an optional port, "
+                       "got 'ns1.example.com'"));
+  result = loadConfigText("dns: { servers: ['192.0.2.53:0'] }", "t.yaml");
+  EXPECT_TRUE(hasError(result, "dns.servers[0]"));
+  result = loadConfigText("dns: { timeout_ms: 10 }", "t.yaml");
+  EXPECT_TRUE(hasError(result, "dns.timeout_ms"));
+  result = loadConfigText("dns: { search: [example.com] }", "t.yaml");
+  EXPECT_TRUE(hasError(result, "dns.search: unknown key"));
+}
+
 TEST(ConfigLoader, MediaLearningDelay) {
   EXPECT_EQ(loadConfigText("", "t.yaml").config.media.learningDelayMs, 1000u);
   auto result = loadConfigText("media: { learning_delay_ms: 0 }", "t.yaml");
