@@ -52,12 +52,25 @@ class SilentServer {
   std::uint16_t port_ = 0;
 };
 
+// An SRV set too large for 512 bytes of UDP: the answer comes truncated and c-ares asks again
+// over TCP.
+constexpr int kLargeSrvSet = 30;
+
+std::vector<std::string> zone() {
+  auto records = kRecords;
+  for (int i = 0; i < kLargeSrvSet; ++i) {
+    records.push_back("--srv-host=_sips._tcp.test,target-" + std::to_string(i) +
+                      "-with-a-rather-long-name.test,5061," + std::to_string(i) + ",0");
+  }
+  return records;
+}
+
 class AresDnsClientTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_TRUE(DnsmasqProcess::installed())
         << DnsmasqProcess::kBinary << " is missing: run scripts/install-deps.sh --test";
-    dnsmasq_ = DnsmasqProcess::start(kRecords);
+    dnsmasq_ = DnsmasqProcess::start(zone());
     ASSERT_NE(dnsmasq_, nullptr) << "dnsmasq did not start";
   }
 
@@ -119,6 +132,12 @@ TEST_F(AresDnsClientTest, SrvRecords) {
   ASSERT_EQ(records.size(), 2u);
   EXPECT_EQ(records[0], (SrvRecord{10, 60, 5060, "host.test"}));
   EXPECT_EQ(records[1], (SrvRecord{20, 0, 5070, "second.test"}));
+}
+
+TEST_F(AresDnsClientTest, ATruncatedAnswerIsAskedAgainOverTcp) {
+  const auto answer = ask("_sips._tcp.test", RecordType::Srv);
+  ASSERT_EQ(answer.status, Status::Ok) << answer.error;
+  EXPECT_EQ(answer.srv.size(), static_cast<std::size_t>(kLargeSrvSet));
 }
 
 TEST_F(AresDnsClientTest, NaptrRecords) {
