@@ -251,6 +251,10 @@ bool Gateway::startDns() {
   }
   dns_ = std::move(*resolver);
   proxy_->setServerLocation(&dns_->locator(), &dns_->blacklist());
+  proxy_->setServerNameHint(
+      [transports = transports_.get()](const SocketAddress& remote, const std::string& host) {
+        transports->expectServerName(remote, host);
+      });
   return true;
 }
 

@@ -49,12 +49,14 @@ void StreamConnection<Stream>::startAccepted() {
 }
 
 template <class Stream>
-void StreamConnection<Stream>::startOutbound(bool verifyPeer) {
+void StreamConnection<Stream>::startOutbound(bool verifyPeer, const std::string& serverName) {
   armTimer(Clock::now() + limits().handshakeTimeout);
   if constexpr (kTls) {
+    if (!serverName.empty()) SSL_set_tlsext_host_name(stream_.native_handle(), serverName.c_str());
     if (verifyPeer) {
       stream_.set_verify_mode(asio::ssl::verify_peer);
-      stream_.set_verify_callback(asio::ssl::host_name_verification(flow().remote.host()));
+      stream_.set_verify_callback(asio::ssl::host_name_verification(
+          serverName.empty() ? flow().remote.host() : serverName));
     } else {
       stream_.set_verify_mode(asio::ssl::verify_none);
     }

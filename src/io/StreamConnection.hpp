@@ -30,8 +30,10 @@ class StreamConnection final : public Connection {
                    boost::asio::ssl::context* tlsContext);
 
   void startAccepted() override;
-  // Connects to flow().remote; bytes sent meanwhile are queued.
-  void startOutbound(bool verifyPeer);
+  // Connects to flow().remote; bytes sent meanwhile are queued. With a serverName (the host name
+  // the address was found under, RFC 3263), TLS sends it as SNI and verifies the certificate
+  // against it; without one, against the IP address.
+  void startOutbound(bool verifyPeer, const std::string& serverName = {});
   bool send(std::string_view bytes) override;
   void close(CloseReason reason) override;
 

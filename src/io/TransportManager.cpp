@@ -289,6 +289,13 @@ bool TransportManager::sendUdp(const sip::Flow& flow, std::string_view bytes) {
   return true;
 }
 
+void TransportManager::expectServerName(const SocketAddress& remote, std::string name) {
+  // Bounded: a flood of names (direct URIs) must not grow it; forgotten names are asked again.
+  constexpr std::size_t kMaxNames = 4096;
+  if (serverNames_.size() >= kMaxNames && !serverNames_.contains(remote)) serverNames_.clear();
+  serverNames_[remote] = std::move(name);
+}
+
 bool TransportManager::atConnectionCap() {
   if (connections_.size() < options_.maxConnections) return false;
   ++stats_.connectionCapRefused;
@@ -320,7 +327,9 @@ bool TransportManager::openOutbound(const sip::Flow& flow, std::string_view byte
   if (tls) {
     auto stream = std::make_shared<StreamConnection<TlsSocket>>(
         outbound.connectionId, outbound, asOwner(), limits, std::move(socket), tls_.client());
-    stream->startOutbound(options_.tlsVerifyPeer);
+    const auto name = serverNames_.find(flow.remote);
+    stream->startOutbound(options_.tlsVerifyPeer,
+                          name == serverNames_.end() ? std::string() : name->second);
     connection = stream;
   } else {
     auto stream = std::make_shared<StreamConnection<TcpSocket>>(

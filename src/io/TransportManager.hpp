@@ -75,6 +75,9 @@ class TransportManager : private ConnectionOwner {
   // connection to flow.remote, else a new outbound connection (bytes queued until connected).
   // WS/WSS connections cannot be opened by us. false when the bytes cannot be sent or queued.
   bool send(const sip::Flow& flow, std::string_view bytes);
+  // The host name a TLS server at `remote` was found under (RFC 3263): TLS connections opened
+  // to it send it as SNI and check the certificate against it (RFC 5922), not the address.
+  void expectServerName(const SocketAddress& remote, std::string name);
 
   // The first listener of a transport (local address for Via / Record-Route), all listeners in
   // configuration order (ports as bound, so port 0 shows the ephemeral port).
@@ -144,6 +147,8 @@ class TransportManager : private ConnectionOwner {
   std::array<std::unordered_map<SocketAddress, std::uint64_t, SocketAddressHash>, 5> byRemote_;
   // Remote host (port 0) -> open inbound connections, for maxConnectionsPerSource.
   std::unordered_map<SocketAddress, std::size_t, SocketAddressHash> perSource_;
+  // TLS servers found by name: the name to send as SNI and to verify (expectServerName).
+  std::unordered_map<SocketAddress, std::string, SocketAddressHash> serverNames_;
 
   TransportStats stats_;
   LogThrottle oversizeDatagramLog_{std::chrono::seconds(1), 5};

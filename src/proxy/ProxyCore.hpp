@@ -132,6 +132,9 @@ class ProxyCore : public transaction::TransactionUser,
     blacklist_ = blacklist;
   }
   const TargetResolver& targetResolver() const { return resolver_; }
+  void setServerNameHint(TargetResolver::ServerNameHint hint) {
+    resolver_.setServerNameHint(std::move(hint));
+  }
   const MediaAnchorStats* mediaStats() const { return calls_.mediaStats(); }
 
   // Calls in progress: their dialogs, their observers (CDRs, events, metrics), hang-up.

@@ -76,6 +76,9 @@ void TargetResolver::resolve(const sip::SipUri& uri, Callback done) const {
       const auto* listener =
           identity_.listenerFor(destination.transport, destination.address.isV6());
       if (!listener) continue;
+      if (sip::isSecure(destination.transport) && !destination.host.empty() && serverNameHint_) {
+        serverNameHint_(destination.address, destination.host);
+      }
       sip::Flow flow;
       flow.transport = destination.transport;
       flow.remote = destination.address;

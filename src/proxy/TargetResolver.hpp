@@ -28,6 +28,10 @@ class TargetResolver {
   explicit TargetResolver(const LocalIdentity& identity) : identity_(identity) {}
   // Without one, names are unreachable ("DNS is not used").
   void setLocator(dns::SipServerLocator* locator) { locator_ = locator; }
+  // Told the host name of every TLS destination found by name, before its flow is handed out:
+  // the transports send it as SNI and verify the server's certificate against it.
+  using ServerNameHint = std::function<void(const SocketAddress&, const std::string& host)>;
+  void setServerNameHint(ServerNameHint hint) { serverNameHint_ = std::move(hint); }
 
   // A literal address's flow (connectionId 0: the transport finds or opens a connection), or
   // nullopt with why set -- for a name too: resolve it with the other form.
@@ -43,6 +47,7 @@ class TargetResolver {
  private:
   const LocalIdentity& identity_;
   dns::SipServerLocator* locator_ = nullptr;
+  ServerNameHint serverNameHint_;
 };
 
 }  // namespace rtcgate::proxy
