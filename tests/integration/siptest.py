@@ -177,6 +177,17 @@ class Connection:
                 self._ws_handshake()
         self.local = self.sock.getsockname()
 
+    @classmethod
+    def accepted(cls, transport, sock):
+        """A Connection over a socket a test server accepted (tcp, or tls already wrapped)."""
+        connection = cls.__new__(cls)
+        connection.transport = transport
+        connection.peer = sock.getpeername()
+        connection.buffer = b""
+        connection.sock = sock
+        connection.local = sock.getsockname()
+        return connection
+
     def _ws_handshake(self, protocol="sip"):
         key = base64.b64encode(os.urandom(16)).decode()
         request = (f"GET / HTTP/1.1\r\nHost: {self.peer[0]}:{self.peer[1]}\r\n"

@@ -3,12 +3,16 @@ records in a network and mount namespace of this test's own (`unshare -n -m`, on
 resolv.conf naming it is bind-mounted over /etc/resolv.conf there, so rtcgate reads it as it
 would in production). A route to `sip:carrier.test` reaches the best SRV target; with that target
 gone the call fails over to the next within sip.failover_timeout, and the next call goes there
-first; a changed address is followed once its TTL ran out; a name that does not exist is 404."""
+first; a changed address is followed once its TTL ran out; a name that does not exist is 404. A
+TLS target found by name gets that name as SNI and must show a certificate for it (RFC 5922)."""
 import os
 import signal
+import socket
+import ssl
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 if os.environ.get("RTCGATE_DNS_NETNS") is None:
@@ -17,19 +21,21 @@ if os.environ.get("RTCGATE_DNS_NETNS") is None:
                             + sys.argv, env=env).returncode)
 subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
 
-from siptest import (Callee, Connection, Gateway, UserAgent, check, free_port,  # noqa: E402
-                     parse_args, place_call, run_tests, tests_in)
+from siptest import (Callee, Connection, Gateway, UserAgent, answer_incoming_call,  # noqa: E402
+                     check, expect_bye, free_port, parse_args, place_call, run_tests, tests_in)
 
 args = parse_args()
 WORK = tempfile.mkdtemp(prefix="rtcgate-dns-")
 PORT_A, PORT_B = free_port(), free_port()
+PORT_TLS = free_port(socket.SOCK_STREAM)
 TTL = 2
 HOSTS = os.path.join(WORK, "hosts")
 
 
 def write_hosts(edge1):
     with open(HOSTS, "w") as f:
-        f.write(f"{edge1} edge1.carrier.test\n127.0.0.3 edge2.carrier.test\n")
+        f.write(f"{edge1} edge1.carrier.test\n127.0.0.3 edge2.carrier.test\n"
+                "127.0.0.5 edge.tls.test\n127.0.0.5 impostor.bad.test\n")
 
 
 def start_dnsmasq():
@@ -46,18 +52,39 @@ def start_dnsmasq():
          "--naptr-record=carrier.test,10,10,s,SIP+D2U,,_sip._udp.carrier.test",
          f"--srv-host=_sip._udp.carrier.test,edge1.carrier.test,{PORT_A},10,0",
          f"--srv-host=_sip._udp.carrier.test,edge2.carrier.test,{PORT_B},20,0",
+         "--local=/tls.test/", "--local=/bad.test/",
+         f"--srv-host=_sips._tcp.tls.test,edge.tls.test,{PORT_TLS},10,0",
+         f"--srv-host=_sips._tcp.bad.test,impostor.bad.test,{PORT_TLS},10,0",
          "--log-queries", "--log-facility=-"], stdout=log, stderr=subprocess.STDOUT)
     time.sleep(0.5)
     check(process.poll() is None, "dnsmasq did not start: " + open(log.name).read())
     return process
 
 
+def make_certificates():
+    """A CA of the test's own and a server certificate for edge.tls.test signed by it."""
+    def openssl(*arguments):
+        subprocess.run(["openssl", *arguments], cwd=WORK, check=True, capture_output=True)
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+    openssl("req", "-x509", *ec, "-keyout", "ca.key", "-out", "ca.pem", "-days", "1",
+            "-subj", "/CN=rtcgate test CA")
+    openssl("req", *ec, "-keyout", "edge.key", "-out", "edge.csr", "-subj", "/CN=edge.tls.test")
+    with open(os.path.join(WORK, "san.ext"), "w") as f:
+        f.write("subjectAltName=DNS:edge.tls.test\n")
+    openssl("x509", "-req", "-in", "edge.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+            "-CAcreateserial", "-out", "edge.pem", "-days", "1", "-extfile", "san.ext")
+
+
 dnsmasq = start_dnsmasq()
+make_certificates()
 routes = ("sip:\n  failover_timeout: 2\n"
+          f"tls: {{ ca: {WORK}/ca.pem, verify_peer: true }}\n"
           "routes:\n"
           "  - { match: '^9[0-9]+$', to: [sip:carrier.test] }\n"
-          "  - { match: '^8[0-9]+$', to: [sip:missing.carrier.test] }\n")
-gw = Gateway(args.binary, transports=("udp",), extra_yaml=routes).start()
+          "  - { match: '^8[0-9]+$', to: [sip:missing.carrier.test] }\n"
+          "  - { match: '^7[0-9]+$', to: [sip:tls.test;transport=tls] }\n"
+          "  - { match: '^6[0-9]+$', to: [sip:bad.test;transport=tls] }\n")
+gw = Gateway(args.binary, transports=("udp", "tls"), extra_yaml=routes).start()
 UDP = gw.ports["udp"]
 
 
@@ -122,6 +149,54 @@ def test_a_name_that_does_not_exist_is_not_found():
     check(final.status == 404, f"a route to a missing name answered {final.status}")
     check("missing.carrier.test" in gw.log(), "the log does not name the missing host")
     check(gw.metric("rtcgate_proxy_unresolvable_targets_total") >= 1, "not counted")
+
+
+class TlsCarrier(threading.Thread):
+    """A TLS SIP server at 127.0.0.5 with the certificate of edge.tls.test: records the SNI it
+    is sent, and answers one call (or only sees the handshake fail)."""
+
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self.context.load_cert_chain(os.path.join(WORK, "edge.pem"), os.path.join(WORK, "edge.key"))
+        self.names, self.errors = [], []
+        self.context.sni_callback = lambda sock, name, context: self.names.append(name)
+        self.listener = socket.create_server(("127.0.0.5", PORT_TLS))
+        self.listener.settimeout(8)
+        self.start()
+
+    def run(self):
+        try:
+            raw, _ = self.listener.accept()
+            sock = self.context.wrap_socket(raw, server_side=True)
+            callee = UserAgent(Connection.accepted("tls", sock), "carrier")
+            answer_incoming_call(callee)
+            expect_bye(callee)
+        except Exception as e:  # noqa: BLE001 - reported by finish()
+            self.errors.append(e)
+        finally:
+            self.listener.close()
+
+    def finish(self):
+        self.join(15)
+        return self.errors
+
+
+def test_a_tls_target_by_name_gets_its_name_as_sni_and_is_verified_against_it():
+    carrier = TlsCarrier()
+    final, _ = call("7001")
+    errors = carrier.finish()
+    check(final.status == 200, f"call over TLS: {final.status} {errors}\n{gw.log()[-3000:]}")
+    check(not errors, f"the TLS carrier: {errors}")
+    check(carrier.names == ["edge.tls.test"], f"SNI sent: {carrier.names}")
+
+
+def test_a_tls_target_whose_certificate_names_another_host_is_refused():
+    carrier = TlsCarrier()
+    final, _ = call("6001")
+    carrier.finish()
+    check(carrier.names == ["impostor.bad.test"], f"SNI sent: {carrier.names}")
+    check(final.status >= 500, f"a certificate for another name was accepted: {final.status}")
 
 
 try:
