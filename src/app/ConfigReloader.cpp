@@ -94,6 +94,11 @@ void diffMedia(Differ& d, const Config& a, const Config& b) {
   d.restart("nat.keepalive.interval", natA.interval, natB.interval);
   d.restart("nat.keepalive.method", natA.method, natB.method);
   d.restart("nat.keepalive.max_missed", natA.maxMissed, natB.maxMissed);
+  d.restart("sip.failover_timeout", a.sip.failoverTimeout, b.sip.failoverTimeout);
+  d.restart("dns.servers", a.dns.servers, b.dns.servers);
+  d.restart("dns.timeout_ms", a.dns.timeoutMs, b.dns.timeoutMs);
+  d.restart("dns.attempts", a.dns.attempts, b.dns.attempts);
+  d.restart("dns.blacklist_seconds", a.dns.blacklistSeconds, b.dns.blacklistSeconds);
   const auto& banA = a.security.authBan;
   const auto& banB = b.security.authBan;
   d.restart("security.auth_ban.enabled", banA.enabled, banB.enabled);

@@ -146,6 +146,18 @@ TEST_F(ConfigReloaderTest, NonReloadableChangesAreReportedAndKeptAsRunning) {
   EXPECT_EQ(r.reload().changes.needsRestart.size(), 4u);
 }
 
+TEST_F(ConfigReloaderTest, DnsChangesNeedARestart) {
+  auto r = reloader();
+  write("sip: { failover_timeout: 3 }\ndns: { servers: [192.0.2.53], blacklist_seconds: 5 }\n");
+  const auto outcome = r.reload();
+  ASSERT_TRUE(outcome.ok) << outcome.error;
+  const auto& restart = outcome.changes.needsRestart;
+  for (const char* key : {"sip.failover_timeout", "dns.servers", "dns.blacklist_seconds"}) {
+    EXPECT_NE(std::find(restart.begin(), restart.end(), key), restart.end()) << key;
+  }
+  EXPECT_EQ(std::find(restart.begin(), restart.end(), "dns.timeout_ms"), restart.end());
+}
+
 TEST_F(ConfigReloaderTest, TlsFailureRefusesTheWholeReload) {
   tlsResult_ = false;
   auto r = reloader();
