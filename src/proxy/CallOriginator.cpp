@@ -85,10 +85,17 @@ Result<std::uint64_t, OriginateError> CallOriginator::originate(const std::strin
   call.targetB = *targetB;
   call.fromUri = fromUri;
   call.toUri = toUri;
-  spdlog::info("call {}: originated {} -> {}, calling {} first ({} {})", dialog.callId, fromUri,
-               toUri, fromUri, sip::viaTransportName(targetA->flow.transport),
-               targetA->flow.remote.toString());
+  spdlog::info(
+      "call {}: originated {} -> {}, calling {} first ({})", dialog.callId, fromUri, toUri, fromUri,
+      targetA->locate.empty() ? std::string(sip::viaTransportName(targetA->flow.transport)) + " " +
+                                    targetA->flow.remote.toString()
+                              : targetA->locate);
   callManager_.callEvent(CallEvent::Incoming, dialog);
+  if (!targetA->locate.empty()) {
+    // A by name: the INVITE leaves once DNS has it; a failure then ends the call (event, CDR).
+    callAWhenLocated(dialog.id, *targetA);
+    return dialog.id;
+  }
   if (!inviteLeg(call, dialog.caller, *targetA, toUri, fromUri, {})) {
     callManager_.endDialog(dialog, "failed-503", 503);
     return OriginateError{Kind::NotSent, "from: the INVITE could not be sent"};
@@ -222,6 +229,7 @@ void CallOriginator::callB(std::uint64_t dialogId, MediaAnchor::SdpResult sdp) {
   Dialog* dialog = nullptr;
   OriginatedCall* call = live(dialogId, dialog);
   if (call == nullptr) return;
+  if (sdp && !call->targetB.locate.empty()) return callBWhenLocated(dialogId, std::move(*sdp));
   if (!sdp || !inviteLeg(*call, dialog->callee, call->targetB, call->fromUri, call->toUri,
                          std::move(*sdp))) {
     // The relay's refusal of A's offer is 488, a relay that is not there 503, as for a branch.
@@ -236,6 +244,47 @@ void CallOriginator::callB(std::uint64_t dialogId, MediaAnchor::SdpResult sdp) {
     dialog->endReason = "no-answer";
     transactions_.cancel(call->inviteB);
   });
+}
+
+// A party by name is looked up first (RFC 3263, its first destination); `then` runs once DNS
+// answers, unless the call ended meanwhile (hangup). A failure ends the call.
+void CallOriginator::whenLocated(std::uint64_t dialogId, bool legA, const std::string& uri,
+                                 AfterLocate then) {
+  delegate_.locate(uri, [this, dialogId, legA, uri, then = std::move(then)](
+                            std::optional<sip::Flow> flow, int status, const std::string& why) {
+    Dialog* dialog = nullptr;
+    OriginatedCall* call = live(dialogId, dialog);
+    if (call == nullptr) return;
+    if (!flow) {
+      spdlog::info("call {}: cannot reach {}: {}", dialog->callId, uri, why);
+      return failed(*call, *dialog, legA, status);
+    }
+    then(*call, *dialog, *flow);
+  });
+}
+
+void CallOriginator::callAWhenLocated(std::uint64_t dialogId, OriginateTarget target) {
+  const auto uri = target.locate;
+  whenLocated(dialogId, true, uri,
+              [this, target](OriginatedCall& call, Dialog& dialog, const sip::Flow& flow) {
+                auto located = target;
+                located.flow = flow;
+                located.locate.clear();
+                if (!inviteLeg(call, dialog.caller, located, call.toUri, call.fromUri, {})) {
+                  failed(call, dialog, true, 503);
+                }
+              });
+}
+
+void CallOriginator::callBWhenLocated(std::uint64_t dialogId, std::string sdp) {
+  Dialog* dialog = nullptr;
+  const auto uri = live(dialogId, dialog)->targetB.locate;
+  whenLocated(dialogId, false, uri,
+              [this, dialogId, sdp](OriginatedCall& call, Dialog&, const sip::Flow& flow) {
+                call.targetB.flow = flow;
+                call.targetB.locate.clear();
+                callB(dialogId, sdp);
+              });
 }
 
 void CallOriginator::answeredByB(OriginatedCall& call, Dialog& dialog, const SipMessage& response) {

@@ -34,6 +34,11 @@ class CallOriginator {
     virtual ~Delegate() = default;
     // Where an INVITE to `uri` would go, as the proxy routes one; nullopt: nowhere.
     virtual std::optional<OriginateTarget> originateTarget(const std::string& uri) const = 0;
+    // The first destination of a target by name (RFC 3263), or nullopt with the SIP status and
+    // reason of the failure; `done` may run inside the call.
+    using Located =
+        std::function<void(std::optional<sip::Flow> flow, int status, const std::string& why)>;
+    virtual void locate(const std::string& uri, Located done) = 0;
     // Answers on a server transaction (counted with the proxy's own).
     virtual bool respond(transaction::TransactionId serverTx, sip::SipMessage&& response) = 0;
     // A request with our dialog's Call-ID that is not the far end's: 481.
@@ -76,6 +81,10 @@ class CallOriginator {
                  const sip::SipMessage& response, const sip::Flow& flow);
   void answeredByA(OriginatedCall& call, Dialog& dialog, const sip::SipMessage& response);
   void callB(std::uint64_t dialogId, MediaAnchor::SdpResult sdp);
+  using AfterLocate = std::function<void(OriginatedCall&, Dialog&, const sip::Flow&)>;
+  void whenLocated(std::uint64_t dialogId, bool legA, const std::string& uri, AfterLocate then);
+  void callAWhenLocated(std::uint64_t dialogId, OriginateTarget target);
+  void callBWhenLocated(std::uint64_t dialogId, std::string sdp);
   void answeredByB(OriginatedCall& call, Dialog& dialog, const sip::SipMessage& response);
   void connect(OriginatedCall& call, Dialog& dialog, std::string sdpForA);
   void failed(OriginatedCall& call, Dialog& dialog, bool legA, int status);

@@ -17,6 +17,8 @@ struct OriginateTarget {
   sip::Flow flow;
   std::vector<std::string> routes;  // Path of the registration, when there is one
   MediaLeg leg = MediaLeg::Sip;     // the media profile a branch toward it would get
+  // A host name: `flow` is found through DNS (RFC 3263) before the INVITE leaves.
+  std::string locate;
 };
 
 // The controller's state of a call placed through the API (RFC 3725 flow I): we call A with no

@@ -322,6 +322,7 @@ class ProxyCore : public transaction::TransactionUser,
 
   // Calls we place ourselves: where their INVITEs go, and their relay.
   std::optional<OriginateTarget> originateTarget(const std::string& uri) const override;
+  void locate(const std::string& uri, Located done) override;
 
   // Calls moving to another relay (ProxyRelayMove.cpp).
   void offerMove(std::uint64_t dialogId);

@@ -294,18 +294,34 @@ std::optional<OriginateTarget> ProxyCore::originateTarget(const std::string& uri
       return found(preferred.requestUri, preferred.flow, preferred.routes);
     }
   }
+  // A party by name is found through DNS when its INVITE is about to leave: what matters for its
+  // media profile now is only that it is not a WebSocket.
+  auto byName = [&](const std::string& requestUri, const std::string& name) {
+    auto target = found(requestUri, sip::Flow{}, {});
+    target.locate = name;
+    return target;
+  };
   const char* why = "";
   if (const auto* route = routes_.find(sip::unescapeUriComponent(parsed->user))) {
-    // Calls we place reach literal addresses only, for now: a route target by name is not used.
-    if (auto target = uriTarget(route->front(), parsed->user, why);
-        target && target->locate.empty()) {
+    if (auto target = uriTarget(route->front(), parsed->user, why)) {
+      if (!target->locate.empty()) return byName(target->requestUri, target->locate);
       return found(target->requestUri, target->flow, target->routes);
     }
   }
   if (toUs || identity_.isLocalDomain(host)) return std::nullopt;
+  if (resolver_.needsLookup(*parsed)) return byName(uri, uri);
   auto direct = resolver_.resolve(*parsed, why);
   if (!direct) return std::nullopt;
   return found(uri, *direct, {});
+}
+
+void ProxyCore::locate(const std::string& uri, Located done) {
+  const auto parsed = sip::parseUri(uri);
+  if (!parsed) return done(std::nullopt, 404, "not a SIP URI");
+  resolver_.resolve(*parsed, [done = std::move(done)](TargetResolver::Resolved found) {
+    if (found.flows.empty()) return done(std::nullopt, found.status, found.why);
+    done(found.flows.front(), 0, {});
+  });
 }
 
 }  // namespace rtcgate::proxy

@@ -5,6 +5,8 @@ would in production). A route to `sip:carrier.test` reaches the best SRV target;
 gone the call fails over to the next within sip.failover_timeout, and the next call goes there
 first; a changed address is followed once its TTL ran out; a name that does not exist is 404. A
 TLS target found by name gets that name as SNI and must show a certificate for it (RFC 5922)."""
+import http.client
+import json
 import os
 import signal
 import socket
@@ -22,7 +24,8 @@ if os.environ.get("RTCGATE_DNS_NETNS") is None:
 subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
 
 from siptest import (Callee, Connection, Gateway, UserAgent, answer_incoming_call,  # noqa: E402
-                     check, expect_bye, free_port, parse_args, place_call, run_tests, tests_in)
+                     answering, check, expect_bye, free_port, parse_args, place_call, run_tests,
+                     tests_in)
 
 args = parse_args()
 WORK = tempfile.mkdtemp(prefix="rtcgate-dns-")
@@ -149,6 +152,45 @@ def test_a_name_that_does_not_exist_is_not_found():
     check(final.status == 404, f"a route to a missing name answered {final.status}")
     check("missing.carrier.test" in gw.log(), "the log does not name the missing host")
     check(gw.metric("rtcgate_proxy_unresolvable_targets_total") >= 1, "not counted")
+
+
+def originate(source, destination):
+    connection = http.client.HTTPConnection("127.0.0.1", gw.http_port, timeout=5)
+    connection.request("POST", "/api/v1/calls", body=json.dumps({"from": source, "to": destination}),
+                       headers={"Content-Type": "application/json"})
+    response = connection.getresponse()
+    body = json.loads(response.read().decode() or "null")
+    connection.close()
+    return response.status, body
+
+
+def hang_up(call_id):
+    connection = http.client.HTTPConnection("127.0.0.1", gw.http_port, timeout=5)
+    connection.request("DELETE", f"/api/v1/calls/{call_id}",
+                       headers={"Content-Type": "application/json"})
+    status = connection.getresponse().status
+    connection.close()
+    return status
+
+
+def test_a_call_placed_through_the_api_reaches_a_party_by_name():
+    # alice answers first (the A leg), then the carrier's edge1 (found by NAPTR, SRV and A).
+    write_hosts("127.0.0.6")
+    dnsmasq.send_signal(signal.SIGHUP)
+    time.sleep(TTL + 1)
+    alice = answering(gw, "alice", "alicepw")
+    carrier = callee_at("127.0.0.6", PORT_A)
+    status, body = originate("alice", "9005")
+    check(status in (200, 201, 202), f"originate answered {status}: {body}")
+    deadline = time.time() + 10
+    while time.time() < deadline and not any(c.get("state") == "confirmed" for c in gw.calls()):
+        time.sleep(0.2)
+    check(any(c.get("state") == "confirmed" for c in gw.calls()),
+          f"the call was not answered by both: {gw.calls()}\n{gw.log()[-3000:]}")
+    status = hang_up(body["id"])
+    check(status == 200, f"DELETE answered {status}")
+    alice.finish(gw.log()[-3000:])
+    finish(carrier)
 
 
 class TlsCarrier(threading.Thread):

@@ -133,5 +133,24 @@ TEST_F(ProxyDnsTest, ACancelWhileDnsIsAskedEndsTheCallAtOnce) {
   EXPECT_EQ(countSentTo(edge2, "INVITE"), 0u);
 }
 
+TEST_F(ProxyDnsTest, ACallPlacedThroughTheApiReachesAPartyByNameOnceDnsAnswers) {
+  const auto placed = proxy_->originate("+15551234", "bob");
+  ASSERT_TRUE(placed.ok());
+  EXPECT_EQ(countSentTo(edge1, "INVITE"), 0u);  // waiting for DNS
+  dns_.flush();
+  const auto invite = sentTo(edge1, "INVITE");
+  ASSERT_TRUE(invite);
+  EXPECT_EQ(invite->requestUri(), "sip:+15551234@carrier.example;transport=udp");
+}
+
+TEST_F(ProxyDnsTest, ACallHungUpWhileDnsIsAskedSendsNothing) {
+  const auto placed = proxy_->originate("+15551234", "bob");
+  ASSERT_TRUE(placed.ok());
+  EXPECT_TRUE(proxy_->hangup(*placed, "api-hangup"));
+  dns_.flush();
+  EXPECT_EQ(countSentTo(edge1, "INVITE"), 0u);
+  EXPECT_EQ(callLog_.events.back(), "ended");
+}
+
 }  // namespace
 }  // namespace rtcgate::proxy::testing
