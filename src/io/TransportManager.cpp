@@ -43,6 +43,7 @@ TransportManager::~TransportManager() {
   // Whoever installed the handlers may be gone already: shut down without calling them.
   messageHandler_ = nullptr;
   closedHandler_ = nullptr;
+  failedHandler_ = nullptr;
   httpHandler_ = nullptr;
   stop();
 }
@@ -80,10 +81,12 @@ Status TransportManager::start() {
   }
   running_ = true;
   for (const auto& listener : udpListeners_) {
+    const auto local = listener->local();
     listener->start(
-        [this, local = listener->local()](std::string_view bytes, const SocketAddress& remote) {
+        [this, local](std::string_view bytes, const SocketAddress& remote) {
           onDatagram(local, bytes, remote);
-        });
+        },
+        [this, local](const SocketAddress& remote) { onUnreachable(local, remote); });
   }
   for (const auto& listener : streamListeners_) {
     listener->start([this](Transport transport, tcp::socket socket) {
@@ -172,6 +175,17 @@ void TransportManager::onDatagram(const SocketAddress& local, std::string_view b
   ++stats_.messagesReceived[TransportStats::at(Transport::Udp)];
   if (messageHandler_)
     messageHandler_(std::string(bytes), sip::Flow{Transport::Udp, local, remote, 0});
+}
+
+// The kernel says nobody answers at `remote` (ICMP port/host unreachable): the requests sent
+// there that have had no response fail now, as for a refused TCP connection (RFC 3263 4.3).
+void TransportManager::onUnreachable(const SocketAddress& local, const SocketAddress& remote) {
+  ++stats_.udpUnreachable;
+  if (unreachableLog_.allow(Clock::now())) {
+    spdlog::info("sip udp: {} is unreachable (ICMP); {} similar messages suppressed",
+                 remote.toString(), unreachableLog_.suppressed());
+  }
+  if (failedHandler_) failedHandler_(sip::Flow{Transport::Udp, local, remote, 0});
 }
 
 void TransportManager::onAccepted(Transport transport, tcp::socket socket) {

@@ -50,8 +50,9 @@ class TransportManager : private ConnectionOwner {
 
   void onMessage(MessageHandler handler) { messageHandler_ = std::move(handler); }
   void onConnectionClosed(ClosedHandler handler) { closedHandler_ = std::move(handler); }
-  // A connection we opened failed before it was established (connect, TLS handshake, timeout):
-  // told its flow, so that what waited on it fails now.
+  // A connection we opened failed before it was established (connect, TLS handshake, timeout),
+  // or the kernel reported a UDP destination unreachable by ICMP (the flow is then {Udp, our
+  // listener, the destination, 0}): told its flow, so that what waited on it fails now.
   using FailedHandler = std::function<void(const sip::Flow& flow)>;
   void onConnectFailed(FailedHandler handler) { failedHandler_ = std::move(handler); }
   void onHttpRequest(HttpHandler handler) { httpHandler_ = std::move(handler); }
@@ -103,6 +104,7 @@ class TransportManager : private ConnectionOwner {
   Status bindListener(const ListenAddress& address);
   void warnIfBuffersCapped(const ListenAddress& address, SocketBuffers granted) const;
   void onDatagram(const SocketAddress& local, std::string_view bytes, const SocketAddress& remote);
+  void onUnreachable(const SocketAddress& local, const SocketAddress& remote);
   void onAccepted(sip::Transport transport, boost::asio::ip::tcp::socket socket);
   std::shared_ptr<Connection> makeConnection(sip::Transport transport, const sip::Flow& flow,
                                              boost::asio::ip::tcp::socket socket);
@@ -153,6 +155,7 @@ class TransportManager : private ConnectionOwner {
   TransportStats stats_;
   LogThrottle oversizeDatagramLog_{std::chrono::seconds(1), 5};
   LogThrottle connectionLimitLog_{std::chrono::seconds(1), 5};
+  LogThrottle unreachableLog_{std::chrono::seconds(1), 5};
 };
 
 }  // namespace rtcgate::io

@@ -34,6 +34,8 @@ namespace rtcgate::io {
   ONE(queueOverflowClosed, Counter, "rtcgate_transport_queue_overflow_closed_total",               \
       "connections cut off: their peer left sip.max_send_queue bytes unread")                      \
   ONE(sendFailures, Counter, "rtcgate_transport_send_failures_total", "sends that failed")         \
+  ONE(udpUnreachable, Counter, "rtcgate_sip_udp_unreachable_total",                                \
+      "ICMP unreachable reports for SIP UDP destinations (their unanswered requests failed)")      \
   ONE(keepAlivePingsAnswered, Counter, nullptr, "keep-alive pings (CRLF, WebSocket) answered")     \
   ONE(webSocketHandshakeFailures, Counter, "rtcgate_transport_websocket_handshake_failures_total", \
       "refused WebSocket upgrades")                                                                \

@@ -51,8 +51,9 @@ class ClientTransaction {
   std::string cancelRequest(std::string& branch) const;
   // Ends the transaction now (layer shutdown).
   void terminate();
-  // The connection opened for this request failed before any response (connect or TLS
-  // handshake): a transport error, as when the send itself fails (RFC 3261 8.1.3.1).
+  // The connection opened for this request failed (connect or TLS handshake), or its UDP
+  // destination was reported unreachable: a transport error, as when the send itself fails
+  // (RFC 3261 8.1.3.1), but only while no response has come (Calling, Trying).
   void connectionFailed();
 
  private:

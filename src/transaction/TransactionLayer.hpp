@@ -61,8 +61,11 @@ class TransactionLayer {
   // the INVITE's final (normally 487), or onTimeout.
   void cancel(TransactionId clientTx);
   // A connection we opened toward `destination` (its transport and address) failed before it
-  // was established: the client transactions that waited on it, still without a response,
-  // fail now with a transport error instead of at Timer B/F.
+  // was established, or, for a UDP `destination`, the kernel reported that address and port
+  // unreachable (ICMP): the client transactions sent there (over that transport, to that
+  // address and port) that have had no response at all fail now with a transport error instead
+  // of at Timer B/F. A transaction that got any response, even a 100, is left alone: its peer is
+  // alive (a late or forged ICMP must not end a ringing call). Server transactions never fail.
   void connectionFailed(const sip::Flow& destination);
   // "z9hG4bK" + 128 bits from the CSPRNG in hex: unique per request, as RFC 3261 8.1.1.7 asks,
   // and unguessable, so nobody can forge a CANCEL or a response for a transaction of ours.

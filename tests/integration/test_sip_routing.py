@@ -10,10 +10,13 @@ args = parse_args()
 TARGET_A, TARGET_B = free_port(), free_port()
 LOOP_PORT = free_port()
 CLOSED_TCP, TARGET_C = free_port(), free_port()  # nothing listens on CLOSED_TCP
+CLOSED_UDP, TARGET_D = free_port(), free_port()  # nothing listens on CLOSED_UDP
 routes = (f"routes:\n"
           f"  - {{ match: '^9[0-9]+$', to: [sip:127.0.0.1:{TARGET_A}, sip:127.0.0.1:{TARGET_B}] }}\n"
           f"  - {{ match: '^8[0-9]+$', to: [sip:127.0.0.1:{CLOSED_TCP};transport=tcp,"
           f" sip:127.0.0.1:{TARGET_C}] }}\n"
+          f"  - {{ match: '^7[0-9]+$', to: [sip:127.0.0.1:{CLOSED_UDP},"
+          f" sip:127.0.0.1:{TARGET_D}] }}\n"
           f"  - {{ match: '^loop$', to: [sip:127.0.0.1:{LOOP_PORT}] }}\n")
 gw = Gateway(args.binary, transports=("udp", "tcp"), extra_yaml=routes,
              fixed_ports={"udp": LOOP_PORT}).start()
@@ -32,18 +35,37 @@ def test_static_route_fails_over_to_the_second_target():
     check(second.returncode == 0, "second target did not answer the call")
 
 
-def test_refused_tcp_connect_fails_over_at_once():
-    # The first target refuses the TCP connection: the branch fails then (503), not when
-    # Timer B fires 32 s later, and the call goes to the second target.
-    server = sipp("uas_answer.xml", UDP, TARGET_C, ["-s", "8001"], background=True)
+def timed_call_answered_by(number, port):
+    """Alice calls `number`, a route whose last target is a sipp UAS on `port`; returns how long
+    the call took."""
+    server = sipp("uas_answer.xml", UDP, port, ["-s", number], background=True)
     started = time.time()
-    rc, logs = sipp("uac_call.xml", UDP, free_port(), ["-s", "8001", "-au", "alice", "-ap",
+    rc, logs = sipp("uac_call.xml", UDP, free_port(), ["-s", number, "-au", "alice", "-ap",
                                                         "alicepw"])
     elapsed = time.time() - started
     server.wait(15)
     check(rc == 0, f"call over the route failed:\n{sipp_logs(logs)}\n{gw.log()[-3000:]}")
     check(server.returncode == 0, "the second target did not answer the call")
+    return elapsed
+
+
+def test_refused_tcp_connect_fails_over_at_once():
+    # The first target refuses the TCP connection: the branch fails then (503), not when
+    # Timer B fires 32 s later, and the call goes to the second target.
+    elapsed = timed_call_answered_by("8001", TARGET_C)
     check(elapsed < 10, f"the call took {elapsed:.1f} s: the refused connect waited for Timer B")
+
+
+def test_icmp_port_unreachable_fails_over_at_once():
+    # The first target is a UDP port nobody listens on: the kernel answers the INVITE with ICMP
+    # port unreachable, which fails the branch then (503), not when sip.failover_timeout (5 s)
+    # or Timer B (32 s) fires, and the call goes to the second target.
+    unreachable = gw.metric("rtcgate_sip_udp_unreachable_total")
+    elapsed = timed_call_answered_by("7001", TARGET_D)
+    # The call itself takes about a second here (sipp's start, a 0.5 s pause before its BYE);
+    # waiting for the failover timer would add 5 s.
+    check(elapsed < 3, f"the call took {elapsed:.1f} s: the ICMP error was not acted on")
+    check(gw.metric("rtcgate_sip_udp_unreachable_total") > unreachable, "not counted")
 
 
 def test_unauthenticated_relay_refused():

@@ -295,6 +295,35 @@ TEST_F(TransportManagerTest, FailedOutboundConnectIsCounted) {
   EXPECT_EQ(stats().connectionsOpen[TransportStats::at(Transport::Tcp)], 0u);
 }
 
+// ICMP port unreachable for a UDP destination is reported like a failed connection, with the
+// flow of the listener that sent to it, and counted.
+TEST_F(TransportManagerTest, UnreachableUdpDestinationIsReportedAsAFailedFlow) {
+  std::mutex mutex;
+  std::vector<sip::Flow> failed;
+  ASSERT_TRUE(onIo([&] {
+                manager_ =
+                    std::make_unique<TransportManager>(io_.io(), optionsFor({Transport::Udp}));
+                manager_->onConnectFailed([&](const sip::Flow& flow) {
+                  std::lock_guard lock(mutex);
+                  failed.push_back(flow);
+                });
+                return manager_->start();
+              }).ok());
+  udp::socket probe(io_.io(), udp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  const auto target = toSocketAddress(probe.local_endpoint());
+  probe.close();
+  ASSERT_TRUE(send({Transport::Udp, {}, target, 0}, sipMessage("OPTIONS")));
+  for (int i = 0; i < 200 && stats().udpUnreachable == 0; ++i) std::this_thread::sleep_for(10ms);
+  EXPECT_EQ(stats().udpUnreachable, 1u);
+  const auto local = listener(Transport::Udp).local;
+  std::lock_guard lock(mutex);
+  ASSERT_EQ(failed.size(), 1u);
+  EXPECT_EQ(failed[0].transport, Transport::Udp);
+  EXPECT_EQ(failed[0].local, local);
+  EXPECT_EQ(failed[0].remote, target);
+  EXPECT_EQ(failed[0].connectionId, 0u);
+}
+
 TEST_F(TransportManagerTest, WebSocketCannotBeOpenedOutbound) {
   ASSERT_TRUE(start(optionsFor({Transport::Udp})).ok());
   const auto remote = *SocketAddress::parse("127.0.0.1", 9);

@@ -249,6 +249,44 @@ TEST_F(ClientTransactionTest, AFailedNewConnectionIsATransportErrorAtOnce) {
   EXPECT_TRUE(layer_->alive(responded)) << "a response came: the connection had worked";
 }
 
+// ICMP unreachable for a UDP destination (the transports report it as a failed UDP flow) fails
+// the unanswered client transactions to exactly that address and port; one that got any
+// response has a live peer and is left alone, and server transactions are never touched.
+TEST_F(ClientTransactionTest, AnUnreachableUdpDestinationFailsOnlyItsUnansweredTransactions) {
+  const sip::Flow gone = udpDestination();
+  sip::Flow otherPort = gone;
+  otherPort.remote.setPort(5070);
+  const TransactionId calling = sendClient({}, gone);
+  const TransactionId trying = sendClient(options(), gone);
+  const TransactionId toOtherPort = sendClient({}, otherPort);
+  const TransactionId gotTrying = sendClient({}, gone);
+  answer(100, "Trying", "b1", 3);
+  const TransactionId ringing = sendClient({}, gone);
+  answer(180, "Ringing", "b1", 4);
+  RequestSpec incoming;
+  incoming.via = "SIP/2.0/UDP 198.51.100.7:5060;branch=z9hG4bKfromthere;rport";
+  layer_->receiveRequest(request(incoming), gone);
+  ASSERT_EQ(user_.count("request"), 1u);
+  const TransactionId server = user_.last("request")->tx;
+
+  layer_->connectionFailed({sip::Transport::Udp, gone.local, gone.remote, 0});
+  std::set<TransactionId> failed;
+  for (const auto& event : user_.events) {
+    if (event.kind == "transport-error") failed.insert(event.tx);
+  }
+  EXPECT_EQ(failed, (std::set<TransactionId>{calling, trying}));
+  EXPECT_FALSE(layer_->alive(calling));
+  EXPECT_FALSE(layer_->alive(trying));
+  EXPECT_TRUE(layer_->alive(toOtherPort)) << "another port of the same host";
+  EXPECT_TRUE(layer_->alive(gotTrying)) << "a 100 came: the server is alive";
+  EXPECT_TRUE(layer_->alive(ringing)) << "a late ICMP must not end a ringing call";
+  EXPECT_TRUE(layer_->alive(server));
+  // The same address over TCP is another destination.
+  const TransactionId overTcp = sendClient({}, {sip::Transport::Tcp, {}, gone.remote, 0});
+  layer_->connectionFailed({sip::Transport::Udp, gone.local, gone.remote, 0});
+  EXPECT_TRUE(layer_->alive(overTcp));
+}
+
 TEST_F(ClientTransactionTest, FailedFirstSendCreatesNoTransaction) {
   sendOk_ = false;
   RequestSpec spec;
