@@ -19,8 +19,28 @@ struct ListenAddress {
 struct StaticRoute {
   std::string match;            // RE2 regex on the Request-URI user
   std::vector<std::string> to;  // SIP URIs tried in order (failover)
+  std::string trunk;            // or the name of a trunk (trunks[].name) instead of `to`
+  std::uint32_t strip = 0;      // leading characters taken off the number
+  std::string prefix;           // then put in front of it
   std::string srtp;             // media.srtp: "" (media.sip_srtp applies), "none", "sdes" or "dtls"
   friend bool operator==(const StaticRoute&, const StaticRoute&) = default;
+};
+
+// A SIP carrier or hosted PBX (`trunks:`): where calls to it go, the credentials its challenges
+// and our REGISTER are answered with, and how its calls to us are recognised and delivered.
+struct TrunkConfig {
+  std::string name;
+  std::string address;  // sip: URI, host name or IP, transport parameter allowed
+  std::string username;
+  std::string password;
+  std::string passwordFile;
+  std::uint32_t registerExpires = 0;  // register.expires; 0: no registration
+  std::string fromUser;               // caller id toward the trunk (From and P-Asserted-Identity)
+  std::vector<std::string> sources;   // inbound.sources: addresses / CIDR blocks
+  // inbound.dids: called number (To / Request-URI user) -> local users to ring
+  std::vector<std::pair<std::string, std::vector<std::string>>> dids;
+  std::uint32_t optionsPing = 0;  // seconds between OPTIONS probes; 0: none
+  friend bool operator==(const TrunkConfig&, const TrunkConfig&) = default;
 };
 
 // The whole configuration, every key with its default: with no file this is the development
@@ -173,6 +193,7 @@ struct Config {
     std::uint32_t retries = 5;          // per event and webhook, back-off 0.5 s, 1 s, 2 s, ...
   } events;
 
+  std::vector<TrunkConfig> trunks;
   std::vector<StaticRoute> routes;
 
   // The store's SQLite file when the store is SQLite ("" for PostgreSQL).

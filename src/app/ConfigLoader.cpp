@@ -139,6 +139,13 @@ void readSecret(ConfigReader& r, const YAML::Node& parent, const std::string& pa
   }
 }
 
+// A number prefix a route may add: dial-string characters only, so that nothing but a number can
+// be written into the Request-URI's user part.
+bool isNumberPrefix(const std::string& text) {
+  return std::all_of(text.begin(), text.end(),
+                     [](char ch) { return (ch >= '0' && ch <= '9') || ch == '+' || ch == '*'; });
+}
+
 std::string lowercase(std::string text) {
   std::transform(text.begin(), text.end(), text.begin(),
                  [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
@@ -493,19 +500,46 @@ void readEvents(ConfigReader& r, const YAML::Node& root, Config& c) {
   }
 }
 
+bool isSipUri(const std::string& text) {
+  return text.rfind("sip:", 0) == 0 || text.rfind("sips:", 0) == 0;
+}
+
+void readRouteTargets(ConfigReader& r, const YAML::Node& node, const std::string& path,
+                      const Config& c, StaticRoute& route) {
+  r.read(node, path, "to", route.to);
+  r.read(node, path, "trunk", route.trunk);
+  if (!route.trunk.empty()) {
+    if (!route.to.empty()) r.error(path, "give to or trunk, not both");
+    const bool known = std::any_of(c.trunks.begin(), c.trunks.end(),
+                                   [&](const TrunkConfig& t) { return t.name == route.trunk; });
+    if (!known) r.error(path + ".trunk", "no trunk is named '" + route.trunk + "'");
+    return;
+  }
+  if (route.to.empty()) r.error(path + ".to", "at least one target URI (or a trunk) is needed");
+  for (std::size_t t = 0; t < route.to.size(); ++t) {
+    if (!isSipUri(route.to[t])) {
+      r.error(path + ".to[" + std::to_string(t) + "]", "expected a sip: URI");
+    }
+  }
+}
+
 void readRoutes(ConfigReader& r, const YAML::Node& root, Config& c) {
   const auto node = root["routes"];
   if (!node) return;
   if (!node.IsSequence()) return r.error("routes", "expected a list");
   for (std::size_t i = 0; i < node.size(); ++i) {
     const std::string path = "routes[" + std::to_string(i) + "]";
-    if (!r.mapping(node[i], path, {"match", "to", "media"})) {
-      r.error(path, "expected a mapping with match and to");
+    if (!r.mapping(node[i], path, {"match", "to", "trunk", "strip", "prefix", "media"})) {
+      r.error(path, "expected a mapping with match and to (or trunk)");
       continue;
     }
     StaticRoute route;
     r.read(node[i], path, "match", route.match);
-    r.read(node[i], path, "to", route.to);
+    r.read(node[i], path, "strip", route.strip, 0u, 64u);
+    r.read(node[i], path, "prefix", route.prefix);
+    if (!isNumberPrefix(route.prefix)) {
+      r.error(path + ".prefix", "expected digits, '+' or '*', got '" + route.prefix + "'");
+    }
     if (r.mapping(node[i]["media"], path + ".media", {"srtp"})) {
       r.read(node[i]["media"], path + ".media", "srtp", route.srtp);
       if (!route.srtp.empty() && route.srtp != "none" && route.srtp != "sdes" &&
@@ -516,13 +550,81 @@ void readRoutes(ConfigReader& r, const YAML::Node& root, Config& c) {
     if (const auto why = proxy::StaticRoutes::patternError(route.match)) {
       r.error(path + ".match", "not a valid regular expression (RE2 syntax): " + *why);
     }
-    if (route.to.empty()) r.error(path + ".to", "at least one target URI is needed");
-    for (std::size_t t = 0; t < route.to.size(); ++t) {
-      if (route.to[t].rfind("sip:", 0) != 0 && route.to[t].rfind("sips:", 0) != 0) {
-        r.error(path + ".to[" + std::to_string(t) + "]", "expected a sip: URI");
-      }
-    }
+    readRouteTargets(r, node[i], path, c, route);
     c.routes.push_back(std::move(route));
+  }
+}
+
+// inbound.dids: {"+15551230000": alice, "acme": [alice, bob]}
+void readDids(ConfigReader& r, const YAML::Node& node, const std::string& path,
+              TrunkConfig& trunk) {
+  if (!node) return;
+  if (!node.IsMap()) return r.error(path, "expected a mapping of numbers to users");
+  for (const auto& entry : node) {
+    if (!entry.first.IsScalar()) {
+      r.error(path, "expected numbers as keys");
+      continue;
+    }
+    const auto number = entry.first.as<std::string>();
+    std::vector<std::string> users;
+    YAML::Node holder;
+    holder["users"] = entry.second;
+    r.read(holder, ConfigReader::join(path, number), "users", users);
+    if (users.empty()) r.error(ConfigReader::join(path, number), "expected a user or a list");
+    trunk.dids.emplace_back(number, std::move(users));
+  }
+}
+
+void readTrunkInbound(ConfigReader& r, const YAML::Node& node, const std::string& path,
+                      TrunkConfig& trunk) {
+  if (!r.mapping(node, path, {"sources", "dids"})) return;
+  r.read(node, path, "sources", trunk.sources);
+  for (std::size_t i = 0; i < trunk.sources.size(); ++i) {
+    if (!AddressRange::parse(trunk.sources[i])) {
+      r.error(path + ".sources[" + std::to_string(i) + "]",
+              "expected an address or CIDR block such as 198.51.100.0/24, got '" +
+                  trunk.sources[i] + "'");
+    }
+  }
+  readDids(r, node["dids"], path + ".dids", trunk);
+}
+
+void readTrunk(ConfigReader& r, const YAML::Node& node, const std::string& path, Config& c) {
+  if (!r.mapping(node, path,
+                 {"name", "address", "username", "password", "password_file", "register",
+                  "from_user", "inbound", "options_ping"})) {
+    return r.error(path, "expected a mapping with name and address");
+  }
+  TrunkConfig trunk;
+  r.read(node, path, "name", trunk.name);
+  if (trunk.name.empty()) r.error(path + ".name", "every trunk needs a name");
+  for (const auto& other : c.trunks) {
+    if (other.name == trunk.name) r.error(path + ".name", "'" + trunk.name + "' is used twice");
+  }
+  r.read(node, path, "address", trunk.address);
+  if (!isSipUri(trunk.address)) {
+    r.error(path + ".address", "expected a sip: URI, got '" + trunk.address + "'");
+  }
+  r.read(node, path, "username", trunk.username);
+  r.read(node, path, "password", trunk.password);
+  readSecret(r, node, path, "password", trunk.password, trunk.passwordFile);
+  if (r.mapping(node["register"], path + ".register", {"expires"})) {
+    trunk.registerExpires = 3600;
+    r.read(node["register"], path + ".register", "expires", trunk.registerExpires, 60u, 86400u);
+    if (trunk.username.empty()) r.error(path + ".register", "registering needs a username");
+  }
+  r.read(node, path, "from_user", trunk.fromUser);
+  readTrunkInbound(r, node["inbound"], path + ".inbound", trunk);
+  r.read(node, path, "options_ping", trunk.optionsPing, 0u, 3600u);
+  c.trunks.push_back(std::move(trunk));
+}
+
+void readTrunks(ConfigReader& r, const YAML::Node& root, Config& c) {
+  const auto node = root["trunks"];
+  if (!node) return;
+  if (!node.IsSequence()) return r.error("trunks", "expected a list");
+  for (std::size_t i = 0; i < node.size(); ++i) {
+    readTrunk(r, node[i], "trunks[" + std::to_string(i) + "]", c);
   }
 }
 
@@ -549,6 +651,7 @@ void readSections(ConfigReader& reader, const YAML::Node& root, Config& c) {
   }
   readHttp(reader, root, c);
   readEvents(reader, root, c);
+  readTrunks(reader, root, c);
   readRoutes(reader, root, c);
 }
 
@@ -626,7 +729,7 @@ ConfigLoadResult loadConfigText(const std::string& yaml, const std::string& sour
   if (!reader.mapping(
           root, "",
           {"node", "log", "sip", "tls", "media", "calls", "nat", "dns", "relay", "store",
-           "store_file", "store_sync", "http", "events", "routes", "security"})) {
+           "store_file", "store_sync", "http", "events", "trunks", "routes", "security"})) {
     result.errors.push_back(sourceName + ": expected a mapping at the top level");
     return result;
   }

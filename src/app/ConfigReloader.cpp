@@ -164,6 +164,8 @@ ConfigChanges diffConfig(const Config& running, const Config& next) {
   d.restart("http.token", running.http.token, next.http.token);
   d.restart("http.token_file", running.http.tokenFile, next.http.tokenFile);
   d.restart("http.allowed_hosts", running.http.allowedHosts, next.http.allowedHosts);
+  // Trunks hold registrations and probes: a restart starts them anew.
+  d.restart("trunks", running.trunks, next.trunks);
   changes.routes = d.reload("routes", running.routes, next.routes);
   return changes;
 }

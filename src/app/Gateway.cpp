@@ -77,9 +77,32 @@ proxy::StaticRoutes staticRoutes(const std::vector<StaticRoute>& routes) {
     if (route.srtp == "sdes") media = proxy::MediaLeg::SipSdes;
     if (route.srtp == "none") media = proxy::MediaLeg::Sip;
     if (route.srtp == "dtls") media = proxy::MediaLeg::WebRtc;
-    out.add(route.match, route.to, media);
+    proxy::StaticRoutes::Route entry;
+    entry.pattern = route.match;
+    entry.targets = route.to;
+    entry.media = media;
+    entry.trunk = route.trunk;
+    entry.strip = route.strip;
+    entry.prefix = route.prefix;
+    out.add(std::move(entry));
   }
   return out;
+}
+
+proxy::Trunk proxyTrunk(const TrunkConfig& config) {
+  proxy::Trunk trunk;
+  trunk.name = config.name;
+  trunk.address = config.address;
+  trunk.username = config.username;
+  trunk.password = config.password;
+  trunk.registerExpires = std::chrono::seconds(config.registerExpires);
+  trunk.fromUser = config.fromUser;
+  for (const auto& source : config.sources) {
+    if (auto range = AddressRange::parse(source)) trunk.sources.push_back(*range);
+  }
+  trunk.dids = config.dids;
+  trunk.optionsPing = std::chrono::seconds(config.optionsPing);
+  return trunk;
 }
 
 proxy::ProxyOptions proxyOptions(const Config& config, const std::vector<sip::Flow>& listeners) {
@@ -121,6 +144,7 @@ proxy::ProxyOptions proxyOptions(const Config& config, const std::vector<sip::Fl
   options.keepAlive.maxMissed = keepalive.maxMissed;
   options.failoverTimeout = std::chrono::seconds(config.sip.failoverTimeout);
   options.blacklistFor = std::chrono::seconds(config.dns.blacklistSeconds);
+  for (const auto& trunk : config.trunks) options.trunks.push_back(proxyTrunk(trunk));
   for (const auto& flow : listeners) {
     options.listeners.push_back(
         {flow.transport, flow.local,
@@ -183,6 +207,28 @@ Gateway::~Gateway() {
 
 // The relay the proxy anchors media with: the embedded one (the default) or the ng relays of
 // media.relay.
+// The trunks' registrations start once their events and DNS are there; their state shows in
+// GET /api/v1/trunks, the rtcgate_trunk_* metrics and the trunk.up / trunk.down events.
+bool Gateway::startTrunks() {
+  proxy_->startTrunks(
+      [this](const proxy::Trunk& trunk, const proxy::TrunkRegistration::Status& status) {
+        const bool up = status.state == proxy::TrunkRegistration::State::Registered;
+        events_->publish(up ? "trunk.up" : "trunk.down",
+                         api::TrunksApi::registrationJson(trunk, status, proxy_->wallNow()));
+      });
+  trunksApi_ = std::make_unique<api::TrunksApi>(*proxy_);
+  if (const auto status = trunksApi_->declareMetrics(api_->metrics()); !status) {
+    spdlog::error("trunks: {}", status.error());
+    return false;
+  }
+  if (api_->server()) trunksApi_->registerRoutes(*api_->server());
+  for (const auto& trunk : proxy_->trunks().all()) {
+    spdlog::info("trunk {}: {}{}", trunk->name, trunk->address,
+                 trunk->registerExpires.count() > 0 ? ", registering" : "");
+  }
+  return true;
+}
+
 bool Gateway::startMedia() {
   if (config_.media.anchor == "never") return true;
   const auto& relays = config_.media.relay;
@@ -375,6 +421,7 @@ bool Gateway::start() {
     spdlog::error("events: {}", status.error());
     return false;
   }
+  if (!startTrunks()) return false;
   events::WebhookOptions webhooks;
   webhooks.retries = config_.events.retries;
   if (const auto status = events_->startWebhooks(io_, timers_, config_.events.webhooks, webhooks);

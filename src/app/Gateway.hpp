@@ -7,6 +7,7 @@
 
 #include "api/BansApi.hpp"
 #include "api/CallsApi.hpp"
+#include "api/TrunksApi.hpp"
 #include "app/Config.hpp"
 #include "app/ConfigReloader.hpp"
 #include "app/ManagementApi.hpp"
@@ -44,6 +45,7 @@ class Gateway {
  private:
   bool prepareTls();
   bool startMedia();
+  bool startTrunks();
   bool startDns();
   void waitForHangup();
   mediacontrol::MediaControl* apiMediaControl();
@@ -79,6 +81,7 @@ class Gateway {
   std::unique_ptr<ManagementApi> api_;
   std::unique_ptr<api::CallsApi> callsApi_;
   std::unique_ptr<api::BansApi> bansApi_;
+  std::unique_ptr<api::TrunksApi> trunksApi_;
   std::unique_ptr<events::CdrWriter> cdrs_;
   Timers::Id housekeeping_ = 0;
 };

@@ -31,6 +31,8 @@ ProxyCore::ProxyCore(ProxyOptions options, Timers& timers, transaction::SendFunc
       wsAuthenticator_(nonces_),
       registrar_(location_, options_.registrar),
       transactions_(timers, std::move(send), *this, options_.timers),
+      trunks_(options_.trunks, transactions_, identity_, resolver_, timers,
+              tagOf(TransactionOwner::Trunk)),
       calls_(CallManagerOptions{.media = options_.media,
                                 .dialogTimeout = options_.dialogTimeout,
                                 .mediaTimeout = options_.mediaTimeout,

@@ -29,6 +29,7 @@
 #include "proxy/SessionTimers.hpp"
 #include "proxy/StaticRoutes.hpp"
 #include "proxy/TargetResolver.hpp"
+#include "proxy/Trunks.hpp"
 #include "proxy/UacRequest.hpp"
 #include "store/Store.hpp"
 #include "transaction/TransactionLayer.hpp"
@@ -82,6 +83,8 @@ struct ProxyOptions {
   Duration failoverTimeout = std::chrono::seconds(5);
   // How long a destination that timed out or refused us is tried last (dns.blacklist_seconds).
   Duration blacklistFor = std::chrono::seconds(60);
+  // Carriers and PBXs (`trunks:`), which routes may name.
+  std::vector<Trunk> trunks;
 };
 
 // The stateful proxy and registrar (RFC 3261 16, 10): the transaction user that decides, for each
@@ -159,6 +162,11 @@ class ProxyCore : public transaction::TransactionUser,
     return originator_.originate(from, to);
   }
 
+  // Starts the trunks' registrations (after setServerLocation, for trunks known by name);
+  // `changed` hears when one comes up or goes down.
+  void startTrunks(TrunkRegistration::Changed changed) { trunks_.start(std::move(changed)); }
+  const Trunks& trunks() const { return trunks_; }
+
   // Reload: new requests use these routes.
   void setRoutes(StaticRoutes routes) { routes_ = std::move(routes); }
 
@@ -202,6 +210,11 @@ class ProxyCore : public transaction::TransactionUser,
     std::vector<sip::Flow> alternates;  // RFC 3263: the next hop's other destinations, in order
     // A next hop whose host is a name: `flow` is found through DNS before the branch goes out.
     std::string locate;
+    std::shared_ptr<const Trunk> trunk;  // the branch goes to this trunk
+    std::string dialled;                 // the number a route sends its targets (strip, prefix)
+    std::string authorization;           // answers the trunk's challenge, in authorizationHeader
+    sip::HeaderId authorizationHeader = sip::HeaderId::Authorization;
+    int challengesAnswered = 0;
   };
 
   // Every response we send on a server transaction goes through here (counted by class).
@@ -258,8 +271,18 @@ class ProxyCore : public transaction::TransactionUser,
                                       const char*& why) const;
   std::vector<Target> locationTargets(std::string_view aor) const;
   bool followRoute(transaction::TransactionId serverTx, sip::SipMessage& request,
-                   const sip::Flow& flow, const std::vector<std::string>& route,
-                   std::string_view user);
+                   const sip::Flow& flow, const StaticRoutes::Route& route, std::string_view user);
+  std::optional<Target> firstRouteTarget(const StaticRoutes::Route& route, std::string_view user,
+                                         const char*& why) const;
+
+  // Trunks (ProxyTrunks.cpp): calls from them to their numbers' users, our caller id toward
+  // them, their challenges answered with their credentials.
+  void routeFromTrunk(transaction::TransactionId serverTx, sip::SipMessage&& request,
+                      const sip::Flow& flow, const Trunk& trunk);
+  void presentCaller(sip::SipMessage& request, const Trunk& trunk) const;
+  static void restoreCaller(const ProxyTransaction& pt, sip::SipMessage& response);
+  bool answerTrunkChallenge(ProxyTransaction& pt, std::size_t index,
+                            const sip::SipMessage& response);
   std::optional<Target> uriTarget(const std::string& uri, std::string_view user,
                                   const char*& why) const;
 
@@ -351,6 +374,7 @@ class ProxyCore : public transaction::TransactionUser,
   Registrar registrar_;
   ProxyStats stats_;
   transaction::TransactionLayer transactions_;
+  Trunks trunks_;
   ConnectionLookup connectionFlow_;
   CallManager calls_;
   SessionTimers sessionTimers_;

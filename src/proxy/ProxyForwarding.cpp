@@ -121,7 +121,13 @@ bool ProxyCore::launchBranch(ProxyTransaction& pt, std::size_t index, Target tar
   auto& branch = pt.branches[index];
   branch.failover = std::move(target.failover);
   branch.alternates = std::move(target.alternates);
-  if (!branch.alternates.empty()) {
+  branch.trunk = target.trunk;
+  branch.dialled = target.dialled;
+  branch.challengesAnswered = target.challengesAnswered;
+  if (target.trunk && !target.trunk->fromUser.empty() && pt.request.toTag().empty()) {
+    pt.callerPresented = true;
+  }
+  if (!branch.alternates.empty() || branch.trunk) {
     branch.requestUri = target.requestUri;
     branch.routes = target.routes;
   }
@@ -205,6 +211,10 @@ SipMessage ProxyCore::prepareForward(const ProxyTransaction& pt, const Target& t
   }
   if (createsDialog(request.method()) && request.toTag().empty()) {
     addRecordRoute(request, pt.source, target.flow);
+  }
+  if (target.trunk && request.toTag().empty()) presentCaller(request, *target.trunk);
+  if (!target.authorization.empty()) {
+    request.appendHeader(target.authorizationHeader, target.authorization);
   }
   if (pt.cseqShift != 0) renumber(request, request.cseq() + pt.cseqShift);
   request.prependHeader(HeaderId::Via, identity_.via(target.flow, branch));
@@ -395,6 +405,11 @@ void ProxyCore::onResponse(TransactionId clientTx, SipMessage&& response, const 
       return originator_.onResponse(clientTx, std::move(response), flow);
     case TransactionOwner::RelayMove:
       return moveResponse(clientTx, response);
+    case TransactionOwner::Trunk:
+      if (auto* registration = trunks_.registrationOf(clientTx)) {
+        registration->onResponse(response, flow);
+      }
+      return;
     case TransactionOwner::Proxy:
       break;
   }
@@ -428,6 +443,10 @@ void ProxyCore::onResponse(TransactionId clientTx, SipMessage&& response, const 
       pt->finalSent = true;
       if (pt->request.method() == Method::Invite) cancelPendingBranches(*pt);
     }
+    return;
+  }
+  if ((status == 401 || status == 407) && branch.trunk &&
+      answerTrunkChallenge(*pt, index, response)) {
     return;
   }
   branchCompleted(*pt, index, std::move(response));
@@ -470,6 +489,8 @@ bool ProxyCore::failOver(ProxyTransaction& pt, std::size_t index, int status) {
     next.flow = branch.alternates.front();
     next.alternates.assign(branch.alternates.begin() + 1, branch.alternates.end());
     next.failover = std::move(branch.failover);
+    next.trunk = branch.trunk;
+    next.dialled = branch.dialled;
     ++stats_.destinationFailovers;
     spdlog::info("{} {}: {} answered {}, trying {}", pt.request.methodText(), pt.request.callId(),
                  branch.flow.remote.toString(), status, next.flow.remote.toString());
@@ -479,11 +500,11 @@ bool ProxyCore::failOver(ProxyTransaction& pt, std::size_t index, int status) {
   auto remaining = std::move(branch.failover);
   const char* why = "";
   while (!remaining.empty()) {
-    const auto user = sip::parseUri(pt.request.requestUri());
-    auto next = uriTarget(remaining.front(), user ? user->user : std::string_view(), why);
+    auto next = uriTarget(remaining.front(), branch.dialled, why);
     remaining.erase(remaining.begin());
     if (!next) continue;
     next->failover = std::move(remaining);
+    next->dialled = branch.dialled;
     ++stats_.routeFailovers;
     spdlog::info("{} {}: route target answered {}, failing over", pt.request.methodText(),
                  pt.request.callId(), status);
@@ -543,6 +564,9 @@ void ProxyCore::onTimeout(TransactionId clientTx) {
       return originator_.onTransactionFailed(clientTx, 408);
     case TransactionOwner::RelayMove:
       return moveTransactionEnded(clientTx, 408);
+    case TransactionOwner::Trunk:
+      if (auto* registration = trunks_.registrationOf(clientTx)) registration->onFailed(408);
+      return;
     case TransactionOwner::Proxy:
       ++stats_.branchTimeouts;
       if (auto [pt, index] = findBranch(clientTx); pt) remember(pt->branches[index].flow);
@@ -556,6 +580,9 @@ void ProxyCore::onTransportError(TransactionId clientTx) {
       return originator_.onTransactionFailed(clientTx, 503);
     case TransactionOwner::RelayMove:
       return moveTransactionEnded(clientTx, 503);
+    case TransactionOwner::Trunk:
+      if (auto* registration = trunks_.registrationOf(clientTx)) registration->onFailed(503);
+      return;
     case TransactionOwner::Proxy:
       if (auto [pt, index] = findBranch(clientTx); pt) remember(pt->branches[index].flow);
       return branchFailed(clientTx, 503, "Service Unavailable");
@@ -574,6 +601,8 @@ void ProxyCore::onTerminated(TransactionId tx, std::uint64_t userData) {
       return originator_.onTerminated(tx);
     case TransactionOwner::RelayMove:
       moveInvites_.erase(tx);
+      return;
+    case TransactionOwner::Trunk:
       return;
     case TransactionOwner::Proxy:
       break;

@@ -93,6 +93,10 @@ std::optional<ProxyCore::Target> ProxyCore::nextHopTarget(const SipMessage& requ
 }
 
 void ProxyCore::routeInitial(TransactionId serverTx, SipMessage&& request, const sip::Flow& flow) {
+  // A trunk's requests are its by where they come from, never by what they claim.
+  if (const auto trunk = trunks_.identify(flow)) {
+    return routeFromTrunk(serverTx, std::move(request), flow, *trunk);
+  }
   const auto uri = sip::parseUri(request.requestUri());
   const auto host = uri->hostNoBrackets();
   const bool toUs = identity_.isOurAddress(*uri);
@@ -216,10 +220,14 @@ void ProxyCore::routeInitial(TransactionId serverTx, SipMessage&& request, const
 // target that is this gateway itself would only loop (its requests come back unauthenticated, as
 // any request from our own address does): 482 at once. False when no target could be used.
 bool ProxyCore::followRoute(TransactionId serverTx, SipMessage& request, const sip::Flow& flow,
-                            const std::vector<std::string>& route, std::string_view user) {
+                            const StaticRoutes::Route& route, std::string_view user) {
   const char* why = "";
-  auto first = uriTarget(route.front(), user, why);
-  if (!first) return false;
+  auto first = firstRouteTarget(route, user, why);
+  if (!first) {
+    spdlog::warn("{} {}: the route for {} cannot be used: {}", request.methodText(),
+                 request.callId(), user, why);
+    return false;
+  }
   if (first->locate.empty() &&
       identity_.isOurAddress(first->flow.remote.host(), first->flow.remote.port())) {
     ++stats_.loopsDetected;
@@ -228,9 +236,36 @@ bool ProxyCore::followRoute(TransactionId serverTx, SipMessage& request, const s
     answer(serverTx, request, 482, "Loop Detected");
     return true;
   }
-  first->failover.assign(route.begin() + 1, route.end());
   startProxying(serverTx, std::move(request), flow, {std::move(*first)});
   return true;
+}
+
+// A route's first target -- its trunk's address, or the first of its `to` (the others kept for
+// failover) -- with the number the route dials (strip, prefix).
+std::optional<ProxyCore::Target> ProxyCore::firstRouteTarget(const StaticRoutes::Route& route,
+                                                             std::string_view user,
+                                                             const char*& why) const {
+  const std::string dialled = route.dialled(user);
+  std::shared_ptr<const Trunk> trunk;
+  const std::string* first = route.targets.empty() ? nullptr : &route.targets.front();
+  if (!route.trunk.empty()) {
+    trunk = trunks_.find(route.trunk);
+    if (!trunk) {
+      why = "its trunk is not configured";
+      return std::nullopt;
+    }
+    first = &trunk->address;
+  }
+  if (first == nullptr) {
+    why = "it has no target";
+    return std::nullopt;
+  }
+  auto target = uriTarget(*first, dialled, why);
+  if (!target) return std::nullopt;
+  target->dialled = dialled;
+  target->trunk = std::move(trunk);
+  if (!target->trunk) target->failover.assign(route.targets.begin() + 1, route.targets.end());
+  return target;
 }
 
 std::vector<ProxyCore::Target> ProxyCore::locationTargets(std::string_view aor) const {
@@ -303,7 +338,7 @@ std::optional<OriginateTarget> ProxyCore::originateTarget(const std::string& uri
   };
   const char* why = "";
   if (const auto* route = routes_.find(sip::unescapeUriComponent(parsed->user))) {
-    if (auto target = uriTarget(route->front(), parsed->user, why)) {
+    if (auto target = firstRouteTarget(*route, parsed->user, why)) {
       if (!target->locate.empty()) return byName(target->requestUri, target->locate);
       return found(target->requestUri, target->flow, target->routes);
     }

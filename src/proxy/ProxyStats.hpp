@@ -60,7 +60,11 @@ namespace rtcgate::proxy {
   X(relayMovesFailed, Counter, "rtcgate_proxy_relay_moves_failed_total",                          \
     "Moves to another relay that failed (the call then ended as relay-lost)")                     \
   X(strangerCallsRefused, Counter, "rtcgate_proxy_unauthenticated_calls_refused_total",           \
-    "INVITEs refused with 503: security.max_unauthenticated_calls_per_source reached")
+    "INVITEs refused with 503: security.max_unauthenticated_calls_per_source reached")            \
+  X(trunkChallengesAnswered, Counter, "rtcgate_proxy_trunk_challenges_answered_total",            \
+    "401/407 challenges of trunks answered with the trunk's credentials")                         \
+  X(trunkAuthFailures, Counter, "rtcgate_proxy_trunk_auth_failures_total",                        \
+    "requests a trunk still refused after our answer (the caller got 403)")
 
 // What the proxy counts; exported by the management API as metrics. Single-threaded writers.
 struct ProxyStats {

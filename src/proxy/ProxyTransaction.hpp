@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -9,6 +10,7 @@
 #include "base/Timers.hpp"
 #include "proxy/MediaPolicy.hpp"
 #include "proxy/ResponseSelector.hpp"
+#include "proxy/Trunk.hpp"
 #include "sip/SipMessage.hpp"
 #include "sip/Transport.hpp"
 #include "transaction/TransactionUser.hpp"
@@ -35,6 +37,11 @@ struct Branch {
   std::string viaBranch;         // our Via branch: the relay keys a forked offer by it
   bool anchored = false;         // its media goes through the relay
   MediaLeg leg = MediaLeg::Sip;
+  // A branch toward a trunk: its challenges are answered with the trunk's credentials (then
+  // requestUri and routes are kept to send it again), and failover keeps the dialled number.
+  std::shared_ptr<const Trunk> trunk;
+  std::string dialled;
+  int challengesAnswered = 0;
 };
 
 // The proxy's state for one server transaction: the request as received (to build responses and
@@ -51,8 +58,9 @@ struct ProxyTransaction {
   bool finalSent = false;
   bool cancelled = false;
   bool fromStranger = false;
-  bool starting = false;  // its first branches are being created (startProxying)  // an
-                          // unauthenticated caller (counted per source while its call lasts)
+  bool starting = false;  // its first branches are being created (startProxying)
+  // A branch went to a trunk with our caller id in From: responses get the caller's back.
+  bool callerPresented = false;
 
   // Media anchoring: what the SDP of the request is, and the responses waiting their turn to go
   // upstream while the relay rewrites one of them (they must leave in the order they came).

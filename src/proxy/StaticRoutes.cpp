@@ -43,15 +43,30 @@ std::optional<std::string> StaticRoutes::patternError(const std::string& pattern
 
 void StaticRoutes::add(const std::string& pattern, std::vector<std::string> targets,
                        std::optional<MediaLeg> media) {
-  routes_.push_back(
-      {pattern, std::make_shared<const RE2>(pattern, patternOptions()), std::move(targets), media});
+  Route route;
+  route.pattern = pattern;
+  route.targets = std::move(targets);
+  route.media = media;
+  add(std::move(route));
 }
 
-const std::vector<std::string>* StaticRoutes::find(std::string_view user) const {
+void StaticRoutes::add(Route route) {
+  route.match = std::make_shared<const RE2>(route.pattern, patternOptions());
+  routes_.push_back(std::move(route));
+}
+
+const StaticRoutes::Route* StaticRoutes::find(std::string_view user) const {
   for (const auto& route : routes_) {
-    if (route.match->ok() && RE2::PartialMatch(user, *route.match)) return &route.targets;
+    if (route.match->ok() && RE2::PartialMatch(user, *route.match)) return &route;
   }
   return nullptr;
+}
+
+std::string StaticRoutes::Route::dialled(std::string_view user) const {
+  user.remove_prefix(std::min<std::size_t>(strip, user.size()));
+  std::string out = prefix;
+  out.append(user);
+  return out;
 }
 
 std::optional<MediaLeg> StaticRoutes::targetMedia(std::string_view requestUri) const {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -29,6 +30,12 @@ class StaticRoutes {
     std::shared_ptr<const re2::RE2> match;  // compiled once, shared by copies of the table
     std::vector<std::string> targets;       // SIP URIs, tried in order
     std::optional<MediaLeg> media;          // the targets' profile; none: media.sip_srtp applies
+    std::string trunk;                      // or a trunk by name (targets then empty)
+    std::uint32_t strip = 0;                // leading characters taken off the number
+    std::string prefix;                     // then put in front of it
+
+    // The user part the targets are sent: `user` with strip and prefix applied.
+    std::string dialled(std::string_view user) const;
   };
 
   // Why `pattern` is not a usable route pattern, or nullopt when it is (ConfigLoader's check).
@@ -37,9 +44,10 @@ class StaticRoutes {
   // A pattern that does not compile matches nothing (the configuration loader refuses it first).
   void add(const std::string& pattern, std::vector<std::string> targets,
            std::optional<MediaLeg> media = std::nullopt);
-  // The targets of the first route whose pattern matches (anywhere in) user; nullptr when none
-  // does.
-  const std::vector<std::string>* find(std::string_view user) const;
+  // A route with everything set but `match`, which is compiled from `pattern`.
+  void add(Route route);
+  // The first route whose pattern matches (anywhere in) user; nullptr when none does.
+  const Route* find(std::string_view user) const;
   // The media profile of the route target a branch's Request-URI points at (same host and port
   // as a target of a route that sets one); none when no route says.
   std::optional<MediaLeg> targetMedia(std::string_view requestUri) const;

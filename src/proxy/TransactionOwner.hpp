@@ -7,8 +7,13 @@ namespace rtcgate::proxy {
 // Whose client transaction this is, kept as the transaction's user data so that the transaction
 // layer's reports reach their owner without a lookup in each one's tables: the proxy's forwarded
 // branches, the INVITEs of calls we place ourselves, or the re-INVITEs moving a call to another
-// relay.
-enum class TransactionOwner : std::uint64_t { Proxy = 0, Originator = 1, RelayMove = 2 };
+// relay, or our registrations with trunks.
+enum class TransactionOwner : std::uint64_t {
+  Proxy = 0,
+  Originator = 1,
+  RelayMove = 2,
+  Trunk = 3,  // our REGISTERs to trunks
+};
 
 constexpr std::uint64_t tagOf(TransactionOwner owner) { return static_cast<std::uint64_t>(owner); }
 

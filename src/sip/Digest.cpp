@@ -28,6 +28,8 @@ void assign(DigestCredentials& c, std::string_view name, std::string_view value)
     c.qop = value;
   else if (lex::iequals(name, "nc"))
     c.nc = value;
+  else if (lex::iequals(name, "stale"))
+    c.stale = value;
 }
 
 std::string hex(const unsigned char* bytes, unsigned size) {

@@ -22,6 +22,7 @@ struct DigestCredentials {
   std::string_view opaque;
   std::string_view qop;
   std::string_view nc;
+  std::string_view stale;  // challenges only: "true" when the answered nonce had expired
 };
 
 Result<DigestCredentials> parseDigestCredentials(std::string_view headerValue);

@@ -540,6 +540,12 @@ void SipMessage::removeAll(HeaderId id) {
   reindexIfEssential(id);
 }
 
+void SipMessage::removeAll(std::string_view name) {
+  std::erase_if(headers_, [name](const Header& h) {
+    return h.id == HeaderId::Other && lex::iequals(h.name, name);
+  });
+}
+
 void SipMessage::setHeader(HeaderId id, std::string value) {
   auto it =
       std::find_if(headers_.begin(), headers_.end(), [id](const Header& h) { return h.id == id; });

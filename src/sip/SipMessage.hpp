@@ -115,6 +115,7 @@ class SipMessage {
   void appendHeader(std::string name, std::string value);  // for Other headers
   void removeFirst(HeaderId id);                           // e.g. the top Via, the top Route
   void removeAll(HeaderId id);
+  void removeAll(std::string_view name);  // Other headers, by name (case-insensitive)
   // Replaces the value of the first header with this id (adds it if absent).
   void setHeader(HeaderId id, std::string value);
   void setBody(std::string body, std::string_view contentType);

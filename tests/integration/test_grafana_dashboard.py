@@ -13,7 +13,11 @@ DASHBOARD = os.path.join(HERE, "..", "..", "docs", "grafana-dashboard.json")
 NAME = re.compile(r"\brtcgate_[a-z_]+\b")
 HISTOGRAM_SERIES = ("_bucket", "_sum", "_count")
 
-gw = Gateway(args.binary, transports=("udp",)).start()
+# A trunk that registers (to a closed loopback port: it fails and retries) so that the trunk
+# families are exported too.
+TRUNK = ("trunks: [{ name: carrier, address: 'sip:127.0.0.1:9', username: u, password: p,"
+         " register: { expires: 300 } }]\n")
+gw = Gateway(args.binary, transports=("udp",), extra_yaml=TRUNK).start()
 
 
 def load():

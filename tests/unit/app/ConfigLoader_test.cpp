@@ -290,6 +290,73 @@ TEST(ConfigLoader, DnsKeys) {
   EXPECT_TRUE(hasError(result, "dns.search: unknown key"));
 }
 
+TEST(ConfigLoader, TrunksAndRoutesToThem) {
+  auto result = loadConfigText(R"(
+trunks:
+  - name: carrier
+    address: sip:sip.carrier.example;transport=tcp
+    username: acme
+    password: secret
+    register: { expires: 300 }
+    from_user: "+15551230000"
+    inbound:
+      sources: [198.51.100.0/24]
+      dids: { "acme": alice, "+15551230000": [alice, bob] }
+    options_ping: 30
+  - { name: pbx, address: "sip:10.0.0.5" }
+routes:
+  - { match: '^\+?[0-9]{7,15}$', trunk: carrier, strip: 1, prefix: "+44" }
+)",
+                               "t.yaml");
+  ASSERT_TRUE(result.ok()) << result.errors.front();
+  ASSERT_EQ(result.config.trunks.size(), 2u);
+  const auto& trunk = result.config.trunks[0];
+  EXPECT_EQ(trunk.address, "sip:sip.carrier.example;transport=tcp");
+  EXPECT_EQ(trunk.registerExpires, 300u);
+  EXPECT_EQ(trunk.fromUser, "+15551230000");
+  EXPECT_EQ(trunk.sources, std::vector<std::string>{"198.51.100.0/24"});
+  ASSERT_EQ(trunk.dids.size(), 2u);
+  EXPECT_EQ(trunk.dids[0].first, "acme");
+  EXPECT_EQ(trunk.dids[0].second, std::vector<std::string>{"alice"});
+  EXPECT_EQ(trunk.dids[1].second, (std::vector<std::string>{"alice", "bob"}));
+  EXPECT_EQ(trunk.optionsPing, 30u);
+  EXPECT_EQ(result.config.trunks[1].registerExpires, 0u);
+  ASSERT_EQ(result.config.routes.size(), 1u);
+  EXPECT_EQ(result.config.routes[0].trunk, "carrier");
+  EXPECT_EQ(result.config.routes[0].strip, 1u);
+  EXPECT_EQ(result.config.routes[0].prefix, "+44");
+}
+
+TEST(ConfigLoader, TrunkMistakesNameTheKey) {
+  auto result = loadConfigText(R"(
+trunks:
+  - { name: a, address: "10.0.0.5", register: { expires: 300 } }
+  - { name: a, address: "sip:10.0.0.6", inbound: { sources: [not-an-address] } }
+routes:
+  - { match: "^9", trunk: nowhere }
+  - { match: "^8", trunk: a, to: "sip:10.0.0.7" }
+  - { match: "^7", trunk: a, prefix: "sip:evil@" }
+)",
+                               "t.yaml");
+  EXPECT_TRUE(hasError(result, "trunks[0].address: expected a sip: URI, got '10.0.0.5'"));
+  EXPECT_TRUE(hasError(result, "trunks[0].register: registering needs a username"));
+  EXPECT_TRUE(hasError(result, "trunks[1].name: 'a' is used twice"));
+  EXPECT_TRUE(hasError(result, "trunks[1].inbound.sources[0]"));
+  EXPECT_TRUE(hasError(result, "routes[0].trunk: no trunk is named 'nowhere'"));
+  EXPECT_TRUE(hasError(result, "routes[1]: give to or trunk, not both"));
+  EXPECT_TRUE(hasError(result, "routes[2].prefix"));
+}
+
+TEST(ConfigLoader, TrunkPasswordFromAFile) {
+  const auto result = loadConfigText(
+      "trunks: [{ name: c, address: 'sip:10.0.0.5', username: u, password_file: /p }]", "t.yaml",
+      [](const std::string& file, std::string&) -> std::optional<std::string> {
+        return file == "/p" ? std::optional<std::string>("from-file") : std::nullopt;
+      });
+  ASSERT_TRUE(result.ok()) << result.errors.front();
+  EXPECT_EQ(result.config.trunks[0].password, "from-file");
+}
+
 TEST(ConfigLoader, MediaLearningDelay) {
   EXPECT_EQ(loadConfigText("", "t.yaml").config.media.learningDelayMs, 1000u);
   auto result = loadConfigText("media: { learning_delay_ms: 0 }", "t.yaml");

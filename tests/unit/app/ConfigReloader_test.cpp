@@ -158,6 +158,15 @@ TEST_F(ConfigReloaderTest, DnsChangesNeedARestart) {
   EXPECT_EQ(std::find(restart.begin(), restart.end(), "dns.timeout_ms"), restart.end());
 }
 
+TEST_F(ConfigReloaderTest, TrunkChangesNeedARestart) {
+  auto r = reloader();
+  write("trunks: [{ name: c, address: 'sip:10.0.0.5' }]\n");
+  const auto outcome = r.reload();
+  ASSERT_TRUE(outcome.ok) << outcome.error;
+  const auto& restart = outcome.changes.needsRestart;
+  EXPECT_NE(std::find(restart.begin(), restart.end(), "trunks"), restart.end());
+}
+
 TEST_F(ConfigReloaderTest, TlsFailureRefusesTheWholeReload) {
   tlsResult_ = false;
   auto r = reloader();

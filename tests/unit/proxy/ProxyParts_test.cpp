@@ -106,8 +106,8 @@ TEST(StaticRoutes, FirstMatchingPatternWins) {
   routes.add("^\\+?[0-9]{3,15}$", {"sip:10.0.0.5:5060", "sip:10.0.0.6:5060"});
   routes.add("^9", {"sip:10.0.0.9"});
   ASSERT_NE(routes.find("+4930123"), nullptr);
-  EXPECT_EQ(routes.find("+4930123")->size(), 2u);
-  EXPECT_EQ(routes.find("9abc")->front(), "sip:10.0.0.9");
+  EXPECT_EQ(routes.find("+4930123")->targets.size(), 2u);
+  EXPECT_EQ(routes.find("9abc")->targets.front(), "sip:10.0.0.9");
   EXPECT_EQ(routes.find("alice"), nullptr);
 }
 

@@ -14,8 +14,8 @@ TEST(StaticRoutesPatterns, DocumentedPatternsKeepTheirMeaning) {
   routes.add(R"(^\+?[0-9]{3,15}$)", {"sip:10.0.0.5"});
   routes.add("ext", {"sip:10.0.0.8"});  // unanchored: matches anywhere, as regex_search did
   auto target = [&routes](std::string_view user) -> std::string {
-    const auto* targets = routes.find(user);
-    return targets ? targets->front() : "";
+    const auto* route = routes.find(user);
+    return route ? route->targets.front() : "";
   };
   EXPECT_EQ(target("1234"), "sip:10.0.0.7");  // the first matching route wins
   EXPECT_EQ(target("12345"), "sip:10.0.0.5");
@@ -64,4 +64,16 @@ TEST(StaticRoutesPatterns, CopiesShareTheCompiledPattern) {
 }
 
 }  // namespace
+TEST(StaticRoutes, StripAndPrefixRewriteTheNumber) {
+  StaticRoutes::Route route;
+  route.strip = 1;
+  route.prefix = "+44";
+  EXPECT_EQ(route.dialled("02079460000"), "+442079460000");
+  route.strip = 20;
+  EXPECT_EQ(route.dialled("0207"), "+44");
+  route.strip = 0;
+  route.prefix = "";
+  EXPECT_EQ(route.dialled("+15551234"), "+15551234");
+}
+
 }  // namespace rtcgate::proxy

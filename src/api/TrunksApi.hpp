@@ -1,0 +1,30 @@
+#pragma once
+
+#include <string>
+
+#include "http/HttpServer.hpp"
+#include "http/MetricsRegistry.hpp"
+#include "proxy/ProxyCore.hpp"
+
+namespace rtcgate::api {
+
+// The trunks part of the management API (docs/API.md): GET /api/v1/trunks lists each trunk with
+// its registration's state (never its credentials); the rtcgate_trunk_* metrics; the fields of
+// the trunk.up / trunk.down events.
+class TrunksApi {
+ public:
+  explicit TrunksApi(proxy::ProxyCore& proxy) : proxy_(proxy) {}
+  void registerRoutes(http::HttpServer& server);
+  io::Status declareMetrics(http::MetricsRegistry& metrics);
+
+  // {"trunk":"carrier","state":"registered",...}: a registration's state as a JSON object.
+  static std::string registrationJson(const proxy::Trunk& trunk,
+                                      const proxy::TrunkRegistration::Status& status,
+                                      proxy::WallSeconds now);
+
+ private:
+  http::HttpReply list() const;
+  proxy::ProxyCore& proxy_;
+};
+
+}  // namespace rtcgate::api

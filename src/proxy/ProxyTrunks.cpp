@@ -1,0 +1,166 @@
+// ProxyCore and trunks: calls from a trunk go to the local users its number maps to (`dids`);
+// calls to a trunk carry our caller id for it (`from_user`), and its digest challenges are
+// answered with its credentials, so the caller never sees them (RFC 3261 22.3; Kamailio's
+// uac_auth, Asterisk's outbound_auth).
+#include <spdlog/spdlog.h>
+
+#include "base/SecureRandom.hpp"
+#include "proxy/MessageParts.hpp"
+#include "proxy/ProxyCore.hpp"
+#include "sip/DigestAnswer.hpp"
+#include "sip/NameAddr.hpp"
+
+namespace rtcgate::proxy {
+
+using sip::HeaderId;
+using sip::Method;
+using sip::SipMessage;
+using transaction::TransactionId;
+
+namespace {
+
+// The number a trunk's call is for: the Request-URI's user, or the To user when the Request-URI
+// names only our Contact (carriers that send to the registered contact keep the number in To).
+const std::vector<std::string>* didUsers(const Trunk& trunk, const SipMessage& request,
+                                         std::string& number) {
+  const auto uri = sip::parseUri(request.requestUri());
+  number = uri ? sip::unescapeUriComponent(uri->user) : std::string();
+  if (const auto* users = trunk.usersFor(number)) return users;
+  const auto* toHeader = request.find(HeaderId::To);
+  const auto to = toHeader ? sip::parseNameAddr(toHeader->value) : Result<sip::NameAddr>(Error{""});
+  if (!to) return nullptr;
+  const auto toUser = sip::unescapeUriComponent(to->uri.user);
+  if (const auto* users = trunk.usersFor(toUser)) {
+    number = toUser;
+    return users;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+void ProxyCore::routeFromTrunk(TransactionId serverTx, SipMessage&& request, const sip::Flow& flow,
+                               const Trunk& trunk) {
+  if (request.method() == Method::Options) {
+    // The carrier's keep-alive toward our registered Contact: answered here.
+    auto response = request.makeResponse(200, "OK");
+    response.appendHeader(HeaderId::Allow, std::string(kAllowedMethods));
+    respond(serverTx, std::move(response));
+    return;
+  }
+  std::string number;
+  const auto* users = didUsers(trunk, request, number);
+  if (users == nullptr) {
+    ++stats_.notFound;
+    spdlog::info("{} {} from trunk {}: no DID {} (trunks[].inbound.dids)", request.methodText(),
+                 request.callId(), trunk.name, number);
+    answer(serverTx, request, 404, "Not Found");
+    return;
+  }
+  std::vector<Target> targets;
+  for (const auto& user : *users) {
+    auto contacts = locationTargets(aorOf(user, identity_.defaultDomain()));
+    std::move(contacts.begin(), contacts.end(), std::back_inserter(targets));
+  }
+  if (targets.empty()) {
+    ++stats_.unavailable;
+    spdlog::info("{} {} from trunk {}: no user of DID {} is registered", request.methodText(),
+                 request.callId(), trunk.name, number);
+    answer(serverTx, request, 480, "Temporarily Unavailable");
+    return;
+  }
+  spdlog::info("{} {} from trunk {}: DID {} rings {} contact(s)", request.methodText(),
+               request.callId(), trunk.name, number, targets.size());
+  startProxying(serverTx, std::move(request), flow, std::move(targets));
+}
+
+// Toward the trunk the caller is the trunk's own number (from_user) at the trunk's domain, in
+// From and in P-Asserted-Identity (RFC 3325: the trunk trusts us for it); the caller's own PAI,
+// if any, is not passed on.
+void ProxyCore::presentCaller(SipMessage& request, const Trunk& trunk) const {
+  if (trunk.fromUser.empty()) return;
+  const auto address = sip::parseUri(trunk.address);
+  const auto* fromHeader = request.find(HeaderId::From);
+  if (!address || fromHeader == nullptr) return;
+  const std::string identity = "<sip:" + trunk.fromUser + "@" + std::string(address->host) + ">";
+  const auto from = sip::parseNameAddr(fromHeader->value);
+  const std::string tag(from ? from->tag() : std::string_view());
+  request.setHeader(HeaderId::From, identity + ";tag=" + tag);
+  request.removeAll("P-Asserted-Identity");
+  request.removeAll("P-Preferred-Identity");
+  request.appendHeader("P-Asserted-Identity", identity);
+}
+
+// The caller gets its own From back in every response (tags are what identify the dialog; the
+// caller's user agent need never learn the number it was shown as).
+void ProxyCore::restoreCaller(const ProxyTransaction& pt, SipMessage& response) {
+  if (const auto* from = pt.request.find(HeaderId::From)) {
+    response.setHeader(HeaderId::From, std::string(from->value));
+  }
+}
+
+// The trunk challenged what we sent it: the same request goes again, as a new branch with the
+// next CSeq, carrying the answer. One answer per branch, two when the second challenge says only
+// that our nonce went stale; a trunk that still refuses gets its caller a 403, never the
+// challenge (the caller could not answer it).
+bool ProxyCore::answerTrunkChallenge(ProxyTransaction& pt, std::size_t index,
+                                     const SipMessage& response) {
+  auto& branch = pt.branches[index];
+  const Trunk& trunk = *branch.trunk;
+  const bool proxy = response.statusCode() == 407;
+  const auto challenges =
+      response.all(proxy ? HeaderId::ProxyAuthenticate : HeaderId::WwwAuthenticate);
+  const int pick = sip::pickDigestChallenge(challenges);
+  const bool stale = pick >= 0 && sip::isStaleChallenge(challenges[static_cast<std::size_t>(pick)]);
+  if (pt.cancelled || pt.finalSent) return false;
+  if (pick < 0 || !trunk.hasCredentials() || branch.challengesAnswered >= 2 ||
+      (branch.challengesAnswered == 1 && !stale)) {
+    ++stats_.trunkAuthFailures;
+    spdlog::warn("{} {}: trunk {} refused our credentials ({} {})", pt.request.methodText(),
+                 pt.request.callId(), trunk.name, response.statusCode(), response.reasonPhrase());
+    branchCompleted(pt, index, pt.request.makeResponse(403, "Trunk Authentication Failed"));
+    return true;
+  }
+  const auto cnonce = SecureRandom::hex(8);
+  auto value = sip::DigestAnswer{.challenge = challenges[static_cast<std::size_t>(pick)],
+                                 .method = pt.request.methodText(),
+                                 .uri = branch.requestUri,
+                                 .username = trunk.username,
+                                 .password = trunk.password,
+                                 .cnonce = cnonce}
+                   .write();
+  if (!value) {
+    ++stats_.trunkAuthFailures;
+    spdlog::warn("{} {}: cannot answer trunk {}'s challenge: {}", pt.request.methodText(),
+                 pt.request.callId(), trunk.name, value.error());
+    branchCompleted(pt, index, pt.request.makeResponse(403, "Trunk Authentication Failed"));
+    return true;
+  }
+  Target again;
+  again.requestUri = branch.requestUri;
+  again.routes = branch.routes;
+  again.flow = branch.flow;
+  again.trunk = branch.trunk;
+  again.dialled = branch.dialled;
+  again.failover = std::move(branch.failover);
+  again.authorization = std::move(*value);
+  again.authorizationHeader = proxy ? HeaderId::ProxyAuthorization : HeaderId::Authorization;
+  again.challengesAnswered = branch.challengesAnswered + 1;
+  // The challenged branch is over (the transaction layer ACKs the 401/407); its answer is not a
+  // candidate response.
+  branch.state = Branch::State::Completed;
+  branch.finalStatus = response.statusCode();
+  timers_.cancel(branch.timerC);
+  branch.timerC = 0;
+  calls_.releaseBranchMedia(pt, index);
+  // The trunk has now seen one more request of the caller's: its later ones go up by one.
+  ++pt.cseqShift;
+  if (Dialog* dialog = dialogOf(pt.request); dialog && pt.request.toTag().empty()) {
+    ++dialog->caller.cseqShift;
+  }
+  ++stats_.trunkChallengesAnswered;
+  forwardBranch(pt, std::move(again));
+  return true;
+}
+
+}  // namespace rtcgate::proxy

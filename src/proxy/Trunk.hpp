@@ -1,0 +1,38 @@
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "base/AddressRange.hpp"
+
+namespace rtcgate::proxy {
+
+// A SIP carrier or hosted PBX the gateway sends calls to and takes calls from (`trunks:`): the
+// role of Asterisk's PJSIP trunk (endpoint, outbound_auth, registration, identify) and of
+// Kamailio's uac module. Immutable once the proxy starts (trunks change with a restart).
+struct Trunk {
+  std::string name;
+  std::string address;  // sip: URI; a host name is found through DNS (RFC 3263)
+  std::string username;
+  std::string password;
+  std::chrono::seconds registerExpires{0};  // 0: we do not register
+  std::string fromUser;                     // caller id toward the trunk; empty: the caller's own
+  std::vector<AddressRange> sources;        // who may send us calls as this trunk
+  std::vector<std::pair<std::string, std::vector<std::string>>> dids;  // number -> local users
+  std::chrono::seconds optionsPing{0};
+
+  bool hasCredentials() const { return !username.empty(); }
+  // The local users a call to `number` rings; nullptr when the trunk maps no such number.
+  const std::vector<std::string>* usersFor(std::string_view number) const {
+    for (const auto& [did, users] : dids) {
+      if (did == number) return &users;
+    }
+    return nullptr;
+  }
+};
+
+}  // namespace rtcgate::proxy

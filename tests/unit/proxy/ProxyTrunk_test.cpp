@@ -1,0 +1,305 @@
+// ProxyCore with trunks: calls to a trunk carry our caller id and the dialled number, its digest
+// challenges are answered with its credentials (the caller never sees them), calls from it ring
+// the users its numbers map to, and our registration with it is kept up.
+#include <gtest/gtest.h>
+
+#include "sip/Digest.hpp"
+#include "sip/NameAddr.hpp"
+#include "unit/proxy/ProxyHarness.hpp"
+
+namespace rtcgate::proxy::testing {
+namespace {
+
+constexpr const char* kChallenge =
+    R"(Digest realm="carrier.test", nonce="n0nce1", qop="auth", algorithm=MD5)";
+
+class ProxyTrunkTest : public ProxyHarness {
+ protected:
+  void configure(ProxyOptions& options) override {
+    Trunk trunk;
+    trunk.name = "carrier";
+    trunk.address = "sip:127.0.0.9:5090";
+    trunk.username = "acme";
+    trunk.password = "s3cret";
+    trunk.fromUser = "+15551230000";
+    trunk.sources = {*AddressRange::parse("127.0.0.9")};
+    trunk.dids = {{"+15551230000", {"bob", "carol"}}, {"acme", {"bob"}}};
+    trunk.registerExpires = registerExpires;
+    options.trunks.push_back(trunk);
+  }
+  StaticRoutes routes() override {
+    StaticRoutes table;
+    StaticRoutes::Route route;
+    route.pattern = "^0[0-9]+$";
+    route.trunk = "carrier";
+    route.strip = 1;
+    route.prefix = "+44";
+    table.add(route);
+    return table;
+  }
+
+  void aliceDials(const std::string& number, const std::string& callId) {
+    proxy_->onMessage("INVITE sip:" + number +
+                          "@localhost SIP/2.0\r\n"
+                          "Via: SIP/2.0/UDP 127.0.0.1:5080;branch=z9hG4bK-" +
+                          callId +
+                          "\r\nMax-Forwards: 70\r\nFrom: \"Alice\" <sip:alice@localhost>;tag=a1\r\n"
+                          "To: <sip:" +
+                          number + "@localhost>\r\nCall-ID: " + callId +
+                          "\r\nCSeq: 1 INVITE\r\nContact: <sip:alice@127.0.0.1:5080>\r\n"
+                          "P-Asserted-Identity: <sip:+19999999999@elsewhere>\r\n"
+                          "Content-Length: 0\r\n\r\n",
+                      aliceFlow);
+  }
+  void carrierAnswers(const sip::SipMessage& request, int status,
+                      const std::string& challenge = kChallenge) {
+    auto response = request.makeResponse(status, "Whatever", "c1");
+    if (status == 407) response.appendHeader(sip::HeaderId::ProxyAuthenticate, challenge);
+    if (status == 401) response.appendHeader(sip::HeaderId::WwwAuthenticate, challenge);
+    proxy_->onMessage(response.serialize(), carrierFlow);
+  }
+  // Whether `request` carries a digest answer the carrier would accept.
+  static bool validAnswer(const sip::SipMessage& request, sip::HeaderId header) {
+    const auto* value = request.find(header);
+    if (value == nullptr) return false;
+    const auto credentials = sip::parseDigestCredentials(value->value);
+    if (!credentials || credentials->username != "acme" || credentials->nonce != "n0nce1" ||
+        credentials->uri != request.requestUri()) {
+      return false;
+    }
+    const auto ha1 = sip::digestHa1(sip::DigestAlgorithm::Md5, "acme", "carrier.test", "s3cret");
+    return credentials->response ==
+           sip::digestResponse(sip::DigestAlgorithm::Md5, ha1, request.methodText(), *credentials);
+  }
+
+  std::chrono::seconds registerExpires{0};
+  const SocketAddress carrier = address("127.0.0.9", 5090);
+  const sip::Flow carrierFlow{sip::Transport::Udp, udpLocal, carrier, 0};
+};
+
+TEST_F(ProxyTrunkTest, ACallToANumberGoesToTheTrunkWithTheDialledNumberAndOurCallerId) {
+  aliceDials("02079460000", "trunk-1");
+  const auto invite = sentTo(carrier, "INVITE");
+  ASSERT_TRUE(invite);
+  EXPECT_EQ(invite->requestUri(), "sip:+442079460000@127.0.0.9:5090");
+  const auto from = sip::parseNameAddr(invite->find(sip::HeaderId::From)->value);
+  ASSERT_TRUE(from);
+  EXPECT_EQ(from->uri.user, "+15551230000");
+  EXPECT_EQ(from->tag(), "a1");
+  const auto* pai = invite->find("P-Asserted-Identity");
+  ASSERT_NE(pai, nullptr);
+  EXPECT_EQ(pai->value, "<sip:+15551230000@127.0.0.9>");
+  EXPECT_EQ(invite->serialize().find("+19999999999"), std::string::npos);  // the caller's PAI
+
+  carrierAnswers(*invite, 200);
+  const auto ok = sentTo(aliceFlow.remote, "SIP/2.0 200");
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->find(sip::HeaderId::From)->value, "\"Alice\" <sip:alice@localhost>;tag=a1");
+}
+
+TEST_F(ProxyTrunkTest, TheTrunksChallengeIsAnsweredAndTheCallerNeverSeesIt) {
+  aliceDials("02079460000", "trunk-2");
+  const auto first = sentTo(carrier, "INVITE");
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->cseq(), 1u);
+  carrierAnswers(*first, 407);
+  ASSERT_EQ(countSentTo(carrier, "INVITE"), 2u);
+  const auto again = sentTo(carrier, "INVITE");
+  EXPECT_EQ(again->cseq(), 2u);
+  EXPECT_EQ(again->callId(), first->callId());
+  EXPECT_NE(again->topVia().branch(), first->topVia().branch());
+  EXPECT_TRUE(validAnswer(*again, sip::HeaderId::ProxyAuthorization));
+  EXPECT_EQ(countSentTo(carrier, "ACK"), 1u);  // the 407's, by the transaction layer
+  EXPECT_FALSE(sentTo(aliceFlow.remote, "SIP/2.0 407"));
+  EXPECT_EQ(proxy_->stats().trunkChallengesAnswered, 1u);
+
+  carrierAnswers(*again, 200);
+  const auto ok = sentTo(aliceFlow.remote, "SIP/2.0 200");
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->cseq(), 1u);  // the caller's own numbering
+}
+
+TEST_F(ProxyTrunkTest, CredentialsTheTrunkRefusesAgainGiveTheCallerA403) {
+  aliceDials("02079460000", "trunk-3");
+  carrierAnswers(*sentTo(carrier, "INVITE"), 401);
+  const auto again = sentTo(carrier, "INVITE");
+  EXPECT_TRUE(validAnswer(*again, sip::HeaderId::Authorization));
+  carrierAnswers(*again, 401);
+  EXPECT_EQ(countSentTo(carrier, "INVITE"), 2u);
+  EXPECT_TRUE(sentTo(aliceFlow.remote, "SIP/2.0 403"));
+  EXPECT_FALSE(sentTo(aliceFlow.remote, "SIP/2.0 401"));
+  EXPECT_EQ(proxy_->stats().trunkAuthFailures, 1u);
+}
+
+TEST_F(ProxyTrunkTest, AStaleNonceIsAnsweredOnceMore) {
+  aliceDials("02079460000", "trunk-4");
+  carrierAnswers(*sentTo(carrier, "INVITE"), 407);
+  carrierAnswers(*sentTo(carrier, "INVITE"), 407,
+                 R"(Digest realm="carrier.test", nonce="n0nce1", qop="auth", stale=true)");
+  EXPECT_EQ(countSentTo(carrier, "INVITE"), 3u);
+  EXPECT_EQ(sentTo(carrier, "INVITE")->cseq(), 3u);
+}
+
+TEST_F(ProxyTrunkTest, AnInDialogRequestAfterAnAnsweredChallengeFollowsTheTrunksNumbering) {
+  aliceDials("02079460000", "trunk-5");
+  carrierAnswers(*sentTo(carrier, "INVITE"), 407);
+  const auto again = sentTo(carrier, "INVITE");
+  const auto routes = answerWith200(*again, carrierFlow, "c9", "<sip:edge@127.0.0.9:5090>");
+  std::string routeHeaders;
+  for (const auto& route : routes) routeHeaders += "Route: " + route + "\r\n";
+  proxy_->onMessage(
+      "BYE sip:edge@127.0.0.9:5090 SIP/2.0\r\n"
+      "Via: SIP/2.0/UDP 127.0.0.1:5080;branch=z9hG4bK-bye5\r\nMax-Forwards: 70\r\n" +
+          routeHeaders +
+          "From: <sip:alice@localhost>;tag=a1\r\nTo: <sip:02079460000@localhost>;"
+          "tag=c9\r\nCall-ID: trunk-5\r\nCSeq: 2 BYE\r\nContent-Length: 0\r\n\r\n",
+      aliceFlow);
+  const auto bye = sentTo(carrier, "BYE");
+  ASSERT_TRUE(bye);
+  EXPECT_EQ(bye->cseq(), 3u);
+}
+
+TEST_F(ProxyTrunkTest, ACallFromTheTrunkRingsTheUsersOfItsNumber) {
+  proxy_->onMessage(
+      "INVITE sip:acme@127.0.0.1:5060 SIP/2.0\r\n"
+      "Via: SIP/2.0/UDP 127.0.0.9:5090;branch=z9hG4bK-in1\r\nMax-Forwards: 70\r\n"
+      "From: <sip:+447700900000@carrier.test>;tag=x1\r\n"
+      "To: <sip:+15551230000@carrier.test>\r\nCall-ID: in-1\r\nCSeq: 1 INVITE\r\n"
+      "Contact: <sip:edge@127.0.0.9:5090>\r\nContent-Length: 0\r\n\r\n",
+      carrierFlow);
+  // The Request-URI's user (our registration's) maps to bob alone.
+  EXPECT_TRUE(sentTo(bob, "INVITE"));
+  EXPECT_EQ(countSentTo(browser.remote, "INVITE"), 0u);
+  EXPECT_FALSE(sentTo(carrier, "SIP/2.0 407"));
+}
+
+TEST_F(ProxyTrunkTest, ACallFromTheTrunkToANumberOfItsForksToEveryMappedUser) {
+  proxy_->onMessage(
+      "INVITE sip:+15551230000@127.0.0.1:5060 SIP/2.0\r\n"
+      "Via: SIP/2.0/UDP 127.0.0.9:5090;branch=z9hG4bK-in2\r\nMax-Forwards: 70\r\n"
+      "From: <sip:+447700900000@carrier.test>;tag=x1\r\n"
+      "To: <sip:+15551230000@carrier.test>\r\nCall-ID: in-2\r\nCSeq: 1 INVITE\r\n"
+      "Contact: <sip:edge@127.0.0.9:5090>\r\nContent-Length: 0\r\n\r\n",
+      carrierFlow);
+  EXPECT_TRUE(sentTo(bob, "INVITE"));
+  EXPECT_TRUE(sentTo(browser.remote, "INVITE"));
+}
+
+TEST_F(ProxyTrunkTest, ANumberTheTrunkDoesNotMapIsNotFoundAndNothingElseIsReachable) {
+  // Not a DID: even a local user's name, or a number a route would send out, is refused.
+  for (const char* user : {"bob", "02079460000"}) {
+    sent_.clear();
+    proxy_->onMessage(std::string("INVITE sip:") + user +
+                          "@127.0.0.1:5060 SIP/2.0\r\n"
+                          "Via: SIP/2.0/UDP 127.0.0.9:5090;branch=z9hG4bK-in3" +
+                          user +
+                          "\r\nMax-Forwards: 70\r\nFrom: <sip:+4477@carrier.test>;tag=x1\r\n"
+                          "To: <sip:" +
+                          user + "@carrier.test>\r\nCall-ID: in-3" + user +
+                          "\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n",
+                      carrierFlow);
+    EXPECT_TRUE(sentTo(carrier, "SIP/2.0 404")) << user;
+    EXPECT_EQ(countSentTo(bob, "INVITE"), 0u) << user;
+  }
+}
+
+TEST_F(ProxyTrunkTest, TheCarriersOptionsPingIsAnsweredByUs) {
+  proxy_->onMessage(
+      "OPTIONS sip:acme@127.0.0.1:5060 SIP/2.0\r\n"
+      "Via: SIP/2.0/UDP 127.0.0.9:5090;branch=z9hG4bK-opt1\r\nMax-Forwards: 70\r\n"
+      "From: <sip:ping@carrier.test>;tag=x1\r\nTo: <sip:acme@127.0.0.1>\r\n"
+      "Call-ID: opt-1\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n",
+      carrierFlow);
+  EXPECT_TRUE(sentTo(carrier, "SIP/2.0 200"));
+  EXPECT_EQ(countSentTo(bob, "OPTIONS"), 0u);
+}
+
+class TrunkRegistrationTest : public ProxyTrunkTest {
+ protected:
+  void SetUp() override {
+    registerExpires = std::chrono::seconds(300);
+    ProxyTrunkTest::SetUp();
+    proxy_->startTrunks([this](const Trunk& trunk, const TrunkRegistration::Status& status) {
+      changes.push_back(trunk.name + (status.state == TrunkRegistration::State::Registered
+                                          ? " up"
+                                          : " down: " + status.reason));
+    });
+  }
+  const TrunkRegistration::Status& status() {
+    return proxy_->trunks().registrationOf("carrier")->status();
+  }
+  void registrarAnswers(int status, const std::string& extra = {}) {
+    const auto request = sentTo(carrier, "REGISTER");
+    ASSERT_TRUE(request);
+    auto response = request->makeResponse(status, "Whatever", status == 200 ? "r1" : "");
+    if (status == 401) response.appendHeader(sip::HeaderId::WwwAuthenticate, kChallenge);
+    if (!extra.empty()) response.appendHeader(sip::HeaderId::Contact, extra);
+    proxy_->onMessage(response.serialize(), carrierFlow);
+  }
+  std::vector<std::string> changes;
+};
+
+TEST_F(TrunkRegistrationTest, RegistersWithTheTrunksCredentialsAndRefreshesBeforeExpiry) {
+  const auto first = sentTo(carrier, "REGISTER");
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->requestUri(), "sip:127.0.0.9:5090");
+  EXPECT_EQ(first->find(sip::HeaderId::Expires)->value, "300");
+  EXPECT_NE(first->find(sip::HeaderId::Contact)->value.find("sip:acme@127.0.0.1:5060"),
+            std::string_view::npos);
+  registrarAnswers(401);
+  const auto answered = sentTo(carrier, "REGISTER");
+  EXPECT_TRUE(validAnswer(*answered, sip::HeaderId::Authorization));
+  EXPECT_EQ(answered->cseq(), first->cseq() + 1);
+  EXPECT_EQ(answered->callId(), first->callId());
+  registrarAnswers(200, "<sip:acme@127.0.0.1:5060;transport=udp>;expires=120");
+  EXPECT_EQ(status().state, TrunkRegistration::State::Registered);
+  EXPECT_EQ(status().granted, std::chrono::seconds(120));
+  EXPECT_EQ(changes, std::vector<std::string>{"carrier up"});
+
+  timers_.advance(std::chrono::seconds(59));
+  EXPECT_EQ(countSentTo(carrier, "REGISTER"), 2u);
+  timers_.advance(std::chrono::seconds(1));
+  EXPECT_EQ(countSentTo(carrier, "REGISTER"), 3u);  // half of 120 s
+}
+
+TEST_F(TrunkRegistrationTest, AFailureIsRetriedWithAGrowingBackOffAndReported) {
+  registrarAnswers(403);
+  EXPECT_EQ(status().state, TrunkRegistration::State::Failed);
+  EXPECT_EQ(status().lastStatus, 403);
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(changes[0], "carrier down: 403 Whatever");
+  timers_.advance(TrunkRegistration::kFirstRetry);
+  EXPECT_EQ(countSentTo(carrier, "REGISTER"), 2u);
+  registrarAnswers(403);
+  timers_.advance(TrunkRegistration::kFirstRetry);
+  EXPECT_EQ(countSentTo(carrier, "REGISTER"), 2u);  // now twice as long
+  timers_.advance(TrunkRegistration::kFirstRetry);
+  EXPECT_EQ(countSentTo(carrier, "REGISTER"), 3u);
+  registrarAnswers(200);
+  EXPECT_EQ(status().state, TrunkRegistration::State::Registered);
+  EXPECT_EQ(changes.back(), "carrier up");
+}
+
+TEST_F(TrunkRegistrationTest, WrongCredentialsFailTheRegistration) {
+  registrarAnswers(401);
+  registrarAnswers(401);
+  EXPECT_EQ(status().state, TrunkRegistration::State::Failed);
+  EXPECT_EQ(countSentTo(carrier, "REGISTER"), 2u);
+}
+
+TEST_F(TrunkRegistrationTest, CallsOverTheRegistrationsFlowAreTheTrunks) {
+  registrarAnswers(200);
+  // From another port of the registrar's host, with no source list needed.
+  const sip::Flow other{sip::Transport::Udp, udpLocal, address("127.0.0.9", 5099), 0};
+  proxy_->onMessage(
+      "INVITE sip:acme@127.0.0.1:5060 SIP/2.0\r\n"
+      "Via: SIP/2.0/UDP 127.0.0.9:5099;branch=z9hG4bK-in9\r\nMax-Forwards: 70\r\n"
+      "From: <sip:+447700900000@carrier.test>;tag=x1\r\n"
+      "To: <sip:acme@carrier.test>\r\nCall-ID: in-9\r\nCSeq: 1 INVITE\r\n"
+      "Contact: <sip:edge@127.0.0.9:5099>\r\nContent-Length: 0\r\n\r\n",
+      other);
+  EXPECT_TRUE(sentTo(bob, "INVITE"));
+}
+
+}  // namespace
+}  // namespace rtcgate::proxy::testing
