@@ -1,0 +1,188 @@
+"""Kamailio as the carrier (registrar with digest on REGISTER and INVITE, on 127.0.0.2) and
+rtcgate's trunk to it:
+  - the trunk registers (the carrier's 401 answered with the trunk's credentials) and shows as
+    registered in GET /api/v1/trunks and the metrics;
+  - a phone's call to a national number goes out through the trunk: the number rewritten by the
+    route (strip 1, prefix +44), the carrier's 407 answered by rtcgate (the phone never sees it),
+    our caller id in From and P-Asserted-Identity (Kamailio logs what it authenticated and saw);
+  - the carrier's call to the trunk's number (sent to our registered Contact) reaches the phone
+    the DID maps to.
+Only loopback addresses; every process started here is stopped here."""
+import json
+import os
+import re
+import secrets
+import shutil
+import time
+
+from siptest import (SDP, Callee, Connection, Gateway, Process, UserAgent, answering, check,
+                     free_port, parse_args, place_call, run_tests, tests_in)
+
+args = parse_args()
+MODULES = "/usr/lib/x86_64-linux-gnu/kamailio/modules/"
+CARRIER = "127.0.0.2"    # Kamailio
+PSTN_CALLEE = "127.0.0.3"  # who the carrier sends our outbound calls to
+PSTN_CALLER = "127.0.0.4"  # who calls our number through the carrier
+PASSWORD = "tr-" + secrets.token_hex(4)
+KPORT, CALLEE_PORT = free_port(), free_port()
+
+KAMAILIO_CFG = f"""#!KAMAILIO
+debug=2
+log_stderror=yes
+children=2
+disable_tcp=yes
+listen=udp:{CARRIER}:{KPORT}
+mpath="{MODULES}"
+loadmodule "tm.so"
+loadmodule "sl.so"
+loadmodule "rr.so"
+loadmodule "pv.so"
+loadmodule "maxfwd.so"
+loadmodule "textops.so"
+loadmodule "siputils.so"
+loadmodule "usrloc.so"
+loadmodule "registrar.so"
+loadmodule "auth.so"
+loadmodule "xlog.so"
+modparam("usrloc", "db_mode", 0)
+
+request_route {{
+    if (!mf_process_maxfwd_header("10")) {{ sl_send_reply("483", "Too Many Hops"); exit; }}
+    if (has_totag()) {{
+        if (loose_route()) {{ t_relay(); exit; }}
+        if (is_method("ACK")) {{ if (t_check_trans()) t_relay(); exit; }}
+        sl_send_reply("404", "Not here");
+        exit;
+    }}
+    if (is_method("CANCEL")) {{ if (t_check_trans()) t_relay(); exit; }}
+    if (is_method("OPTIONS")) {{ sl_send_reply("200", "OK"); exit; }}
+    if (is_method("REGISTER")) {{
+        if (!pv_www_authenticate("carrier.test", "{PASSWORD}", "0")) {{
+            www_challenge("carrier.test", "1");
+            exit;
+        }}
+        if ($au != "acme") {{ sl_send_reply("403", "Forbidden"); exit; }}
+        xlog("L_NOTICE", "CARRIER REGISTER au=$au ct=$ct\\n");
+        if (!save("location")) sl_reply_error();
+        exit;
+    }}
+    if (!is_method("INVITE")) {{ sl_send_reply("405", "Method Not Allowed"); exit; }}
+    record_route();
+    if ($si == "{PSTN_CALLER}") {{
+        # A call from the PSTN to our number: to the account registered for it.
+        $rU = "acme";
+        if (!lookup("location")) {{ sl_send_reply("404", "Not Registered"); exit; }}
+        xlog("L_NOTICE", "CARRIER DELIVERS to=$tU ruri=$ru\\n");
+        t_relay();
+        exit;
+    }}
+    if (!pv_proxy_authenticate("carrier.test", "{PASSWORD}", "0")) {{
+        proxy_challenge("carrier.test", "1");
+        exit;
+    }}
+    if ($au != "acme") {{ sl_send_reply("403", "Forbidden"); exit; }}
+    consume_credentials();
+    xlog("L_NOTICE", "CARRIER INVITE au=$au ruri=$rU from=$fU pai=$ai\\n");
+    $du = "sip:{PSTN_CALLEE}:{CALLEE_PORT}";
+    t_relay();
+    exit;
+}}
+"""
+
+TRUNK = f"""trunks:
+  - name: carrier
+    address: sip:{CARRIER}:{KPORT}
+    username: acme
+    password: {PASSWORD}
+    register: {{ expires: 120 }}
+    from_user: "+15551230000"
+    inbound:
+      dids: {{ "acme": bob }}
+routes:
+  - {{ match: '^0[0-9]+$', trunk: carrier, strip: 1, prefix: "+44" }}
+"""
+
+workdir = os.path.join(os.environ.get("TMPDIR", "/tmp"), "rtcgate-trunk-" + secrets.token_hex(4))
+os.makedirs(workdir)
+with open(os.path.join(workdir, "kamailio.cfg"), "w") as f:
+    f.write(KAMAILIO_CFG)
+kamailio = Process(["kamailio", "-f", os.path.join(workdir, "kamailio.cfg"), "-DD", "-E",
+                    "-w", workdir, "-Y", workdir, "-m", "64", "-M", "8"],
+                   os.path.join(workdir, "kamailio.log"))
+time.sleep(1.0)  # its children fork before the trunk's first REGISTER
+check(kamailio.proc.poll() is None, f"kamailio did not start:\n{kamailio.output()[-3000:]}")
+gw = Gateway(args.binary, transports=("udp",), extra_yaml=TRUNK).start()
+
+
+def carrier_log(pattern, timeout=5.0):
+    """The first line of Kamailio's log matching `pattern` (waits for it)."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        for line in kamailio.output().splitlines():
+            if re.search(pattern, line):
+                return line
+        time.sleep(0.1)
+    raise AssertionError(f"kamailio never logged {pattern!r}:\n{kamailio.output()[-3000:]}")
+
+
+def trunk_state():
+    status, body = gw.http("GET", "/api/v1/trunks")
+    check(status == 200, f"GET /api/v1/trunks: {status}")
+    return json.loads(body)["trunks"][0]["registration"]
+
+
+def test_the_trunk_registers_with_the_carriers_challenge_answered():
+    deadline = time.time() + 10
+    while trunk_state()["state"] != "registered" and time.time() < deadline:
+        time.sleep(0.2)
+    state = trunk_state()
+    check(state["state"] == "registered", f"trunk state {state}\n{gw.log()[-3000:]}")
+    check(state["expires_in"] > 60, f"granted {state}")
+    carrier_log(r"CARRIER REGISTER au=acme ct=<sip:acme@127\.0\.0\.1:")
+    check(gw.metric("rtcgate_trunk_registered", 'trunk="carrier"') == 1, "metric not 1")
+    check(PASSWORD not in gw.http("GET", "/api/v1/trunks")[1], "the API shows the password")
+
+
+def test_a_call_to_a_number_goes_out_through_the_trunk_with_our_caller_id():
+    callee = Callee(UserAgent(Connection("udp", KPORT, host=CARRIER,
+                                         local=(PSTN_CALLEE, CALLEE_PORT)), "pstn"))
+    alice = UserAgent(Connection("udp", gw.ports["udp"]), "alice", password="alicepw")
+    final, _ = place_call(alice, "02079460000")
+    callee.finish(gw.log()[-3000:] + kamailio.output()[-3000:])
+    check(final.status == 200, f"call through the trunk: {final.status}\n{gw.log()[-3000:]}")
+    check("carrier.test" not in str(final.all("Proxy-Authenticate")), "the caller saw a challenge")
+    line = carrier_log(r"CARRIER INVITE")
+    check("au=acme ruri=+442079460000 from=+15551230000 pai=sip:+15551230000@" in line, line)
+    check(gw.metric("rtcgate_proxy_trunk_challenges_answered_total") >= 1, "no challenge counted")
+    check("sip:alice@localhost" in final.get("From"),
+          f"the caller got the trunk's caller id back: {final.get('From')}")
+
+
+def test_the_carriers_call_to_our_number_reaches_the_mapped_user():
+    bob = answering(gw, "bob", "bobpw")
+    caller = UserAgent(Connection("udp", KPORT, host=CARRIER, local=(PSTN_CALLER, 0)), "+44207",
+                       domain="carrier.test")
+    uri = "sip:+15551230000@carrier.test"
+    call_id = secrets.token_hex(8)
+    final = caller.transact(caller.request("INVITE", uri, [f"Contact: {caller.contact()}",
+                                                          "Content-Type: application/sdp"],
+                                           body=SDP, call_id=call_id, to=f"<{uri}>"), timeout=8)
+    check(final.status == 200, f"the carrier's call: {final.status}\n{gw.log()[-3000:]}")
+    carrier_log(r"CARRIER DELIVERS to=\+15551230000 ruri=sip:acme@127\.0\.0\.1:")
+    routes = list(reversed(final.all("Record-Route")))
+    target = re.search(r"<([^>]+)>", final.get("Contact")).group(1)
+    dialog = {"call_id": call_id, "to": final.get("To"), "routes": routes, "target": target}
+    caller.c.send(caller.request("ACK", target, [f"Route: {r}" for r in routes],
+                                 to=final.get("To"), call_id=call_id, cseq=caller.cseq))
+    time.sleep(0.3)
+    response = caller.transact(caller.request("BYE", target, [f"Route: {r}" for r in routes],
+                                              to=dialog["to"], call_id=call_id))
+    check(response.status == 200, f"BYE: {response.status}")
+    bob.finish(gw.log()[-3000:])
+
+
+try:
+    run_tests(tests_in(dict(globals())), [gw])
+finally:
+    kamailio.stop()
+    shutil.rmtree(workdir, ignore_errors=True)
