@@ -22,8 +22,12 @@ void appendTrunk(std::string& out, const proxy::Trunk& trunk,
                  const proxy::TrunkRegistration* registration, proxy::WallSeconds now) {
   out += "{\"name\":";
   http::appendJsonString(out, trunk.name);
-  out += ",\"address\":";
-  http::appendJsonString(out, trunk.address);
+  out += ",\"addresses\":[";
+  for (std::size_t i = 0; i < trunk.addresses.size(); ++i) {
+    if (i > 0) out += ',';
+    http::appendJsonString(out, trunk.addresses[i]);
+  }
+  out += ']';
   out += ",\"from_user\":";
   http::appendJsonString(out, trunk.fromUser);
   out += ",\"sources\":" + std::to_string(trunk.sources.size());
@@ -60,6 +64,18 @@ std::string TrunksApi::registrationJson(const proxy::Trunk& trunk,
   return out;
 }
 
+std::string TrunksApi::destinationJson(const proxy::DestinationProber::Destination& destination) {
+  std::string out = "{\"target\":";
+  http::appendJsonString(out, std::string(sip::transportParamName(destination.flow.transport)) +
+                                  " " + destination.flow.remote.toString());
+  out += ",\"of\":";
+  http::appendJsonString(out, destination.label);
+  out += destination.up ? ",\"up\":true" : ",\"up\":false";
+  out += ",\"last_status\":" + std::to_string(destination.lastStatus);
+  out += ",\"misses\":" + std::to_string(destination.misses) + '}';
+  return out;
+}
+
 void TrunksApi::registerRoutes(http::HttpServer& server) {
   server.add("GET", "/api/v1/trunks", "the trunks and the state of their registrations",
              [this](const http::HttpRequest&) { return list(); });
@@ -74,11 +90,24 @@ http::HttpReply TrunksApi::list() const {
     first = false;
     appendTrunk(out, *trunk, trunks.registrationOf(trunk->name), proxy_.wallNow());
   }
+  out += "],\"probed\":[";
+  first = true;
+  for (const auto& destination : proxy_.prober().destinations()) {
+    if (!first) out += ',';
+    first = false;
+    out += destinationJson(destination);
+  }
   out += "]}";
   return http::HttpReply::json(std::move(out));
 }
 
 io::Status TrunksApi::declareMetrics(http::MetricsRegistry& metrics) {
+  auto probed = metrics.addStatistics(proxy::kProbeStatistics, proxy_.prober().stats());
+  if (!probed) return probed;
+  probed = metrics.addGauge("rtcgate_probe_destinations_down",
+                            "probed trunk destinations down now (skipped by calls)", {},
+                            [this] { return static_cast<double>(proxy_.prober().downCount()); });
+  if (!probed) return probed;
   for (const auto& trunk : proxy_.trunks().all()) {
     const auto* registration = proxy_.trunks().registrationOf(trunk->name);
     if (registration == nullptr) continue;

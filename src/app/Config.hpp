@@ -30,7 +30,7 @@ struct StaticRoute {
 // and our REGISTER are answered with, and how its calls to us are recognised and delivered.
 struct TrunkConfig {
   std::string name;
-  std::string address;  // sip: URI, host name or IP, transport parameter allowed
+  std::vector<std::string> addresses;  // address: sip: URI(s), host name or IP, tried in order
   std::string username;
   std::string password;
   std::string passwordFile;

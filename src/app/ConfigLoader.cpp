@@ -601,9 +601,13 @@ void readTrunk(ConfigReader& r, const YAML::Node& node, const std::string& path,
   for (const auto& other : c.trunks) {
     if (other.name == trunk.name) r.error(path + ".name", "'" + trunk.name + "' is used twice");
   }
-  r.read(node, path, "address", trunk.address);
-  if (!isSipUri(trunk.address)) {
-    r.error(path + ".address", "expected a sip: URI, got '" + trunk.address + "'");
+  r.read(node, path, "address", trunk.addresses);
+  if (trunk.addresses.empty()) r.error(path + ".address", "a trunk needs an address (sip: URI)");
+  for (std::size_t i = 0; i < trunk.addresses.size(); ++i) {
+    if (!isSipUri(trunk.addresses[i])) {
+      r.error(path + ".address" + (trunk.addresses.size() > 1 ? "[" + std::to_string(i) + "]" : ""),
+              "expected a sip: URI, got '" + trunk.addresses[i] + "'");
+    }
   }
   r.read(node, path, "username", trunk.username);
   r.read(node, path, "password", trunk.password);

@@ -92,7 +92,7 @@ proxy::StaticRoutes staticRoutes(const std::vector<StaticRoute>& routes) {
 proxy::Trunk proxyTrunk(const TrunkConfig& config) {
   proxy::Trunk trunk;
   trunk.name = config.name;
-  trunk.address = config.address;
+  trunk.addresses = config.addresses;
   trunk.username = config.username;
   trunk.password = config.password;
   trunk.registerExpires = std::chrono::seconds(config.registerExpires);
@@ -205,16 +205,19 @@ Gateway::~Gateway() {
   if (transports_) transports_->stop();
 }
 
-// The relay the proxy anchors media with: the embedded one (the default) or the ng relays of
-// media.relay.
-// The trunks' registrations start once their events and DNS are there; their state shows in
-// GET /api/v1/trunks, the rtcgate_trunk_* metrics and the trunk.up / trunk.down events.
+// The trunks' registrations and probes start once their events and DNS are there; their state
+// shows in GET /api/v1/trunks, the rtcgate_trunk_* / rtcgate_probe_* metrics and the trunk.up,
+// trunk.down, target.up and target.down events.
 bool Gateway::startTrunks() {
   proxy_->startTrunks(
       [this](const proxy::Trunk& trunk, const proxy::TrunkRegistration::Status& status) {
         const bool up = status.state == proxy::TrunkRegistration::State::Registered;
         events_->publish(up ? "trunk.up" : "trunk.down",
                          api::TrunksApi::registrationJson(trunk, status, proxy_->wallNow()));
+      },
+      [this](const proxy::DestinationProber::Destination& destination) {
+        events_->publish(destination.up ? "target.up" : "target.down",
+                         api::TrunksApi::destinationJson(destination));
       });
   trunksApi_ = std::make_unique<api::TrunksApi>(*proxy_);
   if (const auto status = trunksApi_->declareMetrics(api_->metrics()); !status) {
@@ -223,12 +226,14 @@ bool Gateway::startTrunks() {
   }
   if (api_->server()) trunksApi_->registerRoutes(*api_->server());
   for (const auto& trunk : proxy_->trunks().all()) {
-    spdlog::info("trunk {}: {}{}", trunk->name, trunk->address,
+    spdlog::info("trunk {}: {}{}", trunk->name, trunk->address(),
                  trunk->registerExpires.count() > 0 ? ", registering" : "");
   }
   return true;
 }
 
+// The relay the proxy anchors media with: the embedded one (the default) or the ng relays of
+// media.relay.
 bool Gateway::startMedia() {
   if (config_.media.anchor == "never") return true;
   const auto& relays = config_.media.relay;

@@ -33,6 +33,7 @@ ProxyCore::ProxyCore(ProxyOptions options, Timers& timers, transaction::SendFunc
       transactions_(timers, std::move(send), *this, options_.timers),
       trunks_(options_.trunks, transactions_, identity_, resolver_, timers,
               tagOf(TransactionOwner::Trunk)),
+      prober_(transactions_, identity_, resolver_, timers, tagOf(TransactionOwner::Probe)),
       calls_(CallManagerOptions{.media = options_.media,
                                 .dialogTimeout = options_.dialogTimeout,
                                 .mediaTimeout = options_.mediaTimeout,

@@ -12,6 +12,7 @@
 #include "proxy/AuthBans.hpp"
 #include "proxy/CallManager.hpp"
 #include "proxy/CallOriginator.hpp"
+#include "proxy/DestinationProber.hpp"
 #include "proxy/DialogTracker.hpp"
 #include "proxy/DigestAuthenticator.hpp"
 #include "proxy/FlowToken.hpp"
@@ -162,10 +163,12 @@ class ProxyCore : public transaction::TransactionUser,
     return originator_.originate(from, to);
   }
 
-  // Starts the trunks' registrations (after setServerLocation, for trunks known by name);
-  // `changed` hears when one comes up or goes down.
-  void startTrunks(TrunkRegistration::Changed changed) { trunks_.start(std::move(changed)); }
+  // Starts the trunks' registrations and OPTIONS probes (after setServerLocation, for trunks
+  // known by name); the callbacks hear when a registration or a probed destination comes up or
+  // goes down.
+  void startTrunks(TrunkRegistration::Changed registration, DestinationProber::Changed probe);
   const Trunks& trunks() const { return trunks_; }
+  const DestinationProber& prober() const { return prober_; }
 
   // Reload: new requests use these routes.
   void setRoutes(StaticRoutes routes) { routes_ = std::move(routes); }
@@ -303,6 +306,7 @@ class ProxyCore : public transaction::TransactionUser,
   void branchLocated(transaction::TransactionId serverTx, std::size_t index, Target target,
                      TargetResolver::Resolved found);
   void branchUnreachable(ProxyTransaction& pt, std::size_t index, int status);
+  void skipDownDestination(ProxyTransaction& pt, std::size_t index, Target target);
   void finishIfDone(ProxyTransaction& pt);
   bool launchBranch(ProxyTransaction& pt, std::size_t index, Target target);
   bool failOver(ProxyTransaction& pt, std::size_t index, int status);
@@ -375,6 +379,7 @@ class ProxyCore : public transaction::TransactionUser,
   ProxyStats stats_;
   transaction::TransactionLayer transactions_;
   Trunks trunks_;
+  DestinationProber prober_;
   ConnectionLookup connectionFlow_;
   CallManager calls_;
   SessionTimers sessionTimers_;

@@ -53,7 +53,9 @@ void ProxyCore::forwardBranch(ProxyTransaction& pt, Target target) {
   if (target.requestUri.empty()) target.requestUri = std::string(pt.request.requestUri());
   pt.branches.push_back({});
   const auto index = pt.branches.size() - 1;
-  if (target.locate.empty()) {
+  if (target.locate.empty() && prober_.isDown(target.flow)) {
+    skipDownDestination(pt, index, std::move(target));
+  } else if (target.locate.empty()) {
     launchBranch(pt, index, std::move(target));
   } else {
     locateBranch(pt, index, std::move(target));
@@ -96,8 +98,28 @@ void ProxyCore::branchLocated(TransactionId serverTx, std::size_t index, Target 
   target.flow = found.flows.front();
   target.alternates.assign(found.flows.begin() + 1, found.flows.end());
   target.locate.clear();
-  launchBranch(pt, index, std::move(target));
+  if (prober_.isDown(target.flow)) {
+    skipDownDestination(pt, index, std::move(target));
+  } else {
+    launchBranch(pt, index, std::move(target));
+  }
   finishIfDone(pt);
+}
+
+// A destination OPTIONS probing found down is not tried: the branch goes on to the next one at
+// once, as if it had answered 503.
+void ProxyCore::skipDownDestination(ProxyTransaction& pt, std::size_t index, Target target) {
+  ++stats_.downDestinationsSkipped;
+  spdlog::info("{} {}: {} is down (OPTIONS probes), skipped", pt.request.methodText(),
+               pt.request.callId(), target.flow.remote.toString());
+  auto& branch = pt.branches[index];
+  branch.failover = std::move(target.failover);
+  branch.alternates = std::move(target.alternates);
+  branch.requestUri = std::move(target.requestUri);
+  branch.routes = std::move(target.routes);
+  branch.trunk = std::move(target.trunk);
+  branch.dialled = std::move(target.dialled);
+  branchUnreachable(pt, index, 503);
 }
 
 // A branch that never went out (its target could not be found): completed with `status` once
@@ -410,6 +432,8 @@ void ProxyCore::onResponse(TransactionId clientTx, SipMessage&& response, const 
         registration->onResponse(response, flow);
       }
       return;
+    case TransactionOwner::Probe:
+      return prober_.onResponse(clientTx, response.statusCode());
     case TransactionOwner::Proxy:
       break;
   }
@@ -505,6 +529,7 @@ bool ProxyCore::failOver(ProxyTransaction& pt, std::size_t index, int status) {
     if (!next) continue;
     next->failover = std::move(remaining);
     next->dialled = branch.dialled;
+    next->trunk = branch.trunk;
     ++stats_.routeFailovers;
     spdlog::info("{} {}: route target answered {}, failing over", pt.request.methodText(),
                  pt.request.callId(), status);
@@ -567,6 +592,8 @@ void ProxyCore::onTimeout(TransactionId clientTx) {
     case TransactionOwner::Trunk:
       if (auto* registration = trunks_.registrationOf(clientTx)) registration->onFailed(408);
       return;
+    case TransactionOwner::Probe:
+      return prober_.onFailed(clientTx);
     case TransactionOwner::Proxy:
       ++stats_.branchTimeouts;
       if (auto [pt, index] = findBranch(clientTx); pt) remember(pt->branches[index].flow);
@@ -583,6 +610,8 @@ void ProxyCore::onTransportError(TransactionId clientTx) {
     case TransactionOwner::Trunk:
       if (auto* registration = trunks_.registrationOf(clientTx)) registration->onFailed(503);
       return;
+    case TransactionOwner::Probe:
+      return prober_.onFailed(clientTx);
     case TransactionOwner::Proxy:
       if (auto [pt, index] = findBranch(clientTx); pt) remember(pt->branches[index].flow);
       return branchFailed(clientTx, 503, "Service Unavailable");
@@ -603,6 +632,7 @@ void ProxyCore::onTerminated(TransactionId tx, std::uint64_t userData) {
       moveInvites_.erase(tx);
       return;
     case TransactionOwner::Trunk:
+    case TransactionOwner::Probe:
       return;
     case TransactionOwner::Proxy:
       break;

@@ -254,7 +254,7 @@ std::optional<ProxyCore::Target> ProxyCore::firstRouteTarget(const StaticRoutes:
       why = "its trunk is not configured";
       return std::nullopt;
     }
-    first = &trunk->address;
+    first = &trunk->address();
   }
   if (first == nullptr) {
     why = "it has no target";
@@ -264,7 +264,8 @@ std::optional<ProxyCore::Target> ProxyCore::firstRouteTarget(const StaticRoutes:
   if (!target) return std::nullopt;
   target->dialled = dialled;
   target->trunk = std::move(trunk);
-  if (!target->trunk) target->failover.assign(route.targets.begin() + 1, route.targets.end());
+  const auto& all = target->trunk ? target->trunk->addresses : route.targets;
+  target->failover.assign(all.begin() + 1, all.end());
   return target;
 }
 

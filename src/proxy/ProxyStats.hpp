@@ -64,7 +64,9 @@ namespace rtcgate::proxy {
   X(trunkChallengesAnswered, Counter, "rtcgate_proxy_trunk_challenges_answered_total",            \
     "401/407 challenges of trunks answered with the trunk's credentials")                         \
   X(trunkAuthFailures, Counter, "rtcgate_proxy_trunk_auth_failures_total",                        \
-    "requests a trunk still refused after our answer (the caller got 403)")
+    "requests a trunk still refused after our answer (the caller got 403)")                       \
+  X(downDestinationsSkipped, Counter, "rtcgate_proxy_down_destinations_skipped_total",            \
+    "branches that skipped a destination OPTIONS probing found down")
 
 // What the proxy counts; exported by the management API as metrics. Single-threaded writers.
 struct ProxyStats {

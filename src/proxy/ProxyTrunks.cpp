@@ -39,6 +39,18 @@ const std::vector<std::string>* didUsers(const Trunk& trunk, const SipMessage& r
 
 }  // namespace
 
+void ProxyCore::startTrunks(TrunkRegistration::Changed registration,
+                            DestinationProber::Changed probe) {
+  for (const auto& trunk : trunks_.all()) {
+    if (trunk->optionsPing.count() == 0) continue;
+    for (const auto& address : trunk->addresses) {
+      prober_.add("trunk " + trunk->name, address, trunk->optionsPing);
+    }
+  }
+  trunks_.start(std::move(registration));
+  prober_.start(std::move(probe));
+}
+
 void ProxyCore::routeFromTrunk(TransactionId serverTx, SipMessage&& request, const sip::Flow& flow,
                                const Trunk& trunk) {
   if (request.method() == Method::Options) {
@@ -79,7 +91,7 @@ void ProxyCore::routeFromTrunk(TransactionId serverTx, SipMessage&& request, con
 // if any, is not passed on.
 void ProxyCore::presentCaller(SipMessage& request, const Trunk& trunk) const {
   if (trunk.fromUser.empty()) return;
-  const auto address = sip::parseUri(trunk.address);
+  const auto address = sip::parseUri(trunk.address());
   const auto* fromHeader = request.find(HeaderId::From);
   if (!address || fromHeader == nullptr) return;
   const std::string identity = "<sip:" + trunk.fromUser + "@" + std::string(address->host) + ">";

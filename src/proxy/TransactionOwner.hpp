@@ -13,6 +13,7 @@ enum class TransactionOwner : std::uint64_t {
   Originator = 1,
   RelayMove = 2,
   Trunk = 3,  // our REGISTERs to trunks
+  Probe = 4,  // our OPTIONS probes of trunk targets
 };
 
 constexpr std::uint64_t tagOf(TransactionOwner owner) { return static_cast<std::uint64_t>(owner); }

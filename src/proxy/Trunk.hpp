@@ -16,7 +16,9 @@ namespace rtcgate::proxy {
 // Kamailio's uac module. Immutable once the proxy starts (trunks change with a restart).
 struct Trunk {
   std::string name;
-  std::string address;  // sip: URI; a host name is found through DNS (RFC 3263)
+  // sip: URIs, tried in order (the next when one fails or is down); a host name is found
+  // through DNS (RFC 3263). Never empty.
+  std::vector<std::string> addresses;
   std::string username;
   std::string password;
   std::chrono::seconds registerExpires{0};  // 0: we do not register
@@ -25,6 +27,7 @@ struct Trunk {
   std::vector<std::pair<std::string, std::vector<std::string>>> dids;  // number -> local users
   std::chrono::seconds optionsPing{0};
 
+  const std::string& address() const { return addresses.front(); }
   bool hasCredentials() const { return !username.empty(); }
   // The local users a call to `number` rings; nullptr when the trunk maps no such number.
   const std::vector<std::string>* usersFor(std::string_view number) const {

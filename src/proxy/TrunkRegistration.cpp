@@ -57,7 +57,7 @@ void TrunkRegistration::start() { locateAndSend(); }
 // Every attempt looks the registrar up anew: DNS may have moved it, and the cache answers at
 // once when it has not.
 void TrunkRegistration::locateAndSend() {
-  const auto address = sip::parseUri(trunk_->address);
+  const auto address = sip::parseUri(trunk_->address());
   if (!address) return failed(0, "the trunk's address is not a SIP URI");
   resolver_.resolve(*address,
                     [this, alive = std::weak_ptr<bool>(alive_)](TargetResolver::Resolved found) {
@@ -71,7 +71,7 @@ void TrunkRegistration::locateAndSend() {
 }
 
 void TrunkRegistration::send(const sip::Flow& flow, std::string authorization) {
-  const auto address = sip::parseUri(trunk_->address);
+  const auto address = sip::parseUri(trunk_->address());
   const std::string aor = "<" + addressOfRecord(*trunk_, *address) + ">";
   const std::string from = aor + ";tag=" + fromTag_;
   std::string extra = "Contact: <sip:" + trunk_->username + "@" + identity_.hostPortToward(flow) +
@@ -126,7 +126,7 @@ bool TrunkRegistration::answerChallenge(const sip::SipMessage& response) {
   if (challengesAnswered_ >= 2 || (challengesAnswered_ == 1 && !sip::isStaleChallenge(challenge))) {
     return false;
   }
-  const auto address = sip::parseUri(trunk_->address);
+  const auto address = sip::parseUri(trunk_->address());
   const auto uri = registrarUri(*address);
   const auto cnonce = SecureRandom::hex(8);
   auto value = sip::DigestAnswer{.challenge = challenge,

@@ -24,14 +24,15 @@ CARRIER = "127.0.0.2"    # Kamailio
 PSTN_CALLEE = "127.0.0.3"  # who the carrier sends our outbound calls to
 PSTN_CALLER = "127.0.0.4"  # who calls our number through the carrier
 PASSWORD = "tr-" + secrets.token_hex(4)
-KPORT, CALLEE_PORT = free_port(), free_port()
+SECOND = "127.0.0.5"      # the carrier's second instance
+KPORT, KPORT2, CALLEE_PORT = free_port(), free_port(), free_port()
 
 KAMAILIO_CFG = f"""#!KAMAILIO
 debug=2
 log_stderror=yes
 children=2
 disable_tcp=yes
-listen=udp:{CARRIER}:{KPORT}
+listen=udp:{{listen}}
 mpath="{MODULES}"
 loadmodule "tm.so"
 loadmodule "sl.so"
@@ -89,9 +90,15 @@ request_route {{
 }}
 """
 
+
+def kamailio_cfg(listen):
+    return KAMAILIO_CFG.replace("{listen}", listen)
+
+
 TRUNK = f"""trunks:
   - name: carrier
-    address: sip:{CARRIER}:{KPORT}
+    address: [sip:{CARRIER}:{KPORT}, sip:{SECOND}:{KPORT2}]
+    options_ping: 1
     username: acme
     password: {PASSWORD}
     register: {{ expires: 120 }}
@@ -104,21 +111,32 @@ routes:
 
 workdir = os.path.join(os.environ.get("TMPDIR", "/tmp"), "rtcgate-trunk-" + secrets.token_hex(4))
 os.makedirs(workdir)
-with open(os.path.join(workdir, "kamailio.cfg"), "w") as f:
-    f.write(KAMAILIO_CFG)
-kamailio = Process(["kamailio", "-f", os.path.join(workdir, "kamailio.cfg"), "-DD", "-E",
-                    "-w", workdir, "-Y", workdir, "-m", "64", "-M", "8"],
-                   os.path.join(workdir, "kamailio.log"))
-time.sleep(1.0)  # its children fork before the trunk's first REGISTER
-check(kamailio.proc.poll() is None, f"kamailio did not start:\n{kamailio.output()[-3000:]}")
+
+
+def start_kamailio(name, listen):
+    directory = os.path.join(workdir, name)
+    os.makedirs(directory)
+    with open(os.path.join(directory, "kamailio.cfg"), "w") as f:
+        f.write(kamailio_cfg(listen))
+    return Process(["kamailio", "-f", os.path.join(directory, "kamailio.cfg"), "-DD", "-E",
+                    "-w", directory, "-Y", directory, "-m", "64", "-M", "8"],
+                   os.path.join(directory, "kamailio.log"))
+
+
+kamailio = start_kamailio("first", f"{CARRIER}:{KPORT}")
+kamailio2 = start_kamailio("second", f"{SECOND}:{KPORT2}")
+time.sleep(1.0)  # their children fork before the trunk's first REGISTER
+for instance in (kamailio, kamailio2):
+    check(instance.proc.poll() is None, f"kamailio did not start:\n{instance.output()[-3000:]}")
 gw = Gateway(args.binary, transports=("udp",), extra_yaml=TRUNK).start()
 
 
-def carrier_log(pattern, timeout=5.0):
-    """The first line of Kamailio's log matching `pattern` (waits for it)."""
+def carrier_log(pattern, timeout=5.0, instance=None):
+    """The first line of a Kamailio's log matching `pattern` (waits for it)."""
+    instance = instance or kamailio
     deadline = time.time() + timeout
     while time.time() < deadline:
-        for line in kamailio.output().splitlines():
+        for line in instance.output().splitlines():
             if re.search(pattern, line):
                 return line
         time.sleep(0.1)
@@ -181,8 +199,30 @@ def test_the_carriers_call_to_our_number_reaches_the_mapped_user():
     bob.finish(gw.log()[-3000:])
 
 
+def test_zz_a_stopped_carrier_instance_is_marked_down_and_calls_go_to_the_second():
+    kamailio.stop()
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        probed = json.loads(gw.http("GET", "/api/v1/trunks")[1])["probed"]
+        first = [p for p in probed if CARRIER in p["target"]]
+        if first and not first[0]["up"]:
+            break
+        time.sleep(0.2)
+    check(first and not first[0]["up"], f"the stopped instance is not down: {probed}")
+    check([p["up"] for p in probed if SECOND in p["target"]] == [True], f"probed: {probed}")
+    callee = Callee(UserAgent(Connection("udp", KPORT2, host=SECOND,
+                                         local=(PSTN_CALLEE, CALLEE_PORT)), "pstn"))
+    alice = UserAgent(Connection("udp", gw.ports["udp"]), "alice", password="alicepw")
+    final, _ = place_call(alice, "02079460001")
+    callee.finish(gw.log()[-3000:] + kamailio2.output()[-3000:])
+    check(final.status == 200, f"call through the second instance: {final.status}")
+    carrier_log(r"CARRIER INVITE au=acme ruri=\+442079460001", instance=kamailio2)
+    check(gw.metric("rtcgate_proxy_down_destinations_skipped_total") >= 1, "nothing skipped")
+
+
 try:
     run_tests(tests_in(dict(globals())), [gw])
 finally:
     kamailio.stop()
+    kamailio2.stop()
     shutil.rmtree(workdir, ignore_errors=True)

@@ -303,7 +303,7 @@ trunks:
       sources: [198.51.100.0/24]
       dids: { "acme": alice, "+15551230000": [alice, bob] }
     options_ping: 30
-  - { name: pbx, address: "sip:10.0.0.5" }
+  - { name: pbx, address: ["sip:10.0.0.5", "sip:10.0.0.6:5080"] }
 routes:
   - { match: '^\+?[0-9]{7,15}$', trunk: carrier, strip: 1, prefix: "+44" }
 )",
@@ -311,7 +311,7 @@ routes:
   ASSERT_TRUE(result.ok()) << result.errors.front();
   ASSERT_EQ(result.config.trunks.size(), 2u);
   const auto& trunk = result.config.trunks[0];
-  EXPECT_EQ(trunk.address, "sip:sip.carrier.example;transport=tcp");
+  EXPECT_EQ(trunk.addresses, std::vector<std::string>{"sip:sip.carrier.example;transport=tcp"});
   EXPECT_EQ(trunk.registerExpires, 300u);
   EXPECT_EQ(trunk.fromUser, "+15551230000");
   EXPECT_EQ(trunk.sources, std::vector<std::string>{"198.51.100.0/24"});
@@ -321,6 +321,7 @@ routes:
   EXPECT_EQ(trunk.dids[1].second, (std::vector<std::string>{"alice", "bob"}));
   EXPECT_EQ(trunk.optionsPing, 30u);
   EXPECT_EQ(result.config.trunks[1].registerExpires, 0u);
+  EXPECT_EQ(result.config.trunks[1].addresses.size(), 2u);
   ASSERT_EQ(result.config.routes.size(), 1u);
   EXPECT_EQ(result.config.routes[0].trunk, "carrier");
   EXPECT_EQ(result.config.routes[0].strip, 1u);

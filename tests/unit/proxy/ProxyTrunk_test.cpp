@@ -18,13 +18,14 @@ class ProxyTrunkTest : public ProxyHarness {
   void configure(ProxyOptions& options) override {
     Trunk trunk;
     trunk.name = "carrier";
-    trunk.address = "sip:127.0.0.9:5090";
+    trunk.addresses = {"sip:127.0.0.9:5090", "sip:127.0.0.10:5090"};
     trunk.username = "acme";
     trunk.password = "s3cret";
     trunk.fromUser = "+15551230000";
     trunk.sources = {*AddressRange::parse("127.0.0.9")};
     trunk.dids = {{"+15551230000", {"bob", "carol"}}, {"acme", {"bob"}}};
     trunk.registerExpires = registerExpires;
+    trunk.optionsPing = optionsPing;
     options.trunks.push_back(trunk);
   }
   StaticRoutes routes() override {
@@ -73,6 +74,7 @@ class ProxyTrunkTest : public ProxyHarness {
   }
 
   std::chrono::seconds registerExpires{0};
+  std::chrono::seconds optionsPing{0};
   const SocketAddress carrier = address("127.0.0.9", 5090);
   const sip::Flow carrierFlow{sip::Transport::Udp, udpLocal, carrier, 0};
 };
@@ -219,11 +221,13 @@ class TrunkRegistrationTest : public ProxyTrunkTest {
   void SetUp() override {
     registerExpires = std::chrono::seconds(300);
     ProxyTrunkTest::SetUp();
-    proxy_->startTrunks([this](const Trunk& trunk, const TrunkRegistration::Status& status) {
-      changes.push_back(trunk.name + (status.state == TrunkRegistration::State::Registered
-                                          ? " up"
-                                          : " down: " + status.reason));
-    });
+    proxy_->startTrunks(
+        [this](const Trunk& trunk, const TrunkRegistration::Status& status) {
+          changes.push_back(trunk.name + (status.state == TrunkRegistration::State::Registered
+                                              ? " up"
+                                              : " down: " + status.reason));
+        },
+        {});
   }
   const TrunkRegistration::Status& status() {
     return proxy_->trunks().registrationOf("carrier")->status();
@@ -299,6 +303,64 @@ TEST_F(TrunkRegistrationTest, CallsOverTheRegistrationsFlowAreTheTrunks) {
       "Contact: <sip:edge@127.0.0.9:5099>\r\nContent-Length: 0\r\n\r\n",
       other);
   EXPECT_TRUE(sentTo(bob, "INVITE"));
+}
+
+class TrunkProbingTest : public ProxyTrunkTest {
+ protected:
+  void SetUp() override {
+    optionsPing = std::chrono::seconds(10);
+    ProxyTrunkTest::SetUp();
+    proxy_->startTrunks({}, [this](const DestinationProber::Destination& destination) {
+      changes.push_back(destination.flow.remote.toString() + (destination.up ? " up" : " down"));
+    });
+  }
+  // Answers the newest OPTIONS probe sent to `to`.
+  void answerProbe(const SocketAddress& to, int status) {
+    const auto probe = sentTo(to, "OPTIONS");
+    ASSERT_TRUE(probe);
+    proxy_->onMessage(probe->makeResponse(status, "Whatever", "p").serialize(),
+                      {sip::Transport::Udp, udpLocal, to, 0});
+  }
+  const SocketAddress second = address("127.0.0.10", 5090);
+  std::vector<std::string> changes;
+};
+
+TEST_F(TrunkProbingTest, ADestinationSilentForThreeProbesIsSkippedUntilItAnswersTwice) {
+  EXPECT_EQ(countSentTo(carrier, "OPTIONS"), 1u);
+  EXPECT_EQ(countSentTo(second, "OPTIONS"), 1u);
+  answerProbe(second, 200);
+  for (int i = 0; i < 3; ++i) {
+    timers_.advance(std::chrono::seconds(10));
+    answerProbe(second, 404);  // any answer proves it alive, 404 too
+  }
+  EXPECT_EQ(changes, std::vector<std::string>{"127.0.0.9:5090 down"});
+  EXPECT_TRUE(proxy_->prober().isDown({sip::Transport::Udp, udpLocal, carrier, 0}));
+
+  aliceDials("02079460000", "probe-1");
+  EXPECT_EQ(countSentTo(carrier, "INVITE"), 0u);
+  const auto invite = sentTo(second, "INVITE");
+  ASSERT_TRUE(invite);
+  EXPECT_EQ(invite->requestUri(), "sip:+442079460000@127.0.0.10:5090");
+  EXPECT_EQ(proxy_->stats().downDestinationsSkipped, 1u);
+
+  answerProbe(carrier, 200);
+  timers_.advance(std::chrono::seconds(10));
+  EXPECT_EQ(changes.size(), 1u);  // one answer is not enough
+  answerProbe(carrier, 200);
+  EXPECT_EQ(changes.back(), "127.0.0.9:5090 up");
+  sent_.clear();
+  aliceDials("02079460001", "probe-2");
+  EXPECT_EQ(countSentTo(carrier, "INVITE"), 1u);
+}
+
+TEST_F(TrunkProbingTest, A503AnswerCountsAsAMiss) {
+  for (int i = 0; i < 3; ++i) {
+    answerProbe(carrier, 503);
+    answerProbe(second, 200);
+    timers_.advance(std::chrono::seconds(10));
+  }
+  EXPECT_EQ(changes, std::vector<std::string>{"127.0.0.9:5090 down"});
+  EXPECT_EQ(proxy_->prober().stats().probesFailed, 3u);
 }
 
 }  // namespace
