@@ -77,7 +77,7 @@ proxy::StaticRoutes staticRoutes(const std::vector<StaticRoute>& routes) {
     if (route.srtp == "sdes") media = proxy::MediaLeg::SipSdes;
     if (route.srtp == "none") media = proxy::MediaLeg::Sip;
     if (route.srtp == "dtls") media = proxy::MediaLeg::WebRtc;
-    out.add(route.match, route.to, media);
+    out.add(route.match, route.to, media, route.mediaInterface);
   }
   return out;
 }

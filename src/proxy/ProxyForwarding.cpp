@@ -131,6 +131,9 @@ bool ProxyCore::launchBranch(ProxyTransaction& pt, std::size_t index, Target tar
   branch.anchored = pt.mediaRole != ProxyTransaction::MediaRole::None &&
                     calls_.anchorsBranch(pt, target.flow.transport,
                                          routes_.targetMedia(target.requestUri), branch.leg);
+  if (branch.anchored) {
+    branch.mediaInterface = calls_.branchInterface(pt, routes_.targetInterface(target.requestUri));
+  }
   ++stats_.forwardedRequests;
   if (branch.anchored && pt.mediaRole == ProxyTransaction::MediaRole::Offer) {
     offerBranch(pt, index, std::move(request), target.flow);

@@ -35,6 +35,7 @@ struct Branch {
   std::string viaBranch;         // our Via branch: the relay keys a forked offer by it
   bool anchored = false;         // its media goes through the relay
   MediaLeg leg = MediaLeg::Sip;
+  std::string mediaInterface;  // the relay interface of its leg ("" = the relay's default)
 };
 
 // The proxy's state for one server transaction: the request as received (to build responses and
@@ -61,6 +62,10 @@ struct ProxyTransaction {
   // Added to the CSeq of what we forward, taken off the responses (DialogSide::cseqShift).
   std::uint32_t cseqShift = 0;
   MediaLeg sourceLeg = MediaLeg::Sip;
+  // The relay interface of the caller's leg ("" = the relay's default, where browsers are). The
+  // hook for whoever knows the caller's network (a trunk's `media.interface`): set it before
+  // the branches are created; in-dialog requests take it from the dialog (planMedia).
+  std::string sourceInterface;
   struct Upstream {
     sip::SipMessage response;
     std::size_t branch;  // index into branches, or kNoBranch for our own responses
