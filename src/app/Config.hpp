@@ -23,6 +23,7 @@ struct StaticRoute {
   std::uint32_t strip = 0;      // leading characters taken off the number
   std::string prefix;           // then put in front of it
   std::string srtp;             // media.srtp: "" (media.sip_srtp applies), "none", "sdes" or "dtls"
+  std::string mediaInterface;   // media.interface: the relay interface of its targets' leg
   friend bool operator==(const StaticRoute&, const StaticRoute&) = default;
 };
 
@@ -40,7 +41,17 @@ struct TrunkConfig {
   // inbound.dids: called number (To / Request-URI user) -> local users to ring
   std::vector<std::pair<std::string, std::vector<std::string>>> dids;
   std::uint32_t optionsPing = 0;  // seconds between OPTIONS probes; 0: none
+  std::string mediaInterface;     // media.interface: the relay interface of its calls' leg
   friend bool operator==(const TrunkConfig&, const TrunkConfig&) = default;
+};
+
+// One of media.interfaces: a named network the relay has media ports on (rtpengine's logical
+// interface), e.g. "public" toward browsers and "carrier" toward a private SIP network.
+struct MediaInterface {
+  std::string name;
+  std::string bind;       // IP address the interface's media sockets bind to
+  std::string advertise;  // address written into SDP for legs on it; empty: bind
+  friend bool operator==(const MediaInterface&, const MediaInterface&) = default;
 };
 
 // The whole configuration, every key with its default: with no file this is the development
@@ -127,6 +138,9 @@ struct Config {
     std::string packetIo = "auto";         // the workers' packet I/O: auto, io_uring or epoll
     std::string dtlsCertificate;           // PEM; empty: an ECDSA P-256 identity generated at start
     std::string dtlsPrivateKey;
+    // Named interfaces, the first the default (browsers); empty: one interface "default" of bind
+    // and advertise.
+    std::vector<MediaInterface> interfaces;
   } media;
 
   struct Calls {

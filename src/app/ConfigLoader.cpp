@@ -311,15 +311,81 @@ bool parsePortRange(const std::string& text, std::uint16_t& low, std::uint16_t& 
   return true;
 }
 
+bool isIpAddress(const std::string& text) {
+  return static_cast<bool>(SocketAddress::parse(text, 0));
+}
+
+// media.interfaces: named, each on an address of its own; media.bind / media.advertise are the
+// one-interface shorthand and do not mix with it.
+void readMediaInterfaces(ConfigReader& r, const YAML::Node& media, Config& c) {
+  const auto node = media["interfaces"];
+  if (!node) return;
+  if (!node.IsSequence() || node.size() == 0) {
+    return r.error("media.interfaces", "expected a list of {name, bind, advertise}");
+  }
+  if (media["bind"] || media["advertise"]) {
+    r.error("media.interfaces", "give either media.interfaces or media.bind/media.advertise");
+  }
+  std::set<std::string> names, binds;
+  for (std::size_t i = 0; i < node.size(); ++i) {
+    const std::string path = "media.interfaces[" + std::to_string(i) + "]";
+    if (!r.mapping(node[i], path, {"name", "bind", "advertise"})) continue;
+    MediaInterface interface;
+    r.read(node[i], path, "name", interface.name);
+    r.read(node[i], path, "bind", interface.bind);
+    r.read(node[i], path, "advertise", interface.advertise);
+    if (interface.name.empty()) r.error(path + ".name", "a name is needed");
+    if (!names.insert(interface.name).second) {
+      r.error(path + ".name", "'" + interface.name + "' is used by another interface");
+    }
+    if (!isIpAddress(interface.bind)) {
+      r.error(path + ".bind", "expected an IP address, got '" + interface.bind + "'");
+    } else if (!binds.insert(interface.bind).second) {
+      r.error(path + ".bind", interface.bind + " is bound by another interface");
+    }
+    if (!interface.advertise.empty() && !isIpAddress(interface.advertise)) {
+      r.error(path + ".advertise", "expected an IP address, got '" + interface.advertise + "'");
+    }
+    const bool wildcard = interface.bind == "0.0.0.0" || interface.bind == "::";
+    if (wildcard && interface.advertise.empty()) {
+      r.error(path + ".advertise", "needed: " + interface.bind + " is no address to put in SDP");
+    }
+    c.media.interfaces.push_back(std::move(interface));
+  }
+}
+
+// A route's media.interface must be one the embedded relay has; an ng relay's interfaces are its
+// own business (RTPEngine's --interface names), passed on as they are.
+void checkRouteInterfaces(ConfigReader& r, const Config& c) {
+  const bool embedded = c.media.relay.size() == 1 && c.media.relay.front() == "embedded";
+  if (!embedded) return;
+  auto check = [&](const std::string& name, const std::string& path) {
+    if (name.empty()) return;
+    const bool known =
+        c.media.interfaces.empty()
+            ? name == "default"
+            : std::any_of(c.media.interfaces.begin(), c.media.interfaces.end(),
+                          [&](const MediaInterface& interface) { return interface.name == name; });
+    if (!known) r.error(path, "no media interface named '" + name + "' (media.interfaces)");
+  };
+  for (std::size_t i = 0; i < c.routes.size(); ++i) {
+    check(c.routes[i].mediaInterface, "routes[" + std::to_string(i) + "].media.interface");
+  }
+  for (std::size_t i = 0; i < c.trunks.size(); ++i) {
+    check(c.trunks[i].mediaInterface, "trunks[" + std::to_string(i) + "].media.interface");
+  }
+}
+
 void readMedia(ConfigReader& r, const YAML::Node& root, Config& c) {
   const auto node = root["media"];
   if (!r.mapping(
           node, "media",
           {"relay", "ports", "bind", "advertise", "timeout", "workers", "packet_io",
            "dtls_certificate", "dtls_private_key", "anchor", "sip_srtp", "max_streams_per_offer",
-           "learning_delay_ms", "relay_ping_interval", "relay_ping_misses"})) {
+           "learning_delay_ms", "relay_ping_interval", "relay_ping_misses", "interfaces"})) {
     return;
   }
+  readMediaInterfaces(r, node, c);
   r.read(node, "media", "bind", c.media.bind);
   r.read(node, "media", "anchor", c.media.anchor);
   if (c.media.anchor != "webrtc" && c.media.anchor != "always" && c.media.anchor != "never") {
@@ -540,8 +606,9 @@ void readRoutes(ConfigReader& r, const YAML::Node& root, Config& c) {
     if (!isNumberPrefix(route.prefix)) {
       r.error(path + ".prefix", "expected digits, '+' or '*', got '" + route.prefix + "'");
     }
-    if (r.mapping(node[i]["media"], path + ".media", {"srtp"})) {
+    if (r.mapping(node[i]["media"], path + ".media", {"srtp", "interface"})) {
       r.read(node[i]["media"], path + ".media", "srtp", route.srtp);
+      r.read(node[i]["media"], path + ".media", "interface", route.mediaInterface);
       if (!route.srtp.empty() && route.srtp != "none" && route.srtp != "sdes" &&
           route.srtp != "dtls") {
         r.error(path + ".media.srtp", "expected none, sdes or dtls, got '" + route.srtp + "'");
@@ -592,7 +659,7 @@ void readTrunkInbound(ConfigReader& r, const YAML::Node& node, const std::string
 void readTrunk(ConfigReader& r, const YAML::Node& node, const std::string& path, Config& c) {
   if (!r.mapping(node, path,
                  {"name", "address", "username", "password", "password_file", "register",
-                  "from_user", "inbound", "options_ping"})) {
+                  "from_user", "inbound", "options_ping", "media"})) {
     return r.error(path, "expected a mapping with name and address");
   }
   TrunkConfig trunk;
@@ -620,6 +687,9 @@ void readTrunk(ConfigReader& r, const YAML::Node& node, const std::string& path,
   r.read(node, path, "from_user", trunk.fromUser);
   readTrunkInbound(r, node["inbound"], path + ".inbound", trunk);
   r.read(node, path, "options_ping", trunk.optionsPing, 0u, 3600u);
+  if (r.mapping(node["media"], path + ".media", {"interface"})) {
+    r.read(node["media"], path + ".media", "interface", trunk.mediaInterface);
+  }
   c.trunks.push_back(std::move(trunk));
 }
 
@@ -657,6 +727,7 @@ void readSections(ConfigReader& reader, const YAML::Node& root, Config& c) {
   readEvents(reader, root, c);
   readTrunks(reader, root, c);
   readRoutes(reader, root, c);
+  checkRouteInterfaces(reader, c);
 }
 
 std::string yamlError(const std::string& sourceName, const YAML::Exception& e) {

@@ -64,12 +64,22 @@ void diffSip(Differ& d, const Config::Sip& a, const Config::Sip& b) {
   d.restart("sip.registrar.max_contacts", a.registrar.maxContacts, b.registrar.maxContacts);
 }
 
+std::vector<std::string> interfaceTexts(const std::vector<MediaInterface>& interfaces) {
+  std::vector<std::string> out;
+  for (const MediaInterface& interface : interfaces) {
+    out.push_back(interface.name + "/" + interface.bind + "!" + interface.advertise);
+  }
+  return out;
+}
+
 // The media.* keys a relay reads (embedded or `rtcgate relay`): all fixed at start.
 void diffRelayMedia(Differ& d, const Config& a, const Config& b) {
   d.restart("media.ports", std::make_pair(a.media.portMin, a.media.portMax),
             std::make_pair(b.media.portMin, b.media.portMax));
   d.restart("media.bind", a.media.bind, b.media.bind);
   d.restart("media.advertise", a.media.advertise, b.media.advertise);
+  d.restart("media.interfaces", interfaceTexts(a.media.interfaces),
+            interfaceTexts(b.media.interfaces));
   d.restart("media.timeout", a.media.timeout, b.media.timeout);
   d.restart("media.workers", a.media.workers, b.media.workers);
   d.restart("media.max_streams_per_offer", a.media.maxStreamsPerOffer, b.media.maxStreamsPerOffer);

@@ -84,6 +84,7 @@ proxy::StaticRoutes staticRoutes(const std::vector<StaticRoute>& routes) {
     entry.trunk = route.trunk;
     entry.strip = route.strip;
     entry.prefix = route.prefix;
+    entry.mediaInterface = route.mediaInterface;
     out.add(std::move(entry));
   }
   return out;
@@ -102,6 +103,7 @@ proxy::Trunk proxyTrunk(const TrunkConfig& config) {
   }
   trunk.dids = config.dids;
   trunk.optionsPing = std::chrono::seconds(config.optionsPing);
+  trunk.mediaInterface = config.mediaInterface;
   return trunk;
 }
 

@@ -33,6 +33,10 @@ int runRelayCommand(const Config& config, const std::string& configPath) {
                fmt::join(options.allowedSources, ", "));
   spdlog::info("media ports {}-{}, {} worker(s), packet I/O {}", options.portMin, options.portMax,
                relay.workerCount(), relay.packetIo());
+  for (const auto& interface : options.interfaces) {
+    spdlog::info("media interface '{}' on {}, advertised as {}", interface.name, interface.bind,
+                 interface.advertise.empty() ? interface.bind : interface.advertise);
+  }
   ConfigReloader::Appliers appliers;
   appliers.allowedSources = [&relay](const Config& next) {
     // The loader has validated every entry, so this should not fail; if it does, the relay keeps

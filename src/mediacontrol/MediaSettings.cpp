@@ -11,6 +11,17 @@ void writeRtcpMux(ng::Value& request, const ng::RtcpMuxFlags& rtcpMux) {
   if (list.size() > 0) request.set(ng::kRtcpMuxList.key, std::move(list));
 }
 
+void writeInterfaces(ng::Value& request, const std::string& from, const std::string& to) {
+  if (!from.empty() && !to.empty()) {
+    ng::Value& direction = request.set("direction", ng::Value::list());
+    direction.push(from);
+    direction.push(to);
+    return;
+  }
+  if (!from.empty()) request.set("from-interface", from);
+  if (!to.empty()) request.set("to-interface", to);
+}
+
 }  // namespace
 
 void MediaSettings::writeTo(ng::Value& request) const {
@@ -25,6 +36,7 @@ void MediaSettings::writeTo(ng::Value& request) const {
     if (replaceOrigin) replace.push(ng::kReplaceOrigin);
     if (replaceSessionConnection) replace.push(ng::kReplaceSessionConnection);
   }
+  writeInterfaces(request, fromInterface, toInterface);
 }
 
 }  // namespace rtcgate::mediacontrol

@@ -18,10 +18,16 @@ struct MediaSettings {
   bool dtlsOff = false;      // no DTLS fingerprint toward this leg
   bool replaceOrigin = false;
   bool replaceSessionConnection = false;
+  // The relay's media interfaces (rtpengine's logical interfaces, `media.interfaces`) of the
+  // party whose SDP this is and of the party it goes to; "" = the relay's default. The relay
+  // keeps a party on the interface it first got, so these matter for the initial offer.
+  std::string fromInterface;
+  std::string toInterface;
 
   // Adds the keys for these settings to `request` (an offer or answer dictionary), as the
   // Kamailio module encodes the equivalent flag string: "ICE", "transport-protocol", "flags",
-  // "SDES", "rtcp-mux", "DTLS", "replace", in that order and only where they say something.
+  // "SDES", "rtcp-mux", "DTLS", "replace", in that order and only where they say something, then
+  // "direction" when both interfaces are named, else "from-interface" or "to-interface".
   void writeTo(ng::Value& request) const;
 
   bool operator==(const MediaSettings&) const = default;

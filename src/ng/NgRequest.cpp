@@ -192,6 +192,13 @@ bool NgRequest::applyKeyValue(std::string_view key, std::string_view value) {
     mediaAddress = value;
   } else if (key == "address-family") {
     addressFamily = value;
+  } else if (key == "interface") {
+    interface = value;
+  } else if (key == "from-interface" || key == "to-interface") {
+    // One slot of `direction` each: [from, to].
+    const std::size_t slot = key == "from-interface" ? 0 : 1;
+    if (direction.size() <= slot) direction.resize(slot + 1);
+    direction[slot] = value;
   } else if (key == kTransportProtocolKey) {
     if (const auto profile = transportProtocolOf(lower); !profile.empty()) {
       transportProtocol = profile;

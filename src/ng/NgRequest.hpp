@@ -36,7 +36,11 @@ struct NgRequest {
   std::string addressFamily;      // "IP4"/"IP6" for the outgoing SDP
   std::string receivedFromFamily;
   std::string receivedFromAddress;
+  // Media interfaces (rtpengine's logical interfaces): `direction` lists the sender's then the
+  // recipient's (`from-interface`/`to-interface` set one each); `interface` names one for both
+  // when `direction` does not.
   std::vector<std::string> direction;
+  std::string interface;
   IceMode ice = IceMode::Default;
   RtcpMuxFlags rtcpMux;
   CodecFlags codec;

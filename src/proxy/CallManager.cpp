@@ -55,6 +55,7 @@ void CallManager::planMedia(ProxyTransaction& pt) {
     const Dialog* dialog = dialogOf(request);
     if (dialog == nullptr || !dialog->anchored) return;
     pt.sourceLeg = dialog->sideOf(request.fromTag()).leg;
+    pt.sourceInterface = dialog->sideOf(request.fromTag()).mediaInterface;
   }
   if (carriesSdp(request)) {
     pt.mediaRole = ProxyTransaction::MediaRole::Offer;
@@ -74,6 +75,12 @@ bool CallManager::anchorsBranch(const ProxyTransaction& pt, sip::Transport trans
   }
   leg = mediaPolicy_.legToward(transport, configured);
   return mediaPolicy_.anchors(pt.sourceLeg, leg);
+}
+
+std::string CallManager::branchInterface(const ProxyTransaction& pt, std::string routeInterface) {
+  if (pt.request.toTag().empty()) return routeInterface;
+  const Dialog* dialog = dialogOf(pt.request);
+  return dialog != nullptr ? dialog->otherSide(pt.request.fromTag()).mediaInterface : std::string();
 }
 
 void CallManager::trackRequest(ProxyTransaction& pt) {
@@ -119,6 +126,7 @@ void CallManager::openDialog(ProxyTransaction& pt) {
   dialogs_.setFlow(dialog.caller, pt.source);
   dialog.caller.cseq = request.cseq();
   dialog.caller.leg = mediaPolicy_.legOf(pt.source.transport, request.body());
+  dialog.caller.mediaInterface = pt.sourceInterface;
   if (pt.fromStranger) dialogs_.countAsStranger(dialog);
   spdlog::info("call {}: {} -> {} from {} {}", dialog.callId, dialog.caller.uri, dialog.callee.uri,
                sip::viaTransportName(pt.source.transport), pt.source.remote.toString());
@@ -144,7 +152,8 @@ HookResult CallManager::beforeBranch(ProxyTransaction& pt, std::size_t index, Re
   exchange.fromTag = std::string(pt.request.fromTag());
   exchange.toTag = std::string(pt.request.toTag());
   exchange.sdp = std::string(pt.request.body());
-  exchange.settings = mediaPolicy_.settings(branch.leg, pt.sourceLeg);
+  exchange.settings =
+      mediaPolicy_.settings(branch.leg, pt.sourceLeg, branch.mediaInterface, pt.sourceInterface);
   if (Dialog* dialog = dialogOf(pt.request)) {
     dialog->relayOffered = true;
     dialog->sideOf(exchange.fromTag).sdp = exchange.sdp;
@@ -168,7 +177,8 @@ HookResult CallManager::beforeUpstream(ProxyTransaction& pt, std::size_t index,
   }
   SdpExchange exchange = exchangeFor(pt, index);
   exchange.sdp = std::string(response.body());
-  exchange.settings = mediaPolicy_.settings(pt.sourceLeg, branch.leg);
+  exchange.settings =
+      mediaPolicy_.settings(pt.sourceLeg, branch.leg, pt.sourceInterface, branch.mediaInterface);
   Dialog* dialog = dialogOf(pt.request);
   // The responder's SDP: the side the request went to.
   if (dialog) dialog->otherSide(pt.request.fromTag()).sdp = exchange.sdp;
@@ -215,6 +225,7 @@ void CallManager::trackResponse(ProxyTransaction& pt, std::size_t index,
   dialog->callee.contact = contactUri(response);
   dialogs_.setFlow(dialog->callee, branch.flow);
   dialog->callee.leg = branch.leg;
+  dialog->callee.mediaInterface = branch.mediaInterface;
   if (!branch.anchored) dialog->callee.leg = mediaPolicy_.legOf(branch.flow.transport);
   learnRouteSets(*dialog, response);
   if (status >= 200) {
@@ -262,8 +273,10 @@ HookResult CallManager::beforeAck(SipMessage& ack, AckResume resume) {
   exchange.fromTag = dialog->lateOfferFrom;
   exchange.toTag = std::string(ack.fromTag());
   exchange.sdp = std::string(ack.body());
-  exchange.settings = mediaPolicy_.settings(dialog->sideOf(exchange.fromTag).leg,
-                                            dialog->sideOf(exchange.toTag).leg);
+  const DialogSide& toward = dialog->sideOf(exchange.fromTag);
+  const DialogSide& from = dialog->sideOf(exchange.toTag);
+  exchange.settings =
+      mediaPolicy_.settings(toward.leg, from.leg, toward.mediaInterface, from.mediaInterface);
   dialog->lateOfferFrom.clear();
   dialog->sideOf(exchange.toTag).sdp = exchange.sdp;
   auto pending = std::make_shared<SipMessage>(std::move(ack));

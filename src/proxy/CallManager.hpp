@@ -84,6 +84,9 @@ class CallManager {
   // `configured` is the media profile its route sets, if any.
   bool anchorsBranch(const ProxyTransaction& pt, sip::Transport transport,
                      std::optional<MediaLeg> configured, MediaLeg& leg);
+  // The relay interface of an anchored branch's leg: the dialog's for an in-dialog request, else
+  // `routeInterface` (the one its route or trunk names; "" = the relay's default).
+  std::string branchInterface(const ProxyTransaction& pt, std::string routeInterface);
   // Before an anchored branch with an offer leaves: Hold, and `resume` gets the relay's SDP to
   // send instead.
   HookResult beforeBranch(ProxyTransaction& pt, std::size_t index, Resume resume);

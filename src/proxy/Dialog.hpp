@@ -37,6 +37,7 @@ struct DialogSide {
   // call to another relay offers it again.
   std::string sdp;
   MediaLeg leg = MediaLeg::Sip;
+  std::string mediaInterface;  // the relay interface of this side's leg ("" = the default)
   // Our own end of this side's dialog when we are the user agent toward it (calls originated
   // through the API, RFC 3725): its own Call-ID, our From header with our tag, our CSeq.
   struct LocalEnd {

@@ -131,4 +131,13 @@ mediacontrol::MediaSettings MediaPolicy::settings(MediaLeg toward, MediaLeg from
   return settings;
 }
 
+mediacontrol::MediaSettings MediaPolicy::settings(MediaLeg toward, MediaLeg from,
+                                                  std::string towardInterface,
+                                                  std::string fromInterface) const {
+  mediacontrol::MediaSettings out = settings(toward, from);
+  out.toInterface = std::move(towardInterface);
+  out.fromInterface = std::move(fromInterface);
+  return out;
+}
+
 }  // namespace rtcgate::proxy

@@ -51,6 +51,10 @@ class MediaPolicy {
   bool anchors(MediaLeg a, MediaLeg b) const;
   // What the SDP that goes to `toward` must look like, whose peer on the other side is `from`.
   mediacontrol::MediaSettings settings(MediaLeg toward, MediaLeg from) const;
+  // The same, with the relay interfaces the two legs are on ("" = the relay's default): the SDP
+  // is `from`'s, the relay writes it for `toward`.
+  mediacontrol::MediaSettings settings(MediaLeg toward, MediaLeg from, std::string towardInterface,
+                                       std::string fromInterface) const;
 
  private:
   MediaPolicyOptions options_;

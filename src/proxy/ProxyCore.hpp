@@ -297,7 +297,8 @@ class ProxyCore : public transaction::TransactionUser,
   void keepAliveDropped(std::string_view aor, const Binding& binding, unsigned missed);
 
   void startProxying(transaction::TransactionId serverTx, sip::SipMessage&& request,
-                     const sip::Flow& flow, std::vector<Target> targets, bool fromStranger = false);
+                     const sip::Flow& flow, std::vector<Target> targets, bool fromStranger = false,
+                     std::string sourceInterface = {});
   bool admitsStranger(transaction::TransactionId serverTx, const sip::SipMessage& request,
                       const sip::Flow& flow);
   void refuseForNow(transaction::TransactionId serverTx, const sip::SipMessage& request);

@@ -29,13 +29,15 @@ bool createsDialog(Method method) {
 // ------------------------------------------------------------------ forwarding
 
 void ProxyCore::startProxying(TransactionId serverTx, SipMessage&& request, const sip::Flow& flow,
-                              std::vector<Target> targets, bool fromStranger) {
+                              std::vector<Target> targets, bool fromStranger,
+                              std::string sourceInterface) {
   if (!admitSessionInterval(serverTx, request)) return;
   auto owned = std::make_unique<ProxyTransaction>(std::move(request));
   auto& pt = *owned;
   pt.serverTx = serverTx;
   pt.source = flow;
   pt.fromStranger = fromStranger;
+  pt.sourceInterface = std::move(sourceInterface);  // a trunk's (planMedia keeps a dialog's)
   byServerTx_.emplace(serverTx, std::move(owned));
   // Before trackRequest: a BYE ends its dialog there.
   if (!pt.request.toTag().empty()) pt.cseqShift = calls_.cseqShiftOf(pt.request);
@@ -159,6 +161,11 @@ bool ProxyCore::launchBranch(ProxyTransaction& pt, std::size_t index, Target tar
   branch.anchored = pt.mediaRole != ProxyTransaction::MediaRole::None &&
                     calls_.anchorsBranch(pt, target.flow.transport,
                                          routes_.targetMedia(target.requestUri), branch.leg);
+  if (branch.anchored) {
+    branch.mediaInterface =
+        calls_.branchInterface(pt, target.trunk ? target.trunk->mediaInterface
+                                                : routes_.targetInterface(target.requestUri));
+  }
   ++stats_.forwardedRequests;
   if (branch.anchored && pt.mediaRole == ProxyTransaction::MediaRole::Offer) {
     offerBranch(pt, index, std::move(request), target.flow);

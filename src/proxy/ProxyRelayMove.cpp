@@ -49,12 +49,13 @@ void ProxyCore::offerMove(std::uint64_t dialogId) {
   DialogSide& from = dialog.otherSide(to.tag);
   // The offer is `from`'s SDP toward `to`'s leg.
   calls_.media()->offer(
-      SdpExchange{dialog.callId,
-                  from.tag,
-                  to.tag,
-                  {},
-                  from.sdp,
-                  calls_.policy().settings(to.leg, from.leg)},
+      SdpExchange{
+          dialog.callId,
+          from.tag,
+          to.tag,
+          {},
+          from.sdp,
+          calls_.policy().settings(to.leg, from.leg, to.mediaInterface, from.mediaInterface)},
       [this, dialogId](MediaAnchor::SdpResult sdp) {
         Dialog* dialog = nullptr;
         RelayMove* move = ongoingMove(dialogId, dialog);
@@ -141,7 +142,12 @@ void ProxyCore::moveAnswered(RelayMove& move, Dialog& dialog, const SipMessage& 
   // The answer is `to`'s SDP toward `from`'s leg; the tags stay the offer's.
   calls_.media()->answer(
       SdpExchange{
-          dialog.callId, from.tag, to.tag, {}, to.sdp, calls_.policy().settings(from.leg, to.leg)},
+          dialog.callId,
+          from.tag,
+          to.tag,
+          {},
+          to.sdp,
+          calls_.policy().settings(from.leg, to.leg, from.mediaInterface, to.mediaInterface)},
       [this, dialogId](MediaAnchor::SdpResult sdp) {
         Dialog* dialog = nullptr;
         RelayMove* move = ongoingMove(dialogId, dialog);

@@ -37,6 +37,7 @@ struct Branch {
   std::string viaBranch;         // our Via branch: the relay keys a forked offer by it
   bool anchored = false;         // its media goes through the relay
   MediaLeg leg = MediaLeg::Sip;
+  std::string mediaInterface;  // the relay interface of its leg ("" = the relay's default)
   // A branch toward a trunk: its challenges are answered with the trunk's credentials (then
   // requestUri and routes are kept to send it again), and failover keeps the dialled number.
   std::shared_ptr<const Trunk> trunk;
@@ -69,6 +70,10 @@ struct ProxyTransaction {
   // Added to the CSeq of what we forward, taken off the responses (DialogSide::cseqShift).
   std::uint32_t cseqShift = 0;
   MediaLeg sourceLeg = MediaLeg::Sip;
+  // The relay interface of the caller's leg ("" = the relay's default, where browsers are). The
+  // hook for whoever knows the caller's network (a trunk's `media.interface`): set it before
+  // the branches are created; in-dialog requests take it from the dialog (planMedia).
+  std::string sourceInterface;
   struct Upstream {
     sip::SipMessage response;
     std::size_t branch;  // index into branches, or kNoBranch for our own responses

@@ -83,7 +83,8 @@ void ProxyCore::routeFromTrunk(TransactionId serverTx, SipMessage&& request, con
   }
   spdlog::info("{} {} from trunk {}: DID {} rings {} contact(s)", request.methodText(),
                request.callId(), trunk.name, number, targets.size());
-  startProxying(serverTx, std::move(request), flow, std::move(targets));
+  startProxying(serverTx, std::move(request), flow, std::move(targets), false,
+                trunk.mediaInterface);
 }
 
 // Toward the trunk the caller is the trunk's own number (from_user) at the trunk's domain, in

@@ -42,11 +42,12 @@ std::optional<std::string> StaticRoutes::patternError(const std::string& pattern
 }
 
 void StaticRoutes::add(const std::string& pattern, std::vector<std::string> targets,
-                       std::optional<MediaLeg> media) {
+                       std::optional<MediaLeg> media, std::string mediaInterface) {
   Route route;
   route.pattern = pattern;
   route.targets = std::move(targets);
   route.media = media;
+  route.mediaInterface = std::move(mediaInterface);
   add(std::move(route));
 }
 
@@ -69,19 +70,33 @@ std::string StaticRoutes::Route::dialled(std::string_view user) const {
   return out;
 }
 
-std::optional<MediaLeg> StaticRoutes::targetMedia(std::string_view requestUri) const {
+template <typename Sets>
+const StaticRoutes::Route* StaticRoutes::routeOfTarget(std::string_view requestUri,
+                                                       Sets sets) const {
   const auto uri = sip::parseUri(requestUri);
-  if (!uri) return std::nullopt;
+  if (!uri) return nullptr;
   for (const auto& route : routes_) {
-    if (!route.media) continue;
+    if (!sets(route)) continue;
     for (const auto& target : route.targets) {
       const auto parsed = sip::parseUri(target);
       if (parsed && sameHost(parsed->host, uri->host) && portOf(*parsed) == portOf(*uri)) {
-        return route.media;
+        return &route;
       }
     }
   }
-  return std::nullopt;
+  return nullptr;
+}
+
+std::optional<MediaLeg> StaticRoutes::targetMedia(std::string_view requestUri) const {
+  const Route* route =
+      routeOfTarget(requestUri, [](const Route& r) { return r.media.has_value(); });
+  return route != nullptr ? route->media : std::nullopt;
+}
+
+std::string StaticRoutes::targetInterface(std::string_view requestUri) const {
+  const Route* route =
+      routeOfTarget(requestUri, [](const Route& r) { return !r.mediaInterface.empty(); });
+  return route != nullptr ? route->mediaInterface : std::string();
 }
 
 }  // namespace rtcgate::proxy

@@ -30,6 +30,7 @@ class StaticRoutes {
     std::shared_ptr<const re2::RE2> match;  // compiled once, shared by copies of the table
     std::vector<std::string> targets;       // SIP URIs, tried in order
     std::optional<MediaLeg> media;          // the targets' profile; none: media.sip_srtp applies
+    std::string mediaInterface;             // the targets' relay interface; "": the default
     std::string trunk;                      // or a trunk by name (targets then empty)
     std::uint32_t strip = 0;                // leading characters taken off the number
     std::string prefix;                     // then put in front of it
@@ -43,7 +44,7 @@ class StaticRoutes {
 
   // A pattern that does not compile matches nothing (the configuration loader refuses it first).
   void add(const std::string& pattern, std::vector<std::string> targets,
-           std::optional<MediaLeg> media = std::nullopt);
+           std::optional<MediaLeg> media = std::nullopt, std::string mediaInterface = {});
   // A route with everything set but `match`, which is compiled from `pattern`.
   void add(Route route);
   // The first route whose pattern matches (anywhere in) user; nullptr when none does.
@@ -51,9 +52,16 @@ class StaticRoutes {
   // The media profile of the route target a branch's Request-URI points at (same host and port
   // as a target of a route that sets one); none when no route says.
   std::optional<MediaLeg> targetMedia(std::string_view requestUri) const;
+  // The relay interface (`routes[].media.interface`) of the route target a branch's Request-URI
+  // points at, matched as targetMedia does; "" when no route names one.
+  std::string targetInterface(std::string_view requestUri) const;
   bool empty() const { return routes_.empty(); }
 
  private:
+  // The first route that `sets` something and has a target at the Request-URI's host and port.
+  template <typename Sets>
+  const Route* routeOfTarget(std::string_view requestUri, Sets sets) const;
+
   std::vector<Route> routes_;
 };
 

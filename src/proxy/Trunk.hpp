@@ -26,6 +26,7 @@ struct Trunk {
   std::vector<AddressRange> sources;        // who may send us calls as this trunk
   std::vector<std::pair<std::string, std::vector<std::string>>> dids;  // number -> local users
   std::chrono::seconds optionsPing{0};
+  std::string mediaInterface;  // the relay interface of its calls' leg ("": the default)
 
   const std::string& address() const { return addresses.front(); }
   bool hasCredentials() const { return !username.empty(); }

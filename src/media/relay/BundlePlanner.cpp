@@ -91,7 +91,7 @@ Result<bool> BundlePlanner::settlePorts(Monologue& party, PortSource& ports) {
       }
       media.secure.reset();
     } else {
-      auto bound = ports.bind(media, !media.rtcp);
+      auto bound = ports.bind(media, !media.rtcp, *party.localInterface);
       if (!bound) return bound;
     }
   }

@@ -39,16 +39,15 @@ std::uint16_t parsePort(std::string_view text) {
 }  // namespace
 
 CallNegotiator::CallNegotiator(PortSource& ports, Timers& timers, Settings settings)
-    : ports_(ports),
-      timers_(timers),
-      settings_(std::move(settings)),
-      advertiseV6_(settings_.advertise.find(':') != std::string::npos) {}
+    : ports_(ports), timers_(timers), settings_(std::move(settings)) {}
 
 Result<std::string> CallNegotiator::negotiate(Monologue& sender, Monologue& recipient,
                                               const ng::NgRequest& request, bool isOffer) {
   auto description = sdp::SessionDescription::parse(request.sdp);
   if (!description) return Error{"Failed to parse SDP"};
   const std::size_t count = description->media().size();
+  auto placed = chooseInterfaces(sender, recipient, request);
+  if (!placed) return Error{placed.error()};
   if (isOffer) {
     auto ok = ensureMedia(sender, count, false);
     if (ok) ok = ensureMedia(recipient, count, request.rtcpMux.require);
@@ -84,11 +83,46 @@ Result<std::string> CallNegotiator::negotiate(Monologue& sender, Monologue& reci
   return description->toString();
 }
 
+Result<bool> CallNegotiator::chooseInterfaces(Monologue& sender, Monologue& recipient,
+                                              const ng::NgRequest& request) const {
+  const std::string* names[] = {&request.interface, &request.interface};
+  for (std::size_t i = 0; i < 2 && i < request.direction.size(); ++i) {
+    names[i] = &request.direction[i];
+  }
+  Monologue* parties[] = {&sender, &recipient};
+  for (std::size_t i = 0; i < 2; ++i) {
+    const LocalInterface* found = findInterface(*names[i]);
+    if (found == nullptr) return Error{"Unknown media interface"};
+    if (parties[i]->localInterface == nullptr) parties[i]->localInterface = found;
+  }
+  return true;
+}
+
+std::optional<std::string> CallNegotiator::unknownInterface(const ng::NgRequest& request) const {
+  if (findInterface(request.interface) == nullptr) return request.interface;
+  for (const std::string& name : request.direction) {
+    if (findInterface(name) == nullptr) return name;
+  }
+  return std::nullopt;
+}
+
+const LocalInterface* CallNegotiator::findInterface(const std::string& name) const {
+  const auto& interfaces = settings_.interfaces;
+  if (name.empty()) return &interfaces.front();
+  for (const LocalInterface& candidate : interfaces) {
+    if (candidate.name == name) return &candidate;
+  }
+  // rtpengine's legacy address-family words, sent by Kamailio for its `internal`/`external`
+  // flags: with no interface of that name they select nothing here.
+  if (name == "internal" || name == "external") return &interfaces.front();
+  return nullptr;
+}
+
 Result<bool> CallNegotiator::ensureMedia(Monologue& party, std::size_t count, bool singlePort) {
   while (party.medias.size() < count) {
     CallMedia& media = party.medias.emplace_back();
     media.index = static_cast<unsigned>(party.medias.size());
-    auto bound = ports_.bind(media, singlePort);
+    auto bound = ports_.bind(media, singlePort, *party.localInterface);
     if (!bound) {
       party.medias.pop_back();
       return bound;
@@ -103,8 +137,10 @@ sdp::RewritePlan CallNegotiator::basePlan(Monologue& recipient,
                                           const ng::NgRequest& request, bool isOffer) {
   const std::size_t count = description.media().size();
   sdp::RewritePlan plan;
-  plan.address = settings_.advertise;
-  plan.ipv6 = advertiseV6_;
+  // The recipient's ports are on its interface: its SDP names that interface's address, in that
+  // interface's family (IPv4 <-> IPv6 bridging is one leg on each).
+  plan.address = recipient.localInterface->advertise;
+  plan.ipv6 = recipient.localInterface->ipv6();
   plan.replaceOrigin = request.replaceOrigin;
   plan.rtcpAttribute = !request.noRtcpAttribute;
   plan.fullRtcpAttribute = request.fullRtcpAttribute;

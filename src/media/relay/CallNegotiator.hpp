@@ -1,6 +1,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,8 +25,11 @@ namespace rtcgate::media {
 class CallNegotiator {
  public:
   struct Settings {
-    std::string advertise;         // the address written into c=/o= lines and candidates
-    Duration learningDelay{1000};  // RelayOptions::learningDelay
+    // The relay's media interfaces, the default first: a party's ports bind on its interface's
+    // address and the SDP sent to it carries that interface's advertised address (c=/o= lines
+    // and candidates). Must not be empty.
+    std::vector<LocalInterface> interfaces;
+    Duration learningDelay{1000};                      // RelayOptions::learningDelay
     std::shared_ptr<const DtlsIdentity> dtlsIdentity;  // null: DTLS-SRTP streams are refused
   };
 
@@ -35,8 +39,18 @@ class CallNegotiator {
   // reason. An offer creates the lines both parties lack; an answer must not add lines.
   Result<std::string> negotiate(Monologue& sender, Monologue& recipient,
                                 const ng::NgRequest& request, bool isOffer);
+  // The first interface name the request gives that is not configured, for an error reply that
+  // names it (negotiate's static reason cannot); none when every name is known.
+  std::optional<std::string> unknownInterface(const ng::NgRequest& request) const;
 
  private:
+  // Each party's interface from the request's `direction` (sender first, then recipient), its
+  // `interface`, or the default; a party keeps the interface it first got. The error names an
+  // interface that is not configured.
+  Result<bool> chooseInterfaces(Monologue& sender, Monologue& recipient,
+                                const ng::NgRequest& request) const;
+  // The interface called `name` ("" = the default); null when there is none.
+  const LocalInterface* findInterface(const std::string& name) const;
   Result<bool> ensureMedia(Monologue& party, std::size_t count, bool singlePort);
   sdp::RewritePlan basePlan(Monologue& recipient, const sdp::SessionDescription& description,
                             const ng::NgRequest& request, bool isOffer);
@@ -60,7 +74,6 @@ class CallNegotiator {
   PortSource& ports_;
   Timers& timers_;
   Settings settings_;
-  bool advertiseV6_ = false;
 };
 
 }  // namespace rtcgate::media

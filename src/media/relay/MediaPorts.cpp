@@ -5,11 +5,10 @@
 
 namespace rtcgate::media {
 
-MediaPorts::MediaPorts(PacketRelay& relay, std::uint16_t portMin, std::uint16_t portMax,
-                       const PeerAddress& bindAddress)
-    : relay_(relay), pool_(portMin, portMax), bindAddress_(bindAddress) {}
+MediaPorts::MediaPorts(PacketRelay& relay, std::uint16_t portMin, std::uint16_t portMax)
+    : relay_(relay), pool_(portMin, portMax) {}
 
-Result<bool> MediaPorts::bind(CallMedia& media, bool singlePort) {
+Result<bool> MediaPorts::bind(CallMedia& media, bool singlePort, const LocalInterface& where) {
   if (media.rtp && media.rtp->hasSocket()) return true;
   if (media.rtp) {
     singlePort = !media.rtcp;  // back from a bundle: the line keeps the streams it had
@@ -23,7 +22,7 @@ Result<bool> MediaPorts::bind(CallMedia& media, bool singlePort) {
   for (std::size_t attempt = 0; attempt < attempts; ++attempt) {
     auto port = singlePort ? pool_.allocateOne() : pool_.allocatePair();
     if (!port) return Error{port.error()};
-    if (open(media, *port)) return true;
+    if (open(media, *port, where.bindAddress)) return true;
     pool_.release(*port);
     if (!singlePort) pool_.release(static_cast<std::uint16_t>(*port + 1));
   }
@@ -32,8 +31,8 @@ Result<bool> MediaPorts::bind(CallMedia& media, bool singlePort) {
 
 // Binds the line's RTP stream to `port` and its RTCP stream, if any, to `port` + 1: both or
 // neither.
-bool MediaPorts::open(CallMedia& media, std::uint16_t port) {
-  SocketAddress address = bindAddress_.toSocketAddress();
+bool MediaPorts::open(CallMedia& media, std::uint16_t port, const PeerAddress& bindAddress) {
+  SocketAddress address = bindAddress.toSocketAddress();
   address.setPort(port);
   if (!media.rtp->open(PeerAddress::from(address))) return false;
   if (!media.rtcp) return true;

@@ -5,6 +5,7 @@
 
 #include "base/Timers.hpp"
 #include "media/relay/CallMedia.hpp"
+#include "media/relay/LocalInterface.hpp"
 
 namespace rtcgate::media {
 
@@ -18,6 +19,9 @@ struct Monologue {
   Clock::time_point created{};
   std::string iceUfrag;  // our ICE credentials toward this party when ICE is inserted
   std::string icePwd;
+  // The interface its lines' ports are on, chosen when it first gets ports (ng `direction`) and
+  // kept for the call's later offers and answers, as rtpengine does. Null until then.
+  const LocalInterface* localInterface = nullptr;
   std::vector<CallMedia> medias;
 };
 

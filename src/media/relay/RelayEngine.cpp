@@ -48,10 +48,9 @@ std::shared_ptr<const DtlsIdentity> makeDtlsIdentity(const RelayOptions& options
   return *identity;
 }
 
-// The address media sockets bind to: the configured one, else the first ng listener's, else the
-// loopback.
-PeerAddress bindAddressOf(const RelayOptions& options) {
-  std::string bind = options.bindAddress;
+// An address to bind media sockets to; empty = the first ng listener's, else the loopback.
+PeerAddress bindAddressOf(const RelayOptions& options, const std::string& configured) {
+  std::string bind = configured;
   if (bind.empty() && !options.listen.empty()) {
     if (auto listen = parseListenUrl(options.listen.front())) bind = listen->host();
   }
@@ -59,8 +58,23 @@ PeerAddress bindAddressOf(const RelayOptions& options) {
   return PeerAddress::from(address.value_or(*SocketAddress::parse("127.0.0.1", 0)));
 }
 
-std::string advertiseOf(const RelayOptions& options, const PeerAddress& bindAddress) {
-  return options.advertise.empty() ? bindAddress.toSocketAddress().host() : options.advertise;
+LocalInterface localInterfaceOf(const RelayOptions& options, const RelayOptions::Interface& spec) {
+  LocalInterface local{spec.name, bindAddressOf(options, spec.bind), spec.advertise};
+  if (local.advertise.empty()) local.advertise = local.bindAddress.toSocketAddress().host();
+  return local;
+}
+
+// media.interfaces, or the one interface "default" of media.bind / media.advertise.
+std::vector<LocalInterface> localInterfacesOf(const RelayOptions& options) {
+  std::vector<LocalInterface> interfaces;
+  for (const RelayOptions::Interface& spec : options.interfaces) {
+    interfaces.push_back(localInterfaceOf(options, spec));
+  }
+  if (interfaces.empty()) {
+    interfaces.push_back(
+        localInterfaceOf(options, {"default", options.bindAddress, options.advertise}));
+  }
+  return interfaces;
 }
 
 ng::Value notFoundReply(const ng::NgRequest& request) {
@@ -77,10 +91,9 @@ RelayEngine::RelayEngine(EventLoop& loop, const RelayOptions& options)
     : loop_(loop),
       options_(options),
       relay_(loop),
-      ports_(relay_, options.portMin, options.portMax, bindAddressOf(options)),
+      ports_(relay_, options.portMin, options.portMax),
       negotiator_(ports_, loop,
-                  {advertiseOf(options, ports_.bindAddress()), options.learningDelay,
-                   makeDtlsIdentity(options)}),
+                  {localInterfacesOf(options), options.learningDelay, makeDtlsIdentity(options)}),
       started_(loop.now()) {
   scheduleExpiry();
 }
@@ -205,11 +218,21 @@ Monologue* RelayEngine::findAnswered(Call& call, const ng::NgRequest& request) {
   return branchMatch != nullptr ? branchMatch : pending;
 }
 
+ng::Value RelayEngine::unknownInterfaceReply(const ng::NgRequest& request) const {
+  const auto unknown = negotiator_.unknownInterface(request);
+  if (!unknown) return ng::Value();
+  return errorReply(("Unknown media interface '" + *unknown + "'").c_str());
+}
+
 ng::Value RelayEngine::offer(const ng::NgRequest& request) {
   // Each stream costs ports and sockets: an offer over the cap is refused before any is taken.
   if (sdp::SessionDescription::countMediaSections(request.sdp) > options_.maxStreamsPerOffer) {
     if (!calls_.contains(request.callId)) ++counters_.rejectedSessions;
     return errorReply("Too many media streams");
+  }
+  if (ng::Value refused = unknownInterfaceReply(request); refused.isDict()) {
+    if (!calls_.contains(request.callId)) ++counters_.rejectedSessions;
+    return refused;
   }
   auto [it, created] = calls_.try_emplace(request.callId);
   if (created) {
@@ -242,6 +265,7 @@ ng::Value RelayEngine::offer(const ng::NgRequest& request) {
 ng::Value RelayEngine::answer(const ng::NgRequest& request) {
   auto it = calls_.find(request.callId);
   if (it == calls_.end()) return errorReply("Unknown call-id");
+  if (ng::Value refused = unknownInterfaceReply(request); refused.isDict()) return refused;
   Call& call = *it->second;
   Monologue* offerer = findAnswered(call, request);
   if (offerer == nullptr) return errorReply("Given from-tag not found");

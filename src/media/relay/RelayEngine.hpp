@@ -60,6 +60,9 @@ class RelayEngine {
  private:
   ng::Value offer(const ng::NgRequest& request);
   ng::Value answer(const ng::NgRequest& request);
+  // An error reply naming an interface the request gives that is not configured; a null Value
+  // (not a dict) when they are all known.
+  ng::Value unknownInterfaceReply(const ng::NgRequest& request) const;
   ng::Value remove(const ng::NgRequest& request);
   ng::Value query(const ng::NgRequest& request) const;
   ng::Value list(const ng::NgRequest& request) const;

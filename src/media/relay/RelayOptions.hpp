@@ -22,6 +22,15 @@ struct RelayOptions {
   std::string bindAddress;
   // Address written into SDP c=/o= lines (YAML `media.advertise`); empty = bindAddress.
   std::string advertise;
+  // Named media interfaces (YAML `media.interfaces`), chosen per call party by the ng `direction`
+  // / `from-interface` / `to-interface` / `interface` keys; the first is the default. Empty: one
+  // interface named "default" from bindAddress and advertise.
+  struct Interface {
+    std::string name;
+    std::string bind;
+    std::string advertise;  // empty = bind
+  };
+  std::vector<Interface> interfaces;
   // Inclusive media port range (YAML `media.ports`, "30000-39999").
   std::uint16_t portMin = 30000;
   std::uint16_t portMax = 39999;

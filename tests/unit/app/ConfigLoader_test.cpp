@@ -332,7 +332,8 @@ TEST(ConfigLoader, TrunkMistakesNameTheKey) {
   auto result = loadConfigText(R"(
 trunks:
   - { name: a, address: "10.0.0.5", register: { expires: 300 } }
-  - { name: a, address: "sip:10.0.0.6", inbound: { sources: [not-an-address] } }
+  - { name: a, address: "sip:10.0.0.6", inbound: { sources: [not-an-address] },
+      media: { interface: nowhere } }
 routes:
   - { match: "^9", trunk: nowhere }
   - { match: "^8", trunk: a, to: "sip:10.0.0.7" }
@@ -343,6 +344,7 @@ routes:
   EXPECT_TRUE(hasError(result, "trunks[0].register: registering needs a username"));
   EXPECT_TRUE(hasError(result, "trunks[1].name: 'a' is used twice"));
   EXPECT_TRUE(hasError(result, "trunks[1].inbound.sources[0]"));
+  EXPECT_TRUE(hasError(result, "trunks[1].media.interface: no media interface named 'nowhere'"));
   EXPECT_TRUE(hasError(result, "routes[0].trunk: no trunk is named 'nowhere'"));
   EXPECT_TRUE(hasError(result, "routes[1]: give to or trunk, not both"));
   EXPECT_TRUE(hasError(result, "routes[2].prefix"));
@@ -547,6 +549,58 @@ TEST(ConfigLoaderSecurity, RoutePatternsAreRe2) {
   EXPECT_TRUE(
       hasError(loadConfigText("routes: [ { match: '^(1)\\1$', to: [sip:10.0.0.5] } ]\n", "t.yaml"),
                "routes[0].match: not a valid regular expression (RE2 syntax)"));
+}
+
+TEST(ConfigLoader, MediaInterfacesAndRouteInterface) {
+  const auto result = loadConfigText(R"(
+media:
+  interfaces:
+    - { name: public, bind: 203.0.113.10 }
+    - { name: carrier, bind: "fd00::10", advertise: "fd00::99" }
+routes:
+  - { match: '^9', to: [sip:10.0.0.5:5060], media: { interface: carrier } }
+)",
+                                     "t.yaml");
+  ASSERT_TRUE(result.ok()) << result.errors.front();
+  ASSERT_EQ(result.config.media.interfaces.size(), 2u);
+  EXPECT_EQ(result.config.media.interfaces[0], (MediaInterface{"public", "203.0.113.10", ""}));
+  EXPECT_EQ(result.config.media.interfaces[1], (MediaInterface{"carrier", "fd00::10", "fd00::99"}));
+  EXPECT_EQ(result.config.routes[0].mediaInterface, "carrier");
+  // The shorthand is one interface named "default".
+  EXPECT_TRUE(loadConfigText("media: { bind: 127.0.0.1 }\nroutes: [{ match: '^9', to: "
+                             "[sip:10.0.0.5], media: { interface: default } }]",
+                             "t.yaml")
+                  .ok());
+}
+
+TEST(ConfigLoader, MediaInterfaceErrorsNameTheKey) {
+  const auto result = loadConfigText(R"(
+media:
+  bind: 127.0.0.1
+  interfaces:
+    - { name: a, bind: 10.0.0.1 }
+    - { name: a, bind: 10.0.0.2 }
+    - { name: b, bind: 10.0.0.1 }
+    - { name: c, bind: eth0 }
+    - { name: d, bind: 0.0.0.0 }
+    - { bind: 10.0.0.9, advertise: gw.example }
+routes:
+  - { match: '^9', to: [sip:10.0.0.5], media: { interface: dmz } }
+)",
+                                     "t.yaml");
+  EXPECT_TRUE(hasError(result, "media.interfaces: give either media.interfaces or media.bind"));
+  EXPECT_TRUE(hasError(result, "media.interfaces[1].name: 'a' is used by another interface"));
+  EXPECT_TRUE(hasError(result, "media.interfaces[2].bind: 10.0.0.1 is bound by another"));
+  EXPECT_TRUE(hasError(result, "media.interfaces[3].bind: expected an IP address, got 'eth0'"));
+  EXPECT_TRUE(hasError(result, "media.interfaces[4].advertise: needed"));
+  EXPECT_TRUE(hasError(result, "media.interfaces[5].name: a name is needed"));
+  EXPECT_TRUE(hasError(result, "media.interfaces[5].advertise: expected an IP address"));
+  EXPECT_TRUE(hasError(result, "routes[0].media.interface: no media interface named 'dmz'"));
+  // An ng relay's interfaces are its own: the name is passed on unchecked.
+  EXPECT_TRUE(loadConfigText("media: { relay: [udp://127.0.0.1:22222] }\nroutes: [{ match: '^9', "
+                             "to: [sip:10.0.0.5], media: { interface: dmz } }]",
+                             "t.yaml")
+                  .ok());
 }
 
 }  // namespace

@@ -73,5 +73,25 @@ TEST(MediaSettings, WritesOnlyWhatItSays) {
             "4:SDESl3:offe8:rtcp-muxl5:offer7:requiree7:replacel18:session-connectionee");
 }
 
+// The relay interfaces: `direction` when both are named (every RTPEngine reads it), else the one
+// named as `from-interface` or `to-interface`; the relay reads them back into `direction`.
+TEST(MediaSettings, WritesTheInterfacesAsDirection) {
+  MediaSettings settings;
+  settings.fromInterface = "public";
+  settings.toInterface = "carrier";
+  EXPECT_EQ(readByTheRelay(settings).direction, (std::vector<std::string>{"public", "carrier"}));
+  ng::Value request = ng::Value::dict();
+  settings.writeTo(request);
+  ASSERT_NE(request.find("direction"), nullptr);
+  settings.fromInterface.clear();
+  const ng::NgRequest read = readByTheRelay(settings);
+  EXPECT_EQ(read.direction, (std::vector<std::string>{"", "carrier"}));
+  EXPECT_TRUE(read.warnings.empty()) << read.warningText();
+  request = ng::Value::dict();
+  MediaSettings{}.writeTo(request);
+  EXPECT_EQ(request.find("direction"), nullptr);
+  EXPECT_EQ(request.find("to-interface"), nullptr);
+}
+
 }  // namespace
 }  // namespace rtcgate::mediacontrol

@@ -83,7 +83,7 @@ TEST(NgRequest, ParsesRtppFlagsString) {
   EXPECT_EQ(request->ice, IceMode::Force);
   EXPECT_EQ(request->transportProtocol, "RTP/SAVPF");
   EXPECT_EQ(request->label, "x");
-  EXPECT_TRUE(request->warnings.empty()) << request->warningText();
+  EXPECT_EQ(request->warningText().find("interface"), std::string::npos) << request->warningText();
 }
 
 TEST(NgRequest, WebRtcShortcut) {
@@ -112,6 +112,33 @@ TEST(NgRequest, WrongValueTypesAreWarningsNotCrashes) {
   auto request = parseText("d7:command4:ping5:flags1:x7:replacei1e5:codec1:x7:call-idi3ee");
   ASSERT_TRUE(request.ok());
   EXPECT_GE(request->warnings.size(), 2u);
+}
+
+// rtpengine's interface keys: `direction` [sender, recipient], `from-interface`/`to-interface`
+// for one slot each, `interface` for both (read by CallNegotiator).
+TEST(NgRequest, ReadsTheInterfaceKeys) {
+  Value dict = kamailioOffer();
+  dict.set("direction", Value::list()).push("pub");
+  dict.find("direction")->push("priv");
+  auto request = NgRequest::parse(dict);
+  ASSERT_TRUE(request.ok()) << request.error();
+  EXPECT_EQ(request->direction, (std::vector<std::string>{"pub", "priv"}));
+  EXPECT_EQ(request->warningText().find("interface"), std::string::npos) << request->warningText();
+
+  dict = kamailioOffer();
+  dict.set("to-interface", "priv");
+  request = NgRequest::parse(dict);
+  ASSERT_TRUE(request.ok());
+  EXPECT_EQ(request->direction, (std::vector<std::string>{"", "priv"}));
+  dict.set("from-interface", "pub");
+  request = NgRequest::parse(dict);
+  EXPECT_EQ(request->direction, (std::vector<std::string>{"pub", "priv"}));
+  EXPECT_EQ(request->warningText().find("interface"), std::string::npos) << request->warningText();
+
+  auto single = parseText("d7:command5:offer7:call-id1:c8:from-tag1:f3:sdp3:v=09:interface3:pube");
+  ASSERT_TRUE(single.ok());
+  EXPECT_EQ(single->interface, "pub");
+  EXPECT_TRUE(single->direction.empty());
 }
 
 }  // namespace

@@ -63,6 +63,19 @@ TEST(StaticRoutesPatterns, CopiesShareTheCompiledPattern) {
   EXPECT_NE(copy.find("900"), nullptr);
 }
 
+// routes[].media.interface: the interface of the route whose target the Request-URI points at.
+TEST(StaticRoutesMedia, TargetInterfaceIsTheRoutesOwn) {
+  StaticRoutes routes;
+  routes.add("^9", {"sip:10.0.0.5:5060"}, std::nullopt, "carrier");
+  routes.add("^8", {"sip:10.0.0.6"}, MediaLeg::SipSdes);
+  EXPECT_EQ(routes.targetInterface("sip:9001@10.0.0.5:5060"), "carrier");
+  EXPECT_EQ(routes.targetInterface("sip:9001@10.0.0.5"), "carrier");  // 5060 is the default
+  EXPECT_EQ(routes.targetInterface("sip:8001@10.0.0.6"), "");
+  EXPECT_EQ(routes.targetInterface("sip:7001@10.0.0.7"), "");
+  EXPECT_EQ(routes.targetMedia("sip:8001@10.0.0.6"), MediaLeg::SipSdes);
+  EXPECT_EQ(routes.targetMedia("sip:9001@10.0.0.5"), std::nullopt);
+}
+
 }  // namespace
 TEST(StaticRoutes, StripAndPrefixRewriteTheNumber) {
   StaticRoutes::Route route;

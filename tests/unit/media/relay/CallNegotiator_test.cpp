@@ -37,14 +37,18 @@ bool hasAttribute(const std::string& sdp, const char* name) {
   return !description.media().empty() && description.media()[0].findAttribute(name) != nullptr;
 }
 
+std::vector<LocalInterface> oneInterface(const std::string& advertise) {
+  return {{"default", PeerAddress{}, advertise}};
+}
+
 class CallNegotiatorTest : public ::testing::Test {
  protected:
   // The golden files were written with the relay on 127.0.0.1.
   explicit CallNegotiatorTest(std::size_t capacity = 1000,
                               std::shared_ptr<const DtlsIdentity> dtls = identity(),
-                              std::string advertise = "127.0.0.1")
+                              std::vector<LocalInterface> interfaces = oneInterface("127.0.0.1"))
       : ports_(relay_, capacity),
-        negotiator_(ports_, timers_, {std::move(advertise), Duration{0}, std::move(dtls)}) {
+        negotiator_(ports_, timers_, {std::move(interfaces), Duration{0}, std::move(dtls)}) {
     caller_.tag = "caller";
     caller_.partner = &callee_;
     callee_.partner = &caller_;
@@ -77,7 +81,8 @@ class CallNegotiatorTest : public ::testing::Test {
 
 class CallNegotiatorAdvertisingTest : public CallNegotiatorTest {
  protected:
-  CallNegotiatorAdvertisingTest() : CallNegotiatorTest(1000, identity(), "192.0.2.10") {}
+  CallNegotiatorAdvertisingTest()
+      : CallNegotiatorTest(1000, identity(), oneInterface("192.0.2.10")) {}
 };
 
 TEST_F(CallNegotiatorAdvertisingTest, PlainRtpOfferAndAnswerGetAPortPairEachWay) {
@@ -226,6 +231,93 @@ TEST_F(CallNegotiatorWithoutDtlsTest, DtlsOfferIsRefused) {
   EXPECT_STREQ(toCallee.error(), "DTLS not available");
   // Plain RTP still works.
   EXPECT_TRUE(offer("sip_avp", {}).ok());
+}
+
+// Two networks (rtpengine's `interface = pub/...;priv/...`): a public IPv4 one, first and so the
+// default, and a private IPv6 one.
+class CallNegotiatorInterfacesTest : public CallNegotiatorTest {
+ protected:
+  CallNegotiatorInterfacesTest()
+      : CallNegotiatorTest(
+            1000, identity(),
+            {{"pub", PeerAddress{}, "203.0.113.1"}, {"priv", PeerAddress{}, "fd00::1"}}) {}
+
+  std::string interfaceOf(const Monologue& party) const {
+    return ports_.interfaceOf(*party.medias.at(0).rtp);
+  }
+};
+
+TEST_F(CallNegotiatorInterfacesTest, DirectionPutsEachPartyOnItsInterfaceAndItsSdpOnItsAddress) {
+  auto toCallee = offer("sip_avp", {"direction=pub", "direction=priv"});
+  ASSERT_TRUE(toCallee.ok()) << toCallee.error();
+  EXPECT_EQ(interfaceOf(caller_), "pub");
+  EXPECT_EQ(interfaceOf(callee_), "priv");
+  // The callee is on the IPv6 network: its SDP names the relay's IPv6 address (bridging).
+  EXPECT_NE(toCallee->find("c=IN IP6 fd00::1"), std::string::npos) << *toCallee;
+  EXPECT_EQ(toCallee->find("203.0.113.1"), std::string::npos) << *toCallee;
+
+  // The answer needs no direction: the parties keep their interfaces.
+  auto toCaller = answer("sip_avp", {});
+  ASSERT_TRUE(toCaller.ok()) << toCaller.error();
+  EXPECT_NE(toCaller->find("c=IN IP4 203.0.113.1"), std::string::npos) << *toCaller;
+  EXPECT_EQ(interfaceOf(caller_), "pub");
+  EXPECT_EQ(interfaceOf(callee_), "priv");
+}
+
+TEST_F(CallNegotiatorInterfacesTest, BrowserTowardThePrivateNetworkGetsCandidatesOnItsInterface) {
+  auto toCallee = offer("chrome_offer", {"ICE=remove", "RTP/AVP", "rtcp-mux-demux",
+                                         "from-interface=pub", "to-interface=priv"});
+  ASSERT_TRUE(toCallee.ok()) << toCallee.error();
+  EXPECT_NE(toCallee->find("c=IN IP6 fd00::1"), std::string::npos) << *toCallee;
+  auto toCaller = answer("sip_avp", kTowardBrowser);
+  ASSERT_TRUE(toCaller.ok()) << toCaller.error();
+  // The browser's ICE candidate is the public address, on the browser's port.
+  EXPECT_NE(toCaller->find("UDP 2130706431 203.0.113.1 " +
+                           std::to_string(caller_.medias[0].rtp->localPort())),
+            std::string::npos)
+      << *toCaller;
+}
+
+TEST_F(CallNegotiatorInterfacesTest, WithoutDirectionBothPartiesUseTheFirstInterface) {
+  auto toCallee = offer("sip_avp", {});
+  ASSERT_TRUE(toCallee.ok()) << toCallee.error();
+  EXPECT_EQ(interfaceOf(caller_), "pub");
+  EXPECT_EQ(interfaceOf(callee_), "pub");
+  EXPECT_NE(toCallee->find("c=IN IP4 203.0.113.1"), std::string::npos) << *toCallee;
+}
+
+TEST_F(CallNegotiatorInterfacesTest, InterfaceKeyPlacesBothParties) {
+  auto toCallee = offer("sip_avp", {"interface=priv"});
+  ASSERT_TRUE(toCallee.ok()) << toCallee.error();
+  EXPECT_EQ(interfaceOf(caller_), "priv");
+  EXPECT_EQ(interfaceOf(callee_), "priv");
+}
+
+TEST_F(CallNegotiatorInterfacesTest, ReofferKeepsTheInterfacesOfTheFirstOffer) {
+  ASSERT_TRUE(offer("sip_avp", {"direction=priv", "direction=pub"}).ok());
+  ASSERT_TRUE(answer("sip_avp", {}).ok());
+  auto again = offer("sip_avp", {});
+  ASSERT_TRUE(again.ok()) << again.error();
+  EXPECT_EQ(interfaceOf(caller_), "priv");
+  EXPECT_EQ(interfaceOf(callee_), "pub");
+  EXPECT_NE(again->find("c=IN IP4 203.0.113.1"), std::string::npos) << *again;
+}
+
+TEST_F(CallNegotiatorInterfacesTest, UnknownInterfaceIsRefusedByNameAndTakesNoPort) {
+  const std::vector<std::string> flags{"direction=pub", "direction=dmz"};
+  EXPECT_EQ(negotiator_.unknownInterface(request("offer", "sip_avp", flags)), "dmz");
+  EXPECT_EQ(negotiator_.unknownInterface(request("offer", "sip_avp", {"interface=priv"})),
+            std::nullopt);
+  auto toCallee = offer("sip_avp", flags);
+  ASSERT_FALSE(toCallee.ok());
+  EXPECT_STREQ(toCallee.error(), "Unknown media interface");
+  EXPECT_EQ(ports_.inUse(), 0u);
+}
+
+TEST_F(CallNegotiatorInterfacesTest, KamailioInternalExternalWordsFallBackToTheDefault) {
+  auto toCallee = offer("sip_avp", {"direction=internal", "direction=external"});
+  ASSERT_TRUE(toCallee.ok()) << toCallee.error();
+  EXPECT_EQ(interfaceOf(callee_), "pub");
 }
 
 }  // namespace
