@@ -15,7 +15,7 @@ command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 if [[ "${1:-}" == "--test" ]]; then
   # gnuplot-nox: the soak bench's plot (bench/gateway/soak.py); clang-format: make format-check.
   packages+=(clang-format kamailio kamailio-extra-modules kamailio-websocket-modules kamailio-tls-modules
-             rtpengine-daemon chromium util-linux gnuplot-nox dnsmasq-base)
+             rtpengine-daemon chromium util-linux gnuplot-nox dnsmasq-base coturn iptables)
 fi
 
 # JsSIP for /phone, bundled into the binary by the build (cmake/embed_web.py); reinstalled when

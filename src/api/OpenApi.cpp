@@ -282,6 +282,31 @@ constexpr std::string_view kDocument =
         }
       }
     },
+    "/api/v1/turn-credentials": {
+      "get": {
+        "summary": "Short-lived TURN credentials in coturn's use-auth-secret scheme (webrtc.turn_secret_file, docs/configuration.md)",
+        "tags": ["webrtc"],
+        "description": "username is <expiry unix time>:<user>, password base64(HMAC-SHA1(secret, username)); give them with uris to RTCPeerConnection as {urls, username, credential}.",
+        "parameters": [
+          {
+            "name": "user",
+            "in": "query",
+            "required": false,
+            "description": "who the credentials are for: 1 to 64 letters, digits or ._-@+ (default rtcgate)",
+            "schema": {"type": "string"}
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The credentials and the ICE server URLs",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/TurnCredentials"}}}
+          },
+          "400": {"$ref": "#/components/responses/Error"},
+          "401": {"$ref": "#/components/responses/Unauthorized"},
+          "503": {"$ref": "#/components/responses/Error"}
+        }
+      }
+    },
     "/api/v1/events": {
       "get": {
         "summary": "Live events over a WebSocket (RFC 6455), one JSON text frame each (docs/API.md, Events)",
@@ -458,6 +483,21 @@ constexpr std::string_view kDocument =
             "description": "SIP domains and the wss URL",
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PhoneConfig"}}}
           }
+        }
+      }
+    },
+    "/phone/turn-credentials": {
+      "get": {
+        "summary": "TURN credentials for the demo phone (user phone), public and rate-limited for the whole gateway",
+        "tags": ["pages"],
+        "security": [],
+        "responses": {
+          "200": {
+            "description": "The credentials and the ICE server URLs",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/TurnCredentials"}}}
+          },
+          "429": {"$ref": "#/components/responses/Error"},
+          "503": {"$ref": "#/components/responses/Error"}
         }
       }
     }
@@ -694,8 +734,23 @@ constexpr std::string_view kDocument =
       },
       "PhoneConfig": {
         "type": "object",
-        "properties": {"domains": {"type": "array", "items": {"type": "string"}}, "wss": {"type": "string"}},
+        "properties": {
+          "domains": {"type": "array", "items": {"type": "string"}},
+          "wss": {"type": "string"},
+          "ice_servers": {"type": "array", "items": {"type": "string"}},
+          "turn": {"type": "boolean", "description": "whether /phone/turn-credentials serves credentials"}
+        },
         "additionalProperties": true
+      },
+      "TurnCredentials": {
+        "type": "object",
+        "properties": {
+          "username": {"type": "string"},
+          "password": {"type": "string"},
+          "ttl": {"type": "integer"},
+          "uris": {"type": "array", "items": {"type": "string"}}
+        },
+        "required": ["username", "password", "ttl", "uris"]
       }
     }
   }

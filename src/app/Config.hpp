@@ -208,6 +208,16 @@ struct Config {
   } events;
 
   std::vector<TrunkConfig> trunks;
+  // What browsers get to reach the media relay across firewalls (docs/configuration.md, "Browsers
+  // behind firewalls: TURN"): the ICE servers the demo phone and /api/v1/turn-credentials hand
+  // out, and coturn's use-auth-secret key for their short-lived credentials.
+  struct WebRtc {
+    std::vector<std::string> iceServers;  // "stun:host:3478", "turns:host:5349?transport=tcp"
+    std::string turnSecretFile;           // coturn's static-auth-secret; empty: no TURN credentials
+    std::string turnSecret;               // that file's content, read at start (not a YAML key)
+    std::uint32_t turnTtl = 86400;        // seconds the credentials handed out stay valid
+  } webrtc;
+
   std::vector<StaticRoute> routes;
 
   // The store's SQLite file when the store is SQLite ("" for PostgreSQL).

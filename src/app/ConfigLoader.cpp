@@ -15,6 +15,7 @@
 #include "base/SocketAddress.hpp"
 #include "events/Webhook.hpp"
 #include "proxy/StaticRoutes.hpp"
+#include "web/IceServerUrl.hpp"
 
 namespace rtcgate::app {
 
@@ -702,6 +703,34 @@ void readTrunks(ConfigReader& r, const YAML::Node& root, Config& c) {
   }
 }
 
+// webrtc: the ICE servers browsers are given, and the TURN secret read now (at start; a change
+// needs a restart, ConfigReloader says so).
+void readWebRtc(ConfigReader& r, const YAML::Node& root, Config& c) {
+  const auto node = root["webrtc"];
+  if (!r.mapping(node, "webrtc", {"ice_servers", "turn_secret_file", "turn_ttl"})) return;
+  r.read(node, "webrtc", "ice_servers", c.webrtc.iceServers);
+  bool hasTurn = false;
+  for (std::size_t i = 0; i < c.webrtc.iceServers.size(); ++i) {
+    std::string why;
+    const auto url = web::IceServerUrl::parse(c.webrtc.iceServers[i], why);
+    if (!url) r.error("webrtc.ice_servers[" + std::to_string(i) + "]", why);
+    hasTurn = hasTurn || (url && url->isTurn());
+  }
+  r.read(node, "webrtc", "turn_ttl", c.webrtc.turnTtl, 60u, 7u * 86400u);
+  r.read(node, "webrtc", "turn_secret_file", c.webrtc.turnSecretFile);
+  if (c.webrtc.turnSecretFile.empty()) return;
+  std::string why;
+  if (auto secret = r.secretFile(c.webrtc.turnSecretFile, why)) {
+    c.webrtc.turnSecret = std::move(*secret);
+  } else {
+    r.error("webrtc.turn_secret_file", why);
+  }
+  if (!hasTurn) {
+    r.error("webrtc.turn_secret_file",
+            "a TURN secret needs at least one turn: or turns: URL in webrtc.ice_servers");
+  }
+}
+
 void readSections(ConfigReader& reader, const YAML::Node& root, Config& c) {
   readNode(reader, root, c);
   readLog(reader, root, c);
@@ -728,6 +757,7 @@ void readSections(ConfigReader& reader, const YAML::Node& root, Config& c) {
   readTrunks(reader, root, c);
   readRoutes(reader, root, c);
   checkRouteInterfaces(reader, c);
+  readWebRtc(reader, root, c);
 }
 
 std::string yamlError(const std::string& sourceName, const YAML::Exception& e) {
@@ -801,10 +831,10 @@ ConfigLoadResult loadConfigText(const std::string& yaml, const std::string& sour
   }
   if (root.IsNull()) return result;
   ConfigReader reader(result.errors, secretReader);
-  if (!reader.mapping(
-          root, "",
-          {"node", "log", "sip", "tls", "media", "calls", "nat", "dns", "relay", "store",
-           "store_file", "store_sync", "http", "events", "trunks", "routes", "security"})) {
+  if (!reader.mapping(root, "",
+                      {"node", "log", "sip", "tls", "media", "calls", "nat", "dns", "relay",
+                       "store", "store_file", "store_sync", "http", "events", "trunks", "routes",
+                       "security", "webrtc"})) {
     result.errors.push_back(sourceName + ": expected a mapping at the top level");
     return result;
   }

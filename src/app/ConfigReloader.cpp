@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <tuple>
+
 #include "app/ConfigLoader.hpp"
 #include "http/Json.hpp"
 
@@ -152,6 +154,15 @@ void diffNodeAndLog(Differ& d, ConfigChanges& changes, const Config& a, const Co
   d.restart("log.format", a.log.format, b.log.format);
 }
 
+// The ICE servers and TURN secret are baked into the phone's config.json and the credentials
+// endpoints at start. A rewritten secret file with the same path counts as a change too.
+void diffWebRtc(Differ& d, const Config::WebRtc& a, const Config::WebRtc& b) {
+  d.restart("webrtc.ice_servers", a.iceServers, b.iceServers);
+  d.restart("webrtc.turn_secret_file", std::tie(a.turnSecretFile, a.turnSecret),
+            std::tie(b.turnSecretFile, b.turnSecret));
+  d.restart("webrtc.turn_ttl", a.turnTtl, b.turnTtl);
+}
+
 }  // namespace
 
 ConfigChanges diffConfig(const Config& running, const Config& next) {
@@ -177,6 +188,7 @@ ConfigChanges diffConfig(const Config& running, const Config& next) {
   // Trunks hold registrations and probes: a restart starts them anew.
   d.restart("trunks", running.trunks, next.trunks);
   changes.routes = d.reload("routes", running.routes, next.routes);
+  diffWebRtc(d, running.webrtc, next.webrtc);
   return changes;
 }
 

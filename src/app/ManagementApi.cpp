@@ -50,6 +50,11 @@ ManagementApi::ManagementApi(boost::asio::io_context& io, const Config& config,
   }
   server_ = std::make_unique<http::HttpServer>(io, *listen, config.http.token);
   server_->allowHosts(config.http.allowedHosts);
+  turn_ = std::make_unique<api::TurnApi>(
+      api::TurnApi::Settings{config.webrtc.iceServers, config.webrtc.turnSecret,
+                             config.webrtc.turnTtl},
+      timers);
+  turn_->registerRoutes(*server_);
   serveWebPages(config);
   declareMetrics();
   api::ApiProviders providers;
@@ -119,11 +124,18 @@ std::string ManagementApi::wssUrl() const {
 }
 
 void ManagementApi::serveWebPages(const Config& config) {
-  const auto phoneConfig =
-      std::make_shared<const std::string>(web::PhoneConfig{config.sip.domains, wssUrl()}.toJson());
+  const auto phoneConfig = std::make_shared<const std::string>(web::PhoneConfig{
+      config.sip.domains, wssUrl(), config.webrtc.iceServers, !config.webrtc.turnSecret.empty()}
+                                                                   .toJson());
+  // Both servers share one TurnApi, hence one rate limit for the phone's credentials.
+  auto* turn = turn_.get();
   parts_.transports.onHttpRequest(
-      [phoneConfig](std::string_view path) -> std::optional<io::HttpResponse> {
+      [phoneConfig, turn](std::string_view path) -> std::optional<io::HttpResponse> {
         if (path == "/phone/config.json") return io::HttpResponse{"application/json", *phoneConfig};
+        if (path == "/phone/turn-credentials") {
+          auto answer = turn->phoneCredentials();
+          return io::HttpResponse{"application/json", std::move(answer.body), answer.status};
+        }
         const auto* file = isPhonePath(path) ? web::StaticFiles::find(path) : nullptr;
         if (!file) return std::nullopt;
         return io::HttpResponse{std::string(file->contentType), std::string(file->body)};
@@ -136,6 +148,14 @@ void ManagementApi::serveWebPages(const Config& config) {
   server_->add(
       "GET", "/phone/config.json", "the demo phone's defaults (SIP domains, wss URL)",
       [phoneConfig](const http::HttpRequest&) { return http::HttpReply::json(*phoneConfig); },
+      kPublic);
+  server_->add(
+      "GET", "/phone/turn-credentials",
+      "TURN credentials for the demo phone (user \"phone\", rate-limited)",
+      [turn](const http::HttpRequest&) {
+        auto answer = turn->phoneCredentials();
+        return http::HttpReply::json(std::move(answer.body), answer.status);
+      },
       kPublic);
   for (const std::string page : {"/phone", "/phone/"}) {
     server_->add(

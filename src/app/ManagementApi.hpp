@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "api/CallMetrics.hpp"
+#include "api/TurnApi.hpp"
 #include "app/Config.hpp"
 #include "dns/DnsResolver.hpp"
 #include "http/HttpServer.hpp"
@@ -62,6 +63,7 @@ class ManagementApi {
   io::Status declareRelay(const std::string& name, TotalsReader totals, UpReader up);
   // The dashboard (/) and the demo phone (/phone) here, and the phone on the ws/wss listeners'
   // HTTP side too; the pages are public, the API they call is not.
+  // /phone/turn-credentials (the phone has no API token) there too.
   void serveWebPages(const Config& config);
   std::string wssUrl() const;
 
@@ -70,6 +72,7 @@ class ManagementApi {
   api::CallMetrics calls_;
   const mediacontrol::RelayPool* pool_ = nullptr;
   std::unique_ptr<http::HttpServer> server_;
+  std::unique_ptr<api::TurnApi> turn_;  // GET /api/v1/turn-credentials, /phone/turn-credentials
   std::string listenError_;
 };
 

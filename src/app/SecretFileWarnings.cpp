@@ -27,6 +27,7 @@ std::vector<std::string> exposedSecretFiles(const Config& config, const std::str
       {"sip.token_secret_file", config.tokenSecretPath()},
       {"tls.private_key", config.tlsPrivateKeyPath()},
       {"media.dtls_private_key", config.media.dtlsPrivateKey},
+      {"webrtc.turn_secret_file", config.webrtc.turnSecretFile},
       {"store", config.sqlitePath()},
       {"node.data_dir", config.node.dataDir},
   };

@@ -8,6 +8,7 @@ namespace rtcgate::io {
 struct HttpResponse {
   std::string contentType = "text/html; charset=utf-8";
   std::string body;
+  unsigned status = 200;  // 429 or 503 for a page that is there but cannot answer now
 };
 
 }  // namespace rtcgate::io

@@ -228,8 +228,8 @@ class WebSocketConnection final : public Connection {
               CloseReason::HttpServed);
       return;
     }
-    respond(http::status::ok, request.version(), answer->contentType, std::move(answer->body),
-            CloseReason::HttpServed, request.method() == http::verb::head);
+    respond(static_cast<http::status>(answer->status), request.version(), answer->contentType,
+            std::move(answer->body), CloseReason::HttpServed, request.method() == http::verb::head);
   }
 
   // One response, then the connection closes (keeps the HTTP side small).

@@ -36,6 +36,13 @@ std::string PhoneConfig::toJson() const {
   }
   out += "],\"wss\":";
   appendJsonString(out, wssUrl);
+  out += ",\"ice_servers\":[";
+  for (std::size_t i = 0; i < iceServers.size(); ++i) {
+    if (i > 0) out += ',';
+    appendJsonString(out, iceServers[i]);
+  }
+  out += "],\"turn\":";
+  out += turnCredentials ? "true" : "false";
   out += '}';
   return out;
 }

@@ -12,8 +12,13 @@ namespace rtcgate::web {
 struct PhoneConfig {
   std::vector<std::string> domains;  // sip.domains, the first one is the default
   std::string wssUrl;                // "wss://127.0.0.1:8443"; empty when there is no wss listener
+  std::vector<std::string> iceServers;  // webrtc.ice_servers
+  // Whether /phone/turn-credentials hands out credentials for the TURN URLs (a TURN secret is
+  // configured): the phone then fetches them before each call.
+  bool turnCredentials = false;
 
-  std::string toJson() const;  // {"domains":["localhost"],"wss":"wss://127.0.0.1:8443"}
+  // {"domains":["localhost"],"wss":"wss://127.0.0.1:8443","ice_servers":[],"turn":false}
+  std::string toJson() const;
 
   // "wss://host:port" for a listener address; IPv6 hosts are bracketed.
   static std::string wssUrlFor(std::string_view host, unsigned port);

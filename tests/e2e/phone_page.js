@@ -84,16 +84,24 @@ async function call(state, command) {
 
 async function packetCounters(page) {
   return page.evaluate(async () => {
-    const out = { packetsSent: 0, packetsReceived: 0 };
+    // candidateType: the local side of the selected ICE pair ("host", "relay" through TURN).
+    const out = { packetsSent: 0, packetsReceived: 0, candidateType: '' };
     const session = window.rtcgatePhone.session;
     if (!session || !session.connection) return out;
     const report = await session.connection.getStats();
+    let pairId = '';
     report.forEach((entry) => {
       if (entry.type === 'outbound-rtp' && entry.kind === 'audio') out.packetsSent += entry.packetsSent;
       if (entry.type === 'inbound-rtp' && entry.kind === 'audio') {
         out.packetsReceived += entry.packetsReceived;
       }
+      if (entry.type === 'transport' && entry.selectedCandidatePairId) {
+        pairId = entry.selectedCandidatePairId;
+      }
     });
+    const pair = pairId ? report.get(pairId) : null;
+    const local = pair ? report.get(pair.localCandidateId) : null;
+    if (local) out.candidateType = local.candidateType;
     return out;
   });
 }

@@ -11,6 +11,10 @@
                   resumed: 0 };
   // For the browser console and the end-to-end test (which reads the call's getStats()).
   window.rtcgatePhone = phone;
+  // webrtc.ice_servers from the server's config.json; `turn`: the server hands out short-lived
+  // TURN credentials at /phone/turn-credentials (the phone has no API token, so it cannot use
+  // /api/v1/turn-credentials).
+  const iceConfig = { urls: [], turn: false };
 
   function showBanner(html) {
     $('banner').innerHTML = html;
@@ -52,7 +56,10 @@
     } catch (e) {
       // A static copy of the page without the server's config.json still works.
     }
+
     const domains = Array.isArray(server.domains) ? server.domains : [];
+    iceConfig.urls = Array.isArray(server.ice_servers) ? server.ice_servers : [];
+    iceConfig.turn = server.turn === true;
     // A listener on every address (0.0.0.0, [::]) is reached at the host the page came from.
     const host = location.hostname;
     const wss = (server.wss || '').replace(/^(wss:\/\/)(0\.0\.0\.0|\[::\])(?=:)/, '$1' + host);
@@ -90,12 +97,39 @@
              stun: $('stun').value.trim() };
   }
 
-  function callOptions() {
+  // Credentials that expire are fetched again for every call. Without them, TURN URLs are left
+  // out (a browser refuses a TURN server without credentials) and the STUN ones still help.
+  async function turnServer() {
+    if (!iceConfig.turn) return null;
+    try {
+      const response = await fetch('/phone/turn-credentials', { cache: 'no-store' });
+      if (!response.ok) return null;
+      const c = await response.json();
+      return { urls: c.uris, username: c.username, credential: c.password };
+    } catch (e) {
+      return null;
+    }
+  }
+
+  async function iceServers() {
+    const servers = [];
     const stun = $('stun').value.trim();
+    if (stun) servers.push({ urls: stun.split(/[\s,]+/).filter(Boolean) });
+    const turn = await turnServer();
+    if (turn) {
+      servers.push(turn);
+    } else {
+      const stunOnly = iceConfig.urls.filter((url) => /^stuns?:/.test(url));
+      if (stunOnly.length > 0) servers.push({ urls: stunOnly });
+    }
+    return servers;
+  }
+
+  async function callOptions() {
     return {
       mediaConstraints: { audio: true, video: false },
       pcConfig: {
-        iceServers: stun ? [{ urls: stun.split(/[\s,]+/).filter(Boolean) }] : [],
+        iceServers: await iceServers(),
         rtcpMuxPolicy: 'require',
         bundlePolicy: 'max-bundle',
       },
@@ -270,7 +304,7 @@
     $('timer').textContent = mm + ':' + String(seconds % 60).padStart(2, '0');
   }
 
-  function dial(event) {
+  async function dial(event) {
     event.preventDefault();
     const raw = $('target').value.trim();
     if (!raw || !phone.ua || phone.session) return;
@@ -278,18 +312,22 @@
     if (!target.includes('@')) target += '@' + settings().domain;
     $('timer').textContent = '00:00';
     try {
-      phone.ua.call(target, callOptions());
+      phone.ua.call(target, await callOptions());
     } catch (e) {
       setCallStatus('failed', 'failed: ' + e.message);
     }
   }
 
-  function answer() {
-    if (!phone.session) return;
+  async function answer() {
+    const session = phone.session;
+    if (!session) return;
     $('incoming').classList.add('hidden');
     $('timer').textContent = '00:00';
+    const options = await callOptions();
+    // The caller may have given up while the credentials were fetched.
+    if (phone.session !== session || session.isEnded()) return;
     // A call placed by the API (click-to-call) arrives without an offer: audio is asked for here.
-    phone.session.answer({ ...callOptions(), rtcOfferConstraints: { offerToReceiveAudio: true } });
+    session.answer({ ...options, rtcOfferConstraints: { offerToReceiveAudio: true } });
   }
 
   function reject() {

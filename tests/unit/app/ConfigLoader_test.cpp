@@ -603,5 +603,75 @@ routes:
                   .ok());
 }
 
+TEST(ConfigWebRtcKeys, DefaultsHandOutNothing) {
+  const auto result = loadConfigText("", "test.yaml");
+  ASSERT_TRUE(result.ok());
+  EXPECT_TRUE(result.config.webrtc.iceServers.empty());
+  EXPECT_TRUE(result.config.webrtc.turnSecret.empty());
+  EXPECT_EQ(result.config.webrtc.turnTtl, 86400u);
+}
+
+TEST(ConfigWebRtcKeys, IceServersTurnSecretAndTtl) {
+  TempDir dir;
+  const auto secret = dir.file("turn.secret", "north-wind-secret\n", 0600);
+  const auto result = loadConfigText(R"(
+webrtc:
+  ice_servers: ["stun:turn.example.com", "turn:turn.example.com:3478?transport=udp",
+                "turns:turn.example.com:5349?transport=tcp", "turn:[2001:db8::1]"]
+  turn_secret_file: )" + secret + R"(
+  turn_ttl: 3600
+)",
+                                     "test.yaml");
+  ASSERT_TRUE(result.ok()) << result.errors.front();
+  EXPECT_EQ(result.config.webrtc.iceServers.size(), 4u);
+  EXPECT_EQ(result.config.webrtc.turnSecret, "north-wind-secret");
+  EXPECT_EQ(result.config.webrtc.turnSecretFile, secret);
+  EXPECT_EQ(result.config.webrtc.turnTtl, 3600u);
+}
+
+TEST(ConfigWebRtcKeys, BadUrlsNameTheirIndex) {
+  for (const char* url : {"http://turn.example.com", "turn://turn.example.com",
+                          "turn:", "turn:host?transport=sctp", "stun:host?transport=udp",
+                          "turn:host:0", "turn:host:99999", "turn:host?foo=bar", "turn:ho st"}) {
+    const auto result =
+        loadConfigText(std::string("webrtc: { ice_servers: [ok.example, \"") + url + "\"] }", "t");
+    EXPECT_TRUE(hasError(result, "webrtc.ice_servers[1]: ")) << url;
+    EXPECT_TRUE(hasError(result, "webrtc.ice_servers[0]: ")) << "ok.example has no scheme";
+  }
+}
+
+TEST(ConfigWebRtcKeys, SecretFileErrorsNameTheKey) {
+  TempDir dir;
+  const auto missing = dir.path() + "/missing";
+  EXPECT_TRUE(
+      hasError(loadConfigText(
+                   "webrtc: { ice_servers: [\"turn:a\"], turn_secret_file: " + missing + " }", "t"),
+               "webrtc.turn_secret_file: cannot read " + missing));
+  const auto secret = dir.file("turn.secret", "x", 0600);
+  EXPECT_TRUE(
+      hasError(loadConfigText(
+                   "webrtc: { ice_servers: [\"stun:a\"], turn_secret_file: " + secret + " }", "t"),
+               "webrtc.turn_secret_file: a TURN secret needs at least one turn:"));
+  EXPECT_TRUE(hasError(loadConfigText("webrtc: { turn_ttl: 10 }", "t"), "webrtc.turn_ttl"));
+  EXPECT_TRUE(hasError(loadConfigText("webrtc: { turn_secret: x }", "t"),
+                       "webrtc.turn_secret: unknown key"));
+}
+
+TEST(ConfigWebRtcKeys, ReadableTurnSecretIsReported) {
+  TempDir dir;
+  ::chmod(dir.path().c_str(), 0700);
+  const auto secret = dir.file("turn.secret", "x", 0644);
+  const auto loaded = loadConfigText("node: { data_dir: " + dir.path() +
+                                         " }\nwebrtc: { ice_servers: [\"turn:a\"], "
+                                         "turn_secret_file: " +
+                                         secret + " }",
+                                     dir.path() + "/none.yaml");
+  ASSERT_TRUE(loaded.ok()) << loaded.errors.front();
+  const auto warnings = exposedSecretFiles(loaded.config, dir.path() + "/none.yaml");
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_NE(warnings[0].find("webrtc.turn_secret_file: " + secret), std::string::npos)
+      << warnings[0];
+}
+
 }  // namespace
 }  // namespace rtcgate::app

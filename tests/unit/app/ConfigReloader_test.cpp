@@ -167,6 +167,18 @@ TEST_F(ConfigReloaderTest, TrunkChangesNeedARestart) {
   EXPECT_NE(std::find(restart.begin(), restart.end(), "trunks"), restart.end());
 }
 
+TEST_F(ConfigReloaderTest, WebRtcChangesNeedARestart) {
+  auto r = reloader();
+  write("webrtc: { ice_servers: [\"stun:stun.example.com\"], turn_ttl: 600 }\n");
+  const auto outcome = r.reload();
+  ASSERT_TRUE(outcome.ok) << outcome.error;
+  const auto& restart = outcome.changes.needsRestart;
+  for (const char* key : {"webrtc.ice_servers", "webrtc.turn_ttl"}) {
+    EXPECT_NE(std::find(restart.begin(), restart.end(), key), restart.end()) << key;
+  }
+  EXPECT_EQ(std::find(restart.begin(), restart.end(), "webrtc.turn_secret_file"), restart.end());
+}
+
 TEST_F(ConfigReloaderTest, TlsFailureRefusesTheWholeReload) {
   tlsResult_ = false;
   auto r = reloader();
