@@ -268,6 +268,19 @@ constexpr std::string_view kDocument =
         }
       }
     },
+    "/api/v1/trunks": {
+      "get": {
+        "summary": "The trunks, their registrations and their probed destinations (docs/configuration.md, Trunks); never their credentials",
+        "tags": ["trunks"],
+        "responses": {
+          "200": {
+            "description": "The trunks",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Trunks"}}}
+          },
+          "401": {"$ref": "#/components/responses/Unauthorized"}
+        }
+      }
+    },
     "/api/v1/bans/{source}": {
       "delete": {
         "summary": "Lift the ban of one source address",
@@ -528,6 +541,51 @@ constexpr std::string_view kDocument =
                 "seconds_left": {"type": "integer"},
                 "failures": {"type": "integer"},
                 "reason": {"type": "string"}
+              }
+            }
+          }
+        }
+      },
+      "Trunks": {
+        "type": "object",
+        "properties": {
+          "trunks": {
+            "type": "array",
+            "items": {
+              "type": "object",
+              "properties": {
+                "name": {"type": "string"},
+                "addresses": {"type": "array", "items": {"type": "string"}},
+                "from_user": {"type": "string"},
+                "sources": {"type": "integer"},
+                "dids": {"type": "array", "items": {"type": "string"}},
+                "registration": {
+                  "type": "object",
+                  "nullable": true,
+                  "properties": {
+                    "trunk": {"type": "string"},
+                    "state": {"type": "string", "enum": ["starting", "registered", "failed"]},
+                    "reason": {"type": "string"},
+                    "last_status": {"type": "integer"},
+                    "expires_in": {"type": "integer"},
+                    "registrar": {"type": "string"},
+                    "attempts": {"type": "integer"},
+                    "failures": {"type": "integer"}
+                  }
+                }
+              }
+            }
+          },
+          "probed": {
+            "type": "array",
+            "items": {
+              "type": "object",
+              "properties": {
+                "target": {"type": "string"},
+                "of": {"type": "string"},
+                "up": {"type": "boolean"},
+                "last_status": {"type": "integer"},
+                "misses": {"type": "integer"}
               }
             }
           }

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "api/BansApi.hpp"
+#include "api/TrunksApi.hpp"
 #include "api/CallsApi.hpp"
 #include "app/Config.hpp"
 #include "app/ConfigReloader.hpp"
@@ -55,6 +56,8 @@ class ManagementRig {
     cdrs_->registerRoutes(server);
     bans_ = std::make_unique<api::BansApi>(*proxy_);
     bans_->registerRoutes(server);
+    trunks_ = std::make_unique<api::TrunksApi>(*proxy_);
+    trunks_->registerRoutes(server);
     events_.registerRoutes(server);
     // Without a file: a reload is refused before anything is read.
     reloader_ = std::make_unique<app::ConfigReloader>("", config_, app::ConfigReloader::Appliers{});
@@ -73,6 +76,7 @@ class ManagementRig {
   std::unique_ptr<api::CallsApi> calls_;
   std::unique_ptr<events::CdrWriter> cdrs_;
   std::unique_ptr<api::BansApi> bans_;
+  std::unique_ptr<api::TrunksApi> trunks_;
   events::EventHub events_{timers_};
   std::unique_ptr<app::ConfigReloader> reloader_;
 };
