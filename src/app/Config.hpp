@@ -17,13 +17,14 @@ struct ListenAddress {
 };
 
 struct StaticRoute {
-  std::string match;            // RE2 regex on the Request-URI user
-  std::vector<std::string> to;  // SIP URIs tried in order (failover)
-  std::string trunk;            // or the name of a trunk (trunks[].name) instead of `to`
-  std::uint32_t strip = 0;      // leading characters taken off the number
-  std::string prefix;           // then put in front of it
-  std::string srtp;             // media.srtp: "" (media.sip_srtp applies), "none", "sdes" or "dtls"
-  std::string mediaInterface;   // media.interface: the relay interface of its targets' leg
+  std::string match;              // RE2 regex on the Request-URI user
+  std::vector<std::string> to;    // SIP URIs tried in order (failover)
+  std::string trunk;              // or the name of a trunk (trunks[].name) instead of `to`
+  std::uint32_t strip = 0;        // leading characters taken off the number
+  std::string prefix;             // then put in front of it
+  std::uint32_t optionsPing = 0;  // seconds between OPTIONS probes of its targets; 0: none
+  std::string srtp;            // media.srtp: "" (media.sip_srtp applies), "none", "sdes" or "dtls"
+  std::string mediaInterface;  // media.interface: the relay interface of its targets' leg
   friend bool operator==(const StaticRoute&, const StaticRoute&) = default;
 };
 

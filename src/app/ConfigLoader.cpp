@@ -596,13 +596,15 @@ void readRoutes(ConfigReader& r, const YAML::Node& root, Config& c) {
   if (!node.IsSequence()) return r.error("routes", "expected a list");
   for (std::size_t i = 0; i < node.size(); ++i) {
     const std::string path = "routes[" + std::to_string(i) + "]";
-    if (!r.mapping(node[i], path, {"match", "to", "trunk", "strip", "prefix", "media"})) {
+    if (!r.mapping(node[i], path,
+                   {"match", "to", "trunk", "strip", "prefix", "media", "options_ping"})) {
       r.error(path, "expected a mapping with match and to (or trunk)");
       continue;
     }
     StaticRoute route;
     r.read(node[i], path, "match", route.match);
     r.read(node[i], path, "strip", route.strip, 0u, 64u);
+    r.read(node[i], path, "options_ping", route.optionsPing, 0u, 3600u);
     r.read(node[i], path, "prefix", route.prefix);
     if (!isNumberPrefix(route.prefix)) {
       r.error(path + ".prefix", "expected digits, '+' or '*', got '" + route.prefix + "'");

@@ -84,6 +84,7 @@ proxy::StaticRoutes staticRoutes(const std::vector<StaticRoute>& routes) {
     entry.trunk = route.trunk;
     entry.strip = route.strip;
     entry.prefix = route.prefix;
+    entry.optionsPing = std::chrono::seconds(route.optionsPing);
     entry.mediaInterface = route.mediaInterface;
     out.add(std::move(entry));
   }

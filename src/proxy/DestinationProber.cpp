@@ -19,16 +19,27 @@ DestinationProber::DestinationProber(transaction::TransactionLayer& transactions
 
 DestinationProber::~DestinationProber() {
   *alive_ = false;
-  for (auto& probe : probes_) timers_.cancel(probe.timer);
+  for (auto& [id, probe] : probes_) timers_.cancel(probe.timer);
 }
 
 void DestinationProber::add(std::string label, std::string uri, std::chrono::seconds interval) {
-  probes_.push_back({std::move(label), std::move(uri), interval});
+  const auto id = nextProbe_++;
+  probes_.emplace(id, Probe{std::move(label), std::move(uri), interval});
+  if (started_) tick(id);
+}
+
+void DestinationProber::removeProbes(std::string_view prefix) {
+  std::erase_if(probes_, [&](auto& entry) {
+    if (!entry.second.label.starts_with(prefix)) return false;
+    timers_.cancel(entry.second.timer);
+    return true;
+  });
 }
 
 void DestinationProber::start(Changed changed) {
   changed_ = std::move(changed);
-  for (std::size_t i = 0; i < probes_.size(); ++i) tick(i);
+  started_ = true;
+  for (const auto& [id, probe] : probes_) tick(id);
 }
 
 // Each interval: the URI is resolved again (DNS may add or move destinations; the cache answers

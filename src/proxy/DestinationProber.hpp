@@ -3,8 +3,10 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -62,8 +64,12 @@ class DestinationProber {
   DestinationProber(const DestinationProber&) = delete;
   DestinationProber& operator=(const DestinationProber&) = delete;
 
-  // Probes `uri` (every destination it resolves to) each `interval`, from start() on.
+  // Probes `uri` (every destination it resolves to) each `interval`, from start() on (at once
+  // when started already).
   void add(std::string label, std::string uri, std::chrono::seconds interval);
+  // Stops the probes whose label starts with `prefix` (the routes', when routes are reloaded);
+  // what is known of their destinations stays.
+  void removeProbes(std::string_view prefix);
   void start(Changed changed);
 
   bool owns(transaction::TransactionId clientTx) const { return byTransaction_.count(clientTx); }
@@ -83,7 +89,7 @@ class DestinationProber {
     std::chrono::seconds interval;
     Timers::Id timer = 0;
   };
-  void tick(std::size_t index);
+  void tick(std::uint64_t id);
   void probe(const Probe& probe, const sip::Flow& flow);
   void answered(Destination& destination, int status);
   void missed(Destination& destination, int status);
@@ -97,7 +103,9 @@ class DestinationProber {
   Options options_;
   Changed changed_;
   Stats stats_;
-  std::vector<Probe> probes_;
+  std::map<std::uint64_t, Probe> probes_;  // by id: a timer finds its probe, or that it is gone
+  std::uint64_t nextProbe_ = 1;
+  bool started_ = false;
   std::unordered_map<std::string, Destination> destinations_;  // by transport and address
   std::unordered_map<transaction::TransactionId, std::string> byTransaction_;
   std::uint64_t sequence_ = 0;

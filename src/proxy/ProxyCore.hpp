@@ -163,15 +163,15 @@ class ProxyCore : public transaction::TransactionUser,
     return originator_.originate(from, to);
   }
 
-  // Starts the trunks' registrations and OPTIONS probes (after setServerLocation, for trunks
-  // known by name); the callbacks hear when a registration or a probed destination comes up or
-  // goes down.
+  // Starts the trunks' registrations and the OPTIONS probes of trunks and routes (after
+  // setServerLocation, for targets known by name); the callbacks hear when a registration or a
+  // probed destination comes up or goes down.
   void startTrunks(TrunkRegistration::Changed registration, DestinationProber::Changed probe);
   const Trunks& trunks() const { return trunks_; }
   const DestinationProber& prober() const { return prober_; }
 
-  // Reload: new requests use these routes.
-  void setRoutes(StaticRoutes routes) { routes_ = std::move(routes); }
+  // Reload: new requests use these routes (and their targets are probed as they say).
+  void setRoutes(StaticRoutes routes);
 
   const ProxyStats& stats() const { return stats_; }
   const KeepAlivePinger::Stats& keepAliveStats() const { return pinger_.stats(); }
@@ -280,6 +280,7 @@ class ProxyCore : public transaction::TransactionUser,
 
   // Trunks (ProxyTrunks.cpp): calls from them to their numbers' users, our caller id toward
   // them, their challenges answered with their credentials.
+  void probeRoutes();
   void routeFromTrunk(transaction::TransactionId serverTx, sip::SipMessage&& request,
                       const sip::Flow& flow, const Trunk& trunk);
   void presentCaller(sip::SipMessage& request, const Trunk& trunk) const;

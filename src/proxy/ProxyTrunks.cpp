@@ -47,8 +47,24 @@ void ProxyCore::startTrunks(TrunkRegistration::Changed registration,
       prober_.add("trunk " + trunk->name, address, trunk->optionsPing);
     }
   }
+  probeRoutes();
   trunks_.start(std::move(registration));
   prober_.start(std::move(probe));
+}
+
+void ProxyCore::setRoutes(StaticRoutes routes) {
+  routes_ = std::move(routes);
+  prober_.removeProbes("route ");
+  probeRoutes();
+}
+
+void ProxyCore::probeRoutes() {
+  for (const auto& route : routes_.all()) {
+    if (route.optionsPing.count() == 0) continue;
+    for (const auto& target : route.targets) {
+      prober_.add("route " + route.pattern, target, route.optionsPing);
+    }
+  }
 }
 
 void ProxyCore::routeFromTrunk(TransactionId serverTx, SipMessage&& request, const sip::Flow& flow,

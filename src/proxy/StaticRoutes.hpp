@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -34,6 +35,7 @@ class StaticRoutes {
     std::string trunk;                      // or a trunk by name (targets then empty)
     std::uint32_t strip = 0;                // leading characters taken off the number
     std::string prefix;                     // then put in front of it
+    std::chrono::seconds optionsPing{0};    // OPTIONS probes of its targets; 0: none
 
     // The user part the targets are sent: `user` with strip and prefix applied.
     std::string dialled(std::string_view user) const;
@@ -56,6 +58,7 @@ class StaticRoutes {
   // points at, matched as targetMedia does; "" when no route names one.
   std::string targetInterface(std::string_view requestUri) const;
   bool empty() const { return routes_.empty(); }
+  const std::vector<Route>& all() const { return routes_; }
 
  private:
   // The first route that `sets` something and has a target at the Request-URI's host and port.

@@ -6,8 +6,8 @@
 #include <string>
 
 #include "api/BansApi.hpp"
-#include "api/TrunksApi.hpp"
 #include "api/CallsApi.hpp"
+#include "api/TrunksApi.hpp"
 #include "app/Config.hpp"
 #include "app/ConfigReloader.hpp"
 #include "app/ManagementApi.hpp"

@@ -306,6 +306,7 @@ trunks:
   - { name: pbx, address: ["sip:10.0.0.5", "sip:10.0.0.6:5080"] }
 routes:
   - { match: '^\+?[0-9]{7,15}$', trunk: carrier, strip: 1, prefix: "+44" }
+  - { match: '^9', to: [sip:10.0.0.9], options_ping: 15 }
 )",
                                "t.yaml");
   ASSERT_TRUE(result.ok()) << result.errors.front();
@@ -322,7 +323,8 @@ routes:
   EXPECT_EQ(trunk.optionsPing, 30u);
   EXPECT_EQ(result.config.trunks[1].registerExpires, 0u);
   EXPECT_EQ(result.config.trunks[1].addresses.size(), 2u);
-  ASSERT_EQ(result.config.routes.size(), 1u);
+  ASSERT_EQ(result.config.routes.size(), 2u);
+  EXPECT_EQ(result.config.routes[1].optionsPing, 15u);
   EXPECT_EQ(result.config.routes[0].trunk, "carrier");
   EXPECT_EQ(result.config.routes[0].strip, 1u);
   EXPECT_EQ(result.config.routes[0].prefix, "+44");

@@ -3,6 +3,8 @@
 // the users its numbers map to, and our registration with it is kept up.
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "sip/Digest.hpp"
 #include "sip/NameAddr.hpp"
 #include "unit/proxy/ProxyHarness.hpp"
@@ -321,6 +323,15 @@ class TrunkProbingTest : public ProxyTrunkTest {
     proxy_->onMessage(probe->makeResponse(status, "Whatever", "p").serialize(),
                       {sip::Transport::Udp, udpLocal, to, 0});
   }
+  // Probes sent to `to` (retransmissions counted once).
+  std::size_t probesTo(const SocketAddress& to) const {
+    std::set<std::string> callIds;
+    for (const auto& [flow, bytes] : sent_) {
+      if (flow.remote != to || !std::string_view(bytes).starts_with("OPTIONS")) continue;
+      if (auto parsed = sip::SipMessage::parse(bytes)) callIds.emplace(parsed->callId());
+    }
+    return callIds.size();
+  }
   const SocketAddress second = address("127.0.0.10", 5090);
   std::vector<std::string> changes;
 };
@@ -361,6 +372,32 @@ TEST_F(TrunkProbingTest, A503AnswerCountsAsAMiss) {
   }
   EXPECT_EQ(changes, std::vector<std::string>{"127.0.0.9:5090 down"});
   EXPECT_EQ(proxy_->prober().stats().probesFailed, 3u);
+}
+
+TEST_F(TrunkProbingTest, RouteTargetsAreProbedAndReloadedRoutesWithThem) {
+  StaticRoutes table;
+  StaticRoutes::Route route;
+  route.pattern = "^9";
+  route.targets = {"sip:127.0.0.11:5060", "sip:127.0.0.12:5060"};
+  route.optionsPing = std::chrono::seconds(5);
+  table.add(route);
+  proxy_->setRoutes(table);
+  const auto pbx1 = address("127.0.0.11", 5060);
+  const auto pbx2 = address("127.0.0.12", 5060);
+  EXPECT_EQ(countSentTo(pbx1, "OPTIONS"), 1u);
+  for (int i = 0; i < 3; ++i) {
+    answerProbe(pbx2, 200);
+    timers_.advance(std::chrono::seconds(5));
+  }
+  EXPECT_TRUE(proxy_->prober().isDown({sip::Transport::Udp, udpLocal, pbx1, 0}));
+  aliceDials("9123", "probe-route");
+  EXPECT_EQ(countSentTo(pbx1, "INVITE"), 0u);
+  EXPECT_EQ(countSentTo(pbx2, "INVITE"), 1u);
+
+  proxy_->setRoutes({});  // a reload without the route stops its probes
+  const auto probes = probesTo(pbx2);
+  timers_.advance(std::chrono::seconds(20));
+  EXPECT_EQ(probesTo(pbx2), probes);
 }
 
 }  // namespace
