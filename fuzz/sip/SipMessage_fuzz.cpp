@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "sip/Digest.hpp"
+#include "sip/DigestAnswer.hpp"
 #include "sip/ErrorResponse.hpp"
 #include "sip/NameAddr.hpp"
 #include "sip/SessionExpires.hpp"
@@ -41,6 +42,13 @@ void exerciseMessage(std::string_view input) {
   for (const Header& h : m.headers()) {
     if (h.id == HeaderId::Authorization || h.id == HeaderId::ProxyAuthorization) {
       (void)parseDigestCredentials(h.value);
+    }
+    // A trunk's challenges, answered with its credentials (sip/DigestAnswer).
+    if (h.id == HeaderId::WwwAuthenticate || h.id == HeaderId::ProxyAuthenticate) {
+      (void)pickDigestChallenge({h.value});
+      (void)isStaleChallenge(h.value);
+      (void)DigestAnswer{.challenge = h.value, .method = "INVITE", .uri = "sip:x", .cnonce = "c"}
+          .write();
     }
     if (h.id == HeaderId::SessionExpires) (void)SessionExpires::parse(h.value);
     if (h.id == HeaderId::Supported) (void)listsOptionTag(h.value, "timer");
@@ -77,6 +85,8 @@ void exerciseFragments(std::string_view input) {
   if (auto credentials = parseDigestCredentials(input)) {
     (void)digestResponse(DigestAlgorithm::Md5, "00", "INVITE", *credentials);
   }
+  (void)DigestAnswer{.challenge = input, .method = "REGISTER", .uri = "sip:x", .cnonce = "c"}
+      .write();
   StreamFramer framer(4096);
   std::string_view rest = input;
   while (!rest.empty()) {
