@@ -63,7 +63,6 @@ class TrunkRun(Run):
         self.workdir = workdir
         self.kport = kit.free_udp_port()
         self.callee_port = kit.free_udp_port()
-        self.uas_port = self.callee_port
         self.uas_media = kit.free_udp_port(even=True)
         password = "tr-" + secrets.token_hex(4)
         config = os.path.join(workdir, "kamailio.cfg")
@@ -128,7 +127,7 @@ def scenario_carrier_calls_browser(run):
                                       str(kit.free_udp_port(even=True)), "-m", "1", "-nostdin",
                                       "-timeout", "60s", "-trace_err"])
     media_both_ways(run, callee, "browser_a", "(a)")
-    run.carrier_log(r"CARRIER DELIVERS to=\+15551230000 ruri=sip:acme@127\.0\.0\.1:")
+    run.carrier_log(r"CARRIER DELIVERS to=%s ruri=sip:acme@127\.0\.0\.1:" % re.escape(NUMBER))
     if run.wait(uac, "(a) sipp UAC", 60) != 0:
         run.fail("(a) sipp UAC failed (exit %d)" % uac.returncode)
     run.wait_idle("(a)")
