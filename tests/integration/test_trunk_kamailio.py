@@ -15,85 +15,17 @@ import secrets
 import shutil
 import time
 
+from kamailio_carrier import kamailio_argv, kamailio_carrier_cfg
 from siptest import (SDP, Callee, Connection, Gateway, Process, UserAgent, answering, check,
                      free_port, parse_args, place_call, run_tests, tests_in)
 
 args = parse_args()
-MODULES = "/usr/lib/x86_64-linux-gnu/kamailio/modules/"
 CARRIER = "127.0.0.2"    # Kamailio
 PSTN_CALLEE = "127.0.0.3"  # who the carrier sends our outbound calls to
 PSTN_CALLER = "127.0.0.4"  # who calls our number through the carrier
 PASSWORD = "tr-" + secrets.token_hex(4)
 SECOND = "127.0.0.5"      # the carrier's second instance
 KPORT, KPORT2, CALLEE_PORT = free_port(), free_port(), free_port()
-
-KAMAILIO_CFG = f"""#!KAMAILIO
-debug=2
-log_stderror=yes
-children=2
-disable_tcp=yes
-listen=udp:{{listen}}
-mpath="{MODULES}"
-loadmodule "tm.so"
-loadmodule "sl.so"
-loadmodule "rr.so"
-loadmodule "pv.so"
-loadmodule "maxfwd.so"
-loadmodule "textops.so"
-loadmodule "siputils.so"
-loadmodule "usrloc.so"
-loadmodule "registrar.so"
-loadmodule "auth.so"
-loadmodule "xlog.so"
-modparam("usrloc", "db_mode", 0)
-
-request_route {{
-    if (!mf_process_maxfwd_header("10")) {{ sl_send_reply("483", "Too Many Hops"); exit; }}
-    if (has_totag()) {{
-        if (loose_route()) {{ t_relay(); exit; }}
-        if (is_method("ACK")) {{ if (t_check_trans()) t_relay(); exit; }}
-        sl_send_reply("404", "Not here");
-        exit;
-    }}
-    if (is_method("CANCEL")) {{ if (t_check_trans()) t_relay(); exit; }}
-    if (is_method("OPTIONS")) {{ sl_send_reply("200", "OK"); exit; }}
-    if (is_method("REGISTER")) {{
-        if (!pv_www_authenticate("carrier.test", "{PASSWORD}", "0")) {{
-            www_challenge("carrier.test", "1");
-            exit;
-        }}
-        if ($au != "acme") {{ sl_send_reply("403", "Forbidden"); exit; }}
-        xlog("L_NOTICE", "CARRIER REGISTER au=$au ct=$ct\\n");
-        if (!save("location")) sl_reply_error();
-        exit;
-    }}
-    if (!is_method("INVITE")) {{ sl_send_reply("405", "Method Not Allowed"); exit; }}
-    record_route();
-    if ($si == "{PSTN_CALLER}") {{
-        # A call from the PSTN to our number: to the account registered for it.
-        $rU = "acme";
-        if (!lookup("location")) {{ sl_send_reply("404", "Not Registered"); exit; }}
-        xlog("L_NOTICE", "CARRIER DELIVERS to=$tU ruri=$ru\\n");
-        t_relay();
-        exit;
-    }}
-    if (!pv_proxy_authenticate("carrier.test", "{PASSWORD}", "0")) {{
-        proxy_challenge("carrier.test", "1");
-        exit;
-    }}
-    if ($au != "acme") {{ sl_send_reply("403", "Forbidden"); exit; }}
-    consume_credentials();
-    xlog("L_NOTICE", "CARRIER INVITE au=$au ruri=$rU from=$fU pai=$ai\\n");
-    $du = "sip:{PSTN_CALLEE}:{CALLEE_PORT}";
-    t_relay();
-    exit;
-}}
-"""
-
-
-def kamailio_cfg(listen):
-    return KAMAILIO_CFG.replace("{listen}", listen)
-
 
 TRUNK = f"""trunks:
   - name: carrier
@@ -116,11 +48,11 @@ os.makedirs(workdir)
 def start_kamailio(name, listen):
     directory = os.path.join(workdir, name)
     os.makedirs(directory)
-    with open(os.path.join(directory, "kamailio.cfg"), "w") as f:
-        f.write(kamailio_cfg(listen))
-    return Process(["kamailio", "-f", os.path.join(directory, "kamailio.cfg"), "-DD", "-E",
-                    "-w", directory, "-Y", directory, "-m", "64", "-M", "8"],
-                   os.path.join(directory, "kamailio.log"))
+    config = os.path.join(directory, "kamailio.cfg")
+    with open(config, "w") as f:
+        f.write(kamailio_carrier_cfg(listen, PASSWORD, PSTN_CALLER,
+                                     f"{PSTN_CALLEE}:{CALLEE_PORT}"))
+    return Process(kamailio_argv(config, directory), os.path.join(directory, "kamailio.log"))
 
 
 kamailio = start_kamailio("first", f"{CARRIER}:{KPORT}")
