@@ -4,7 +4,6 @@
 // uac_auth, Asterisk's outbound_auth).
 #include <spdlog/spdlog.h>
 
-#include "base/SecureRandom.hpp"
 #include "proxy/MessageParts.hpp"
 #include "proxy/ProxyCore.hpp"
 #include "sip/DigestAnswer.hpp"
@@ -134,34 +133,15 @@ void ProxyCore::restoreCaller(const ProxyTransaction& pt, SipMessage& response) 
 // challenge (the caller could not answer it).
 bool ProxyCore::answerTrunkChallenge(ProxyTransaction& pt, std::size_t index,
                                      const SipMessage& response) {
+  if (pt.cancelled || pt.finalSent) return false;
   auto& branch = pt.branches[index];
   const Trunk& trunk = *branch.trunk;
-  const bool proxy = response.statusCode() == 407;
-  const auto challenges =
-      response.all(proxy ? HeaderId::ProxyAuthenticate : HeaderId::WwwAuthenticate);
-  const int pick = sip::pickDigestChallenge(challenges);
-  const bool stale = pick >= 0 && sip::isStaleChallenge(challenges[static_cast<std::size_t>(pick)]);
-  if (pt.cancelled || pt.finalSent) return false;
-  if (pick < 0 || !trunk.hasCredentials() || branch.challengesAnswered >= 2 ||
-      (branch.challengesAnswered == 1 && !stale)) {
+  auto reply = sip::answerChallenge(response, pt.request.methodText(), branch.requestUri,
+                                    trunk.username, trunk.password, branch.challengesAnswered);
+  if (!reply) {
     ++stats_.trunkAuthFailures;
-    spdlog::warn("{} {}: trunk {} refused our credentials ({} {})", pt.request.methodText(),
-                 pt.request.callId(), trunk.name, response.statusCode(), response.reasonPhrase());
-    branchCompleted(pt, index, pt.request.makeResponse(403, "Trunk Authentication Failed"));
-    return true;
-  }
-  const auto cnonce = SecureRandom::hex(8);
-  auto value = sip::DigestAnswer{.challenge = challenges[static_cast<std::size_t>(pick)],
-                                 .method = pt.request.methodText(),
-                                 .uri = branch.requestUri,
-                                 .username = trunk.username,
-                                 .password = trunk.password,
-                                 .cnonce = cnonce}
-                   .write();
-  if (!value) {
-    ++stats_.trunkAuthFailures;
-    spdlog::warn("{} {}: cannot answer trunk {}'s challenge: {}", pt.request.methodText(),
-                 pt.request.callId(), trunk.name, value.error());
+    spdlog::warn("{} {}: trunk {} answered {} {}: {}", pt.request.methodText(), pt.request.callId(),
+                 trunk.name, response.statusCode(), response.reasonPhrase(), reply.error());
     branchCompleted(pt, index, pt.request.makeResponse(403, "Trunk Authentication Failed"));
     return true;
   }
@@ -172,8 +152,8 @@ bool ProxyCore::answerTrunkChallenge(ProxyTransaction& pt, std::size_t index,
   again.trunk = branch.trunk;
   again.dialled = branch.dialled;
   again.failover = std::move(branch.failover);
-  again.authorization = std::move(*value);
-  again.authorizationHeader = proxy ? HeaderId::ProxyAuthorization : HeaderId::Authorization;
+  again.authorization = std::move(reply->value);
+  again.authorizationHeader = reply->header;
   again.challengesAnswered = branch.challengesAnswered + 1;
   // The challenged branch is over (the transaction layer ACKs the 401/407); its answer is not a
   // candidate response.

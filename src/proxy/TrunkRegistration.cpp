@@ -117,30 +117,14 @@ void TrunkRegistration::onResponse(const sip::SipMessage& response, const sip::F
 // One answer per challenge; a second challenge means the credentials were refused, unless it
 // only says our nonce had gone stale.
 bool TrunkRegistration::answerChallenge(const sip::SipMessage& response) {
-  const bool proxy = response.statusCode() == 407;
-  const auto challenges =
-      response.all(proxy ? HeaderId::ProxyAuthenticate : HeaderId::WwwAuthenticate);
-  const int pick = sip::pickDigestChallenge(challenges);
-  if (pick < 0 || !trunk_->hasCredentials()) return false;
-  const auto challenge = challenges[static_cast<std::size_t>(pick)];
-  if (challengesAnswered_ >= 2 || (challengesAnswered_ == 1 && !sip::isStaleChallenge(challenge))) {
-    return false;
-  }
-  const auto address = sip::parseUri(trunk_->address());
-  const auto uri = registrarUri(*address);
-  const auto cnonce = SecureRandom::hex(8);
-  auto value = sip::DigestAnswer{.challenge = challenge,
-                                 .method = "REGISTER",
-                                 .uri = uri,
-                                 .username = trunk_->username,
-                                 .password = trunk_->password,
-                                 .cnonce = cnonce,
-                                 .nonceCount = ++nonceCount_}
-                   .write();
-  if (!value) return false;
+  const auto uri = registrarUri(*sip::parseUri(trunk_->address()));
+  auto reply = sip::answerChallenge(response, "REGISTER", uri, trunk_->username, trunk_->password,
+                                    challengesAnswered_, nonceCount_ + 1);
+  if (!reply) return false;
+  ++nonceCount_;
   ++challengesAnswered_;
   send(destination_,
-       std::string(proxy ? "Proxy-Authorization: " : "Authorization: ") + *value + "\r\n");
+       std::string(sip::canonicalHeaderName(reply->header)) + ": " + reply->value + "\r\n");
   return true;
 }
 

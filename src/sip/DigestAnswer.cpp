@@ -1,5 +1,6 @@
 #include "sip/DigestAnswer.hpp"
 
+#include "base/SecureRandom.hpp"
 #include "sip/Digest.hpp"
 #include "sip/Lex.hpp"
 
@@ -70,6 +71,34 @@ int pickDigestChallenge(const std::vector<std::string_view>& challenges) {
 bool isStaleChallenge(std::string_view challenge) {
   const auto parsed = parseDigestCredentials(challenge);
   return parsed && lex::iequals(parsed->stale, "true");
+}
+
+Result<ChallengeReply> answerChallenge(const SipMessage& response, std::string_view method,
+                                       std::string_view uri, std::string_view username,
+                                       std::string_view password, int answered,
+                                       std::uint32_t nonceCount) {
+  const bool proxy = response.statusCode() == 407;
+  const auto challenges =
+      response.all(proxy ? HeaderId::ProxyAuthenticate : HeaderId::WwwAuthenticate);
+  const int pick = pickDigestChallenge(challenges);
+  if (username.empty()) return Error{"no credentials"};
+  if (pick < 0) return Error{"no challenge we can answer"};
+  const auto challenge = challenges[static_cast<std::size_t>(pick)];
+  if (answered >= 2 || (answered == 1 && !isStaleChallenge(challenge))) {
+    return Error{"our credentials were refused"};
+  }
+  const auto cnonce = SecureRandom::hex(8);
+  auto value = DigestAnswer{.challenge = challenge,
+                            .method = method,
+                            .uri = uri,
+                            .username = username,
+                            .password = password,
+                            .cnonce = cnonce,
+                            .nonceCount = nonceCount}
+                   .write();
+  if (!value) return Error{value.error()};
+  return ChallengeReply{proxy ? HeaderId::ProxyAuthorization : HeaderId::Authorization,
+                        std::move(*value)};
 }
 
 }  // namespace rtcgate::sip

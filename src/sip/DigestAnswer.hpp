@@ -6,6 +6,8 @@
 #include <vector>
 
 #include "base/Result.hpp"
+#include "sip/HeaderId.hpp"
+#include "sip/SipMessage.hpp"
 
 namespace rtcgate::sip {
 
@@ -34,5 +36,21 @@ int pickDigestChallenge(const std::vector<std::string_view>& challenges);
 // Whether a challenge says the nonce of our last answer was stale (stale=true): the credentials
 // were right and the answer should be retried with the new nonce.
 bool isStaleChallenge(std::string_view challenge);
+
+// A user agent's reply to a 401 / 407 it got (RFC 3261 22.3): the header to add to the request it
+// sends again (Authorization or Proxy-Authorization) and its value.
+struct ChallengeReply {
+  HeaderId header = HeaderId::Authorization;
+  std::string value;
+};
+
+// Answers `response`'s challenge for a request that has had `answered` of its challenges answered
+// already: once, and a second time only when the new challenge says just that the nonce went stale
+// (a second plain challenge means the credentials were refused). An error when it must not or
+// cannot be answered: no credentials, no challenge we know, refused credentials.
+Result<ChallengeReply> answerChallenge(const SipMessage& response, std::string_view method,
+                                       std::string_view uri, std::string_view username,
+                                       std::string_view password, int answered,
+                                       std::uint32_t nonceCount = 1);
 
 }  // namespace rtcgate::sip
