@@ -17,12 +17,13 @@ struct ListenAddress {
 };
 
 struct StaticRoute {
-  std::string match;              // RE2 regex on the Request-URI user
-  std::vector<std::string> to;    // SIP URIs tried in order (failover)
-  std::string trunk;              // or the name of a trunk (trunks[].name) instead of `to`
-  std::uint32_t strip = 0;        // leading characters taken off the number
-  std::string prefix;             // then put in front of it
-  std::uint32_t optionsPing = 0;  // seconds between OPTIONS probes of its targets; 0: none
+  std::string match;                   // RE2 regex on the Request-URI user
+  std::vector<std::string> to;         // SIP URIs tried in order (failover)
+  std::vector<std::uint32_t> weights;  // per `to` entry when any has a weight, else empty
+  std::string trunk;                   // or the name of a trunk (trunks[].name) instead of `to`
+  std::uint32_t strip = 0;             // leading characters taken off the number
+  std::string prefix;                  // then put in front of it
+  std::uint32_t optionsPing = 0;       // seconds between OPTIONS probes of its targets; 0: none
   std::string srtp;            // media.srtp: "" (media.sip_srtp applies), "none", "sdes" or "dtls"
   std::string mediaInterface;  // media.interface: the relay interface of its targets' leg
   friend bool operator==(const StaticRoute&, const StaticRoute&) = default;
@@ -33,6 +34,7 @@ struct StaticRoute {
 struct TrunkConfig {
   std::string name;
   std::vector<std::string> addresses;  // address: sip: URI(s), host name or IP, tried in order
+  std::vector<std::uint32_t> weights;  // per address when any has a weight, else empty
   std::string username;
   std::string password;
   std::string passwordFile;
@@ -43,6 +45,7 @@ struct TrunkConfig {
   std::vector<std::pair<std::string, std::vector<std::string>>> dids;
   std::uint32_t optionsPing = 0;  // seconds between OPTIONS probes; 0: none
   std::string mediaInterface;     // media.interface: the relay interface of its calls' leg
+  bool tlsVerify = true;          // tls.verify_peer: its TLS certificates verified, whatever tls.*
   friend bool operator==(const TrunkConfig&, const TrunkConfig&) = default;
 };
 

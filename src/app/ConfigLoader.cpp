@@ -571,9 +571,44 @@ bool isSipUri(const std::string& text) {
   return text.rfind("sip:", 0) == 0 || text.rfind("sips:", 0) == 0;
 }
 
+// One sip: URI, or a list of them where any entry may be {uri, weight}: weighted targets share
+// the calls, the rest (weight 0) stand in. `weights` stays empty when no entry has a weight.
+void readTargets(ConfigReader& r, const YAML::Node& parent, const std::string& path,
+                 const char* key, std::vector<std::string>& uris,
+                 std::vector<std::uint32_t>& weights) {
+  const auto node = parent[key];
+  if (!node) return;
+  const bool list = node.IsSequence();
+  if (!list && !node.IsScalar()) return r.error(ConfigReader::join(path, key), "expected a list");
+  bool weighted = false;
+  for (std::size_t i = 0; i < (list ? node.size() : 1); ++i) {
+    const std::string at =
+        ConfigReader::join(path, key) + (list ? "[" + std::to_string(i) + "]" : std::string());
+    const auto entry = list ? node[i] : node;
+    std::string uri;
+    std::uint32_t weight = 0;
+    if (entry.IsMap()) {
+      if (!r.mapping(entry, at, {"uri", "weight"})) continue;
+      r.read(entry, at, "uri", uri);
+      r.read(entry, at, "weight", weight, 0u, 1000u);
+      weighted = true;
+    } else if (entry.IsScalar()) {
+      uri = entry.as<std::string>();
+    }
+    if (!isSipUri(uri)) r.error(at, "expected a sip: URI (or {uri, weight}), got '" + uri + "'");
+    uris.push_back(std::move(uri));
+    weights.push_back(weight);
+  }
+  if (!weighted) weights.clear();
+  if (weighted && std::all_of(weights.begin(), weights.end(), [](auto w) { return w == 0; })) {
+    r.error(ConfigReader::join(path, key),
+            "every weight is 0: at least one target must take calls");
+  }
+}
+
 void readRouteTargets(ConfigReader& r, const YAML::Node& node, const std::string& path,
                       const Config& c, StaticRoute& route) {
-  r.read(node, path, "to", route.to);
+  readTargets(r, node, path, "to", route.to, route.weights);
   r.read(node, path, "trunk", route.trunk);
   if (!route.trunk.empty()) {
     if (!route.to.empty()) r.error(path, "give to or trunk, not both");
@@ -583,11 +618,6 @@ void readRouteTargets(ConfigReader& r, const YAML::Node& node, const std::string
     return;
   }
   if (route.to.empty()) r.error(path + ".to", "at least one target URI (or a trunk) is needed");
-  for (std::size_t t = 0; t < route.to.size(); ++t) {
-    if (!isSipUri(route.to[t])) {
-      r.error(path + ".to[" + std::to_string(t) + "]", "expected a sip: URI");
-    }
-  }
 }
 
 void readRoutes(ConfigReader& r, const YAML::Node& root, Config& c) {
@@ -662,7 +692,7 @@ void readTrunkInbound(ConfigReader& r, const YAML::Node& node, const std::string
 void readTrunk(ConfigReader& r, const YAML::Node& node, const std::string& path, Config& c) {
   if (!r.mapping(node, path,
                  {"name", "address", "username", "password", "password_file", "register",
-                  "from_user", "inbound", "options_ping", "media"})) {
+                  "from_user", "inbound", "options_ping", "media", "tls"})) {
     return r.error(path, "expected a mapping with name and address");
   }
   TrunkConfig trunk;
@@ -671,14 +701,8 @@ void readTrunk(ConfigReader& r, const YAML::Node& node, const std::string& path,
   for (const auto& other : c.trunks) {
     if (other.name == trunk.name) r.error(path + ".name", "'" + trunk.name + "' is used twice");
   }
-  r.read(node, path, "address", trunk.addresses);
+  readTargets(r, node, path, "address", trunk.addresses, trunk.weights);
   if (trunk.addresses.empty()) r.error(path + ".address", "a trunk needs an address (sip: URI)");
-  for (std::size_t i = 0; i < trunk.addresses.size(); ++i) {
-    if (!isSipUri(trunk.addresses[i])) {
-      r.error(path + ".address" + (trunk.addresses.size() > 1 ? "[" + std::to_string(i) + "]" : ""),
-              "expected a sip: URI, got '" + trunk.addresses[i] + "'");
-    }
-  }
   r.read(node, path, "username", trunk.username);
   r.read(node, path, "password", trunk.password);
   readSecret(r, node, path, "password", trunk.password, trunk.passwordFile);
@@ -692,6 +716,9 @@ void readTrunk(ConfigReader& r, const YAML::Node& node, const std::string& path,
   r.read(node, path, "options_ping", trunk.optionsPing, 0u, 3600u);
   if (r.mapping(node["media"], path + ".media", {"interface"})) {
     r.read(node["media"], path + ".media", "interface", trunk.mediaInterface);
+  }
+  if (r.mapping(node["tls"], path + ".tls", {"verify_peer"})) {
+    r.read(node["tls"], path + ".tls", "verify_peer", trunk.tlsVerify);
   }
   c.trunks.push_back(std::move(trunk));
 }

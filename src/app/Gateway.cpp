@@ -15,6 +15,7 @@
 #include "media/relay/ListenUrl.hpp"
 #include "mediacontrol/LoopMediaControl.hpp"
 #include "mediacontrol/RelayPool.hpp"
+#include "sip/SipUri.hpp"
 
 namespace rtcgate::app {
 
@@ -80,6 +81,9 @@ proxy::StaticRoutes staticRoutes(const std::vector<StaticRoute>& routes) {
     proxy::StaticRoutes::Route entry;
     entry.pattern = route.match;
     entry.targets = route.to;
+    if (!route.weights.empty()) {
+      entry.rotation = std::make_shared<proxy::WeightedRotation>(route.weights);
+    }
     entry.media = media;
     entry.trunk = route.trunk;
     entry.strip = route.strip;
@@ -95,6 +99,9 @@ proxy::Trunk proxyTrunk(const TrunkConfig& config) {
   proxy::Trunk trunk;
   trunk.name = config.name;
   trunk.addresses = config.addresses;
+  if (!config.weights.empty()) {
+    trunk.rotation = std::make_shared<proxy::WeightedRotation>(config.weights);
+  }
   trunk.username = config.username;
   trunk.password = config.password;
   trunk.registerExpires = std::chrono::seconds(config.registerExpires);
@@ -211,7 +218,23 @@ Gateway::~Gateway() {
 // The trunks' registrations and probes start once their events and DNS are there; their state
 // shows in GET /api/v1/trunks, the rtcgate_trunk_* / rtcgate_probe_* metrics and the trunk.up,
 // trunk.down, target.up and target.down events.
+// A trunk's TLS servers are verified (we send them our credentials) unless it says otherwise:
+// under the name its address gives, or the address itself when it is one.
+void Gateway::verifyTrunkServers() {
+  for (const auto& trunk : config_.trunks) {
+    if (!trunk.tlsVerify) continue;
+    for (const auto& address : trunk.addresses) {
+      const auto uri = sip::parseUri(address);
+      if (!uri) continue;
+      const std::string host(uri->hostNoBrackets());
+      const auto literal = SocketAddress::parse(host, 0);
+      transports_->alwaysVerify(literal ? literal->host() : host);
+    }
+  }
+}
+
 bool Gateway::startTrunks() {
+  verifyTrunkServers();
   proxy_->startTrunks(
       [this](const proxy::Trunk& trunk, const proxy::TrunkRegistration::Status& status) {
         const bool up = status.state == proxy::TrunkRegistration::State::Registered;
@@ -305,10 +328,11 @@ bool Gateway::startDns() {
   }
   dns_ = std::move(*resolver);
   proxy_->setServerLocation(&dns_->locator(), &dns_->blacklist());
-  proxy_->setServerNameHint(
-      [transports = transports_.get()](const SocketAddress& remote, const std::string& host) {
-        transports->expectServerName(remote, host);
-      });
+  proxy_->setServerNameHint([transports = transports_.get()](const SocketAddress& remote,
+                                                             const std::string& host,
+                                                             const std::string& domain) {
+    transports->expectServerName(remote, host, domain);
+  });
   return true;
 }
 

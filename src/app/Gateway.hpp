@@ -46,6 +46,7 @@ class Gateway {
   bool prepareTls();
   bool startMedia();
   bool startTrunks();
+  void verifyTrunkServers();
   bool startDns();
   void waitForHangup();
   mediacontrol::MediaControl* apiMediaControl();

@@ -303,11 +303,13 @@ bool TransportManager::sendUdp(const sip::Flow& flow, std::string_view bytes) {
   return true;
 }
 
-void TransportManager::expectServerName(const SocketAddress& remote, std::string name) {
+void TransportManager::expectServerName(const SocketAddress& remote, std::string name,
+                                        const std::string& domain) {
   // Bounded: a flood of names (direct URIs) must not grow it; forgotten names are asked again.
   constexpr std::size_t kMaxNames = 4096;
   if (serverNames_.size() >= kMaxNames && !serverNames_.contains(remote)) serverNames_.clear();
-  serverNames_[remote] = std::move(name);
+  const bool verify = alwaysVerified_.contains(name) || alwaysVerified_.contains(domain);
+  serverNames_[remote] = {std::move(name), verify};
 }
 
 bool TransportManager::atConnectionCap() {
@@ -342,8 +344,10 @@ bool TransportManager::openOutbound(const sip::Flow& flow, std::string_view byte
     auto stream = std::make_shared<StreamConnection<TlsSocket>>(
         outbound.connectionId, outbound, asOwner(), limits, std::move(socket), tls_.client());
     const auto name = serverNames_.find(flow.remote);
-    stream->startOutbound(options_.tlsVerifyPeer,
-                          name == serverNames_.end() ? std::string() : name->second);
+    const bool byName = name != serverNames_.end();
+    const bool verify = options_.tlsVerifyPeer || (byName && name->second.verify) ||
+                        (!alwaysVerified_.empty() && alwaysVerified_.contains(flow.remote.host()));
+    stream->startOutbound(verify, byName ? name->second.name : std::string());
     connection = stream;
   } else {
     auto stream = std::make_shared<StreamConnection<TcpSocket>>(

@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "base/LogThrottle.hpp"
@@ -78,7 +79,11 @@ class TransportManager : private ConnectionOwner {
   bool send(const sip::Flow& flow, std::string_view bytes);
   // The host name a TLS server at `remote` was found under (RFC 3263): TLS connections opened
   // to it send it as SNI and check the certificate against it (RFC 5922), not the address.
-  void expectServerName(const SocketAddress& remote, std::string name);
+  // `domain` is the name that was looked up (the URI's host; `name` may be its SRV target).
+  void expectServerName(const SocketAddress& remote, std::string name, const std::string& domain);
+  // TLS servers whose certificates are verified even with tlsVerifyPeer off (a trunk's, whose
+  // credentials we send): a host name, as looked up or as an SRV target, or a literal address.
+  void alwaysVerify(std::string host) { alwaysVerified_.insert(std::move(host)); }
 
   // The first listener of a transport (local address for Via / Record-Route), all listeners in
   // configuration order (ports as bound, so port 0 shows the ephemeral port).
@@ -150,7 +155,12 @@ class TransportManager : private ConnectionOwner {
   // Remote host (port 0) -> open inbound connections, for maxConnectionsPerSource.
   std::unordered_map<SocketAddress, std::size_t, SocketAddressHash> perSource_;
   // TLS servers found by name: the name to send as SNI and to verify (expectServerName).
-  std::unordered_map<SocketAddress, std::string, SocketAddressHash> serverNames_;
+  struct ServerName {
+    std::string name;
+    bool verify = false;  // found under a name in alwaysVerified_
+  };
+  std::unordered_map<SocketAddress, ServerName, SocketAddressHash> serverNames_;
+  std::unordered_set<std::string> alwaysVerified_;
 
   TransportStats stats_;
   LogThrottle oversizeDatagramLog_{std::chrono::seconds(1), 5};

@@ -240,32 +240,34 @@ bool ProxyCore::followRoute(TransactionId serverTx, SipMessage& request, const s
   return true;
 }
 
-// A route's first target -- its trunk's address, or the first of its `to` (the others kept for
-// failover) -- with the number the route dials (strip, prefix).
+// A route's first target -- its trunk's address, or one of its `to`, the others kept for
+// failover; by weight when they have weights -- with the number the route dials (strip, prefix).
 std::optional<ProxyCore::Target> ProxyCore::firstRouteTarget(const StaticRoutes::Route& route,
                                                              std::string_view user,
                                                              const char*& why) const {
-  const std::string dialled = route.dialled(user);
   std::shared_ptr<const Trunk> trunk;
-  const std::string* first = route.targets.empty() ? nullptr : &route.targets.front();
   if (!route.trunk.empty()) {
     trunk = trunks_.find(route.trunk);
     if (!trunk) {
       why = "its trunk is not configured";
       return std::nullopt;
     }
-    first = &trunk->address();
   }
-  if (first == nullptr) {
+  const auto& all = trunk ? trunk->addresses : route.targets;
+  if (all.empty()) {
     why = "it has no target";
     return std::nullopt;
   }
-  auto target = uriTarget(*first, dialled, why);
+  const auto& rotation = trunk ? trunk->rotation : route.rotation;
+  std::vector<std::size_t> order;
+  if (rotation) order = rotation->next();
+  auto at = [&](std::size_t i) -> const std::string& { return all[order.empty() ? i : order[i]]; };
+  const std::string dialled = route.dialled(user);
+  auto target = uriTarget(at(0), dialled, why);
   if (!target) return std::nullopt;
   target->dialled = dialled;
   target->trunk = std::move(trunk);
-  const auto& all = target->trunk ? target->trunk->addresses : route.targets;
-  target->failover.assign(all.begin() + 1, all.end());
+  for (std::size_t i = 1; i < all.size(); ++i) target->failover.push_back(at(i));
   return target;
 }
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "proxy/MediaPolicy.hpp"
+#include "proxy/WeightedRotation.hpp"
 
 namespace re2 {
 class RE2;
@@ -30,12 +31,14 @@ class StaticRoutes {
     std::string pattern;
     std::shared_ptr<const re2::RE2> match;  // compiled once, shared by copies of the table
     std::vector<std::string> targets;       // SIP URIs, tried in order
-    std::optional<MediaLeg> media;          // the targets' profile; none: media.sip_srtp applies
-    std::string mediaInterface;             // the targets' relay interface; "": the default
-    std::string trunk;                      // or a trunk by name (targets then empty)
-    std::uint32_t strip = 0;                // leading characters taken off the number
-    std::string prefix;                     // then put in front of it
-    std::chrono::seconds optionsPing{0};    // OPTIONS probes of its targets; 0: none
+    // When the targets have weights: which goes first for each call (shared by copies).
+    std::shared_ptr<WeightedRotation> rotation;
+    std::optional<MediaLeg> media;        // the targets' profile; none: media.sip_srtp applies
+    std::string mediaInterface;           // the targets' relay interface; "": the default
+    std::string trunk;                    // or a trunk by name (targets then empty)
+    std::uint32_t strip = 0;              // leading characters taken off the number
+    std::string prefix;                   // then put in front of it
+    std::chrono::seconds optionsPing{0};  // OPTIONS probes of its targets; 0: none
 
     // The user part the targets are sent: `user` with strip and prefix applied.
     std::string dialled(std::string_view user) const;

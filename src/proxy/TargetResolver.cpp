@@ -70,14 +70,15 @@ void TargetResolver::resolve(const sip::SipUri& uri, Callback done) const {
     }
     return done(std::move(resolved));
   }
-  locator_->locate(uri, [this, done = std::move(done)](dns::SipServerLocator::Location found) {
+  locator_->locate(uri, [this, domain = std::string(uri.hostNoBrackets()),
+                         done = std::move(done)](dns::SipServerLocator::Location found) {
     Resolved resolved;
     for (const auto& destination : found.destinations) {
       const auto* listener =
           identity_.listenerFor(destination.transport, destination.address.isV6());
       if (!listener) continue;
       if (sip::isSecure(destination.transport) && !destination.host.empty() && serverNameHint_) {
-        serverNameHint_(destination.address, destination.host);
+        serverNameHint_(destination.address, destination.host, domain);
       }
       sip::Flow flow;
       flow.transport = destination.transport;

@@ -28,9 +28,11 @@ class TargetResolver {
   explicit TargetResolver(const LocalIdentity& identity) : identity_(identity) {}
   // Without one, names are unreachable ("DNS is not used").
   void setLocator(dns::SipServerLocator* locator) { locator_ = locator; }
-  // Told the host name of every TLS destination found by name, before its flow is handed out:
-  // the transports send it as SNI and verify the server's certificate against it.
-  using ServerNameHint = std::function<void(const SocketAddress&, const std::string& host)>;
+  // Told the host name of every TLS destination found by name, and the name looked up, before
+  // its flow is handed out: the transports send it as SNI and verify the server's certificate
+  // against it.
+  using ServerNameHint =
+      std::function<void(const SocketAddress&, const std::string& host, const std::string& domain)>;
   void setServerNameHint(ServerNameHint hint) { serverNameHint_ = std::move(hint); }
 
   // A literal address's flow (connectionId 0: the transport finds or opens a connection), or

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -8,6 +9,7 @@
 #include <vector>
 
 #include "base/AddressRange.hpp"
+#include "proxy/WeightedRotation.hpp"
 
 namespace rtcgate::proxy {
 
@@ -19,6 +21,8 @@ struct Trunk {
   // sip: URIs, tried in order (the next when one fails or is down); a host name is found
   // through DNS (RFC 3263). Never empty.
   std::vector<std::string> addresses;
+  // When the addresses have weights: which goes first for each call; null: in order.
+  std::shared_ptr<WeightedRotation> rotation;
   std::string username;
   std::string password;
   std::chrono::seconds registerExpires{0};  // 0: we do not register

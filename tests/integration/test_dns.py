@@ -89,10 +89,22 @@ routes = ("sip:\n  failover_timeout: 2\n"
           "  - { match: '^6[0-9]+$', to: [sip:bad.test;transport=tls] }\n")
 gw = Gateway(args.binary, transports=("udp", "tls"), extra_yaml=routes).start()
 UDP = gw.ports["udp"]
+# Certificates are not checked (tls.verify_peer off), except a trunk's unless it says otherwise:
+# `strict` finds impostor.bad.test through bad.test's SRV record, the others go there directly.
+trunks = (f"tls: {{ ca: {WORK}/ca.pem }}\n"
+          "trunks:\n"
+          "  - { name: strict, address: sip:bad.test;transport=tls }\n"
+          f"  - {{ name: lab, address: 'sip:impostor.bad.test:{PORT_TLS};transport=tls',\n"
+          "      tls: { verify_peer: false } }\n"
+          "routes:\n"
+          "  - { match: '^5[0-9]+$', trunk: strict }\n"
+          "  - { match: '^4[0-9]+$', trunk: lab }\n"
+          f"  - {{ match: '^3[0-9]+$', to: ['sip:impostor.bad.test:{PORT_TLS};transport=tls'] }}\n")
+trunk_gw = Gateway(args.binary, transports=("udp", "tls"), extra_yaml=trunks).start()
 
 
-def caller():
-    return UserAgent(Connection("udp", UDP), "alice", password="alicepw")
+def caller(gateway=None):
+    return UserAgent(Connection("udp", (gateway or gw).ports["udp"]), "alice", password="alicepw")
 
 
 def callee_at(address, port):
@@ -107,9 +119,9 @@ def finish(callee):
         callee.ua.c.close()
 
 
-def call(number):
+def call(number, through=None):
     started = time.time()
-    final, _ = place_call(caller(), number)
+    final, _ = place_call(caller(through), number)
     return final, time.time() - started
 
 
@@ -248,8 +260,27 @@ def test_a_tls_target_whose_certificate_names_another_host_is_refused():
     check(final.status >= 500, f"a certificate for another name was accepted: {final.status}")
 
 
+def test_a_trunks_tls_server_is_verified_with_verify_peer_off():
+    carrier = TlsCarrier()
+    final, _ = call("5001", through=trunk_gw)
+    carrier.finish()
+    check(carrier.names == ["impostor.bad.test"], f"SNI sent: {carrier.names}")
+    check(final.status >= 500,
+          f"a trunk's server with a certificate for another name was accepted: {final.status}")
+
+
+def test_a_trunk_may_turn_verification_off_and_other_targets_are_not_verified():
+    for number in ("4001", "3001"):
+        carrier = TlsCarrier()
+        final, _ = call(number, through=trunk_gw)
+        errors = carrier.finish()
+        check(final.status == 200,
+              f"{number}: {final.status} {errors}\n{trunk_gw.log()[-3000:]}")
+        check(not errors, f"the TLS carrier: {errors}")
+
+
 try:
-    run_tests(tests_in(dict(globals())), [gw])
+    run_tests(tests_in(dict(globals())), [gw, trunk_gw])
 finally:
     dnsmasq.terminate()
     dnsmasq.wait(5)

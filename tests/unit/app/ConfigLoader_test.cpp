@@ -342,7 +342,8 @@ routes:
   - { match: "^7", trunk: a, prefix: "sip:evil@" }
 )",
                                "t.yaml");
-  EXPECT_TRUE(hasError(result, "trunks[0].address: expected a sip: URI, got '10.0.0.5'"));
+  EXPECT_TRUE(hasError(
+      result, "trunks[0].address: expected a sip: URI (or {uri, weight}), got '10.0.0.5'"));
   EXPECT_TRUE(hasError(result, "trunks[0].register: registering needs a username"));
   EXPECT_TRUE(hasError(result, "trunks[1].name: 'a' is used twice"));
   EXPECT_TRUE(hasError(result, "trunks[1].inbound.sources[0]"));
@@ -350,6 +351,47 @@ routes:
   EXPECT_TRUE(hasError(result, "routes[0].trunk: no trunk is named 'nowhere'"));
   EXPECT_TRUE(hasError(result, "routes[1]: give to or trunk, not both"));
   EXPECT_TRUE(hasError(result, "routes[2].prefix"));
+}
+
+TEST(ConfigLoader, WeightedTargetsShareCalls) {
+  auto result = loadConfigText(R"(
+trunks:
+  - name: carrier
+    address: [{ uri: "sip:10.0.0.5", weight: 3 }, { uri: "sip:10.0.0.6", weight: 1 }, sip:10.0.0.7]
+    tls: { verify_peer: false }
+  - { name: plain, address: sip:10.0.0.8 }
+routes:
+  - { match: '^9', to: [sip:10.0.0.9, { uri: sip:10.0.0.10, weight: 2 }] }
+  - { match: '^8', to: [sip:10.0.0.11, sip:10.0.0.12] }
+)",
+                               "t.yaml");
+  ASSERT_TRUE(result.ok()) << result.errors.front();
+  const auto& carrier = result.config.trunks[0];
+  EXPECT_EQ(carrier.addresses,
+            (std::vector<std::string>{"sip:10.0.0.5", "sip:10.0.0.6", "sip:10.0.0.7"}));
+  EXPECT_EQ(carrier.weights, (std::vector<std::uint32_t>{3, 1, 0}));
+  EXPECT_FALSE(carrier.tlsVerify);
+  EXPECT_TRUE(result.config.trunks[1].weights.empty());
+  EXPECT_TRUE(result.config.trunks[1].tlsVerify);
+  EXPECT_EQ(result.config.routes[0].weights, (std::vector<std::uint32_t>{0, 2}));
+  EXPECT_TRUE(result.config.routes[1].weights.empty());
+
+  result = loadConfigText(R"(
+trunks:
+  - { name: a, address: [{ uri: "sip:10.0.0.5", weight: 0 }], tls: { verify: no } }
+routes:
+  - { match: '^9', to: [{ uri: "10.0.0.9", weight: 1 }, { url: sip:10.0.0.10 }] }
+  - { match: '^8', to: [{ uri: sip:10.0.0.9, weight: 5000 }] }
+)",
+                          "t.yaml");
+  EXPECT_TRUE(hasError(
+      result, "trunks[0].address: every weight is 0: at least one target must take calls"));
+  EXPECT_TRUE(hasError(result, "trunks[0].tls.verify: unknown key"));
+  EXPECT_TRUE(hasError(result,
+                       "routes[0].to[0]: expected a sip: URI (or {uri, weight}), got "
+                       "'10.0.0.9'"));
+  EXPECT_TRUE(hasError(result, "routes[0].to[1].url: unknown key"));
+  EXPECT_TRUE(hasError(result, "routes[1].to[0].weight: expected a whole number from 0 to 1000"));
 }
 
 TEST(ConfigLoader, TrunkPasswordFromAFile) {

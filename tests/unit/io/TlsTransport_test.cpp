@@ -152,6 +152,28 @@ class TlsPeer {
   ssl::stream<tcp::socket> stream_;
 };
 
+// Our INVITE to a TLS server whose certificate we do not accept: the handshake fails, counted.
+class TlsVerificationTest : public TlsTransportTest {
+ protected:
+  void expectRefused() {
+    TlsPeer peer(io_.io(), cert(), key());
+    Pending accepted;
+    onIo([&] {
+      peer.accept(accepted.handler());
+      return 0;
+    });
+    ASSERT_TRUE(send({Transport::Tls, {}, peer.address(), 0}, sipMessage("INVITE")));
+    EXPECT_TRUE(accepted.wait().error);
+    waitForHandshakeFailure();
+    EXPECT_EQ(stats().tlsHandshakeFailures, 1u);
+  }
+  void waitForHandshakeFailure() {
+    for (int i = 0; i < 100 && stats().tlsHandshakeFailures == 0; ++i) {
+      std::this_thread::sleep_for(10ms);
+    }
+  }
+};
+
 TEST_F(TlsTransportTest, SendOpensAVerifiedOutboundTlsConnection) {
   auto options = tlsOptions();
   options.tlsVerifyPeer = true;
@@ -177,24 +199,58 @@ TEST_F(TlsTransportTest, SendOpensAVerifiedOutboundTlsConnection) {
   EXPECT_EQ(stats().connectionsOutbound[TransportStats::at(Transport::Tls)], 1u);
 }
 
-TEST_F(TlsTransportTest, OutboundTlsRefusesAnUntrustedServer) {
+TEST_F(TlsVerificationTest, OutboundTlsRefusesAnUntrustedServer) {
   auto options = tlsOptions();
   options.tlsVerifyPeer = true;
   options.tlsCaFile = otherCert();  // the peer's certificate is not this one
   ASSERT_TRUE(start(options).ok());
-  TlsPeer peer(io_.io(), cert(), key());
-  Pending accepted;
+  expectRefused();
+  EXPECT_TRUE(recorder_.messages().empty());
+}
+
+// A trunk's servers are verified even with verify_peer off (we send them credentials); other
+// servers are not.
+TEST_F(TlsVerificationTest, AnAlwaysVerifiedServerIsVerifiedWithVerifyPeerOff) {
+  auto options = tlsOptions();
+  options.tlsVerifyPeer = false;
+  options.tlsCaFile = otherCert();  // the peer's certificate is not this one
+  ASSERT_TRUE(start(options).ok());
   onIo([&] {
-    peer.accept(accepted.handler());
+    manager_->alwaysVerify("127.0.0.1");
     return 0;
   });
-  ASSERT_TRUE(send({Transport::Tls, {}, peer.address(), 0}, sipMessage("INVITE")));
-  EXPECT_TRUE(accepted.wait().error);
-  for (int i = 0; i < 100 && stats().tlsHandshakeFailures == 0; ++i) {
-    std::this_thread::sleep_for(10ms);
-  }
+  expectRefused();
+}
+
+TEST_F(TlsVerificationTest, AServerFoundUnderAnAlwaysVerifiedDomainIsVerified) {
+  auto options = tlsOptions();
+  options.tlsCaFile = cert();
+  ASSERT_TRUE(start(options).ok());
+  TlsPeer trunk(io_.io(), cert(), key());
+  TlsPeer other(io_.io(), otherCert(), otherKey());
+  onIo([&] {
+    manager_->alwaysVerify("carrier.example");
+    // Looked up as carrier.example, found at an SRV target the certificate does not name.
+    manager_->expectServerName(trunk.address(), "edge.carrier.example", "carrier.example");
+    manager_->expectServerName(other.address(), "pbx.example", "pbx.example");
+    return 0;
+  });
+  Pending trunkAccepted;
+  Pending otherAccepted;
+  onIo([&] {
+    trunk.accept(trunkAccepted.handler());
+    other.accept(otherAccepted.handler());
+    return 0;
+  });
+  ASSERT_TRUE(send({Transport::Tls, {}, trunk.address(), 0}, sipMessage("INVITE")));
+  EXPECT_TRUE(trunkAccepted.wait().error);
+  const auto request = sipMessage("OPTIONS");
+  ASSERT_TRUE(send({Transport::Tls, {}, other.address(), 0}, request));
+  const auto handshake = otherAccepted.wait();
+  ASSERT_FALSE(handshake.error || handshake.timedOut) << handshake.error.message();
+  EXPECT_EQ(readExactly(other.stream(), request.size()), request);
+  waitForHandshakeFailure();
   EXPECT_EQ(stats().tlsHandshakeFailures, 1u);
-  EXPECT_TRUE(recorder_.messages().empty());
 }
 
 }  // namespace
