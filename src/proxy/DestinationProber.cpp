@@ -155,8 +155,4 @@ std::size_t DestinationProber::downCount() const {
   return down;
 }
 
-std::string DestinationProber::keyOf(const sip::Flow& flow) {
-  return std::string(sip::transportParamName(flow.transport)) + " " + flow.remote.toString();
-}
-
 }  // namespace rtcgate::proxy

@@ -93,7 +93,18 @@ class DestinationProber {
   void probe(const Probe& probe, const sip::Flow& flow);
   void answered(Destination& destination, int status);
   void missed(Destination& destination, int status);
-  static std::string keyOf(const sip::Flow& flow);
+  // A destination is its transport and address (a call's isDown asks without allocating).
+  struct Key {
+    sip::Transport transport;
+    SocketAddress address;
+    friend bool operator==(const Key&, const Key&) = default;
+  };
+  struct KeyHash {
+    std::size_t operator()(const Key& key) const {
+      return SocketAddressHash{}(key.address) * 31 + static_cast<std::size_t>(key.transport);
+    }
+  };
+  static Key keyOf(const sip::Flow& flow) { return {flow.transport, flow.remote}; }
 
   transaction::TransactionLayer& transactions_;
   const LocalIdentity& identity_;
@@ -106,8 +117,8 @@ class DestinationProber {
   std::map<std::uint64_t, Probe> probes_;  // by id: a timer finds its probe, or that it is gone
   std::uint64_t nextProbe_ = 1;
   bool started_ = false;
-  std::unordered_map<std::string, Destination> destinations_;  // by transport and address
-  std::unordered_map<transaction::TransactionId, std::string> byTransaction_;
+  std::unordered_map<Key, Destination, KeyHash> destinations_;
+  std::unordered_map<transaction::TransactionId, Key> byTransaction_;
   std::uint64_t sequence_ = 0;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

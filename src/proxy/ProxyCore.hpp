@@ -309,6 +309,7 @@ class ProxyCore : public transaction::TransactionUser,
                      TargetResolver::Resolved found);
   void branchUnreachable(ProxyTransaction& pt, std::size_t index, int status);
   void skipDownDestination(ProxyTransaction& pt, std::size_t index, Target target);
+  static void keepForRetry(Branch& branch, Target& target, bool keepUri);
   void finishIfDone(ProxyTransaction& pt);
   bool launchBranch(ProxyTransaction& pt, std::size_t index, Target target);
   bool failOver(ProxyTransaction& pt, std::size_t index, int status);

@@ -114,14 +114,23 @@ void ProxyCore::skipDownDestination(ProxyTransaction& pt, std::size_t index, Tar
   ++stats_.downDestinationsSkipped;
   spdlog::info("{} {}: {} is down (OPTIONS probes), skipped", pt.request.methodText(),
                pt.request.callId(), target.flow.remote.toString());
-  auto& branch = pt.branches[index];
+  keepForRetry(pt.branches[index], target, true);
+  branchUnreachable(pt, index, 503);
+}
+
+// What a branch keeps of its target to go on elsewhere: the failover lists (moved), its trunk and
+// number, and when it may be sent again (alternates, a trunk's challenge) its Request-URI and
+// route set.
+void ProxyCore::keepForRetry(Branch& branch, Target& target, bool keepUri) {
   branch.failover = std::move(target.failover);
   branch.alternates = std::move(target.alternates);
-  branch.requestUri = std::move(target.requestUri);
-  branch.routes = std::move(target.routes);
-  branch.trunk = std::move(target.trunk);
-  branch.dialled = std::move(target.dialled);
-  branchUnreachable(pt, index, 503);
+  branch.trunk = target.trunk;
+  branch.dialled = target.dialled;
+  branch.challengesAnswered = target.challengesAnswered;
+  if (keepUri) {
+    branch.requestUri = target.requestUri;
+    branch.routes = target.routes;
+  }
 }
 
 // A branch that never went out (its target could not be found): completed with `status` once
@@ -143,17 +152,9 @@ bool ProxyCore::launchBranch(ProxyTransaction& pt, std::size_t index, Target tar
   const auto branchId = transactions_.newBranch() + "." + loopHash(pt.request);
   auto request = prepareForward(pt, target, branchId);
   auto& branch = pt.branches[index];
-  branch.failover = std::move(target.failover);
-  branch.alternates = std::move(target.alternates);
-  branch.trunk = target.trunk;
-  branch.dialled = target.dialled;
-  branch.challengesAnswered = target.challengesAnswered;
+  keepForRetry(branch, target, !target.alternates.empty() || target.trunk);
   if (target.trunk && !target.trunk->fromUser.empty() && pt.request.toTag().empty()) {
     pt.callerPresented = true;
-  }
-  if (!branch.alternates.empty() || branch.trunk) {
-    branch.requestUri = target.requestUri;
-    branch.routes = target.routes;
   }
   branch.flow = target.flow;
   branch.viaBranch = branchId;
