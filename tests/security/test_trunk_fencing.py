@@ -150,7 +150,9 @@ def send(peer, method, ruri, to=None, headers=(), answer_as=None):
             if message.status >= 300 and method == "INVITE":
                 peer.c.send(ack_for(message, ruri))
             return message
-    raise AssertionError(f"no final response to {method} {ruri}:\n{gw.log()[-3000:]}")
+    # A request forwarded to a sink is never answered: say where it went.
+    heard = "; ".join(f"{sink.uri_host}: {sink.describe()}" for sink in SINKS)
+    raise AssertionError(f"no final response to {method} {ruri}; the sinks got {heard[:600]}")
 
 
 def ack_for(final, request_uri):
