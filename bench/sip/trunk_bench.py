@@ -29,64 +29,22 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from proxy_bench import (SECURITY_YAML, Process, free_port, per_thousand,  # noqa: E402
                          run_load, tree_cpu)
+# proxy_bench puts tests/integration on the path: the carrier is the trunk tests' own.
+from kamailio_carrier import REALM, kamailio_carrier_cfg, kamailio_script  # noqa: E402
 
-MODULES = "/usr/lib/x86_64-linux-gnu/kamailio/modules/"
-REALM = "carrier.test"
 PASSWORD = "bench-trunk-pw"
 
 
-def kamailio_cfg(children, port, modules, routes):
-    """A Kamailio script: UDP on 127.0.0.1:port, no DNS, tm/sl/rr/pv/maxfwd/textops/siputils plus
-    `modules` (loadmodule and modparam lines), in-dialog requests along Record-Route, then
-    `routes` (the rest of request_route, and any other route blocks)."""
-    return f"""#!KAMAILIO
-debug=0
-log_stderror=yes
-children={children}
-disable_tcp=yes
-auto_aliases=no
-dns=no
-rev_dns=no
-listen=udp:127.0.0.1:{port}
-mpath="{MODULES}"
-loadmodule "tm.so"
-loadmodule "sl.so"
-loadmodule "rr.so"
-loadmodule "pv.so"
-loadmodule "maxfwd.so"
-loadmodule "textops.so"
-loadmodule "siputils.so"
-{modules}
-request_route {{
-  if (!mf_process_maxfwd_header("10")) {{ sl_send_reply("483", "Too Many Hops"); exit; }}
-  if (has_totag()) {{
-    if (loose_route()) {{ t_relay(); exit; }}
-    if (is_method("ACK")) {{ if (t_check_trans()) {{ t_relay(); }} exit; }}
-    sl_send_reply("404", "Not here"); exit;
-  }}
-  if (is_method("CANCEL")) {{ if (t_check_trans()) {{ t_relay(); }} exit; }}
-{routes}"""
-
-
 def carrier_cfg(port, uas_port):
-    """The carrier: challenges every new INVITE, relays the authenticated one to the sipp UAS."""
-    return kamailio_cfg(4, port, 'loadmodule "auth.so"', f"""\
-  if (!pv_proxy_authenticate("{REALM}", "{PASSWORD}", "0")) {{
-    proxy_challenge("{REALM}", "1");
-    exit;
-  }}
-  consume_credentials();
-  t_check_trans();
-  record_route();
-  $du = "sip:127.0.0.1:{uas_port}";
-  if (!t_relay()) {{ sl_reply_error(); }}
-}}
-""")
+    """The carrier: challenges every new INVITE, relays the authenticated one to the sipp UAS; no
+    log line per call (debug=0), no PSTN caller."""
+    return kamailio_carrier_cfg(f"127.0.0.1:{port}", PASSWORD, None, f"127.0.0.1:{uas_port}",
+                                children=4, debug=0)
 
 
 def anchor_cfg(port, carrier_port):
     """The anchor: proxy_bench.py's proxy, its target the carrier, the challenge answered."""
-    return kamailio_cfg(2, port, f"""loadmodule "uac.so"
+    return kamailio_script(f"127.0.0.1:{port}", f"""loadmodule "uac.so"
 modparam("uac", "credential", "acme:{REALM}:{PASSWORD}")
 modparam("uac", "restore_mode", "none")""", f"""\
   t_check_trans();
@@ -102,7 +60,7 @@ failure_route[TRUNK_AUTH] {{
     exit;
   }}
 }}
-""")
+""", children=2, debug=0)
 
 
 TRUNK_YAML = f"""trunks:
