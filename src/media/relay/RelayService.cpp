@@ -1,11 +1,16 @@
 #include "media/relay/RelayService.hpp"
 
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <future>
 #include <mutex>
 
+#include "media/packet/PeerAddress.hpp"
 #include "media/relay/ListenUrl.hpp"
 #include "ng/NgRequest.hpp"
 
@@ -94,7 +99,35 @@ const char* RelayService::packetIo() const {
   return workers_.front()->loop.datagramRing() != nullptr ? "io_uring" : "epoll";
 }
 
+// An interface whose address is not this host's is found at start, not by the first call that
+// needs a port there (a 503 and a log line nobody reads at start).
+Result<bool> RelayService::checkInterfaces() const {
+  std::vector<RelayOptions::Interface> interfaces = options_.interfaces;
+  if (interfaces.empty()) interfaces.push_back({"default", options_.bindAddress, {}});
+  for (const auto& interface : interfaces) {
+    if (interface.bind.empty()) continue;  // the engine picks the first SIP listener's
+    const auto address = SocketAddress::parse(interface.bind, 0);
+    int error = EINVAL;
+    if (address) {
+      const auto peer = PeerAddress::from(*address);
+      const int fd = ::socket(address->isV6() ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+      if (fd < 0) return Error{"media: cannot open a UDP socket"};
+      error = ::bind(fd, reinterpret_cast<const sockaddr*>(&peer.storage), peer.length) == 0
+                  ? 0
+                  : errno;
+      ::close(fd);
+    }
+    if (error != 0) {
+      spdlog::error("media interface '{}': cannot bind {}: {} (is it an address of this host?)",
+                    interface.name, interface.bind, std::strerror(error));
+      return Error{"a media interface's address cannot be bound (see the log)"};
+    }
+  }
+  return true;
+}
+
 Result<bool> RelayService::start(bool withNgListeners) {
+  if (auto checked = checkInterfaces(); !checked) return checked;
   if (!packetIoProblem_.empty()) {
     if (options_.packetIo == RelayOptions::PacketIo::IoUring) {
       spdlog::error("media.packet_io: io_uring is unavailable: {}", packetIoProblem_);

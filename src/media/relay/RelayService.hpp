@@ -50,6 +50,7 @@ class RelayService {
   ng::RelayTotals totals() const;
 
  private:
+  Result<bool> checkInterfaces() const;
   struct Worker {
     EventLoop loop;
     std::unique_ptr<RelayEngine> engine;  // declared after loop: destroyed before it
