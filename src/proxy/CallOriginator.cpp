@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "proxy/MessageParts.hpp"
+#include "proxy/TrunkCaller.hpp"
 #include "proxy/UacRequest.hpp"
 #include "sip/NameAddr.hpp"
 
@@ -77,11 +78,14 @@ Result<std::uint64_t, OriginateError> CallOriginator::originate(const std::strin
   dialog.callee.uri = toUri;
   dialog.caller.leg = targetA->leg;
   dialog.callee.leg = targetB->leg;
+  dialog.caller.mediaInterface = targetA->mediaInterface;
+  dialog.callee.mediaInterface = targetB->mediaInterface;
   dialog.anchored =
       callManager_.media() != nullptr && policy_.anchors(dialog.caller.leg, dialog.callee.leg);
   dialog.caller.local = DialogSide::LocalEnd{dialog.callId, {}, 1};
   auto& call = calls_[dialog.id];
   call.dialogId = dialog.id;
+  call.targetA = *targetA;
   call.targetB = *targetB;
   call.fromUri = fromUri;
   call.toUri = toUri;
@@ -93,7 +97,7 @@ Result<std::uint64_t, OriginateError> CallOriginator::originate(const std::strin
   callManager_.callEvent(CallEvent::Incoming, dialog);
   if (!targetA->locate.empty()) {
     // A by name: the INVITE leaves once DNS has it; a failure then ends the call (event, CDR).
-    callAWhenLocated(dialog.id, *targetA);
+    callAWhenLocated(dialog.id);
     return dialog.id;
   }
   if (!inviteLeg(call, dialog.caller, *targetA, toUri, fromUri, {})) {
@@ -107,12 +111,27 @@ Result<std::uint64_t, OriginateError> CallOriginator::originate(const std::strin
 bool CallOriginator::inviteLeg(OriginatedCall& call, DialogSide& side,
                                const OriginateTarget& target, const std::string& fromUri,
                                const std::string& toUri, std::string sdp) {
-  const bool legA = &side == &dialogs_.findById(call.dialogId)->caller;
   side.local->nameAddr = "<" + fromUri + ">;tag=" + transactions_.newBranch().substr(7, 16);
   side.nameAddr = "<" + toUri + ">";
   side.contact = target.requestUri;
   side.routes = target.routes;
+  side.local->sdp = std::move(sdp);
   dialogs_.setFlow(side, target.flow);
+  if (!sendInvite(call, side, target, nullptr)) return false;
+  if (target.trunk) {
+    spdlog::info("call {}: {} through trunk {}", side.local->callId, target.dialled,
+                 target.trunk->name);
+  }
+  return true;
+}
+
+// The leg's INVITE as it stands (its CSeq, our From, the offer we make), with the answer to a
+// trunk's challenge when there is one. Toward a trunk we show its caller id, in our From for the
+// whole dialog (ACK, BYE) as in this INVITE.
+bool CallOriginator::sendInvite(OriginatedCall& call, DialogSide& side,
+                                const OriginateTarget& target,
+                                const sip::ChallengeReply* credentials) {
+  const bool legA = &side == &dialogs_.findById(call.dialogId)->caller;
   const std::string contact = "Contact: <" + identity_.contact(target.flow) +
                               ">\r\nAllow: INVITE, ACK, CANCEL, BYE, OPTIONS\r\n";
   const auto via = identity_.via(target.flow, transactions_.newBranch());
@@ -125,22 +144,47 @@ bool CallOriginator::inviteLeg(OriginatedCall& call, DialogSide& side,
                                              .cseq = side.local->cseq,
                                              .via = via,
                                              .extraHeaders = contact,
-                                             .sdp = sdp}
+                                             .sdp = side.local->sdp}
                                       .write());
   if (!invite) {
-    spdlog::warn("call {}: cannot build the INVITE to {}: {}", side.local->callId, toUri,
-                 invite.error());
+    spdlog::warn("call {}: cannot build the INVITE to {}: {}", side.local->callId,
+                 target.requestUri, invite.error());
     return false;
   }
+  if (target.trunk) {
+    presentTrunkCaller(*invite, *target.trunk);
+    side.local->nameAddr = std::string(invite->find(HeaderId::From)->value);
+  }
+  if (credentials != nullptr) invite->appendHeader(credentials->header, credentials->value);
   auto sent = transactions_.sendRequest(std::move(*invite), sendingFlow(target.flow),
                                         tagOf(TransactionOwner::Originator));
   if (!sent) {
-    spdlog::info("call {}: INVITE to {} not sent: {}", side.local->callId, toUri, sent.error());
+    spdlog::info("call {}: INVITE to {} not sent: {}", side.local->callId, target.requestUri,
+                 sent.error());
     return false;
   }
   (legA ? call.inviteA : call.inviteB) = *sent;
-  side.local->sdp = std::move(sdp);
   inviteOwner_[*sent] = call.dialogId;
+  return true;
+}
+
+// A trunk challenged a leg's INVITE (RFC 3261 22.3): the INVITE goes again with its credentials,
+// the next CSeq and a new branch (the transaction layer ACKs the 401/407). False when the leg is
+// not a trunk's or the challenge is not to be answered (a second one: the credentials were
+// refused): the leg then fails like any other.
+bool CallOriginator::answerChallenge(OriginatedCall& call, Dialog& dialog, bool legA,
+                                     const SipMessage& response) {
+  const auto& target = legA ? call.targetA : call.targetB;
+  if (!target.trunk) return false;
+  int& answered = legA ? call.challengesA : call.challengesB;
+  const auto reply =
+      delegate_.trunkCredentials(*target.trunk, response, "INVITE", target.requestUri, answered);
+  if (!reply) return false;
+  ++answered;
+  DialogSide& side = legA ? dialog.caller : dialog.callee;
+  ++side.local->cseq;
+  inviteOwner_.erase(legA ? call.inviteA : call.inviteB);
+  if (!sendInvite(call, side, target, &*reply)) failed(call, dialog, legA, 503);
   return true;
 }
 
@@ -174,6 +218,7 @@ void CallOriginator::onResponse(TransactionId clientTx, SipMessage&& response,
     }
     return;
   }
+  if ((status == 401 || status == 407) && answerChallenge(*call, *dialog, legA, response)) return;
   if (!answered) return failed(*call, *dialog, legA, status);
   if (!side.tag.empty()) return repeatAck(*call, side, legA, response, flow);
   learnSide(side, response, flow);
@@ -219,7 +264,8 @@ void CallOriginator::answeredByA(OriginatedCall& call, Dialog& dialog, const Sip
   exchange.callId = dialog.callId;
   exchange.fromTag = dialog.caller.tag;
   exchange.sdp = std::string(response.body());
-  exchange.settings = policy_.settings(dialog.callee.leg, dialog.caller.leg);
+  exchange.settings = policy_.settings(dialog.callee.leg, dialog.caller.leg,
+                                       dialog.callee.mediaInterface, dialog.caller.mediaInterface);
   media->offer(exchange, [this, id](MediaAnchor::SdpResult sdp) { callB(id, std::move(sdp)); });
 }
 
@@ -263,14 +309,14 @@ void CallOriginator::whenLocated(std::uint64_t dialogId, bool legA, const std::s
   });
 }
 
-void CallOriginator::callAWhenLocated(std::uint64_t dialogId, OriginateTarget target) {
-  const auto uri = target.locate;
+void CallOriginator::callAWhenLocated(std::uint64_t dialogId) {
+  Dialog* dialog = nullptr;
+  const auto uri = live(dialogId, dialog)->targetA.locate;
   whenLocated(dialogId, true, uri,
-              [this, target](OriginatedCall& call, Dialog& dialog, const sip::Flow& flow) {
-                auto located = target;
-                located.flow = flow;
-                located.locate.clear();
-                if (!inviteLeg(call, dialog.caller, located, call.toUri, call.fromUri, {})) {
+              [this](OriginatedCall& call, Dialog& dialog, const sip::Flow& flow) {
+                call.targetA.flow = flow;
+                call.targetA.locate.clear();
+                if (!inviteLeg(call, dialog.caller, call.targetA, call.toUri, call.fromUri, {})) {
                   failed(call, dialog, true, 503);
                 }
               });
@@ -290,7 +336,7 @@ void CallOriginator::callBWhenLocated(std::uint64_t dialogId, std::string sdp) {
 void CallOriginator::answeredByB(OriginatedCall& call, Dialog& dialog, const SipMessage& response) {
   timers_.cancel(call.ringTimer);
   call.ringTimer = 0;
-  call.ackB = ackFor(dialog.callee, {});
+  call.ackB = ackFor(call, dialog.callee, false, {});
   send_(sendingFlow(dialog.callee.flow), call.ackB);
   if (!carriesSdp(response)) {
     spdlog::info("call {}: {} answered without an answer to our offer", dialog.callId,
@@ -309,7 +355,8 @@ void CallOriginator::answeredByB(OriginatedCall& call, Dialog& dialog, const Sip
   exchange.fromTag = dialog.caller.tag;
   exchange.toTag = dialog.callee.tag;
   exchange.sdp = std::string(response.body());
-  exchange.settings = policy_.settings(dialog.caller.leg, dialog.callee.leg);
+  exchange.settings = policy_.settings(dialog.caller.leg, dialog.callee.leg,
+                                       dialog.caller.mediaInterface, dialog.callee.mediaInterface);
   const auto id = dialog.id;
   media->answer(exchange, [this, id](MediaAnchor::SdpResult sdp) {
     Dialog* dialog = nullptr;
@@ -327,7 +374,7 @@ void CallOriginator::answeredByB(OriginatedCall& call, Dialog& dialog, const Sip
 
 void CallOriginator::connect(OriginatedCall& call, Dialog& dialog, std::string sdpForA) {
   call.step = OriginatedCall::Step::Connected;
-  call.ackA = ackFor(dialog.caller, sdpForA);
+  call.ackA = ackFor(call, dialog.caller, true, sdpForA);
   dialog.caller.local->sdp = std::move(sdpForA);
   send_(sendingFlow(dialog.caller.flow), call.ackA);
   dialog.state = Dialog::State::Confirmed;
@@ -345,7 +392,7 @@ void CallOriginator::failed(OriginatedCall& call, Dialog& dialog, bool legA, int
   timers_.cancel(call.ringTimer);
   call.ringTimer = 0;
   if (!dialog.caller.tag.empty() && call.step != OriginatedCall::Step::Connected) {
-    call.ackA = ackFor(dialog.caller, {});
+    call.ackA = ackFor(call, dialog.caller, true, {});
     send_(sendingFlow(dialog.caller.flow), call.ackA);
     callManager_.sendBye(dialog, dialog.caller, dialog.callee);
   }
@@ -355,17 +402,21 @@ void CallOriginator::failed(OriginatedCall& call, Dialog& dialog, bool legA, int
   callManager_.endDialog(dialog, std::move(reason), status);
 }
 
-std::string CallOriginator::ackFor(const DialogSide& side, std::string_view sdp) {
+// The ACK for a leg's 2xx: the CSeq of the INVITE that got it (RFC 3261 13.2.2.4), one more per
+// trunk challenge answered before it.
+std::string CallOriginator::ackFor(const OriginatedCall& call, const DialogSide& side, bool legA,
+                                   std::string_view sdp) {
   const auto via = identity_.via(side.flow, transactions_.newBranch());
-  return UacRequest{.method = "ACK",
-                    .uri = side.contact,
-                    .routes = &side.routes,
-                    .from = side.local->nameAddr,
-                    .to = side.nameAddr,
-                    .callId = side.local->callId,
-                    .cseq = 1,
-                    .via = via,
-                    .sdp = sdp}
+  return UacRequest{
+      .method = "ACK",
+      .uri = side.contact,
+      .routes = &side.routes,
+      .from = side.local->nameAddr,
+      .to = side.nameAddr,
+      .callId = side.local->callId,
+      .cseq = 1u + static_cast<std::uint32_t>(legA ? call.challengesA : call.challengesB),
+      .via = via,
+      .sdp = sdp}
       .write();
 }
 

@@ -16,6 +16,7 @@
 #include "proxy/OriginateError.hpp"
 #include "proxy/OriginatedCall.hpp"
 #include "proxy/TransactionOwner.hpp"
+#include "sip/DigestAnswer.hpp"
 #include "transaction/TransactionLayer.hpp"
 
 namespace rtcgate::proxy {
@@ -39,6 +40,12 @@ class CallOriginator {
     using Located =
         std::function<void(std::optional<sip::Flow> flow, int status, const std::string& why)>;
     virtual void locate(const std::string& uri, Located done) = 0;
+    // The answer to a trunk's 401/407 on our INVITE to `uri` that has had `answered` of its
+    // challenges answered (counted with the proxy's own); an error: the leg fails.
+    virtual Result<sip::ChallengeReply> trunkCredentials(const Trunk& trunk,
+                                                         const sip::SipMessage& response,
+                                                         std::string_view method,
+                                                         std::string_view uri, int answered) = 0;
     // Answers on a server transaction (counted with the proxy's own).
     virtual bool respond(transaction::TransactionId serverTx, sip::SipMessage&& response) = 0;
     // A request with our dialog's Call-ID that is not the far end's: 481.
@@ -76,6 +83,10 @@ class CallOriginator {
   std::string partyUri(const std::string& party) const;
   bool inviteLeg(OriginatedCall& call, DialogSide& side, const OriginateTarget& target,
                  const std::string& fromUri, const std::string& toUri, std::string sdp);
+  bool sendInvite(OriginatedCall& call, DialogSide& side, const OriginateTarget& target,
+                  const sip::ChallengeReply* credentials);
+  bool answerChallenge(OriginatedCall& call, Dialog& dialog, bool legA,
+                       const sip::SipMessage& response);
   void learnSide(DialogSide& side, const sip::SipMessage& response, const sip::Flow& flow);
   void repeatAck(const OriginatedCall& call, const DialogSide& side, bool legA,
                  const sip::SipMessage& response, const sip::Flow& flow);
@@ -83,12 +94,13 @@ class CallOriginator {
   void callB(std::uint64_t dialogId, MediaAnchor::SdpResult sdp);
   using AfterLocate = std::function<void(OriginatedCall&, Dialog&, const sip::Flow&)>;
   void whenLocated(std::uint64_t dialogId, bool legA, const std::string& uri, AfterLocate then);
-  void callAWhenLocated(std::uint64_t dialogId, OriginateTarget target);
+  void callAWhenLocated(std::uint64_t dialogId);
   void callBWhenLocated(std::uint64_t dialogId, std::string sdp);
   void answeredByB(OriginatedCall& call, Dialog& dialog, const sip::SipMessage& response);
   void connect(OriginatedCall& call, Dialog& dialog, std::string sdpForA);
   void failed(OriginatedCall& call, Dialog& dialog, bool legA, int status);
-  std::string ackFor(const DialogSide& side, std::string_view sdp);
+  std::string ackFor(const OriginatedCall& call, const DialogSide& side, bool legA,
+                     std::string_view sdp);
   void ackLateAnswer(const sip::SipMessage& response, const sip::Flow& flow);
   void answerRefresh(transaction::TransactionId serverTx, const sip::SipMessage& request,
                      DialogSide& side);

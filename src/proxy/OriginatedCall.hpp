@@ -1,11 +1,13 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "base/Timers.hpp"
 #include "proxy/MediaPolicy.hpp"
+#include "proxy/Trunk.hpp"
 #include "sip/Transport.hpp"
 #include "transaction/TransactionUser.hpp"
 
@@ -19,6 +21,11 @@ struct OriginateTarget {
   MediaLeg leg = MediaLeg::Sip;     // the media profile a branch toward it would get
   // A host name: `flow` is found through DNS (RFC 3263) before the INVITE leaves.
   std::string locate;
+  // A party behind a trunk route: our INVITE shows the trunk's caller id and answers its
+  // challenges with its credentials, as for a call the proxy forwards there.
+  std::shared_ptr<const Trunk> trunk;
+  std::string dialled;         // the number the route dials (strip, prefix)
+  std::string mediaInterface;  // the relay interface of this leg ("": the default)
 };
 
 // The controller's state of a call placed through the API (RFC 3725 flow I): we call A with no
@@ -31,7 +38,12 @@ struct OriginatedCall {
   Step step = Step::CallingA;
   transaction::TransactionId inviteA = 0;
   transaction::TransactionId inviteB = 0;
+  OriginateTarget targetA;
   OriginateTarget targetB;
+  // A trunk's challenges answered on each leg: each sent that leg's INVITE again with the next
+  // CSeq, which our ACK for its 2xx then carries.
+  int challengesA = 0;
+  int challengesB = 0;
   std::string fromUri;  // A, as our From toward B
   std::string toUri;    // B, as our From toward A
   // Our ACKs for each side's 2xx, sent again when the 2xx is (RFC 3261 13.2.2.4).

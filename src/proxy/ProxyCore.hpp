@@ -283,7 +283,6 @@ class ProxyCore : public transaction::TransactionUser,
   void probeRoutes();
   void routeFromTrunk(transaction::TransactionId serverTx, sip::SipMessage&& request,
                       const sip::Flow& flow, const Trunk& trunk);
-  void presentCaller(sip::SipMessage& request, const Trunk& trunk) const;
   static void restoreCaller(const ProxyTransaction& pt, sip::SipMessage& response);
   bool answerTrunkChallenge(ProxyTransaction& pt, std::size_t index,
                             const sip::SipMessage& response);
@@ -353,6 +352,9 @@ class ProxyCore : public transaction::TransactionUser,
   // Calls we place ourselves: where their INVITEs go, and their relay.
   std::optional<OriginateTarget> originateTarget(const std::string& uri) const override;
   void locate(const std::string& uri, Located done) override;
+  Result<sip::ChallengeReply> trunkCredentials(const Trunk& trunk, const sip::SipMessage& response,
+                                               std::string_view method, std::string_view uri,
+                                               int answered) override;
 
   // Calls moving to another relay (ProxyRelayMove.cpp).
   void offerMove(std::uint64_t dialogId);

@@ -5,6 +5,7 @@
 
 #include "proxy/MessageParts.hpp"
 #include "proxy/ProxyCore.hpp"
+#include "proxy/TrunkCaller.hpp"
 #include "sip/NameAddr.hpp"
 
 namespace rtcgate::proxy {
@@ -242,7 +243,7 @@ SipMessage ProxyCore::prepareForward(const ProxyTransaction& pt, const Target& t
   if (createsDialog(request.method()) && request.toTag().empty()) {
     addRecordRoute(request, pt.source, target.flow);
   }
-  if (target.trunk && request.toTag().empty()) presentCaller(request, *target.trunk);
+  if (target.trunk && request.toTag().empty()) presentTrunkCaller(request, *target.trunk);
   if (!target.authorization.empty()) {
     request.appendHeader(target.authorizationHeader, target.authorization);
   }

@@ -311,8 +311,9 @@ std::optional<ProxyCore::Target> ProxyCore::uriTarget(const std::string& uri, st
 
 // Where an INVITE to `uri` would go (a call we place): the preferred contact of a local user
 // (highest q, then the most recent), else a static route for the user part, else the URI's own
-// host when not ours. A party behind a route takes the route's media profile (an SDES PBX), as a
-// branch would.
+// host when not ours. A party behind a route takes the route's media profile (an SDES PBX) and
+// relay interface, as a branch would; behind a trunk route, the trunk (caller id, credentials,
+// relay interface) and the number the route dials.
 std::optional<OriginateTarget> ProxyCore::originateTarget(const std::string& uri) const {
   const auto parsed = sip::parseUri(uri);
   if (!parsed) return std::nullopt;
@@ -321,7 +322,9 @@ std::optional<OriginateTarget> ProxyCore::originateTarget(const std::string& uri
   auto found = [this](const std::string& requestUri, const sip::Flow& flow,
                       std::vector<std::string> routes) {
     const auto leg = calls_.policy().legToward(flow.transport, routes_.targetMedia(requestUri));
-    return OriginateTarget{requestUri, flow, std::move(routes), leg};
+    OriginateTarget target{requestUri, flow, std::move(routes), leg};
+    target.mediaInterface = routes_.targetInterface(requestUri);
+    return target;
   };
   if (identity_.isLocalDomain(host) || (toUs && !parsed->user.empty())) {
     const std::string_view domain =
@@ -342,8 +345,12 @@ std::optional<OriginateTarget> ProxyCore::originateTarget(const std::string& uri
   const char* why = "";
   if (const auto* route = routes_.find(sip::unescapeUriComponent(parsed->user))) {
     if (auto target = firstRouteTarget(*route, parsed->user, why)) {
-      if (!target->locate.empty()) return byName(target->requestUri, target->locate);
-      return found(target->requestUri, target->flow, target->routes);
+      auto routed = target->locate.empty() ? found(target->requestUri, target->flow, target->routes)
+                                           : byName(target->requestUri, target->locate);
+      routed.dialled = target->dialled;
+      if (target->trunk) routed.mediaInterface = target->trunk->mediaInterface;
+      routed.trunk = std::move(target->trunk);
+      return routed;
     }
   }
   if (toUs || identity_.isLocalDomain(host)) return std::nullopt;

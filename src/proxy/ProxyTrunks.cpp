@@ -102,23 +102,6 @@ void ProxyCore::routeFromTrunk(TransactionId serverTx, SipMessage&& request, con
                 trunk.mediaInterface);
 }
 
-// Toward the trunk the caller is the trunk's own number (from_user) at the trunk's domain, in
-// From and in P-Asserted-Identity (RFC 3325: the trunk trusts us for it); the caller's own PAI,
-// if any, is not passed on.
-void ProxyCore::presentCaller(SipMessage& request, const Trunk& trunk) const {
-  if (trunk.fromUser.empty()) return;
-  const auto address = sip::parseUri(trunk.address());
-  const auto* fromHeader = request.find(HeaderId::From);
-  if (!address || fromHeader == nullptr) return;
-  const std::string identity = "<sip:" + trunk.fromUser + "@" + std::string(address->host) + ">";
-  const auto from = sip::parseNameAddr(fromHeader->value);
-  const std::string tag(from ? from->tag() : std::string_view());
-  request.setHeader(HeaderId::From, identity + ";tag=" + tag);
-  request.removeAll("P-Asserted-Identity");
-  request.removeAll("P-Preferred-Identity");
-  request.appendHeader("P-Asserted-Identity", identity);
-}
-
 // The caller gets its own From back in every response (tags are what identify the dialog; the
 // caller's user agent need never learn the number it was shown as).
 void ProxyCore::restoreCaller(const ProxyTransaction& pt, SipMessage& response) {
@@ -136,12 +119,9 @@ bool ProxyCore::answerTrunkChallenge(ProxyTransaction& pt, std::size_t index,
   if (pt.cancelled || pt.finalSent) return false;
   auto& branch = pt.branches[index];
   const Trunk& trunk = *branch.trunk;
-  auto reply = sip::answerChallenge(response, pt.request.methodText(), branch.requestUri,
-                                    trunk.username, trunk.password, branch.challengesAnswered);
+  auto reply = trunkCredentials(trunk, response, pt.request.methodText(), branch.requestUri,
+                                branch.challengesAnswered);
   if (!reply) {
-    ++stats_.trunkAuthFailures;
-    spdlog::warn("{} {}: trunk {} answered {} {}: {}", pt.request.methodText(), pt.request.callId(),
-                 trunk.name, response.statusCode(), response.reasonPhrase(), reply.error());
     branchCompleted(pt, index, pt.request.makeResponse(403, "Trunk Authentication Failed"));
     return true;
   }
@@ -167,9 +147,26 @@ bool ProxyCore::answerTrunkChallenge(ProxyTransaction& pt, std::size_t index,
   if (Dialog* dialog = dialogOf(pt.request); dialog && pt.request.toTag().empty()) {
     ++dialog->caller.cseqShift;
   }
-  ++stats_.trunkChallengesAnswered;
   forwardBranch(pt, std::move(again));
   return true;
+}
+
+// The answer to a trunk's challenge, for a branch we forward or an INVITE we send ourselves
+// (CallOriginator), counted either way; a failure is logged here.
+Result<sip::ChallengeReply> ProxyCore::trunkCredentials(const Trunk& trunk,
+                                                        const SipMessage& response,
+                                                        std::string_view method,
+                                                        std::string_view uri, int answered) {
+  auto reply =
+      sip::answerChallenge(response, method, uri, trunk.username, trunk.password, answered);
+  if (!reply) {
+    ++stats_.trunkAuthFailures;
+    spdlog::warn("{} {}: trunk {} answered {} {}: {}", method, response.callId(), trunk.name,
+                 response.statusCode(), response.reasonPhrase(), reply.error());
+    return reply;
+  }
+  ++stats_.trunkChallengesAnswered;
+  return reply;
 }
 
 }  // namespace rtcgate::proxy

@@ -527,13 +527,14 @@ class Gateway:
         status = self.process.stop() if self.process else 0
         return status
 
-    def http(self, method, path):
-        """(status, body) of a management API request."""
+    def http(self, method, path, body=None):
+        """(status, body) of a management API request; `body` is sent as JSON."""
         import http.client
         connection = http.client.HTTPConnection("127.0.0.1", self.http_port, timeout=5)
         # The API takes state-changing requests as JSON only.
         headers = {"Content-Type": "application/json"} if method != "GET" else {}
-        connection.request(method, path, headers=headers)
+        connection.request(method, path, headers=headers,
+                           body=json.dumps(body) if body is not None else None)
         response = connection.getresponse()
         body = response.read().decode()
         connection.close()

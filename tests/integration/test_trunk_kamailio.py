@@ -131,6 +131,59 @@ def test_the_carriers_call_to_our_number_reaches_the_mapped_user():
     bob.finish(gw.log()[-3000:])
 
 
+def test_an_api_call_to_a_number_goes_out_through_the_trunk():
+    """POST /api/v1/calls from a registered sipp phone (alice) to a PSTN number: rtcgate rings
+    alice, then calls the number through the trunk with alice's offer -- the carrier's 407
+    answered with the trunk's credentials, our caller id in From and P-Asserted-Identity -- and
+    the carrier's callee answers; DELETE ends both legs with a BYE."""
+    import subprocess
+    from siptest import sipp, wait_udp_bound
+
+    def api(method, path, body=None):
+        status, text = gw.http(method, path, body)
+        return status, (json.loads(text) if text else None)
+
+    phone = Connection("udp", gw.ports["udp"])
+    phone_port = phone.local[1]
+    registered = UserAgent(phone, "alice", password="alicepw").register(expires=300)
+    phone.close()
+    check(registered.status == 200, f"alice's REGISTER: {registered.status}")
+    alice = sipp("uas_answer.xml", gw.ports["udp"], phone_port, timeout=40, background=True,
+                 extra=("-mi", "127.0.0.1", "-mp", str(free_port(both=False))))
+    wait_udp_bound(phone_port)
+    callee = Callee(UserAgent(Connection("udp", KPORT, host=CARRIER,
+                                         local=(PSTN_CALLEE, CALLEE_PORT)), "pstn"),
+                    bye_timeout=20)
+    answered_before = gw.metric("rtcgate_proxy_trunk_challenges_answered_total")
+
+    status, reply = api("POST", "/api/v1/calls", {"from": "alice", "to": "02079460002"})
+    check(status == 201, f"originate: {status} {reply}\n{gw.log()[-3000:]}")
+    call_id = reply["id"]
+    deadline = time.time() + 15
+    call = {}
+    while time.time() < deadline:
+        status, call = api("GET", f"/api/v1/calls/{call_id}")
+        if status == 200 and call["state"] == "confirmed":
+            break
+        time.sleep(0.2)
+    check(call.get("state") == "confirmed",
+          f"the call never connected: {call}\n{gw.log()[-3000:]}\n{kamailio.output()[-3000:]}")
+    line = carrier_log(r"CARRIER INVITE au=acme ruri=\+442079460002")
+    check("from=+15551230000 pai=sip:+15551230000@" in line, line)
+    check(gw.metric("rtcgate_proxy_trunk_challenges_answered_total") > answered_before,
+          "the carrier's challenge was not counted")
+
+    status, _ = api("DELETE", f"/api/v1/calls/{call_id}")
+    check(status == 200, f"hangup answered {status}")
+    callee.finish(gw.log()[-3000:] + kamailio.output()[-3000:])
+    try:
+        _, err = alice.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        alice.kill()
+        raise AssertionError("sipp alice got no BYE")
+    check(alice.returncode == 0, f"sipp alice exited {alice.returncode}: {err.decode()[-2000:]}")
+
+
 def test_zz_a_stopped_carrier_instance_is_marked_down_and_calls_go_to_the_second():
     kamailio.stop()
     deadline = time.time() + 10

@@ -75,6 +75,31 @@ class ProxyTrunkTest : public ProxyHarness {
            sip::digestResponse(sip::DigestAlgorithm::Md5, ha1, request.methodText(), *credentials);
   }
 
+  // Our caller id toward the carrier (from_user), in From and in P-Asserted-Identity.
+  static void expectTrunkCaller(const sip::SipMessage& invite) {
+    const auto from = sip::parseNameAddr(invite.find(sip::HeaderId::From)->value);
+    ASSERT_TRUE(from);
+    EXPECT_EQ(from->uri.user, "+15551230000");
+    const auto* pai = invite.find("P-Asserted-Identity");
+    ASSERT_NE(pai, nullptr);
+    EXPECT_EQ(pai->value, "<sip:+15551230000@127.0.0.9>");
+  }
+  // The carrier answers our first INVITE with a 407: the same INVITE comes again, as a new
+  // branch with the next CSeq, carrying an answer the carrier accepts.
+  std::optional<sip::SipMessage> challengeAnswered(const sip::SipMessage& first) {
+    EXPECT_EQ(first.cseq(), 1u);
+    carrierAnswers(first, 407);
+    EXPECT_EQ(countSentTo(carrier, "INVITE"), 2u);
+    auto again = sentTo(carrier, "INVITE");
+    if (!again) return again;
+    EXPECT_EQ(again->cseq(), 2u);
+    EXPECT_EQ(again->callId(), first.callId());
+    EXPECT_NE(again->topVia().branch(), first.topVia().branch());
+    EXPECT_TRUE(validAnswer(*again, sip::HeaderId::ProxyAuthorization));
+    EXPECT_EQ(proxy_->stats().trunkChallengesAnswered, 1u);
+    return again;
+  }
+
   std::chrono::seconds registerExpires{0};
   std::chrono::seconds optionsPing{0};
   const SocketAddress carrier = address("127.0.0.9", 5090);
@@ -86,13 +111,8 @@ TEST_F(ProxyTrunkTest, ACallToANumberGoesToTheTrunkWithTheDialledNumberAndOurCal
   const auto invite = sentTo(carrier, "INVITE");
   ASSERT_TRUE(invite);
   EXPECT_EQ(invite->requestUri(), "sip:+442079460000@127.0.0.9:5090");
-  const auto from = sip::parseNameAddr(invite->find(sip::HeaderId::From)->value);
-  ASSERT_TRUE(from);
-  EXPECT_EQ(from->uri.user, "+15551230000");
-  EXPECT_EQ(from->tag(), "a1");
-  const auto* pai = invite->find("P-Asserted-Identity");
-  ASSERT_NE(pai, nullptr);
-  EXPECT_EQ(pai->value, "<sip:+15551230000@127.0.0.9>");
+  expectTrunkCaller(*invite);
+  EXPECT_EQ(sip::parseNameAddr(invite->find(sip::HeaderId::From)->value)->tag(), "a1");
   EXPECT_EQ(invite->serialize().find("+19999999999"), std::string::npos);  // the caller's PAI
 
   carrierAnswers(*invite, 200);
@@ -105,17 +125,10 @@ TEST_F(ProxyTrunkTest, TheTrunksChallengeIsAnsweredAndTheCallerNeverSeesIt) {
   aliceDials("02079460000", "trunk-2");
   const auto first = sentTo(carrier, "INVITE");
   ASSERT_TRUE(first);
-  EXPECT_EQ(first->cseq(), 1u);
-  carrierAnswers(*first, 407);
-  ASSERT_EQ(countSentTo(carrier, "INVITE"), 2u);
-  const auto again = sentTo(carrier, "INVITE");
-  EXPECT_EQ(again->cseq(), 2u);
-  EXPECT_EQ(again->callId(), first->callId());
-  EXPECT_NE(again->topVia().branch(), first->topVia().branch());
-  EXPECT_TRUE(validAnswer(*again, sip::HeaderId::ProxyAuthorization));
+  const auto again = challengeAnswered(*first);
+  ASSERT_TRUE(again);
   EXPECT_EQ(countSentTo(carrier, "ACK"), 1u);  // the 407's, by the transaction layer
   EXPECT_FALSE(sentTo(aliceFlow.remote, "SIP/2.0 407"));
-  EXPECT_EQ(proxy_->stats().trunkChallengesAnswered, 1u);
 
   carrierAnswers(*again, 200);
   const auto ok = sentTo(aliceFlow.remote, "SIP/2.0 200");
@@ -216,6 +229,98 @@ TEST_F(ProxyTrunkTest, TheCarriersOptionsPingIsAnsweredByUs) {
       carrierFlow);
   EXPECT_TRUE(sentTo(carrier, "SIP/2.0 200"));
   EXPECT_EQ(countSentTo(bob, "OPTIONS"), 0u);
+}
+
+// Calls placed through the API (POST /api/v1/calls) to a number behind the trunk: carol is rung
+// first, her offer goes to the carrier in our INVITE, which the carrier treats like a forwarded
+// call's (our caller id, its challenge answered with the trunk's credentials), on the trunk's relay
+// interface.
+class OriginatedTrunkCallTest : public ProxyTrunkTest {
+ protected:
+  void configure(ProxyOptions& options) override {
+    ProxyTrunkTest::configure(options);
+    options.trunks.back().mediaInterface = "carrier-net";
+  }
+
+  // carol answers our INVITE with her offer; the relay makes it one for the carrier's leg.
+  void carolAnswers() {
+    auto invite = sentTo(browser.remote, "INVITE");
+    ASSERT_TRUE(invite);
+    auto ok = invite->makeResponse(200, "OK", "carol1");
+    ok.appendHeader(sip::HeaderId::Contact, "<sip:carol@x.invalid;transport=ws>");
+    ok.setBody(kOffer, "application/sdp");
+    proxy_->onMessage(ok.serialize(), browser);
+    ASSERT_EQ(relay_.command(), "offer");
+    EXPECT_EQ(relay_.at("to-interface"), "carrier-net");
+    relay_.replySdp(kOffer);
+  }
+  void carrierAccepts(const sip::SipMessage& invite) {
+    auto ok = invite.makeResponse(200, "OK", "c1");
+    ok.appendHeader(sip::HeaderId::Contact, "<sip:+442079460000@127.0.0.9:5090>");
+    ok.setBody(kOffer, "application/sdp");
+    proxy_->onMessage(ok.serialize(), carrierFlow);
+  }
+  static std::string fromTag(const sip::SipMessage& request) {
+    return std::string(sip::parseNameAddr(request.find(sip::HeaderId::From)->value)->tag());
+  }
+
+  static constexpr const char* kOffer =
+      "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+      "m=audio 40000 RTP/AVP 0\r\n";
+};
+
+TEST_F(OriginatedTrunkCallTest, GoesOutWithTheTrunksCallerIdAndItsChallengeAnswered) {
+  const auto id = proxy_->originate("carol", "02079460000");
+  ASSERT_TRUE(id) << id.error().reason;
+  carolAnswers();
+  const auto first = sentTo(carrier, "INVITE");
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->requestUri(), "sip:+442079460000@127.0.0.9:5090");
+  expectTrunkCaller(*first);
+
+  const auto again = challengeAnswered(*first);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(fromTag(*again), fromTag(*first));
+  expectTrunkCaller(*again);
+  EXPECT_EQ(again->body(), first->body());
+
+  carrierAccepts(*again);
+  ASSERT_EQ(relay_.command(), "answer");
+  relay_.replySdp(kOffer);
+  const auto ack = sentTo(carrier, "ACK");  // ours for the 2xx (the 407's came first)
+  ASSERT_TRUE(ack);
+  EXPECT_EQ(countSentTo(carrier, "ACK"), 2u);
+  EXPECT_EQ(ack->cseq(), 2u);
+  EXPECT_EQ(ack->requestUri(), "sip:+442079460000@127.0.0.9:5090");
+  EXPECT_EQ(sip::parseNameAddr(ack->find(sip::HeaderId::From)->value)->uri.user, "+15551230000");
+  Dialog* dialog = proxy_->dialogs().findById(*id);
+  ASSERT_NE(dialog, nullptr);
+  EXPECT_EQ(dialog->state, Dialog::State::Confirmed);
+
+  ASSERT_TRUE(proxy_->hangup(*id, "api"));
+  const auto bye = sentTo(carrier, "BYE");
+  ASSERT_TRUE(bye);
+  EXPECT_EQ(bye->cseq(), 3u) << "after the INVITE the carrier saw twice";
+  EXPECT_EQ(bye->callId(), first->callId());
+  EXPECT_EQ(fromTag(*bye), fromTag(*first));
+  EXPECT_EQ(sip::parseNameAddr(bye->find(sip::HeaderId::From)->value)->uri.user, "+15551230000");
+}
+
+TEST_F(OriginatedTrunkCallTest, CredentialsTheTrunkRefusesEndTheCall) {
+  const auto id = proxy_->originate("carol", "02079460000");
+  ASSERT_TRUE(id) << id.error().reason;
+  carolAnswers();
+  carrierAnswers(*sentTo(carrier, "INVITE"), 407);
+  carrierAnswers(*sentTo(carrier, "INVITE"), 407);
+  EXPECT_EQ(countSentTo(carrier, "INVITE"), 2u);
+  EXPECT_EQ(proxy_->stats().trunkChallengesAnswered, 1u);
+  EXPECT_EQ(proxy_->stats().trunkAuthFailures, 1u);
+  // carol answered and waits for our ACK: she gets it, then our BYE.
+  EXPECT_TRUE(sentTo(browser.remote, "ACK"));
+  EXPECT_TRUE(sentTo(browser.remote, "BYE"));
+  relay_.drainOk();
+  EXPECT_EQ(proxy_->dialogs().findById(*id), nullptr);
+  EXPECT_EQ(ended_, (std::vector<std::string>{"failed-407"}));
 }
 
 class TrunkRegistrationTest : public ProxyTrunkTest {
