@@ -64,7 +64,8 @@ namespace rtcgate::proxy {
   X(trunkChallengesAnswered, Counter, "rtcgate_proxy_trunk_challenges_answered_total",            \
     "401/407 challenges of trunks answered with the trunk's credentials")                         \
   X(trunkAuthFailures, Counter, "rtcgate_proxy_trunk_auth_failures_total",                        \
-    "requests a trunk still refused after our answer (the caller got 403)")                       \
+    "requests a trunk still refused after our answer (a forwarded call gets 403, an API call "    \
+    "ends)")                                                                                      \
   X(downDestinationsSkipped, Counter, "rtcgate_proxy_down_destinations_skipped_total",            \
     "branches that skipped a destination OPTIONS probing found down")
 
