@@ -406,7 +406,7 @@ UacRequest CallManager::requestToward(Dialog& dialog, DialogSide& to, DialogSide
   UacRequest request{.method = method,
                      .uri = to.contact,
                      .routes = &to.routes,
-                     .from = from.nameAddr,
+                     .from = from.presentedAs.empty() ? from.nameAddr : from.presentedAs,
                      .to = to.nameAddr,
                      .callId = dialog.callId};
   if (to.local) {

@@ -25,7 +25,10 @@ struct DialogSide {
   std::string tag;
   std::string uri;       // From (caller) / To (callee) URI, for logs, CDRs and our own BYE
   std::string nameAddr;  // the From/To header value as sent, tags included
-  std::string contact;   // remote target (RFC 3261 12.1)
+  // How the other side knows this one when not as nameAddr: a caller shown to a trunk as its
+  // caller id (From with our `from_user`, this side's tag). "" = as nameAddr.
+  std::string presentedAs;
+  std::string contact;              // remote target (RFC 3261 12.1)
   std::vector<std::string> routes;  // Route set from us towards this side, in sending order
   sip::Flow flow;                   // how its requests reached us
   std::uint32_t cseq = 0;           // highest CSeq this side has sent

@@ -58,7 +58,7 @@ void ProxyCore::forwardResponseUpstream(ProxyTransaction& pt, std::size_t branch
 
 // Responses leave in the order they arrived; one whose SDP is with the relay holds the others.
 void ProxyCore::respondUpstream(ProxyTransaction& pt, std::size_t branch, SipMessage&& response) {
-  if (pt.callerPresented) restoreCaller(pt, response);
+  if (pt.presented) restoreCaller(pt, response);
   pt.upstream.push_back({std::move(response), branch});
   if (!pt.upstreamBusy) drainUpstream(pt.serverTx);
 }

@@ -284,6 +284,8 @@ class ProxyCore : public transaction::TransactionUser,
   void routeFromTrunk(transaction::TransactionId serverTx, sip::SipMessage&& request,
                       const sip::Flow& flow, const Trunk& trunk);
   static void restoreCaller(const ProxyTransaction& pt, sip::SipMessage& response);
+  std::optional<std::pair<sip::HeaderId, std::string>> presentedInDialog(
+      const sip::SipMessage& request);
   bool answerTrunkChallenge(ProxyTransaction& pt, std::size_t index,
                             const sip::SipMessage& response);
   std::optional<Target> uriTarget(const std::string& uri, std::string_view user,

@@ -41,7 +41,13 @@ void ProxyCore::startProxying(TransactionId serverTx, SipMessage&& request, cons
   pt.sourceInterface = std::move(sourceInterface);  // a trunk's (planMedia keeps a dialog's)
   byServerTx_.emplace(serverTx, std::move(owned));
   // Before trackRequest: a BYE ends its dialog there.
-  if (!pt.request.toTag().empty()) pt.cseqShift = calls_.cseqShiftOf(pt.request);
+  if (!pt.request.toTag().empty()) {
+    pt.cseqShift = calls_.cseqShiftOf(pt.request);
+    if (auto presented = presentedInDialog(pt.request)) {
+      pt.presented = presented->first;
+      pt.presentedValue = std::move(presented->second);
+    }
+  }
   calls_.trackRequest(pt);
   calls_.planMedia(pt);
   // Branches that end at once (a target DNS knows to be gone) must not end the transaction
@@ -155,7 +161,10 @@ bool ProxyCore::launchBranch(ProxyTransaction& pt, std::size_t index, Target tar
   auto& branch = pt.branches[index];
   keepForRetry(branch, target, !target.alternates.empty() || target.trunk);
   if (target.trunk && !target.trunk->fromUser.empty() && pt.request.toTag().empty()) {
-    pt.callerPresented = true;
+    pt.presented = HeaderId::From;
+    if (Dialog* dialog = dialogOf(pt.request)) {
+      dialog->caller.presentedAs = std::string(request.find(HeaderId::From)->value);
+    }
   }
   branch.flow = target.flow;
   branch.viaBranch = branchId;
@@ -244,6 +253,7 @@ SipMessage ProxyCore::prepareForward(const ProxyTransaction& pt, const Target& t
     addRecordRoute(request, pt.source, target.flow);
   }
   if (target.trunk && request.toTag().empty()) presentTrunkCaller(request, *target.trunk);
+  if (!pt.presentedValue.empty()) request.setHeader(*pt.presented, pt.presentedValue);
   if (!target.authorization.empty()) {
     request.appendHeader(target.authorizationHeader, target.authorization);
   }
@@ -348,6 +358,9 @@ void ProxyCore::sendStateless(SipMessage&& request, const sip::Flow& flow) {
   request.setHeader(HeaderId::MaxForwards, std::to_string(hops));
   if (const auto shift = calls_.cseqShiftOf(request); shift != 0) {
     renumber(request, request.cseq() + shift);
+  }
+  if (auto presented = presentedInDialog(request)) {
+    request.setHeader(presented->first, presented->second);
   }
   // The branch of a stateless ACK only needs to be unique (RFC 3261 16.11).
   request.prependHeader(HeaderId::Via, identity_.via(flow, transactions_.newBranch()));

@@ -60,8 +60,12 @@ struct ProxyTransaction {
   bool cancelled = false;
   bool fromStranger = false;
   bool starting = false;  // its first branches are being created (startProxying)
-  // A branch went to a trunk with our caller id in From: responses get the caller's back.
-  bool callerPresented = false;
+  // A trunk knows the caller by its caller id (from_user): this header of what we forward is
+  // rewritten -- From of the caller's requests, To of the trunk's in that dialog -- and the
+  // responses get the request's own value back. `presentedValue` is what in-dialog requests are
+  // given (an initial INVITE's From is written per branch, presentTrunkCaller).
+  std::optional<sip::HeaderId> presented;
+  std::string presentedValue;
 
   // Media anchoring: what the SDP of the request is, and the responses waiting their turn to go
   // upstream while the relay rewrites one of them (they must leave in the order they came).

@@ -102,12 +102,28 @@ void ProxyCore::routeFromTrunk(TransactionId serverTx, SipMessage&& request, con
                 trunk.mediaInterface);
 }
 
-// The caller gets its own From back in every response (tags are what identify the dialog; the
-// caller's user agent need never learn the number it was shown as).
+// Each side gets back in responses the From / To it wrote (tags are what identify the dialog;
+// the caller's user agent need never learn the number it was shown as).
 void ProxyCore::restoreCaller(const ProxyTransaction& pt, SipMessage& response) {
-  if (const auto* from = pt.request.find(HeaderId::From)) {
-    response.setHeader(HeaderId::From, std::string(from->value));
+  if (const auto* own = pt.request.find(*pt.presented)) {
+    response.setHeader(*pt.presented, std::string(own->value));
   }
+}
+
+// In a dialog whose caller a trunk knows by its caller id, the caller's requests go with that
+// From, and the trunk's reach the caller with the caller's own From as To: the header to rewrite
+// and its value, or nullopt for any other request.
+std::optional<std::pair<HeaderId, std::string>> ProxyCore::presentedInDialog(
+    const SipMessage& request) {
+  const Dialog* dialog = dialogOf(request);
+  if (dialog == nullptr || dialog->caller.presentedAs.empty() ||
+      !dialog->hasTags(request.fromTag(), request.toTag())) {
+    return std::nullopt;
+  }
+  if (request.fromTag() == dialog->caller.tag) {
+    return std::pair{HeaderId::From, dialog->caller.presentedAs};
+  }
+  return std::pair{HeaderId::To, dialog->caller.nameAddr};
 }
 
 // The trunk challenged what we sent it: the same request goes again, as a new branch with the

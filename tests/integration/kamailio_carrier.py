@@ -9,7 +9,8 @@ logged (xlog, at debug level 1 and up) for the tests:
   CARRIER REGISTER au=... ct=...
   CARRIER DELIVERS to=<To user> ruri=<the registered contact>
   CARRIER CHALLENGES from=<From user>
-  CARRIER INVITE au=... ruri=<R-URI user> from=<From user> pai=<P-Asserted-Identity>"""
+  CARRIER INVITE au=... ruri=<R-URI user> from=<From user> pai=<P-Asserted-Identity>
+  CARRIER IN-DIALOG <method> from=<From user> to=<To user>"""
 
 MODULES = "/usr/lib/x86_64-linux-gnu/kamailio/modules/"
 REALM = "carrier.test"
@@ -35,6 +36,7 @@ loadmodule "siputils.so"
 request_route {{
     if (!mf_process_maxfwd_header("10")) {{ sl_send_reply("483", "Too Many Hops"); exit; }}
     if (has_totag()) {{
+        xlog("L_NOTICE", "CARRIER IN-DIALOG $rm from=$fU to=$tU\\n");
         if (loose_route()) {{ t_relay(); exit; }}
         if (is_method("ACK")) {{ if (t_check_trans()) t_relay(); exit; }}
         sl_send_reply("404", "Not here");

@@ -106,6 +106,8 @@ def test_a_call_to_a_number_goes_out_through_the_trunk_with_our_caller_id():
     check(gw.metric("rtcgate_proxy_trunk_challenges_answered_total") >= 1, "no challenge counted")
     check("sip:alice@localhost" in final.get("From"),
           f"the caller got the trunk's caller id back: {final.get('From')}")
+    line = carrier_log(r"CARRIER IN-DIALOG BYE")
+    check("from=+15551230000" in line, f"the caller's BYE did not keep the caller id: {line}")
 
 
 def test_the_carriers_call_to_our_number_reaches_the_mapped_user():

@@ -176,6 +176,74 @@ TEST_F(ProxyTrunkTest, AnInDialogRequestAfterAnAnsweredChallengeFollowsTheTrunks
   EXPECT_EQ(bye->cseq(), 3u);
 }
 
+// The trunk knows the caller by its caller id for the whole dialog: the caller's ACK and later
+// requests carry it, the trunk's requests reach the caller with the caller's own From as To, and
+// each side gets its own From / To back in responses.
+TEST_F(ProxyTrunkTest, TheCallerIdHoldsForTheWholeDialogBothWays) {
+  aliceDials("02079460000", "trunk-id");
+  const auto invite = sentTo(carrier, "INVITE");
+  ASSERT_TRUE(invite);
+  const std::string presented(invite->find(sip::HeaderId::From)->value);
+  const std::string own = "\"Alice\" <sip:alice@localhost>;tag=a1";
+  const auto routes = answerWith200(*invite, carrierFlow, "c7", "<sip:edge@127.0.0.9:5090>");
+  std::string routeHeaders;
+  for (const auto& route : routes) routeHeaders += "Route: " + route + "\r\n";
+  const std::string trunkSide = "<sip:+442079460000@127.0.0.9:5090>;tag=c7";
+  auto fromAlice = [&](const std::string& method, int cseq) {
+    proxy_->onMessage(method + " sip:edge@127.0.0.9:5090 SIP/2.0\r\nVia: SIP/2.0/UDP " +
+                          "127.0.0.1:5080;branch=z9hG4bK-" + method + "\r\nMax-Forwards: 70\r\n" +
+                          routeHeaders + "From: " + own + "\r\nTo: " + trunkSide +
+                          "\r\nCall-ID: trunk-id\r\nCSeq: " + std::to_string(cseq) + " " + method +
+                          "\r\nContent-Length: 0\r\n\r\n",
+                      aliceFlow);
+  };
+  fromAlice("ACK", 1);
+  const auto ack = sentTo(carrier, "ACK");
+  ASSERT_TRUE(ack);
+  EXPECT_EQ(ack->find(sip::HeaderId::From)->value, presented);
+
+  fromAlice("INFO", 2);
+  const auto info = sentTo(carrier, "INFO");
+  ASSERT_TRUE(info);
+  EXPECT_EQ(info->find(sip::HeaderId::From)->value, presented);
+  carrierAnswers(*info, 200);
+  const auto infoOk = sentTo(aliceFlow.remote, "SIP/2.0 200");
+  ASSERT_TRUE(infoOk);
+  EXPECT_EQ(infoOk->cseq(), 2u);
+  EXPECT_EQ(infoOk->find(sip::HeaderId::From)->value, own);
+
+  proxy_->onMessage(
+      "BYE sip:alice@127.0.0.1:5080 SIP/2.0\r\n"
+      "Via: SIP/2.0/UDP 127.0.0.9:5090;branch=z9hG4bK-carrier-bye\r\n"
+      "Max-Forwards: 70\r\n" +
+          routeHeaders + "From: " + trunkSide + "\r\nTo: " + presented +
+          "\r\nCall-ID: trunk-id\r\nCSeq: 10 BYE\r\nContent-Length: 0\r\n\r\n",
+      carrierFlow);
+  const auto bye = sentTo(aliceFlow.remote, "BYE");
+  ASSERT_TRUE(bye);
+  EXPECT_EQ(bye->find(sip::HeaderId::To)->value, own);
+  proxy_->onMessage(bye->makeResponse(200, "OK", "").serialize(), aliceFlow);
+  const auto byeOk = sentTo(carrier, "SIP/2.0 200");
+  ASSERT_TRUE(byeOk);
+  EXPECT_EQ(byeOk->find(sip::HeaderId::To)->value, presented);
+}
+
+TEST_F(ProxyTrunkTest, OurOwnByeShowsTheTrunkTheCallerId) {
+  aliceDials("02079460000", "trunk-hangup");
+  const auto invite = sentTo(carrier, "INVITE");
+  ASSERT_TRUE(invite);
+  answerWith200(*invite, carrierFlow, "c8", "<sip:edge@127.0.0.9:5090>");
+  const Dialog* dialog = proxy_->dialogs().find("trunk-hangup");
+  ASSERT_NE(dialog, nullptr);
+  EXPECT_TRUE(proxy_->hangup(dialog->id, "api-hangup"));
+  const auto bye = sentTo(carrier, "BYE");
+  ASSERT_TRUE(bye);
+  EXPECT_EQ(bye->find(sip::HeaderId::From)->value, invite->find(sip::HeaderId::From)->value);
+  const auto aliceBye = sentTo(aliceFlow.remote, "BYE");
+  ASSERT_TRUE(aliceBye);
+  EXPECT_EQ(aliceBye->find(sip::HeaderId::To)->value, "\"Alice\" <sip:alice@localhost>;tag=a1");
+}
+
 TEST_F(ProxyTrunkTest, ACallFromTheTrunkRingsTheUsersOfItsNumber) {
   proxy_->onMessage(
       "INVITE sip:acme@127.0.0.1:5060 SIP/2.0\r\n"
