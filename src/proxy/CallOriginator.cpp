@@ -219,6 +219,7 @@ void CallOriginator::onResponse(TransactionId clientTx, SipMessage&& response,
     return;
   }
   if ((status == 401 || status == 407) && answerChallenge(*call, *dialog, legA, response)) return;
+  if (!answered && tryElsewhere(*call, *dialog, legA, status)) return;
   if (!answered) return failed(*call, *dialog, legA, status);
   if (!side.tag.empty()) return repeatAck(*call, side, legA, response, flow);
   learnSide(side, response, flow);
@@ -297,46 +298,45 @@ void CallOriginator::callB(std::uint64_t dialogId, MediaAnchor::SdpResult sdp) {
 void CallOriginator::whenLocated(std::uint64_t dialogId, bool legA, const std::string& uri,
                                  AfterLocate then) {
   delegate_.locate(uri, [this, dialogId, legA, uri, then = std::move(then)](
-                            std::optional<sip::Flow> flow, int status, const std::string& why) {
+                            std::vector<sip::Flow> flows, int status, const std::string& why) {
     Dialog* dialog = nullptr;
     OriginatedCall* call = live(dialogId, dialog);
     if (call == nullptr) return;
-    if (!flow) {
+    auto& target = legA ? call->targetA : call->targetB;
+    if (flows.empty()) {
       spdlog::info("call {}: cannot reach {}: {}", dialog->callId, uri, why);
+      target.locate.clear();
+      if (advance(target)) return continueLeg(*call, *dialog, legA, then);
       return failed(*call, *dialog, legA, status);
     }
-    then(*call, *dialog, *flow);
+    target.flow = flows.front();
+    target.alternates.assign(flows.begin() + 1, flows.end());
+    target.locate.clear();
+    then(*call, *dialog);
   });
 }
 
 void CallOriginator::callAWhenLocated(std::uint64_t dialogId) {
   Dialog* dialog = nullptr;
   const auto uri = live(dialogId, dialog)->targetA.locate;
-  whenLocated(dialogId, true, uri,
-              [this](OriginatedCall& call, Dialog& dialog, const sip::Flow& flow) {
-                call.targetA.flow = flow;
-                call.targetA.locate.clear();
-                if (!inviteLeg(call, dialog.caller, call.targetA, call.toUri, call.fromUri, {})) {
-                  failed(call, dialog, true, 503);
-                }
-              });
+  whenLocated(dialogId, true, uri, [this](OriginatedCall& call, Dialog& dialog) {
+    if (!inviteLeg(call, dialog.caller, call.targetA, call.toUri, call.fromUri, {})) {
+      failed(call, dialog, true, 503);
+    }
+  });
 }
 
 void CallOriginator::callBWhenLocated(std::uint64_t dialogId, std::string sdp) {
   Dialog* dialog = nullptr;
   const auto uri = live(dialogId, dialog)->targetB.locate;
   whenLocated(dialogId, false, uri,
-              [this, dialogId, sdp](OriginatedCall& call, Dialog&, const sip::Flow& flow) {
-                call.targetB.flow = flow;
-                call.targetB.locate.clear();
-                callB(dialogId, sdp);
-              });
+              [this, dialogId, sdp](OriginatedCall&, Dialog&) { callB(dialogId, sdp); });
 }
 
 void CallOriginator::answeredByB(OriginatedCall& call, Dialog& dialog, const SipMessage& response) {
   timers_.cancel(call.ringTimer);
   call.ringTimer = 0;
-  call.ackB = ackFor(call, dialog.callee, false, {});
+  call.ackB = ackFor(dialog.callee, {});
   send_(sendingFlow(dialog.callee.flow), call.ackB);
   if (!carriesSdp(response)) {
     spdlog::info("call {}: {} answered without an answer to our offer", dialog.callId,
@@ -374,7 +374,7 @@ void CallOriginator::answeredByB(OriginatedCall& call, Dialog& dialog, const Sip
 
 void CallOriginator::connect(OriginatedCall& call, Dialog& dialog, std::string sdpForA) {
   call.step = OriginatedCall::Step::Connected;
-  call.ackA = ackFor(call, dialog.caller, true, sdpForA);
+  call.ackA = ackFor(dialog.caller, sdpForA);
   dialog.caller.local->sdp = std::move(sdpForA);
   send_(sendingFlow(dialog.caller.flow), call.ackA);
   dialog.state = Dialog::State::Confirmed;
@@ -392,7 +392,7 @@ void CallOriginator::failed(OriginatedCall& call, Dialog& dialog, bool legA, int
   timers_.cancel(call.ringTimer);
   call.ringTimer = 0;
   if (!dialog.caller.tag.empty() && call.step != OriginatedCall::Step::Connected) {
-    call.ackA = ackFor(call, dialog.caller, true, {});
+    call.ackA = ackFor(dialog.caller, {});
     send_(sendingFlow(dialog.caller.flow), call.ackA);
     callManager_.sendBye(dialog, dialog.caller, dialog.callee);
   }
@@ -402,21 +402,19 @@ void CallOriginator::failed(OriginatedCall& call, Dialog& dialog, bool legA, int
   callManager_.endDialog(dialog, std::move(reason), status);
 }
 
-// The ACK for a leg's 2xx: the CSeq of the INVITE that got it (RFC 3261 13.2.2.4), one more per
-// trunk challenge answered before it.
-std::string CallOriginator::ackFor(const OriginatedCall& call, const DialogSide& side, bool legA,
-                                   std::string_view sdp) {
+// The ACK for a leg's 2xx: the CSeq of the INVITE that got it (RFC 3261 13.2.2.4), which is the
+// leg's latest until the call is up (one more per challenge answered or destination tried).
+std::string CallOriginator::ackFor(const DialogSide& side, std::string_view sdp) {
   const auto via = identity_.via(side.flow, transactions_.newBranch());
-  return UacRequest{
-      .method = "ACK",
-      .uri = side.contact,
-      .routes = &side.routes,
-      .from = side.local->nameAddr,
-      .to = side.nameAddr,
-      .callId = side.local->callId,
-      .cseq = 1u + static_cast<std::uint32_t>(legA ? call.challengesA : call.challengesB),
-      .via = via,
-      .sdp = sdp}
+  return UacRequest{.method = "ACK",
+                    .uri = side.contact,
+                    .routes = &side.routes,
+                    .from = side.local->nameAddr,
+                    .to = side.nameAddr,
+                    .callId = side.local->callId,
+                    .cseq = side.local->cseq,
+                    .via = via,
+                    .sdp = sdp}
       .write();
 }
 
@@ -547,7 +545,72 @@ void CallOriginator::onTransactionFailed(TransactionId clientTx, int status) {
   Dialog* dialog = nullptr;
   OriginatedCall* call = live(owner->second, dialog);
   if (call == nullptr) return;
-  failed(*call, *dialog, clientTx == call->inviteA, status);
+  const bool legA = clientTx == call->inviteA;
+  if (tryElsewhere(*call, *dialog, legA, status)) return;
+  failed(*call, *dialog, legA, status);
+}
+
+// A leg whose INVITE failed with 408 (no answer) or a 5xx goes on, as a forwarded branch does, to
+// the next destination DNS gave for its target (RFC 3263), then to its route's or trunk's next
+// target. False: nowhere left, the leg fails.
+bool CallOriginator::tryElsewhere(OriginatedCall& call, Dialog& dialog, bool legA, int status) {
+  if (status != 408 && status < 500) return false;
+  auto& target = legA ? call.targetA : call.targetB;
+  const std::string failed = target.requestUri;
+  if (!advance(target)) return false;
+  spdlog::info("call {}: {} answered {}, trying {}", dialog.callId, failed, status,
+               target.locate.empty() ? target.flow.remote.toString() : target.locate);
+  (legA ? call.challengesA : call.challengesB) = 0;  // another server, its own challenges
+  continueLeg(call, dialog, legA, [this, legA](OriginatedCall& located, Dialog& dialog) {
+    inviteAgain(located, dialog, legA);
+  });
+  return true;
+}
+
+// Moves a target on to its next destination, else to its route's or trunk's next target (which
+// may have to be looked up). False when neither is left.
+bool CallOriginator::advance(OriginateTarget& target) const {
+  if (!target.alternates.empty()) {
+    target.flow = target.alternates.front();
+    target.alternates.erase(target.alternates.begin());
+    return true;
+  }
+  while (!target.failover.empty()) {
+    auto rest = std::vector<std::string>(target.failover.begin() + 1, target.failover.end());
+    auto found = delegate_.failoverTarget(target.failover.front(), target.dialled);
+    target.failover = std::move(rest);
+    if (!found) continue;
+    found->trunk = std::move(target.trunk);
+    found->dialled = std::move(target.dialled);
+    found->mediaInterface = std::move(target.mediaInterface);
+    found->failover = std::move(target.failover);
+    target = std::move(*found);
+    return true;
+  }
+  return false;
+}
+
+// Runs `then` for the leg's target once it has a destination: at once, or after DNS.
+void CallOriginator::continueLeg(OriginatedCall& call, Dialog& dialog, bool legA,
+                                 AfterLocate then) {
+  const auto& target = legA ? call.targetA : call.targetB;
+  if (target.locate.empty()) return then(call, dialog);
+  whenLocated(dialog.id, legA, target.locate, std::move(then));
+}
+
+// The leg's INVITE again, toward its target as it now stands: the next CSeq, the same Call-ID,
+// From tag and offer.
+void CallOriginator::inviteAgain(OriginatedCall& call, Dialog& dialog, bool legA) {
+  auto& target = legA ? call.targetA : call.targetB;
+  DialogSide& side = legA ? dialog.caller : dialog.callee;
+  inviteOwner_.erase(legA ? call.inviteA : call.inviteB);
+  ++side.local->cseq;
+  side.contact = target.requestUri;
+  side.routes = target.routes;
+  dialogs_.setFlow(side, target.flow);
+  if (!sendInvite(call, side, target, nullptr) && !tryElsewhere(call, dialog, legA, 503)) {
+    failed(call, dialog, legA, 503);
+  }
 }
 
 }  // namespace rtcgate::proxy

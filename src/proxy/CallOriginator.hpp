@@ -35,10 +35,14 @@ class CallOriginator {
     virtual ~Delegate() = default;
     // Where an INVITE to `uri` would go, as the proxy routes one; nullopt: nowhere.
     virtual std::optional<OriginateTarget> originateTarget(const std::string& uri) const = 0;
-    // The first destination of a target by name (RFC 3263), or nullopt with the SIP status and
-    // reason of the failure; `done` may run inside the call.
+    // A route's or trunk's next target after `uri` failed (OriginateTarget::failover), dialling
+    // `dialled`; nullopt: not usable.
+    virtual std::optional<OriginateTarget> failoverTarget(const std::string& uri,
+                                                          const std::string& dialled) const = 0;
+    // The destinations of a target by name (RFC 3263) in the order to try them, or none with the
+    // SIP status and reason of the failure; `done` may run inside the call.
     using Located =
-        std::function<void(std::optional<sip::Flow> flow, int status, const std::string& why)>;
+        std::function<void(std::vector<sip::Flow> flows, int status, const std::string& why)>;
     virtual void locate(const std::string& uri, Located done) = 0;
     // The answer to a trunk's 401/407 on our INVITE to `uri` that has had `answered` of its
     // challenges answered (counted with the proxy's own); an error: the leg fails.
@@ -87,20 +91,23 @@ class CallOriginator {
                   const sip::ChallengeReply* credentials);
   bool answerChallenge(OriginatedCall& call, Dialog& dialog, bool legA,
                        const sip::SipMessage& response);
+  using AfterLocate = std::function<void(OriginatedCall&, Dialog&)>;
+  bool tryElsewhere(OriginatedCall& call, Dialog& dialog, bool legA, int status);
+  bool advance(OriginateTarget& target) const;
+  void continueLeg(OriginatedCall& call, Dialog& dialog, bool legA, AfterLocate then);
+  void inviteAgain(OriginatedCall& call, Dialog& dialog, bool legA);
   void learnSide(DialogSide& side, const sip::SipMessage& response, const sip::Flow& flow);
   void repeatAck(const OriginatedCall& call, const DialogSide& side, bool legA,
                  const sip::SipMessage& response, const sip::Flow& flow);
   void answeredByA(OriginatedCall& call, Dialog& dialog, const sip::SipMessage& response);
   void callB(std::uint64_t dialogId, MediaAnchor::SdpResult sdp);
-  using AfterLocate = std::function<void(OriginatedCall&, Dialog&, const sip::Flow&)>;
   void whenLocated(std::uint64_t dialogId, bool legA, const std::string& uri, AfterLocate then);
   void callAWhenLocated(std::uint64_t dialogId);
   void callBWhenLocated(std::uint64_t dialogId, std::string sdp);
   void answeredByB(OriginatedCall& call, Dialog& dialog, const sip::SipMessage& response);
   void connect(OriginatedCall& call, Dialog& dialog, std::string sdpForA);
   void failed(OriginatedCall& call, Dialog& dialog, bool legA, int status);
-  std::string ackFor(const OriginatedCall& call, const DialogSide& side, bool legA,
-                     std::string_view sdp);
+  std::string ackFor(const DialogSide& side, std::string_view sdp);
   void ackLateAnswer(const sip::SipMessage& response, const sip::Flow& flow);
   void answerRefresh(transaction::TransactionId serverTx, const sip::SipMessage& request,
                      DialogSide& side);

@@ -26,6 +26,10 @@ struct OriginateTarget {
   std::shared_ptr<const Trunk> trunk;
   std::string dialled;         // the number the route dials (strip, prefix)
   std::string mediaInterface;  // the relay interface of this leg ("": the default)
+  // Where to go when the INVITE fails with 408 or a 5xx, as a forwarded branch would: the other
+  // destinations DNS gave for it, then the route's or trunk's other targets.
+  std::vector<sip::Flow> alternates;
+  std::vector<std::string> failover;
 };
 
 // The controller's state of a call placed through the API (RFC 3725 flow I): we call A with no

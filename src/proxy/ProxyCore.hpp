@@ -354,6 +354,8 @@ class ProxyCore : public transaction::TransactionUser,
   // Calls we place ourselves: where their INVITEs go, and their relay.
   std::optional<OriginateTarget> originateTarget(const std::string& uri) const override;
   void locate(const std::string& uri, Located done) override;
+  std::optional<OriginateTarget> failoverTarget(const std::string& uri,
+                                                const std::string& dialled) const override;
   Result<sip::ChallengeReply> trunkCredentials(const Trunk& trunk, const sip::SipMessage& response,
                                                std::string_view method, std::string_view uri,
                                                int answered) override;

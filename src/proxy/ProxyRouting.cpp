@@ -350,6 +350,7 @@ std::optional<OriginateTarget> ProxyCore::originateTarget(const std::string& uri
       routed.dialled = target->dialled;
       if (target->trunk) routed.mediaInterface = target->trunk->mediaInterface;
       routed.trunk = std::move(target->trunk);
+      routed.failover = std::move(target->failover);
       return routed;
     }
   }
@@ -362,11 +363,25 @@ std::optional<OriginateTarget> ProxyCore::originateTarget(const std::string& uri
 
 void ProxyCore::locate(const std::string& uri, Located done) {
   const auto parsed = sip::parseUri(uri);
-  if (!parsed) return done(std::nullopt, 404, "not a SIP URI");
+  if (!parsed) return done({}, 404, "not a SIP URI");
   resolver_.resolve(*parsed, [done = std::move(done)](TargetResolver::Resolved found) {
-    if (found.flows.empty()) return done(std::nullopt, found.status, found.why);
-    done(found.flows.front(), 0, {});
+    done(std::move(found.flows), found.status, found.why);
   });
+}
+
+// A route's or trunk's next target for a call we place, as uriTarget gives it to a branch, with
+// the media profile a branch toward it would get (the leg keeps its trunk and interface).
+std::optional<OriginateTarget> ProxyCore::failoverTarget(const std::string& uri,
+                                                         const std::string& dialled) const {
+  const char* why = "";
+  auto target = uriTarget(uri, dialled, why);
+  if (!target) return std::nullopt;
+  OriginateTarget next;
+  next.requestUri = std::move(target->requestUri);
+  next.flow = target->flow;
+  next.locate = std::move(target->locate);
+  next.leg = calls_.policy().legToward(next.flow.transport, routes_.targetMedia(next.requestUri));
+  return next;
 }
 
 }  // namespace rtcgate::proxy

@@ -53,6 +53,15 @@ class ProxyDnsTest : public ProxyHarness {
         forwarded.makeResponse(status, "Whatever", "t" + std::to_string(status)).serialize(), flow);
   }
   bool aliceGot(std::string_view start) { return sentTo(aliceFlow.remote, start).has_value(); }
+  void answerWithSdp(const sip::SipMessage& invite, const sip::Flow& flow, const std::string& tag) {
+    auto ok = invite.makeResponse(200, "OK", tag);
+    ok.appendHeader(sip::HeaderId::Contact, "<sip:party@" + flow.remote.toString() + ">");
+    ok.setBody(
+        "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+        "m=audio 4000 RTP/AVP 0\r\n",
+        "application/sdp");
+    proxy_->onMessage(ok.serialize(), flow);
+  }
 
   const SocketAddress edge1 = address("127.0.0.2", 5090);
   const SocketAddress edge2 = address("127.0.0.3", 5090);
@@ -141,6 +150,60 @@ TEST_F(ProxyDnsTest, ACallPlacedThroughTheApiReachesAPartyByNameOnceDnsAnswers) 
   const auto invite = sentTo(edge1, "INVITE");
   ASSERT_TRUE(invite);
   EXPECT_EQ(invite->requestUri(), "sip:+15551234@carrier.example;transport=udp");
+}
+
+// A call placed through the API fails over as a forwarded branch does: along the destinations
+// DNS gave (a new INVITE, next CSeq, same Call-ID and From tag), then to the route's next target.
+TEST_F(ProxyDnsTest, ACallPlacedThroughTheApiFailsOverAlongItsDestinationsAndItsRoute) {
+  const auto placed = proxy_->originate("+15551234", "bob");
+  ASSERT_TRUE(placed.ok());
+  dns_.flush();
+  const auto first = sentTo(edge1, "INVITE");
+  ASSERT_TRUE(first);
+  answer(*first, edge1, 503);
+  const auto next = sentTo(edge2, "INVITE");
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->callId(), first->callId());
+  EXPECT_EQ(next->fromTag(), first->fromTag());
+  EXPECT_EQ(next->cseq(), first->cseq() + 1);
+  EXPECT_EQ(next->requestUri(), first->requestUri());
+  answer(*next, edge2, 408);
+  const auto last = sentTo(second, "INVITE");
+  ASSERT_TRUE(last);
+  EXPECT_EQ(last->requestUri(), "sip:+15551234@127.0.0.1:5091");
+  EXPECT_EQ(last->cseq(), first->cseq() + 2);
+
+  // A answers (with its offer), B is called and answers: A gets our ACK for the INVITE that
+  // reached it.
+  answerWithSdp(*last, {sip::Transport::Udp, udpLocal, second, 0}, "a-tag");
+  relay_.drainOk();
+  const auto toBob = sentTo(bob, "INVITE");
+  ASSERT_TRUE(toBob);
+  answerWithSdp(*toBob, bobFlow, "bob-tag");
+  relay_.drainOk();
+  const auto ack = sentTo(second, "ACK");
+  ASSERT_TRUE(ack);
+  EXPECT_EQ(ack->cseq(), last->cseq());
+  EXPECT_TRUE(callLog_.ended.empty());
+}
+
+TEST_F(ProxyDnsTest, ACallPlacedThroughTheApiFailsWhenNothingIsLeft) {
+  const auto placed = proxy_->originate("+15551234", "bob");
+  ASSERT_TRUE(placed.ok());
+  dns_.flush();
+  answer(*sentTo(edge1, "INVITE"), edge1, 503);
+  answer(*sentTo(edge2, "INVITE"), edge2, 503);
+  answer(*sentTo(second, "INVITE"), second, 500);
+  relay_.drainOk();
+  ASSERT_EQ(callLog_.ended.size(), 1u);
+  EXPECT_EQ(callLog_.ended.front(), "failed-500");
+  // A 4xx is an answer, not a failure of the destination: nothing else is tried.
+  sent_.clear();
+  ASSERT_TRUE(proxy_->originate("+15557777", "bob").ok());
+  answer(*sentTo(edge1, "INVITE"), edge1, 486);
+  relay_.drainOk();
+  EXPECT_EQ(countSentTo(edge2, "INVITE"), 0u);
+  EXPECT_EQ(callLog_.ended.back(), "busy");
 }
 
 TEST_F(ProxyDnsTest, ACallHungUpWhileDnsIsAskedSendsNothing) {
