@@ -97,7 +97,11 @@ Result<std::uint64_t, OriginateError> CallOriginator::originate(const std::strin
   callManager_.callEvent(CallEvent::Incoming, dialog);
   if (!targetA->locate.empty()) {
     // A by name: the INVITE leaves once DNS has it; a failure then ends the call (event, CDR).
-    callAWhenLocated(dialog.id);
+    continueLeg(call, dialog, true, [this](OriginatedCall& located, Dialog& dialog) {
+      if (!inviteLeg(located, dialog.caller, located.targetA, located.toUri, located.fromUri, {})) {
+        failed(located, dialog, true, 503);
+      }
+    });
     return dialog.id;
   }
   if (!inviteLeg(call, dialog.caller, *targetA, toUri, fromUri, {})) {
@@ -276,7 +280,12 @@ void CallOriginator::callB(std::uint64_t dialogId, MediaAnchor::SdpResult sdp) {
   Dialog* dialog = nullptr;
   OriginatedCall* call = live(dialogId, dialog);
   if (call == nullptr) return;
-  if (sdp && !call->targetB.locate.empty()) return callBWhenLocated(dialogId, std::move(*sdp));
+  if (sdp && !call->targetB.locate.empty()) {
+    return continueLeg(*call, *dialog, false,
+                       [this, dialogId, offer = std::move(*sdp)](OriginatedCall&, Dialog&) {
+                         callB(dialogId, offer);
+                       });
+  }
   if (!sdp || !inviteLeg(*call, dialog->callee, call->targetB, call->fromUri, call->toUri,
                          std::move(*sdp))) {
     // The relay's refusal of A's offer is 488, a relay that is not there 503, as for a branch.
@@ -293,10 +302,13 @@ void CallOriginator::callB(std::uint64_t dialogId, MediaAnchor::SdpResult sdp) {
   });
 }
 
-// A party by name is looked up first (RFC 3263, its first destination); `then` runs once DNS
-// answers, unless the call ended meanwhile (hangup). A failure ends the call.
-void CallOriginator::whenLocated(std::uint64_t dialogId, bool legA, const std::string& uri,
-                                 AfterLocate then) {
+// A leg's target by name is looked up first (RFC 3263): `then` runs once DNS answers, with the
+// first destination and the others kept for failover, unless the call ended meanwhile (hangup).
+// A name that does not resolve moves the leg on to its next target, or ends the call.
+void CallOriginator::whenLocated(std::uint64_t dialogId, bool legA, AfterLocate then) {
+  Dialog* dialog = nullptr;
+  const OriginatedCall* call = live(dialogId, dialog);
+  const std::string uri = (legA ? call->targetA : call->targetB).locate;
   delegate_.locate(uri, [this, dialogId, legA, uri, then = std::move(then)](
                             std::vector<sip::Flow> flows, int status, const std::string& why) {
     Dialog* dialog = nullptr;
@@ -314,23 +326,6 @@ void CallOriginator::whenLocated(std::uint64_t dialogId, bool legA, const std::s
     target.locate.clear();
     then(*call, *dialog);
   });
-}
-
-void CallOriginator::callAWhenLocated(std::uint64_t dialogId) {
-  Dialog* dialog = nullptr;
-  const auto uri = live(dialogId, dialog)->targetA.locate;
-  whenLocated(dialogId, true, uri, [this](OriginatedCall& call, Dialog& dialog) {
-    if (!inviteLeg(call, dialog.caller, call.targetA, call.toUri, call.fromUri, {})) {
-      failed(call, dialog, true, 503);
-    }
-  });
-}
-
-void CallOriginator::callBWhenLocated(std::uint64_t dialogId, std::string sdp) {
-  Dialog* dialog = nullptr;
-  const auto uri = live(dialogId, dialog)->targetB.locate;
-  whenLocated(dialogId, false, uri,
-              [this, dialogId, sdp](OriginatedCall&, Dialog&) { callB(dialogId, sdp); });
 }
 
 void CallOriginator::answeredByB(OriginatedCall& call, Dialog& dialog, const SipMessage& response) {
@@ -595,7 +590,7 @@ void CallOriginator::continueLeg(OriginatedCall& call, Dialog& dialog, bool legA
                                  AfterLocate then) {
   const auto& target = legA ? call.targetA : call.targetB;
   if (target.locate.empty()) return then(call, dialog);
-  whenLocated(dialog.id, legA, target.locate, std::move(then));
+  whenLocated(dialog.id, legA, std::move(then));
 }
 
 // The leg's INVITE again, toward its target as it now stands: the next CSeq, the same Call-ID,

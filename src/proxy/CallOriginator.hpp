@@ -101,9 +101,7 @@ class CallOriginator {
                  const sip::SipMessage& response, const sip::Flow& flow);
   void answeredByA(OriginatedCall& call, Dialog& dialog, const sip::SipMessage& response);
   void callB(std::uint64_t dialogId, MediaAnchor::SdpResult sdp);
-  void whenLocated(std::uint64_t dialogId, bool legA, const std::string& uri, AfterLocate then);
-  void callAWhenLocated(std::uint64_t dialogId);
-  void callBWhenLocated(std::uint64_t dialogId, std::string sdp);
+  void whenLocated(std::uint64_t dialogId, bool legA, AfterLocate then);
   void answeredByB(OriginatedCall& call, Dialog& dialog, const sip::SipMessage& response);
   void connect(OriginatedCall& call, Dialog& dialog, std::string sdpForA);
   void failed(OriginatedCall& call, Dialog& dialog, bool legA, int status);
