@@ -144,10 +144,18 @@ void NgCallStats::readSsrcEntries(const ng::Value& ssrcs) {
     PartyMediaStats* sender = &parties_[owner->party];
     double jitterMs = 0;
     if (average != nullptr) {
-      // RTPEngine: the owner's receiver report, about what its partner sent.
+      // RTPEngine: the owner's receiver report, about what its partner sent, and the round trip
+      // between the relay and the owner ("leg"; "round-trip time" adds the partner's leg).
+      if (average->find("round-trip time leg") != nullptr) {
+        sender->roundTripMs =
+            static_cast<double>(integerAt(*average, "round-trip time leg")) / 1000.0;
+      }
       sender = find(sender->partner);
       if (sender == nullptr) continue;
       jitterMs = static_cast<double>(integerAt(*average, "jitter"));
+      sender->farEnd =
+          FarEndReport{integerAt(entry, "cumulative loss"),
+                       static_cast<double>(integerAt(*average, "packet loss")), jitterMs};
       const double mos = static_cast<double>(integerAt(*average, "MOS")) / 10.0;
       if (mos > 0) sender->relayMos = sender->relayMos > 0 ? std::min(sender->relayMos, mos) : mos;
     } else {
@@ -155,10 +163,32 @@ void NgCallStats::readSsrcEntries(const ng::Value& ssrcs) {
       if (clockRate <= 0) clockRate = owner->clockRate > 0 ? owner->clockRate : 8000;
       jitterMs =
           static_cast<double>(integerAt(entry, "jitter")) * 1000.0 / static_cast<double>(clockRate);
+      readOwnEntry(*sender, entry, clockRate);
     }
     sender->lost += integerAt(entry, "cumulative loss");
     sender->jitterMs = std::max(sender->jitterMs, jitterMs);
   }
+}
+
+// rtcgate's relay: the codec and packetisation the owner sends with, and what its RTCP said: the
+// round trip to it, and its report of how it receives its partner (the partner's far end).
+void NgCallStats::readOwnEntry(PartyMediaStats& sender, const ng::Value& entry,
+                               std::int64_t clockRate) {
+  const auto rate = static_cast<double>(clockRate);
+  if (entry.find("payload type") != nullptr && integerAt(entry, "packets") > 0) {
+    sender.payloadType = static_cast<int>(integerAt(entry, "payload type"));
+  }
+  sender.ptimeMs = static_cast<double>(integerAt(entry, "timestamp step")) * 1000.0 / rate;
+  if (entry.find("round-trip time") != nullptr) {
+    sender.roundTripMs = static_cast<double>(integerAt(entry, "round-trip time")) / 1000.0;
+  }
+  PartyMediaStats* partner = find(sender.partner);
+  if (partner == nullptr || entry.find("RTCP reports") == nullptr) return;
+  FarEndReport report;
+  report.lost = integerAt(entry, "reported loss");
+  report.lossPercent = static_cast<double>(integerAt(entry, "reported fraction lost")) / 2.56;
+  report.jitterMs = static_cast<double>(integerAt(entry, "reported jitter")) * 1000.0 / rate;
+  partner->farEnd = report;
 }
 
 }  // namespace rtcgate::ng

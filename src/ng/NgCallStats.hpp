@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -8,6 +9,13 @@
 #include "ng/Value.hpp"
 
 namespace rtcgate::ng {
+
+// How a party's partner says it receives the party's media, in its RTCP receiver reports.
+struct FarEndReport {
+  std::int64_t lost = 0;   // cumulative
+  double lossPercent = 0;  // of the last report's interval
+  double jitterMs = 0;
+};
 
 // What one call party sent through the relay: its packets as the relay counted them and the
 // quality of that direction (loss, jitter, MOS).
@@ -21,6 +29,14 @@ struct PartyMediaStats {
   double jitterMs = 0;          // interarrival jitter of this party's RTP (RFC 3550 A.8)
   double relayMos = 0;          // the relay's own MOS for this direction (1-5); 0: none reported
   std::int64_t lastPacket = 0;  // UNIX seconds of the newest packet from this party; 0: none
+  // What the relay saw this party send (rtcgate's relay only): the payload type of its newest RTP
+  // packet and its packetisation time; -1 / 0 when unknown.
+  int payloadType = -1;
+  double ptimeMs = 0;
+  // From RTCP, when the parties send it (rtcgate's relay only): the round trip between the relay
+  // and this party, and what its partner reported receiving from it (RFC 3550 §6.4.1).
+  std::optional<double> roundTripMs;
+  std::optional<FarEndReport> farEnd;
 
   double lossPercent() const;
   // The relay's MOS when it reported one, else an E-model estimate from loss and jitter; 0
@@ -52,6 +68,7 @@ class NgCallStats {
   PartyMediaStats* find(std::string_view tag);
   void readParty(const std::string& tag, const ng::Value& party);
   void readSsrcEntries(const ng::Value& ssrcs);
+  void readOwnEntry(PartyMediaStats& sender, const ng::Value& entry, std::int64_t clockRate);
 
   std::vector<PartyMediaStats> parties_;
   // SSRC (decimal, as the "SSRC" dictionary keys it) -> index into parties_, and the RTP clock

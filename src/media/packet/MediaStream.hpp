@@ -7,6 +7,7 @@
 #include "media/packet/EventLoop.hpp"
 #include "media/packet/Latch.hpp"
 #include "media/packet/PeerAddress.hpp"
+#include "media/packet/RtcpStats.hpp"
 #include "media/packet/StreamStats.hpp"
 
 namespace rtcgate::media {
@@ -55,6 +56,8 @@ class MediaStream : public PollHandler, private DatagramRing::Receiver {
   bool boundExplicitly() const { return boundExplicitly_; }
   StreamStats& stats() { return stats_; }
   const StreamStats& stats() const { return stats_; }
+  RtcpStats& rtcpStats() { return rtcpStats_; }
+  const RtcpStats& rtcpStats() const { return rtcpStats_; }
 
   // Where packets arriving here go out: the stream whose socket sends them and whose peer gets
   // them. Null until the other side is known.
@@ -89,6 +92,7 @@ class MediaStream : public PollHandler, private DatagramRing::Receiver {
   std::uint16_t localPort_ = 0;
   Latch latch_;
   StreamStats stats_;
+  RtcpStats rtcpStats_;
   std::bitset<128> payloadTypes_;
 };
 

@@ -4,6 +4,7 @@
 
 #include "media/packet/BundleDemux.hpp"
 #include "media/packet/MediaStream.hpp"
+#include "media/packet/RtcpPacket.hpp"
 #include "media/packet/RtpPacket.hpp"
 #include "media/webrtc/SecureTransport.hpp"
 
@@ -220,6 +221,7 @@ MediaStream* PacketRelay::route(MediaStream& socket, Datagram& datagram, std::in
   if (rtp)
     in->stats().countRtp(header, static_cast<std::uint32_t>(micros * in->clockRate / 1000000));
   MediaStream* target = rtcp ? in->rtcpTarget : in->rtpTarget;
+  if (rtcp) readRtcp(*in, target, data, length);
   if (target == nullptr) return nullptr;
   // A bundled line leaves through the bundle's port, keys and latched peer.
   MediaStream* out = target->carrier != nullptr ? target->carrier : target;
@@ -229,6 +231,18 @@ MediaStream* PacketRelay::route(MediaStream& socket, Datagram& datagram, std::in
     if (!out->secure->protect(data, length, datagram.capacity, rtcp)) return nullptr;
   }
   return out;
+}
+
+// The party's reports go to its stream's RtcpStats; its sender report, on its way to the partner,
+// is noted on the stream that carries it there, to time the partner's echo of it.
+void PacketRelay::readRtcp(MediaStream& in, MediaStream* target, const std::uint8_t* data,
+                           std::size_t length) {
+  RtcpSummary summary;
+  if (!parseRtcp(data, length, summary)) return;
+  in.rtcpStats().onReports(summary, loop_.now());
+  if (summary.hasSenderReport && target != nullptr) {
+    target->rtcpStats().noteForwardedSenderReport(summary.ntpMiddle, loop_.now());
+  }
 }
 
 void PacketRelay::queueSend(MediaStream& out, int index) {

@@ -64,6 +64,7 @@ class PacketRelay : private DatagramRing::SendObserver {
   int receiveBatch(int fd);
   // Decides where `datagram`, read from `socket`, goes; nullptr = dropped.
   MediaStream* route(MediaStream& socket, Datagram& datagram, std::int64_t micros);
+  void readRtcp(MediaStream& in, MediaStream* target, const std::uint8_t* data, std::size_t length);
   std::int64_t nowMicros() const;
   void onSent(std::size_t bytes) override;
   void onSendFailed() override;

@@ -22,13 +22,22 @@ void StreamStats::countRtp(const RtpHeader& header, std::uint32_t arrival) {
       if (header.sequence < maxSequence_) cycles_ += 65536;
       maxSequence_ = header.sequence;
     }
+    noteStep(delta, header.timestamp);
     std::int64_t d = static_cast<std::int32_t>(transit - lastTransit_);
     if (d < 0) d = -d;
     jitter_ += d - ((jitter_ + 8) >> 4);
   }
   lastTransit_ = transit;
   lastTimestamp_ = header.timestamp;
+  lastPayloadType_ = header.payloadType;
   ++rtpReceived_;
+}
+
+// Only a packet right after its predecessor tells the packetisation time; a step of 0 is an
+// RFC 4733 event's packet, a long one a talk spurt after silence.
+void StreamStats::noteStep(std::int16_t sequenceDelta, std::uint32_t timestamp) {
+  const std::uint32_t step = timestamp - lastTimestamp_;
+  if (sequenceDelta == 1 && step > 0 && step <= kLongestStep) timestampStep_ = step;
 }
 
 std::int64_t StreamStats::lost() const {

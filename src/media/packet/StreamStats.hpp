@@ -32,9 +32,18 @@ class StreamStats {
   std::uint64_t rtpPackets() const { return rtpReceived_; }
   std::int64_t lost() const;
   std::uint32_t jitter() const { return static_cast<std::uint32_t>(jitter_ / 16); }
+  // The payload type of the newest RTP packet (which codec the sender uses now), and the
+  // timestamp step between the newest two consecutive packets (its packetisation time in clock
+  // units); 0 until seen.
+  std::uint8_t lastPayloadType() const { return lastPayloadType_; }
+  std::uint32_t timestampStep() const { return timestampStep_; }
 
  private:
+  // 120 ms at 48 kHz: the longest packetisation time worth reporting.
+  static constexpr std::uint32_t kLongestStep = 5760;
+
   void resetSequence(const RtpHeader& header);
+  void noteStep(std::int16_t sequenceDelta, std::uint32_t timestamp);
 
   std::uint64_t packets_ = 0;
   std::uint64_t bytes_ = 0;
@@ -49,6 +58,8 @@ class StreamStats {
   std::uint32_t lastTimestamp_ = 0;
   std::int64_t lastTransit_ = 0;
   std::int64_t jitter_ = 0;  // scaled by 16, as in RFC 3550 A.8
+  std::uint8_t lastPayloadType_ = 0;
+  std::uint32_t timestampStep_ = 0;
 };
 
 }  // namespace rtcgate::media

@@ -23,6 +23,27 @@ ng::Value counters(std::uint64_t packets, std::uint64_t bytes, std::uint64_t err
   return value;
 }
 
+// The stream the party's RTCP arrives on: its RTCP port, or its RTP port under rtcp-mux.
+const RtcpStats& rtcpOf(const CallMedia& media) {
+  if (!media.rtp || (media.rtcp && media.rtcp->rtcpStats().reports() > 0)) {
+    return media.rtcp->rtcpStats();
+  }
+  return media.rtp->rtcpStats();
+}
+
+// What the party's own RTCP said: the round trip to it, and how it receives its partner.
+void addRtcp(ng::Value& entry, const RtcpStats& rtcp) {
+  if (rtcp.reports() == 0) return;
+  entry.set("RTCP reports", ng::Value::integer(static_cast<std::int64_t>(rtcp.reports())));
+  if (rtcp.roundTripMicros() > 0) {
+    entry.set("round-trip time", ng::Value::integer(rtcp.roundTripMicros()));
+  }
+  const RtcpReportBlock& block = rtcp.lastBlock();
+  entry.set("reported loss", ng::Value::integer(block.cumulativeLost));
+  entry.set("reported fraction lost", ng::Value::integer(block.fractionLost));
+  entry.set("reported jitter", ng::Value::integer(block.jitter));
+}
+
 }  // namespace
 
 std::int64_t CallReport::unixSeconds(Clock::time_point time) const {
@@ -62,6 +83,9 @@ void CallReport::fill(ng::Value& reply) const {
         entry.set("jitter", ng::Value::integer(s->stats().jitter()));
         // The jitter above is in timestamp units; readers need the rate to turn it into time.
         entry.set("clock rate", ng::Value::integer(s->clockRate));
+        entry.set("payload type", ng::Value::integer(s->stats().lastPayloadType()));
+        entry.set("timestamp step", ng::Value::integer(s->stats().timestampStep()));
+        addRtcp(entry, rtcpOf(media));
         ssrcs.set(std::to_string(s->stats().ssrc()), std::move(entry));
       }
     }

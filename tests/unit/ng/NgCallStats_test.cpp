@@ -50,6 +50,37 @@ TEST(NgCallStats, RtpengineQueryReply) {
   EXPECT_GT(stats.newestPacket(), 1700000000);
   EXPECT_EQ(stats.newestPacket(), std::max(caller->lastPacket, callee->lastPacket));
   EXPECT_EQ(stats.party("nobody"), nullptr);
+  // The endpoints' own view (RTCP) and the round trip of each leg (relay <-> party).
+  ASSERT_TRUE(caller->farEnd.has_value());
+  EXPECT_EQ(caller->farEnd->lost, 10);
+  EXPECT_DOUBLE_EQ(caller->farEnd->jitterMs, 10.0);
+  ASSERT_TRUE(callee->roundTripMs.has_value());
+  EXPECT_GT(*callee->roundTripMs, 0.0);
+  EXPECT_LT(*callee->roundTripMs, 10.0);
+  EXPECT_EQ(caller->payloadType, -1) << "rtpengine does not say";
+}
+
+// rtcgate's relay adds, per SSRC, the payload type and timestamp step it saw and what the owner's
+// RTCP said: the round trip to it and its report about its partner's stream (the partner's far
+// end).
+TEST(NgCallStats, RtcgateCodecAndRtcpFigures) {
+  const NgCallStats stats(golden("rtcgate_query.bencode"));
+  const PartyMediaStats* caller = stats.party("caller-tag");
+  const PartyMediaStats* callee = stats.party("callee-tag");
+  ASSERT_NE(caller, nullptr);
+  ASSERT_NE(callee, nullptr);
+  EXPECT_EQ(caller->payloadType, 0);
+  EXPECT_DOUBLE_EQ(caller->ptimeMs, 20.0);
+  ASSERT_TRUE(caller->roundTripMs.has_value());
+  EXPECT_GT(*caller->roundTripMs, 0.0);
+  EXPECT_LT(*caller->roundTripMs, 10.0);
+  ASSERT_TRUE(caller->farEnd.has_value()) << "the callee reported on the caller's stream";
+  EXPECT_EQ(caller->farEnd->lost, 10);
+  EXPECT_NEAR(caller->farEnd->lossPercent, 12 / 2.56, 1e-9);
+  EXPECT_DOUBLE_EQ(caller->farEnd->jitterMs, 10.0);
+  ASSERT_TRUE(callee->farEnd.has_value());
+  EXPECT_EQ(callee->farEnd->lost, 0);
+  EXPECT_DOUBLE_EQ(callee->farEnd->jitterMs, 5.0);
 }
 
 // RTPEngine 10.5 answers a delete with {"result": "ok"} alone (so the proxy queries just before

@@ -50,5 +50,23 @@ TEST(StreamStats, NewSsrcRestartsSequenceTracking) {
   EXPECT_EQ(stats.lost(), 0);
 }
 
+// Which codec and packetisation the sender uses now, as the packets show it: an RFC 4733 event's
+// packets (same timestamp) and gaps do not change the step.
+TEST(StreamStats, PayloadTypeAndTimestampStepOfTheNewestPackets) {
+  StreamStats stats;
+  EXPECT_EQ(stats.timestampStep(), 0u);
+  stats.countRtp(RtpHeader{111, 1, 960, 7}, 0);
+  stats.countRtp(RtpHeader{111, 2, 1920, 7}, 0);
+  EXPECT_EQ(stats.timestampStep(), 960u);
+  EXPECT_EQ(stats.lastPayloadType(), 111);
+  stats.countRtp(RtpHeader{126, 3, 2880, 7}, 0);
+  stats.countRtp(RtpHeader{126, 4, 2880, 7}, 0);  // the event's later packets
+  stats.countRtp(RtpHeader{111, 7, 9000, 7}, 0);  // after a gap
+  EXPECT_EQ(stats.timestampStep(), 960u);
+  stats.countRtp(RtpHeader{0, 8, 9240, 7}, 0);  // switched to 30 ms PCMU
+  EXPECT_EQ(stats.timestampStep(), 240u);
+  EXPECT_EQ(stats.lastPayloadType(), 0);
+}
+
 }  // namespace
 }  // namespace rtcgate::media

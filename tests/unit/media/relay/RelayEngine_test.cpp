@@ -9,6 +9,7 @@
 
 #include <cstdlib>
 #include <random>
+#include <thread>
 #include <vector>
 
 #include "media/packet/PacketRelay.hpp"
@@ -208,6 +209,30 @@ class RelayEngineTest : public ::testing::TestWithParam<RelayOptions::PacketIo> 
 };
 
 RTCGATE_BOTH_PACKET_PATHS(RelayEngineTest);
+
+// An SR (NTP middle 32 bits 0x12345678) or an RR whose one block reports on `about` with LSR
+// `lsr`, DLSR 0.
+std::string rtcpPacket(bool sender, std::uint32_t ssrc, std::uint32_t about, std::uint32_t lsr) {
+  std::string packet;
+  auto put32 = [&packet](std::uint32_t v) {
+    for (int shift = 24; shift >= 0; shift -= 8) packet += static_cast<char>(v >> shift);
+  };
+  packet += static_cast<char>(0x81);
+  packet += static_cast<char>(sender ? 200 : 201);
+  packet += '\0';
+  packet += static_cast<char>(sender ? 12 : 7);
+  put32(ssrc);
+  if (sender) {
+    for (std::uint32_t v : {0x00001234u, 0x56780000u, 160u, 10u, 1600u}) put32(v);
+  }
+  put32(about);
+  put32((51u << 24) | 3u);  // 20% lost lately, 3 in all
+  put32(100);               // highest sequence
+  put32(40);                // jitter: 5 ms at 8000
+  put32(lsr);
+  put32(0);
+  return packet;
+}
 
 TEST_P(RelayEngineTest, PingPong) {
   EXPECT_EQ(run("d7:command4:pinge").stringAt("result"), "pong");
@@ -652,6 +677,50 @@ TEST(NgServer, DuplicateWhileInFlightRunsOnceAndIsAnsweredFromTheCache) {
   EXPECT_EQ(handled, 1);
   ASSERT_EQ(sent.size(), 2u);
   EXPECT_EQ(sent[1], sent[0]);
+}
+
+}  // namespace
+}  // namespace rtcgate::media
+
+namespace rtcgate::media {
+namespace {
+
+// The relay times the round trip to a party from the party's echo (LSR) of the partner's SR it
+// forwarded, and files what the party reported receiving with the party's own SSRC.
+TEST_P(RelayEngineTest, RtcpRoundTripAndReportsInTheQuery) {
+  Peer alice, bob;
+  const ng::Value offered = offer("call2", sdpFor(alice.port()), {"trust-address"});
+  ASSERT_EQ(offered.stringAt("result"), "ok") << offered.stringAt("error-reason");
+  const std::uint16_t bobSends = portIn(offered);
+  const ng::Value answered =
+      answer("call2", sdpFor(bob.port(), "a=rtcp:" + std::to_string(bob.port()) + "\r\n"));
+  const std::uint16_t aliceSends = portIn(answered);
+  alice.sendTo(aliceSends, rtp(0, 1, 0xA11CE));
+  ASSERT_FALSE(pump(bob).first.empty());
+  bob.sendTo(bobSends, rtp(8, 1, 0xB0B));
+  ASSERT_FALSE(pump(alice).first.empty());
+
+  alice.sendTo(aliceSends + 1, rtcpPacket(true, 0xA11CE, 0xB0B, 0));
+  ASSERT_FALSE(pump(bob).first.empty());
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  bob.sendTo(bobSends + 1, rtcpPacket(false, 0xB0B, 0xA11CE, 0x12345678));
+  ASSERT_FALSE(pump(alice).first.empty());
+
+  const ng::Value queried = run("d7:command5:query7:call-id5:call2e");
+  const ng::Value* bobs = queried.find("SSRC")->find(std::to_string(0xB0B));
+  ASSERT_NE(bobs, nullptr);
+  EXPECT_EQ(bobs->find("payload type")->integerValue(), 8);
+  EXPECT_EQ(bobs->find("RTCP reports")->integerValue(), 1);
+  const std::int64_t roundTrip = bobs->find("round-trip time")->integerValue();
+  EXPECT_GE(roundTrip, 20000);
+  EXPECT_LT(roundTrip, 2000000);
+  EXPECT_EQ(bobs->find("reported loss")->integerValue(), 3);
+  EXPECT_EQ(bobs->find("reported fraction lost")->integerValue(), 51);
+  EXPECT_EQ(bobs->find("reported jitter")->integerValue(), 40);
+  // Alice's SR carried a block but she echoed no SR of bob's: reports, no round trip.
+  const ng::Value* alices = queried.find("SSRC")->find(std::to_string(0xA11CE));
+  EXPECT_EQ(alices->find("RTCP reports")->integerValue(), 1);
+  EXPECT_EQ(alices->find("round-trip time"), nullptr);
 }
 
 }  // namespace
