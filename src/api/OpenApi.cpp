@@ -720,32 +720,38 @@ constexpr std::string_view kDocument =
           "duration": {"type": "integer", "description": "seconds since the answer"},
           "media": {
             "type": "object",
-            "description": "GET /api/v1/calls/{id} only, when anchored",
+            "description": "per direction, named by who sends: the codec always; the relay's figures in GET /api/v1/calls/{id} (and call.ended, CDRs) when anchored",
             "properties": {
-              "from_caller": {
-                "type": "object",
-                "properties": {
-                  "packets": {"type": "integer"},
-                  "lost": {"type": "integer"},
-                  "loss_percent": {"type": "number"},
-                  "jitter_ms": {"type": "number"},
-                  "mos": {"type": "number"}
-                }
-              },
-              "from_callee": {
-                "type": "object",
-                "properties": {
-                  "packets": {"type": "integer"},
-                  "lost": {"type": "integer"},
-                  "loss_percent": {"type": "number"},
-                  "jitter_ms": {"type": "number"},
-                  "mos": {"type": "number"}
-                }
-              }
+              "from_caller": {"$ref": "#/components/schemas/MediaDirection"},
+              "from_callee": {"$ref": "#/components/schemas/MediaDirection"}
             }
           }
         },
         "additionalProperties": true
+      },
+      "MediaDirection": {
+        "type": "object",
+        "properties": {
+          "codec": {"type": "string", "nullable": true, "description": "rtpmap encoding name, e.g. opus, PCMU"},
+          "clock_rate": {"type": "integer", "nullable": true},
+          "payload_type": {"type": "integer", "nullable": true},
+          "ptime": {"type": "integer", "nullable": true, "description": "ms of audio per packet"},
+          "packets": {"type": "integer"},
+          "lost": {"type": "integer"},
+          "loss_percent": {"type": "number"},
+          "jitter_ms": {"type": "number"},
+          "mos": {"type": "number"},
+          "rtt_ms": {"type": "number", "nullable": true, "description": "round trip between the relay and the sender, from its RTCP"},
+          "far_end": {
+            "type": "object", "nullable": true,
+            "description": "the receiver's RTCP report on this direction",
+            "properties": {
+              "lost": {"type": "integer"},
+              "loss_percent": {"type": "number"},
+              "jitter_ms": {"type": "number"}
+            }
+          }
+        }
       },
       "Calls": {
         "type": "object",

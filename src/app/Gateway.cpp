@@ -431,9 +431,11 @@ bool Gateway::start() {
   events_ = std::make_unique<events::EventHub>(timers_);
   events_->attach(*location_);
   // Who hears about calls, in this order, and nowhere else: metrics, the relay watch, events,
-  // then (with the relay's final statistics) the CDRs.
+  // the CDRs. Media quality metrics, call.ended and the CDRs wait for the relay's final
+  // statistics (CallObserver::onCallRecord).
   auto& calls = proxy_->calls();
   calls.addObserver(api_->callMetrics());
+  calls.addObserver(api_->mediaQualityMetrics());
   if (relayWatch_) calls.addObserver(*relayWatch_);
   calls.addObserver(*events_);
   calls.addObserver(*cdrs_);

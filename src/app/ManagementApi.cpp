@@ -206,6 +206,7 @@ void ManagementApi::declareMetrics() {
   declareStateMetrics();
   if (parts_.store != nullptr) declareStoreMetrics(*parts_.store);
   require(calls_.declare(metrics_, parts_.proxy.dialogs()));
+  require(mediaQuality_.declare(metrics_));
   require(api::declareSipTrafficMetrics(metrics_, parts_.ingress, parts_.proxy.stats()));
 }
 

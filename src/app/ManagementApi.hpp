@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "api/CallMetrics.hpp"
+#include "api/MediaQualityMetrics.hpp"
 #include "api/TurnApi.hpp"
 #include "app/Config.hpp"
 #include "dns/DnsResolver.hpp"
@@ -51,6 +52,7 @@ class ManagementApi {
   io::Status declareRelayMetrics(const mediacontrol::RelayPool& pool);
   // The call metrics (set-up time histogram, end reasons): a CallObserver of the proxy's calls.
   api::CallMetrics& callMetrics() { return calls_; }
+  api::MediaQualityMetrics& mediaQualityMetrics() { return mediaQuality_; }
 
  private:
   void declareMetrics();
@@ -70,6 +72,7 @@ class ManagementApi {
   Parts parts_;
   http::MetricsRegistry metrics_;
   api::CallMetrics calls_;
+  api::MediaQualityMetrics mediaQuality_;
   const mediacontrol::RelayPool* pool_ = nullptr;
   std::unique_ptr<http::HttpServer> server_;
   std::unique_ptr<api::TurnApi> turn_;  // GET /api/v1/turn-credentials, /phone/turn-credentials

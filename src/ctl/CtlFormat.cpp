@@ -100,13 +100,23 @@ std::string formatRegistrations(const http::JsonValue& registrations) {
   return table.render();
 }
 
+// "PCMU", or "opus/PCMU" when the caller's direction and the callee's use different codecs.
+std::string formatCodecs(const http::JsonValue& media) {
+  const std::string fromCaller = media["from_caller"]["codec"].toText();
+  const std::string fromCallee = media["from_callee"]["codec"].toText();
+  if (fromCaller == fromCallee || fromCallee.empty()) return fromCaller;
+  if (fromCaller.empty()) return fromCallee;
+  return fromCaller + "/" + fromCallee;
+}
+
 std::string formatCalls(const http::JsonValue& calls) {
   const auto& list = calls["calls"];
   if (list.size() == 0) return "no calls\n";
-  TextTable table({"ID", "STATE", "FROM", "TO", "START", "ANSWER", "DURATION"});
+  TextTable table({"ID", "STATE", "FROM", "TO", "START", "ANSWER", "DURATION", "CODEC"});
   for (const auto& c : list.asArray()) {
     table.addRow({c["id"].toText(), c["state"].toText(), c["from"].toText(), c["to"].toText(),
-                  c["start"].toText(), c["answer"].toText(), formatDuration(c["duration"])});
+                  c["start"].toText(), c["answer"].toText(), formatDuration(c["duration"]),
+                  formatCodecs(c["media"])});
   }
   return table.render();
 }

@@ -2,9 +2,11 @@
 
 #include <chrono>
 #include <cmath>
+#include <optional>
 
 #include "http/Json.hpp"
 #include "ng/NgCallStats.hpp"
+#include "proxy/StreamFormat.hpp"
 
 namespace rtcgate::events {
 namespace {
@@ -59,23 +61,67 @@ std::string ngValueJson(const ng::Value& value) {
   return out;
 }
 
-// Per direction, named by who sends: packets the relay received from that side, the loss and
-// jitter on them (RFC 3550 A.3, A.8) and a MOS; ng::NgCallStats reads both relay layouts.
-std::string mediaQualityJson(const proxy::Dialog& dialog, const ng::Value& report) {
-  const ng::NgCallStats stats(report);
+namespace {
+
+// A figure rounded to `places` decimals, as the API shows it.
+void appendRounded(std::string& out, double value, int places) {
+  const double scale = std::pow(10.0, places);
+  appendJsonNumber(out, std::round(value * scale) / scale);
+}
+
+void appendFormat(std::string& out, const proxy::StreamFormat& format) {
+  out += "\"codec\":";
+  if (!format.known()) {
+    out += "null,\"clock_rate\":null,\"payload_type\":null,\"ptime\":null";
+    return;
+  }
+  appendJsonString(out, format.codec);
+  out += ",\"clock_rate\":" + std::to_string(format.clockRate);
+  out += ",\"payload_type\":" + std::to_string(format.payloadType);
+  out += ",\"ptime\":" + std::to_string(format.ptimeMs);
+}
+
+void appendQuality(std::string& out, const ng::PartyMediaStats& sent) {
+  out += ",\"packets\":" + std::to_string(sent.packets) + ",\"lost\":" + std::to_string(sent.lost);
+  out += ",\"loss_percent\":";
+  appendRounded(out, sent.lossPercent(), 2);
+  out += ",\"jitter_ms\":";
+  appendRounded(out, sent.jitterMs, 1);
+  out += ",\"mos\":";
+  appendRounded(out, sent.mos(), 2);
+  out += ",\"rtt_ms\":";
+  if (sent.roundTripMs) {
+    appendRounded(out, *sent.roundTripMs, 1);
+  } else {
+    out += "null";
+  }
+  out += ",\"far_end\":";
+  if (!sent.farEnd) {
+    out += "null";
+    return;
+  }
+  out += "{\"lost\":" + std::to_string(sent.farEnd->lost) + ",\"loss_percent\":";
+  appendRounded(out, sent.farEnd->lossPercent, 2);
+  out += ",\"jitter_ms\":";
+  appendRounded(out, sent.farEnd->jitterMs, 1);
+  out += '}';
+}
+
+}  // namespace
+
+// Per direction, named by who sends: the codec and packetisation it uses (proxy::streamFormat),
+// and with a relay report the packets the relay received from that side, the loss and jitter on
+// them (RFC 3550 A.3, A.8), a MOS, the round trip between the relay and that side, and what the
+// receiving side reported in RTCP (far_end); ng::NgCallStats reads both relay layouts.
+std::string mediaQualityJson(const proxy::Dialog& dialog, const ng::Value* report) {
+  const std::optional<ng::NgCallStats> stats =
+      report != nullptr ? std::optional<ng::NgCallStats>(*report) : std::nullopt;
   std::string out = "{";
   for (const auto* side : {&dialog.caller, &dialog.callee}) {
-    const ng::PartyMediaStats* party = stats.party(side->tag);
-    const ng::PartyMediaStats none;
-    const auto& sent = party != nullptr ? *party : none;
+    const ng::PartyMediaStats* party = stats ? stats->party(side->tag) : nullptr;
     out += side == &dialog.caller ? "\"from_caller\":{" : ",\"from_callee\":{";
-    out += "\"packets\":" + std::to_string(sent.packets) + ",\"lost\":" + std::to_string(sent.lost);
-    out += ",\"loss_percent\":";
-    appendJsonNumber(out, std::round(sent.lossPercent() * 100.0) / 100.0);
-    out += ",\"jitter_ms\":";
-    appendJsonNumber(out, std::round(sent.jitterMs * 10.0) / 10.0);
-    out += ",\"mos\":";
-    appendJsonNumber(out, std::round(sent.mos() * 100.0) / 100.0);
+    appendFormat(out, proxy::streamFormat(*side, dialog.otherSide(side->tag), party));
+    if (stats) appendQuality(out, party != nullptr ? *party : ng::PartyMediaStats{});
     out += '}';
   }
   out += '}';
@@ -105,9 +151,7 @@ std::string callJson(const proxy::Dialog& dialog, const ng::Value* relayReport,
           ? 0
           : std::chrono::duration_cast<std::chrono::seconds>(now - dialog.answered).count();
   out += ",\"duration\":" + std::to_string(duration);
-  if (relayReport != nullptr) {
-    out += ",\"media\":" + mediaQualityJson(dialog, *relayReport);
-  }
+  out += ",\"media\":" + mediaQualityJson(dialog, relayReport);
   out += '}';
   return out;
 }

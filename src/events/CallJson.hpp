@@ -13,8 +13,10 @@ namespace rtcgate::events {
 // reply) is given. `now` is the wall clock (Timers::wallNow()) an answered call's duration runs to.
 std::string callJson(const proxy::Dialog& dialog, const ng::Value* relayReport,
                      WallClock::time_point now);
-// rtpengine-layout query reply -> per-direction packets, loss %, jitter ms and estimated MOS.
-std::string mediaQualityJson(const proxy::Dialog& dialog, const ng::Value& report);
+// Per direction: the codec and ptime (from the SDPs, or what the relay saw), and with the relay's
+// report (rtpengine layout, may be null) packets, loss %, jitter ms, MOS, RTT and the far end's
+// RTCP view.
+std::string mediaQualityJson(const proxy::Dialog& dialog, const ng::Value* report);
 // Any ng value (bencode's strings, integers, lists, dicts) as JSON.
 std::string ngValueJson(const ng::Value& value);
 

@@ -55,7 +55,7 @@ store::CdrRecord CdrWriter::record(const proxy::Dialog& call, const ng::Value* m
   }
   cdr.endReason = call.endReason;
   cdr.sipCode = call.endCode;
-  if (mediaReport != nullptr) cdr.mediaJson = mediaQualityJson(call, *mediaReport);
+  cdr.mediaJson = mediaQualityJson(call, mediaReport);
   return cdr;
 }
 

@@ -80,17 +80,26 @@ void EventHub::onRegistration(std::string_view event, std::string_view aor,
 }
 
 void EventHub::onCallEvent(proxy::CallEvent event, const proxy::Dialog& dialog) {
+  if (event == proxy::CallEvent::Ended) return;  // onCallRecord's
   if (noSubscribers()) return;
   const std::string type = "call." + std::string(proxy::callEventName(event));
   std::string out = header(type);
   out += ",\"call\":";
   out += callJson(dialog, nullptr, timers_.wallNow());
-  if (event == proxy::CallEvent::Ended) {
-    out += ",\"reason\":";
-    appendJsonString(out, dialog.endReason);
-    out += ",\"code\":";
-    out += std::to_string(dialog.endCode);
-  }
+  out += '}';
+  dispatch(type, std::move(out));
+}
+
+void EventHub::onCallRecord(const proxy::Dialog& dialog, const ng::Value* mediaReport) {
+  if (noSubscribers()) return;
+  const std::string type = "call.ended";
+  std::string out = header(type);
+  out += ",\"call\":";
+  out += callJson(dialog, mediaReport, timers_.wallNow());
+  out += ",\"reason\":";
+  appendJsonString(out, dialog.endReason);
+  out += ",\"code\":";
+  out += std::to_string(dialog.endCode);
   out += '}';
   dispatch(type, std::move(out));
 }

@@ -49,6 +49,9 @@ class EventHub : public proxy::CallObserver {
   void attach(proxy::LocationService& location);
   void onRegistration(std::string_view event, std::string_view aor, const proxy::Binding& binding);
   void onCallEvent(proxy::CallEvent event, const proxy::Dialog& dialog) override;
+  // call.ended goes out here, once the relay's final statistics are in, so that it carries the
+  // call's media quality (a relay that does not answer delays it by the ng timeout).
+  void onCallRecord(const proxy::Dialog& dialog, const ng::Value* mediaReport) override;
   // Any other event: `fields` is a JSON object whose members are added after type and time, e.g.
   // publish("relay.down", R"({"relay":"udp://10.0.0.2:22222"})"). False (nothing published) when
   // `fields` is not an object.

@@ -20,6 +20,11 @@ bool holdsMedia(std::string_view sdp) {
          sdp.find("a=inactive") != std::string_view::npos;
 }
 
+// Every SDP a side sends updates what is known of its formats (offer, answer, re-INVITE, UPDATE).
+void noteFormats(DialogSide& side, const SipMessage& message) {
+  if (carriesSdp(message)) side.formats = sdp::AudioFormats::parse(message.body());
+}
+
 }  // namespace
 
 CallManager::CallManager(CallManagerOptions options, Delegate& delegate, Timers& timers,
@@ -98,6 +103,9 @@ void CallManager::trackRequest(ProxyTransaction& pt) {
   if (dialog == nullptr || request.toTag().empty()) return;
   DialogSide& side = dialog->sideOf(request.fromTag());
   side.cseq = std::max(side.cseq, request.cseq());
+  if (request.method() == Method::Invite || request.method() == Method::Update) {
+    noteFormats(side, request);
+  }
   if (request.method() == Method::Bye) {
     const bool byCaller = request.fromTag() == dialog->caller.tag;
     spdlog::info("call {}: BYE from the {}", dialog->callId, byCaller ? "caller" : "callee");
@@ -127,6 +135,7 @@ void CallManager::openDialog(ProxyTransaction& pt) {
   dialog.caller.cseq = request.cseq();
   dialog.caller.leg = mediaPolicy_.legOf(pt.source.transport, request.body());
   dialog.caller.mediaInterface = pt.sourceInterface;
+  noteFormats(dialog.caller, request);
   if (pt.fromStranger) dialogs_.countAsStranger(dialog);
   spdlog::info("call {}: {} -> {} from {} {}", dialog.callId, dialog.caller.uri, dialog.callee.uri,
                sip::viaTransportName(pt.source.transport), pt.source.remote.toString());
@@ -201,10 +210,14 @@ HookResult CallManager::beforeUpstream(ProxyTransaction& pt, std::size_t index,
 
 void CallManager::trackResponse(ProxyTransaction& pt, std::size_t index,
                                 const SipMessage& response) {
-  if (!isInitialInvite(pt.request)) return;
-  Dialog* dialog = dialogOf(pt.request);
-  if (dialog == nullptr || dialog->state == Dialog::State::Confirmed) return;
   const int status = response.statusCode();
+  Dialog* dialog = dialogOf(pt.request);
+  if (dialog != nullptr && status > 100 && status < 300 &&
+      (pt.request.method() == Method::Invite || pt.request.method() == Method::Update)) {
+    noteFormats(dialog->otherSide(pt.request.fromTag()), response);
+  }
+  if (!isInitialInvite(pt.request)) return;
+  if (dialog == nullptr || dialog->state == Dialog::State::Confirmed) return;
   const auto& branch = pt.branches[index];
   std::optional<CallEvent> event;
   if (status >= 200 && status < 300) {
@@ -265,6 +278,7 @@ void CallManager::releaseBranchMedia(const ProxyTransaction& pt, std::size_t ind
 
 HookResult CallManager::beforeAck(SipMessage& ack, AckResume resume) {
   Dialog* dialog = dialogOf(ack);
+  if (dialog != nullptr) noteFormats(dialog->sideOf(ack.fromTag()), ack);
   if (!media_ || dialog == nullptr || dialog->lateOfferFrom.empty() || !carriesSdp(ack)) {
     return HookResult::Continue;
   }

@@ -262,6 +262,7 @@ void CallOriginator::answeredByA(OriginatedCall& call, Dialog& dialog, const Sip
       DialogSide::LocalEnd{transactions_.newBranch().substr(7) + "@rtcgate", {}, 1};
   dialogs_.addCallId(dialog, dialog.callee.local->callId);
   dialog.caller.sdp = response.body();
+  dialog.caller.formats = sdp::AudioFormats::parse(response.body());
   const auto id = dialog.id;
   auto* media = callManager_.media();
   if (!dialog.anchored || media == nullptr) return callB(id, std::string(response.body()));
@@ -341,6 +342,7 @@ void CallOriginator::answeredByB(OriginatedCall& call, Dialog& dialog, const Sip
     return;
   }
   dialog.callee.sdp = response.body();
+  dialog.callee.formats = sdp::AudioFormats::parse(response.body());
   auto* media = callManager_.media();
   if (!dialog.anchored || media == nullptr) {
     return connect(call, dialog, std::string(response.body()));

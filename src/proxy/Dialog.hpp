@@ -8,6 +8,7 @@
 
 #include "base/Timers.hpp"
 #include "proxy/MediaPolicy.hpp"
+#include "sdp/AudioFormats.hpp"
 #include "sip/Transport.hpp"
 
 namespace rtcgate::proxy {
@@ -39,6 +40,9 @@ struct DialogSide {
   // The last SDP this side sent, as it sent it, kept for calls through a relay: moving such a
   // call to another relay offers it again.
   std::string sdp;
+  // The audio formats of the last SDP this side sent (offer or answer), for every call: which
+  // codec each direction uses (StreamFormat).
+  sdp::AudioFormats formats;
   MediaLeg leg = MediaLeg::Sip;
   std::string mediaInterface;  // the relay interface of this side's leg ("" = the default)
   // Our own end of this side's dialog when we are the user agent toward it (calls originated

@@ -4,6 +4,8 @@
 #include <limits>
 #include <string_view>
 
+#include "base/AsciiCase.hpp"
+
 // Character classes and small scanners shared by the SIP parsers (RFC 3261 25.1). Everything works
 // on string_views and never allocates, so it is safe on the packet path.
 namespace rtcgate::sip::lex {
@@ -68,13 +70,7 @@ inline std::string_view trimRight(std::string_view s) {
 
 inline std::string_view trim(std::string_view s) { return trimRight(trimLeft(s)); }
 
-inline bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (toLower(a[i]) != toLower(b[i])) return false;
-  }
-  return true;
-}
+inline bool iequals(std::string_view a, std::string_view b) { return equalsIgnoringCase(a, b); }
 
 inline bool istartsWith(std::string_view s, std::string_view prefix) {
   return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);

@@ -307,20 +307,31 @@ class Run:
             time.sleep(0.3)
         self.fail("%s did not register from the browser within %d s" % (user, timeout))
 
-    def relay_media_while(self, proc, least=50, timeout=90):
+    def relay_media_while(self, proc, least=50, timeout=90, rtt=False):
         """Polls the relay's per-party packet counts of the live call while `proc` (the browser)
-        runs, until both sides reached `least`; returns the last non-empty sample. (A fixed
-        sleep missed the call when Chromium took long to start on a loaded machine.)"""
+        runs, until both sides reached `least` (and, with `rtt`, both have a round-trip time);
+        returns the last non-empty sample. (A fixed sleep missed the call when Chromium took
+        long to start on a loaded machine.)"""
         quality = {}
         deadline = time.time() + timeout
         while proc.poll() is None and time.time() < deadline:
             sample = self.relay_packets_now()
             if sample:
                 quality = sample
-                if min(d.get("packets", 0) for d in sample.values()) >= least:
+                if (min(d.get("packets", 0) for d in sample.values()) >= least
+                        and (not rtt or all(d.get("rtt_ms") is not None
+                                            for d in sample.values()))):
                     break
             time.sleep(0.5)
         return quality
+
+    def check_codecs(self, name, media, codec, ptime):
+        """Each direction of a call's media (GET /api/v1/calls/{id}, a CDR) names `codec`."""
+        for side in ("from_caller", "from_callee"):
+            got = media.get(side, {})
+            if got.get("codec") != codec or got.get("ptime") != ptime:
+                self.fail("%s: %s should be %s with ptime %d: %r" % (name, side, codec, ptime,
+                                                                      media))
 
     def wait_idle(self, what):
         deadline = time.time() + 15
@@ -362,6 +373,8 @@ def scenario_browser_calls_sipp_with_hold(run):
     print("(a) relay media quality during the call: %r" % quality)
     if min(d.get("packets", 0) for d in quality.values() or [{}]) < 50:
         run.fail("(a) the relay did not carry media from both sides: %r" % quality)
+    # The sipp UAS answers PCMU only: both directions use it, in 20 ms packets.
+    run.check_codecs("(a)", quality, "PCMU", 20)
     if stats.get("receivedAfterResume", 0) < 100:
         run.fail("(a) media did not come back after the resume: %r" % stats)
     if run.wait(uas, "(a) sipp UAS") != 0:
@@ -391,10 +404,18 @@ def scenario_sipp_calls_browser(run):
 
 
 def scenario_browser_to_browser(run):
-    callee = run.browser("browser_c_callee", "carol", "--answer", "--seconds", "5")
+    callee = run.browser("browser_c_callee", "carol", "--answer", "--seconds", "8")
     run.wait_browser_registered("carol", callee)
     caller = run.browser("browser_c_caller", "dave", "--call", "sip:carol@localhost",
-                         "--seconds", "6")
+                         "--seconds", "9")
+    # Both browsers send RTCP (SR and RR): once each has echoed an SR of the other's that the
+    # relay forwarded, each direction has the round trip of its sender's leg.
+    quality = run.relay_media_while(caller, rtt=True)
+    print("(c) relay media quality during the call: %r" % quality)
+    run.check_codecs("(c)", quality, "opus", 20)
+    if run.relay_kind != "rtpengine" and any(quality.get(side, {}).get("rtt_ms") is None
+                                        for side in ("from_caller", "from_callee")):
+        run.fail("(c) no round-trip time from the browsers' RTCP: %r" % quality)
     run.media_flowed("(c) caller", run.browser_result(caller, "browser_c_caller"))
     run.media_flowed("(c) callee", run.browser_result(callee, "browser_c_callee"))
     run.wait_idle("(c)")
@@ -542,6 +563,9 @@ def check_cdrs(run, expected_min):
         if not media or any(media.get(side, {}).get("packets", 0) < 50
                             for side in ("from_caller", "from_callee")):
             run.fail("an answered call's CDR has no media statistics: %r" % record)
+        if any(not media[side].get("codec") or not media[side].get("ptime")
+               for side in ("from_caller", "from_callee")):
+            run.fail("an answered call's CDR does not say which codec it used: %r" % record)
 
 
 def start_external_relay(kind, binary, processes, workdir):

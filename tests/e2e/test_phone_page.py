@@ -172,6 +172,7 @@ def main():
                   "dashboard calls row: %r, API: %s" % (answer, body))
             check(answer["callsCounter"] == "1", "calls counter: %r" % answer["callsCounter"])
             check(answer["cells"][5].startswith("MOS "), "no media quality: %r" % answer["cells"])
+            check(answer["cells"][5].endswith(" · PCMU"), "no codec: %r" % answer["cells"])
             uas.wait(timeout=30)
             check(uas.returncode == 0, "sipp UAS failed (exit %s):\n%s" %
                   (uas.returncode, sipp_logs(uas_logs)))

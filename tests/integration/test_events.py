@@ -97,6 +97,13 @@ def test_registration_and_call_reach_websocket_and_webhooks():
     ended = next(e for e in events if e["type"] == "call.ended")
     check(ended["call"]["id"] == answered["call"]["id"] and ended["code"] == 200
           and ended["reason"], f"call.ended: {ended}")
+    # Both sipp ends offer and answer PCMU alone; no a=ptime: 20 ms (RFC 3551).
+    for event in (answered, ended):
+        for side in ("from_caller", "from_callee"):
+            media = event["call"]["media"][side]
+            check(media["codec"] == "PCMU" and media["clock_rate"] == 8000
+                  and media["payload_type"] == 0 and media["ptime"] == 20,
+                  f"{event['type']} {side} codec: {event}")
     everything.read_until(lambda e: in_order([x["type"] for x in e], EXPECTED))
 
     # Webhooks: the same events, in order; the flaky one after two failed attempts (0.5 s + 1 s).

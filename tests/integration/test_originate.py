@@ -88,6 +88,13 @@ def test_originate_bridges_two_registered_phones_through_the_relay():
     check(call.get("media", {}).get("from_callee", {}).get("packets", 0) > 50,
           f"no media from bob through the relay: {call}")
     check(call["media"]["from_caller"]["packets"] > 50, f"no echo from alice: {call}")
+    # An API-placed call has the codec of each direction too, named by the SDPs (both sipp ends
+    # speak PCMU); bob's pcap is in 20 ms packets, as the relay measures them (alice's echo
+    # repacketises: its step is whatever sipp makes of it).
+    for side in ("from_caller", "from_callee"):
+        check(call["media"][side]["codec"] == "PCMU" and call["media"][side]["ptime"] > 0,
+              f"{side}: {call['media']}")
+    check(call["media"]["from_callee"]["ptime"] == 20, f"bob's packets: {call['media']}")
     print("media through the relay:", json.dumps(call["media"]))
 
     status, _ = api("DELETE", f"/api/v1/calls/{call_id}")

@@ -257,15 +257,21 @@
   }
 
   // The worse of the two directions, as an operator reads it at a glance.
+  // After the relay's figures, the codec of each direction ("opus/PCMU" when they differ); for a
+  // call with direct media the codec alone.
   function qualityText(media) {
     if (!media) return '';
+    const codecs = [...new Set(Object.values(media).map((side) => side && side.codec).filter(Boolean))];
+    const codec = codecs.join('/');
     const sides = Object.values(media).filter((side) => side && typeof side.packets === 'number');
-    if (sides.length === 0 || sides.every((side) => side.packets === 0)) return 'no media yet';
+    if (sides.length === 0) return codec;
+    const suffix = codec ? ' · ' + codec : '';
+    if (sides.every((side) => side.packets === 0)) return 'no media yet' + suffix;
     const worst = sides.reduce((a, b) => ((b.mos ?? 5) < (a.mos ?? 5) ? b : a));
     const loss = Math.max(...sides.map((side) => side.loss_percent || 0));
     const jitter = Math.max(...sides.map((side) => side.jitter_ms || 0));
     return 'MOS ' + (worst.mos ?? 0).toFixed(1) + ' · loss ' + loss.toFixed(1) + '% · jitter ' +
-           jitter.toFixed(1) + ' ms';
+           jitter.toFixed(1) + ' ms' + suffix;
   }
 
   // The calls API is the newest part of the gateway: a 404 means this build has none yet.

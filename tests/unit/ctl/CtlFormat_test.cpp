@@ -78,16 +78,17 @@ TEST(CtlFormatTest, CallsListAndOneCallWithItsMediaFlattened) {
   const auto calls = json(R"({"calls":[
       {"id":"c1","state":"confirmed","from":"sip:alice@localhost","to":"sip:bob@localhost",
        "start":"2026-11-26T17:00:00Z","answer":"2026-11-26T17:00:02Z","duration":75,
-       "media":{"streams":[{"packets":10}]}},
+       "media":{"from_caller":{"codec":"opus"},"from_callee":{"codec":"PCMU"}}},
       {"id":"c22","state":"early","from":"alice","to":"100","start":"2026-11-26T17:01:00Z",
-       "answer":null,"duration":3}]})");
+       "answer":null,"duration":3,"media":{"from_caller":{"codec":"PCMA"},
+       "from_callee":{"codec":null}}}]})");
   EXPECT_EQ(formatCalls(calls),
             "ID   STATE      FROM                 TO                 START                 "
-            "ANSWER                DURATION\n"
+            "ANSWER                DURATION  CODEC\n"
             "c1   confirmed  sip:alice@localhost  sip:bob@localhost  2026-11-26T17:00:00Z  "
-            "2026-11-26T17:00:02Z  1m 15s\n"
+            "2026-11-26T17:00:02Z  1m 15s    opus/PCMU\n"
             "c22  early      alice                100                2026-11-26T17:01:00Z  "
-            "                      3s\n");
+            "                      3s        PCMA\n");
   EXPECT_EQ(formatCalls(json(R"({"calls":[]})")), "no calls\n");
 
   const std::string one =

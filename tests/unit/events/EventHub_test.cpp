@@ -55,6 +55,25 @@ proxy::Dialog dialog() {
   return d;
 }
 
+// A relay's delete reply in which the caller (t1) sent 7 packets.
+ng::Value relayReport() {
+  ng::Value stats = ng::Value::dict();
+  stats.set("packets", ng::Value::integer(7));
+  ng::Value stream = ng::Value::dict();
+  stream.set("stats", std::move(stats));
+  ng::Value streams = ng::Value::list();
+  streams.push(std::move(stream));
+  ng::Value media = ng::Value::dict();
+  media.set("streams", std::move(streams));
+  ng::Value medias = ng::Value::list();
+  medias.push(std::move(media));
+  ng::Value party = ng::Value::dict();
+  party.set("medias", std::move(medias));
+  ng::Value reply = ng::Value::dict();
+  reply.set("tags", ng::Value::dict()).set("t1", std::move(party));
+  return reply;
+}
+
 TEST(EventHub, RegistrationEventCarriesTheBinding) {
   const auto timers = clockAtNow();
   EventHub hub(timers);
@@ -85,12 +104,18 @@ TEST(EventHub, CallEventsCarryTheCallAndEndedTheReason) {
   const auto call = dialog();
   hub.onCallEvent(proxy::CallEvent::Answered, call);
   hub.onCallEvent(proxy::CallEvent::Ended, call);
+  ASSERT_EQ(got.events.size(), 1u) << "call.ended waits for the call's record";
+  const auto report = relayReport();
+  hub.onCallRecord(call, &report);
   ASSERT_EQ(got.events.size(), 2u);
   const std::string callJson = events::callJson(call, nullptr, timers.wallNow());
   EXPECT_EQ(got.events[0],
             R"({"type":"call.answered","time":1767225600123,"call":)" + callJson + "}");
-  EXPECT_EQ(got.events[1], R"({"type":"call.ended","time":1767225600123,"call":)" + callJson +
+  // The ended call carries the relay's final figures.
+  EXPECT_EQ(got.events[1], R"({"type":"call.ended","time":1767225600123,"call":)" +
+                               events::callJson(call, &report, timers.wallNow()) +
                                R"(,"reason":"caller-bye","code":200})");
+  EXPECT_NE(got.events[1].find(R"("packets":7,)"), std::string::npos) << got.events[1];
 }
 
 TEST(EventHub, PublishAddsTheGivenFields) {
@@ -183,7 +208,7 @@ TEST(EventHub, TimesFollowTheTimersWallClock) {
   EXPECT_NE(got.events[0].find(R"("expires":3595,)"), std::string::npos) << got.events[0];
   EXPECT_TRUE(got.events[1].starts_with(R"({"type":"call.answered","time":1767225605250,)"))
       << got.events[1];
-  EXPECT_NE(got.events[1].find(R"("duration":35})"), std::string::npos) << got.events[1];
+  EXPECT_NE(got.events[1].find(R"("duration":35,)"), std::string::npos) << got.events[1];
 }
 
 TEST(EventHub, RefusesANonHttpWebhook) {

@@ -243,6 +243,29 @@ TEST_F(ProxyMediaTest, OfferlessReInviteFromThePhoneTakesTheBrowsersOfferFromThe
   proxy_->dialogs().forEach([](const Dialog& d) { EXPECT_EQ(d.state, Dialog::State::Confirmed); });
 }
 
+// Each side's audio formats follow every SDP it sends: the offer, the answer, a re-INVITE.
+TEST_F(ProxyMediaTest, EachSidesFormatsFollowItsLatestSdp) {
+  auto toBob = establishBrowserToPhone();
+  const Dialog* call = nullptr;
+  proxy_->dialogs().forEach([&call](const Dialog& d) { call = &d; });
+  ASSERT_NE(call, nullptr);
+  ASSERT_FALSE(call->caller.formats.empty());
+  EXPECT_EQ(call->caller.formats.formats()[0].encoding, "PCMU");
+  EXPECT_EQ(call->callee.formats.formats()[0].encoding, "PCMU");
+  const std::string reinvite = inDialog(
+      "INVITE sip:alice@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bKre2\r\n"
+      "Max-Forwards: 70\r\n",
+      toBob.all(sip::HeaderId::RecordRoute),
+      "From: <sip:bob@localhost>;tag=bob1\r\nTo: <sip:alice@localhost>;tag=alice1\r\n"
+      "Call-ID: call-1\r\nCSeq: 8 INVITE\r\nContact: <sip:bob@127.0.0.1:5070>\r\n",
+      "v=0\r\no=- 1 3 IN IP4 127.0.0.9\r\ns=-\r\nc=IN IP4 127.0.0.9\r\nt=0 0\r\n"
+      "m=audio 6000 RTP/AVP 8\r\na=ptime:30\r\n");
+  proxy_->onMessage(reinvite, bobFlow);
+  EXPECT_EQ(call->callee.formats.formats()[0].encoding, "PCMA");
+  EXPECT_EQ(call->callee.formats.ptimeMs(), 30);
+  EXPECT_EQ(call->caller.formats.formats()[0].encoding, "PCMU") << "until the browser answers";
+}
+
 TEST_F(ProxyMediaTest, SipToSipCallsAreNotAnchoredByDefault) {
   bind("dave", sip::Flow{Transport::Udp, udpLocal, address("127.0.0.1", 5080), 0},
        "sip:dave@127.0.0.1:5080");
