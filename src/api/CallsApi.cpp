@@ -101,6 +101,31 @@ http::HttpReply CallsApi::relayOverview() {
   });
 }
 
+// 202: the re-INVITEs are out and the call.held / call.resumed event tells when both sides
+// answered; 200: the call already is in that state.
+http::HttpReply CallsApi::holdReply(std::uint64_t id, bool held) {
+  using Outcome = proxy::ProxyCore::HoldOutcome;
+  switch (proxy_.hold(id, held)) {
+    case Outcome::Started: {
+      auto reply = http::HttpReply::json("{\"id\":" + std::to_string(id) + ",\"on_hold\":" +
+                                         (held ? "true" : "false") + ",\"pending\":true}");
+      reply.status = 202;
+      return reply;
+    }
+    case Outcome::Unchanged:
+      return http::HttpReply::json("{\"id\":" + std::to_string(id) + ",\"on_hold\":" +
+                                   (held ? "true" : "false") + ",\"pending\":false}");
+    case Outcome::Busy:
+      return http::HttpReply::error(409, "the call is being renegotiated: try again shortly");
+    case Outcome::NotPossible:
+      return http::HttpReply::error(
+          409, "only an answered call whose media goes through the relay can be held");
+    case Outcome::NoSuchCall:
+      break;
+  }
+  return http::HttpReply::error(404, "no such call");
+}
+
 void CallsApi::registerRoutes(http::HttpServer& server) {
   server.add("GET", "/api/v1/calls", "calls in progress (state, parties, times)",
              [this](const http::HttpRequest&) {
@@ -141,6 +166,16 @@ void CallsApi::registerRoutes(http::HttpServer& server) {
                proxy_.hangup(id, "api-hangup");
                return http::HttpReply::json("{\"ended\":" + std::to_string(id) + "}");
              });
+  for (const bool held : {true, false}) {
+    server.add("POST", held ? "/api/v1/calls/{id}/hold" : "/api/v1/calls/{id}/resume",
+               held ? "hold: a re-INVITE to each side, every stream inactive (call.held follows)"
+                    : "resume a held call: a re-INVITE to each side (call.resumed follows)",
+               [this, findCall, held](const http::HttpRequest& request) {
+                 proxy::Dialog* dialog = findCall(request);
+                 if (dialog == nullptr) return http::HttpReply::error(404, "no such call");
+                 return holdReply(dialog->id, held);
+               });
+  }
   server.add("GET", "/api/v1/media",
              "the media relay: its sessions and totals (ng list, statistics)",
              [this](const http::HttpRequest&) {

@@ -37,6 +37,7 @@ class CallsApi {
   http::HttpReply originate(const std::string& body);
   http::HttpReply callWithMedia(std::uint64_t id, std::string callId);
   http::HttpReply relayOverview();
+  http::HttpReply holdReply(std::uint64_t id, bool held);
   // The call as JSON (events::callJson), its duration up to now on timers_' wall clock.
   std::string callJsonAsOfNow(const proxy::Dialog& dialog, const ng::Value* relayReport) const;
   proxy::ProxyCore& proxy_;

@@ -215,6 +215,62 @@ constexpr std::string_view kDocument =
         }
       }
     },
+    "/api/v1/calls/{id}/hold": {
+      "post": {
+        "summary": "Hold: a re-INVITE to each side (callee first) with every stream inactive; answered calls through the relay only",
+        "tags": ["calls"],
+        "parameters": [
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "description": "The call's id (the `id` of GET /api/v1/calls)",
+            "schema": {"type": "integer", "minimum": 1}
+          }
+        ],
+        "responses": {
+          "202": {
+            "description": "Re-INVITEs sent to both sides; call.held follows once both answered",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/HoldState"}}}
+          },
+          "200": {
+            "description": "The call already was in that state",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/HoldState"}}}
+          },
+          "404": {"$ref": "#/components/responses/Error"},
+          "409": {"$ref": "#/components/responses/Error"},
+          "401": {"$ref": "#/components/responses/Unauthorized"}
+        }
+      }
+    },
+    "/api/v1/calls/{id}/resume": {
+      "post": {
+        "summary": "Resume a held call: a re-INVITE to each side with sendrecv streams",
+        "tags": ["calls"],
+        "parameters": [
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "description": "The call's id (the `id` of GET /api/v1/calls)",
+            "schema": {"type": "integer", "minimum": 1}
+          }
+        ],
+        "responses": {
+          "202": {
+            "description": "Re-INVITEs sent to both sides; call.resumed follows once both answered",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/HoldState"}}}
+          },
+          "200": {
+            "description": "The call already was in that state",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/HoldState"}}}
+          },
+          "404": {"$ref": "#/components/responses/Error"},
+          "409": {"$ref": "#/components/responses/Error"},
+          "401": {"$ref": "#/components/responses/Unauthorized"}
+        }
+      }
+    },
     "/api/v1/media": {
       "get": {
         "summary": "The media relay: its sessions (ng list) and totals (ng statistics)",
@@ -751,6 +807,14 @@ constexpr std::string_view kDocument =
               "jitter_ms": {"type": "number"}
             }
           }
+        }
+      },
+      "HoldState": {
+        "type": "object",
+        "properties": {
+          "id": {"type": "integer"},
+          "on_hold": {"type": "boolean", "description": "the state asked for"},
+          "pending": {"type": "boolean", "description": "true until both sides answered"}
         }
       },
       "Calls": {

@@ -71,6 +71,14 @@ Step perform(const ctl::ApiClient& client, const CtlRequest& request) {
                      " ended\n";
             }};
   }
+  if (command == "hold" || command == "resume") {
+    return {client.post(callPath + "/" + command, ""),
+            [id = arg(0), command](const http::JsonValue& reply) {
+              const bool pending = reply["pending"].asBool();
+              return "call " + id + (command == "hold" ? " hold" : " resume") +
+                     (pending ? ": re-INVITEs sent\n" : ": already so\n");
+            }};
+  }
   if (command == "originate") {
     std::string body = "{\"from\":";
     http::appendJsonString(body, arg(0));
@@ -141,6 +149,11 @@ CtlCli::CtlCli(CLI::App& cli) {
   call->add_option("id", id_, "call id")->required();
   auto* hangup = ctl_->add_subcommand("hangup", "end a call");
   hangup->add_option("id", id_, "call id")->required();
+  for (const char* name : {"hold", "resume"}) {
+    auto* holdCommand = ctl_->add_subcommand(
+        name, std::string(name) + " a call (a re-INVITE to each side; media through the relay)");
+    holdCommand->add_option("id", id_, "call id")->required();
+  }
   auto* originate = ctl_->add_subcommand("originate", "place a call from one party to another");
   originate->add_option("from", from_, "caller (USER or SIP URI), rung first")->required();
   originate->add_option("to", to_, "callee (USER, number or SIP URI)")->required();

@@ -66,6 +66,7 @@ class CallManager {
   // the signalling loop. Starts the sweep of dialog and media timeouts.
   void setMediaControl(mediacontrol::MediaControl* control);
   MediaAnchor* media() { return media_.get(); }
+  bool hasMedia() const { return media_ != nullptr; }
   const MediaAnchorStats* mediaStats() const { return media_ ? &media_->stats() : nullptr; }
   const MediaPolicy& policy() const { return mediaPolicy_; }
   DialogTracker& dialogs() { return dialogs_; }

@@ -129,7 +129,7 @@ bool ProxyCore::cancelUnanswered(Dialog& dialog, const std::string& reason) {
 void ProxyCore::callEnding(const Dialog& dialog) {
   sessionTimers_.stop(dialog.id);
   if (dialog.originated) originator_.forget(dialog.id);
-  if (!relayMoves_.empty()) forgetMove(dialog.id);
+  if (!renegotiations_.empty()) forgetRenegotiation(dialog.id);
   if (!reconnects_.empty()) {
     if (const auto wait = reconnects_.forget(dialog.id)) timers_.cancel(wait->timer);
   }

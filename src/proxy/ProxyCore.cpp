@@ -126,7 +126,7 @@ void ProxyCore::onRequest(TransactionId serverTx, SipMessage&& request, const si
       refuseInDialog(serverTx, request, flow, route);
       return;
     }
-    if (crossesRelayMove(request)) return answer(serverTx, request, 491, "Request Pending");
+    if (crossesRenegotiation(request)) return answer(serverTx, request, 491, "Request Pending");
     return routeInDialog(serverTx, std::move(request), flow, route);
   }
   if (route.flowConnection) {

@@ -26,7 +26,7 @@
 #include "proxy/ProxyTransaction.hpp"
 #include "proxy/ReconnectGrace.hpp"
 #include "proxy/Registrar.hpp"
-#include "proxy/RelayMove.hpp"
+#include "proxy/Renegotiation.hpp"
 #include "proxy/SessionTimers.hpp"
 #include "proxy/StaticRoutes.hpp"
 #include "proxy/TargetResolver.hpp"
@@ -154,6 +154,11 @@ class ProxyCore : public transaction::TransactionUser,
   // through a relay, a side's SDP unknown, moving already): the caller then ends it. A move that
   // fails later ends the call itself, as "relay-lost".
   bool moveToAnotherRelay(std::uint64_t dialogId);
+  // Puts an answered call through the relay on hold (`held`) or takes it off hold: a re-INVITE to
+  // each side, the callee first, offering the other side's SDP with every stream inactive (or
+  // sending and receiving again). Started: call.held / call.resumed follow once both answered.
+  enum class HoldOutcome { Started, NoSuchCall, NotPossible, Busy, Unchanged };
+  HoldOutcome hold(std::uint64_t dialogId, bool held);
 
   // Places a call (RFC 3725 third-party call control): `from` is rung first and, once it
   // answers, `to`; the two are bridged through the relay when their media differ. Parties are
@@ -360,16 +365,20 @@ class ProxyCore : public transaction::TransactionUser,
                                                std::string_view method, std::string_view uri,
                                                int answered) override;
 
-  // Calls moving to another relay (ProxyRelayMove.cpp).
-  void offerMove(std::uint64_t dialogId);
-  void sendMoveReinvite(RelayMove& move, Dialog& dialog);
-  void moveResponse(transaction::TransactionId clientTx, const sip::SipMessage& response);
-  void moveAnswered(RelayMove& move, Dialog& dialog, const sip::SipMessage& response);
-  void moveFailed(std::uint64_t dialogId, std::string_view why);
-  RelayMove* ongoingMove(std::uint64_t dialogId, Dialog*& dialog);
-  void forgetMove(std::uint64_t dialogId);
-  void moveTransactionEnded(transaction::TransactionId clientTx, int status);
-  bool crossesRelayMove(const sip::SipMessage& request) const;
+  // Calls whose media we renegotiate: moved to another relay, held, resumed
+  // (ProxyRenegotiation.cpp).
+  bool renegotiable(const Dialog& dialog) const;
+  static std::optional<std::string> roundOffer(const Renegotiation& round, const DialogSide& from);
+  void offerRound(std::uint64_t dialogId);
+  void renegotiated(const Renegotiation& done, Dialog& dialog);
+  void sendRoundReinvite(Renegotiation& move, Dialog& dialog);
+  void renegotiationResponse(transaction::TransactionId clientTx, const sip::SipMessage& response);
+  void roundAnswered(Renegotiation& move, Dialog& dialog, const sip::SipMessage& response);
+  void renegotiationFailed(std::uint64_t dialogId, std::string_view why);
+  Renegotiation* ongoingRenegotiation(std::uint64_t dialogId, Dialog*& dialog);
+  void forgetRenegotiation(std::uint64_t dialogId);
+  void renegotiationTransactionEnded(transaction::TransactionId clientTx, int status);
+  bool crossesRenegotiation(const sip::SipMessage& request) const;
 
   ProxyOptions options_;
   Timers& timers_;
@@ -400,8 +409,8 @@ class ProxyCore : public transaction::TransactionUser,
 
   std::unordered_map<transaction::TransactionId, std::unique_ptr<ProxyTransaction>> byServerTx_;
   std::unordered_map<transaction::TransactionId, transaction::TransactionId> clientToServer_;
-  std::unordered_map<std::uint64_t, RelayMove> relayMoves_;  // by dialog id
-  std::unordered_map<transaction::TransactionId, RelayMoveInvite> moveInvites_;
+  std::unordered_map<std::uint64_t, Renegotiation> renegotiations_;  // by dialog id
+  std::unordered_map<transaction::TransactionId, RenegotiationInvite> renegotiationInvites_;
 };
 
 }  // namespace rtcgate::proxy

@@ -447,8 +447,8 @@ void ProxyCore::onResponse(TransactionId clientTx, SipMessage&& response, const 
   switch (ownerOf(clientTx)) {
     case TransactionOwner::Originator:
       return originator_.onResponse(clientTx, std::move(response), flow);
-    case TransactionOwner::RelayMove:
-      return moveResponse(clientTx, response);
+    case TransactionOwner::Renegotiation:
+      return renegotiationResponse(clientTx, response);
     case TransactionOwner::Trunk:
       if (auto* registration = trunks_.registrationOf(clientTx)) {
         registration->onResponse(response, flow);
@@ -609,8 +609,8 @@ void ProxyCore::onTimeout(TransactionId clientTx) {
   switch (ownerOf(clientTx)) {
     case TransactionOwner::Originator:
       return originator_.onTransactionFailed(clientTx, 408);
-    case TransactionOwner::RelayMove:
-      return moveTransactionEnded(clientTx, 408);
+    case TransactionOwner::Renegotiation:
+      return renegotiationTransactionEnded(clientTx, 408);
     case TransactionOwner::Trunk:
       if (auto* registration = trunks_.registrationOf(clientTx)) registration->onFailed(408);
       return;
@@ -627,8 +627,8 @@ void ProxyCore::onTransportError(TransactionId clientTx) {
   switch (ownerOf(clientTx)) {
     case TransactionOwner::Originator:
       return originator_.onTransactionFailed(clientTx, 503);
-    case TransactionOwner::RelayMove:
-      return moveTransactionEnded(clientTx, 503);
+    case TransactionOwner::Renegotiation:
+      return renegotiationTransactionEnded(clientTx, 503);
     case TransactionOwner::Trunk:
       if (auto* registration = trunks_.registrationOf(clientTx)) registration->onFailed(503);
       return;
@@ -650,8 +650,8 @@ void ProxyCore::onTerminated(TransactionId tx, std::uint64_t userData) {
   switch (static_cast<TransactionOwner>(userData)) {
     case TransactionOwner::Originator:
       return originator_.onTerminated(tx);
-    case TransactionOwner::RelayMove:
-      moveInvites_.erase(tx);
+    case TransactionOwner::Renegotiation:
+      renegotiationInvites_.erase(tx);
       return;
     case TransactionOwner::Trunk:
     case TransactionOwner::Probe:

@@ -59,6 +59,10 @@ namespace rtcgate::proxy {
     "Answered calls moved to another relay after theirs died (a re-INVITE to each side)")         \
   X(relayMovesFailed, Counter, "rtcgate_proxy_relay_moves_failed_total",                          \
     "Moves to another relay that failed (the call then ended as relay-lost)")                     \
+  X(holds, Counter, "rtcgate_proxy_holds_total",                                                  \
+    "Calls held or resumed through the API (both sides re-INVITEd)")                              \
+  X(holdsFailed, Counter, "rtcgate_proxy_holds_failed_total",                                     \
+    "Holds and resumes through the API that failed (a side refused or did not answer)")           \
   X(strangerCallsRefused, Counter, "rtcgate_proxy_unauthenticated_calls_refused_total",           \
     "INVITEs refused with 503: security.max_unauthenticated_calls_per_source reached")            \
   X(trunkChallengesAnswered, Counter, "rtcgate_proxy_trunk_challenges_answered_total",            \

@@ -11,7 +11,7 @@ namespace rtcgate::proxy {
 enum class TransactionOwner : std::uint64_t {
   Proxy = 0,
   Originator = 1,
-  RelayMove = 2,
+  Renegotiation = 2,
   Trunk = 3,  // our REGISTERs to trunks
   Probe = 4,  // our OPTIONS probes of trunk targets
 };

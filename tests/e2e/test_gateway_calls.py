@@ -11,7 +11,8 @@ The gateway's proxy decides the media profile of each leg and drives its embedde
   (e) forking: the browser and a sipp UAS registered as the same user; the browser answers, the
       sipp branch is cancelled, media flows with the browser;
   (f) originate (POST /api/v1/calls): the gateway rings the browser (no offer), then a sipp UAS
-      with the browser's offer through the relay; media both ways.
+      with the browser's offer through the relay; media both ways; held through the API (media
+      stops), resumed (media flows again).
   (g) the browser calls with audio and video (bundlePolicy max-bundle: one BUNDLE transport) a
       sipp UAS answering RTP/AVP audio and video on two ports and echoing both: the relay
       demultiplexes the bundle per line; inbound audio and video in the browser.
@@ -24,7 +25,6 @@ Runs in a private network namespace with only loopback (re-executes itself under
 Every process started here is stopped here, by PID.
 """
 import argparse
-import http.client
 import json
 import os
 import shutil
@@ -239,6 +239,10 @@ class Run:
     def api(self, path, method="GET"):
         status, body = self.gateway.http(method, path)
         return status, (json.loads(body) if body else {})
+
+    def post(self, path, body):
+        status, text = self.gateway.http("POST", path, body)
+        return status, (json.loads(text) if text else {})
 
     def browser(self, name, user, *extra):
         password = user + "pw"
@@ -479,20 +483,59 @@ def scenario_forking(run):
     run.wait_idle("(e)")
 
 
+def hold_and_resume(run, name, call_id):
+    """POST /hold: both sides re-INVITEd with inactive streams, the call on hold and its media
+    stopped; POST /resume: media flows again."""
+    def wait_state(state):
+        deadline = time.time() + 15
+        while time.time() < deadline:
+            status, call = run.api("/api/v1/calls/%d" % call_id)
+            if status == 200 and call.get("state") == state:
+                return call
+            time.sleep(0.3)
+        run.fail("%s: the call did not reach %s: %r" % (name, state, call))
+
+    def packets():
+        media = run.api("/api/v1/calls/%d" % call_id)[1].get("media", {})
+        return [media.get(side, {}).get("packets", 0) for side in ("from_caller", "from_callee")]
+
+    status, reply = run.post("/api/v1/calls/%d/hold" % call_id, {})
+    if status != 202 or reply.get("on_hold") is not True:
+        run.fail("%s: hold answered %d: %r" % (name, status, reply))
+    wait_state("on-hold")
+    time.sleep(1)  # packets in flight when the streams went inactive
+    before = packets()
+    time.sleep(2)
+    held = packets()
+    if any(after - first > 10 for first, after in zip(before, held)):
+        run.fail("%s: media still flows on hold: %r then %r" % (name, before, held))
+    status, reply = run.post("/api/v1/calls/%d/resume" % call_id, {})
+    if status != 202:
+        run.fail("%s: resume answered %d: %r" % (name, status, reply))
+    wait_state("confirmed")
+    time.sleep(2.5)
+    resumed = packets()
+    if any(after - first < 50 for first, after in zip(held, resumed)):
+        run.fail("%s: media did not come back after the resume: %r then %r" % (name, held,
+                                                                                resumed))
+    print("%s held (packets %r -> %r) and resumed (%r)" % (name, before, held, resumed))
+
+
 def scenario_originate_browser_to_sipp(run):
     # Click-to-call: the API rings the browser first (an INVITE without an offer: the browser's
     # 200 offers), then the sipp UAS with that offer through the relay; the browser gets the
     # answer in our ACK.
-    callee = run.browser("browser_f", "dave", "--answer", "--seconds", "6")
+    callee = run.browser("browser_f", "dave", "--answer", "--seconds", "16")
     run.wait_browser_registered("dave", callee)
-    uas = run.sipp_uas("uas_f", builtin="uas")
-    connection = http.client.HTTPConnection("127.0.0.1", run.gateway.http_port, timeout=5)
-    connection.request("POST", "/api/v1/calls", body=json.dumps({"from": "dave", "to": "echo"}),
-                       headers={"Content-Type": "application/json"})
-    response = connection.getresponse()
-    reply = response.read().decode()
-    if response.status != 201:
-        run.fail("(f) originate answered %d: %s" % (response.status, reply))
+    with open(os.path.join(run.workdir, "uas_reinvite.xml"), "w") as f:
+        f.write(UAS_REINVITE)
+    uas = run.sipp_uas("uas_f", os.path.join(run.workdir, "uas_reinvite.xml"))
+    status, reply = run.post("/api/v1/calls", {"from": "dave", "to": "echo"})
+    if status != 201:
+        run.fail("(f) originate answered %d: %s" % (status, reply))
+    call_id = reply["id"]
+    run.relay_media_while(callee)
+    hold_and_resume(run, "(f)", call_id)
     run.media_flowed("(f)", run.browser_result(callee, "browser_f"))
     if run.wait(uas, "(f) sipp UAS") != 0:
         run.fail("(f) sipp UAS failed (exit %d)" % uas.returncode)
