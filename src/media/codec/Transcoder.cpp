@@ -106,6 +106,7 @@ void Transcoder::handleAudio(const JitterBuffer::Frame& frame, Output& output) {
     return;
   }
   lastFrameSamples_ = samples;
+  afterEvent_ = false;
   // An event whose end packets were all lost ends when audio is well past its last duration.
   if (eventActive_ &&
       static_cast<std::int32_t>(frame.timestamp - eventInTimestamp_ - eventDuration_) >
@@ -121,7 +122,9 @@ void Transcoder::handleAudio(const JitterBuffer::Frame& frame, Output& output) {
 }
 
 void Transcoder::handleMissing(Output& output) {
-  if (eventActive_) return;
+  // A gap during an event or right after one is most likely a lost event packet: nothing to
+  // conceal (if it was audio, the next frame's timestamp moves our timeline on anyway).
+  if (eventActive_ || afterEvent_) return;
   ++concealed_;
   const std::span<std::int16_t> frame = std::span(decoded_).first(lastFrameSamples_);
   const std::size_t samples = inCodec_->recover(jitter_.upcoming(), frame);
@@ -174,6 +177,7 @@ void Transcoder::enqueue(std::span<const std::int16_t> pcm, Output& output) {
 }
 
 void Transcoder::handleEvent(const JitterBuffer::Frame& frame, Output& output) {
+  afterEvent_ = true;
   TelephoneEvent event;
   if (!options_.out.eventPayloadType || !TelephoneEvent::parse(frame.payload, event)) return;
   const bool newEvent = !eventSeen_ || frame.timestamp != eventInTimestamp_;

@@ -103,6 +103,7 @@ class Transcoder {
 
   bool eventActive_ = false;
   bool eventSeen_ = false;
+  bool afterEvent_ = false;  // the last frame was an event packet
   std::uint32_t eventInTimestamp_ = 0;
   std::uint32_t eventOutTimestamp_ = 0;
   std::uint16_t eventDuration_ = 0;  // in ticks of A's clock

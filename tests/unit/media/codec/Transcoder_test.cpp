@@ -296,6 +296,24 @@ TEST(Transcoder, TelephoneEventsCrossWithRescaledTimestampAndDuration) {
   }
 }
 
+TEST(Transcoder, ALostEventPacketIsNotConcealedAsAudio) {
+  PcmuCodec pcmu;
+  ToneSender sender(pcmu, 1000);
+  const auto options = pcmuToOpus();
+  Harness harness(options);
+  for (int i = 0; i < 5; ++i) harness.feed(sender.next(kPcmu));
+  const std::uint32_t start = sender.timestamp();
+  harness.feed(sender.event(kPcmuEvent, start, 160, false));
+  harness.feed(sender.event(kPcmuEvent, start, 320, true));
+  sender.event(kPcmuEvent, start, 320, true);  // lost
+  harness.feed(sender.event(kPcmuEvent, start, 320, true));
+  sender.skip(320);
+  for (int i = 0; i < 5; ++i) harness.feed(sender.next(kPcmu));
+  EXPECT_EQ(harness.transcoder.concealedFrames(), 0u);
+  EXPECT_EQ(harness.audio(kOpus).size(), 10u);
+  EXPECT_EQ(harness.audio(kOpusEvent).size(), 3u);
+}
+
 TEST(Transcoder, EventsAreDroppedWhenTheOutSideHasNoTelephoneEvent) {
   PcmuCodec pcmu;
   ToneSender sender(pcmu, 1000);
