@@ -34,6 +34,13 @@ void SpandspConcealer::received(std::span<std::int16_t> pcm) {
 }
 
 std::size_t SpandspConcealer::fill(std::span<std::int16_t> pcm) {
+  plc_state_t& plc = state_->plc;
+  if (plc.missing_samples == 0 && plc.buf_ptr > 0 && plc.buf_ptr < PLC_HISTORY_LEN) {
+    // At the start of a loss spandsp 0.0.6 unrolls its history ring with an overlapping memcpy
+    // (undefined behaviour, found by the AudioDecode fuzzer); unrolled here first, it skips that.
+    std::rotate(plc.history, plc.history + plc.buf_ptr, plc.history + PLC_HISTORY_LEN);
+    plc.buf_ptr = 0;
+  }
   for (std::size_t at = 0; at < pcm.size(); at += kChunk) {
     const std::size_t n = std::min(kChunk, pcm.size() - at);
     plc_fillin(&state_->plc, pcm.data() + at, static_cast<int>(n));
