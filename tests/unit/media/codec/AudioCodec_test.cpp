@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <ostream>
 #include <vector>
 
 #include "media/codec/AsciiCase.hpp"
@@ -49,6 +50,10 @@ struct ToneCase {
   double frequency;
   double minSnrDb;
 };
+
+void PrintTo(const ToneCase& c, std::ostream* os) {
+  *os << c.name << " at " << c.pcmRate << " Hz, " << c.frequency << " Hz tone";
+}
 
 class CodecRoundTrip : public ::testing::TestWithParam<ToneCase> {};
 

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <ostream>
 #include <stdexcept>
 #include <vector>
 
@@ -33,6 +34,10 @@ struct RateCase {
   std::uint32_t out;
   double frequency;
 };
+
+void PrintTo(const RateCase& c, std::ostream* os) {
+  *os << c.in << " -> " << c.out << " Hz, " << c.frequency << " Hz tone";
+}
 
 class ResamplerTone : public ::testing::TestWithParam<RateCase> {};
 
