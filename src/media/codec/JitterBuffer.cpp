@@ -116,18 +116,13 @@ JitterBuffer::Frame JitterBuffer::take(bool gapDue) {
   if (!started_ || count_ == 0) return {};
   Slot& head = slot(nextSequence_);
   Frame frame;
-  frame.sequence = nextSequence_;
   if (head.used && head.sequence == nextSequence_) {
+    frame = frameAt(nextSequence_);
     head.used = false;
     --count_;
-    frame.kind = Kind::frame;
-    frame.timestamp = head.timestamp;
-    frame.payloadType = head.payloadType;
-    frame.marker = head.marker;
-    frame.discontinuity = head.discontinuity;
-    frame.payload = payloadOf(nextSequence_);
   } else if (gapDue) {
     frame.kind = Kind::missing;
+    frame.sequence = nextSequence_;
     frame.timestamp = lastTimestamp_ + frameTicks_;
   } else {
     return {};
@@ -138,10 +133,21 @@ JitterBuffer::Frame JitterBuffer::take(bool gapDue) {
   return frame;
 }
 
-std::span<const std::uint8_t> JitterBuffer::upcoming() const {
+JitterBuffer::Frame JitterBuffer::upcoming() const {
   const Slot& s = slot(nextSequence_);
   if (!started_ || !s.used || s.sequence != nextSequence_) return {};
-  return payloadOf(nextSequence_);
+  return frameAt(nextSequence_);
+}
+
+JitterBuffer::Frame JitterBuffer::frameAt(std::uint16_t sequence) const {
+  const Slot& s = slot(sequence);
+  return {.kind = Kind::frame,
+          .sequence = sequence,
+          .timestamp = s.timestamp,
+          .payloadType = s.payloadType,
+          .marker = s.marker,
+          .discontinuity = s.discontinuity,
+          .payload = payloadOf(sequence)};
 }
 
 }  // namespace rtcgate::media

@@ -46,9 +46,9 @@ class JitterBuffer {
                   bool marker = false);
   Frame pop();
   Frame popDue();
-  // The payload of the frame the next pop returns, if it is buffered: after a missing frame, the
-  // packet whose Opus in-band FEC may recover it.
-  std::span<const std::uint8_t> upcoming() const;
+  // The frame the next pop returns if it is buffered (kind none otherwise), without taking it:
+  // after a missing frame, the packet whose Opus in-band FEC may recover it.
+  Frame upcoming() const;
   // Forgets the stream (the caller saw its SSRC change).
   void reset();
 
@@ -72,6 +72,7 @@ class JitterBuffer {
              std::uint8_t payloadType, bool marker, bool discontinuity);
   bool timestampJumped(std::uint16_t sequence, std::uint32_t timestamp) const;
   Frame take(bool gapDue);
+  Frame frameAt(std::uint16_t sequence) const;
   Slot& slot(std::uint16_t sequence) { return slots_[sequence % slots_.size()]; }
   const Slot& slot(std::uint16_t sequence) const { return slots_[sequence % slots_.size()]; }
   std::span<const std::uint8_t> payloadOf(std::uint16_t sequence) const;

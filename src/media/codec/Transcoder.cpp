@@ -127,7 +127,12 @@ void Transcoder::handleMissing(Output& output) {
   if (eventActive_ || afterEvent_) return;
   ++concealed_;
   const std::span<std::int16_t> frame = std::span(decoded_).first(lastFrameSamples_);
-  const std::size_t samples = inCodec_->recover(jitter_.upcoming(), frame);
+  // The next packet's in-band FEC (Opus) may hold this frame, if it is audio.
+  const JitterBuffer::Frame next = jitter_.upcoming();
+  const bool nextIsAudio =
+      next.kind == JitterBuffer::Kind::frame && next.payloadType == options_.in.payloadType;
+  const std::size_t samples =
+      inCodec_->recover(nextIsAudio ? next.payload : std::span<const std::uint8_t>{}, frame);
   if (expectedInTimestamp_) *expectedInTimestamp_ += inCodec_->ticksFor(lastFrameSamples_);
   enqueue(frame.first(samples), output);
 }

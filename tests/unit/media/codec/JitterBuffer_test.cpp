@@ -101,8 +101,12 @@ TEST_F(JitterBufferTest, UpcomingShowsThePacketAfterAGap) {
   push(4, 480);
   push(5, 640);
   ASSERT_EQ(buffer_.pop().kind, Kind::missing);
-  ASSERT_EQ(buffer_.upcoming().size(), 2u);
-  EXPECT_EQ(buffer_.upcoming()[0], 3);
+  const auto next = buffer_.upcoming();
+  ASSERT_EQ(next.kind, Kind::frame);
+  EXPECT_EQ(next.sequence, 3);
+  ASSERT_EQ(next.payload.size(), 2u);
+  EXPECT_EQ(next.payload[0], 3);
+  EXPECT_EQ(buffer_.pop().sequence, 3);  // still there for pop
 }
 
 TEST_F(JitterBufferTest, DropsDuplicatesAndLatePackets) {
