@@ -6,7 +6,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config clang libclang-rt-14-dev
   libboost-dev libssl-dev libsrtp2-dev liburing-dev libsqlite3-dev libpq-dev libyaml-cpp-dev
   libspdlog-dev libfmt-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev libre2-dev
-  libc-ares-dev
+  libc-ares-dev libopus-dev libspandsp-dev
   python3 sip-tester openssl iproute2
 )
 # Node.js fetches JsSIP for the demo phone (web/) and runs the browser tests' tooling; Debian's is
