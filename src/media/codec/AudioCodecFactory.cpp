@@ -1,6 +1,6 @@
 #include "media/codec/AudioCodecFactory.hpp"
 
-#include "media/codec/AsciiCase.hpp"
+#include "base/AsciiCase.hpp"
 #include "media/codec/G722Codec.hpp"
 #include "media/codec/OpusCodec.hpp"
 #include "media/codec/PcmaCodec.hpp"

@@ -8,7 +8,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "media/codec/AsciiCase.hpp"
+#include "base/AsciiCase.hpp"
 
 namespace rtcgate::media {
 namespace {

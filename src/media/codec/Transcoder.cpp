@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <stdexcept>
 
-#include "media/codec/AsciiCase.hpp"
+#include "base/AsciiCase.hpp"
 #include "media/codec/AudioCodecFactory.hpp"
 #include "media/codec/TelephoneEvent.hpp"
 

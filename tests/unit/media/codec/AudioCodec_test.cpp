@@ -7,7 +7,7 @@
 #include <ostream>
 #include <vector>
 
-#include "media/codec/AsciiCase.hpp"
+#include "base/AsciiCase.hpp"
 #include "media/codec/AudioCodecFactory.hpp"
 #include "media/codec/G722Codec.hpp"
 #include "media/codec/OpusCodec.hpp"
