@@ -14,12 +14,6 @@ using sip::SipMessage;
 
 namespace {
 
-// Held when every stream is sendonly or inactive (RFC 3264 8.4).
-bool holdsMedia(std::string_view sdp) {
-  return sdp.find("a=sendonly") != std::string_view::npos ||
-         sdp.find("a=inactive") != std::string_view::npos;
-}
-
 // Every SDP a side sends updates what is known of its formats (offer, answer, re-INVITE, UPDATE).
 void noteFormats(DialogSide& side, const SipMessage& message) {
   if (carriesSdp(message)) side.formats = sdp::AudioFormats::parse(message.body());
@@ -112,7 +106,7 @@ void CallManager::trackRequest(ProxyTransaction& pt) {
     endDialog(*dialog, byCaller ? "caller-bye" : "callee-bye", 200);
   } else if ((request.method() == Method::Invite || request.method() == Method::Update) &&
              carriesSdp(request)) {
-    const bool hold = holdsMedia(request.body());
+    const bool hold = offersHold(request.body());
     const bool changed = hold != dialog->onHold;
     dialog->onHold = hold;
     if (changed) {

@@ -467,7 +467,7 @@ void CallOriginator::onRequest(TransactionId serverTx, SipMessage&& request, con
       return answer(serverTx, request, 200, "OK");
     case Method::Invite:
     case Method::Update:
-      return answerRefresh(serverTx, request, side);
+      return answerRefresh(serverTx, request, dialog, side);
     default:
       return answer(serverTx, request, 501, "Not Implemented");
   }
@@ -491,12 +491,18 @@ void CallOriginator::answerBye(TransactionId serverTx, const SipMessage& request
 // a phone whose 2xx set refresher=uas sends them even though we never asked for timers): without
 // SDP, or with the SDP it sent last (the same o= line: nothing changed, RFC 3264 8), it gets our
 // own last SDP back (as the offer in a 2xx to an offerless re-INVITE, whose ACK then answers with
-// what it had) and the call goes on. A real change would need an offer/answer with the other leg,
-// which is not built: refusing it keeps the current media (RFC 3261 14.2).
+// what it had) and the call goes on. A new offer (a hold, a codec change) goes on to the other leg
+// through the relay (ProxyCore::passOffer); where it cannot, refusing it keeps the current media
+// (RFC 3261 14.2).
 void CallOriginator::answerRefresh(TransactionId serverTx, const SipMessage& request,
-                                   DialogSide& side) {
+                                   Dialog& dialog, DialogSide& side) {
   const bool offer = carriesSdp(request);
   if (offer && originLine(request.body()) != originLine(side.sdp)) {
+    if (delegate_.passOffer(serverTx, request, dialog, side)) return;
+    spdlog::info(
+        "call {}: new offer from {} refused: its media does not go through the relay, or "
+        "another renegotiation is under way",
+        dialog.callId, side.uri);
     return answer(serverTx, request, 488, "Not Acceptable Here");
   }
   auto ok = request.makeResponse(200, "OK");

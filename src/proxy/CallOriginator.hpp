@@ -52,6 +52,11 @@ class CallOriginator {
                                                          std::string_view uri, int answered) = 0;
     // Answers on a server transaction (counted with the proxy's own).
     virtual bool respond(transaction::TransactionId serverTx, sip::SipMessage&& response) = 0;
+    // A re-INVITE or UPDATE with a new offer from `offerer`: passed on to the other side (through
+    // the relay), whose answer answers it on `serverTx`. False: it cannot be (media not through
+    // the relay, another renegotiation under way).
+    virtual bool passOffer(transaction::TransactionId serverTx, const sip::SipMessage& request,
+                           Dialog& dialog, DialogSide& offerer) = 0;
     // A request with our dialog's Call-ID that is not the far end's: 481.
     virtual void refuseInDialog(transaction::TransactionId serverTx, const sip::SipMessage& request,
                                 const sip::Flow& flow) = 0;
@@ -108,7 +113,7 @@ class CallOriginator {
   std::string ackFor(const DialogSide& side, std::string_view sdp);
   void ackLateAnswer(const sip::SipMessage& response, const sip::Flow& flow);
   void answerRefresh(transaction::TransactionId serverTx, const sip::SipMessage& request,
-                     DialogSide& side);
+                     Dialog& dialog, DialogSide& side);
   void answerBye(transaction::TransactionId serverTx, const sip::SipMessage& request,
                  Dialog& dialog, DialogSide& side);
   void answer(transaction::TransactionId serverTx, const sip::SipMessage& request, int status,

@@ -34,6 +34,12 @@ inline bool isInitialInvite(const sip::SipMessage& request) {
   return request.method() == sip::Method::Invite && request.toTag().empty();
 }
 
+// An SDP that puts the call on hold: its streams sendonly or inactive (RFC 3264 8.4).
+inline bool offersHold(std::string_view sdp) {
+  return sdp.find("a=sendonly") != std::string_view::npos ||
+         sdp.find("a=inactive") != std::string_view::npos;
+}
+
 inline bool carriesSdp(const sip::SipMessage& message) {
   if (message.body().empty()) return false;
   const auto* type = message.find(sip::HeaderId::ContentType);

@@ -238,6 +238,8 @@ class ProxyCore : public transaction::TransactionUser,
   void takeToken(RouteInfo& info, std::string_view token, std::string_view callId) const;
   bool belongsToDialog(const sip::SipMessage& request, const sip::Flow& flow,
                        const RouteInfo& route, const Dialog* dialog) const;
+  bool passOffer(transaction::TransactionId serverTx, const sip::SipMessage& request,
+                 Dialog& dialog, DialogSide& offerer) override;
   void refuseInDialog(transaction::TransactionId serverTx, const sip::SipMessage& request,
                       const sip::Flow& flow, const RouteInfo& route);
   void refuseInDialog(transaction::TransactionId serverTx, const sip::SipMessage& request,
@@ -371,6 +373,7 @@ class ProxyCore : public transaction::TransactionUser,
   static std::optional<std::string> roundOffer(const Renegotiation& round, const DialogSide& from);
   void offerRound(std::uint64_t dialogId);
   void renegotiated(const Renegotiation& done, Dialog& dialog);
+  void answerPassedOffer(const Renegotiation& round, Dialog& dialog, std::string sdp);
   void sendRoundReinvite(Renegotiation& move, Dialog& dialog);
   void renegotiationResponse(transaction::TransactionId clientTx, const sip::SipMessage& response);
   void roundAnswered(Renegotiation& move, Dialog& dialog, const sip::SipMessage& response);

@@ -66,12 +66,49 @@ ProxyCore::HoldOutcome ProxyCore::hold(std::uint64_t dialogId, bool held) {
   return HoldOutcome::Started;
 }
 
+bool ProxyCore::passOffer(transaction::TransactionId serverTx, const SipMessage& request,
+                          Dialog& dialog, DialogSide& offerer) {
+  if (!renegotiable(dialog)) return false;
+  offerer.sdp = std::string(request.body());
+  offerer.formats = sdp::AudioFormats::parse(offerer.sdp);
+  spdlog::info("call {}: new offer from {} ({}): passing it on to the other side", dialog.callId,
+               offerer.uri, request.methodText());
+  Renegotiation round{.dialogId = dialog.id,
+                      .purpose = Renegotiation::Purpose::PassOffer,
+                      .towardCallee = &offerer == &dialog.caller};
+  round.offerTx = serverTx;
+  round.offerAnswered = std::make_shared<SipMessage>(request.makeResponse(200, "OK"));
+  round.offerRefused =
+      std::make_shared<SipMessage>(request.makeResponse(488, "Not Acceptable Here"));
+  renegotiations_[dialog.id] = std::move(round);
+  offerRound(dialog.id);
+  return true;
+}
+
+// The other side's answer, through the relay, answers the offerer: the round is over.
+void ProxyCore::answerPassedOffer(const Renegotiation& round, Dialog& dialog, std::string sdp) {
+  DialogSide& offerer = round.towardCallee ? dialog.caller : dialog.callee;
+  SipMessage& ok = *round.offerAnswered;
+  ok.appendHeader(HeaderId::Contact, "<" + identity_.contact(offerer.flow) + ">");
+  ok.setBody(sdp, "application/sdp");
+  if (offerer.local) offerer.local->sdp = std::move(sdp);
+  respond(round.offerTx, std::move(ok));
+  spdlog::info("call {}: the new offer of {} was answered", dialog.callId, offerer.uri);
+  forgetRenegotiation(dialog.id);
+  const bool held = offersHold(offerer.sdp);
+  if (held != dialog.onHold) {
+    dialog.onHold = held;
+    calls_.callEvent(held ? CallEvent::Held : CallEvent::Resumed, dialog);
+  }
+}
+
 // The SDP a round offers the relay: the other side's last one, for a hold with every stream
 // inactive, for a resume sending and receiving again (one version above the hold's).
 std::optional<std::string> ProxyCore::roundOffer(const Renegotiation& round,
                                                  const DialogSide& from) {
   switch (round.purpose) {
     case Renegotiation::Purpose::MoveRelay:
+    case Renegotiation::Purpose::PassOffer:
       return from.sdp;
     case Renegotiation::Purpose::Hold:
     case Renegotiation::Purpose::Resume: {
@@ -205,6 +242,9 @@ void ProxyCore::roundAnswered(Renegotiation& move, Dialog& dialog, const SipMess
           return renegotiationFailed(
               dialogId, std::string("the relay refused the answer: ") + sdp.error().reason);
         }
+        if (move->purpose == Renegotiation::Purpose::PassOffer) {
+          return answerPassedOffer(*move, *dialog, std::move(*sdp));
+        }
         if (move->towardCallee) {
           move->towardCallee = false;
           move->glares = 0;
@@ -235,6 +275,10 @@ void ProxyCore::renegotiationFailed(std::uint64_t dialogId, std::string_view why
   const auto found = renegotiations_.find(dialogId);
   const bool move =
       found == renegotiations_.end() || found->second.purpose == Renegotiation::Purpose::MoveRelay;
+  if (found != renegotiations_.end() && found->second.offerRefused) {
+    // The offerer's media stays as it was (RFC 3261 14.2).
+    respond(found->second.offerTx, std::move(*found->second.offerRefused));
+  }
   forgetRenegotiation(dialogId);
   if (!move) {
     // The call goes on; a side that answered the first round may be held alone.

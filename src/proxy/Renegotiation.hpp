@@ -1,9 +1,11 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "base/Timers.hpp"
+#include "sip/SipMessage.hpp"
 #include "transaction/TransactionUser.hpp"
 
 namespace rtcgate::proxy {
@@ -15,7 +17,10 @@ namespace rtcgate::proxy {
 // this side in our re-INVITE, and this side's answer goes back to the relay. A move that fails
 // ends the call as "relay-lost"; a hold or resume that fails leaves the call as it is.
 struct Renegotiation {
-  enum class Purpose { MoveRelay, Hold, Resume };
+  // PassOffer: a re-INVITE or UPDATE with a new offer from a side of a call placed through the
+  // API (we are its user agent): one round toward the other side, whose answer (through the
+  // relay) answers the offerer's request.
+  enum class Purpose { MoveRelay, Hold, Resume, PassOffer };
 
   std::uint64_t dialogId = 0;
   Purpose purpose = Purpose::MoveRelay;
@@ -24,6 +29,11 @@ struct Renegotiation {
   transaction::TransactionId reinvite = 0;
   unsigned glares = 0;  // 491s answered so far (RFC 3261 14.1: try again a little later)
   Timers::Id retryTimer = 0;
+  // PassOffer: the server transaction of the offerer's request, which awaits our answer, and the
+  // two responses it may get (made from the request: SipMessage does not copy).
+  transaction::TransactionId offerTx = 0;
+  std::shared_ptr<sip::SipMessage> offerAnswered;  // 200, the answer's SDP still to add
+  std::shared_ptr<sip::SipMessage> offerRefused;   // 488
 };
 
 // Our re-INVITE's transaction: its 2xx gets this ACK, however often it comes and whether or not

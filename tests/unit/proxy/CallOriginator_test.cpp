@@ -167,7 +167,7 @@ TEST_F(CallOriginatorTest, UnknownPartiesAreRefusedAtOnce) {
   EXPECT_EQ(proxy_->dialogs().size(), 0u);
 }
 
-TEST_F(CallOriginatorTest, SessionRefreshesAreAnsweredAndChangesRefused) {
+TEST_F(CallOriginatorTest, SessionRefreshesAreAnsweredAndNewOffersGoToTheOtherLeg) {
   const auto id = proxy_->originate("carol", "bob");
   ASSERT_TRUE(id);
   auto toBob = carolAnswers();
@@ -210,11 +210,41 @@ TEST_F(CallOriginatorTest, SessionRefreshesAreAnsweredAndChangesRefused) {
   EXPECT_EQ(ok->body(), "answer-for-carol");
   EXPECT_EQ(count(browser, "SIP/2.0 488"), 0u);
 
-  // A new version of her SDP would need the other leg: refused, the call stays.
-  std::string changed = kBrowserOffer;
-  changed.replace(changed.find("o=- 1 2"), 7, "o=- 1 3");
-  proxy_->onMessage(fromCarol("INVITE", 5, changed), browser);
-  EXPECT_TRUE(last(browser, "SIP/2.0 488"));
+  // A new version of her SDP (a hold) goes to bob through the relay, in a re-INVITE of ours in
+  // bob's dialog; bob's answer, through the relay, answers carol.
+  std::string held = kBrowserOffer;
+  held.replace(held.find("o=- 1 2"), 7, "o=- 1 3");
+  held += "a=sendonly\r\n";
+  proxy_->onMessage(fromCarol("INVITE", 5, held), browser);
+  ASSERT_EQ(relay_.command(), "offer");
+  EXPECT_EQ(relay_.at("from-tag"), "carol1");
+  EXPECT_EQ(relay_.at("sdp"), held);
+  relay_.replySdp("held-for-bob");
+  auto reBob = last(phone, "INVITE");
+  ASSERT_TRUE(reBob);
+  EXPECT_EQ(reBob->body(), "held-for-bob");
+  EXPECT_EQ(reBob->cseq(), 2u) << "our CSeq in bob's dialog";
+  respond(phone, *reBob, 200, kPhoneAnswer, "bob1", "<sip:bob@127.0.0.1:5070>");
+  EXPECT_EQ(last(phone, "ACK")->cseq(), 2u);
+  ASSERT_EQ(relay_.command(), "answer");
+  relay_.replySdp("bobs-answer-for-carol");
+  ok = last(browser, "SIP/2.0 200");
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->cseq(), 5u);
+  EXPECT_EQ(ok->body(), "bobs-answer-for-carol");
+  EXPECT_EQ(proxy_->dialogs().findById(*id)->stateName(), "on-hold");
+
+  // Bob refuses the next one: carol gets 488 and the call stays as it was.
+  std::string again = held;
+  again.replace(again.find("o=- 1 3"), 7, "o=- 1 4");
+  proxy_->onMessage(fromCarol("INVITE", 6, again), browser);
+  relay_.replySdp("again-for-bob");
+  reBob = last(phone, "INVITE");
+  ASSERT_TRUE(reBob);
+  respond(phone, *reBob, 488, nullptr, "bob1", "<sip:bob@127.0.0.1:5070>");
+  auto refused = last(browser, "SIP/2.0 488");
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->cseq(), 6u);
   EXPECT_NE(proxy_->dialogs().findById(*id), nullptr);
 }
 
