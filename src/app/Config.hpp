@@ -189,6 +189,8 @@ struct Config {
     std::vector<std::string> listen{"udp://127.0.0.1:22222"};
     // Who may send ng requests (CIDR blocks); others are dropped unanswered.
     std::vector<std::string> allowedSources{"127.0.0.0/8", "::1"};
+    // rtpengine's --dtmf-log-dest: udp://HOST:PORT gets a JSON datagram per DTMF digit; "" = off.
+    std::string dtmfLogDest;
   } relay;
 
   std::string store;      // "" = sqlite:<data_dir>/rtcgate.db; or postgresql://user:pw@host/db

@@ -14,6 +14,7 @@
 #include "base/PrivateFiles.hpp"
 #include "base/SocketAddress.hpp"
 #include "events/Webhook.hpp"
+#include "media/relay/ListenUrl.hpp"
 #include "proxy/StaticRoutes.hpp"
 #include "web/IceServerUrl.hpp"
 
@@ -515,8 +516,13 @@ void readSecurity(ConfigReader& r, const YAML::Node& root, Config& c) {
 
 void readRelay(ConfigReader& r, const YAML::Node& root, Config& c) {
   const auto node = root["relay"];
-  if (!r.mapping(node, "relay", {"listen", "allowed_sources"})) return;
+  if (!r.mapping(node, "relay", {"listen", "allowed_sources", "dtmf_log_dest"})) return;
   r.read(node, "relay", "listen", c.relay.listen);
+  r.read(node, "relay", "dtmf_log_dest", c.relay.dtmfLogDest);
+  if (!c.relay.dtmfLogDest.empty() && !media::parseListenUrl(c.relay.dtmfLogDest)) {
+    r.error("relay.dtmf_log_dest",
+            "expected udp://ADDRESS:PORT, got '" + c.relay.dtmfLogDest + "'");
+  }
   r.read(node, "relay", "allowed_sources", c.relay.allowedSources);
   for (std::size_t i = 0; i < c.relay.allowedSources.size(); ++i) {
     if (!AddressRange::parse(c.relay.allowedSources[i])) {

@@ -128,6 +128,7 @@ void diffMedia(Differ& d, const Config& a, const Config& b) {
             b.security.maxUnauthenticatedCallsPerSource);
   d.restart("relay.listen", a.relay.listen, b.relay.listen);
   d.restart("relay.allowed_sources", a.relay.allowedSources, b.relay.allowedSources);
+  d.restart("relay.dtmf_log_dest", a.relay.dtmfLogDest, b.relay.dtmfLogDest);
 }
 
 void appendList(std::string& out, const char* key, const std::vector<std::string>& items) {
@@ -198,6 +199,7 @@ ConfigChanges diffRelayConfig(const Config& running, const Config& next) {
   diffNodeAndLog(d, changes, running, next);
   diffRelayMedia(d, running, next);
   d.restart("relay.listen", running.relay.listen, next.relay.listen);
+  d.restart("relay.dtmf_log_dest", running.relay.dtmfLogDest, next.relay.dtmfLogDest);
   changes.allowedSources =
       d.reload("relay.allowed_sources", running.relay.allowedSources, next.relay.allowedSources);
   return changes;

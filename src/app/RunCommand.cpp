@@ -54,6 +54,7 @@ media::RelayOptions relayOptions(const Config& config) {
   options.dtlsCertificate = config.media.dtlsCertificate;
   options.dtlsPrivateKey = config.media.dtlsPrivateKey;
   options.bindAddress = config.media.bind;
+  options.dtmfLogDest = config.relay.dtmfLogDest;
   for (const MediaInterface& interface : config.media.interfaces) {
     options.interfaces.push_back({interface.name, interface.bind, interface.advertise});
   }

@@ -21,6 +21,7 @@ constexpr CommandName kCommands[] = {
     {"query", Command::Query},
     {"list", Command::List},
     {"statistics", Command::Statistics},
+    {"play DTMF", Command::PlayDtmf},
 };
 
 // Flags that only matter to parts of rtpengine we do not have and that are safe to drop.
@@ -82,8 +83,8 @@ Result<NgRequest> NgRequest::parse(const Value& dict) {
     request.applyKey(normalizeName(dict.keys()[i]), dict.items()[i]);
   }
   const Command c = request.command;
-  const bool needsCall =
-      c == Command::Offer || c == Command::Answer || c == Command::Delete || c == Command::Query;
+  const bool needsCall = c == Command::Offer || c == Command::Answer || c == Command::Delete ||
+                         c == Command::Query || c == Command::PlayDtmf;
   if (needsCall && request.callId.empty()) return Error{"No call-id in message"};
   if ((c == Command::Offer || c == Command::Answer) && request.fromTag.empty()) {
     return Error{"No from-tag in message"};
@@ -156,6 +157,19 @@ void NgRequest::applyKey(std::string_view key, const Value& value) {
     }
     return;
   }
+  if (key == "code" && value.isInteger()) {
+    dtmf.event = value.integerValue();
+    return;
+  }
+  if (key == "duration" || key == "pause" || key == "volume") {
+    auto number = value.number();
+    if (!number) {
+      warnings.push_back("Ignored non-numeric " + std::string(key));
+    } else {
+      (key == "duration" ? dtmf.duration : key == "pause" ? dtmf.pause : dtmf.volume) = *number;
+    }
+    return;
+  }
   if (key == "delete-delay" || key == "limit") {
     auto number = value.number();
     if (!number) {
@@ -182,6 +196,8 @@ bool NgRequest::applyKeyValue(std::string_view key, std::string_view value) {
     fromTag = value;
   } else if (key == "to-tag") {
     toTag = value;
+  } else if (key == "code") {
+    dtmf.code = value;
   } else if (key == "via-branch") {
     viaBranch = value;
   } else if (key == "sdp") {

@@ -12,12 +12,23 @@
 
 namespace rtcgate::ng {
 
-enum class Command { Ping, Offer, Answer, Delete, Query, List, Statistics };
+enum class Command { Ping, Offer, Answer, Delete, Query, List, Statistics, PlayDtmf };
 
 struct CodecFlags {
   std::vector<std::string> strip;  // encoding names, lower case; "all" strips everything
   std::vector<std::string> mask;
   std::vector<std::string> offer;
+};
+
+// `play DTMF`'s keys, as rtpengine names them: `code` is a digit ("5", "*", "A") or an RFC 4733
+// event number (i5e); several digits ("123#") play one after the other (our extension). Durations
+// in ms; volume in dBm0 (sign ignored, as rtpengine does). Absent: the relay's defaults.
+struct DtmfPlayKeys {
+  std::string code;                   // `code` as a string
+  std::optional<std::int64_t> event;  // `code` as an integer
+  std::optional<std::int64_t> duration;
+  std::optional<std::int64_t> pause;
+  std::optional<std::int64_t> volume;
 };
 
 // One ng request with the keys and flags that Kamailio's and OpenSIPS's rtpengine modules send,
@@ -61,6 +72,7 @@ struct NgRequest {
   bool sdesOff = false;
   std::optional<std::int64_t> deleteDelay;
   std::int64_t limit = 32;
+  DtmfPlayKeys dtmf;  // play DTMF
   std::vector<std::string> warnings;
 
   // Parses a decoded request dictionary. Errors use rtpengine's error-reason strings.

@@ -5,7 +5,7 @@
 
 #include "base/AsciiCase.hpp"
 #include "media/codec/AudioCodecFactory.hpp"
-#include "media/codec/TelephoneEvent.hpp"
+#include "media/packet/TelephoneEvent.hpp"
 
 namespace rtcgate::media {
 namespace {
@@ -183,8 +183,10 @@ void Transcoder::enqueue(std::span<const std::int16_t> pcm, Output& output) {
 
 void Transcoder::handleEvent(const JitterBuffer::Frame& frame, Output& output) {
   afterEvent_ = true;
-  TelephoneEvent event;
-  if (!options_.out.eventPayloadType || !TelephoneEvent::parse(frame.payload, event)) return;
+  if (!options_.out.eventPayloadType) return;
+  const auto parsed = TelephoneEvent::parse(frame.payload.data(), frame.payload.size());
+  if (!parsed) return;
+  const TelephoneEvent& event = *parsed;
   const bool newEvent = !eventSeen_ || frame.timestamp != eventInTimestamp_;
   if (newEvent) {
     // The event starts where our audio stands; the partial packet before it is dropped.

@@ -4,11 +4,14 @@
 #include <cstdint>
 
 #include "media/packet/DatagramRing.hpp"
+#include "media/packet/DtmfDetector.hpp"
+#include "media/packet/DtmfPlayer.hpp"
 #include "media/packet/EventLoop.hpp"
 #include "media/packet/Latch.hpp"
 #include "media/packet/PeerAddress.hpp"
 #include "media/packet/RtcpStats.hpp"
 #include "media/packet/StreamStats.hpp"
+#include "media/packet/TelephoneEventTypes.hpp"
 
 namespace rtcgate::media {
 
@@ -75,6 +78,12 @@ class MediaStream : public PollHandler, private DatagramRing::Receiver {
   void clearPayloadTypes() { payloadTypes_.reset(); }
   bool payloadAllowed(std::uint8_t payloadType) const { return payloadTypes_.test(payloadType); }
   std::uint32_t clockRate = 8000;
+  // DTMF (RFC 4733): the telephone-event payload types of this party's SDP, the digits it sends
+  // (PacketRelay feeds the detector only packets of those types, and audio while an event runs),
+  // and digits played as if it sent them (ng `play DTMF`: its audio packets become events).
+  TelephoneEventTypes telephoneEvents;
+  DtmfDetector dtmfDetector;
+  DtmfPlayer dtmfPlayer;
 
  private:
   friend class PacketRelay;  // keeps ringSlot_ and pinSlot_, feeds the latch

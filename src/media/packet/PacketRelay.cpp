@@ -3,9 +3,11 @@
 #include <cerrno>
 
 #include "media/packet/BundleDemux.hpp"
+#include "media/packet/DtmfObserver.hpp"
 #include "media/packet/MediaStream.hpp"
 #include "media/packet/RtcpPacket.hpp"
 #include "media/packet/RtpPacket.hpp"
+#include "media/packet/TelephoneEvent.hpp"
 #include "media/webrtc/SecureTransport.hpp"
 
 namespace rtcgate::media {
@@ -220,6 +222,10 @@ MediaStream* PacketRelay::route(MediaStream& socket, Datagram& datagram, std::in
   // Arrival time in the line's RTP clock units, for the jitter estimate (RFC 3550 A.8).
   if (rtp)
     in->stats().countRtp(header, static_cast<std::uint32_t>(micros * in->clockRate / 1000000));
+  // Without DTMF on the line, a compare or two: a payload type the SDP did not name, no event.
+  if (rtp && (in->telephoneEvents.contains(header.payloadType) || in->dtmfDetector.active())) {
+    detectDtmf(*in, header, datagram);
+  }
   MediaStream* target = rtcp ? in->rtcpTarget : in->rtpTarget;
   if (rtcp) readRtcp(*in, target, data, length);
   if (target == nullptr) return nullptr;
@@ -227,6 +233,12 @@ MediaStream* PacketRelay::route(MediaStream& socket, Datagram& datagram, std::in
   MediaStream* out = target->carrier != nullptr ? target->carrier : target;
   if (!out->latch().peer().valid() || out->latch().peer().port() == 0) return nullptr;
   if (out->demux != nullptr && rtp) out->demux->noteOutbound(header.ssrc, target);
+  // ng `play DTMF`: the party's audio becomes the digit's events, then is protected as any packet.
+  if (rtp && in->dtmfPlayer.playing() && !in->telephoneEvents.contains(header.payloadType)) {
+    if (const std::size_t event = in->dtmfPlayer.onAudio(data, datagram.capacity, header)) {
+      length = event;
+    }
+  }
   if (out->secure != nullptr) {
     if (!out->secure->protect(data, length, datagram.capacity, rtcp)) return nullptr;
   }
@@ -242,6 +254,25 @@ void PacketRelay::readRtcp(MediaStream& in, MediaStream* target, const std::uint
   in.rtcpStats().onReports(summary, loop_.now());
   if (summary.hasSenderReport && target != nullptr) {
     target->rtcpStats().noteForwardedSenderReport(summary.ntpMiddle, loop_.now());
+  }
+}
+
+void PacketRelay::detectDtmf(MediaStream& in, const RtpHeader& header, const Datagram& datagram) {
+  DtmfDetector::Detected detected;
+  if (!in.telephoneEvents.contains(header.payloadType)) {
+    if (auto digit = in.dtmfDetector.onAudio()) detected.digits[detected.count++] = *digit;
+  } else {
+    std::size_t offset = 0;
+    std::size_t payloadLength = 0;
+    if (!rtpPayload(datagram.data, datagram.length, offset, payloadLength)) return;
+    const auto event = TelephoneEvent::parse(datagram.data + offset, payloadLength);
+    if (!event) return;
+    detected = in.dtmfDetector.onEvent(
+        header.timestamp, *event, in.telephoneEvents.clockRateOf(header.payloadType), loop_.now());
+  }
+  if (dtmfObserver_ == nullptr) return;
+  for (std::uint8_t i = 0; i < detected.count; ++i) {
+    dtmfObserver_->onDigit(in, detected.digits[i], datagram.source);
   }
 }
 

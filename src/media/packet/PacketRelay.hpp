@@ -14,7 +14,9 @@
 
 namespace rtcgate::media {
 
+class DtmfObserver;
 class MediaStream;
+struct RtpHeader;
 
 // The packet path of one worker: checks each datagram a media socket receives against the stream's
 // latch, counts it, and forwards it in place (no copy, no allocation, no lock, no log). On epoll it
@@ -51,6 +53,10 @@ class PacketRelay : private DatagramRing::SendObserver {
   // Disconnects a pinned socket: every source meets the latch again (a new SDP, an ICE/DTLS lock).
   void unpin(MediaStream& stream);
 
+  // Who hears the DTMF digits the streams' detectors find (null: nobody); set on the worker's
+  // thread.
+  void observeDtmf(DtmfObserver* observer) { dtmfObserver_ = observer; }
+
   // Any thread may read these (the gateway's /metrics does, from the signalling loop).
   std::uint64_t relayedPackets() const { return relayedPackets_.value(); }
   std::uint64_t relayedBytes() const { return relayedBytes_.value(); }
@@ -66,6 +72,8 @@ class PacketRelay : private DatagramRing::SendObserver {
   MediaStream* route(MediaStream& socket, Datagram& datagram, std::int64_t micros);
   void readRtcp(MediaStream& in, MediaStream* target, const std::uint8_t* data, std::size_t length);
   std::int64_t nowMicros() const;
+  // A telephone-event packet of `in`'s party, or its audio while an event runs (RFC 4733).
+  void detectDtmf(MediaStream& in, const RtpHeader& header, const Datagram& datagram);
   void onSent(std::size_t bytes) override;
   void onSendFailed() override;
   void queueSend(MediaStream& out, int index);
@@ -94,6 +102,7 @@ class PacketRelay : private DatagramRing::SendObserver {
   MediaStream* pendingOut_ = nullptr;
   std::vector<MediaStream*> pinned_;  // each knows its index (MediaStream::pinSlot_)
   Timers::Id pinSweep_ = 0;
+  DtmfObserver* dtmfObserver_ = nullptr;
   SharedCounter relayedPackets_;
   SharedCounter relayedBytes_;
   SharedCounter relayedErrors_;

@@ -30,4 +30,21 @@ inline bool parseRtpHeader(const std::uint8_t* data, std::size_t length, RtpHead
   return true;
 }
 
+// Where an RTP packet's payload starts (after the CSRCs and a header extension) and how long it is
+// (without padding); false when the header's counts do not fit in `length`.
+inline bool rtpPayload(const std::uint8_t* data, std::size_t length, std::size_t& offset,
+                       std::size_t& payloadLength) {
+  if (length < 12) return false;
+  offset = 12 + 4 * std::size_t{data[0] & 0x0fu};
+  if ((data[0] & 0x10) != 0) {  // extension: 4-byte header, then its length in 32-bit words
+    if (length < offset + 4) return false;
+    offset += 4 + 4 * ((std::size_t{data[offset + 2]} << 8) | data[offset + 3]);
+  }
+  std::size_t padding = 0;
+  if ((data[0] & 0x20) != 0) padding = data[length - 1];
+  if (length < offset + padding) return false;
+  payloadLength = length - offset - padding;
+  return true;
+}
+
 }  // namespace rtcgate::media

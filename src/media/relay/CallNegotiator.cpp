@@ -36,6 +36,14 @@ std::uint16_t parsePort(std::string_view text) {
   return port;
 }
 
+// RFC 4733 §7.1.1: "telephone-event", in any case.
+bool isTelephoneEvent(const sdp::MediaSection& section, std::string_view format) {
+  constexpr std::string_view kName = "telephone-event";
+  const std::string_view name = section.encodingName(format);
+  return std::equal(name.begin(), name.end(), kName.begin(), kName.end(),
+                    [](char a, char b) { return (a | 0x20) == b; });
+}
+
 }  // namespace
 
 CallNegotiator::CallNegotiator(PortSource& ports, Timers& timers, Settings settings)
@@ -266,11 +274,15 @@ void CallNegotiator::applyPeer(CallMedia& media, const sdp::SessionDescription& 
     media.rtcp->expectPeer(rtcpAddress ? PeerAddress::from(*rtcpAddress) : PeerAddress{}, policy);
   }
   media.rtp->clearPayloadTypes();
+  media.rtp->telephoneEvents.clear();
   const auto formats = section.formats();
   for (std::string_view format : formats) {
     std::uint8_t payloadType = 0;
     auto [ptr, ec] = std::from_chars(format.data(), format.data() + format.size(), payloadType);
     if (ec == std::errc() && payloadType < 128) media.rtp->allowPayloadType(payloadType);
+    if (ec == std::errc() && payloadType < 128 && isTelephoneEvent(section, format)) {
+      media.rtp->telephoneEvents.add(payloadType, section.clockRate(format));
+    }
   }
   if (!formats.empty()) media.rtp->clockRate = section.clockRate(formats.front());
 }

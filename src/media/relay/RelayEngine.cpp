@@ -7,7 +7,9 @@
 #include <sstream>
 
 #include "base/LogContext.hpp"
+#include "media/packet/TelephoneEvent.hpp"
 #include "media/relay/CallReport.hpp"
+#include "media/relay/DtmfLogSender.hpp"
 #include "media/relay/HeapTrimmer.hpp"
 #include "media/relay/ListenUrl.hpp"
 #include "sdp/SessionDescription.hpp"
@@ -85,6 +87,39 @@ ng::Value notFoundReply(const ng::NgRequest& request) {
   return reply;
 }
 
+// rtpengine's limits for `play DTMF` (ms): shorter or longer values are brought into range.
+constexpr std::int64_t kDtmfMinMs = 100;
+constexpr std::int64_t kDtmfMaxMs = 5000;
+constexpr std::int64_t kDtmfDefaultDurationMs = 250;
+constexpr std::int64_t kDtmfDefaultPauseMs = 100;
+constexpr std::int64_t kDtmfDefaultVolume = 8;  // -8 dBm0
+// A party that has sent nothing for this long will not carry the digits soon.
+constexpr Duration kDtmfCarrierSilence{1000};
+
+// The events `play DTMF`'s code names, or the reason (rtpengine's texts) there are none.
+Result<std::vector<std::uint8_t>> dtmfEventsOf(const ng::DtmfPlayKeys& keys) {
+  if (keys.event) {
+    if (*keys.event < 0 || *keys.event >= TelephoneEvent::kDtmfEvents) {
+      return Error{"Out of range 'code' specified"};
+    }
+    return std::vector<std::uint8_t>{static_cast<std::uint8_t>(*keys.event)};
+  }
+  if (keys.code.empty()) return Error{"No valid 'code' specified"};
+  std::vector<std::uint8_t> events;
+  for (const char digit : keys.code) {
+    const auto event = dtmfEventOf(digit);
+    if (!event) return Error{"Invalid 'code' character"};
+    events.push_back(*event);
+  }
+  return events;
+}
+
+std::uint32_t dtmfUnits(const std::optional<std::int64_t>& ms, std::int64_t fallback,
+                        std::uint32_t clockRate) {
+  const std::int64_t clamped = std::clamp(ms.value_or(fallback), kDtmfMinMs, kDtmfMaxMs);
+  return static_cast<std::uint32_t>(clamped * clockRate / 1000);
+}
+
 }  // namespace
 
 RelayEngine::RelayEngine(EventLoop& loop, const RelayOptions& options)
@@ -95,6 +130,16 @@ RelayEngine::RelayEngine(EventLoop& loop, const RelayOptions& options)
       negotiator_(ports_, loop,
                   {localInterfacesOf(options), options.learningDelay, makeDtlsIdentity(options)}),
       started_(loop.now()) {
+  relay_.observeDtmf(this);
+  if (!options.dtmfLogDest.empty()) {
+    auto sender = DtmfLogSender::open(options.dtmfLogDest);
+    if (sender) {
+      dtmfLog_ = std::move(*sender);
+    } else {
+      spdlog::error("relay.dtmf_log_dest {}: {}; DTMF is not logged", options.dtmfLogDest,
+                    sender.error());
+    }
+  }
   scheduleExpiry();
 }
 
@@ -123,6 +168,61 @@ void RelayEngine::expireIdleCalls() {
     destroyCall(callId);
   }
   checkIceConsent();
+  expireDigits();
+}
+
+void RelayEngine::onDigit(MediaStream& stream, const DtmfDetector::Digit& digit,
+                          const PeerAddress& source) {
+  if (!dtmfLog_ && !options_.dtmfListener) return;
+  // Digits are rare: finding the stream's party by walking the calls costs nothing per packet.
+  for (const auto& [callId, call] : calls_) {
+    for (const auto& party : call->parties) {
+      for (const CallMedia& media : party->medias) {
+        if (media.rtp.get() == &stream) return reportDigit(*call, *party, media, digit, source);
+      }
+    }
+  }
+}
+
+void RelayEngine::expireDigits() {
+  const auto now = loop_.now();
+  for (const auto& [callId, call] : calls_) {
+    for (const auto& party : call->parties) {
+      for (const CallMedia& media : party->medias) {
+        if (!media.rtp || !media.rtp->dtmfDetector.active()) continue;
+        if (auto digit = media.rtp->dtmfDetector.expire(now)) {
+          reportDigit(*call, *party, media, *digit, media.rtp->latch().peer());
+        }
+      }
+    }
+  }
+}
+
+void RelayEngine::reportDigit(const Call& call, const Monologue& party, const CallMedia& media,
+                              const DtmfDetector::Digit& digit, const PeerAddress& source) {
+  if (!dtmfLog_ && !options_.dtmfListener) return;
+  DtmfEvent event;
+  event.callId = call.callId;
+  event.fromTag = party.tag;
+  for (const auto& each : call.parties) {
+    // A forked offer's party is in several pairs: each tag once.
+    if (!each->tag.empty() &&
+        std::find(event.tags.begin(), event.tags.end(), each->tag) == event.tags.end()) {
+      event.tags.push_back(each->tag);
+    }
+  }
+  event.label = party.label;
+  event.mediaIndex = media.index;
+  event.digit = digit.digit;
+  event.event = dtmfEventOf(digit.digit).value_or(0);
+  event.durationMs = digit.durationMs;
+  event.volume = digit.volume;
+  if (source.valid()) event.source = source.toSocketAddress();
+  event.time = std::chrono::system_clock::now();
+  spdlog::debug("call {} party '{}': DTMF '{}' {} ms", call.callId, party.tag, digit.digit,
+                digit.durationMs);
+  if (dtmfLog_) dtmfLog_->onDtmf(event);
+  if (options_.dtmfListener) options_.dtmfListener->onDtmf(event);
 }
 
 void RelayEngine::checkIceConsent() {
@@ -168,6 +268,8 @@ ng::Value RelayEngine::handle(const ng::NgRequest& request) {
       return list(request);
     case ng::Command::Statistics:
       return statistics();
+    case ng::Command::PlayDtmf:
+      return playDtmf(request);
   }
   return errorReply("Unrecognized command");
 }
@@ -406,6 +508,59 @@ ng::Value RelayEngine::statistics() const {
                 std::chrono::duration_cast<std::chrono::seconds>(loop_.now() - started_).count())));
   total.set("regularterminatedsessions", integer(counters_.regularTerminated.value()));
   total.set("portsinuse", integer(ports_.pool().inUse()));
+  return reply;
+}
+
+ng::Value RelayEngine::playDtmf(const ng::NgRequest& request) {
+  auto it = calls_.find(request.callId);
+  if (it == calls_.end()) return errorReply("Unknown call-id");
+  Monologue* party = nullptr;
+  for (auto& each : it->second->parties) {
+    const bool named = request.fromTag.empty()
+                           ? !request.label.empty() && each->label == request.label
+                           : each->tag == request.fromTag;
+    if (named) party = each.get();
+    if (named && !each->medias.empty()) break;  // a forked offerer: the branch with media
+  }
+  if (party == nullptr) return errorReply("Unknown monologue tag");
+  const auto events = dtmfEventsOf(request.dtmf);
+  if (!events) return errorReply(events.error());
+  // The party's first audio line that reaches its peer; the peer's telephone-event type at the
+  // audio's clock rate (events and audio share the SSRC's timestamps, RFC 4733 §2.1).
+  const CallMedia* line = nullptr;
+  for (const CallMedia& media : party->medias) {
+    if (media.type == "audio" && !media.rejected && media.rtp && media.rtp->rtpTarget) {
+      line = &media;
+      break;
+    }
+  }
+  if (line == nullptr) return errorReply("Monologue has no media capable of DTMF injection");
+  MediaStream& in = *line->rtp;
+  const auto payloadType = in.rtpTarget->telephoneEvents.forClockRate(in.clockRate);
+  if (!payloadType) {
+    return errorReply("The recipient did not negotiate telephone-event at the audio's clock rate");
+  }
+  DtmfPlayer::Digit digit;
+  digit.payloadType = *payloadType;
+  digit.duration = dtmfUnits(request.dtmf.duration, kDtmfDefaultDurationMs, in.clockRate);
+  digit.pause = dtmfUnits(request.dtmf.pause, kDtmfDefaultPauseMs, in.clockRate);
+  digit.frame = in.clockRate / 50;
+  const std::int64_t volume = request.dtmf.volume.value_or(kDtmfDefaultVolume);
+  digit.volume = static_cast<std::uint8_t>(
+      std::min<std::int64_t>(volume < 0 ? -volume : volume, TelephoneEvent::kMaxVolume));
+  if (in.dtmfPlayer.queued() + events->size() > DtmfPlayer::kMaxDigits) {
+    return errorReply("Too many DTMF digits queued");
+  }
+  for (const std::uint8_t event : *events) {
+    digit.event = event;
+    (void)in.dtmfPlayer.enqueue(digit);  // room checked above
+  }
+  ng::Value reply = okReply(request);
+  // The digits ride on the party's own packets (DtmfPlayer): say so when none are coming.
+  const auto last = in.stats().lastPacket();
+  if (last == Clock::time_point{} || loop_.now() - last > kDtmfCarrierSilence) {
+    reply.set("warning", "No media from the party at the moment: the DTMF plays when it sends");
+  }
   return reply;
 }
 

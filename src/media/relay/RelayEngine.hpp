@@ -6,11 +6,13 @@
 #include <string>
 #include <unordered_map>
 
+#include "media/packet/DtmfObserver.hpp"
 #include "media/packet/EventLoop.hpp"
 #include "media/packet/PacketRelay.hpp"
 #include "media/packet/SharedCounter.hpp"
 #include "media/relay/Call.hpp"
 #include "media/relay/CallNegotiator.hpp"
+#include "media/relay/DtmfListener.hpp"
 #include "media/relay/MediaPorts.hpp"
 #include "media/relay/RelayOptions.hpp"
 #include "ng/NgRequest.hpp"
@@ -37,10 +39,10 @@ struct RelayCounters {
 // `delete delay`). Offer/answer itself is CallNegotiator's; ports come from MediaPorts. Runs on the
 // worker's loop thread; every method must be called from that thread
 // (RelayService/InProcessMediaControl post there).
-class RelayEngine {
+class RelayEngine : private DtmfObserver {
  public:
   RelayEngine(EventLoop& loop, const RelayOptions& options);
-  ~RelayEngine();
+  ~RelayEngine() override;
   RelayEngine(const RelayEngine&) = delete;
   RelayEngine& operator=(const RelayEngine&) = delete;
 
@@ -67,8 +69,17 @@ class RelayEngine {
   ng::Value query(const ng::NgRequest& request) const;
   ng::Value list(const ng::NgRequest& request) const;
   ng::Value statistics() const;
+  // rtpengine's `play DTMF`: digits into the call as if the from-tag party sent them (DtmfPlayer).
+  ng::Value playDtmf(const ng::NgRequest& request);
 
   void checkIceConsent();
+  // DTMF: a digit the packet path found, digits whose end packets were all lost (once a second),
+  // and the listeners they go to (options' dtmfListener, the relay.dtmf_log_dest sender).
+  void onDigit(MediaStream& stream, const DtmfDetector::Digit& digit,
+               const PeerAddress& source) override;
+  void expireDigits();
+  void reportDigit(const Call& call, const Monologue& party, const CallMedia& media,
+                   const DtmfDetector::Digit& digit, const PeerAddress& source);
   void countFailures(CallMedia& media);
   void sessionsChanged() { counters_.liveSessions.store(calls_.size(), std::memory_order_relaxed); }
   void destroyParty(Monologue& party);
@@ -90,6 +101,7 @@ class RelayEngine {
   Clock::time_point started_;
   Timers::Id expiryTimer_ = 0;
   std::vector<Timers::Id> delayedDeletes_;  // `delete delay` timers, cancelled with the engine
+  std::unique_ptr<DtmfListener> dtmfLog_;   // relay.dtmf_log_dest, when configured
 };
 
 }  // namespace rtcgate::media

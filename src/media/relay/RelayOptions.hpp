@@ -2,12 +2,15 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "base/Timers.hpp"
 
 namespace rtcgate::media {
+
+class DtmfListener;
 
 // Everything the media relay needs from the configuration. A plain value: the config loader fills
 // it from YAML (`relay.listen`, `media.ports`, `media.advertise`, `media.timeout`, ...), tests fill
@@ -57,6 +60,12 @@ struct RelayOptions {
   // generated at start (YAML `media.dtls_certificate` / `media.dtls_private_key`).
   std::string dtlsCertificate;
   std::string dtlsPrivateKey;
+  // DTMF digits the parties send (RFC 4733) go to this listener, on the worker threads (see
+  // DtmfListener): the gateway's call events. Null: nobody but dtmfLogDest.
+  std::shared_ptr<DtmfListener> dtmfListener;
+  // rtpengine's --dtmf-log-dest (YAML relay.dtmf_log_dest): "udp://HOST:PORT" gets one JSON
+  // datagram per digit (DtmfLogSender); empty = none.
+  std::string dtmfLogDest;
 };
 
 }  // namespace rtcgate::media
