@@ -33,6 +33,78 @@ Result<CallsApi::OriginateBody> CallsApi::parseOriginateBody(std::string_view bo
   return OriginateBody{from.asString(), to.asString()};
 }
 
+Result<CallsApi::DtmfBody> CallsApi::parseDtmfBody(std::string_view body) {
+  const auto request = http::JsonValue::parse(body);
+  if (!request || !request->isObject()) {
+    return Error{"the body must be a JSON object {\"digits\", \"duration_ms\", \"to\"}"};
+  }
+  DtmfBody dtmf;
+  const auto& digits = (*request)["digits"];
+  if (!digits.isString()) return Error{"digits must be a string of 0-9, *, #, A-D"};
+  dtmf.digits = digits.asString();
+  constexpr std::string_view kDigits = "0123456789*#ABCDabcd";
+  if (dtmf.digits.empty() || dtmf.digits.size() > kMaxDigits ||
+      dtmf.digits.find_first_not_of(kDigits) != std::string::npos) {
+    return Error{"digits must be 1 to 32 of 0-9, *, #, A-D"};
+  }
+  const auto& duration = (*request)["duration_ms"];
+  if (!duration.isNull()) {
+    if (!duration.isNumber() || duration.asNumber() < 100 || duration.asNumber() > 5000) {
+      return Error{"duration_ms must be a number from 100 to 5000"};
+    }
+    dtmf.durationMs = static_cast<unsigned>(duration.asNumber());
+  }
+  const auto& to = (*request)["to"];
+  if (!to.isNull()) {
+    if (!to.isString() || (to.asString() != "callee" && to.asString() != "caller")) {
+      return Error{"to must be \"callee\" or \"caller\""};
+    }
+    dtmf.toCaller = to.asString() == "caller";
+  }
+  return dtmf;
+}
+
+// The relay plays the digits as RFC 4733 events into the stream the other party sends to the
+// target (ng `play DTMF` with that party's tag); it refuses a target that negotiated no
+// telephone-event.
+http::HttpReply CallsApi::sendDtmf(const proxy::Dialog& dialog, const std::string& body) {
+  const auto dtmf = parseDtmfBody(body);
+  if (!dtmf) return http::HttpReply::error(400, dtmf.error());
+  if (!relay_ || !dialog.anchored || dialog.state != proxy::Dialog::State::Confirmed) {
+    return http::HttpReply::error(
+        409, "digits go into answered calls whose media goes through the relay");
+  }
+  ng::Value play = ng::Value::dict();
+  play.set("command", "play DTMF");
+  play.set("call-id", dialog.callId);
+  play.set("from-tag", dtmf->toCaller ? dialog.callee.tag : dialog.caller.tag);
+  play.set("code", dtmf->digits);
+  play.set("duration", ng::Value::integer(dtmf->durationMs));
+  const std::string target = dtmf->toCaller ? "caller" : "callee";
+  const auto id = dialog.id;
+  return http::HttpReply::later([this, play = std::move(play), target, id,
+                                 digits = dtmf->digits](http::HttpReply::Send send) mutable {
+    relay_->request(std::move(play), [target, id, digits, send = std::move(send)](
+                                         mediacontrol::MediaControl::Reply reply) {
+      if (!reply) return send(http::HttpReply::error(503, "the media relay did not answer"));
+      if (reply->stringAt("result") != "ok") {
+        return send(http::HttpReply::error(409, "the relay cannot play DTMF to the " + target +
+                                                    ": " +
+                                                    std::string(reply->stringAt("error-reason"))));
+      }
+      std::string out = "{\"id\":" + std::to_string(id) + ",\"digits\":";
+      http::appendJsonString(out, digits);
+      out += ",\"to\":\"" + target + "\"";
+      if (const auto warning = reply->stringAt("warning"); !warning.empty()) {
+        out += ",\"warning\":";
+        http::appendJsonString(out, warning);
+      }
+      out += '}';
+      send(http::HttpReply::json(std::move(out), 202));
+    });
+  });
+}
+
 http::HttpReply CallsApi::originate(const std::string& body) {
   const auto request = parseOriginateBody(body);
   if (!request) return http::HttpReply::error(400, request.error());
@@ -165,6 +237,13 @@ void CallsApi::registerRoutes(http::HttpServer& server) {
                const auto id = dialog->id;
                proxy_.hangup(id, "api-hangup");
                return http::HttpReply::json("{\"ended\":" + std::to_string(id) + "}");
+             });
+  server.add("POST", "/api/v1/calls/{id}/dtmf",
+             "send digits {digits, duration_ms, to: callee|caller} as RFC 4733 events",
+             [this, findCall](const http::HttpRequest& request) {
+               proxy::Dialog* dialog = findCall(request);
+               if (dialog == nullptr) return http::HttpReply::error(404, "no such call");
+               return sendDtmf(*dialog, request.body);
              });
   for (const bool held : {true, false}) {
     server.add("POST", held ? "/api/v1/calls/{id}/hold" : "/api/v1/calls/{id}/resume",

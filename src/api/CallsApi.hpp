@@ -32,12 +32,22 @@ class CallsApi {
   // The HTTP status of an originate the proxy refused: 400 a malformed party, 404 one nobody can
   // reach, 503 a call that could not start.
   static unsigned originateStatus(proxy::OriginateError::Kind kind);
+  // The body of POST /api/v1/calls/{id}/dtmf: {"digits": "123#", "duration_ms": 100 (100-5000),
+  // "to": "callee" (the default) or "caller"}.
+  struct DtmfBody {
+    std::string digits;
+    unsigned durationMs = 100;
+    bool toCaller = false;
+  };
+  static constexpr std::size_t kMaxDigits = 32;
+  static Result<DtmfBody> parseDtmfBody(std::string_view body);
 
  private:
   http::HttpReply originate(const std::string& body);
   http::HttpReply callWithMedia(std::uint64_t id, std::string callId);
   http::HttpReply relayOverview();
   http::HttpReply holdReply(std::uint64_t id, bool held);
+  http::HttpReply sendDtmf(const proxy::Dialog& dialog, const std::string& body);
   // The call as JSON (events::callJson), its duration up to now on timers_' wall clock.
   std::string callJsonAsOfNow(const proxy::Dialog& dialog, const ng::Value* relayReport) const;
   proxy::ProxyCore& proxy_;

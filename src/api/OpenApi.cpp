@@ -215,6 +215,60 @@ constexpr std::string_view kDocument =
         }
       }
     },
+    "/api/v1/calls/{id}/dtmf": {
+      "post": {
+        "summary": "Send digits into an answered call through the relay, as RFC 4733 events toward the callee (or the caller)",
+        "tags": ["calls"],
+        "parameters": [
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "description": "The call's id (the `id` of GET /api/v1/calls)",
+            "schema": {"type": "integer", "minimum": 1}
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "type": "object",
+                "required": ["digits"],
+                "properties": {
+                  "digits": {"type": "string", "pattern": "^[0-9*#A-Da-d]{1,32}$"},
+                  "duration_ms": {"type": "integer", "minimum": 100, "maximum": 5000, "default": 100},
+                  "to": {"type": "string", "enum": ["callee", "caller"], "default": "callee"}
+                }
+              }
+            }
+          }
+        },
+        "responses": {
+          "202": {
+            "description": "The relay plays the digits (a warning when the other party sends no audio yet: they wait for its packets)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "properties": {
+                    "id": {"type": "integer"},
+                    "digits": {"type": "string"},
+                    "to": {"type": "string"},
+                    "warning": {"type": "string"}
+                  }
+                }
+              }
+            }
+          },
+          "400": {"$ref": "#/components/responses/Error"},
+          "404": {"$ref": "#/components/responses/Error"},
+          "409": {"$ref": "#/components/responses/Error"},
+          "503": {"$ref": "#/components/responses/Error"},
+          "401": {"$ref": "#/components/responses/Unauthorized"}
+        }
+      }
+    },
     "/api/v1/calls/{id}/hold": {
       "post": {
         "summary": "Hold: a re-INVITE to each side (callee first) with every stream inactive; answered calls through the relay only",

@@ -6,11 +6,13 @@
 #include <filesystem>
 
 #include "app/ConfigLoader.hpp"
+#include "app/DtmfEventPublisher.hpp"
 #include "app/RelayCommand.hpp"
 #include "app/SecretFileWarnings.hpp"
 #include "app/StoreOpener.hpp"
 #include "base/PrivateFiles.hpp"
 #include "base/Version.hpp"
+#include "http/Json.hpp"
 #include "io/CertificateGenerator.hpp"
 #include "media/relay/ListenUrl.hpp"
 #include "mediacontrol/LoopMediaControl.hpp"
@@ -273,6 +275,8 @@ bool Gateway::startMedia() {
                     options.bindAddress);
       return false;
     }
+    options.dtmfListener = std::make_shared<DtmfEventPublisher>(
+        io_, [this](const media::DtmfEvent& digit) { publishDtmf(digit); });
     relay_ = std::make_unique<media::RelayService>(options);
     if (auto started = relay_->start(false); !started) {
       spdlog::error("media: the embedded relay cannot start: {}", started.error());
@@ -313,6 +317,25 @@ bool Gateway::startMedia() {
 }
 
 // Targets may be names (RFC 3263): the locator keeps the transports and families we listen on.
+// A digit the relay saw a party send (RFC 4733): call.dtmf, named by the direction it went.
+void Gateway::publishDtmf(const media::DtmfEvent& digit) {
+  if (!events_ || !proxy_) return;
+  const proxy::Dialog* dialog = proxy_->dialogs().find(digit.callId);
+  if (dialog == nullptr) return;
+  const bool fromCaller = digit.fromTag == dialog->caller.tag;
+  spdlog::info("call {}: DTMF {} from the {} ({} ms, RFC 4733)", dialog->callId, digit.digit,
+               fromCaller ? "caller" : "callee", digit.durationMs);
+  std::string fields = "{\"call\":{\"id\":" + std::to_string(dialog->id) + ",\"call_id\":";
+  http::appendJsonString(fields, dialog->callId);
+  fields += "},\"digit\":";
+  http::appendJsonString(fields, std::string(1, digit.digit));
+  fields += ",\"duration_ms\":" + std::to_string(digit.durationMs);
+  fields += ",\"volume\":" + std::to_string(digit.volume);
+  fields += std::string(",\"direction\":\"") + (fromCaller ? "from_caller" : "from_callee") +
+            "\",\"source\":\"rfc4733\"}";
+  events_->publish("call.dtmf", fields);
+}
+
 bool Gateway::startDns() {
   dns::DnsResolver::Options options;
   options.client.servers = config_.dns.servers;

@@ -45,6 +45,7 @@ class Gateway {
  private:
   bool prepareTls();
   bool startMedia();
+  void publishDtmf(const media::DtmfEvent& digit);
   bool startTrunks();
   void verifyTrunkServers();
   bool startDns();
