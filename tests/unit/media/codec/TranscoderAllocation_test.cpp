@@ -3,8 +3,8 @@
 // counting and otherwise passing to malloc), over a stream with losses, reordering and an event.
 #include <gtest/gtest.h>
 
-// GCC pairs the malloc inside the replacement below with operator delete and calls them
-// mismatched; the replaced operator delete below is std::free, so they match.
+// GCC sees the malloc inside the replacement below and the library's operator delete and calls
+// them mismatched; libstdc++'s operator delete is std::free, so they match.
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 
 #include <atomic>
@@ -20,16 +20,18 @@ namespace {
 std::atomic<std::size_t> allocations{0};
 }  // namespace
 
-// Replaced in pairs: what this operator new takes from malloc, these
-// operator deletes give back with free, so AddressSanitizer sees matching calls. The array forms
-// call these by default.
+// AddressSanitizer replaces every operator new and delete itself (and checks that they pair): a
+// replacement of ours would mismatch one of its forms, so the ASan build does not count and skips
+// the test.
+#if !defined(__SANITIZE_ADDRESS__)
+#define RTCGATE_COUNTS_ALLOCATIONS 1
+// libstdc++'s operator delete releases with std::free, so it pairs with this.
 void* operator new(std::size_t size) {
   allocations.fetch_add(1, std::memory_order_relaxed);
   if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
   throw std::bad_alloc();
 }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+#endif
 
 namespace rtcgate::media {
 namespace {
@@ -66,6 +68,9 @@ std::vector<Packet> troubledStream() {
 }
 
 TEST(TranscoderAllocation, ProcessAllocatesNothing) {
+#if !defined(RTCGATE_COUNTS_ALLOCATIONS)
+  GTEST_SKIP() << "AddressSanitizer owns operator new here";
+#endif
   const auto packets = troubledStream();
   for (const unsigned ptime : {20u, 30u}) {
     Transcoder transcoder({.in = {"opus", 48000, "", 111, std::uint8_t{101}},
