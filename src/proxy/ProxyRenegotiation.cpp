@@ -276,8 +276,14 @@ void ProxyCore::renegotiationFailed(std::uint64_t dialogId, std::string_view why
   const bool move =
       found == renegotiations_.end() || found->second.purpose == Renegotiation::Purpose::MoveRelay;
   if (found != renegotiations_.end() && found->second.offerRefused) {
-    // The offerer's media stays as it was (RFC 3261 14.2).
+    // The offerer's media stays as it was (RFC 3261 14.2); not an API hold, so not counted as one.
     respond(found->second.offerTx, std::move(*found->second.offerRefused));
+    forgetRenegotiation(dialogId);
+    if (dialog != nullptr) {
+      spdlog::warn("call {}: a party's new offer could not be passed on ({}): answered 488",
+                   dialog->callId, why);
+    }
+    return;
   }
   forgetRenegotiation(dialogId);
   if (!move) {

@@ -246,6 +246,7 @@ TEST_F(CallOriginatorTest, SessionRefreshesAreAnsweredAndNewOffersGoToTheOtherLe
   ASSERT_TRUE(refused);
   EXPECT_EQ(refused->cseq(), 6u);
   EXPECT_NE(proxy_->dialogs().findById(*id), nullptr);
+  EXPECT_EQ(proxy_->stats().holdsFailed, 0u) << "no API hold failed";
 }
 
 TEST_F(CallOriginatorTest, AMovedOriginatedCallReinvitesEachLegInOurOwnName) {
