@@ -64,44 +64,42 @@ Result<CallsApi::DtmfBody> CallsApi::parseDtmfBody(std::string_view body) {
   return dtmf;
 }
 
-// The relay plays the digits as RFC 4733 events into the stream the other party sends to the
-// target (ng `play DTMF` with that party's tag); it refuses a target that negotiated no
-// telephone-event.
+// Digits go as RFC 4733 events played by the relay toward a side that negotiated
+// telephone-event, else as SIP INFO (ProxyCore::sendDigits); 202 says which.
 http::HttpReply CallsApi::sendDtmf(const proxy::Dialog& dialog, const std::string& body) {
   const auto dtmf = parseDtmfBody(body);
   if (!dtmf) return http::HttpReply::error(400, dtmf.error());
-  if (!relay_ || !dialog.anchored || dialog.state != proxy::Dialog::State::Confirmed) {
-    return http::HttpReply::error(
-        409, "digits go into answered calls whose media goes through the relay");
+  if (dialog.state != proxy::Dialog::State::Confirmed) {
+    return http::HttpReply::error(409, "digits go into answered calls");
   }
-  ng::Value play = ng::Value::dict();
-  play.set("command", "play DTMF");
-  play.set("call-id", dialog.callId);
-  play.set("from-tag", dtmf->toCaller ? dialog.callee.tag : dialog.caller.tag);
-  play.set("code", dtmf->digits);
-  play.set("duration", ng::Value::integer(dtmf->durationMs));
   const std::string target = dtmf->toCaller ? "caller" : "callee";
   const auto id = dialog.id;
-  return http::HttpReply::later([this, play = std::move(play), target, id,
-                                 digits = dtmf->digits](http::HttpReply::Send send) mutable {
-    relay_->request(std::move(play), [target, id, digits, send = std::move(send)](
-                                         mediacontrol::MediaControl::Reply reply) {
-      if (!reply) return send(http::HttpReply::error(503, "the media relay did not answer"));
-      if (reply->stringAt("result") != "ok") {
-        return send(http::HttpReply::error(409, "the relay cannot play DTMF to the " + target +
-                                                    ": " +
-                                                    std::string(reply->stringAt("error-reason"))));
+  return http::HttpReply::later([this, dtmf = *dtmf, target, id](http::HttpReply::Send send) {
+    auto done = [target, id, digits = dtmf.digits,
+                 send](Result<proxy::ProxyCore::DigitsSent, std::string> sent) {
+      if (!sent) {
+        return send(
+            http::HttpReply::error(409, "cannot send DTMF to the " + target + ": " + sent.error()));
       }
       std::string out = "{\"id\":" + std::to_string(id) + ",\"digits\":";
       http::appendJsonString(out, digits);
-      out += ",\"to\":\"" + target + "\"";
-      if (const auto warning = reply->stringAt("warning"); !warning.empty()) {
+      out += ",\"to\":\"" + target + "\",\"as\":\"";
+      out += proxy::DtmfDigit::deliveryName(sent->as);
+      out += '"';
+      if (!sent->warning.empty()) {
         out += ",\"warning\":";
-        http::appendJsonString(out, warning);
+        http::appendJsonString(out, sent->warning);
       }
       out += '}';
       send(http::HttpReply::json(std::move(out), 202));
-    });
+    };
+    const auto refused =
+        proxy_.sendDigits(id, dtmf.toCaller, dtmf.digits, dtmf.durationMs, std::move(done));
+    if (refused == proxy::ProxyCore::DigitsRefusal::NoSuchCall) {
+      send(http::HttpReply::error(404, "no such call"));
+    } else if (refused == proxy::ProxyCore::DigitsRefusal::NotAnswered) {
+      send(http::HttpReply::error(409, "digits go into answered calls"));
+    }
   });
 }
 

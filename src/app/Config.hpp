@@ -26,6 +26,7 @@ struct StaticRoute {
   std::uint32_t optionsPing = 0;       // seconds between OPTIONS probes of its targets; 0: none
   std::string srtp;            // media.srtp: "" (media.sip_srtp applies), "none", "sdes" or "dtls"
   std::string mediaInterface;  // media.interface: the relay interface of its targets' leg
+  std::string dtmf;            // how digits reach its targets: "" (calls.dtmf), auto, rfc4733, info
   friend bool operator==(const StaticRoute&, const StaticRoute&) = default;
 };
 
@@ -155,6 +156,7 @@ struct Config {
     // behalf of callers that support timers and sent none (0: none).
     std::uint32_t minSessionExpires = 90;
     std::uint32_t sessionExpires = 0;
+    std::string dtmf = "auto";  // how digits reach a call's sides: auto, rfc4733 or info
   } calls;
 
   struct Nat {

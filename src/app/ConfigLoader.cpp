@@ -429,11 +429,17 @@ void readMedia(ConfigReader& r, const YAML::Node& root, Config& c) {
   }
 }
 
+void checkDtmfMode(ConfigReader& r, const std::string& key, const std::string& mode) {
+  if (!proxy::parseDtmfMode(mode)) {
+    r.error(key, "expected auto, rfc4733 or info, got '" + mode + "'");
+  }
+}
+
 void readCalls(ConfigReader& r, const YAML::Node& root, Config& c) {
   const auto node = root["calls"];
   if (!r.mapping(node, "calls",
                  {"dialog_timeout", "reconnect_grace", "cdr_file", "min_session_expires",
-                  "session_expires"})) {
+                  "session_expires", "dtmf"})) {
     return;
   }
   r.read(node, "calls", "dialog_timeout", c.calls.dialogTimeout, 0u, 604800u);
@@ -441,6 +447,8 @@ void readCalls(ConfigReader& r, const YAML::Node& root, Config& c) {
   r.read(node, "calls", "cdr_file", c.calls.cdrFile);
   r.read(node, "calls", "min_session_expires", c.calls.minSessionExpires, 1u, 86400u);
   r.read(node, "calls", "session_expires", c.calls.sessionExpires, 0u, 86400u);
+  r.read(node, "calls", "dtmf", c.calls.dtmf);
+  checkDtmfMode(r, "calls.dtmf", c.calls.dtmf);
   if (c.calls.sessionExpires != 0 && c.calls.sessionExpires < c.calls.minSessionExpires) {
     r.error("calls.session_expires", "must be 0 or at least calls.min_session_expires (" +
                                          std::to_string(c.calls.minSessionExpires) + "), got " +
@@ -633,7 +641,7 @@ void readRoutes(ConfigReader& r, const YAML::Node& root, Config& c) {
   for (std::size_t i = 0; i < node.size(); ++i) {
     const std::string path = "routes[" + std::to_string(i) + "]";
     if (!r.mapping(node[i], path,
-                   {"match", "to", "trunk", "strip", "prefix", "media", "options_ping"})) {
+                   {"match", "to", "trunk", "strip", "prefix", "media", "options_ping", "dtmf"})) {
       r.error(path, "expected a mapping with match and to (or trunk)");
       continue;
     }
@@ -642,6 +650,8 @@ void readRoutes(ConfigReader& r, const YAML::Node& root, Config& c) {
     r.read(node[i], path, "strip", route.strip, 0u, 64u);
     r.read(node[i], path, "options_ping", route.optionsPing, 0u, 3600u);
     r.read(node[i], path, "prefix", route.prefix);
+    r.read(node[i], path, "dtmf", route.dtmf);
+    if (!route.dtmf.empty()) checkDtmfMode(r, path + ".dtmf", route.dtmf);
     if (!isNumberPrefix(route.prefix)) {
       r.error(path + ".prefix", "expected digits, '+' or '*', got '" + route.prefix + "'");
     }

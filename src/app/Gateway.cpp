@@ -92,6 +92,7 @@ proxy::StaticRoutes staticRoutes(const std::vector<StaticRoute>& routes) {
     entry.prefix = route.prefix;
     entry.optionsPing = std::chrono::seconds(route.optionsPing);
     entry.mediaInterface = route.mediaInterface;
+    entry.dtmf = proxy::parseDtmfMode(route.dtmf);
     out.add(std::move(entry));
   }
   return out;
@@ -146,6 +147,7 @@ proxy::ProxyOptions proxyOptions(const Config& config, const std::vector<sip::Fl
       config.media.sipSrtp == "sdes" ? proxy::MediaLeg::SipSdes : proxy::MediaLeg::Sip;
   options.dialogTimeout = std::chrono::seconds(config.calls.dialogTimeout);
   options.reconnectGrace = std::chrono::seconds(config.calls.reconnectGrace);
+  options.dtmf = proxy::parseDtmfMode(config.calls.dtmf).value_or(proxy::DtmfMode::Auto);
   options.mediaTimeout = std::chrono::seconds(config.media.timeout);
   options.sessionTimers.minSessionExpires = config.calls.minSessionExpires;
   options.sessionTimers.sessionExpires = config.calls.sessionExpires;
@@ -317,23 +319,12 @@ bool Gateway::startMedia() {
 }
 
 // Targets may be names (RFC 3263): the locator keeps the transports and families we listen on.
-// A digit the relay saw a party send (RFC 4733): call.dtmf, named by the direction it went.
+// A digit the embedded relay saw a party send (RFC 4733): the proxy reports it (call.dtmf) and
+// sends it on as INFO to a side that takes no events.
 void Gateway::publishDtmf(const media::DtmfEvent& digit) {
-  if (!events_ || !proxy_) return;
-  const proxy::Dialog* dialog = proxy_->dialogs().find(digit.callId);
-  if (dialog == nullptr) return;
-  const bool fromCaller = digit.fromTag == dialog->caller.tag;
-  spdlog::info("call {}: DTMF {} from the {} ({} ms, RFC 4733)", dialog->callId, digit.digit,
-               fromCaller ? "caller" : "callee", digit.durationMs);
-  std::string fields = "{\"call\":{\"id\":" + std::to_string(dialog->id) + ",\"call_id\":";
-  http::appendJsonString(fields, dialog->callId);
-  fields += "},\"digit\":";
-  http::appendJsonString(fields, std::string(1, digit.digit));
-  fields += ",\"duration_ms\":" + std::to_string(digit.durationMs);
-  fields += ",\"volume\":" + std::to_string(digit.volume);
-  fields += std::string(",\"direction\":\"") + (fromCaller ? "from_caller" : "from_callee") +
-            "\",\"source\":\"rfc4733\"}";
-  events_->publish("call.dtmf", fields);
+  if (proxy_) {
+    proxy_->relayDigit(digit.callId, digit.fromTag, digit.digit, digit.durationMs, digit.volume);
+  }
 }
 
 bool Gateway::startDns() {

@@ -104,6 +104,25 @@ void EventHub::onCallRecord(const proxy::Dialog& dialog, const ng::Value* mediaR
   dispatch(type, std::move(out));
 }
 
+void EventHub::onDtmf(const proxy::Dialog& dialog, const proxy::DtmfDigit& digit) {
+  if (noSubscribers()) return;
+  const std::string type = "call.dtmf";
+  std::string out = header(type);
+  out += ",\"call\":{\"id\":" + std::to_string(dialog.id) + ",\"call_id\":";
+  appendJsonString(out, dialog.callId);
+  out += "},\"digit\":";
+  appendJsonString(out, std::string_view(&digit.digit, 1));
+  out += ",\"duration_ms\":" + std::to_string(digit.durationMs);
+  if (digit.volume >= 0) out += ",\"volume\":" + std::to_string(digit.volume);
+  out += std::string(",\"direction\":\"") + (digit.fromCaller ? "from_caller" : "from_callee");
+  out += "\",\"source\":\"";
+  out += proxy::DtmfDigit::sourceName(digit.source);
+  out += "\",\"delivered_as\":\"";
+  out += proxy::DtmfDigit::deliveryName(digit.delivery);
+  out += "\"}";
+  dispatch(type, std::move(out));
+}
+
 bool EventHub::publish(std::string_view type, std::string_view fields) {
   fields = trim(fields);
   if (fields.size() < 2 || fields.front() != '{' || fields.back() != '}') return false;

@@ -52,6 +52,8 @@ class EventHub : public proxy::CallObserver {
   // call.ended goes out here, once the relay's final statistics are in, so that it carries the
   // call's media quality (a relay that does not answer delays it by the ng timeout).
   void onCallRecord(const proxy::Dialog& dialog, const ng::Value* mediaReport) override;
+  // call.dtmf: the digit, its duration, who sent it, how it came and how it was delivered.
+  void onDtmf(const proxy::Dialog& dialog, const proxy::DtmfDigit& digit) override;
   // Any other event: `fields` is a JSON object whose members are added after type and time, e.g.
   // publish("relay.down", R"({"relay":"udp://10.0.0.2:22222"})"). False (nothing published) when
   // `fields` is not an object.

@@ -43,6 +43,10 @@ void CallManager::callEvent(CallEvent event, const Dialog& dialog) {
   for (auto* observer : observers_) observer->onCallEvent(event, dialog);
 }
 
+void CallManager::dtmfEvent(const Dialog& dialog, const DtmfDigit& digit) {
+  for (auto* observer : observers_) observer->onDtmf(dialog, digit);
+}
+
 // ------------------------------------------------------------------ requests
 
 void CallManager::planMedia(ProxyTransaction& pt) {
@@ -129,6 +133,7 @@ void CallManager::openDialog(ProxyTransaction& pt) {
   dialog.caller.cseq = request.cseq();
   dialog.caller.leg = mediaPolicy_.legOf(pt.source.transport, request.body());
   dialog.caller.mediaInterface = pt.sourceInterface;
+  dialog.caller.dtmf = options_.dtmf;
   noteFormats(dialog.caller, request);
   if (pt.fromStranger) dialogs_.countAsStranger(dialog);
   spdlog::info("call {}: {} -> {} from {} {}", dialog.callId, dialog.caller.uri, dialog.callee.uri,
@@ -233,6 +238,7 @@ void CallManager::trackResponse(ProxyTransaction& pt, std::size_t index,
   dialogs_.setFlow(dialog->callee, branch.flow);
   dialog->callee.leg = branch.leg;
   dialog->callee.mediaInterface = branch.mediaInterface;
+  dialog->callee.dtmf = branch.dtmf.value_or(options_.dtmf);
   if (!branch.anchored) dialog->callee.leg = mediaPolicy_.legOf(branch.flow.transport);
   learnRouteSets(*dialog, response);
   if (status >= 200) {

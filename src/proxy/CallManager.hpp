@@ -27,6 +27,7 @@ struct CallManagerOptions {
   Duration dialogTimeout = std::chrono::hours(12);
   Duration mediaTimeout = std::chrono::seconds(60);
   Duration sweepInterval = std::chrono::seconds(5);
+  DtmfMode dtmf = DtmfMode::Auto;  // calls.dtmf: how digits reach a side no route sets it for
 };
 
 // What the forwarding does at a hook point: go on now, or wait until the call layer resumes it
@@ -69,12 +70,14 @@ class CallManager {
   bool hasMedia() const { return media_ != nullptr; }
   const MediaAnchorStats* mediaStats() const { return media_ ? &media_->stats() : nullptr; }
   const MediaPolicy& policy() const { return mediaPolicy_; }
+  DtmfMode defaultDtmf() const { return options_.dtmf; }
   DialogTracker& dialogs() { return dialogs_; }
   const DialogTracker& dialogs() const { return dialogs_; }
   Dialog* dialogOf(const sip::SipMessage& message) { return dialogs_.find(message.callId()); }
   // Observers hear every call event in the order they were added; they must outlive us.
   void addObserver(CallObserver& observer) { observers_.push_back(&observer); }
   void callEvent(CallEvent event, const Dialog& dialog);
+  void dtmfEvent(const Dialog& dialog, const DtmfDigit& digit);
 
   // ---- hook points of the forwarding
   // A request the proxy starts proxying: what its SDP is to the relay (ProxyTransaction's

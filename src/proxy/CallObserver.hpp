@@ -4,6 +4,7 @@
 
 #include "ng/Value.hpp"
 #include "proxy/Dialog.hpp"
+#include "proxy/DtmfDigit.hpp"
 
 namespace rtcgate::proxy {
 
@@ -39,6 +40,9 @@ class CallObserver {
   // After Ended, once the relay's final statistics are in: `mediaReport` is its delete (or query)
   // reply when the call's media went through the relay, else nullptr.
   virtual void onCallRecord(const Dialog& /*call*/, const ng::Value* /*mediaReport*/) {}
+  // A digit the call carried (RFC 4733 seen by the embedded relay, a party's SIP INFO, or sent
+  // through the API), in the order the parties sent them.
+  virtual void onDtmf(const Dialog& /*call*/, const DtmfDigit& /*digit*/) {}
 };
 
 }  // namespace rtcgate::proxy

@@ -80,6 +80,8 @@ Result<std::uint64_t, OriginateError> CallOriginator::originate(const std::strin
   dialog.callee.leg = targetB->leg;
   dialog.caller.mediaInterface = targetA->mediaInterface;
   dialog.callee.mediaInterface = targetB->mediaInterface;
+  dialog.caller.dtmf = targetA->dtmf.value_or(callManager_.defaultDtmf());
+  dialog.callee.dtmf = targetB->dtmf.value_or(callManager_.defaultDtmf());
   dialog.anchored =
       callManager_.media() != nullptr && policy_.anchors(dialog.caller.leg, dialog.callee.leg);
   dialog.caller.local = DialogSide::LocalEnd{dialog.callId, {}, 1};
@@ -148,7 +150,7 @@ bool CallOriginator::sendInvite(OriginatedCall& call, DialogSide& side,
                                              .cseq = side.local->cseq,
                                              .via = via,
                                              .extraHeaders = contact,
-                                             .sdp = side.local->sdp}
+                                             .body = side.local->sdp}
                                       .write());
   if (!invite) {
     spdlog::warn("call {}: cannot build the INVITE to {}: {}", side.local->callId,
@@ -411,7 +413,7 @@ std::string CallOriginator::ackFor(const DialogSide& side, std::string_view sdp)
                     .callId = side.local->callId,
                     .cseq = side.local->cseq,
                     .via = via,
-                    .sdp = sdp}
+                    .body = sdp}
       .write();
 }
 
@@ -468,6 +470,9 @@ void CallOriginator::onRequest(TransactionId serverTx, SipMessage&& request, con
     case Method::Invite:
     case Method::Update:
       return answerRefresh(serverTx, request, dialog, side);
+    case Method::Info:
+      if (delegate_.takeDtmfInfo(serverTx, request, dialog)) return;
+      return answer(serverTx, request, 415, "Unsupported Media Type");
     default:
       return answer(serverTx, request, 501, "Not Implemented");
   }
@@ -586,6 +591,7 @@ bool CallOriginator::advance(OriginateTarget& target) const {
     found->trunk = std::move(target.trunk);
     found->dialled = std::move(target.dialled);
     found->mediaInterface = std::move(target.mediaInterface);
+    found->dtmf = target.dtmf;
     found->failover = std::move(target.failover);
     target = std::move(*found);
     return true;

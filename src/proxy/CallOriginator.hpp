@@ -57,6 +57,10 @@ class CallOriginator {
     // the relay, another renegotiation under way).
     virtual bool passOffer(transaction::TransactionId serverTx, const sip::SipMessage& request,
                            Dialog& dialog, DialogSide& offerer) = 0;
+    // A SIP INFO from a party: true when it carried a digit, which was then answered and
+    // delivered (ProxyCore::takeDtmfInfo); false leaves it to us.
+    virtual bool takeDtmfInfo(transaction::TransactionId serverTx, const sip::SipMessage& request,
+                              Dialog& dialog) = 0;
     // A request with our dialog's Call-ID that is not the far end's: 481.
     virtual void refuseInDialog(transaction::TransactionId serverTx, const sip::SipMessage& request,
                                 const sip::Flow& flow) = 0;

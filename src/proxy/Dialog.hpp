@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "base/Timers.hpp"
+#include "proxy/DtmfMode.hpp"
 #include "proxy/MediaPolicy.hpp"
 #include "sdp/AudioFormats.hpp"
 #include "sip/Transport.hpp"
@@ -44,7 +45,8 @@ struct DialogSide {
   // codec each direction uses (StreamFormat).
   sdp::AudioFormats formats;
   MediaLeg leg = MediaLeg::Sip;
-  std::string mediaInterface;  // the relay interface of this side's leg ("" = the default)
+  std::string mediaInterface;      // the relay interface of this side's leg ("" = the default)
+  DtmfMode dtmf = DtmfMode::Auto;  // how digits reach this side (calls.dtmf, routes[].dtmf)
   // Our own end of this side's dialog when we are the user agent toward it (calls originated
   // through the API, RFC 3725): its own Call-ID, our From header with our tag, our CSeq.
   struct LocalEnd {

@@ -97,4 +97,19 @@ void MediaAnchor::query(const std::string& callId, QueryDone done) {
       });
 }
 
+void MediaAnchor::playDtmf(const std::string& callId, const std::string& fromTag,
+                           const std::string& digits, std::uint32_t durationMs, QueryDone done) {
+  ng::Value play = ng::Value::dict();
+  play.set("command", "play DTMF");
+  play.set("call-id", callId);
+  play.set("from-tag", fromTag);
+  play.set("code", digits);
+  play.set("duration", ng::Value::integer(durationMs));
+  control_.request(std::move(play), [alive = alive_, done = std::move(done)](
+                                        mediacontrol::MediaControl::Reply reply) {
+    if (!*alive) return;
+    done(std::move(reply));
+  });
+}
+
 }  // namespace rtcgate::proxy

@@ -57,6 +57,10 @@ class MediaAnchor {
   void remove(const std::string& callId, const std::string& fromTag = {},
               const std::string& viaBranch = {}, QueryDone done = {});
   void query(const std::string& callId, QueryDone done);
+  // ng `play DTMF`: `digits` played as RFC 4733 events into the stream the party `fromTag`
+  // sends, as if it had sent them, `durationMs` each.
+  void playDtmf(const std::string& callId, const std::string& fromTag, const std::string& digits,
+                std::uint32_t durationMs, QueryDone done);
 
   const MediaAnchorStats& stats() const { return stats_; }
 

@@ -2,10 +2,12 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "base/Timers.hpp"
+#include "proxy/DtmfMode.hpp"
 #include "proxy/MediaPolicy.hpp"
 #include "proxy/Trunk.hpp"
 #include "sip/Transport.hpp"
@@ -24,8 +26,9 @@ struct OriginateTarget {
   // A party behind a trunk route: our INVITE shows the trunk's caller id and answers its
   // challenges with its credentials, as for a call the proxy forwards there.
   std::shared_ptr<const Trunk> trunk;
-  std::string dialled;         // the number the route dials (strip, prefix)
-  std::string mediaInterface;  // the relay interface of this leg ("": the default)
+  std::string dialled;           // the number the route dials (strip, prefix)
+  std::string mediaInterface;    // the relay interface of this leg ("": the default)
+  std::optional<DtmfMode> dtmf;  // how digits reach this party, when its route says
   // Where to go when the INVITE fails with 408 or a 5xx, as a forwarded branch would: the other
   // destinations DNS gave for it, then the route's or trunk's other targets.
   std::vector<sip::Flow> alternates;

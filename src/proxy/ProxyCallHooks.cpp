@@ -130,6 +130,7 @@ void ProxyCore::callEnding(const Dialog& dialog) {
   sessionTimers_.stop(dialog.id);
   if (dialog.originated) originator_.forget(dialog.id);
   if (!renegotiations_.empty()) forgetRenegotiation(dialog.id);
+  dtmfInfo_.forget(dialog.id);
   if (!reconnects_.empty()) {
     if (const auto wait = reconnects_.forget(dialog.id)) timers_.cancel(wait->timer);
   }

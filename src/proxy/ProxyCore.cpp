@@ -37,7 +37,8 @@ ProxyCore::ProxyCore(ProxyOptions options, Timers& timers, transaction::SendFunc
       calls_(CallManagerOptions{.media = options_.media,
                                 .dialogTimeout = options_.dialogTimeout,
                                 .mediaTimeout = options_.mediaTimeout,
-                                .sweepInterval = options_.dialogSweepInterval},
+                                .sweepInterval = options_.dialogSweepInterval,
+                                .dtmf = options_.dtmf},
              *this, timers, identity_, transactions_),
       sessionTimers_(options_.sessionTimers, timers,
                      [this](std::uint64_t dialog, std::chrono::seconds interval) {
@@ -52,7 +53,9 @@ ProxyCore::ProxyCore(ProxyOptions options, Timers& timers, transaction::SendFunc
             keepAliveDropped(aor, binding, missed);
           }),
       originator_(*this, calls_, identity_, timers, transactions_, send_),
-      authBans_(options_.authBans) {
+      authBans_(options_.authBans),
+      dtmfInfo_(calls_.dialogs(), identity_, transactions_, tagOf(TransactionOwner::DtmfInfo),
+                stats_.dtmfInfoFailed) {
   sipAuthenticator_.setAlgorithms(options_.authAlgorithmsSip);
   wsAuthenticator_.setAlgorithms(options_.authAlgorithmsWs);
   if (options_.tokenKey) flowTokens_.setKey(*options_.tokenKey);
@@ -127,6 +130,10 @@ void ProxyCore::onRequest(TransactionId serverTx, SipMessage&& request, const si
       return;
     }
     if (crossesRenegotiation(request)) return answer(serverTx, request, 491, "Request Pending");
+    if (request.method() == Method::Info && dialog != nullptr &&
+        takeDtmfInfo(serverTx, request, *dialog)) {
+      return;
+    }
     return routeInDialog(serverTx, std::move(request), flow, route);
   }
   if (route.flowConnection) {

@@ -15,6 +15,7 @@
 #include "proxy/DestinationProber.hpp"
 #include "proxy/DialogTracker.hpp"
 #include "proxy/DigestAuthenticator.hpp"
+#include "proxy/DtmfInfoSender.hpp"
 #include "proxy/FlowToken.hpp"
 #include "proxy/KeepAlivePinger.hpp"
 #include "proxy/LocalIdentity.hpp"
@@ -71,6 +72,7 @@ struct ProxyOptions {
   Duration dialogTimeout = std::chrono::hours(12);
   Duration mediaTimeout = std::chrono::seconds(60);
   Duration dialogSweepInterval = std::chrono::seconds(5);
+  DtmfMode dtmf = DtmfMode::Auto;  // calls.dtmf
   // A call whose browser's WebSocket closed is kept this long for the browser to come back
   // (the same +sip.instance and reg-id registering on a new connection): calls.reconnect_grace.
   // Zero: such calls end when the connection closes.
@@ -159,6 +161,23 @@ class ProxyCore : public transaction::TransactionUser,
   // sending and receiving again). Started: call.held / call.resumed follow once both answered.
   enum class HoldOutcome { Started, NoSuchCall, NotPossible, Busy, Unchanged };
   HoldOutcome hold(std::uint64_t dialogId, bool held);
+
+  // Digits (ProxyDtmf.cpp). A digit the embedded relay saw party `fromTag` send as RFC 4733
+  // events: reported to the call's observers and, toward a side that takes no events, sent on as
+  // SIP INFO.
+  void relayDigit(std::string_view callId, std::string_view fromTag, char digit,
+                  std::uint32_t durationMs, int volume);
+  // Digits sent into an answered call through the API, toward its caller or callee: RFC 4733
+  // events played by the relay where that side negotiated telephone-event (and takes events),
+  // SIP INFO otherwise. `done` gets how they went (null: they could not be sent, with why).
+  struct DigitsSent {
+    DtmfDigit::Delivery as = DtmfDigit::Delivery::NotDelivered;
+    std::string warning;  // the relay's, e.g. that the party sends no audio to carry them
+  };
+  using DigitsDone = std::function<void(Result<DigitsSent, std::string>)>;
+  enum class DigitsRefusal { None, NoSuchCall, NotAnswered };
+  DigitsRefusal sendDigits(std::uint64_t dialogId, bool toCaller, const std::string& digits,
+                           std::uint32_t durationMs, DigitsDone done);
 
   // Places a call (RFC 3725 third-party call control): `from` is rung first and, once it
   // answers, `to`; the two are bridged through the relay when their media differ. Parties are
@@ -383,6 +402,13 @@ class ProxyCore : public transaction::TransactionUser,
   void renegotiationTransactionEnded(transaction::TransactionId clientTx, int status);
   bool crossesRenegotiation(const sip::SipMessage& request) const;
 
+  // Digits (ProxyDtmf.cpp).
+  bool takeDtmfInfo(transaction::TransactionId serverTx, const sip::SipMessage& request,
+                    Dialog& dialog) override;
+  bool takesEvents(const Dialog& dialog, const DialogSide& side) const;
+  void playAsEvents(Dialog& dialog, DialogSide& to, const DtmfDigit& digit);
+  void sendAsInfo(Dialog& dialog, DialogSide& to, const DtmfDigit& digit);
+
   ProxyOptions options_;
   Timers& timers_;
   transaction::SendFunction send_;
@@ -408,6 +434,7 @@ class ProxyCore : public transaction::TransactionUser,
   ReconnectGrace reconnects_;
   CallOriginator originator_;
   AuthBans authBans_;
+  DtmfInfoSender dtmfInfo_;
   LogThrottle strangerLimitLog_{std::chrono::seconds(10), 1};
 
   std::unordered_map<transaction::TransactionId, std::unique_ptr<ProxyTransaction>> byServerTx_;

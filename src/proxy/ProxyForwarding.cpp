@@ -172,6 +172,7 @@ bool ProxyCore::launchBranch(ProxyTransaction& pt, std::size_t index, Target tar
   branch.anchored = pt.mediaRole != ProxyTransaction::MediaRole::None &&
                     calls_.anchorsBranch(pt, target.flow.transport,
                                          routes_.targetMedia(target.requestUri), branch.leg);
+  branch.dtmf = routes_.targetDtmf(target.requestUri);
   if (branch.anchored) {
     branch.mediaInterface =
         calls_.branchInterface(pt, target.trunk ? target.trunk->mediaInterface
@@ -456,6 +457,9 @@ void ProxyCore::onResponse(TransactionId clientTx, SipMessage&& response, const 
       return;
     case TransactionOwner::Probe:
       return prober_.onResponse(clientTx, response.statusCode());
+    case TransactionOwner::DtmfInfo:
+      if (response.statusCode() >= 200) dtmfInfo_.onFinal(clientTx, response.statusCode());
+      return;
     case TransactionOwner::Proxy:
       break;
   }
@@ -616,6 +620,8 @@ void ProxyCore::onTimeout(TransactionId clientTx) {
       return;
     case TransactionOwner::Probe:
       return prober_.onFailed(clientTx);
+    case TransactionOwner::DtmfInfo:
+      return dtmfInfo_.onFinal(clientTx, 408);
     case TransactionOwner::Proxy:
       ++stats_.branchTimeouts;
       if (auto [pt, index] = findBranch(clientTx); pt) remember(pt->branches[index].flow);
@@ -634,6 +640,8 @@ void ProxyCore::onTransportError(TransactionId clientTx) {
       return;
     case TransactionOwner::Probe:
       return prober_.onFailed(clientTx);
+    case TransactionOwner::DtmfInfo:
+      return dtmfInfo_.onFinal(clientTx, 503);
     case TransactionOwner::Proxy:
       if (auto [pt, index] = findBranch(clientTx); pt) remember(pt->branches[index].flow);
       return branchFailed(clientTx, 503, "Service Unavailable");
@@ -656,6 +664,8 @@ void ProxyCore::onTerminated(TransactionId tx, std::uint64_t userData) {
     case TransactionOwner::Trunk:
     case TransactionOwner::Probe:
       return;
+    case TransactionOwner::DtmfInfo:
+      return dtmfInfo_.onFinal(tx, 408);  // ended unanswered: its digits must not stall
     case TransactionOwner::Proxy:
       break;
   }

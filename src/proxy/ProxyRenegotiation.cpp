@@ -162,7 +162,7 @@ void ProxyCore::sendRoundReinvite(Renegotiation& move, Dialog& dialog) {
   const auto via = identity_.via(to.flow, transactions_.newBranch());
   request.via = via;
   request.extraHeaders = contact;
-  request.sdp = move.offer;
+  request.body = move.offer;
   if (to.local) to.local->sdp = move.offer;
   auto invite = SipMessage::parse(request.write());
   const auto dialogId = dialog.id;
@@ -174,7 +174,7 @@ void ProxyCore::sendRoundReinvite(Renegotiation& move, Dialog& dialog) {
   request.method = "ACK";
   request.via = ackVia;
   request.extraHeaders = {};
-  request.sdp = {};
+  request.body = {};
   record.ack = request.write();
   auto sent = transactions_.sendRequest(std::move(*invite), record.flow,
                                         tagOf(TransactionOwner::Renegotiation));

@@ -324,6 +324,7 @@ std::optional<OriginateTarget> ProxyCore::originateTarget(const std::string& uri
     const auto leg = calls_.policy().legToward(flow.transport, routes_.targetMedia(requestUri));
     OriginateTarget target{requestUri, flow, std::move(routes), leg};
     target.mediaInterface = routes_.targetInterface(requestUri);
+    target.dtmf = routes_.targetDtmf(requestUri);
     return target;
   };
   if (identity_.isLocalDomain(host) || (toUs && !parsed->user.empty())) {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "base/Timers.hpp"
+#include "proxy/DtmfMode.hpp"
 #include "proxy/MediaPolicy.hpp"
 #include "proxy/ResponseSelector.hpp"
 #include "proxy/Trunk.hpp"
@@ -37,7 +38,8 @@ struct Branch {
   std::string viaBranch;         // our Via branch: the relay keys a forked offer by it
   bool anchored = false;         // its media goes through the relay
   MediaLeg leg = MediaLeg::Sip;
-  std::string mediaInterface;  // the relay interface of its leg ("" = the relay's default)
+  std::string mediaInterface;    // the relay interface of its leg ("" = the relay's default)
+  std::optional<DtmfMode> dtmf;  // how digits reach its callee, when its route says
   // A branch toward a trunk: its challenges are answered with the trunk's credentials (then
   // requestUri and routes are kept to send it again), and failover keeps the dialled number.
   std::shared_ptr<const Trunk> trunk;

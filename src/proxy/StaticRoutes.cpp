@@ -93,6 +93,11 @@ std::optional<MediaLeg> StaticRoutes::targetMedia(std::string_view requestUri) c
   return route != nullptr ? route->media : std::nullopt;
 }
 
+std::optional<DtmfMode> StaticRoutes::targetDtmf(std::string_view requestUri) const {
+  const Route* route = routeOfTarget(requestUri, [](const Route& r) { return r.dtmf.has_value(); });
+  return route != nullptr ? route->dtmf : std::nullopt;
+}
+
 std::string StaticRoutes::targetInterface(std::string_view requestUri) const {
   const Route* route =
       routeOfTarget(requestUri, [](const Route& r) { return !r.mediaInterface.empty(); });

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "proxy/DtmfMode.hpp"
 #include "proxy/MediaPolicy.hpp"
 #include "proxy/WeightedRotation.hpp"
 
@@ -35,6 +36,7 @@ class StaticRoutes {
     std::shared_ptr<WeightedRotation> rotation;
     std::optional<MediaLeg> media;        // the targets' profile; none: media.sip_srtp applies
     std::string mediaInterface;           // the targets' relay interface; "": the default
+    std::optional<DtmfMode> dtmf;         // how digits reach its targets; none: calls.dtmf
     std::string trunk;                    // or a trunk by name (targets then empty)
     std::uint32_t strip = 0;              // leading characters taken off the number
     std::string prefix;                   // then put in front of it
@@ -60,6 +62,9 @@ class StaticRoutes {
   // The relay interface (`routes[].media.interface`) of the route target a branch's Request-URI
   // points at, matched as targetMedia does; "" when no route names one.
   std::string targetInterface(std::string_view requestUri) const;
+  // How digits reach that target (`routes[].dtmf`), matched as targetMedia does; none when no
+  // route says.
+  std::optional<DtmfMode> targetDtmf(std::string_view requestUri) const;
   bool empty() const { return routes_.empty(); }
   const std::vector<Route>& all() const { return routes_; }
 

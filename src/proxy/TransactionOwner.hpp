@@ -12,8 +12,9 @@ enum class TransactionOwner : std::uint64_t {
   Proxy = 0,
   Originator = 1,
   Renegotiation = 2,
-  Trunk = 3,  // our REGISTERs to trunks
-  Probe = 4,  // our OPTIONS probes of trunk targets
+  Trunk = 3,     // our REGISTERs to trunks
+  Probe = 4,     // our OPTIONS probes of trunk targets
+  DtmfInfo = 5,  // our SIP INFOs with digits (DtmfInfoSender)
 };
 
 constexpr std::uint64_t tagOf(TransactionOwner owner) { return static_cast<std::uint64_t>(owner); }

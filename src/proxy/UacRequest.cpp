@@ -6,7 +6,7 @@ namespace rtcgate::proxy {
 
 std::string UacRequest::write() const {
   std::string text;
-  text.reserve(512 + sdp.size());
+  text.reserve(512 + body.size());
   text.append(method).append(" ").append(uri).append(" SIP/2.0\r\n");
   text.append("Via: ").append(via).append("\r\n");
   text += "Max-Forwards: 70\r\n";
@@ -18,9 +18,9 @@ std::string UacRequest::write() const {
   text.append("Call-ID: ").append(callId).append("\r\n");
   text.append("CSeq: ").append(std::to_string(cseq)).append(" ").append(method).append("\r\n");
   text.append(extraHeaders);
-  if (!sdp.empty()) text += "Content-Type: application/sdp\r\n";
-  text.append("Content-Length: ").append(std::to_string(sdp.size())).append("\r\n\r\n");
-  text.append(sdp);
+  if (!body.empty()) text.append("Content-Type: ").append(contentType).append("\r\n");
+  text.append("Content-Length: ").append(std::to_string(body.size())).append("\r\n\r\n");
+  text.append(body);
   return text;
 }
 

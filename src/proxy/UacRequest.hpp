@@ -22,7 +22,8 @@ struct UacRequest {
   std::uint32_t cseq = 1;
   std::string_view via;
   std::string_view extraHeaders;  // whole lines, CRLF-terminated
-  std::string_view sdp;
+  std::string_view body;          // an SDP, or what contentType names
+  std::string_view contentType = "application/sdp";
 
   std::string write() const;
 };

@@ -57,6 +57,12 @@ AudioFormats AudioFormats::parse(std::string_view sdp) {
   return result;
 }
 
+bool AudioFormats::hasTelephoneEvent() const {
+  return std::any_of(formats_.begin(), formats_.end(), [](const AudioFormat& format) {
+    return equalsIgnoringCase(format.encoding, "telephone-event");
+  });
+}
+
 const AudioFormat* AudioFormats::find(int payloadType) const {
   const auto it = std::find_if(formats_.begin(), formats_.end(), [payloadType](const auto& f) {
     return f.payloadType == payloadType;

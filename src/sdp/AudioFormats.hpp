@@ -31,6 +31,8 @@ class AudioFormats {
   const std::vector<AudioFormat>& formats() const { return formats_; }
   int ptimeMs() const { return ptimeMs_; }  // a=ptime; 0 when absent
   const AudioFormat* find(int payloadType) const;
+  // Whether it lists telephone-event (RFC 4733): digits may reach this side as events.
+  bool hasTelephoneEvent() const;
   // The codec a sender listing `sender` sends to us with: the first audio codec of ours it also
   // lists (ours is the receiver's list), or our first when its list is unknown. Null when none.
   const AudioFormat* chosenBy(const AudioFormats& sender) const;

@@ -34,9 +34,18 @@ async function phone(context, state, command) {
       process.stderr.write('phone page: ' + m.text() + '\n');
     }
   });
+  // What the page could not load, by URL (the console only says "404").
+  page.on('response', (r) => {
+    if (r.status() >= 400) process.stderr.write(`phone page: ${r.status()} for ${r.url()}\n`);
+  });
+  page.on('pageerror', (e) => process.stderr.write('phone page error: ' + e.message + '\n'));
   await page.goto(command.url);
   const banner = await page.locator('#banner').textContent();
   const defaults = { domain: await page.inputValue('#domain'), wss: await page.inputValue('#wss') };
+  // Without JsSIP in the binary the page can only explain itself: say so at once.
+  if (await page.evaluate(() => typeof window.JsSIP === 'undefined')) {
+    return { state: 'no-jssip', text: '', defaults, banner: banner.trim() };
+  }
   await page.fill('#user', command.user);
   await page.fill('#password', command.password);
   if (command.domain) await page.fill('#domain', command.domain);

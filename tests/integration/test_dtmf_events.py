@@ -1,10 +1,18 @@
-"""DTMF through the relay: a sipp caller offering PCMU and telephone-event calls a sipp phone
-through the embedded relay (media.anchor: always) and plays sipp's RFC 4733 recording of the
-digit 1; the events API must report it once as call.dtmf, from the caller, with its duration.
-Digits sent through the API (POST /api/v1/calls/{id}/dtmf) are played by the relay toward a side
-that negotiated telephone-event, and refused toward one that did not.
+"""DTMF through the relay (media.anchor: always), between sipp phones.
+
+- A caller offering PCMU and telephone-event plays sipp's RFC 4733 recording of the digit 1 to a
+  phone that negotiated no telephone-event: the events API reports it once as call.dtmf, from
+  the caller, and the phone gets it as SIP INFO.
+- A caller sends SIP INFO digits (as JsSIP does) to a phone that negotiated telephone-event: the
+  phone's socket (the test's own) gets them as RFC 4733 events, end packets included, in order.
+- Digits sent through the API (POST /api/v1/calls/{id}/dtmf) are played by the relay toward a
+  side that negotiated telephone-event, and sent as SIP INFO toward one that did not.
 """
 import json
+import re
+import socket
+import struct
+import tempfile
 import threading
 import time
 
@@ -12,6 +20,54 @@ from siptest import (EventSocket, Gateway, check, free_port, parse_args, run_tes
                      tests_in)
 
 args = parse_args()
+
+
+def info_digits(log_dir):
+    """The digits of the SIP INFOs a sipp phone received, in order (its -trace_msg log)."""
+    return "".join(re.findall(r"^\s*Signal=(\S)", sipp_logs(log_dir), re.M))
+
+
+class EventSocket4733:
+    """A phone's media socket: reads the RTP the relay sends it and keeps the RFC 4733 events
+    (payload type `pt`) as (event, timestamp, end) in arrival order."""
+
+    def __init__(self, pt=101):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.settimeout(0.2)
+        self.port = self.sock.getsockname()[1]
+        self.pt, self.packets, self.audio = pt, [], 0
+        self.running = True
+        self.thread = threading.Thread(target=self._read, daemon=True)
+        self.thread.start()
+
+    def _read(self):
+        while self.running:
+            try:
+                data = self.sock.recv(2048)
+            except socket.timeout:
+                continue
+            if len(data) < 16 or data[0] >> 6 != 2:
+                continue
+            if data[1] & 0x7F != self.pt:
+                self.audio += 1
+                continue
+            timestamp = struct.unpack("!I", data[4:8])[0]
+            self.packets.append((data[12], timestamp, bool(data[13] & 0x80)))
+
+    def digits(self):
+        """Each event once, by its timestamp, with how many end packets it had."""
+        seen = {}
+        for event, timestamp, end in self.packets:
+            entry = seen.setdefault(timestamp, [event, 0])
+            entry[1] += end
+        return [tuple(v) for v in seen.values()]
+
+    def close(self):
+        self.running = False
+        self.thread.join(2)
+        self.sock.close()
+
 gw = Gateway(args.binary, transports=("udp",), media_extra=", anchor: always").start()
 UDP = gw.ports["udp"]
 
@@ -22,11 +78,15 @@ def test_rfc4733_digit_becomes_one_call_dtmf_event():
     bob_port = free_port()
     rc, logs = sipp("register.xml", UDP, bob_port, ["-s", "bob", "-au", "bob", "-ap", "bobpw"])
     check(rc == 0, f"register:\n{sipp_logs(logs)}")
-    callee = sipp("uas_answer.xml", UDP, bob_port, ["-s", "bob"], background=True)
+    bob_logs = tempfile.mkdtemp(prefix="sipp-bob-")
+    callee = sipp("uas_answer_info.xml", UDP, bob_port, ["-s", "bob", "-mp", str(free_port())],
+                  background=True, log_dir=bob_logs)
     rc, logs = sipp("uac_dtmf.xml", UDP, free_port(), ["-s", "bob", "-au", "alice", "-ap",
                                                         "alicepw", "-mp", str(free_port())])
     callee.wait(20)
-    check(rc == 0 and callee.returncode == 0, f"call failed:\n{sipp_logs(logs)}")
+    check(rc == 0 and callee.returncode == 0,
+          f"call failed:\n{sipp_logs(logs)}\n{sipp_logs(bob_logs)}")
+    check(info_digits(bob_logs) == "1", f"bob's INFO digits: {info_digits(bob_logs)!r}")
     events = stream.read_until(lambda e: any(x["type"] == "call.ended" for x in e), timeout=15)
     digits = [e for e in events if e["type"] == "call.dtmf"]
     print("call.dtmf:", json.dumps(digits))
@@ -35,6 +95,7 @@ def test_rfc4733_digit_becomes_one_call_dtmf_event():
     answered = next(e for e in events if e["type"] == "call.answered")
     check(digit["digit"] == "1" and digit["direction"] == "from_caller"
           and digit["source"] == "rfc4733" and digit["duration_ms"] >= 40
+          and digit["delivered_as"] == "info"
           and digit["call"]["id"] == answered["call"]["id"], f"call.dtmf: {digit}")
     types = [e["type"] for e in events]
     check(types.index("call.answered") < types.index("call.dtmf") < types.index("call.ended"),
@@ -47,7 +108,9 @@ def test_api_digits_go_to_a_side_with_telephone_event():
     rc, logs = sipp("register.xml", UDP, bob_port, ["-s", "bob", "-au", "bob", "-ap", "bobpw"])
     check(rc == 0, f"register:\n{sipp_logs(logs)}")
     # bob answers PCMU only and plays audio; alice (the caller) offered telephone-event.
-    callee = sipp("uas_answer_play.xml", UDP, bob_port, ["-s", "bob"], background=True)
+    bob_logs = tempfile.mkdtemp(prefix="sipp-bob-")
+    callee = sipp("uas_answer_info.xml", UDP, bob_port, ["-s", "bob"], background=True,
+                  log_dir=bob_logs)
     result = {}
     caller = threading.Thread(target=lambda: result.update(call=sipp(
         "uac_dtmf.xml", UDP, free_port(), ["-s", "bob", "-au", "alice", "-ap", "alicepw", "-mp",
@@ -59,18 +122,56 @@ def test_api_digits_go_to_a_side_with_telephone_event():
     call_id = answered["call"]["id"]
     time.sleep(1.0)  # bob's audio under way: the relay plays the digits on his packets
     status, body = gw.http("POST", f"/api/v1/calls/{call_id}/dtmf", {"digits": "42"})
-    check(status == 409 and "telephone" in body, f"to bob (no telephone-event): {status} {body}")
+    reply = json.loads(body) if body else {}
+    check(status == 202 and reply.get("as") == "info" and reply.get("to") == "callee",
+          f"to bob (no telephone-event): {status} {body}")
     status, body = gw.http("POST", f"/api/v1/calls/{call_id}/dtmf",
                            {"digits": "42", "duration_ms": 120, "to": "caller"})
     reply = json.loads(body) if body else {}
     check(status == 202 and reply.get("to") == "caller" and reply.get("digits") == "42"
-          and "warning" not in reply, f"to alice: {status} {body}")
+          and reply.get("as") == "rfc4733" and "warning" not in reply, f"to alice: {status} {body}")
     status, body = gw.http("POST", f"/api/v1/calls/{call_id}/dtmf", {"digits": "1x"})
     check(status == 400, f"bad digits: {status} {body}")
     caller.join(30)
     callee.wait(20)
     rc, logs = result["call"]
-    check(rc == 0, f"call failed:\n{sipp_logs(logs)}")
+    check(rc == 0 and callee.returncode == 0,
+          f"call failed:\n{sipp_logs(logs)}\n{sipp_logs(bob_logs)}")
+    # alice's own 1 (RFC 4733, right after the answer) reaches bob as INFO too, before ours.
+    check(info_digits(bob_logs) == "142", f"bob's INFO digits: {info_digits(bob_logs)!r}")
+    events = stream.read_until(lambda e: any(x["type"] == "call.ended" for x in e), timeout=15)
+    api = [(e["digit"], e["direction"], e["delivered_as"]) for e in events
+           if e["type"] == "call.dtmf" and e["source"] == "api"]
+    check(api == [("4", "from_caller", "info"), ("2", "from_caller", "info"),
+                  ("4", "from_callee", "rfc4733"), ("2", "from_callee", "rfc4733")],
+          f"API digits as call.dtmf: {api}")
+
+
+def test_info_digits_reach_a_phone_as_rfc4733_events():
+    stream = EventSocket(gw.http_port, "/api/v1/events?types=call.dtmf")
+    media = EventSocket4733()
+    try:
+        bob_port = free_port()
+        rc, logs = sipp("register.xml", UDP, bob_port, ["-s", "bob", "-au", "bob", "-ap", "bobpw"])
+        check(rc == 0, f"register:\n{sipp_logs(logs)}")
+        callee = sipp("uas_answer_events.xml", UDP, bob_port,
+                      ["-s", "bob", "-key", "te_port", str(media.port)], background=True)
+        rc, logs = sipp("uac_info_dtmf.xml", UDP, free_port(), ["-s", "bob", "-au", "alice", "-ap",
+                                                                 "alicepw", "-mp", str(free_port())])
+        callee.wait(20)
+        check(rc == 0 and callee.returncode == 0, f"call failed:\n{sipp_logs(logs)}")
+        digits = media.digits()
+        print("events on bob's wire:", digits, "audio packets:", media.audio)
+        check([d[0] for d in digits] == [5, 11], f"events on the wire: {digits}")
+        check(all(ends >= 1 for _, ends in digits), f"every event ends: {digits}")
+        check(media.audio > 50, f"alice's audio reached bob: {media.audio} packets")
+        events = stream.read_until(lambda e: len(e) >= 2, timeout=5)
+        got = [(e["digit"], e["source"], e["delivered_as"], e["direction"]) for e in events]
+        check(got == [("5", "info", "rfc4733", "from_caller"), ("#", "info", "rfc4733",
+                                                                "from_caller")],
+              f"call.dtmf: {got}")
+    finally:
+        media.close()
 
 
 run_tests(tests_in(dict(globals())), [gw])

@@ -239,6 +239,23 @@ TEST(ConfigLoader, SessionTimerKeys) {
   EXPECT_TRUE(hasError(result, "calls.min_session_expires: expected a whole number"));
 }
 
+TEST(ConfigLoader, DtmfModes) {
+  auto result = loadConfigText("", "test.yaml");
+  EXPECT_EQ(result.config.calls.dtmf, "auto");
+  result = loadConfigText(
+      "calls: { dtmf: info }\n"
+      "routes: [ { match: '^9', to: [ 'sip:pbx.example.com' ], dtmf: rfc4733 } ]",
+      "t.yaml");
+  ASSERT_TRUE(result.ok());
+  EXPECT_EQ(result.config.calls.dtmf, "info");
+  EXPECT_EQ(result.config.routes.at(0).dtmf, "rfc4733");
+  result = loadConfigText("calls: { dtmf: inband }", "t.yaml");
+  EXPECT_TRUE(hasError(result, "calls.dtmf: expected auto, rfc4733 or info, got 'inband'"));
+  result = loadConfigText("routes: [ { match: '^9', to: [ 'sip:pbx.example.com' ], dtmf: x } ]",
+                          "t.yaml");
+  EXPECT_TRUE(hasError(result, "routes[0].dtmf: expected auto, rfc4733 or info, got 'x'"));
+}
+
 TEST(ConfigLoader, NatKeepAliveKeys) {
   auto result = loadConfigText("", "test.yaml");
   const auto& defaults = result.config.nat.keepalive;

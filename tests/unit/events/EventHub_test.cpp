@@ -118,6 +118,28 @@ TEST(EventHub, CallEventsCarryTheCallAndEndedTheReason) {
   EXPECT_NE(got.events[1].find(R"("packets":7,)"), std::string::npos) << got.events[1];
 }
 
+TEST(EventHub, DigitsBecomeCallDtmfWithSourceAndDelivery) {
+  const auto timers = clockAtNow();
+  EventHub hub(timers);
+  Collector got;
+  hub.subscribe({"call.dtmf"}, got.deliver());
+  const auto call = dialog();
+  hub.onDtmf(call, proxy::DtmfDigit{.digit = '#',
+                                    .durationMs = 160,
+                                    .fromCaller = false,
+                                    .source = proxy::DtmfDigit::Source::Info,
+                                    .delivery = proxy::DtmfDigit::Delivery::AsRfc4733});
+  hub.onDtmf(call, proxy::DtmfDigit{.digit = '5', .durationMs = 80, .volume = 10});
+  ASSERT_EQ(got.events.size(), 2u);
+  const std::string head = R"({"type":"call.dtmf","time":1767225600123,"call":{"id":)" +
+                           std::to_string(call.id) + R"(,"call_id":")" + call.callId + R"("},)";
+  EXPECT_EQ(got.events[0], head + R"("digit":"#","duration_ms":160,"direction":"from_callee",)"
+                                  R"("source":"info","delivered_as":"rfc4733"})");
+  EXPECT_EQ(got.events[1], head + R"("digit":"5","duration_ms":80,"volume":10,)"
+                                  R"("direction":"from_caller","source":"rfc4733",)"
+                                  R"("delivered_as":"passed"})");
+}
+
 TEST(EventHub, PublishAddsTheGivenFields) {
   const auto timers = clockAtNow();
   EventHub hub(timers);

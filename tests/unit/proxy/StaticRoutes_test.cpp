@@ -76,6 +76,19 @@ TEST(StaticRoutesMedia, TargetInterfaceIsTheRoutesOwn) {
   EXPECT_EQ(routes.targetMedia("sip:9001@10.0.0.5"), std::nullopt);
 }
 
+// routes[].dtmf: how digits reach the route's targets; none where no route says.
+TEST(StaticRoutesMedia, TargetDtmfIsTheRoutesOwn) {
+  StaticRoutes routes;
+  StaticRoutes::Route pbx;
+  pbx.pattern = "^9";
+  pbx.targets = {"sip:10.0.0.5"};
+  pbx.dtmf = DtmfMode::Info;
+  routes.add(std::move(pbx));
+  routes.add("^8", {"sip:10.0.0.6"});
+  EXPECT_EQ(routes.targetDtmf("sip:9001@10.0.0.5"), DtmfMode::Info);
+  EXPECT_EQ(routes.targetDtmf("sip:8001@10.0.0.6"), std::nullopt);
+}
+
 }  // namespace
 TEST(StaticRoutes, StripAndPrefixRewriteTheNumber) {
   StaticRoutes::Route route;
