@@ -7,12 +7,16 @@
 // usage: browser_call.js --ws ws://127.0.0.1:PORT --user alice --domain 127.0.0.1
 //                        (--call sip:echo@127.0.0.1 | --answer) [--seconds 8] [--password P]
 //                        [--register] [--hold] [--cancel-after MS] [--expect-failure]
-//                        [--bundle balanced|max-bundle] [--video]
+//                        [--bundle balanced|max-bundle] [--video] [--dtmf-info DIGITS]
+//                        [--dtmf-rfc2833 DIGITS] [--no-telephone-event]
 // --video: camera too (Chromium's fake device), so audio and video share the BUNDLE transport;
 // the video counters are reported as videoPacketsSent/videoPacketsReceived.
 // --hold: hold (re-INVITE sendonly) and resume half-way, and report the packets received after
 // the resume; --cancel-after: hang up before an answer (CANCEL); --expect-failure: a failed call
-// is the expected outcome (its cause is reported). Milestones are printed as they happen
+// is the expected outcome (its cause is reported); --dtmf-info / --dtmf-rfc2833: once the call
+// is up, JsSIP's sendDTMF sends those digits as SIP INFO, then as RFC 4733 events (Chromium's
+// RTCDTMFSender); --no-telephone-event: our SDP offers or answers no telephone-event; digits the
+// peer sends as INFO are reported as infoDigits. Milestones are printed as they happen
 // ('# registered', '# confirmed') for tests to wait on.
 'use strict';
 const fs = require('fs');
@@ -24,8 +28,11 @@ function parseArgs(argv) {
   const args = { seconds: 8, user: 'alice', domain: '127.0.0.1' };
   for (let i = 2; i < argv.length; ++i) {
     const key = argv[i].replace(/^--/, '');
-    if (['answer', 'register', 'hold', 'expect-failure'].includes(key)) args[key] = true;
-    else args[key] = argv[++i];
+    if (['answer', 'register', 'hold', 'expect-failure', 'no-telephone-event'].includes(key)) {
+      args[key] = true;
+    } else {
+      args[key] = argv[++i];
+    }
   }
   args.seconds = Number(args.seconds);
   return args;
@@ -113,13 +120,25 @@ async function runInPage(args) {
     pcConfig: { iceServers: [], rtcpMuxPolicy: 'require', bundlePolicy: args.bundle || 'max-bundle' },
   };
   const log = [];
+  let infoDigits = '';
+  // The telephone-event formats out of an SDP: the m= lines' payload types and their a= lines.
+  function withoutTelephoneEvent(sdp) {
+    const types = [...sdp.matchAll(/a=rtpmap:(\d+) telephone-event\//g)].map((m) => m[1]);
+    return sdp.split('\r\n').filter((line) => !types.some((t) => line.startsWith(`a=rtpmap:${t} `) ||
+      line.startsWith(`a=fmtp:${t} `))).map((line) => (line.startsWith('m=audio')
+      ? line.split(' ').filter((f, i) => i < 3 || !types.includes(f)).join(' ') : line)).join('\r\n');
+  }
   const session = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('no call within 20 s: ' + log.join('; '))), 20000);
     ua.on('registered', () => { log.push('registered'); progress('registered'); });
     ua.on('registrationFailed', (e) => log.push('registration failed ' + e.cause));
     ua.on('newRTCSession', (e) => {
       const s = e.session;
-      s.on('sdp', (d) => log.push(d.originator + ' sdp:\n' + d.sdp));
+      s.on('sdp', (d) => {
+        if (args['no-telephone-event'] && d.originator === 'local') d.sdp = withoutTelephoneEvent(d.sdp);
+        log.push(d.originator + ' sdp:\n' + d.sdp);
+      });
+      s.on('newDTMF', (d) => { if (d.originator === 'remote') infoDigits += d.dtmf.tone; });
       for (const step of ['createofferfailed', 'createanswerfailed', 'setlocaldescriptionfailed',
         'setremotedescriptionfailed']) {
         s.on('peerconnection:' + step, (error) => log.push(step + ': ' + error));
@@ -173,6 +192,18 @@ async function runInPage(args) {
     holdInfo.receivedAtResume = await received();
     await new Promise((r) => setTimeout(r, args.seconds * 500));
     holdInfo.receivedAfterResume = (await received()) - holdInfo.receivedAtResume;
+  } else if (args['dtmf-info'] || args['dtmf-rfc2833']) {
+    const pause = (ms) => new Promise((r) => setTimeout(r, ms));
+    await pause(1500);  // audio under way: the relay writes converted digits over it
+    if (args['dtmf-info']) {
+      session.sendDTMF(args['dtmf-info'], { transportType: 'INFO', duration: 160, interToneGap: 400 });
+      await pause(args['dtmf-info'].length * 560 + 800);
+    }
+    if (args['dtmf-rfc2833']) {
+      session.sendDTMF(args['dtmf-rfc2833'], { transportType: 'RFC2833', duration: 160, interToneGap: 400 });
+      await pause(args['dtmf-rfc2833'].length * 560 + 800);
+    }
+    await pause(Math.max(0, args.seconds * 1000 - 1500));
   } else {
     await new Promise((r) => setTimeout(r, args.seconds * 1000));
   }
@@ -194,6 +225,7 @@ async function runInPage(args) {
     if (entry.type === 'candidate-pair' && entry.state === 'succeeded') stats.pairSucceeded = true;
   });
   stats.iceConnectionState = session.connection.iceConnectionState;
+  stats.infoDigits = infoDigits;
   if (args.answer) {
     // The caller hangs up; wait for its BYE (or give up and hang up ourselves after 20 s).
     await new Promise((resolve) => {

@@ -586,6 +586,54 @@ def scenario_sipp_video_calls_browser(run):
     run.wait_idle("(h)")
 
 
+def scenario_dtmf(run):
+    """JsSIP's sendDTMF as INFO and as RFC 4733 reaches a sipp phone that negotiated
+    telephone-event as RFC 4733 events on its wire; a sipp phone's RFC 4733 digit reaches a
+    browser that negotiated none as SIP INFO; each digit is one call.dtmf event, in order."""
+    events = siptest.EventSocket(run.gateway.http_port, "/api/v1/events?types=call.dtmf")
+    wire = siptest.RtpEventReceiver(echo=True)
+    try:
+        uas = run.sipp_uas("uas_i", os.path.join(SCENARIOS, "uas_answer_events.xml"),
+                           extra=["-key", "te_port", str(wire.port)])
+        time.sleep(0.5)
+        caller = run.browser("browser_i", "alice", "--call", "sip:echo@localhost", "--seconds",
+                             "3", "--dtmf-info", "12", "--dtmf-rfc2833", "3")
+        # The phone's media port is the test's socket, which echoes the audio.
+        run.media_flowed("(i) browser -> sipp", run.browser_result(caller, "browser_i"))
+        if run.wait(uas, "(i) sipp UAS") != 0:
+            run.fail("(i) sipp UAS failed (exit %d)" % uas.returncode)
+        digits = wire.digits()
+        print("(i) RFC 4733 events on the sipp phone's wire: %r" % digits)
+        if [d[0] for d in digits] != [1, 2, 3] or any(ends < 1 for _, ends in digits):
+            run.fail("(i) the phone's wire: %r, expected events 1 2 3, each ended" % digits)
+        got = events.read_until(lambda e: len(e) >= 3, timeout=10)
+        seen = [(e["digit"], e["source"], e["delivered_as"], e["direction"]) for e in got]
+        expected = [("1", "info", "rfc4733", "from_caller"), ("2", "info", "rfc4733", "from_caller"),
+                    ("3", "rfc4733", "passed", "from_caller")]
+        if seen != expected:
+            run.fail("(i) call.dtmf events %r, expected %r" % (seen, expected))
+        run.wait_idle("(i) browser -> sipp")
+
+        callee = run.browser("browser_i_callee", "bob", "--answer", "--seconds", "7",
+                             "--no-telephone-event")
+        run.wait_browser_registered("bob", callee)
+        uac = siptest.sipp("uac_audio_dtmf.xml", run.gateway.ports["udp"], kit.free_udp_port(),
+                           ["-s", "bob", "-au", "alice", "-ap", "alicepw", "-mp",
+                            str(kit.free_udp_port(even=True))], timeout=60, background=True)
+        stats = run.browser_result(callee, "browser_i_callee")
+        if uac.wait(60) != 0:
+            run.fail("(i) sipp UAC failed (exit %d)" % uac.returncode)
+        if stats.get("infoDigits") != "1":
+            run.fail("(i) the browser without telephone-event got INFO digits %r, expected '1'"
+                     % stats.get("infoDigits"))
+        got = events.read_until(lambda e: len(e) >= 4, timeout=10)[3]
+        if (got["digit"], got["source"], got["delivered_as"]) != ("1", "rfc4733", "info"):
+            run.fail("(i) call.dtmf for the phone's digit: %r" % got)
+        run.wait_idle("(i) sipp -> browser")
+    finally:
+        wire.close()
+
+
 def check_cdrs(run, expected_min):
     path = os.path.join(run.workdir, "cdr.jsonl")
     if not os.path.exists(path):
@@ -640,7 +688,9 @@ STEPS = [("a", scenario_browser_calls_sipp_with_hold,
          ("g", scenario_browser_video_calls_sipp,
           "browser audio+video (BUNDLE) -> sipp UAS echoing both, media both ways"),
          ("h", scenario_sipp_video_calls_browser,
-          "sipp UAC audio+video -> browser (bundled offer), media both ways")]
+          "sipp UAC audio+video -> browser (bundled offer), media both ways"),
+         ("i", scenario_dtmf,
+          "DTMF: browser INFO and RFC 4733 -> sipp as events; sipp events -> browser as INFO")]
 
 
 def run_with_relay(binary, relay, only):
@@ -690,10 +740,10 @@ def main():
         return 1
     enter_namespace()
     if args.relay == "all":
-        plan = [("embedded", args.only or "abcdefgh"), ("rtcgate", args.only or "a"),
+        plan = [("embedded", args.only or "abcdefghi"), ("rtcgate", args.only or "a"),
                 ("rtpengine", args.only or "a")]
     else:
-        plan = [(args.relay, args.only or "abcdefgh")]
+        plan = [(args.relay, args.only or "abcdefghi")]
     for relay, only in plan:
         run_with_relay(args.binary, relay, only)
     return 0

@@ -779,6 +779,51 @@ def answering(gw, user, password, bye_timeout=30):
     return Callee(ua, bye_timeout=bye_timeout)
 
 
+class RtpEventReceiver:
+    """A phone's media socket: reads the RTP the relay sends it and keeps the RFC 4733 events
+    (any dynamic payload type: the phone answered with the offer's) as (event, timestamp, end)
+    in arrival order; with `echo`, sends the audio packets back (as sipp -rtp_echo does)."""
+
+    def __init__(self, echo=False):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.settimeout(0.2)
+        self.port = self.sock.getsockname()[1]
+        self.packets, self.audio, self.echo = [], 0, echo
+        self.running = True
+        self.thread = threading.Thread(target=self._read, daemon=True)
+        self.thread.start()
+
+    def _read(self):
+        while self.running:
+            try:
+                data, source = self.sock.recvfrom(2048)
+            except socket.timeout:
+                continue
+            if len(data) < 16 or data[0] >> 6 != 2:
+                continue
+            if data[1] & 0x7F < 96:
+                self.audio += 1
+                if self.echo:
+                    self.sock.sendto(data, source)
+                continue
+            timestamp = struct.unpack("!I", data[4:8])[0]
+            self.packets.append((data[12], timestamp, bool(data[13] & 0x80)))
+
+    def digits(self):
+        """Each event once, by its timestamp, with how many end packets it had."""
+        seen = {}
+        for event, timestamp, end in self.packets:
+            entry = seen.setdefault(timestamp, [event, 0])
+            entry[1] += end
+        return [tuple(v) for v in seen.values()]
+
+    def close(self):
+        self.running = False
+        self.thread.join(2)
+        self.sock.close()
+
+
 class EventSocket:
     """A minimal WebSocket client of /api/v1/events: handshake, then one JSON event per frame."""
 

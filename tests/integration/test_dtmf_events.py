@@ -10,14 +10,12 @@
 """
 import json
 import re
-import socket
-import struct
 import tempfile
 import threading
 import time
 
-from siptest import (EventSocket, Gateway, check, free_port, parse_args, run_tests, sipp, sipp_logs,
-                     tests_in)
+from siptest import (EventSocket, Gateway, RtpEventReceiver, check, free_port, parse_args,
+                     run_tests, sipp, sipp_logs, tests_in)
 
 args = parse_args()
 
@@ -26,47 +24,6 @@ def info_digits(log_dir):
     """The digits of the SIP INFOs a sipp phone received, in order (its -trace_msg log)."""
     return "".join(re.findall(r"^\s*Signal=(\S)", sipp_logs(log_dir), re.M))
 
-
-class EventSocket4733:
-    """A phone's media socket: reads the RTP the relay sends it and keeps the RFC 4733 events
-    (payload type `pt`) as (event, timestamp, end) in arrival order."""
-
-    def __init__(self, pt=101):
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.settimeout(0.2)
-        self.port = self.sock.getsockname()[1]
-        self.pt, self.packets, self.audio = pt, [], 0
-        self.running = True
-        self.thread = threading.Thread(target=self._read, daemon=True)
-        self.thread.start()
-
-    def _read(self):
-        while self.running:
-            try:
-                data = self.sock.recv(2048)
-            except socket.timeout:
-                continue
-            if len(data) < 16 or data[0] >> 6 != 2:
-                continue
-            if data[1] & 0x7F != self.pt:
-                self.audio += 1
-                continue
-            timestamp = struct.unpack("!I", data[4:8])[0]
-            self.packets.append((data[12], timestamp, bool(data[13] & 0x80)))
-
-    def digits(self):
-        """Each event once, by its timestamp, with how many end packets it had."""
-        seen = {}
-        for event, timestamp, end in self.packets:
-            entry = seen.setdefault(timestamp, [event, 0])
-            entry[1] += end
-        return [tuple(v) for v in seen.values()]
-
-    def close(self):
-        self.running = False
-        self.thread.join(2)
-        self.sock.close()
 
 gw = Gateway(args.binary, transports=("udp",), media_extra=", anchor: always").start()
 UDP = gw.ports["udp"]
@@ -149,7 +106,7 @@ def test_api_digits_go_to_a_side_with_telephone_event():
 
 def test_info_digits_reach_a_phone_as_rfc4733_events():
     stream = EventSocket(gw.http_port, "/api/v1/events?types=call.dtmf")
-    media = EventSocket4733()
+    media = RtpEventReceiver()
     try:
         bob_port = free_port()
         rc, logs = sipp("register.xml", UDP, bob_port, ["-s", "bob", "-au", "bob", "-ap", "bobpw"])

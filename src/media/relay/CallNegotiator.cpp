@@ -199,8 +199,13 @@ Result<bool> CallNegotiator::negotiateSection(Monologue& sender, Monologue& reci
   decideMux(in, out, request.rtcpMux, isOffer, media);
   if (in.rejected) return true;  // plan port 0: the section is left as it is
   applyPeer(in, description, index, request);
-  // The offerer's ports learn from the answer on: its media starts then, not at the offer.
-  if (!isOffer) restartLearning(out);
+  if (!isOffer) {
+    // The offerer's ports learn from the answer on: its media starts then, not at the offer.
+    restartLearning(out);
+    // It sends with the answer's codec (RFC 3264 6.1), not its own first: a browser offering
+    // Opus that a phone answered with PCMU sends PCMU, whose clock times its jitter and DTMF.
+    if (out.rtp != nullptr && in.rtp != nullptr) out.rtp->clockRate = in.rtp->clockRate;
+  }
   media.rtpPort =
       out.bundled ? BundlePlanner::owner(recipient)->rtp->localPort() : out.rtp->localPort();
   media.rtcpPort =

@@ -536,15 +536,23 @@ ng::Value RelayEngine::playDtmf(const ng::NgRequest& request) {
   }
   if (line == nullptr) return errorReply("Monologue has no media capable of DTMF injection");
   MediaStream& in = *line->rtp;
-  const auto payloadType = in.rtpTarget->telephoneEvents.forClockRate(in.clockRate);
+  // The audio's clock: the party's first codec, unless the recipient listed none at that rate
+  // (its answer chose another: a browser offering Opus first that a phone answered with PCMU
+  // sends PCMU), then the recipient's first.
+  std::uint32_t clockRate = in.clockRate;
+  auto payloadType = in.rtpTarget->telephoneEvents.forClockRate(clockRate);
+  if (!payloadType) {
+    clockRate = in.rtpTarget->clockRate;
+    payloadType = in.rtpTarget->telephoneEvents.forClockRate(clockRate);
+  }
   if (!payloadType) {
     return errorReply("The recipient did not negotiate telephone-event at the audio's clock rate");
   }
   DtmfPlayer::Digit digit;
   digit.payloadType = *payloadType;
-  digit.duration = dtmfUnits(request.dtmf.duration, kDtmfDefaultDurationMs, in.clockRate);
-  digit.pause = dtmfUnits(request.dtmf.pause, kDtmfDefaultPauseMs, in.clockRate);
-  digit.frame = in.clockRate / 50;
+  digit.duration = dtmfUnits(request.dtmf.duration, kDtmfDefaultDurationMs, clockRate);
+  digit.pause = dtmfUnits(request.dtmf.pause, kDtmfDefaultPauseMs, clockRate);
+  digit.frame = clockRate / 50;
   const std::int64_t volume = request.dtmf.volume.value_or(kDtmfDefaultVolume);
   digit.volume = static_cast<std::uint8_t>(
       std::min<std::int64_t>(volume < 0 ? -volume : volume, TelephoneEvent::kMaxVolume));
