@@ -72,13 +72,14 @@ def goertzel(samples, rate, frequency):
 class Call:
     """An `rtcgate relay` recording into RECORD_DIR, and a call alice -> bob through it."""
 
-    def __init__(self):
+    def __init__(self, **offer_keys):
         self.ng_port = free_port(both=False)
         self.proc = relayprocs.start_relay(args.binary, WORKDIR, self.ng_port,
                                            f"  record_dir: {RECORD_DIR}\n")
         self.alice, self.bob = udp(), udp()
         self.call_id = "rec-%d" % random.randrange(1 << 30)
-        offer = self.ng("offer", sdp=dtmf.sdp(self.alice.getsockname()[1]), flags=["trust-address"])
+        offer = self.ng("offer", sdp=dtmf.sdp(self.alice.getsockname()[1]), flags=["trust-address"],
+                        **offer_keys)
         self.bob_sends = dtmf.media_port(offer)
         answer = self.ng("answer", **{"to-tag": "bob-tag"}, sdp=dtmf.sdp(self.bob.getsockname()[1]),
                          flags=["trust-address"])
@@ -232,6 +233,20 @@ def test_pcap_holds_the_rtp_with_the_parties_addresses():
         check(set(flows) == {alice, bob} and min(flows.values()) >= 15, f"flows {flows}")
         with open(path + ".json") as f:
             check(json.load(f)["format"] == "pcap", "sidecar format")
+    finally:
+        call.stop()
+
+
+def test_record_call_in_the_offer_starts_a_recording():
+    call = Call(**{"record call": "yes", "recording-file": "offered.wav"})
+    try:
+        recording = call.ng("query").get("recording") or {}
+        path = os.path.join(RECORD_DIR, "offered.wav")
+        check(recording.get("call recording") == path, f"query: {recording}")
+        call.talk(0.3)
+        reply = call.ng("stop recording")
+        check(reply.get("result") == "ok" and reply["recording-file"] == path, f"stop: {reply}")
+        check(wait_for(path + ".json"), "the sidecar was not written")
     finally:
         call.stop()
 
