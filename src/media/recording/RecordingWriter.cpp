@@ -38,7 +38,7 @@ bool RecordingWriter::stop(CallRecording* recording, std::int64_t micros, std::u
 void RecordingWriter::run() {
   while (!stopping_.load(std::memory_order_acquire)) {
     drain();
-    std::this_thread::sleep_for(kPollInterval);
+    std::this_thread::sleep_for(recordings_.empty() ? kIdlePollInterval : kPollInterval);
   }
 }
 

@@ -14,13 +14,17 @@
 namespace rtcgate::media {
 
 // The thread that owns a relay engine's recordings and their file I/O (decoding, resampling,
-// writing): it drains the engine's RecordingQueue every few milliseconds. Polling, not waking per
-// packet: the packet path only fills a slot, with no system call and no lock. The engine's worker
-// thread is the queue's one producer: start(), stop() and the RecordingTaps all run there.
+// writing): it drains the engine's RecordingQueue every 10 ms while a recording is open. Polling,
+// not waking per packet: the packet path only fills a slot, with no system call and no lock. The
+// engine's worker thread is the queue's one producer: start(), stop() and the RecordingTaps all run
+// there.
 class RecordingWriter {
  public:
   static constexpr std::size_t kDefaultSlots = 4096;  // ~6 MB; 2 s of 50 calls' packets both ways
   static constexpr std::chrono::milliseconds kPollInterval{10};
+  // With no recording open the thread looks less often: a start waits at most this long, its
+  // first packets in the queue.
+  static constexpr std::chrono::milliseconds kIdlePollInterval{100};
 
   explicit RecordingWriter(std::size_t slots = kDefaultSlots);
   // Stops the thread; recordings not stopped yet are closed at the newest time seen.

@@ -12,6 +12,7 @@
 
 #include "media/codec/AudioCodecFactory.hpp"
 #include "unit/media/codec/ToneAnalysis.hpp"
+#include "unit/media/packet/RtpTestPacket.hpp"
 #include "unit/media/recording/WavFile.hpp"
 
 namespace rtcgate::media {
@@ -24,17 +25,7 @@ constexpr std::uint8_t kEvent = 101;
 
 std::vector<std::uint8_t> rtp(std::uint8_t payloadType, std::uint16_t sequence,
                               std::uint32_t timestamp, std::span<const std::uint8_t> payload) {
-  std::vector<std::uint8_t> packet(12 + payload.size());
-  packet[0] = 0x80;
-  packet[1] = payloadType;
-  packet[2] = static_cast<std::uint8_t>(sequence >> 8);
-  packet[3] = static_cast<std::uint8_t>(sequence);
-  for (int i = 0; i < 4; ++i) {
-    packet[4 + i] = static_cast<std::uint8_t>(timestamp >> (24 - 8 * i));
-    packet[8 + i] = static_cast<std::uint8_t>((0x1234u + payloadType) >> (24 - 8 * i));
-  }
-  std::copy(payload.begin(), payload.end(), packet.begin() + 12);
-  return packet;
+  return test::rtpTestPacket(payloadType, sequence, timestamp, 0x1234u + payloadType, payload);
 }
 
 // 20 ms packets of a tone in one codec, one direction of the call.
