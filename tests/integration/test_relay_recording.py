@@ -247,6 +247,9 @@ def test_record_call_in_the_offer_starts_a_recording():
         reply = call.ng("stop recording")
         check(reply.get("result") == "ok" and reply["recording-file"] == path, f"stop: {reply}")
         check(wait_for(path + ".json"), "the sidecar was not written")
+        with open(path + ".json") as f:
+            sidecar = json.load(f)
+        check(sidecar["to-tag"] == "bob-tag", f"the answer's to-tag in the sidecar: {sidecar}")
     finally:
         call.stop()
 

@@ -123,8 +123,9 @@ void CallRecording::writeUntil(std::uint64_t sample) {
   }
 }
 
-void CallRecording::close(std::int64_t stopMicros, std::uint64_t dropped) {
+void CallRecording::close(std::int64_t stopMicros, std::uint64_t dropped, std::string_view toTag) {
   if (closed_) return;
+  if (spec_.toTag.empty()) spec_.toTag = toTag;
   if (pcap_) {
     pcap_->close();
   } else {

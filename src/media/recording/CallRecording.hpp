@@ -5,6 +5,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/Result.hpp"
@@ -54,8 +55,9 @@ class CallRecording {
   void onPacket(std::uint8_t channel, std::span<const std::uint8_t> rtp, std::int64_t micros);
   // Writes what is due `micros` after the start, less the latency late packets may still fill.
   void advance(std::int64_t micros);
-  // Writes up to `stopMicros`, patches the header, closes the file and writes the sidecar.
-  void close(std::int64_t stopMicros, std::uint64_t dropped);
+  // Writes up to `stopMicros`, patches the header, closes the file and writes the sidecar;
+  // `toTag`: the callee's tag when the start did not know it yet (a recording from the offer).
+  void close(std::int64_t stopMicros, std::uint64_t dropped, std::string_view toTag = {});
   bool closed() const { return closed_; }
 
  private:

@@ -17,8 +17,8 @@ struct RecordingMessage {
 
   Kind kind = Kind::Packet;
   std::uint8_t channel = 0;  // Packet: 0 = the from-tag party's audio, 1 = the other party's
-  std::uint16_t length = 0;
-  std::int64_t micros = 0;  // Packet: arrival; Start/Stop: when asked (worker loop's clock)
+  std::uint16_t length = 0;  // of `data`: the packet, or Stop's to-tag
+  std::int64_t micros = 0;   // Packet: arrival; Start/Stop: when asked (worker loop's clock)
   // Start: ownership passes to the writer; Packet/Stop: a recording the writer owns.
   CallRecording* recording = nullptr;
   std::uint64_t dropped = 0;  // Stop: packets the taps could not queue

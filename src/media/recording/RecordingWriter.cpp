@@ -24,13 +24,16 @@ bool RecordingWriter::start(std::unique_ptr<CallRecording>& recording, std::int6
   return true;
 }
 
-bool RecordingWriter::stop(CallRecording* recording, std::int64_t micros, std::uint64_t dropped) {
+bool RecordingWriter::stop(CallRecording* recording, std::int64_t micros, std::uint64_t dropped,
+                           std::string_view toTag) {
   RecordingMessage* message = queue_.reserveControl();
   if (message == nullptr) return false;
   message->kind = RecordingMessage::Kind::Stop;
   message->micros = micros;
   message->recording = recording;
   message->dropped = dropped;
+  message->length = static_cast<std::uint16_t>(std::min(toTag.size(), message->data.size()));
+  std::copy_n(toTag.begin(), message->length, message->data.begin());
   queue_.publish();
   return true;
 }
@@ -61,7 +64,9 @@ void RecordingWriter::handle(RecordingMessage& message) {
                                   message.micros);
       return;
     case RecordingMessage::Kind::Stop: {
-      message.recording->close(message.micros, message.dropped);
+      const std::string_view toTag(reinterpret_cast<const char*>(message.data.data()),
+                                   message.length);
+      message.recording->close(message.micros, message.dropped, toTag);
       std::erase_if(recordings_, [&](const auto& each) { return each.get() == message.recording; });
       open_.fetch_sub(1, std::memory_order_acq_rel);
       return;

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -36,7 +37,9 @@ class RecordingWriter {
   // Hands `recording` to the thread; false (and `recording` kept) when the queue has no room.
   bool start(std::unique_ptr<CallRecording>& recording, std::int64_t micros);
   // The recording's last message: the thread writes up to `micros`, closes it and frees it.
-  bool stop(CallRecording* recording, std::int64_t micros, std::uint64_t dropped);
+  // `toTag`: the callee's tag now, for a recording started before the answer named it.
+  bool stop(CallRecording* recording, std::int64_t micros, std::uint64_t dropped,
+            std::string_view toTag = {});
   // Packets the taps could not queue, all recordings together (any thread may read).
   std::uint64_t dropped() const { return dropped_.value(); }
   SharedCounter& droppedCounter() { return dropped_; }

@@ -743,7 +743,8 @@ bool RelayEngine::stopRecording(Call& call) {
       }
     }
   }
-  const bool queued = recordingWriter_->stop(session.recording, nowMicros(), session.dropped());
+  const bool queued = recordingWriter_->stop(session.recording, nowMicros(), session.dropped(),
+                                             session.callee->tag);
   if (!queued) {
     spdlog::error("call {}: recording queue full; {} is closed when the relay stops", call.callId,
                   session.path);

@@ -69,13 +69,13 @@ class CallRecordingTest : public ::testing::Test {
     std::filesystem::remove(path_);
     std::filesystem::remove(path_ + ".json");
   }
-  std::unique_ptr<CallRecording> open(bool mono) {
+  std::unique_ptr<CallRecording> open(bool mono, std::string toTag = "bob") {
     CallRecording::Spec spec;
     spec.path = path_;
     spec.mono = mono;
     spec.callId = "call \"1\"";
     spec.fromTag = "alice";
-    spec.toTag = "bob";
+    spec.toTag = toTag;
     spec.formats[0] = {{kPcmu, "PCMU", 8000}};
     spec.formats[1] = {{kOpus, "opus", 48000}, {kEvent, "telephone-event", 8000}};
     spec.startMicros = kStart;
@@ -183,6 +183,16 @@ TEST_F(CallRecordingTest, TheSidecarDescribesTheRecording) {
   EXPECT_NE(json.find(R"("codecs":["opus/48000"])"), std::string::npos) << json;
   EXPECT_NE(json.find(R"("dropped":7)"), std::string::npos) << json;
   EXPECT_NE(json.find(R"("format":"wav")"), std::string::npos) << json;
+}
+
+TEST_F(CallRecordingTest, AToTagTheAnswerNamedLaterReachesTheSidecar) {
+  auto recording = open(false, "");  // started by `record call` in the offer
+  ASSERT_TRUE(recording);
+  recording->close(kStart + 100'000, 0, "bob-later");
+  std::ifstream in(path_ + ".json");
+  std::stringstream text;
+  text << in.rdbuf();
+  EXPECT_NE(text.str().find(R"("to-tag":"bob-later")"), std::string::npos) << text.str();
 }
 
 }  // namespace
