@@ -193,6 +193,8 @@ struct Config {
     std::vector<std::string> allowedSources{"127.0.0.0/8", "::1"};
     // rtpengine's --dtmf-log-dest: udp://HOST:PORT gets a JSON datagram per DTMF digit; "" = off.
     std::string dtmfLogDest;
+    // Where ng `start recording` writes; "" = <data_dir>/recordings (recordDirPath()).
+    std::string recordDir;
   } relay;
 
   std::string store;      // "" = sqlite:<data_dir>/rtcgate.db; or postgresql://user:pw@host/db
@@ -232,7 +234,9 @@ struct Config {
   std::string sqlitePath() const;
   std::string tlsCertificatePath() const;
   std::string tlsPrivateKeyPath() const;
-  std::string tokenSecretPath() const;  // sip.token_secret_file or its default
+  std::string tokenSecretPath() const;
+  std::string recordDirPath()
+      const;  // relay.record_dir or <data_dir>/recordings  // sip.token_secret_file or its default
 };
 
 }  // namespace rtcgate::app

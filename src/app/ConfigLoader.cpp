@@ -524,7 +524,10 @@ void readSecurity(ConfigReader& r, const YAML::Node& root, Config& c) {
 
 void readRelay(ConfigReader& r, const YAML::Node& root, Config& c) {
   const auto node = root["relay"];
-  if (!r.mapping(node, "relay", {"listen", "allowed_sources", "dtmf_log_dest"})) return;
+  if (!r.mapping(node, "relay", {"listen", "allowed_sources", "dtmf_log_dest", "record_dir"})) {
+    return;
+  }
+  r.read(node, "relay", "record_dir", c.relay.recordDir);
   r.read(node, "relay", "listen", c.relay.listen);
   r.read(node, "relay", "dtmf_log_dest", c.relay.dtmfLogDest);
   if (!c.relay.dtmfLogDest.empty() && !media::parseListenUrl(c.relay.dtmfLogDest)) {
@@ -916,6 +919,10 @@ std::string Config::tlsCertificatePath() const {
 
 std::string Config::tokenSecretPath() const {
   return sip.tokenSecretFile.empty() ? node.dataDir + "/token.key" : sip.tokenSecretFile;
+}
+
+std::string Config::recordDirPath() const {
+  return relay.recordDir.empty() ? node.dataDir + "/recordings" : relay.recordDir;
 }
 
 std::string Config::tlsPrivateKeyPath() const {

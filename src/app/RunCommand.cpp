@@ -55,6 +55,7 @@ media::RelayOptions relayOptions(const Config& config) {
   options.dtlsPrivateKey = config.media.dtlsPrivateKey;
   options.bindAddress = config.media.bind;
   options.dtmfLogDest = config.relay.dtmfLogDest;
+  options.recordDir = config.recordDirPath();
   for (const MediaInterface& interface : config.media.interfaces) {
     options.interfaces.push_back({interface.name, interface.bind, interface.advertise});
   }

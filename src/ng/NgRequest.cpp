@@ -22,37 +22,19 @@ constexpr CommandName kCommands[] = {
     {"list", Command::List},
     {"statistics", Command::Statistics},
     {"play DTMF", Command::PlayDtmf},
+    {"start recording", Command::StartRecording},
+    {"stop recording", Command::StopRecording},
 };
 
 // Flags that only matter to parts of rtpengine we do not have and that are safe to drop.
 bool isHarmlessIgnored(std::string_view flag) {
-  constexpr std::string_view kIgnored[] = {"symmetric",
-                                           "port-latching",
-                                           "no-port-latching",
-                                           "loop-protect",
-                                           "original-sendrecv",
-                                           "record-call",
-                                           "early-media",
-                                           "provisional",
-                                           "new-branch",
-                                           "debug",
-                                           "force",
-                                           "trickle-ice",
-                                           "sdes-off",
-                                           "dtls-off",
-                                           "reset",
-                                           "directional",
-                                           "all",
-                                           "single-codec",
-                                           "static-codecs",
-                                           "reuse-codecs",
-                                           "allow-asymmetric-codecs",
-                                           "pierce-nat",
-                                           "nat-wait",
-                                           "unidirectional",
-                                           "strip-extmap",
-                                           "internal",
-                                           "external"};
+  constexpr std::string_view kIgnored[] = {
+      "symmetric",   "port-latching", "no-port-latching", "loop-protect", "original-sendrecv",
+      "early-media", "provisional",   "new-branch",       "debug",        "force",
+      "trickle-ice", "sdes-off",      "dtls-off",         "reset",        "directional",
+      "all",         "single-codec",  "static-codecs",    "reuse-codecs", "allow-asymmetric-codecs",
+      "pierce-nat",  "nat-wait",      "unidirectional",   "strip-extmap", "internal",
+      "external"};
   return std::find(std::begin(kIgnored), std::end(kIgnored), flag) != std::end(kIgnored);
 }
 
@@ -84,7 +66,8 @@ Result<NgRequest> NgRequest::parse(const Value& dict) {
   }
   const Command c = request.command;
   const bool needsCall = c == Command::Offer || c == Command::Answer || c == Command::Delete ||
-                         c == Command::Query || c == Command::PlayDtmf;
+                         c == Command::Query || c == Command::PlayDtmf ||
+                         c == Command::StartRecording || c == Command::StopRecording;
   if (needsCall && request.callId.empty()) return Error{"No call-id in message"};
   if ((c == Command::Offer || c == Command::Answer) && request.fromTag.empty()) {
     return Error{"No from-tag in message"};
@@ -226,8 +209,18 @@ bool NgRequest::applyKeyValue(std::string_view key, std::string_view value) {
     dtlsOff = lower == kDtlsOff || lower == "no" || lower == "disable";
   } else if (key == "received-from") {
     receivedFromAddress = value;
+  } else if (key == "record-call") {
+    recordCall = lower == "yes" || lower == "on";
+  } else if (key == "recording-dir") {
+    recording.dir = value;
+  } else if (key == "recording-file") {
+    recording.file = value;
+  } else if (key == "recording-format") {
+    recording.format = lower;
+  } else if (key == "recording-mix") {
+    recording.mix = lower;
   } else if (key == "sip-message-type" || key == "sip-code" || key == "to-label" || key == "tos" ||
-             key == "metadata" || key == "record-call" || key == "template") {
+             key == "metadata" || key == "template") {
     // Context or features without effect on a plain relay: accepted silently, as rtpengine does.
   } else {
     return false;
@@ -284,6 +277,8 @@ void NgRequest::applyFlag(std::string_view token) {
     fatal = true;
   } else if (flag == "fast") {
     fast = true;
+  } else if (flag == "record-call") {
+    recordCall = true;
   } else if (flag == "to-tag") {
     honourToTag = true;
   } else if (flag == kGenerateMid) {

@@ -12,7 +12,18 @@
 
 namespace rtcgate::ng {
 
-enum class Command { Ping, Offer, Answer, Delete, Query, List, Statistics, PlayDtmf };
+enum class Command {
+  Ping,
+  Offer,
+  Answer,
+  Delete,
+  Query,
+  List,
+  Statistics,
+  PlayDtmf,
+  StartRecording,
+  StopRecording
+};
 
 struct CodecFlags {
   std::vector<std::string> strip;  // encoding names, lower case; "all" strips everything
@@ -29,6 +40,16 @@ struct DtmfPlayKeys {
   std::optional<std::int64_t> duration;
   std::optional<std::int64_t> pause;
   std::optional<std::int64_t> volume;
+};
+
+// `start recording`'s keys: rtpengine's `recording-dir` and `recording-file`, and rtcgate's
+// `recording-format` (wav, pcap) and `recording-mix` (stereo, mono). Empty: the relay's defaults.
+// Values are checked by the relay, which knows its directory.
+struct RecordingKeys {
+  std::string dir;
+  std::string file;
+  std::string format;
+  std::string mix;
 };
 
 // One ng request with the keys and flags that Kamailio's and OpenSIPS's rtpengine modules send,
@@ -72,7 +93,10 @@ struct NgRequest {
   bool sdesOff = false;
   std::optional<std::int64_t> deleteDelay;
   std::int64_t limit = 32;
-  DtmfPlayKeys dtmf;  // play DTMF
+  DtmfPlayKeys dtmf;        // play DTMF
+  RecordingKeys recording;  // start recording
+  bool recordCall =
+      false;  // offer/answer `record call: yes` (or flag record-call): start recording
   std::vector<std::string> warnings;
 
   // Parses a decoded request dictionary. Errors use rtpengine's error-reason strings.

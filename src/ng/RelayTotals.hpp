@@ -38,6 +38,9 @@ namespace rtcgate::ng {
           "WebRTC streams whose ICE consent expired (RFC 7675)")                                \
   COUNTER(dtlsFailures, "totalstatistics", "dtlsfailures", "rtcgate_relay_dtls_failures_total", \
           nullptr, "failed DTLS-SRTP handshakes")                                               \
+  COUNTER(recordingDropped, "totalstatistics", "recordingdropped",                              \
+          "rtcgate_relay_recording_dropped_total", nullptr,                                     \
+          "RTP packets left out of call recordings because the recording queue was full")       \
   COUNTER(ngRefused, "totalstatistics", "ngrequestsrefused", "rtcgate_relay_ng_refused_total",  \
           nullptr,                                                                              \
           "ng requests the relay dropped because relay.allowed_sources does not allow their "   \

@@ -10,12 +10,13 @@ from siptest import run_tests
 import test_relay_kamailio as kit  # ng client
 
 
-def start_relay(binary, directory, ng_port):
-    """An `rtcgate relay` with its config in `directory`, answering ng pings on `ng_port`."""
+def start_relay(binary, directory, ng_port, relay_keys=""):
+    """An `rtcgate relay` with its config in `directory`, answering ng pings on `ng_port`;
+    `relay_keys`: more YAML lines of its `relay:` section ("  record_dir: DIR\\n")."""
     config = os.path.join(directory, f"relay-{ng_port}.yaml")
     low = random.randrange(40000, 59000, 200)
     with open(config, "w") as f:
-        f.write(f"relay:\n  listen: [udp://127.0.0.1:{ng_port}]\nmedia:\n"
+        f.write(f"relay:\n  listen: [udp://127.0.0.1:{ng_port}]\n{relay_keys}media:\n"
                 f"  ports: {low}-{low + 99}\n  timeout: 120\n")
     proc = subprocess.Popen([binary, "relay", "--config", config], cwd=directory,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -17,6 +17,7 @@ namespace rtcgate::media {
 
 class BundleDemux;
 class PacketRelay;
+class RtpTap;
 class SecureTransport;
 
 // One local media port (RTP or RTCP) of one call party: the socket the party sends to, where its
@@ -84,6 +85,8 @@ class MediaStream : public PollHandler, private DatagramRing::Receiver {
   TelephoneEventTypes telephoneEvents;
   DtmfDetector dtmfDetector;
   DtmfPlayer dtmfPlayer;
+  // A call recording's copy of this party's RTP (owned by the recording); null when not recorded.
+  RtpTap* rtpTap = nullptr;
 
  private:
   friend class PacketRelay;  // keeps ringSlot_ and pinSlot_, feeds the latch

@@ -7,6 +7,7 @@
 #include "media/packet/MediaStream.hpp"
 #include "media/packet/RtcpPacket.hpp"
 #include "media/packet/RtpPacket.hpp"
+#include "media/packet/RtpTap.hpp"
 #include "media/packet/TelephoneEvent.hpp"
 #include "media/webrtc/SecureTransport.hpp"
 
@@ -226,6 +227,8 @@ MediaStream* PacketRelay::route(MediaStream& socket, Datagram& datagram, std::in
   if (rtp && (in->telephoneEvents.contains(header.payloadType) || in->dtmfDetector.active())) {
     detectDtmf(*in, header, datagram);
   }
+  // A recorded party: its plain RTP, before `play DTMF` rewrites it, is copied for the recording.
+  if (rtp && in->rtpTap != nullptr) in->rtpTap->onRtp(data, length, micros);
   MediaStream* target = rtcp ? in->rtcpTarget : in->rtpTarget;
   if (rtcp) readRtcp(*in, target, data, length);
   if (target == nullptr) return nullptr;

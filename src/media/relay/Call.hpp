@@ -6,6 +6,7 @@
 
 #include "base/Timers.hpp"
 #include "media/relay/Monologue.hpp"
+#include "media/relay/RecordingSession.hpp"
 
 namespace rtcgate::media {
 
@@ -16,6 +17,8 @@ struct Call {
   Clock::time_point created{};
   Clock::time_point lastSignal{};
   std::vector<std::unique_ptr<Monologue>> parties;
+  // ng `start recording` until `stop recording` or the call's end; null when not recorded.
+  std::unique_ptr<RecordingSession> recording;
 
   // Newest packet from any party, or the last signalling if later: what media timeout is based on.
   Clock::time_point lastActivity() const {

@@ -2,10 +2,12 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "media/packet/BundleDemux.hpp"
 #include "media/packet/MediaStream.hpp"
 #include "media/webrtc/SecureTransport.hpp"
+#include "sdp/AudioFormats.hpp"
 
 namespace rtcgate::media {
 
@@ -25,6 +27,9 @@ struct CallMedia {
   // first one's port, ICE, DTLS and SRTP; that line owns `demux`, the others go through it.
   bool bundled = false;
   std::string mid;  // the section's a=mid toward/from this party ("" = none)
+  // The payload types this party's last SDP maps for the section (rtpmap or static), for a call
+  // recording's decoders.
+  std::vector<sdp::AudioFormat> formats;
   std::unique_ptr<MediaStream> rtp;
   std::unique_ptr<MediaStream> rtcp;  // null when only one port was allocated (rtcp-mux require)
   // ICE-lite, DTLS-SRTP or SDES toward this party when the relay terminates them (WebRTC legs,

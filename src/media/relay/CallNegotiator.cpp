@@ -280,11 +280,16 @@ void CallNegotiator::applyPeer(CallMedia& media, const sdp::SessionDescription& 
   }
   media.rtp->clearPayloadTypes();
   media.rtp->telephoneEvents.clear();
+  media.formats.clear();
   const auto formats = section.formats();
   for (std::string_view format : formats) {
     std::uint8_t payloadType = 0;
     auto [ptr, ec] = std::from_chars(format.data(), format.data() + format.size(), payloadType);
-    if (ec == std::errc() && payloadType < 128) media.rtp->allowPayloadType(payloadType);
+    if (ec == std::errc() && payloadType < 128) {
+      media.rtp->allowPayloadType(payloadType);
+      media.formats.push_back(
+          {payloadType, std::string(section.encodingName(format)), section.clockRate(format)});
+    }
     if (ec == std::errc() && payloadType < 128 && isTelephoneEvent(section, format)) {
       media.rtp->telephoneEvents.add(payloadType, section.clockRate(format));
     }

@@ -3,33 +3,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "base/JsonString.hpp"
 #include "media/packet/PeerAddress.hpp"
 #include "media/relay/ListenUrl.hpp"
 
 namespace rtcgate::media {
-namespace {
-
-// A JSON string: tags and call-ids are the peers' text and may hold quotes or control bytes.
-void appendString(std::string& out, std::string_view text) {
-  constexpr char kHex[] = "0123456789abcdef";
-  out += '"';
-  for (const char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (byte < 0x20) {
-      out += "\\u00";
-      out += kHex[byte >> 4];
-      out += kHex[byte & 0xf];
-    } else {
-      out += c;
-    }
-  }
-  out += '"';
-}
-
-}  // namespace
 
 Result<std::unique_ptr<DtmfLogSender>> DtmfLogSender::open(const std::string& url) {
   const auto address = parseListenUrl(url);
@@ -48,18 +26,18 @@ DtmfLogSender::~DtmfLogSender() { close(fd_); }
 
 std::string DtmfLogSender::format(const DtmfEvent& event) {
   std::string out = "{\"callid\":";
-  appendString(out, event.callId);
+  appendJsonString(out, event.callId);
   out += ",\"source_tag\":";
-  appendString(out, event.fromTag);
+  appendJsonString(out, event.fromTag);
   out += ",\"tags\":[";
   for (std::size_t i = 0; i < event.tags.size(); ++i) {
     if (i != 0) out += ',';
-    appendString(out, event.tags[i]);
+    appendJsonString(out, event.tags[i]);
   }
   const auto seconds =
       std::chrono::duration_cast<std::chrono::seconds>(event.time.time_since_epoch()).count();
   out += "],\"type\":\"DTMF\",\"timestamp\":" + std::to_string(seconds) + ",\"source_ip\":";
-  appendString(out, event.source.valid() ? event.source.host() : "");
+  appendJsonString(out, event.source.valid() ? event.source.host() : "");
   out += ",\"event\":" + std::to_string(event.event) +
          ",\"duration\":" + std::to_string(event.durationMs) +
          ",\"volume\":" + std::to_string(event.volume) + "}";

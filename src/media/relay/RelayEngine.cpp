@@ -3,11 +3,13 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include "base/LogContext.hpp"
 #include "media/packet/TelephoneEvent.hpp"
+#include "media/recording/RecordingPath.hpp"
 #include "media/relay/CallReport.hpp"
 #include "media/relay/DtmfLogSender.hpp"
 #include "media/relay/HeapTrimmer.hpp"
@@ -118,6 +120,51 @@ std::uint32_t dtmfUnits(const std::optional<std::int64_t>& ms, std::int64_t fall
                         std::uint32_t clockRate) {
   const std::int64_t clamped = std::clamp(ms.value_or(fallback), kDtmfMinMs, kDtmfMaxMs);
   return static_cast<std::uint32_t>(clamped * clockRate / 1000);
+}
+
+// The audio line of a party whose packets a recording taps: its first audio line with a port.
+CallMedia* recordedLine(Monologue& party) {
+  for (CallMedia& media : party.medias) {
+    if (media.type == "audio" && !media.rejected && media.rtp) return &media;
+  }
+  return nullptr;
+}
+
+// The payload types `sender` may send with: its own SDP's first, then those only its partner's
+// SDP maps (RFC 3264: a sender uses the receiver's numbers; most SDPs use the same ones).
+std::vector<sdp::AudioFormat> sentFormats(Monologue& sender) {
+  std::vector<sdp::AudioFormat> formats;
+  for (Monologue* party : {&sender, sender.partner}) {
+    const CallMedia* line = party != nullptr ? recordedLine(*party) : nullptr;
+    if (line == nullptr) continue;
+    for (const sdp::AudioFormat& format : line->formats) {
+      const bool known = std::any_of(formats.begin(), formats.end(), [&](const auto& each) {
+        return each.payloadType == format.payloadType;
+      });
+      if (!known) formats.push_back(format);
+    }
+  }
+  return formats;
+}
+
+std::uint32_t ipv4Of(const PeerAddress& address) {
+  if (!address.valid() || address.storage.sin6_family != AF_INET) return 0;
+  return reinterpret_cast<const sockaddr_in&>(address.storage).sin_addr.s_addr;
+}
+
+// A pcap recording's addresses for what `party` sends on `line`: from its latched (or expected)
+// address to the relay's port it sends to.
+PcapWriter::Flow flowOf(const Monologue& party, const CallMedia* line) {
+  PcapWriter::Flow flow;
+  if (line == nullptr) return flow;
+  const PeerAddress& peer = line->rtp->latch().peer();
+  flow.sourceAddress = ipv4Of(peer);
+  flow.sourcePort = peer.valid() ? peer.port() : 0;
+  if (party.localInterface != nullptr) {
+    flow.destinationAddress = ipv4Of(party.localInterface->bindAddress);
+  }
+  flow.destinationPort = line->rtp->localPort();
+  return flow;
 }
 
 }  // namespace
@@ -270,6 +317,10 @@ ng::Value RelayEngine::handle(const ng::NgRequest& request) {
       return statistics();
     case ng::Command::PlayDtmf:
       return playDtmf(request);
+    case ng::Command::StartRecording:
+      return startRecording(request);
+    case ng::Command::StopRecording:
+      return stopRecording(request);
   }
   return errorReply("Unrecognized command");
 }
@@ -361,6 +412,7 @@ ng::Value RelayEngine::offer(const ng::NgRequest& request) {
   }
   ng::Value reply = okReply(request);
   reply.set("sdp", std::move(*sdp));
+  recordIfAsked(call, request, reply);
   return reply;
 }
 
@@ -378,6 +430,7 @@ ng::Value RelayEngine::answer(const ng::NgRequest& request) {
   if (!sdp) return errorReply(sdp.error());
   ng::Value reply = okReply(request);
   reply.set("sdp", std::move(*sdp));
+  recordIfAsked(call, request, reply);
   return reply;
 }
 
@@ -406,6 +459,7 @@ void RelayEngine::destroyParty(Monologue& party) {
 void RelayEngine::destroyCall(const std::string& callId) {
   auto it = calls_.find(callId);
   if (it == calls_.end()) return;
+  (void)stopRecording(*it->second);  // a full queue is logged there
   for (auto& party : it->second->parties) destroyParty(*party);
   calls_.erase(it);
   HeapTrimmer::noteRelease();
@@ -444,6 +498,7 @@ ng::Value RelayEngine::remove(const ng::NgRequest& request) {
   std::vector<std::unique_ptr<Monologue>> kept;
   for (std::size_t i = 0; i + 1 < call.parties.size(); i += 2) {
     if (selects(*call.parties[i]) || selects(*call.parties[i + 1])) {
+      stopRecordingOf(call, *call.parties[i]);
       destroyParty(*call.parties[i]);
       destroyParty(*call.parties[i + 1]);
     } else {
@@ -465,6 +520,11 @@ ng::Value RelayEngine::query(const ng::NgRequest& request) const {
   if (it == calls_.end()) return errorReply("Unknown call-id");
   ng::Value reply = okReply(request);
   report(*it->second, reply);
+  if (const auto& recording = it->second->recording) {
+    ng::Value& info = reply.set("recording", ng::Value::dict());
+    info.set("call recording", recording->path);
+    info.set("dropped", ng::Value::integer(static_cast<std::int64_t>(recording->dropped())));
+  }
   return reply;
 }
 
@@ -572,6 +632,143 @@ ng::Value RelayEngine::playDtmf(const ng::NgRequest& request) {
   return reply;
 }
 
+std::int64_t RelayEngine::nowMicros() const {
+  return std::chrono::duration_cast<std::chrono::microseconds>(loop_.now().time_since_epoch())
+      .count();
+}
+
+ng::Value RelayEngine::startRecording(const ng::NgRequest& request) {
+  auto it = calls_.find(request.callId);
+  if (it == calls_.end()) return errorReply("Unknown call-id");
+  auto path = startRecording(*it->second, request);
+  if (!path) return errorReply(path.error().reason.c_str());
+  ng::Value reply = okReply(request);
+  reply.set("recording-file", *path);
+  return reply;
+}
+
+Result<std::string, RecordingError> RelayEngine::startRecording(Call& call,
+                                                                const ng::NgRequest& request) {
+  if (call.recording) return RecordingError{"Call is already being recorded"};
+  const ng::RecordingKeys& keys = request.recording;
+  const bool pcap = keys.format == "pcap";
+  if (!keys.format.empty() && keys.format != "wav" && !pcap) {
+    return RecordingError{"Unknown recording-format '" + keys.format + "' (wav, pcap)"};
+  }
+  if (!keys.mix.empty() && keys.mix != "stereo" && keys.mix != "mono") {
+    return RecordingError{"Unknown recording-mix '" + keys.mix + "' (stereo, mono)"};
+  }
+  // The from-tag party (no from-tag: the first offerer), in its answered dialogue if forked.
+  Monologue* caller = nullptr;
+  for (std::size_t i = 0; i < call.parties.size(); ++i) {
+    Monologue* party = call.parties[i].get();
+    const bool named = request.fromTag.empty() ? i % 2 == 0 : party->tag == request.fromTag;
+    if (named &&
+        (caller == nullptr || (caller->partner->tag.empty() && !party->partner->tag.empty()))) {
+      caller = party;
+    }
+  }
+  if (caller == nullptr) return RecordingError{"Given from-tag not found"};
+  const std::array<CallMedia*, 2> lines{recordedLine(*caller), recordedLine(*caller->partner)};
+  if (lines[0] == nullptr && lines[1] == nullptr)
+    return RecordingError{"Call has no audio to record"};
+  const WallClock::time_point now = WallClock::now();
+  auto path = recordingPath(
+      {options_.recordDir, keys.dir, keys.file, call.callId, pcap ? ".pcap" : ".wav", now});
+  if (!path) return path.error();
+  CallRecording::Spec spec;
+  spec.path = *path;
+  spec.pcap = pcap;
+  spec.mono = keys.mix == "mono";
+  spec.flows = {flowOf(*caller, lines[0]), flowOf(*caller->partner, lines[1])};
+  spec.callId = call.callId;
+  spec.fromTag = caller->tag;
+  spec.toTag = caller->partner->tag;
+  spec.formats = {sentFormats(*caller), sentFormats(*caller->partner)};
+  spec.startMicros = nowMicros();
+  spec.startWall = now;
+  auto recording = CallRecording::open(std::move(spec));
+  if (!recording) {
+    return RecordingError{"Cannot create recording file " + *path + ": " +
+                          recording.error().reason};
+  }
+  if (!recordingWriter_) recordingWriter_ = std::make_unique<RecordingWriter>();
+  auto session = std::make_unique<RecordingSession>();
+  session->recording = recording->get();
+  session->path = *path;
+  session->caller = caller;
+  session->callee = caller->partner;
+  if (!recordingWriter_->start(*recording, nowMicros())) {
+    recording->reset();
+    std::error_code ignored;
+    std::filesystem::remove(*path, ignored);
+    return RecordingError{"Recording queue busy"};
+  }
+  for (std::uint8_t channel = 0; channel < 2; ++channel) {
+    if (lines[channel] == nullptr) continue;
+    auto tap = std::make_unique<RecordingTap>(recordingWriter_->queue(), *session->recording,
+                                              channel, counters_.recordingDropped);
+    lines[channel]->rtp->rtpTap = tap.get();
+    session->taps.push_back(std::move(tap));
+  }
+  call.recording = std::move(session);
+  spdlog::info("call {}: recording to {}", call.callId, *path);
+  return *path;
+}
+
+void RelayEngine::recordIfAsked(Call& call, const ng::NgRequest& request, ng::Value& reply) {
+  if (!request.recordCall || call.recording) return;
+  // The call goes on unrecorded: the offer or answer itself succeeded.
+  if (auto path = startRecording(call, request); !path) {
+    spdlog::warn("call {}: record call: {}", call.callId, path.error().reason);
+    reply.set("warning", "Call not recorded: " + path.error().reason);
+  }
+}
+
+ng::Value RelayEngine::stopRecording(const ng::NgRequest& request) {
+  auto it = calls_.find(request.callId);
+  if (it == calls_.end()) return errorReply("Unknown call-id");
+  Call& call = *it->second;
+  if (!call.recording) return errorReply("Call is not being recorded");
+  const std::string path = call.recording->path;
+  const std::uint64_t dropped = call.recording->dropped();
+  stopRecording(call);
+  ng::Value reply = okReply(request);
+  reply.set("recording-file", path);
+  reply.set("recording-dropped", ng::Value::integer(static_cast<std::int64_t>(dropped)));
+  return reply;
+}
+
+bool RelayEngine::stopRecording(Call& call) {
+  if (!call.recording) return true;
+  RecordingSession& session = *call.recording;
+  // Untapped first: no packet of this recording is queued after its stop.
+  for (const auto& party : call.parties) {
+    for (CallMedia& media : party->medias) {
+      if (!media.rtp || media.rtp->rtpTap == nullptr) continue;
+      for (const auto& tap : session.taps) {
+        if (media.rtp->rtpTap == tap.get()) media.rtp->rtpTap = nullptr;
+      }
+    }
+  }
+  const bool queued = recordingWriter_->stop(session.recording, nowMicros(), session.dropped(),
+                                             session.callee->tag);
+  if (!queued) {
+    spdlog::error("call {}: recording queue full; {} is closed when the relay stops", call.callId,
+                  session.path);
+  } else {
+    spdlog::info("call {}: recording {} stopped", call.callId, session.path);
+  }
+  call.recording.reset();
+  return queued;
+}
+
+void RelayEngine::stopRecordingOf(Call& call, const Monologue& party) {
+  if (call.recording && (call.recording->caller == &party || call.recording->callee == &party)) {
+    (void)stopRecording(call);  // a full queue is logged there; nothing else to do here
+  }
+}
+
 ng::RelayTotals RelayEngine::totals() const {
   ng::RelayTotals t;
   t.sessions = counters_.liveSessions.load(std::memory_order_relaxed);
@@ -585,6 +782,7 @@ ng::RelayTotals RelayEngine::totals() const {
   t.lostPackets = counters_.lostPackets.value();
   t.iceConsentFailures = counters_.iceConsentFailures.value();
   t.dtlsFailures = counters_.dtlsFailures.value();
+  t.recordingDropped = counters_.recordingDropped.value();
   return t;
 }
 

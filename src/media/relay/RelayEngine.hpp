@@ -10,6 +10,7 @@
 #include "media/packet/EventLoop.hpp"
 #include "media/packet/PacketRelay.hpp"
 #include "media/packet/SharedCounter.hpp"
+#include "media/recording/RecordingWriter.hpp"
 #include "media/relay/Call.hpp"
 #include "media/relay/CallNegotiator.hpp"
 #include "media/relay/DtmfListener.hpp"
@@ -31,6 +32,7 @@ struct RelayCounters {
   SharedCounter iceConsentFailures;  // WebRTC streams marked dead (RFC 7675)
   SharedCounter dtlsFailures;        // DTLS handshakes that failed (counted once per transport)
   SharedCounter lostPackets;         // sequence-gap loss of the streams of deleted parties
+  SharedCounter recordingDropped;    // packets the recording queue had no room for
   std::atomic<std::uint64_t> liveSessions{0};  // calls_.size(), for readers on other threads
 };
 
@@ -71,6 +73,19 @@ class RelayEngine : private DtmfObserver {
   ng::Value statistics() const;
   // rtpengine's `play DTMF`: digits into the call as if the from-tag party sent them (DtmfPlayer).
   ng::Value playDtmf(const ng::NgRequest& request);
+  // Call recording (media/recording): the from-tag party's audio and its partner's into a file
+  // the RecordingWriter's thread writes; `delete` of the call stops it too.
+  ng::Value startRecording(const ng::NgRequest& request);
+  ng::Value stopRecording(const ng::NgRequest& request);
+  Result<std::string, RecordingError> startRecording(Call& call, const ng::NgRequest& request);
+  // Untaps the streams and queues the recording's stop; false when the queue had no room (the
+  // writer then closes it when the engine goes).
+  bool stopRecording(Call& call);
+  // Stops the call's recording when `party` is one of the recorded pair (its streams go).
+  void stopRecordingOf(Call& call, const Monologue& party);
+  // offer/answer with `record call: yes`: starts the recording if none runs yet.
+  void recordIfAsked(Call& call, const ng::NgRequest& request, ng::Value& reply);
+  std::int64_t nowMicros() const;
 
   void checkIceConsent();
   // DTMF: a digit the packet path found, digits whose end packets were all lost (once a second),
@@ -102,6 +117,9 @@ class RelayEngine : private DtmfObserver {
   Timers::Id expiryTimer_ = 0;
   std::vector<Timers::Id> delayedDeletes_;  // `delete delay` timers, cancelled with the engine
   std::unique_ptr<DtmfListener> dtmfLog_;   // relay.dtmf_log_dest, when configured
+  // Made with the first recording (its thread and queue cost nothing before). Declared last:
+  // destroyed first, after the destructor has stopped every call's recording.
+  std::unique_ptr<RecordingWriter> recordingWriter_;
 };
 
 }  // namespace rtcgate::media

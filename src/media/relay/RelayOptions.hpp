@@ -66,6 +66,9 @@ struct RelayOptions {
   // rtpengine's --dtmf-log-dest (YAML relay.dtmf_log_dest): "udp://HOST:PORT" gets one JSON
   // datagram per digit (DtmfLogSender); empty = none.
   std::string dtmfLogDest;
+  // Where ng `start recording` writes (YAML relay.record_dir): recording-dir and recording-file
+  // from ng may only name places inside it. Created on the first recording.
+  std::string recordDir = "recordings";
 };
 
 }  // namespace rtcgate::media

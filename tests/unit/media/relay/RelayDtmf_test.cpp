@@ -18,6 +18,7 @@
 #include "media/relay/RelayEngine.hpp"
 #include "sdp/SessionDescription.hpp"
 #include "support/LoopbackSocket.hpp"
+#include "unit/media/packet/RtpTestPacket.hpp"
 #include "unit/media/relay/PacketIoParam.hpp"
 
 namespace rtcgate::media {
@@ -51,16 +52,8 @@ class Party {
 
 std::vector<std::uint8_t> rtpPacket(std::uint8_t payloadType, std::uint16_t sequence,
                                     std::uint32_t timestamp, std::size_t payloadSize) {
-  std::vector<std::uint8_t> packet(12 + payloadSize, 0xd5);
-  packet[0] = 0x80;
-  packet[1] = payloadType;
-  packet[2] = static_cast<std::uint8_t>(sequence >> 8);
-  packet[3] = static_cast<std::uint8_t>(sequence);
-  for (int i = 0; i < 4; ++i) {
-    packet[4 + i] = static_cast<std::uint8_t>(timestamp >> (24 - 8 * i));
-    packet[8 + i] = static_cast<std::uint8_t>(0x5EEDu >> (24 - 8 * i));
-  }
-  return packet;
+  const std::vector<std::uint8_t> payload(payloadSize, 0xd5);
+  return test::rtpTestPacket(payloadType, sequence, timestamp, 0x5EED, payload);
 }
 
 std::vector<std::uint8_t> eventPacket(std::uint16_t sequence, std::uint32_t timestamp,
