@@ -217,7 +217,7 @@ constexpr std::string_view kDocument =
     },
     "/api/v1/calls/{id}/dtmf": {
       "post": {
-        "summary": "Send digits into an answered call through the relay, as RFC 4733 events toward the callee (or the caller)",
+        "summary": "Send digits into an answered call toward the callee (or the caller): RFC 4733 events played by the relay where that side negotiated telephone-event, SIP INFO otherwise",
         "tags": ["calls"],
         "parameters": [
           {
@@ -246,7 +246,7 @@ constexpr std::string_view kDocument =
         },
         "responses": {
           "202": {
-            "description": "The relay plays the digits (a warning when the other party sends no audio yet: they wait for its packets)",
+            "description": "The digits are on their way, as `as` says (a warning when the relay plays them but the other party sends no audio yet: they wait for its packets)",
             "content": {
               "application/json": {
                 "schema": {
@@ -255,6 +255,7 @@ constexpr std::string_view kDocument =
                     "id": {"type": "integer"},
                     "digits": {"type": "string"},
                     "to": {"type": "string"},
+                    "as": {"type": "string", "enum": ["rfc4733", "info"]},
                     "warning": {"type": "string"}
                   }
                 }
@@ -265,6 +266,61 @@ constexpr std::string_view kDocument =
           "404": {"$ref": "#/components/responses/Error"},
           "409": {"$ref": "#/components/responses/Error"},
           "503": {"$ref": "#/components/responses/Error"},
+          "401": {"$ref": "#/components/responses/Unauthorized"}
+        }
+      }
+    },
+    "/api/v1/calls/{id}/recording": {
+      "post": {
+        "summary": "Record an answered call through the relay: both directions, decrypted, as a WAV (stereo: the caller left, the callee right; or mono) or a pcap of the plain RTP, with a JSON sidecar; call.recording follows",
+        "tags": ["calls"],
+        "parameters": [
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "description": "The call's id (the `id` of GET /api/v1/calls)",
+            "schema": {"type": "integer", "minimum": 1}
+          }
+        ],
+        "requestBody": {
+          "required": false,
+          "content": {
+            "application/json": {
+              "schema": {
+                "type": "object",
+                "properties": {
+                  "format": {"type": "string", "enum": ["wav", "pcap"], "default": "wav"},
+                  "mix": {"type": "string", "enum": ["stereo", "mono"], "default": "stereo"}
+                }
+              }
+            }
+          }
+        },
+        "responses": {
+          "201": {"description": "Recording", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/RecordingState"}}}},
+          "400": {"$ref": "#/components/responses/Error"},
+          "404": {"$ref": "#/components/responses/Error"},
+          "409": {"$ref": "#/components/responses/Error"},
+          "401": {"$ref": "#/components/responses/Unauthorized"}
+        }
+      },
+      "delete": {
+        "summary": "Stop recording the call (the relay closes the file and its sidecar)",
+        "tags": ["calls"],
+        "parameters": [
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "description": "The call's id (the `id` of GET /api/v1/calls)",
+            "schema": {"type": "integer", "minimum": 1}
+          }
+        ],
+        "responses": {
+          "200": {"description": "Stopped", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/RecordingState"}}}},
+          "404": {"$ref": "#/components/responses/Error"},
+          "409": {"$ref": "#/components/responses/Error"},
           "401": {"$ref": "#/components/responses/Unauthorized"}
         }
       }
@@ -639,6 +695,15 @@ constexpr std::string_view kDocument =
     },
     "schemas": {
       "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "string"}}},
+      "RecordingState": {
+        "type": "object",
+        "properties": {
+          "id": {"type": "integer", "description": "the call's id"},
+          "recording": {"type": "boolean"},
+          "file": {"type": "string", "description": "the recording's path on the relay's host (its sidecar: the same + .json)"},
+          "dropped": {"type": "integer", "description": "stopped: packets the relay's writer could not take in time (lost to the recording only)"}
+        }
+      },
       "Bans": {
         "type": "object",
         "properties": {

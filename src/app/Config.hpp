@@ -27,6 +27,7 @@ struct StaticRoute {
   std::string srtp;            // media.srtp: "" (media.sip_srtp applies), "none", "sdes" or "dtls"
   std::string mediaInterface;  // media.interface: the relay interface of its targets' leg
   std::string dtmf;            // how digits reach its targets: "" (calls.dtmf), auto, rfc4733, info
+  bool record = false;         // calls to its targets are recorded (relay.record_dir) once answered
   friend bool operator==(const StaticRoute&, const StaticRoute&) = default;
 };
 

@@ -644,7 +644,8 @@ void readRoutes(ConfigReader& r, const YAML::Node& root, Config& c) {
   for (std::size_t i = 0; i < node.size(); ++i) {
     const std::string path = "routes[" + std::to_string(i) + "]";
     if (!r.mapping(node[i], path,
-                   {"match", "to", "trunk", "strip", "prefix", "media", "options_ping", "dtmf"})) {
+                   {"match", "to", "trunk", "strip", "prefix", "media", "options_ping", "dtmf",
+                    "record"})) {
       r.error(path, "expected a mapping with match and to (or trunk)");
       continue;
     }
@@ -654,6 +655,7 @@ void readRoutes(ConfigReader& r, const YAML::Node& root, Config& c) {
     r.read(node[i], path, "options_ping", route.optionsPing, 0u, 3600u);
     r.read(node[i], path, "prefix", route.prefix);
     r.read(node[i], path, "dtmf", route.dtmf);
+    r.read(node[i], path, "record", route.record);
     if (!route.dtmf.empty()) checkDtmfMode(r, path + ".dtmf", route.dtmf);
     if (!isNumberPrefix(route.prefix)) {
       r.error(path + ".prefix", "expected digits, '+' or '*', got '" + route.prefix + "'");

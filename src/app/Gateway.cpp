@@ -93,6 +93,7 @@ proxy::StaticRoutes staticRoutes(const std::vector<StaticRoute>& routes) {
     entry.optionsPing = std::chrono::seconds(route.optionsPing);
     entry.mediaInterface = route.mediaInterface;
     entry.dtmf = proxy::parseDtmfMode(route.dtmf);
+    entry.record = route.record;
     out.add(std::move(entry));
   }
   return out;
@@ -432,6 +433,7 @@ bool Gateway::start() {
       ManagementApi::Parts{*transports_, *ingress_, *proxy_, *location_, store_.get(), &loopWatch_,
                            dns_.get()});
   callsApi_ = std::make_unique<api::CallsApi>(*proxy_, apiMediaControl(), timers_);
+  recordingsApi_ = std::make_unique<api::RecordingsApi>(*proxy_);
   bansApi_ = std::make_unique<api::BansApi>(*proxy_);
   if (const auto status = bansApi_->declareMetrics(api_->metrics()); !status) {
     spdlog::error("bans: {}", status.error());
@@ -439,6 +441,7 @@ bool Gateway::start() {
   }
   if (api_->server()) {
     callsApi_->registerRoutes(*api_->server());
+    recordingsApi_->registerRoutes(*api_->server());
     cdrs_->registerRoutes(*api_->server());
     bansApi_->registerRoutes(*api_->server());
   }
@@ -453,6 +456,7 @@ bool Gateway::start() {
   if (relayWatch_) calls.addObserver(*relayWatch_);
   calls.addObserver(*events_);
   calls.addObserver(*cdrs_);
+  calls.addObserver(*recordingsApi_);  // last: a route's recording starts once all heard
   if (relay_) {
     if (const auto status = api_->declareRelayMetrics(*relay_); !status) {
       spdlog::error("metrics: {}", status.error());

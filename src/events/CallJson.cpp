@@ -124,6 +124,10 @@ std::string mediaQualityJson(const proxy::Dialog& dialog, const ng::Value* repor
     if (stats) appendQuality(out, party != nullptr ? *party : ng::PartyMediaStats{});
     out += '}';
   }
+  if (!dialog.recordingFile.empty()) {
+    out += ",\"recording\":";
+    appendJsonString(out, dialog.recordingFile);
+  }
   out += '}';
   return out;
 }

@@ -56,6 +56,15 @@ std::string EventHub::header(std::string_view type) const {
   return out;
 }
 
+// An event about a call that names it only: `{"type":...,"time":...,"call":{"id":N,"call_id":...}`.
+std::string EventHub::callHeader(std::string_view type, const proxy::Dialog& dialog) const {
+  std::string out = header(type);
+  out += ",\"call\":{\"id\":" + std::to_string(dialog.id) + ",\"call_id\":";
+  appendJsonString(out, dialog.callId);
+  out += '}';
+  return out;
+}
+
 void EventHub::onRegistration(std::string_view event, std::string_view aor,
                               const proxy::Binding& binding) {
   if (noSubscribers()) return;
@@ -107,10 +116,8 @@ void EventHub::onCallRecord(const proxy::Dialog& dialog, const ng::Value* mediaR
 void EventHub::onDtmf(const proxy::Dialog& dialog, const proxy::DtmfDigit& digit) {
   if (noSubscribers()) return;
   const std::string type = "call.dtmf";
-  std::string out = header(type);
-  out += ",\"call\":{\"id\":" + std::to_string(dialog.id) + ",\"call_id\":";
-  appendJsonString(out, dialog.callId);
-  out += "},\"digit\":";
+  std::string out = callHeader(type, dialog);
+  out += ",\"digit\":";
   appendJsonString(out, std::string_view(&digit.digit, 1));
   out += ",\"duration_ms\":" + std::to_string(digit.durationMs);
   if (digit.volume >= 0) out += ",\"volume\":" + std::to_string(digit.volume);
@@ -120,6 +127,21 @@ void EventHub::onDtmf(const proxy::Dialog& dialog, const proxy::DtmfDigit& digit
   out += "\",\"delivered_as\":\"";
   out += proxy::DtmfDigit::deliveryName(digit.delivery);
   out += "\"}";
+  dispatch(type, std::move(out));
+}
+
+void EventHub::onRecording(const proxy::Dialog& dialog, const proxy::RecordingChange& change) {
+  if (noSubscribers()) return;
+  const std::string type = "call.recording";
+  std::string out = callHeader(type, dialog);
+  out += std::string(",\"state\":\"") + (change.started ? "started" : "stopped") + "\",\"file\":";
+  appendJsonString(out, change.file);
+  if (!change.started) {
+    out += ",\"reason\":";
+    appendJsonString(out, change.reason);
+    out += ",\"dropped\":" + std::to_string(change.dropped);
+  }
+  out += '}';
   dispatch(type, std::move(out));
 }
 

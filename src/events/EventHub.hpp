@@ -54,6 +54,8 @@ class EventHub : public proxy::CallObserver {
   void onCallRecord(const proxy::Dialog& dialog, const ng::Value* mediaReport) override;
   // call.dtmf: the digit, its duration, who sent it, how it came and how it was delivered.
   void onDtmf(const proxy::Dialog& dialog, const proxy::DtmfDigit& digit) override;
+  // call.recording: started or stopped, the file, and why it stopped.
+  void onRecording(const proxy::Dialog& dialog, const proxy::RecordingChange& change) override;
   // Any other event: `fields` is a JSON object whose members are added after type and time, e.g.
   // publish("relay.down", R"({"relay":"udp://10.0.0.2:22222"})"). False (nothing published) when
   // `fields` is not an object.
@@ -91,6 +93,7 @@ class EventHub : public proxy::CallObserver {
   };
 
   std::string header(std::string_view type) const;  // `{"type":...,"time":...` without the '}'
+  std::string callHeader(std::string_view type, const proxy::Dialog& dialog) const;
   void dispatch(std::string_view type, std::string json);
   bool noSubscribers();
   static bool wants(const Subscriber& subscriber, std::string_view type);

@@ -47,6 +47,10 @@ void CallManager::dtmfEvent(const Dialog& dialog, const DtmfDigit& digit) {
   for (auto* observer : observers_) observer->onDtmf(dialog, digit);
 }
 
+void CallManager::recordingEvent(const Dialog& dialog, const RecordingChange& change) {
+  for (auto* observer : observers_) observer->onRecording(dialog, change);
+}
+
 // ------------------------------------------------------------------ requests
 
 void CallManager::planMedia(ProxyTransaction& pt) {
@@ -239,6 +243,7 @@ void CallManager::trackResponse(ProxyTransaction& pt, std::size_t index,
   dialog->callee.leg = branch.leg;
   dialog->callee.mediaInterface = branch.mediaInterface;
   dialog->callee.dtmf = branch.dtmf.value_or(options_.dtmf);
+  dialog->callee.record = branch.record;
   if (!branch.anchored) dialog->callee.leg = mediaPolicy_.legOf(branch.flow.transport);
   learnRouteSets(*dialog, response);
   if (status >= 200) {

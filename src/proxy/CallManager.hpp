@@ -78,6 +78,7 @@ class CallManager {
   void addObserver(CallObserver& observer) { observers_.push_back(&observer); }
   void callEvent(CallEvent event, const Dialog& dialog);
   void dtmfEvent(const Dialog& dialog, const DtmfDigit& digit);
+  void recordingEvent(const Dialog& dialog, const RecordingChange& change);
 
   // ---- hook points of the forwarding
   // A request the proxy starts proxying: what its SDP is to the relay (ProxyTransaction's

@@ -5,6 +5,7 @@
 #include "ng/Value.hpp"
 #include "proxy/Dialog.hpp"
 #include "proxy/DtmfDigit.hpp"
+#include "proxy/RecordingChange.hpp"
 
 namespace rtcgate::proxy {
 
@@ -43,6 +44,8 @@ class CallObserver {
   // A digit the call carried (RFC 4733 seen by the embedded relay, a party's SIP INFO, or sent
   // through the API), in the order the parties sent them.
   virtual void onDtmf(const Dialog& /*call*/, const DtmfDigit& /*digit*/) {}
+  // The relay started or stopped recording the call.
+  virtual void onRecording(const Dialog& /*call*/, const RecordingChange& /*change*/) {}
 };
 
 }  // namespace rtcgate::proxy

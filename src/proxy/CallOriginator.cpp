@@ -82,6 +82,8 @@ Result<std::uint64_t, OriginateError> CallOriginator::originate(const std::strin
   dialog.callee.mediaInterface = targetB->mediaInterface;
   dialog.caller.dtmf = targetA->dtmf.value_or(callManager_.defaultDtmf());
   dialog.callee.dtmf = targetB->dtmf.value_or(callManager_.defaultDtmf());
+  dialog.caller.record = targetA->record;
+  dialog.callee.record = targetB->record;
   dialog.anchored =
       callManager_.media() != nullptr && policy_.anchors(dialog.caller.leg, dialog.callee.leg);
   dialog.caller.local = DialogSide::LocalEnd{dialog.callId, {}, 1};
@@ -592,6 +594,7 @@ bool CallOriginator::advance(OriginateTarget& target) const {
     found->dialled = std::move(target.dialled);
     found->mediaInterface = std::move(target.mediaInterface);
     found->dtmf = target.dtmf;
+    found->record = target.record;
     found->failover = std::move(target.failover);
     target = std::move(*found);
     return true;

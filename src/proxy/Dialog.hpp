@@ -47,6 +47,7 @@ struct DialogSide {
   MediaLeg leg = MediaLeg::Sip;
   std::string mediaInterface;      // the relay interface of this side's leg ("" = the default)
   DtmfMode dtmf = DtmfMode::Auto;  // how digits reach this side (calls.dtmf, routes[].dtmf)
+  bool record = false;             // routes[].record: calls to this side are recorded once answered
   // Our own end of this side's dialog when we are the user agent toward it (calls originated
   // through the API, RFC 3725): its own Call-ID, our From header with our tag, our CSeq.
   struct LocalEnd {
@@ -73,6 +74,10 @@ struct Dialog {
   // the relay then holds the call until we delete it.
   bool relayOffered = false;
   bool onHold = false;
+  // The relay's recording of the call: its file (kept once stopped, for the CDR), and whether
+  // it is still being written.
+  std::string recordingFile;
+  bool recording = false;
   bool originated = false;  // started by us (POST /api/v1/calls): we are the UA on both sides
   // Its caller is unauthenticated: the call counts against its source address's share
   // (security.max_unauthenticated_calls_per_source) while it lasts.

@@ -105,8 +105,12 @@ void MediaAnchor::playDtmf(const std::string& callId, const std::string& fromTag
   play.set("from-tag", fromTag);
   play.set("code", digits);
   play.set("duration", ng::Value::integer(durationMs));
-  control_.request(std::move(play), [alive = alive_, done = std::move(done)](
-                                        mediacontrol::MediaControl::Reply reply) {
+  command(std::move(play), std::move(done));
+}
+
+void MediaAnchor::command(ng::Value request, QueryDone done) {
+  control_.request(std::move(request), [alive = alive_, done = std::move(done)](
+                                           mediacontrol::MediaControl::Reply reply) {
     if (!*alive) return;
     done(std::move(reply));
   });

@@ -61,6 +61,9 @@ class MediaAnchor {
   // sends, as if it had sent them, `durationMs` each.
   void playDtmf(const std::string& callId, const std::string& fromTag, const std::string& digits,
                 std::uint32_t durationMs, QueryDone done);
+  // Any other ng command about a call (start recording, stop recording), replied to unless we
+  // are gone.
+  void command(ng::Value request, QueryDone done);
 
   const MediaAnchorStats& stats() const { return stats_; }
 

@@ -29,6 +29,7 @@ struct OriginateTarget {
   std::string dialled;           // the number the route dials (strip, prefix)
   std::string mediaInterface;    // the relay interface of this leg ("": the default)
   std::optional<DtmfMode> dtmf;  // how digits reach this party, when its route says
+  bool record = false;           // its route records the call
   // Where to go when the INVITE fails with 408 or a 5xx, as a forwarded branch would: the other
   // destinations DNS gave for it, then the route's or trunk's other targets.
   std::vector<sip::Flow> alternates;

@@ -131,6 +131,12 @@ void ProxyCore::callEnding(const Dialog& dialog) {
   if (dialog.originated) originator_.forget(dialog.id);
   if (!renegotiations_.empty()) forgetRenegotiation(dialog.id);
   dtmfInfo_.forget(dialog.id);
+  if (dialog.recording) {
+    // The relay closes the file when the call's media is deleted.
+    calls_.recordingEvent(
+        dialog,
+        RecordingChange{.started = false, .file = dialog.recordingFile, .reason = "call-ended"});
+  }
   if (!reconnects_.empty()) {
     if (const auto wait = reconnects_.forget(dialog.id)) timers_.cancel(wait->timer);
   }

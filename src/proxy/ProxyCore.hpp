@@ -179,6 +179,19 @@ class ProxyCore : public transaction::TransactionUser,
   DigitsRefusal sendDigits(std::uint64_t dialogId, bool toCaller, const std::string& digits,
                            std::uint32_t durationMs, DigitsDone done);
 
+  // Recording (ProxyRecording.cpp): the relay records an answered call through it, both
+  // directions (`format` wav or pcap; `mix` stereo, the caller on the left, or mono) until
+  // stopRecording or the call's end. `done` gets the change (call.recording follows) or why not.
+  struct RecordingRequest {
+    std::string format = "wav";
+    std::string mix = "stereo";
+  };
+  using RecordingDone = std::function<void(Result<RecordingChange, std::string>)>;
+  enum class RecordingRefusal { None, NoSuchCall, NotPossible, Already, NotRecording };
+  RecordingRefusal startRecording(std::uint64_t dialogId, const RecordingRequest& request,
+                                  RecordingDone done);
+  RecordingRefusal stopRecording(std::uint64_t dialogId, RecordingDone done);
+
   // Places a call (RFC 3725 third-party call control): `from` is rung first and, once it
   // answers, `to`; the two are bridged through the relay when their media differ. Parties are
   // user names, numbers or SIP URIs, routed as an INVITE to them would be. The id is the call's

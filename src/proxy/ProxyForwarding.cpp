@@ -173,6 +173,7 @@ bool ProxyCore::launchBranch(ProxyTransaction& pt, std::size_t index, Target tar
                     calls_.anchorsBranch(pt, target.flow.transport,
                                          routes_.targetMedia(target.requestUri), branch.leg);
   branch.dtmf = routes_.targetDtmf(target.requestUri);
+  branch.record = routes_.targetRecorded(target.requestUri);
   if (branch.anchored) {
     branch.mediaInterface =
         calls_.branchInterface(pt, target.trunk ? target.trunk->mediaInterface

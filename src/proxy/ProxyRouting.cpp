@@ -325,6 +325,7 @@ std::optional<OriginateTarget> ProxyCore::originateTarget(const std::string& uri
     OriginateTarget target{requestUri, flow, std::move(routes), leg};
     target.mediaInterface = routes_.targetInterface(requestUri);
     target.dtmf = routes_.targetDtmf(requestUri);
+    target.record = routes_.targetRecorded(requestUri);
     return target;
   };
   if (identity_.isLocalDomain(host) || (toUs && !parsed->user.empty())) {

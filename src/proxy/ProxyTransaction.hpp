@@ -40,6 +40,7 @@ struct Branch {
   MediaLeg leg = MediaLeg::Sip;
   std::string mediaInterface;    // the relay interface of its leg ("" = the relay's default)
   std::optional<DtmfMode> dtmf;  // how digits reach its callee, when its route says
+  bool record = false;           // its route records the call
   // A branch toward a trunk: its challenges are answered with the trunk's credentials (then
   // requestUri and routes are kept to send it again), and failover keeps the dialled number.
   std::shared_ptr<const Trunk> trunk;

@@ -98,6 +98,10 @@ std::optional<DtmfMode> StaticRoutes::targetDtmf(std::string_view requestUri) co
   return route != nullptr ? route->dtmf : std::nullopt;
 }
 
+bool StaticRoutes::targetRecorded(std::string_view requestUri) const {
+  return routeOfTarget(requestUri, [](const Route& r) { return r.record; }) != nullptr;
+}
+
 std::string StaticRoutes::targetInterface(std::string_view requestUri) const {
   const Route* route =
       routeOfTarget(requestUri, [](const Route& r) { return !r.mediaInterface.empty(); });

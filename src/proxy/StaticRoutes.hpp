@@ -37,6 +37,7 @@ class StaticRoutes {
     std::optional<MediaLeg> media;        // the targets' profile; none: media.sip_srtp applies
     std::string mediaInterface;           // the targets' relay interface; "": the default
     std::optional<DtmfMode> dtmf;         // how digits reach its targets; none: calls.dtmf
+    bool record = false;                  // calls to its targets are recorded once answered
     std::string trunk;                    // or a trunk by name (targets then empty)
     std::uint32_t strip = 0;              // leading characters taken off the number
     std::string prefix;                   // then put in front of it
@@ -65,6 +66,8 @@ class StaticRoutes {
   // How digits reach that target (`routes[].dtmf`), matched as targetMedia does; none when no
   // route says.
   std::optional<DtmfMode> targetDtmf(std::string_view requestUri) const;
+  // Whether calls to that target are recorded (`routes[].record`), matched as targetMedia does.
+  bool targetRecorded(std::string_view requestUri) const;
   bool empty() const { return routes_.empty(); }
   const std::vector<Route>& all() const { return routes_; }
 

@@ -140,6 +140,23 @@ TEST(EventHub, DigitsBecomeCallDtmfWithSourceAndDelivery) {
                                   R"("delivered_as":"passed"})");
 }
 
+TEST(EventHub, RecordingChangesBecomeCallRecording) {
+  const auto timers = clockAtNow();
+  EventHub hub(timers);
+  Collector got;
+  hub.subscribe({"call.recording"}, got.deliver());
+  const auto call = dialog();
+  hub.onRecording(call, proxy::RecordingChange{.started = true, .file = "/rec/a.wav"});
+  hub.onRecording(call, proxy::RecordingChange{
+                            .started = false, .file = "/rec/a.wav", .reason = "api", .dropped = 2});
+  ASSERT_EQ(got.events.size(), 2u);
+  const std::string head = R"({"type":"call.recording","time":1767225600123,"call":{"id":)" +
+                           std::to_string(call.id) + R"(,"call_id":")" + call.callId + R"("},)";
+  EXPECT_EQ(got.events[0], head + R"("state":"started","file":"/rec/a.wav"})");
+  EXPECT_EQ(got.events[1],
+            head + R"("state":"stopped","file":"/rec/a.wav","reason":"api","dropped":2})");
+}
+
 TEST(EventHub, PublishAddsTheGivenFields) {
   const auto timers = clockAtNow();
   EventHub hub(timers);
