@@ -1,9 +1,9 @@
 #include "api/CallsApi.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 
+#include "api/CallIdParam.hpp"
 #include "events/CallJson.hpp"
 #include "http/Json.hpp"
 #include "http/JsonValue.hpp"
@@ -69,9 +69,6 @@ Result<CallsApi::DtmfBody> CallsApi::parseDtmfBody(std::string_view body) {
 http::HttpReply CallsApi::sendDtmf(const proxy::Dialog& dialog, const std::string& body) {
   const auto dtmf = parseDtmfBody(body);
   if (!dtmf) return http::HttpReply::error(400, dtmf.error());
-  if (dialog.state != proxy::Dialog::State::Confirmed) {
-    return http::HttpReply::error(409, "digits go into answered calls");
-  }
   const std::string target = dtmf->toCaller ? "caller" : "callee";
   const auto id = dialog.id;
   return http::HttpReply::later([this, dtmf = *dtmf, target, id](http::HttpReply::Send send) {
@@ -213,11 +210,7 @@ void CallsApi::registerRoutes(http::HttpServer& server) {
              "originate {from, to}: ring from, then connect it to to (third-party call control)",
              [this](const http::HttpRequest& request) { return originate(request.body); });
   auto findCall = [this](const http::HttpRequest& request) -> proxy::Dialog* {
-    const auto& text = request.params.at("id");
-    std::uint64_t id = 0;
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
-    if (ec != std::errc() || end != text.data() + text.size()) return nullptr;
-    return proxy_.dialogs().findById(id);
+    return proxy_.dialogs().findById(callIdParam(request));
   };
   server.add("GET", "/api/v1/calls/{id}", "one call, with per-direction media quality",
              [this, findCall](const http::HttpRequest& request) {

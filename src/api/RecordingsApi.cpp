@@ -2,8 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include <charconv>
-
+#include "api/CallIdParam.hpp"
 #include "http/Json.hpp"
 #include "http/JsonValue.hpp"
 
@@ -12,13 +11,6 @@ namespace rtcgate::api {
 using Refusal = proxy::ProxyCore::RecordingRefusal;
 
 namespace {
-
-std::uint64_t callIdOf(const http::HttpRequest& request) {
-  const auto& text = request.params.at("id");
-  std::uint64_t id = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
-  return ec == std::errc() && end == text.data() + text.size() ? id : 0;
-}
 
 http::HttpReply refusalReply(Refusal refusal) {
   switch (refusal) {
@@ -98,12 +90,13 @@ http::HttpReply RecordingsApi::stop(std::uint64_t id) {
 }
 
 void RecordingsApi::registerRoutes(http::HttpServer& server) {
-  server.add(
-      "POST", "/api/v1/calls/{id}/recording",
-      "record the call {format: wav|pcap, mix: stereo|mono}: call.recording follows",
-      [this](const http::HttpRequest& request) { return start(callIdOf(request), request.body); });
+  server.add("POST", "/api/v1/calls/{id}/recording",
+             "record the call {format: wav|pcap, mix: stereo|mono}: call.recording follows",
+             [this](const http::HttpRequest& request) {
+               return start(callIdParam(request), request.body);
+             });
   server.add("DELETE", "/api/v1/calls/{id}/recording", "stop recording the call",
-             [this](const http::HttpRequest& request) { return stop(callIdOf(request)); });
+             [this](const http::HttpRequest& request) { return stop(callIdParam(request)); });
 }
 
 // routes[].record: the call is recorded from its answer on.

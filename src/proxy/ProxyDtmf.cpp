@@ -54,11 +54,9 @@ bool ProxyCore::takeDtmfInfo(TransactionId serverTx, const SipMessage& request, 
   if (convert) {
     playAsEvents(dialog, to, digit);
   } else {
-    digit.delivery = DtmfDigit::Delivery::Passed;
     spdlog::info("call {}: DTMF {} from the {} (SIP INFO), sent on as our INFO", dialog.callId,
                  digit.digit, sideName(digit.fromCaller));
-    dtmfInfo_.send(dialog, &to == &dialog.caller, digit.digit, digit.durationMs);
-    calls_.dtmfEvent(dialog, digit);
+    sendAsInfo(dialog, to, digit);
   }
   return true;
 }
