@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "api/CallsApi.hpp"
+#include "api/TransfersApi.hpp"
 #include "http/Json.hpp"
 #include "http/JsonValue.hpp"
 
@@ -77,6 +78,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   stringRoundTrip(input);
   if (const auto body = CallsApi::parseOriginateBody(input)) {
     check(JsonValue::parse(input)->isObject());
+  }
+  // A transfer target goes into a header: nothing accepted may end it early.
+  if (const auto transfer = rtcgate::api::TransfersApi::parseBody(input)) {
+    check(transfer->target.find_first_of("\r\n<>\" ") == std::string::npos);
   }
   return 0;
 }

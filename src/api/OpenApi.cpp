@@ -325,6 +325,59 @@ constexpr std::string_view kDocument =
         }
       }
     },
+    "/api/v1/calls/{id}/transfer": {
+      "post": {
+        "summary": "Blind transfer of an answered call: a REFER asks the transferee to call the target (in the other party's name, or ours for a call placed through the API); call.transfer events report its NOTIFYs, and once the target answered the call ends (transferred)",
+        "tags": ["calls"],
+        "parameters": [
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "description": "The call's id (the `id` of GET /api/v1/calls)",
+            "schema": {"type": "integer", "minimum": 1}
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "type": "object",
+                "required": ["target"],
+                "properties": {
+                  "target": {"type": "string", "description": "a sip: or sips: URI", "maxLength": 512},
+                  "transferee": {"type": "string", "enum": ["caller", "callee"], "default": "caller", "description": "the party asked to call the target; the other party leaves the call"}
+                }
+              }
+            }
+          }
+        },
+        "responses": {
+          "202": {
+            "description": "The REFER is out; call.transfer events follow",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "properties": {
+                    "id": {"type": "integer"},
+                    "target": {"type": "string"},
+                    "transferee": {"type": "string", "enum": ["caller", "callee"]},
+                    "state": {"type": "string", "enum": ["requested"]}
+                  }
+                }
+              }
+            }
+          },
+          "400": {"$ref": "#/components/responses/Error"},
+          "404": {"$ref": "#/components/responses/Error"},
+          "409": {"$ref": "#/components/responses/Error"},
+          "503": {"$ref": "#/components/responses/Error"},
+          "401": {"$ref": "#/components/responses/Unauthorized"}
+        }
+      }
+    },
     "/api/v1/calls/{id}/hold": {
       "post": {
         "summary": "Hold: a re-INVITE to each side (callee first) with every stream inactive; answered calls through the relay only",

@@ -79,6 +79,16 @@ Step perform(const ctl::ApiClient& client, const CtlRequest& request) {
                      (pending ? ": re-INVITEs sent\n" : ": already so\n");
             }};
   }
+  if (command == "transfer") {
+    std::string body = "{\"target\":";
+    http::appendJsonString(body, arg(1));
+    body += std::string(",\"transferee\":\"") + (arg(2) == "callee" ? "callee" : "caller") + "\"}";
+    return {client.post(callPath + "/transfer", std::move(body)),
+            [id = arg(0)](const http::JsonValue& reply) {
+              return "call " + id + ": REFER sent to the " + reply["transferee"].toText() +
+                     " (call.transfer events follow)\n";
+            }};
+  }
   if (command == "originate") {
     std::string body = "{\"from\":";
     http::appendJsonString(body, arg(0));
@@ -154,6 +164,11 @@ CtlCli::CtlCli(CLI::App& cli) {
         name, std::string(name) + " a call (a re-INVITE to each side; media through the relay)");
     holdCommand->add_option("id", id_, "call id")->required();
   }
+  auto* transfer =
+      ctl_->add_subcommand("transfer", "blind transfer: the caller (or --callee) calls TARGET");
+  transfer->add_option("id", id_, "call id")->required();
+  transfer->add_option("target", to_, "SIP URI the transferee is asked to call")->required();
+  transfer->add_flag("--callee", transferCallee_, "transfer the callee instead of the caller");
   auto* originate = ctl_->add_subcommand("originate", "place a call from one party to another");
   originate->add_option("from", from_, "caller (USER or SIP URI), rung first")->required();
   originate->add_option("to", to_, "callee (USER, number or SIP URI)")->required();
@@ -169,6 +184,8 @@ int CtlCli::run() {
   for (const auto* sub : ctl_->get_subcommands()) request_.command = sub->get_name();
   if (request_.command == "originate") {
     request_.args = {from_, to_};
+  } else if (request_.command == "transfer") {
+    request_.args = {id_, to_, transferCallee_ ? "callee" : "caller"};
   } else if (request_.command == "registrations") {
     request_.args = {user_};
   } else {

@@ -16,7 +16,8 @@ struct CtlRequest {
   std::string configPath;  // --config
   bool json = false;       // --json: print the raw answer
   std::string command;     // health, stats, registrations, calls, call, hangup, originate, reload
-  std::vector<std::string> args;  // call/hangup: ID; originate: FROM TO; registrations: [USER]
+  // call/hangup: ID; originate: FROM TO; registrations: [USER]; transfer: ID TARGET caller|callee
+  std::vector<std::string> args;
 };
 
 struct CtlResult {
@@ -43,6 +44,7 @@ class CtlCli {
   CLI::App* ctl_ = nullptr;
   CtlRequest request_;
   std::string id_, from_, to_, user_;
+  bool transferCallee_ = false;
 };
 
 }  // namespace rtcgate::app

@@ -434,6 +434,7 @@ bool Gateway::start() {
                            dns_.get()});
   callsApi_ = std::make_unique<api::CallsApi>(*proxy_, apiMediaControl(), timers_);
   recordingsApi_ = std::make_unique<api::RecordingsApi>(*proxy_);
+  transfersApi_ = std::make_unique<api::TransfersApi>(*proxy_);
   bansApi_ = std::make_unique<api::BansApi>(*proxy_);
   if (const auto status = bansApi_->declareMetrics(api_->metrics()); !status) {
     spdlog::error("bans: {}", status.error());
@@ -442,6 +443,7 @@ bool Gateway::start() {
   if (api_->server()) {
     callsApi_->registerRoutes(*api_->server());
     recordingsApi_->registerRoutes(*api_->server());
+    transfersApi_->registerRoutes(*api_->server());
     cdrs_->registerRoutes(*api_->server());
     bansApi_->registerRoutes(*api_->server());
   }

@@ -8,6 +8,7 @@
 #include "api/BansApi.hpp"
 #include "api/CallsApi.hpp"
 #include "api/RecordingsApi.hpp"
+#include "api/TransfersApi.hpp"
 #include "api/TrunksApi.hpp"
 #include "app/Config.hpp"
 #include "app/ConfigReloader.hpp"
@@ -84,6 +85,7 @@ class Gateway {
   std::unique_ptr<ManagementApi> api_;
   std::unique_ptr<api::CallsApi> callsApi_;
   std::unique_ptr<api::RecordingsApi> recordingsApi_;
+  std::unique_ptr<api::TransfersApi> transfersApi_;
   std::unique_ptr<api::BansApi> bansApi_;
   std::unique_ptr<api::TrunksApi> trunksApi_;
   std::unique_ptr<events::CdrWriter> cdrs_;

@@ -145,6 +145,25 @@ void EventHub::onRecording(const proxy::Dialog& dialog, const proxy::RecordingCh
   dispatch(type, std::move(out));
 }
 
+void EventHub::onTransfer(const proxy::Dialog& dialog, const proxy::TransferUpdate& update) {
+  if (noSubscribers()) return;
+  const std::string type = "call.transfer";
+  std::string out = callHeader(type, dialog);
+  out += ",\"state\":\"";
+  out += proxy::TransferUpdate::stateName(update.state);
+  out += "\",\"target\":";
+  appendJsonString(out, update.target);
+  out +=
+      std::string(",\"transferee\":\"") + (update.transfereeIsCaller ? "caller" : "callee") + "\"";
+  if (update.status != 0) out += ",\"status\":" + std::to_string(update.status);
+  if (!update.reason.empty()) {
+    out += ",\"reason\":";
+    appendJsonString(out, update.reason);
+  }
+  out += '}';
+  dispatch(type, std::move(out));
+}
+
 bool EventHub::publish(std::string_view type, std::string_view fields) {
   fields = trim(fields);
   if (fields.size() < 2 || fields.front() != '{' || fields.back() != '}') return false;

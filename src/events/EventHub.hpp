@@ -56,6 +56,7 @@ class EventHub : public proxy::CallObserver {
   void onDtmf(const proxy::Dialog& dialog, const proxy::DtmfDigit& digit) override;
   // call.recording: started or stopped, the file, and why it stopped.
   void onRecording(const proxy::Dialog& dialog, const proxy::RecordingChange& change) override;
+  void onTransfer(const proxy::Dialog& dialog, const proxy::TransferUpdate& update) override;
   // Any other event: `fields` is a JSON object whose members are added after type and time, e.g.
   // publish("relay.down", R"({"relay":"udp://10.0.0.2:22222"})"). False (nothing published) when
   // `fields` is not an object.

@@ -51,6 +51,10 @@ void CallManager::recordingEvent(const Dialog& dialog, const RecordingChange& ch
   for (auto* observer : observers_) observer->onRecording(dialog, change);
 }
 
+void CallManager::transferEvent(const Dialog& dialog, const TransferUpdate& update) {
+  for (auto* observer : observers_) observer->onTransfer(dialog, update);
+}
+
 // ------------------------------------------------------------------ requests
 
 void CallManager::planMedia(ProxyTransaction& pt) {

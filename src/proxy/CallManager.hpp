@@ -79,6 +79,7 @@ class CallManager {
   void callEvent(CallEvent event, const Dialog& dialog);
   void dtmfEvent(const Dialog& dialog, const DtmfDigit& digit);
   void recordingEvent(const Dialog& dialog, const RecordingChange& change);
+  void transferEvent(const Dialog& dialog, const TransferUpdate& update);
 
   // ---- hook points of the forwarding
   // A request the proxy starts proxying: what its SDP is to the relay (ProxyTransaction's

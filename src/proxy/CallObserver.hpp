@@ -6,6 +6,7 @@
 #include "proxy/Dialog.hpp"
 #include "proxy/DtmfDigit.hpp"
 #include "proxy/RecordingChange.hpp"
+#include "proxy/TransferUpdate.hpp"
 
 namespace rtcgate::proxy {
 
@@ -46,6 +47,8 @@ class CallObserver {
   virtual void onDtmf(const Dialog& /*call*/, const DtmfDigit& /*digit*/) {}
   // The relay started or stopped recording the call.
   virtual void onRecording(const Dialog& /*call*/, const RecordingChange& /*change*/) {}
+  // A step of a blind transfer of the call (before the call's own end when it completed).
+  virtual void onTransfer(const Dialog& /*call*/, const TransferUpdate& /*update*/) {}
 };
 
 }  // namespace rtcgate::proxy

@@ -475,6 +475,9 @@ void CallOriginator::onRequest(TransactionId serverTx, SipMessage&& request, con
     case Method::Info:
       if (delegate_.takeDtmfInfo(serverTx, request, dialog)) return;
       return answer(serverTx, request, 415, "Unsupported Media Type");
+    case Method::Notify:
+      if (delegate_.takeTransferNotify(serverTx, request, dialog)) return;
+      return answer(serverTx, request, 481, "Subscription Does Not Exist");
     default:
       return answer(serverTx, request, 501, "Not Implemented");
   }

@@ -61,6 +61,10 @@ class CallOriginator {
     // delivered (ProxyCore::takeDtmfInfo); false leaves it to us.
     virtual bool takeDtmfInfo(transaction::TransactionId serverTx, const sip::SipMessage& request,
                               Dialog& dialog) = 0;
+    // A NOTIFY from a party: true when it reported on a transfer of ours, and was answered
+    // (ProxyCore::takeTransferNotify); false leaves it to us.
+    virtual bool takeTransferNotify(transaction::TransactionId serverTx,
+                                    const sip::SipMessage& request, Dialog& dialog) = 0;
     // A request with our dialog's Call-ID that is not the far end's: 481.
     virtual void refuseInDialog(transaction::TransactionId serverTx, const sip::SipMessage& request,
                                 const sip::Flow& flow) = 0;

@@ -131,6 +131,7 @@ void ProxyCore::callEnding(const Dialog& dialog) {
   if (dialog.originated) originator_.forget(dialog.id);
   if (!renegotiations_.empty()) forgetRenegotiation(dialog.id);
   dtmfInfo_.forget(dialog.id);
+  transfers_.forget(dialog.id);
   if (dialog.recording) {
     // The relay closes the file when the call's media is deleted.
     calls_.recordingEvent(

@@ -55,7 +55,11 @@ ProxyCore::ProxyCore(ProxyOptions options, Timers& timers, transaction::SendFunc
       originator_(*this, calls_, identity_, timers, transactions_, send_),
       authBans_(options_.authBans),
       dtmfInfo_(calls_.dialogs(), identity_, transactions_, tagOf(TransactionOwner::DtmfInfo),
-                stats_.dtmfInfoFailed) {
+                stats_.dtmfInfoFailed),
+      transfers_(calls_.dialogs(), identity_, transactions_, tagOf(TransactionOwner::Transfer),
+                 [this](Dialog& dialog, const TransferUpdate& update) {
+                   transferReport(dialog, update);
+                 }) {
   sipAuthenticator_.setAlgorithms(options_.authAlgorithmsSip);
   wsAuthenticator_.setAlgorithms(options_.authAlgorithmsWs);
   if (options_.tokenKey) flowTokens_.setKey(*options_.tokenKey);
@@ -132,6 +136,10 @@ void ProxyCore::onRequest(TransactionId serverTx, SipMessage&& request, const si
     if (crossesRenegotiation(request)) return answer(serverTx, request, 491, "Request Pending");
     if (request.method() == Method::Info && dialog != nullptr &&
         takeDtmfInfo(serverTx, request, *dialog)) {
+      return;
+    }
+    if (request.method() == Method::Notify && dialog != nullptr &&
+        takeTransferNotify(serverTx, request, *dialog)) {
       return;
     }
     return routeInDialog(serverTx, std::move(request), flow, route);

@@ -10,6 +10,7 @@
 #include "base/LogThrottle.hpp"
 #include "base/Timers.hpp"
 #include "proxy/AuthBans.hpp"
+#include "proxy/BlindTransfers.hpp"
 #include "proxy/CallManager.hpp"
 #include "proxy/CallOriginator.hpp"
 #include "proxy/DestinationProber.hpp"
@@ -191,6 +192,13 @@ class ProxyCore : public transaction::TransactionUser,
   RecordingRefusal startRecording(std::uint64_t dialogId, const RecordingRequest& request,
                                   RecordingDone done);
   RecordingRefusal stopRecording(std::uint64_t dialogId, RecordingDone done);
+
+  // Blind transfer (ProxyTransfer.cpp): a REFER asks the caller (transfereeIsCaller) or the callee
+  // of an answered call to call `target` (a SIP URI); call.transfer events follow its progress,
+  // and once the target answered, the call ends ("transferred"). NotSent comes with `why`.
+  enum class TransferRefusal { None, NoSuchCall, NotAnswered, Busy, NotSent };
+  TransferRefusal transfer(std::uint64_t dialogId, bool transfereeIsCaller,
+                           const std::string& target, std::string& why);
 
   // Places a call (RFC 3725 third-party call control): `from` is rung first and, once it
   // answers, `to`; the two are bridged through the relay when their media differ. Parties are
@@ -422,6 +430,11 @@ class ProxyCore : public transaction::TransactionUser,
   void playAsEvents(Dialog& dialog, DialogSide& to, const DtmfDigit& digit);
   void sendAsInfo(Dialog& dialog, DialogSide& to, const DtmfDigit& digit);
 
+  // Transfers (ProxyTransfer.cpp).
+  bool takeTransferNotify(transaction::TransactionId serverTx, const sip::SipMessage& request,
+                          Dialog& dialog) override;
+  void transferReport(Dialog& dialog, const TransferUpdate& update);
+
   ProxyOptions options_;
   Timers& timers_;
   transaction::SendFunction send_;
@@ -448,6 +461,7 @@ class ProxyCore : public transaction::TransactionUser,
   CallOriginator originator_;
   AuthBans authBans_;
   DtmfInfoSender dtmfInfo_;
+  BlindTransfers transfers_;
   LogThrottle strangerLimitLog_{std::chrono::seconds(10), 1};
 
   std::unordered_map<transaction::TransactionId, std::unique_ptr<ProxyTransaction>> byServerTx_;

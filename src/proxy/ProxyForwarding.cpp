@@ -461,6 +461,9 @@ void ProxyCore::onResponse(TransactionId clientTx, SipMessage&& response, const 
     case TransactionOwner::DtmfInfo:
       if (response.statusCode() >= 200) dtmfInfo_.onFinal(clientTx, response.statusCode());
       return;
+    case TransactionOwner::Transfer:
+      if (response.statusCode() >= 200) transfers_.onFinal(clientTx, response.statusCode());
+      return;
     case TransactionOwner::Proxy:
       break;
   }
@@ -623,6 +626,8 @@ void ProxyCore::onTimeout(TransactionId clientTx) {
       return prober_.onFailed(clientTx);
     case TransactionOwner::DtmfInfo:
       return dtmfInfo_.onFinal(clientTx, 408);
+    case TransactionOwner::Transfer:
+      return transfers_.onFinal(clientTx, 408);
     case TransactionOwner::Proxy:
       ++stats_.branchTimeouts;
       if (auto [pt, index] = findBranch(clientTx); pt) remember(pt->branches[index].flow);
@@ -643,6 +648,8 @@ void ProxyCore::onTransportError(TransactionId clientTx) {
       return prober_.onFailed(clientTx);
     case TransactionOwner::DtmfInfo:
       return dtmfInfo_.onFinal(clientTx, 503);
+    case TransactionOwner::Transfer:
+      return transfers_.onFinal(clientTx, 503);
     case TransactionOwner::Proxy:
       if (auto [pt, index] = findBranch(clientTx); pt) remember(pt->branches[index].flow);
       return branchFailed(clientTx, 503, "Service Unavailable");
@@ -667,6 +674,8 @@ void ProxyCore::onTerminated(TransactionId tx, std::uint64_t userData) {
       return;
     case TransactionOwner::DtmfInfo:
       return dtmfInfo_.onFinal(tx, 408);  // ended unanswered: its digits must not stall
+    case TransactionOwner::Transfer:
+      return transfers_.onFinal(tx, 408);
     case TransactionOwner::Proxy:
       break;
   }

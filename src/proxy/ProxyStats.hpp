@@ -69,6 +69,12 @@ namespace rtcgate::proxy {
   X(dtmfInfoFailed, Counter, "rtcgate_proxy_dtmf_info_failed_total",                              \
     "DTMF INFO requests of ours that a side refused or never answered, "                          \
     "or that could not be sent")                                                                  \
+  X(transfers, Counter, "rtcgate_proxy_transfers_total",                                          \
+    "Blind transfers asked for through the API (a REFER sent to the transferee)")                 \
+  X(transfersCompleted, Counter, "rtcgate_proxy_transfers_completed_total",                       \
+    "Blind transfers whose target answered the transferee (the call then ended)")                 \
+  X(transfersFailed, Counter, "rtcgate_proxy_transfers_failed_total",                             \
+    "Blind transfers that failed: REFER refused or unanswered, or the target did not answer")     \
   X(strangerCallsRefused, Counter, "rtcgate_proxy_unauthenticated_calls_refused_total",           \
     "INVITEs refused with 503: security.max_unauthenticated_calls_per_source reached")            \
   X(trunkChallengesAnswered, Counter, "rtcgate_proxy_trunk_challenges_answered_total",            \

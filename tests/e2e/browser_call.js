@@ -8,7 +8,7 @@
 //                        (--call sip:echo@127.0.0.1 | --answer) [--seconds 8] [--password P]
 //                        [--register] [--hold] [--cancel-after MS] [--expect-failure]
 //                        [--bundle balanced|max-bundle] [--video] [--dtmf-info DIGITS]
-//                        [--dtmf-rfc2833 DIGITS] [--no-telephone-event]
+//                        [--dtmf-rfc2833 DIGITS] [--no-telephone-event] [--accept-refer]
 // --video: camera too (Chromium's fake device), so audio and video share the BUNDLE transport;
 // the video counters are reported as videoPacketsSent/videoPacketsReceived.
 // --hold: hold (re-INVITE sendonly) and resume half-way, and report the packets received after
@@ -16,7 +16,9 @@
 // is the expected outcome (its cause is reported); --dtmf-info / --dtmf-rfc2833: once the call
 // is up, JsSIP's sendDTMF sends those digits as SIP INFO, then as RFC 4733 events (Chromium's
 // RTCDTMFSender); --no-telephone-event: our SDP offers or answers no telephone-event; digits the
-// peer sends as INFO are reported as infoDigits. Milestones are printed as they happen
+// peer sends as INFO are reported as infoDigits; --accept-refer: once the call is up, wait for a
+// REFER (a blind transfer), call its target and report on that call (referTo, and oldEnded: the
+// transferred call ended). Milestones are printed as they happen
 // ('# registered', '# confirmed') for tests to wait on.
 'use strict';
 const fs = require('fs');
@@ -28,7 +30,7 @@ function parseArgs(argv) {
   const args = { seconds: 8, user: 'alice', domain: '127.0.0.1' };
   for (let i = 2; i < argv.length; ++i) {
     const key = argv[i].replace(/^--/, '');
-    if (['answer', 'register', 'hold', 'expect-failure', 'no-telephone-event'].includes(key)) {
+    if (['answer', 'register', 'hold', 'expect-failure', 'no-telephone-event', 'accept-refer'].includes(key)) {
       args[key] = true;
     } else {
       args[key] = argv[++i];
@@ -128,7 +130,7 @@ async function runInPage(args) {
       line.startsWith(`a=fmtp:${t} `))).map((line) => (line.startsWith('m=audio')
       ? line.split(' ').filter((f, i) => i < 3 || !types.includes(f)).join(' ') : line)).join('\r\n');
   }
-  const session = await new Promise((resolve, reject) => {
+  let session = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('no call within 20 s: ' + log.join('; '))), 20000);
     ua.on('registered', () => { log.push('registered'); progress('registered'); });
     ua.on('registrationFailed', (e) => log.push('registration failed ' + e.cause));
@@ -176,6 +178,29 @@ async function runInPage(args) {
     });
     return n;
   }
+  const transfer = {};
+  if (args['accept-refer']) {
+    // A blind transfer (the gateway's REFER): accepted, the target called; what follows is
+    // measured on that call, once the gateway ended the old one.
+    const old = session;
+    session = await new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error('no transfer within 30 s: ' + log.join('; '))), 30000);
+      old.on('refer', (r) => {
+        progress('refer');
+        transfer.referTo = r.request.refer_to.uri.toString();
+        r.accept((s) => {
+          s.on('confirmed', () => { clearTimeout(t); progress('transferred'); resolve(s); });
+          s.on('failed', (f) => { clearTimeout(t); reject(new Error('the transfer call failed: ' + f.cause)); });
+        }, options);
+      });
+    });
+    await new Promise((resolve) => {
+      if (old.isEnded()) return resolve();
+      old.on('ended', resolve);
+      setTimeout(resolve, 10000);
+    });
+    transfer.oldEnded = old.isEnded();
+  }
   const holdInfo = {};
   if (args.hold) {
     await new Promise((r) => setTimeout(r, args.seconds * 500));
@@ -207,7 +232,7 @@ async function runInPage(args) {
   } else {
     await new Promise((r) => setTimeout(r, args.seconds * 1000));
   }
-  const stats = { packetsSent: 0, packetsReceived: 0, bytesReceived: 0, ...holdInfo };
+  const stats = { packetsSent: 0, packetsReceived: 0, bytesReceived: 0, ...holdInfo, ...transfer };
   if (args.video) Object.assign(stats, { videoPacketsSent: 0, videoPacketsReceived: 0 });
   const report = await session.connection.getStats();
   report.forEach((entry) => {

@@ -220,7 +220,9 @@ class Run:
         self.workdir = workdir
         self.uas_port = kit.free_udp_port()
         self.uas_media = kit.free_udp_port(even=True)
+        self.target_port = kit.free_udp_port()  # a second sipp phone: transfer targets
         extra = ("routes:\n  - { match: '^echo$', to: [sip:127.0.0.1:%d] }\n" % self.uas_port)
+        extra += "  - { match: '^target$', to: [sip:127.0.0.1:%d] }\n" % self.target_port
         extra += "calls: { cdr_file: %s/cdr.jsonl }\n" % workdir
         self.gateway = siptest.Gateway(
             binary, users=(("alice", "alicepw"), ("bob", "bobpw"), ("carol", "carolpw"),
@@ -348,9 +350,9 @@ class Run:
                 self.fail("%s: still %d relay sessions and calls %r" % (what, len(sessions), calls))
             time.sleep(0.3)
 
-    def sipp_uas(self, name, scenario_xml=None, builtin=None, port=None, extra=()):
+    def sipp_uas(self, name, scenario_xml=None, builtin=None, port=None, extra=(), media=None):
         argv = ["sipp", "-i", "127.0.0.1", "-p", str(port or self.uas_port), "-mi", "127.0.0.1",
-                "-mp", str(self.uas_media), "-rtp_echo", "-m", "1", "-nostdin", "-timeout",
+                "-mp", str(media or self.uas_media), "-rtp_echo", "-m", "1", "-nostdin", "-timeout",
                 "90s", "-trace_err"] + list(extra)
         if builtin:
             argv[1:1] = ["-sn", builtin]
@@ -634,6 +636,44 @@ def scenario_dtmf(run):
         wire.close()
 
 
+def scenario_transfer(run):
+    """Blind transfer through the API: a browser in a call with sipp phone A is sent a REFER
+    (POST /api/v1/calls/{id}/transfer), calls sipp phone B itself (JsSIP), and the gateway ends
+    the old call once B answered; media flows on the new call; call.transfer events report it."""
+    events = siptest.EventSocket(run.gateway.http_port, "/api/v1/events?types=call.transfer")
+    phone_a = run.sipp_uas("uas_j_a", builtin="uas")
+    phone_b = run.sipp_uas("uas_j_b", builtin="uas", port=run.target_port,
+                           media=kit.free_udp_port(even=True))
+    time.sleep(0.5)
+    caller = run.browser("browser_j", "alice", "--call", "sip:echo@localhost", "--seconds", "3",
+                         "--accept-refer")
+    deadline = time.time() + 60
+    call_id = None
+    while call_id is None:
+        if time.time() > deadline or caller.poll() is not None:
+            run.fail("(j) the browser's call to phone A was never answered")
+        calls = run.api("/api/v1/calls")[1].get("calls", [])
+        call_id = next((c["id"] for c in calls if c["state"] == "confirmed"), None)
+        time.sleep(0.3)
+    run.relay_media_while(caller, least=60, timeout=30)  # the old call's CDR counts its media
+    status, reply = run.post("/api/v1/calls/%d/transfer" % call_id,
+                             {"target": "sip:target@localhost"})
+    if status != 202:
+        run.fail("(j) transfer answered %d: %r" % (status, reply))
+    stats = run.browser_result(caller, "browser_j")
+    run.media_flowed("(j) browser -> phone B after the transfer", stats)
+    if stats.get("referTo") != "sip:target@localhost" or not stats.get("oldEnded"):
+        run.fail("(j) the browser's view of the transfer: %r" % stats)
+    for proc, name in ((phone_a, "phone A"), (phone_b, "phone B")):
+        if run.wait(proc, "(j) sipp " + name) != 0:
+            run.fail("(j) sipp %s failed (exit %d)" % (name, proc.returncode))
+    steps = [e["state"] for e in events.read_until(
+        lambda e: any(x["state"] in ("completed", "failed") for x in e), timeout=10)]
+    if steps[0] != "requested" or "accepted" not in steps or steps[-1] != "completed":
+        run.fail("(j) call.transfer steps %r" % steps)
+    run.wait_idle("(j) transfer")
+
+
 def check_cdrs(run, expected_min):
     path = os.path.join(run.workdir, "cdr.jsonl")
     if not os.path.exists(path):
@@ -690,7 +730,9 @@ STEPS = [("a", scenario_browser_calls_sipp_with_hold,
          ("h", scenario_sipp_video_calls_browser,
           "sipp UAC audio+video -> browser (bundled offer), media both ways"),
          ("i", scenario_dtmf,
-          "DTMF: browser INFO and RFC 4733 -> sipp as events; sipp events -> browser as INFO")]
+          "DTMF: browser INFO and RFC 4733 -> sipp as events; sipp events -> browser as INFO"),
+         ("j", scenario_transfer,
+          "blind transfer through the API: browser in a call with sipp A calls sipp B")]
 
 
 def run_with_relay(binary, relay, only):
@@ -740,10 +782,10 @@ def main():
         return 1
     enter_namespace()
     if args.relay == "all":
-        plan = [("embedded", args.only or "abcdefghi"), ("rtcgate", args.only or "a"),
+        plan = [("embedded", args.only or "abcdefghij"), ("rtcgate", args.only or "a"),
                 ("rtpengine", args.only or "a")]
     else:
-        plan = [(args.relay, args.only or "abcdefghi")]
+        plan = [(args.relay, args.only or "abcdefghij")]
     for relay, only in plan:
         run_with_relay(args.binary, relay, only)
     return 0

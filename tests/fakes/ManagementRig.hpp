@@ -8,6 +8,7 @@
 #include "api/BansApi.hpp"
 #include "api/CallsApi.hpp"
 #include "api/RecordingsApi.hpp"
+#include "api/TransfersApi.hpp"
 #include "api/TrunksApi.hpp"
 #include "app/Config.hpp"
 #include "app/ConfigReloader.hpp"
@@ -55,6 +56,8 @@ class ManagementRig {
     calls_->registerRoutes(server);
     recordings_ = std::make_unique<api::RecordingsApi>(*proxy_);
     recordings_->registerRoutes(server);
+    transfers_ = std::make_unique<api::TransfersApi>(*proxy_);
+    transfers_->registerRoutes(server);
     cdrs_ = std::make_unique<events::CdrWriter>(std::string(), store_.get());
     cdrs_->registerRoutes(server);
     bans_ = std::make_unique<api::BansApi>(*proxy_);
@@ -78,6 +81,7 @@ class ManagementRig {
   std::unique_ptr<app::ManagementApi> api_;
   std::unique_ptr<api::CallsApi> calls_;
   std::unique_ptr<api::RecordingsApi> recordings_;
+  std::unique_ptr<api::TransfersApi> transfers_;
   std::unique_ptr<events::CdrWriter> cdrs_;
   std::unique_ptr<api::BansApi> bans_;
   std::unique_ptr<api::TrunksApi> trunks_;

@@ -60,6 +60,10 @@ class CtlCommandTest : public ::testing::Test {
       originateBody_ = r.body;
       return HttpReply::json(R"({"id":"c9"})");
     });
+    s.add("POST", "/api/v1/calls/{id}/transfer", "transfer", [this](const HttpRequest& r) {
+      transferBody_ = r.body;
+      return HttpReply::json(R"({"id":7,"transferee":"callee","state":"requested"})", 202);
+    });
     s.add("POST", "/api/v1/reload", "reload", [this](const HttpRequest&) {
       if (!reloadError_.empty()) return HttpReply::error(400, reloadError_);
       return HttpReply::json(
@@ -83,6 +87,7 @@ class CtlCommandTest : public ::testing::Test {
   std::uint64_t requests_ = 0;
   std::vector<api::HealthCheck> checks_;
   std::string originateBody_;
+  std::string transferBody_;
   std::string reloadError_;
   std::unique_ptr<AdminTestServer> server_;
 };
@@ -166,6 +171,11 @@ TEST_F(CtlCommandTest, CallsCallHangupAndOriginate) {
   EXPECT_EQ(originate.exitCode, 0) << originate.err;
   EXPECT_EQ(originate.out, "call c9 started: alice -> sip:+1 555@example.com\n");
   EXPECT_EQ(originateBody_, R"({"from":"alice","to":"sip:+1 555@example.com"})");
+
+  const auto transfer = ctl("transfer", {"c1", "sip:carol@example.com", "callee"});
+  EXPECT_EQ(transfer.exitCode, 0) << transfer.err;
+  EXPECT_EQ(transfer.out, "call c1: REFER sent to the callee (call.transfer events follow)\n");
+  EXPECT_EQ(transferBody_, R"({"target":"sip:carol@example.com","transferee":"callee"})");
 }
 
 TEST_F(CtlCommandTest, NotFoundOnCallsGivesTheServersMessage) {

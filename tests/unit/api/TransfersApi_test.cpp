@@ -1,0 +1,31 @@
+#include "api/TransfersApi.hpp"
+
+#include <gtest/gtest.h>
+
+namespace rtcgate::api {
+namespace {
+
+TEST(TransfersApiTest, TakesASipTargetAndTheTransferee) {
+  auto plain = TransfersApi::parseBody(R"({"target":"sip:carol@example.com"})");
+  ASSERT_TRUE(plain);
+  EXPECT_EQ(plain->target, "sip:carol@example.com");
+  EXPECT_TRUE(plain->transfereeIsCaller) << "the caller goes to the target by default";
+  auto callee = TransfersApi::parseBody(
+      R"({"target":"sips:+15551234@pbx.example:5061","transferee":"callee"})");
+  ASSERT_TRUE(callee);
+  EXPECT_FALSE(callee->transfereeIsCaller);
+}
+
+TEST(TransfersApiTest, RefusesTargetsThatAreNoSipUriOrWouldLeaveTheirHeader) {
+  for (const char* body :
+       {R"({})", R"({"target":""})", R"({"target":"carol"})", R"({"target":"tel:+15551234"})",
+        R"({"target":"http://example.com"})", R"({"target":"sip:carol@example.com>\r\nX-Evil: 1"})",
+        R"({"target":"sip:carol@example.com>;x=<sip:a@b"})",
+        R"({"target":"sip:carol@exa mple.com"})", R"({"target":7})",
+        R"({"target":"sip:carol@example.com","transferee":"both"})", "[]", "{"}) {
+    EXPECT_FALSE(TransfersApi::parseBody(body)) << body;
+  }
+}
+
+}  // namespace
+}  // namespace rtcgate::api
