@@ -327,7 +327,7 @@ constexpr std::string_view kDocument =
     },
     "/api/v1/calls/{id}/transfer": {
       "post": {
-        "summary": "Blind transfer of an answered call: a REFER asks the transferee to call the target (in the other party's name, or ours for a call placed through the API); call.transfer events report its NOTIFYs, and once the target answered the call ends (transferred)",
+        "summary": "Transfer of an answered call, blind (target) or attended (replaces): a REFER asks the transferee to call the target (in the other party's name, or ours for a call placed through the API); call.transfer events report its NOTIFYs, and once the target answered the call ends (transferred)",
         "tags": ["calls"],
         "parameters": [
           {
@@ -344,9 +344,10 @@ constexpr std::string_view kDocument =
             "application/json": {
               "schema": {
                 "type": "object",
-                "required": ["target"],
                 "properties": {
-                  "target": {"type": "string", "description": "a sip: or sips: URI", "maxLength": 512},
+                  "target": {"type": "string", "description": "blind transfer: a sip: or sips: URI", "maxLength": 512},
+                  "replaces": {"type": "integer", "minimum": 1, "description": "attended transfer, instead of target: the id of the transferor's other answered call; the transferee calls its other party with a Replaces of that call (RFC 3891)"},
+                  "target_party": {"type": "string", "enum": ["caller", "callee"], "description": "with replaces: which party of that call is the target (default: the one that is not the transferor)"},
                   "transferee": {"type": "string", "enum": ["caller", "callee"], "default": "caller", "description": "the party asked to call the target; the other party leaves the call"}
                 }
               }
@@ -363,6 +364,7 @@ constexpr std::string_view kDocument =
                   "properties": {
                     "id": {"type": "integer"},
                     "target": {"type": "string"},
+                    "replaces": {"type": "integer"},
                     "transferee": {"type": "string", "enum": ["caller", "callee"]},
                     "state": {"type": "string", "enum": ["requested"]}
                   }

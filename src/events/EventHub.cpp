@@ -155,6 +155,7 @@ void EventHub::onTransfer(const proxy::Dialog& dialog, const proxy::TransferUpda
   appendJsonString(out, update.target);
   out +=
       std::string(",\"transferee\":\"") + (update.transfereeIsCaller ? "caller" : "callee") + "\"";
+  if (update.replaces != 0) out += ",\"replaces\":" + std::to_string(update.replaces);
   if (update.status != 0) out += ",\"status\":" + std::to_string(update.status);
   if (!update.reason.empty()) {
     out += ",\"reason\":";

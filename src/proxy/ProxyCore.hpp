@@ -10,9 +10,9 @@
 #include "base/LogThrottle.hpp"
 #include "base/Timers.hpp"
 #include "proxy/AuthBans.hpp"
-#include "proxy/BlindTransfers.hpp"
 #include "proxy/CallManager.hpp"
 #include "proxy/CallOriginator.hpp"
+#include "proxy/CallTransfers.hpp"
 #include "proxy/DestinationProber.hpp"
 #include "proxy/DialogTracker.hpp"
 #include "proxy/DigestAuthenticator.hpp"
@@ -195,10 +195,19 @@ class ProxyCore : public transaction::TransactionUser,
 
   // Blind transfer (ProxyTransfer.cpp): a REFER asks the caller (transfereeIsCaller) or the callee
   // of an answered call to call `target` (a SIP URI); call.transfer events follow its progress,
-  // and once the target answered, the call ends ("transferred"). NotSent comes with `why`.
-  enum class TransferRefusal { None, NoSuchCall, NotAnswered, Busy, NotSent };
+  // and once the target answered, the call ends ("transferred"). NotSent and BadReplaces come
+  // with `why`.
+  enum class TransferRefusal { None, NoSuchCall, NotAnswered, Busy, NotSent, BadReplaces };
   TransferRefusal transfer(std::uint64_t dialogId, bool transfereeIsCaller,
                            const std::string& target, std::string& why);
+  // Attended transfer: the transferor (the transferee's other party) also has answered call
+  // `replacesId` with the target; the transferee is asked to call the target with a Replaces of
+  // that call's dialog (RFC 3891), so the target swaps the transferor for the transferee. Which
+  // party of that call is the target: `targetIsCallee` when given, else the one that is not the
+  // transferor (by URI).
+  TransferRefusal transferReplacing(std::uint64_t dialogId, bool transfereeIsCaller,
+                                    std::uint64_t replacesId, std::optional<bool> targetIsCallee,
+                                    std::string& why);
 
   // Places a call (RFC 3725 third-party call control): `from` is rung first and, once it
   // answers, `to`; the two are bridged through the relay when their media differ. Parties are
@@ -434,6 +443,8 @@ class ProxyCore : public transaction::TransactionUser,
   bool takeTransferNotify(transaction::TransactionId serverTx, const sip::SipMessage& request,
                           Dialog& dialog) override;
   void transferReport(Dialog& dialog, const TransferUpdate& update);
+  TransferRefusal startTransfer(Dialog* dialog, TransferUpdate update, const std::string& referTo,
+                                std::string& why);
 
   ProxyOptions options_;
   Timers& timers_;
@@ -461,7 +472,7 @@ class ProxyCore : public transaction::TransactionUser,
   CallOriginator originator_;
   AuthBans authBans_;
   DtmfInfoSender dtmfInfo_;
-  BlindTransfers transfers_;
+  CallTransfers transfers_;
   LogThrottle strangerLimitLog_{std::chrono::seconds(10), 1};
 
   std::unordered_map<transaction::TransactionId, std::unique_ptr<ProxyTransaction>> byServerTx_;

@@ -15,7 +15,7 @@ enum class TransactionOwner : std::uint64_t {
   Trunk = 3,     // our REGISTERs to trunks
   Probe = 4,     // our OPTIONS probes of trunk targets
   DtmfInfo = 5,  // our SIP INFOs with digits (DtmfInfoSender)
-  Transfer = 6,  // our REFERs (BlindTransfers)
+  Transfer = 6,  // our REFERs (CallTransfers)
 };
 
 constexpr std::uint64_t tagOf(TransactionOwner owner) { return static_cast<std::uint64_t>(owner); }

@@ -4,14 +4,19 @@ gateway, the API transfers alice to carol. alice gets a REFER in bob's name, acc
 carol as a new call through the gateway and reports over NOTIFY; the gateway answers the NOTIFYs
 itself, reports each step as call.transfer, and once carol answered ends the old call with a BYE
 to alice and bob. Then the same for a call placed through the API (REFER in the gateway's name),
-and a transferee that refuses the REFER, which leaves the call up."""
+a transferee that refuses the REFER, which leaves the call up, and an attended transfer: bob,
+in a call with alice, consults carol; alice takes bob's place in that call through an INVITE with
+the Replaces the gateway's REFER named."""
 import json
 import re
 import secrets
+import threading
 import time
+import urllib.parse
 
 from siptest import (SDP, Callee, Connection, EventSocket, Gateway, UserAgent, check,
-                     expect_bye, in_dialog_request, parse_args, place_call, run_tests, tests_in)
+                     answer_incoming_call, expect_bye, in_dialog_request, parse_args,
+                     place_call, run_tests, tests_in)
 
 args = parse_args()
 USERS = (("alice", "alicepw"), ("bob", "bobpw"), ("carol", "carolpw"))
@@ -155,6 +160,89 @@ def test_an_api_placed_call_is_transferred_in_our_name():
     response = alice.transact(in_dialog_request(alice, new_call, "BYE"))
     check(response.status == 200, f"BYE to carol answered {response.status}")
     carol.finish(gw.log()[-3000:])
+
+
+def in_thread(work):
+    """Runs work() in a thread; the returned join() re-raises whatever it raised."""
+    errors = []
+
+    def run():
+        try:
+            work()
+        except Exception as e:  # noqa: BLE001 - re-raised by join()
+            errors.append(e)
+    thread = threading.Thread(target=run)
+    thread.start()
+
+    def join(timeout=20):
+        thread.join(timeout)
+        check(not thread.is_alive(), "a party is still waiting")
+        if errors:
+            raise errors[0]
+    return join
+
+
+def test_an_attended_transfer_puts_the_transferee_in_the_consultation_call():
+    alice = registered("alice", "alicepw")
+    bob = registered("bob", "bobpw")
+    carol = registered("carol", "carolpw")
+    events = EventSocket(gw.http_port, "/api/v1/events?types=call.transfer")
+    bob_answers = in_thread(lambda: answer_incoming_call(bob))
+    final, first = place_call(alice, "bob", hangup=False)  # the customer calls the agent
+    check(final.status == 200, f"alice's call to bob: {final.status}")
+    bob_answers()
+    consulted = {}
+    carol_answers = in_thread(lambda: consulted.update(invite=answer_incoming_call(carol)))
+    final, second = place_call(bob, "carol", hangup=False)  # the agent consults carol
+    check(final.status == 200, f"bob's call to carol: {final.status}")
+    carol_answers()
+    status, reply = api("GET", "/api/v1/calls")
+    ids = {c["from"]: c["id"] for c in reply["calls"]}
+    first_id, second_id = ids["sip:alice@localhost"], ids["sip:bob@localhost"]
+
+    status, reply = api("POST", f"/api/v1/calls/{first_id}/transfer", {"replaces": second_id})
+    check(status == 202 and reply["replaces"] == second_id, f"transfer: {status} {reply}")
+    refer = alice.wait_request("REFER", timeout=8)
+    refer_to = re.search(r"<([^>]+)>", refer.get("Refer-To")).group(1)
+    target, _, headers = refer_to.partition("?")
+    check(target == "sip:carol@localhost" and headers.startswith("Replaces="), refer_to)
+    replaces = urllib.parse.unquote(headers[len("Replaces="):])
+    invite = consulted["invite"]
+    expected = (f"{invite.get('Call-ID')};to-tag={invite.to_tag};"
+                f"from-tag={re.search(r';tag=([^;>]+)', invite.get('From')).group(1)}")
+    check(replaces == expected, f"Replaces {replaces}, carol's dialog is {expected}")
+    alice.respond(refer, 202, "Accepted")
+
+    def carol_takes_alice():
+        # carol's phone swaps bob for alice: it answers the INVITE that replaces their dialog,
+        # then ends that dialog with a BYE to bob.
+        new = carol.wait_request("INVITE", timeout=8)
+        check(new.get("Replaces") == expected, f"INVITE's Replaces: {new.get('Replaces')}")
+        tag = secrets.token_hex(4)
+        carol.respond(new, 200, "OK", body=SDP, to_tag=tag,
+                      extra=["Content-Type: application/sdp"])
+        carol.wait_request("ACK", timeout=8)
+        contact = re.search(r"<([^>]+)>", invite.get("Contact")).group(1)
+        bye = carol.request("BYE", contact, [f"Route: {r}" for r in invite.all("Record-Route")],
+                            to=invite.get("From"), call_id=invite.get("Call-ID"),
+                            from_tag=invite.to_tag)
+        check(carol.transact(bye).status == 200, "bob did not take carol's BYE")
+    carol_side = in_thread(carol_takes_alice)
+    bob_side = in_thread(lambda: (expect_bye(bob), expect_bye(bob)))  # both of his calls end
+    final, replacing = place_call(alice, "carol", hangup=False, extra=[f"Replaces: {replaces}"])
+    check(final.status == 200, f"alice's INVITE with Replaces: {final.status}")
+    carol_side()
+    notify(alice, refer, first["to"], first["routes"], first["target"], "SIP/2.0 200 OK\r\n", True)
+    expect_bye(alice)
+    bob_side()
+    steps = events.read_until(lambda e: any(x["state"] == "completed" for x in e))
+    check(steps[0]["replaces"] == second_id, f"call.transfer {steps[0]}")
+    status, reply = api("GET", "/api/v1/calls")
+    check([c["from"] for c in reply["calls"]] == ["sip:alice@localhost"] and
+          reply["calls"][0]["to"] == "sip:carol@localhost", f"left: {reply}")
+    carol_hangs_up = in_thread(lambda: expect_bye(carol))
+    check(alice.transact(in_dialog_request(alice, replacing, "BYE")).status == 200, "BYE")
+    carol_hangs_up()
 
 
 if __name__ == "__main__":

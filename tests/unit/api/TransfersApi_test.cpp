@@ -16,6 +16,22 @@ TEST(TransfersApiTest, TakesASipTargetAndTheTransferee) {
   EXPECT_FALSE(callee->transfereeIsCaller);
 }
 
+TEST(TransfersApiTest, TakesAnotherCallToReplaceInsteadOfATarget) {
+  auto attended = TransfersApi::parseBody(R"({"replaces":12,"target_party":"callee"})");
+  ASSERT_TRUE(attended);
+  EXPECT_EQ(attended->replaces, 12u);
+  EXPECT_EQ(attended->targetIsCallee, true);
+  auto guessed = TransfersApi::parseBody(R"({"replaces":3,"transferee":"callee"})");
+  ASSERT_TRUE(guessed);
+  EXPECT_FALSE(guessed->targetIsCallee)
+      << "left to the proxy: the party that is not the transferor";
+  for (const char* body : {R"({"replaces":12,"target":"sip:carol@example.com"})",
+                           R"({"replaces":0})", R"({"replaces":1.5})", R"({"replaces":"12"})",
+                           R"({"replaces":-4})", R"({"replaces":2,"target_party":"both"})"}) {
+    EXPECT_FALSE(TransfersApi::parseBody(body)) << body;
+  }
+}
+
 TEST(TransfersApiTest, RefusesTargetsThatAreNoSipUriOrWouldLeaveTheirHeader) {
   for (const char* body :
        {R"({})", R"({"target":""})", R"({"target":"carol"})", R"({"target":"tel:+15551234"})",

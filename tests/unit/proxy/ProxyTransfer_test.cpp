@@ -152,5 +152,46 @@ TEST_F(ProxyTransferTest, TheCalleeCanBeTheTransferee) {
   EXPECT_FALSE(sentTo(browser.remote, "REFER"));
 }
 
+// Attended: alice's second call to bob (call-2) is the one bob is to take over from her (he is the
+// transferee of call-1): the REFER names bob's side of call-2 as the target, with a Replaces of
+// that dialog as bob's phone knows it.
+TEST_F(ProxyTransferTest, AnAttendedTransferNamesTheOtherCallsDialog) {
+  std::string second = invite("bob", "SIP/2.0/WSS a.invalid", testing::kBrowserSdp, "call-2");
+  second.replace(second.find("z9hG4bKcaller1"), 14, "z9hG4bKcaller2");
+  proxy_->onMessage(second, browser);
+  relay_.replySdp("relayed-offer-2");
+  auto forwarded = sentTo(bob, "INVITE");
+  ASSERT_TRUE(forwarded);
+  answerFrom(bobFlow, *forwarded, 200, testing::kPhoneSdp, "bob2");
+  relay_.replySdp("relayed-answer-2");
+  relay_.drainOk();
+  const auto secondId = proxy_->dialogs().find("call-2")->id;
+  sent_.clear();
+
+  std::string why;
+  ASSERT_EQ(proxy_->transferReplacing(dialogId_, false, secondId, std::nullopt, why),
+            ProxyCore::TransferRefusal::None)
+      << why;
+  auto refer = sentTo(bob, "REFER");
+  ASSERT_TRUE(refer);
+  EXPECT_EQ(refer->callId(), "call-1");
+  ASSERT_TRUE(refer->find("Refer-To"));
+  EXPECT_EQ(refer->find("Refer-To")->value,
+            "<sip:bob@localhost?Replaces=call-2%3Bto-tag%3Dbob2%3Bfrom-tag%3Dalice1>");
+  ASSERT_FALSE(log_.updates.empty());
+  EXPECT_EQ(log_.updates.back().replaces, secondId);
+  EXPECT_EQ(log_.updates.back().target, "sip:bob@localhost");
+}
+
+TEST_F(ProxyTransferTest, AnAttendedTransferNeedsAnotherAnsweredCall) {
+  std::string why;
+  EXPECT_EQ(proxy_->transferReplacing(dialogId_, true, dialogId_, std::nullopt, why),
+            ProxyCore::TransferRefusal::BadReplaces);
+  EXPECT_EQ(proxy_->transferReplacing(dialogId_, true, dialogId_ + 7, std::nullopt, why),
+            ProxyCore::TransferRefusal::BadReplaces);
+  EXPECT_FALSE(why.empty());
+  EXPECT_FALSE(sentTo(browser.remote, "REFER"));
+}
+
 }  // namespace
 }  // namespace rtcgate::proxy

@@ -14,24 +14,24 @@
 
 namespace rtcgate::proxy {
 
-// Blind transfers of answered calls asked for through the API (RFC 3515, RFC 5589 6): a REFER
-// to the transferee asks it to call the target; the NOTIFYs of the implicit subscription
-// (message/sipfrag) say how that call goes. The REFER goes in the other side's name
-// (CallManager::requestToward: its CSeq shift), or in ours toward a side whose user agent we are
-// (a call placed through the API). The NOTIFYs are answered here and never reach the other side,
-// which has no subscription. Each step is reported; a call has one transfer at a time. Client
-// transactions carry `ownerTag`.
-class BlindTransfers {
+// Transfers of answered calls asked for through the API (RFC 3515; RFC 5589 6 blind, 7 attended
+// with a Replaces in the Refer-To): a REFER to the transferee asks it to call the target; the
+// NOTIFYs of the implicit subscription (message/sipfrag) say how that call goes. The REFER goes in
+// the other side's name (CallManager::requestToward: its CSeq shift), or in ours toward a side
+// whose user agent we are (a call placed through the API). The NOTIFYs are answered here and never
+// reach the other side, which has no subscription. Each step is reported; a call has one transfer
+// at a time. Client transactions carry `ownerTag`.
+class CallTransfers {
  public:
   using Report = std::function<void(Dialog& dialog, const TransferUpdate& update)>;
 
-  BlindTransfers(DialogTracker& dialogs, const LocalIdentity& identity,
-                 transaction::TransactionLayer& transactions, std::uint64_t ownerTag,
-                 Report report);
+  CallTransfers(DialogTracker& dialogs, const LocalIdentity& identity,
+                transaction::TransactionLayer& transactions, std::uint64_t ownerTag, Report report);
 
-  // Sends the REFER; the Requested report follows at once. False with `why` when it could not
-  // be built or sent (nothing else is reported then).
-  bool start(Dialog& dialog, bool transfereeIsCaller, const std::string& target, std::string& why);
+  // Sends the REFER with `referTo` (the target, with its Replaces for an attended transfer);
+  // `update` (target, transferee, replaces) is reported Requested at once. False with `why` when
+  // it could not be built or sent (nothing else is reported then).
+  bool start(Dialog& dialog, TransferUpdate update, const std::string& referTo, std::string& why);
   bool pending(std::uint64_t dialogId) const { return byDialog_.contains(dialogId); }
   // A final response (or 408 for a timeout, 503 for a transport failure) to one of our REFERs.
   void onFinal(transaction::TransactionId clientTx, int status);

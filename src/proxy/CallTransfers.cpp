@@ -1,4 +1,4 @@
-#include "proxy/BlindTransfers.hpp"
+#include "proxy/CallTransfers.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -32,23 +32,23 @@ bool subscriptionTerminated(const sip::SipMessage& request) {
 
 }  // namespace
 
-BlindTransfers::BlindTransfers(DialogTracker& dialogs, const LocalIdentity& identity,
-                               transaction::TransactionLayer& transactions, std::uint64_t ownerTag,
-                               Report report)
+CallTransfers::CallTransfers(DialogTracker& dialogs, const LocalIdentity& identity,
+                             transaction::TransactionLayer& transactions, std::uint64_t ownerTag,
+                             Report report)
     : dialogs_(dialogs),
       identity_(identity),
       transactions_(transactions),
       ownerTag_(ownerTag),
       report_(std::move(report)) {}
 
-bool BlindTransfers::start(Dialog& dialog, bool transfereeIsCaller, const std::string& target,
-                           std::string& why) {
-  DialogSide& to = transfereeIsCaller ? dialog.caller : dialog.callee;
+bool CallTransfers::start(Dialog& dialog, TransferUpdate update, const std::string& referTo,
+                          std::string& why) {
+  DialogSide& to = update.transfereeIsCaller ? dialog.caller : dialog.callee;
   DialogSide& from = dialog.otherSide(to.tag);
   auto request = CallManager::requestToward(dialog, to, from, "REFER");
   const auto via = identity_.via(to.flow, transactions_.newBranch());
   // Contact as for our re-INVITEs: the other side's own, or ours where we are the user agent.
-  const std::string headers = "Refer-To: <" + target + ">\r\nReferred-By: <" + from.uri +
+  const std::string headers = "Refer-To: <" + referTo + ">\r\nReferred-By: <" + from.uri +
                               ">\r\nContact: <" +
                               (to.local ? identity_.contact(to.flow) : from.contact) + ">\r\n";
   request.via = via;
@@ -63,16 +63,16 @@ bool BlindTransfers::start(Dialog& dialog, bool transfereeIsCaller, const std::s
     why = "the REFER was not sent: " + std::string(sent.error());
     return false;
   }
-  Transfer transfer{.update = {.target = target, .transfereeIsCaller = transfereeIsCaller},
-                    .refer = *sent};
+  update.state = TransferUpdate::State::Requested;
+  Transfer transfer{.update = std::move(update), .refer = *sent};
   refers_[*sent] = dialog.id;
   byDialog_[dialog.id] = transfer;
-  spdlog::info("call {}: REFER to {}: asked to call {}", dialog.callId, to.uri, target);
+  spdlog::info("call {}: REFER to {}: asked to call {}", dialog.callId, to.uri, referTo);
   report_(dialog, transfer.update);
   return true;
 }
 
-void BlindTransfers::onFinal(TransactionId clientTx, int status) {
+void CallTransfers::onFinal(TransactionId clientTx, int status) {
   const auto found = refers_.find(clientTx);
   if (found == refers_.end()) return;
   const auto dialogId = found->second;
@@ -95,7 +95,7 @@ void BlindTransfers::onFinal(TransactionId clientTx, int status) {
   report_(*dialog, transfer->second.update);
 }
 
-bool BlindTransfers::reportsOnTransfer(const sip::SipMessage& request, const Dialog& dialog) const {
+bool CallTransfers::reportsOnTransfer(const sip::SipMessage& request, const Dialog& dialog) const {
   const auto found = byDialog_.find(dialog.id);
   if (found == byDialog_.end() || !equalsIgnoringCase(eventPackage(request), "refer")) {
     return false;
@@ -104,7 +104,7 @@ bool BlindTransfers::reportsOnTransfer(const sip::SipMessage& request, const Dia
   return request.fromTag() == (fromCaller ? dialog.caller.tag : dialog.callee.tag);
 }
 
-void BlindTransfers::takeNotify(const sip::SipMessage& request, Dialog& dialog) {
+void CallTransfers::takeNotify(const sip::SipMessage& request, Dialog& dialog) {
   const auto found = byDialog_.find(dialog.id);
   if (found == byDialog_.end()) return;
   Transfer& transfer = found->second;
@@ -126,8 +126,8 @@ void BlindTransfers::takeNotify(const sip::SipMessage& request, Dialog& dialog) 
 }
 
 // The transfer is forgotten before it is reported: a completed transfer's report ends the call.
-void BlindTransfers::finish(Dialog& dialog, Transfer& transfer, State state, int status,
-                            std::string reason) {
+void CallTransfers::finish(Dialog& dialog, Transfer& transfer, State state, int status,
+                           std::string reason) {
   TransferUpdate update = std::move(transfer.update);
   if (transfer.refer != 0) refers_.erase(transfer.refer);
   byDialog_.erase(dialog.id);
@@ -137,7 +137,7 @@ void BlindTransfers::finish(Dialog& dialog, Transfer& transfer, State state, int
   report_(dialog, update);
 }
 
-void BlindTransfers::forget(std::uint64_t dialogId) {
+void CallTransfers::forget(std::uint64_t dialogId) {
   const auto found = byDialog_.find(dialogId);
   if (found == byDialog_.end()) return;
   if (found->second.refer != 0) refers_.erase(found->second.refer);
