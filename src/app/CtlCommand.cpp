@@ -80,8 +80,14 @@ Step perform(const ctl::ApiClient& client, const CtlRequest& request) {
             }};
   }
   if (command == "transfer") {
-    std::string body = "{\"target\":";
-    http::appendJsonString(body, arg(1));
+    // ID TARGET caller|callee, or ID "" caller|callee REPLACES (attended).
+    std::string body = "{";
+    if (arg(3).empty()) {
+      body += "\"target\":";
+      http::appendJsonString(body, arg(1));
+    } else {
+      body += "\"replaces\":" + std::to_string(std::strtoull(arg(3).c_str(), nullptr, 10));
+    }
     body += std::string(",\"transferee\":\"") + (arg(2) == "callee" ? "callee" : "caller") + "\"}";
     return {client.post(callPath + "/transfer", std::move(body)),
             [id = arg(0)](const http::JsonValue& reply) {
@@ -164,10 +170,14 @@ CtlCli::CtlCli(CLI::App& cli) {
         name, std::string(name) + " a call (a re-INVITE to each side; media through the relay)");
     holdCommand->add_option("id", id_, "call id")->required();
   }
-  auto* transfer =
-      ctl_->add_subcommand("transfer", "blind transfer: the caller (or --callee) calls TARGET");
+  auto* transfer = ctl_->add_subcommand(
+      "transfer", "transfer a call: its caller (or --callee) calls TARGET, or takes over the "
+                  "transferor's call --replaces ID2 (attended)");
   transfer->add_option("id", id_, "call id")->required();
-  transfer->add_option("target", to_, "SIP URI the transferee is asked to call")->required();
+  auto* target = transfer->add_option("target", to_, "SIP URI the transferee is asked to call");
+  auto* replaces =
+      transfer->add_option("--replaces", from_, "attended: the transferor's other call's id");
+  target->excludes(replaces);
   transfer->add_flag("--callee", transferCallee_, "transfer the callee instead of the caller");
   auto* originate = ctl_->add_subcommand("originate", "place a call from one party to another");
   originate->add_option("from", from_, "caller (USER or SIP URI), rung first")->required();
@@ -185,7 +195,11 @@ int CtlCli::run() {
   if (request_.command == "originate") {
     request_.args = {from_, to_};
   } else if (request_.command == "transfer") {
-    request_.args = {id_, to_, transferCallee_ ? "callee" : "caller"};
+    if (to_.empty() && from_.empty()) {
+      std::fputs("rtcgate ctl transfer: give a TARGET or --replaces ID\n", stderr);
+      return 2;
+    }
+    request_.args = {id_, to_, transferCallee_ ? "callee" : "caller", from_};
   } else if (request_.command == "registrations") {
     request_.args = {user_};
   } else {

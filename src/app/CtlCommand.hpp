@@ -16,7 +16,8 @@ struct CtlRequest {
   std::string configPath;  // --config
   bool json = false;       // --json: print the raw answer
   std::string command;     // health, stats, registrations, calls, call, hangup, originate, reload
-  // call/hangup: ID; originate: FROM TO; registrations: [USER]; transfer: ID TARGET caller|callee
+  // call/hangup: ID; originate: FROM TO; registrations: [USER];
+  // transfer: ID TARGET caller|callee [REPLACES] (TARGET empty when REPLACES is given)
   std::vector<std::string> args;
 };
 

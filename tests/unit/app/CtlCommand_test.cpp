@@ -176,6 +176,8 @@ TEST_F(CtlCommandTest, CallsCallHangupAndOriginate) {
   EXPECT_EQ(transfer.exitCode, 0) << transfer.err;
   EXPECT_EQ(transfer.out, "call c1: REFER sent to the callee (call.transfer events follow)\n");
   EXPECT_EQ(transferBody_, R"({"target":"sip:carol@example.com","transferee":"callee"})");
+  EXPECT_EQ(ctl("transfer", {"c1", "", "caller", "12"}).exitCode, 0);
+  EXPECT_EQ(transferBody_, R"({"replaces":12,"transferee":"caller"})");
 }
 
 TEST_F(CtlCommandTest, NotFoundOnCallsGivesTheServersMessage) {
