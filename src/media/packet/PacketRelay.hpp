@@ -7,6 +7,8 @@
 #include <memory>
 #include <vector>
 
+#include "media/codec/RtpFrame.hpp"
+#include "media/codec/Transcoder.hpp"
 #include "media/packet/DatagramRing.hpp"
 #include "media/packet/EventLoop.hpp"
 #include "media/packet/PeerAddress.hpp"
@@ -65,6 +67,10 @@ class PacketRelay : private DatagramRing::SendObserver {
   // Received and not forwarded: truncated, failed SRTP authentication or DTLS, refused by the
   // latch (wrong source or payload type).
   std::uint64_t droppedPackets() const { return droppedPackets_.value(); }
+  // RTP packets that went through a Transcoder (input counted), and transcoder outputs that the
+  // one datagram could not carry (a concealed loss or reordered run released several at once).
+  std::uint64_t transcodedPackets() const { return transcodedPackets_.value(); }
+  std::uint64_t transcodeOverflow() const { return transcodeOverflow_.value(); }
 
  private:
   int receiveBatch(int fd);
@@ -74,6 +80,9 @@ class PacketRelay : private DatagramRing::SendObserver {
   std::int64_t nowMicros() const;
   // A telephone-event packet of `in`'s party, or its audio while an event runs (RFC 4733).
   void detectDtmf(MediaStream& in, const RtpHeader& header, const Datagram& datagram);
+  // Replaces the RTP packet in `datagram` by its Transcoder's output, in place; false when there
+  // is none to send yet (buffered, or an event the other side has no type for).
+  bool transcode(MediaStream& in, Datagram& datagram);
   void onSent(std::size_t bytes) override;
   void onSendFailed() override;
   void queueSend(MediaStream& out, int index);
@@ -96,8 +105,16 @@ class PacketRelay : private DatagramRing::SendObserver {
     std::array<mmsghdr, kBatch> send{};
   };
 
+  // Where a Transcoder writes what one packet releases: made once per worker, reused per packet.
+  struct TranscodeScratch {
+    static constexpr std::size_t kFrames = 4;
+    std::array<std::uint8_t, Transcoder::kMaxPayload * kFrames> storage{};
+    std::array<RtpFrame, kFrames> frames{};
+  };
+
   EventLoop& loop_;
   std::unique_ptr<Batch> batch_;
+  std::unique_ptr<TranscodeScratch> transcodeScratch_;
   int pending_ = 0;
   MediaStream* pendingOut_ = nullptr;
   std::vector<MediaStream*> pinned_;  // each knows its index (MediaStream::pinSlot_)
@@ -107,6 +124,8 @@ class PacketRelay : private DatagramRing::SendObserver {
   SharedCounter relayedBytes_;
   SharedCounter relayedErrors_;
   SharedCounter droppedPackets_;
+  SharedCounter transcodedPackets_;
+  SharedCounter transcodeOverflow_;
 };
 
 }  // namespace rtcgate::media
