@@ -64,6 +64,9 @@ TEST(NgRequest, ParsesKamailioOffer) {
 TEST(NgRequest, ParsesTranscodeInEveryForm) {
   Value dict = Value::dict();
   dict.set("command", "offer");
+  dict.set("call-id", "c");
+  dict.set("from-tag", "f");
+  dict.set("sdp", "v=0\r\n");
   dict.set("codec", Value::dict()).set("transcode", Value::list()).push("PCMU");
   Value& flags = dict.set("flags", Value::list());
   flags.push("codec-transcode-G722");
