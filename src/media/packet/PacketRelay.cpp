@@ -270,7 +270,7 @@ MediaStream* PacketRelay::route(MediaStream& socket, Datagram& datagram, std::in
     }
   }
   // The one branch off the pass-through path: a transcoded party's packet is re-encoded in place.
-  if (rtp && in->transcoder != nullptr && !transcode(*in, datagram)) return nullptr;
+  if (rtp && in->transcoder != nullptr && !transcode(*in, *out, datagram)) return nullptr;
   if (out->demux != nullptr && rtp) out->demux->noteOutbound(readSsrc(data), target);
   if (out->secure != nullptr) {
     if (!out->secure->protect(data, length, datagram.capacity, rtcp)) return nullptr;
@@ -278,7 +278,7 @@ MediaStream* PacketRelay::route(MediaStream& socket, Datagram& datagram, std::in
   return out;
 }
 
-bool PacketRelay::transcode(MediaStream& in, Datagram& datagram) {
+bool PacketRelay::transcode(MediaStream& in, MediaStream& out, Datagram& datagram) {
   std::size_t offset = 0;
   std::size_t payloadLength = 0;
   if (!rtpPayload(datagram.data, datagram.length, offset, payloadLength)) return false;
@@ -292,14 +292,40 @@ bool PacketRelay::transcode(MediaStream& in, Datagram& datagram) {
   const std::size_t count = in.transcoder->process(frame, scratch.storage, scratch.frames);
   ++transcodedPackets_;
   if (count == 0) return false;
-  // One datagram goes out per datagram in: the first output; the rest is counted, not sent.
-  if (count > 1) transcodeOverflow_.add(count - 1);
-  const RtpFrame& first = scratch.frames[0];
-  if (kRtpHeaderSize + first.payload.size() > datagram.capacity) return false;
-  writeRtpHeader(datagram.data, first);
-  std::copy(first.payload.begin(), first.payload.end(), datagram.data + kRtpHeaderSize);
-  datagram.length = kRtpHeaderSize + first.payload.size();
+  for (std::size_t i = 0; i + 1 < count; ++i) sendNow(out, scratch.frames[i]);
+  const RtpFrame& last = scratch.frames[count - 1];
+  if (kRtpHeaderSize + last.payload.size() > datagram.capacity) return false;
+  writeRtpHeader(datagram.data, last);
+  std::copy(last.payload.begin(), last.payload.end(), datagram.data + kRtpHeaderSize);
+  datagram.length = kRtpHeaderSize + last.payload.size();
   return true;
+}
+
+void PacketRelay::sendNow(MediaStream& out, const RtpFrame& frame) {
+  // What is queued for `out` (this batch's earlier packets) leaves first.
+  if (DatagramRing* ring = loop_.datagramRing())
+    ring->submit();
+  else if (pendingOut_ == &out)
+    flush();
+  auto& packet = transcodeScratch_->packet;
+  std::size_t length = kRtpHeaderSize + frame.payload.size();
+  if (length > packet.size()) return;
+  writeRtpHeader(packet.data(), frame);
+  std::copy(frame.payload.begin(), frame.payload.end(), packet.data() + kRtpHeaderSize);
+  if (out.secure != nullptr && !out.secure->protect(packet.data(), length, packet.size(), false)) {
+    return;
+  }
+  const PeerAddress& peer = out.latch().peer();
+  const ssize_t sent = out.pinned()
+                           ? send(out.fd(), packet.data(), length, MSG_DONTWAIT)
+                           : sendto(out.fd(), packet.data(), length, MSG_DONTWAIT,
+                                    reinterpret_cast<const sockaddr*>(&peer.storage), peer.length);
+  if (sent < 0) {
+    ++relayedErrors_;
+    return;
+  }
+  ++relayedPackets_;
+  relayedBytes_.add(static_cast<std::uint64_t>(sent));
 }
 
 // The party's reports go to its stream's RtcpStats; its sender report, on its way to the partner,

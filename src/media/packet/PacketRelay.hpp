@@ -67,10 +67,8 @@ class PacketRelay : private DatagramRing::SendObserver {
   // Received and not forwarded: truncated, failed SRTP authentication or DTLS, refused by the
   // latch (wrong source or payload type).
   std::uint64_t droppedPackets() const { return droppedPackets_.value(); }
-  // RTP packets that went through a Transcoder (input counted), and transcoder outputs that the
-  // one datagram could not carry (a concealed loss or reordered run released several at once).
+  // RTP packets that went through a Transcoder (input counted).
   std::uint64_t transcodedPackets() const { return transcodedPackets_.value(); }
-  std::uint64_t transcodeOverflow() const { return transcodeOverflow_.value(); }
 
  private:
   int receiveBatch(int fd);
@@ -80,9 +78,13 @@ class PacketRelay : private DatagramRing::SendObserver {
   std::int64_t nowMicros() const;
   // A telephone-event packet of `in`'s party, or its audio while an event runs (RFC 4733).
   void detectDtmf(MediaStream& in, const RtpHeader& header, const Datagram& datagram);
-  // Replaces the RTP packet in `datagram` by its Transcoder's output, in place; false when there
-  // is none to send yet (buffered, or an event the other side has no type for).
-  bool transcode(MediaStream& in, Datagram& datagram);
+  // Replaces the RTP packet in `datagram` by its Transcoder's last output, in place, after
+  // sending the outputs before it to `out` (a shorter packet time, a concealed loss); false when
+  // there is none to send yet (buffered, or an event the other side has no type for).
+  bool transcode(MediaStream& in, MediaStream& out, Datagram& datagram);
+  // One transcoder output that does not travel in the received datagram: protected and sent now,
+  // after what is already queued for `out`.
+  void sendNow(MediaStream& out, const RtpFrame& frame);
   void onSent(std::size_t bytes) override;
   void onSendFailed() override;
   void queueSend(MediaStream& out, int index);
@@ -110,6 +112,7 @@ class PacketRelay : private DatagramRing::SendObserver {
     static constexpr std::size_t kFrames = 4;
     std::array<std::uint8_t, Transcoder::kMaxPayload * kFrames> storage{};
     std::array<RtpFrame, kFrames> frames{};
+    std::array<std::uint8_t, kBufferSize> packet{};  // for sendNow()
   };
 
   EventLoop& loop_;
@@ -125,7 +128,6 @@ class PacketRelay : private DatagramRing::SendObserver {
   SharedCounter relayedErrors_;
   SharedCounter droppedPackets_;
   SharedCounter transcodedPackets_;
-  SharedCounter transcodeOverflow_;
 };
 
 }  // namespace rtcgate::media

@@ -133,6 +133,34 @@ TEST_P(RelayTranscodeTest, PcmuCallerAndG722CalleeHearEachOtherThroughTheTransco
   EXPECT_EQ(totals.transcodedPackets, 2 * kPackets);
 }
 
+TEST_P(RelayTranscodeTest, ShorterAnswerPtimeSendsTwoPacketsPerPacketIn) {
+  LoopbackParty alice, bob;
+  ASSERT_EQ(command("offer", sdp(alice.port(), "0", "PCMU/8000")).stringAt("result"), "ok");
+  const ng::Value answered = command("answer", sdp(bob.port(), "9", "G722/8000\r\na=ptime:10"));
+  ASSERT_EQ(answered.stringAt("result"), "ok") << answered.stringAt("error-reason");
+  auto pcmu = makeAudioCodec("PCMU", 8000, 8000);
+  tone::ToneGenerator generator(1000, 8000, 8000);
+  std::vector<std::uint8_t> payload(160);
+  constexpr int kSent = 10;
+  for (int i = 0; i < kSent; ++i) {
+    ASSERT_EQ(pcmu->encode(generator.next(160), payload), 160u);
+    alice.send(portIn(answered),
+               test::rtpTestPacket(0, static_cast<std::uint16_t>(i),
+                                   static_cast<std::uint32_t>(160 * i), 1, payload));
+  }
+  std::vector<std::uint16_t> sequences;
+  for (auto got = pump(bob); !got.empty(); got = pump(bob)) {
+    ASSERT_EQ(got.size(), 12u + 80u);  // 10 ms of G.722
+    sequences.push_back(static_cast<std::uint16_t>((got[2] << 8) | got[3]));
+  }
+  // Two per packet in, less at most one the resampler may still hold.
+  ASSERT_GE(sequences.size(), 2u * kSent - 1);
+  ASSERT_LE(sequences.size(), 2u * kSent);
+  for (std::size_t i = 1; i < sequences.size(); ++i) {
+    EXPECT_EQ(static_cast<std::uint16_t>(sequences[i] - sequences[i - 1]), 1u) << i;
+  }
+}
+
 TEST_P(RelayTranscodeTest, SharedCodecCallCountsNothingTranscoded) {
   LoopbackParty alice, bob;
   ASSERT_EQ(command("offer", sdp(alice.port(), "0", "PCMU/8000")).stringAt("result"), "ok");
