@@ -233,7 +233,8 @@ void NgRequest::applyFlag(std::string_view token) {
   if (const std::size_t eq = token.find('='); eq != std::string_view::npos) {
     const std::string key = normalizeName(token.substr(0, eq));
     const std::string_view value = token.substr(eq + 1);
-    if (key == "codec-strip" || key == "codec-mask" || key == "codec-offer") {
+    if (key == "codec-strip" || key == "codec-mask" || key == "codec-offer" ||
+        key == "codec-transcode" || key == "transcode") {
       applyFlag(key + "-" + std::string(value));
       return;
     }
@@ -293,6 +294,10 @@ void NgRequest::applyFlag(std::string_view token) {
     codec.mask.push_back(flag.substr(11));
   } else if (flag.starts_with("codec-offer-")) {
     codec.offer.push_back(flag.substr(12));
+  } else if (flag.starts_with("codec-transcode-")) {
+    codec.transcode.push_back(flag.substr(16));
+  } else if (flag.starts_with("transcode-")) {
+    codec.transcode.push_back(flag.substr(10));
   } else if (flag == "webrtc") {
     transportProtocol = transportProtocolName(TransportProtocol::UdpTlsRtpSavpf);
     ice = IceMode::Force;

@@ -29,6 +29,9 @@ struct CodecFlags {
   std::vector<std::string> strip;  // encoding names, lower case; "all" strips everything
   std::vector<std::string> mask;
   std::vector<std::string> offer;
+  // Codecs the relay adds to an offer when the sender lacks them, transcoding if the answer
+  // picks one (`codec: {transcode: [...]}`, `codec-transcode-X`, `transcode-X`).
+  std::vector<std::string> transcode;
 };
 
 // `play DTMF`'s keys, as rtpengine names them: `code` is a digit ("5", "*", "A") or an RFC 4733

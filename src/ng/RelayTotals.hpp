@@ -13,6 +13,12 @@ namespace rtcgate::ng {
 #define RTCGATE_RELAY_TOTALS(GAUGE, COUNTER)                                                    \
   GAUGE(sessions, "currentstatistics", "sessionstotal", "rtcgate_relay_sessions", nullptr,      \
         "calls on the relay now")                                                               \
+  GAUGE(transcodedSessions, "currentstatistics", "transcodedmedia",                             \
+        "rtcgate_relay_transcoded_sessions", nullptr,                                           \
+        "calls on the relay now whose legs share no codec and are transcoded")                  \
+  COUNTER(transcodedPackets, "totalstatistics", "transcodedpackets",                            \
+          "rtcgate_relay_transcoded_packets_total", nullptr,                                    \
+          "RTP packets decoded and re-encoded by the relay (legs without a shared codec)")      \
   COUNTER(managedSessions, "totalstatistics", "managedsessions", nullptr, nullptr,              \
           "calls ever created")                                                                 \
   COUNTER(rejectedSessions, "totalstatistics", "rejectedsessions",                              \

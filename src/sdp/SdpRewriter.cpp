@@ -111,16 +111,17 @@ void SdpRewriter::rewriteSessionLevel(SessionDescription& description, const Rew
 
 std::vector<std::string_view> SdpRewriter::filterFormats(const MediaSection& section,
                                                          const RewritePlan& plan,
+                                                         const MediaPlan& media,
                                                          std::vector<std::string>& removed) {
   std::vector<std::string_view> kept;
   for (std::string_view format : section.formats()) {
-    if (listed(plan.stripCodecs, section.encodingName(format))) {
+    if (media.replaceFormats || listed(plan.stripCodecs, section.encodingName(format))) {
       removed.emplace_back(format);
     } else {
       kept.push_back(format);
     }
   }
-  if (kept.empty()) {  // never strip a section down to nothing
+  if (kept.empty() && !media.replaceFormats) {  // never strip a section down to nothing
     removed.clear();
     kept = section.formats();
   }
@@ -135,9 +136,12 @@ void SdpRewriter::rewriteMedia(MediaSection& section, const RewritePlan& plan,
   // A bundle-only section (port 0, RFC 8843 §6) is in use: it gets a port like the others.
   if (media.rtpPort == 0 || (section.port() == 0 && !section.findAttribute("bundle-only"))) return;
   std::vector<std::string> removedFormats;
-  const auto formats = filterFormats(section, plan, removedFormats);
+  const auto formats = filterFormats(section, plan, media, removedFormats);
   const std::string protocol(plan.protocol.empty() ? section.protocol() : plan.protocol);
-  const std::vector<std::string> formatCopies(formats.begin(), formats.end());
+  std::vector<std::string> formatCopies(formats.begin(), formats.end());
+  for (const AddedFormat& added : media.addFormats) {
+    formatCopies.push_back(std::to_string(added.payloadType));
+  }
   section.setMediaLine(media.rtpPort, protocol,
                        std::vector<std::string_view>(formatCopies.begin(), formatCopies.end()));
   const std::string eol = section.lines[0].eol.empty() ? "\r\n" : section.lines[0].eol;
@@ -155,6 +159,7 @@ void SdpRewriter::rewriteMedia(MediaSection& section, const RewritePlan& plan,
            (!pt.empty() &&
             std::find(removedFormats.begin(), removedFormats.end(), pt) != removedFormats.end());
   });
+  addFormatLines(lines, media, eol);
   auto add = [&](std::string value) { lines.push_back(SdpLine{'a', std::move(value), eol}); };
   if (!hadMid && !media.mid.empty()) add("mid:" + media.mid);
   if (media.rtcpMux) add("rtcp-mux");
@@ -178,6 +183,29 @@ void SdpRewriter::rewriteMedia(MediaSection& section, const RewritePlan& plan,
   if (!media.fingerprint.empty()) add("fingerprint:" + media.fingerprint);
   if (!media.setup.empty()) add("setup:" + media.setup);
   if (!media.crypto.empty()) add("crypto:" + media.crypto);
+}
+
+// Right after the m= line's own rtpmap/fmtp lines, or after the last line when it has none.
+void SdpRewriter::addFormatLines(std::vector<SdpLine>& lines, const MediaPlan& media,
+                                 const std::string& eol) {
+  if (media.addFormats.empty()) return;
+  std::size_t at = lines.size();
+  for (std::size_t i = lines.size(); i-- > 1;) {
+    if (lines[i].isAttribute("rtpmap") || lines[i].isAttribute("fmtp")) {
+      at = i + 1;
+      break;
+    }
+  }
+  std::vector<SdpLine> added;
+  for (const AddedFormat& format : media.addFormats) {
+    const std::string pt = std::to_string(format.payloadType);
+    std::string rtpmap =
+        "rtpmap:" + pt + " " + format.encoding + "/" + std::to_string(format.clockRate);
+    if (format.channels > 1) rtpmap += "/" + std::to_string(format.channels);
+    added.push_back(SdpLine{'a', std::move(rtpmap), eol});
+    if (!format.fmtp.empty()) added.push_back(SdpLine{'a', "fmtp:" + pt + " " + format.fmtp, eol});
+  }
+  lines.insert(lines.begin() + static_cast<std::ptrdiff_t>(at), added.begin(), added.end());
 }
 
 }  // namespace rtcgate::sdp

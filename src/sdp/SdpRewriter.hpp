@@ -10,6 +10,16 @@ namespace rtcgate::sdp {
 
 enum class IceAction { Keep, Remove, Insert };
 
+// A payload type the relay writes into an m= line itself (a codec it transcodes to): the format
+// and its a=rtpmap (and a=fmtp when `fmtp` is set).
+struct AddedFormat {
+  int payloadType = 0;
+  std::string encoding;  // "PCMU", "opus"
+  std::uint32_t clockRate = 8000;
+  unsigned channels = 1;  // written as /2 when more than one (opus/48000/2)
+  std::string fmtp;
+};
+
 // What the relay offers for one m= section toward the recipient.
 struct MediaPlan {
   std::uint16_t rtpPort = 0;   // 0 = leave the m= line as it is (rejected or unhandled media)
@@ -20,6 +30,10 @@ struct MediaPlan {
   std::string fingerprint;  // a=fingerprint value, "sha-256 AB:..."; empty = none
   std::string setup;        // a=setup value: actpass, active or passive
   std::string crypto;       // a=crypto value (SDES); empty = none
+  // Transcoding: formats appended to the m= line (after the sender's); with `replaceFormats`
+  // they are the line's only formats (an answer toward an offerer that gets its own codec back).
+  std::vector<AddedFormat> addFormats;
+  bool replaceFormats = false;
 };
 
 // The whole rewrite of one SDP on its way through the relay: our address in c= (and o= when asked),
@@ -57,7 +71,10 @@ class SdpRewriter {
   static void rewriteMedia(MediaSection& section, const RewritePlan& plan, const MediaPlan& media);
   static std::vector<std::string_view> filterFormats(const MediaSection& section,
                                                      const RewritePlan& plan,
+                                                     const MediaPlan& media,
                                                      std::vector<std::string>& removed);
+  static void addFormatLines(std::vector<SdpLine>& lines, const MediaPlan& media,
+                             const std::string& eol);
 };
 
 }  // namespace rtcgate::sdp

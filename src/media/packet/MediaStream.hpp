@@ -19,6 +19,7 @@ class BundleDemux;
 class PacketRelay;
 class RtpTap;
 class SecureTransport;
+class Transcoder;
 
 // One local media port (RTP or RTCP) of one call party: the socket the party sends to, where its
 // packets are forwarded, who is allowed to send (Latch) and what arrived (StreamStats). Owned by
@@ -87,6 +88,9 @@ class MediaStream : public PollHandler, private DatagramRing::Receiver {
   DtmfPlayer dtmfPlayer;
   // A call recording's copy of this party's RTP (owned by the recording); null when not recorded.
   RtpTap* rtpTap = nullptr;
+  // Transcoding: this party's RTP is decoded and re-encoded for its partner (owned by its
+  // CallMedia); null on the pass-through path.
+  Transcoder* transcoder = nullptr;
 
  private:
   friend class PacketRelay;  // keeps ringSlot_ and pinSlot_, feeds the latch

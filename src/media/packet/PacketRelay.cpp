@@ -1,5 +1,6 @@
 #include "media/packet/PacketRelay.hpp"
 
+#include <algorithm>
 #include <cerrno>
 
 #include "media/packet/BundleDemux.hpp"
@@ -12,6 +13,32 @@
 #include "media/webrtc/SecureTransport.hpp"
 
 namespace rtcgate::media {
+namespace {
+
+constexpr std::size_t kRtpHeaderSize = 12;
+
+std::uint32_t readSsrc(const std::uint8_t* data) {
+  return (std::uint32_t{data[8]} << 24) | (std::uint32_t{data[9]} << 16) |
+         (std::uint32_t{data[10]} << 8) | data[11];
+}
+
+void putBigEndian(std::uint8_t* at, std::uint32_t value, int bytes) {
+  for (int i = bytes - 1; i >= 0; --i) {
+    at[i] = static_cast<std::uint8_t>(value);
+    value >>= 8;
+  }
+}
+
+// Version 2, no padding, extension or CSRCs: the sender's were about its own stream.
+void writeRtpHeader(std::uint8_t* data, const RtpFrame& frame) {
+  data[0] = 0x80;
+  data[1] = static_cast<std::uint8_t>((frame.marker ? 0x80 : 0) | (frame.payloadType & 0x7f));
+  putBigEndian(data + 2, frame.sequence, 2);
+  putBigEndian(data + 4, frame.timestamp, 4);
+  putBigEndian(data + 8, frame.ssrc, 4);
+}
+
+}  // namespace
 
 PacketRelay::Batch::Batch() {
   for (int i = 0; i < kBatch; ++i) {
@@ -24,7 +51,8 @@ PacketRelay::Batch::Batch() {
   }
 }
 
-PacketRelay::PacketRelay(EventLoop& loop) : loop_(loop) {
+PacketRelay::PacketRelay(EventLoop& loop)
+    : loop_(loop), transcodeScratch_(std::make_unique<TranscodeScratch>()) {
   if (DatagramRing* ring = loop_.datagramRing())
     ring->observeSends(this);
   else
@@ -235,17 +263,69 @@ MediaStream* PacketRelay::route(MediaStream& socket, Datagram& datagram, std::in
   // A bundled line leaves through the bundle's port, keys and latched peer.
   MediaStream* out = target->carrier != nullptr ? target->carrier : target;
   if (!out->latch().peer().valid() || out->latch().peer().port() == 0) return nullptr;
-  if (out->demux != nullptr && rtp) out->demux->noteOutbound(header.ssrc, target);
   // ng `play DTMF`: the party's audio becomes the digit's events, then is protected as any packet.
   if (rtp && in->dtmfPlayer.playing() && !in->telephoneEvents.contains(header.payloadType)) {
     if (const std::size_t event = in->dtmfPlayer.onAudio(data, datagram.capacity, header)) {
       length = event;
     }
   }
+  // The one branch off the pass-through path: a transcoded party's packet is re-encoded in place.
+  if (rtp && in->transcoder != nullptr && !transcode(*in, *out, datagram)) return nullptr;
+  if (out->demux != nullptr && rtp) out->demux->noteOutbound(readSsrc(data), target);
   if (out->secure != nullptr) {
     if (!out->secure->protect(data, length, datagram.capacity, rtcp)) return nullptr;
   }
   return out;
+}
+
+bool PacketRelay::transcode(MediaStream& in, MediaStream& out, Datagram& datagram) {
+  std::size_t offset = 0;
+  std::size_t payloadLength = 0;
+  if (!rtpPayload(datagram.data, datagram.length, offset, payloadLength)) return false;
+  RtpHeader header;  // parsed again: `play DTMF` may have turned the audio into an event
+  (void)parseRtpHeader(datagram.data, datagram.length, header);  // rtpPayload() checked its size
+  const RtpFrame frame{
+      header.payloadType, (datagram.data[1] & 0x80) != 0,
+      header.sequence,    header.timestamp,
+      header.ssrc,        std::span<const std::uint8_t>(datagram.data + offset, payloadLength)};
+  TranscodeScratch& scratch = *transcodeScratch_;
+  const std::size_t count = in.transcoder->process(frame, scratch.storage, scratch.frames);
+  ++transcodedPackets_;
+  if (count == 0) return false;
+  for (std::size_t i = 0; i + 1 < count; ++i) sendNow(out, scratch.frames[i]);
+  const RtpFrame& last = scratch.frames[count - 1];
+  if (kRtpHeaderSize + last.payload.size() > datagram.capacity) return false;
+  writeRtpHeader(datagram.data, last);
+  std::copy(last.payload.begin(), last.payload.end(), datagram.data + kRtpHeaderSize);
+  datagram.length = kRtpHeaderSize + last.payload.size();
+  return true;
+}
+
+void PacketRelay::sendNow(MediaStream& out, const RtpFrame& frame) {
+  // What is queued for `out` (this batch's earlier packets) leaves first.
+  if (DatagramRing* ring = loop_.datagramRing())
+    ring->submit();
+  else if (pendingOut_ == &out)
+    flush();
+  auto& packet = transcodeScratch_->packet;
+  std::size_t length = kRtpHeaderSize + frame.payload.size();
+  if (length > packet.size()) return;
+  writeRtpHeader(packet.data(), frame);
+  std::copy(frame.payload.begin(), frame.payload.end(), packet.data() + kRtpHeaderSize);
+  if (out.secure != nullptr && !out.secure->protect(packet.data(), length, packet.size(), false)) {
+    return;
+  }
+  const PeerAddress& peer = out.latch().peer();
+  const ssize_t sent = out.pinned()
+                           ? send(out.fd(), packet.data(), length, MSG_DONTWAIT)
+                           : sendto(out.fd(), packet.data(), length, MSG_DONTWAIT,
+                                    reinterpret_cast<const sockaddr*>(&peer.storage), peer.length);
+  if (sent < 0) {
+    ++relayedErrors_;
+    return;
+  }
+  ++relayedPackets_;
+  relayedBytes_.add(static_cast<std::uint64_t>(sent));
 }
 
 // The party's reports go to its stream's RtcpStats; its sender report, on its way to the partner,

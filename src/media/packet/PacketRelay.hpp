@@ -7,6 +7,8 @@
 #include <memory>
 #include <vector>
 
+#include "media/codec/RtpFrame.hpp"
+#include "media/codec/Transcoder.hpp"
 #include "media/packet/DatagramRing.hpp"
 #include "media/packet/EventLoop.hpp"
 #include "media/packet/PeerAddress.hpp"
@@ -65,6 +67,8 @@ class PacketRelay : private DatagramRing::SendObserver {
   // Received and not forwarded: truncated, failed SRTP authentication or DTLS, refused by the
   // latch (wrong source or payload type).
   std::uint64_t droppedPackets() const { return droppedPackets_.value(); }
+  // RTP packets that went through a Transcoder (input counted).
+  std::uint64_t transcodedPackets() const { return transcodedPackets_.value(); }
 
  private:
   int receiveBatch(int fd);
@@ -74,6 +78,13 @@ class PacketRelay : private DatagramRing::SendObserver {
   std::int64_t nowMicros() const;
   // A telephone-event packet of `in`'s party, or its audio while an event runs (RFC 4733).
   void detectDtmf(MediaStream& in, const RtpHeader& header, const Datagram& datagram);
+  // Replaces the RTP packet in `datagram` by its Transcoder's last output, in place, after
+  // sending the outputs before it to `out` (a shorter packet time, a concealed loss); false when
+  // there is none to send yet (buffered, or an event the other side has no type for).
+  bool transcode(MediaStream& in, MediaStream& out, Datagram& datagram);
+  // One transcoder output that does not travel in the received datagram: protected and sent now,
+  // after what is already queued for `out`.
+  void sendNow(MediaStream& out, const RtpFrame& frame);
   void onSent(std::size_t bytes) override;
   void onSendFailed() override;
   void queueSend(MediaStream& out, int index);
@@ -96,8 +107,17 @@ class PacketRelay : private DatagramRing::SendObserver {
     std::array<mmsghdr, kBatch> send{};
   };
 
+  // Where a Transcoder writes what one packet releases: made once per worker, reused per packet.
+  struct TranscodeScratch {
+    static constexpr std::size_t kFrames = 4;
+    std::array<std::uint8_t, Transcoder::kMaxPayload * kFrames> storage{};
+    std::array<RtpFrame, kFrames> frames{};
+    std::array<std::uint8_t, kBufferSize> packet{};  // for sendNow()
+  };
+
   EventLoop& loop_;
   std::unique_ptr<Batch> batch_;
+  std::unique_ptr<TranscodeScratch> transcodeScratch_;
   int pending_ = 0;
   MediaStream* pendingOut_ = nullptr;
   std::vector<MediaStream*> pinned_;  // each knows its index (MediaStream::pinSlot_)
@@ -107,6 +127,7 @@ class PacketRelay : private DatagramRing::SendObserver {
   SharedCounter relayedBytes_;
   SharedCounter relayedErrors_;
   SharedCounter droppedPackets_;
+  SharedCounter transcodedPackets_;
 };
 
 }  // namespace rtcgate::media

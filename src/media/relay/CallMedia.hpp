@@ -1,13 +1,16 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "media/codec/Transcoder.hpp"
 #include "media/packet/BundleDemux.hpp"
 #include "media/packet/MediaStream.hpp"
 #include "media/webrtc/SecureTransport.hpp"
 #include "sdp/AudioFormats.hpp"
+#include "sdp/SdpRewriter.hpp"
 
 namespace rtcgate::media {
 
@@ -30,6 +33,13 @@ struct CallMedia {
   // The payload types this party's last SDP maps for the section (rtpmap or static), for a call
   // recording's decoders.
   std::vector<sdp::AudioFormat> formats;
+  // Transcoding (TranscodePlanner): the codecs the relay added to the offer it sent this party;
+  // this party's first codec the relay can decode, and its telephone-event at that rate, from its
+  // last offer; the Transcoder its RTP goes through (null: pass-through).
+  std::vector<sdp::AddedFormat> addedFormats;
+  std::optional<sdp::AddedFormat> ownCodec;
+  std::optional<sdp::AddedFormat> ownEvent;
+  std::unique_ptr<Transcoder> transcoder;
   std::unique_ptr<MediaStream> rtp;
   std::unique_ptr<MediaStream> rtcp;  // null when only one port was allocated (rtcp-mux require)
   // ICE-lite, DTLS-SRTP or SDES toward this party when the relay terminates them (WebRTC legs,

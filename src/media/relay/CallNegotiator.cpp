@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include "media/relay/BundlePlanner.hpp"
+#include "media/relay/TranscodePlanner.hpp"
 #include "media/webrtc/IceLiteAgent.hpp"
 #include "media/webrtc/MediaSecurity.hpp"
 #include "sdp/Bundle.hpp"
@@ -205,6 +206,11 @@ Result<bool> CallNegotiator::negotiateSection(Monologue& sender, Monologue& reci
     // It sends with the answer's codec (RFC 3264 6.1), not its own first: a browser offering
     // Opus that a phone answered with PCMU sends PCMU, whose clock times its jitter and DTMF.
     if (out.rtp != nullptr && in.rtp != nullptr) out.rtp->clockRate = in.rtp->clockRate;
+    // Unless it picked a codec only the relay offered: the offerer then gets its own back.
+    auto transcoded = TranscodePlanner::planAnswer(section, in, out, media);
+    if (!transcoded) return Error{transcoded.error()};
+  } else {
+    media.addFormats = TranscodePlanner::planOffer(section, request.codec.transcode, in, out);
   }
   media.rtpPort =
       out.bundled ? BundlePlanner::owner(recipient)->rtp->localPort() : out.rtp->localPort();

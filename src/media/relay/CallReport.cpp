@@ -108,6 +108,15 @@ ng::Value CallReport::party(const Monologue& party) const {
   return value;
 }
 
+bool CallReport::transcoded(const Call& call) {
+  for (const auto& party : call.parties) {
+    for (const CallMedia& media : party->medias) {
+      if (media.transcoder) return true;
+    }
+  }
+  return false;
+}
+
 ng::Value CallReport::media(const CallMedia& media) const {
   ng::Value value = ng::Value::dict();
   value.set("index", ng::Value::integer(media.index));
@@ -116,6 +125,7 @@ ng::Value CallReport::media(const CallMedia& media) const {
   ng::Value& flags = value.set("flags", ng::Value::list());
   flags.push("initialized");
   if (media.rtcpMux) flags.push("rtcp-mux");
+  if (media.transcoder) flags.push("transcoded");
   ng::Value& streams = value.set("streams", ng::Value::list());
   if (media.rtp) streams.push(stream(*media.rtp, false));
   if (media.rtcp) streams.push(stream(*media.rtcp, media.rtcpMux));
@@ -134,6 +144,8 @@ ng::Value CallReport::stream(const MediaStream& stream, bool muxed) const {
   if (stream.latch().peer().valid()) flags.push("filled");
   if (stream.latch().confirmed()) flags.push("confirmed");
   if (muxed) flags.push("unused (rtcp-mux)");
+  // Bencode has no booleans: "true" as rtpengine writes its yes/no keys as words.
+  if (stream.transcoder != nullptr) value.set("transcoded", "true");
   value.set("stats",
             counters(stream.stats().packets(), stream.stats().bytes(), stream.stats().errors()));
   return value;

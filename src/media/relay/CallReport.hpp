@@ -13,6 +13,8 @@ class CallReport {
   // `wallOffset` converts the steady clock to UNIX time (now() + offset = wall clock).
   CallReport(const Call& call, Clock::duration wallOffset) : call_(call), wallOffset_(wallOffset) {}
   void fill(ng::Value& reply) const;
+  // Whether a line of the call goes through a Transcoder (ng `transcodedmedia`).
+  static bool transcoded(const Call& call);
 
  private:
   ng::Value party(const Monologue& party) const;

@@ -428,6 +428,7 @@ ng::Value RelayEngine::answer(const ng::NgRequest& request) {
   answerer.tag = request.toTag;
   auto sdp = negotiator_.negotiate(answerer, *offerer, request, false);
   if (!sdp) return errorReply(sdp.error());
+  sessionsChanged();  // the answer may have started or ended transcoding
   ng::Value reply = okReply(request);
   reply.set("sdp", std::move(*sdp));
   recordIfAsked(call, request, reply);
@@ -562,7 +563,6 @@ ng::Value RelayEngine::statistics() const {
   // rtpengine's keys that are not counters the gateway exports.
   current.set("sessionsown", integer(calls_.size()));
   current.set("sessionsforeign", integer(0));
-  current.set("transcodedmedia", integer(0));
   total.set("uptime",
             integer(static_cast<std::uint64_t>(
                 std::chrono::duration_cast<std::chrono::seconds>(loop_.now() - started_).count())));
@@ -769,6 +769,15 @@ void RelayEngine::stopRecordingOf(Call& call, const Monologue& party) {
   }
 }
 
+void RelayEngine::sessionsChanged() {
+  counters_.liveSessions.store(calls_.size(), std::memory_order_relaxed);
+  const auto transcoded = std::count_if(calls_.begin(), calls_.end(), [](const auto& entry) {
+    return CallReport::transcoded(*entry.second);
+  });
+  counters_.transcodedSessions.store(static_cast<std::uint64_t>(transcoded),
+                                     std::memory_order_relaxed);
+}
+
 ng::RelayTotals RelayEngine::totals() const {
   ng::RelayTotals t;
   t.sessions = counters_.liveSessions.load(std::memory_order_relaxed);
@@ -779,6 +788,8 @@ ng::RelayTotals RelayEngine::totals() const {
   t.bytes = relay_.relayedBytes();
   t.sendErrors = relay_.relayedErrors();
   t.droppedPackets = relay_.droppedPackets();
+  t.transcodedSessions = counters_.transcodedSessions.load(std::memory_order_relaxed);
+  t.transcodedPackets = relay_.transcodedPackets();
   t.lostPackets = counters_.lostPackets.value();
   t.iceConsentFailures = counters_.iceConsentFailures.value();
   t.dtlsFailures = counters_.dtlsFailures.value();

@@ -33,7 +33,8 @@ struct RelayCounters {
   SharedCounter dtlsFailures;        // DTLS handshakes that failed (counted once per transport)
   SharedCounter lostPackets;         // sequence-gap loss of the streams of deleted parties
   SharedCounter recordingDropped;    // packets the recording queue had no room for
-  std::atomic<std::uint64_t> liveSessions{0};  // calls_.size(), for readers on other threads
+  std::atomic<std::uint64_t> liveSessions{0};        // calls_.size(), for readers on other threads
+  std::atomic<std::uint64_t> transcodedSessions{0};  // calls with a Transcoder on a line
 };
 
 // The media relay of one worker: the ng commands (ping, offer, answer, delete, query, list,
@@ -96,7 +97,9 @@ class RelayEngine : private DtmfObserver {
   void reportDigit(const Call& call, const Monologue& party, const CallMedia& media,
                    const DtmfDetector::Digit& digit, const PeerAddress& source);
   void countFailures(CallMedia& media);
-  void sessionsChanged() { counters_.liveSessions.store(calls_.size(), std::memory_order_relaxed); }
+  // The live and transcoded call gauges, after calls_ or an answer changed (a walk over the
+  // calls: the control path's, never the packet path's).
+  void sessionsChanged();
   void destroyParty(Monologue& party);
   void destroyCall(const std::string& callId);
   Monologue* findOfferer(Call& call, const ng::NgRequest& request);

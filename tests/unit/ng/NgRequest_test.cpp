@@ -61,6 +61,23 @@ TEST(NgRequest, ParsesKamailioOffer) {
   EXPECT_NE(request->warningText().find("no-such-flag"), std::string::npos);
 }
 
+TEST(NgRequest, ParsesTranscodeInEveryForm) {
+  Value dict = Value::dict();
+  dict.set("command", "offer");
+  dict.set("call-id", "c");
+  dict.set("from-tag", "f");
+  dict.set("sdp", "v=0\r\n");
+  dict.set("codec", Value::dict()).set("transcode", Value::list()).push("PCMU");
+  Value& flags = dict.set("flags", Value::list());
+  flags.push("codec-transcode-G722");
+  flags.push("transcode-opus");
+  flags.push("codec-transcode=PCMA");
+  auto request = NgRequest::parse(dict);
+  ASSERT_TRUE(request.ok()) << request.error();
+  EXPECT_EQ(request->codec.transcode, (std::vector<std::string>{"pcmu", "g722", "opus", "pcma"}));
+  EXPECT_TRUE(request->warnings.empty()) << request->warningText();
+}
+
 TEST(NgRequest, AcceptsKeySpellingsAndStringNumbers) {
   auto request = parseText("d7:command6:delete7:call id1:x8:from_tag1:f12:delete delay1:5e");
   ASSERT_TRUE(request.ok()) << request.error();

@@ -1,11 +1,7 @@
 // DTMF through the relay engine on real loopback sockets: digits a party sends as RFC 4733 events
 // reach the DtmfListener (and relay.dtmf_log_dest) once each, and `play DTMF` turns the party's
 // audio into telephone-event packets on the wire toward its peer.
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <mutex>
 #include <random>
@@ -17,38 +13,14 @@
 #include "media/relay/DtmfListener.hpp"
 #include "media/relay/RelayEngine.hpp"
 #include "sdp/SessionDescription.hpp"
-#include "support/LoopbackSocket.hpp"
 #include "unit/media/packet/RtpTestPacket.hpp"
+#include "unit/media/relay/LoopbackParty.hpp"
 #include "unit/media/relay/PacketIoParam.hpp"
 
 namespace rtcgate::media {
 namespace {
 
-// A call party's UDP socket on 127.0.0.1.
-class Party {
- public:
-  Party() : fd_(tools::boundLoopbackSocket(port_)) {}
-  ~Party() { close(fd_); }
-  std::uint16_t port() const { return port_; }
-  void send(std::uint16_t to, const std::vector<std::uint8_t>& bytes) const {
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    address.sin_port = htons(to);
-    sendto(fd_, bytes.data(), bytes.size(), 0, reinterpret_cast<sockaddr*>(&address),
-           sizeof address);
-  }
-  std::vector<std::uint8_t> receive() const {
-    std::vector<std::uint8_t> buffer(2048);
-    const ssize_t n = recv(fd_, buffer.data(), buffer.size(), 0);
-    buffer.resize(n < 0 ? 0 : static_cast<std::size_t>(n));
-    return buffer;
-  }
-
- private:
-  std::uint16_t port_ = 0;
-  int fd_;
-};
+using Party = LoopbackParty;
 
 std::vector<std::uint8_t> rtpPacket(std::uint8_t payloadType, std::uint16_t sequence,
                                     std::uint32_t timestamp, std::size_t payloadSize) {
