@@ -171,8 +171,9 @@ CtlCli::CtlCli(CLI::App& cli) {
     holdCommand->add_option("id", id_, "call id")->required();
   }
   auto* transfer = ctl_->add_subcommand(
-      "transfer", "transfer a call: its caller (or --callee) calls TARGET, or takes over the "
-                  "transferor's call --replaces ID2 (attended)");
+      "transfer",
+      "transfer a call: its caller (or --callee) calls TARGET, or takes over the "
+      "transferor's call --replaces ID2 (attended)");
   transfer->add_option("id", id_, "call id")->required();
   auto* target = transfer->add_option("target", to_, "SIP URI the transferee is asked to call");
   auto* replaces =
