@@ -19,36 +19,11 @@
 #include "sdp/SessionDescription.hpp"
 #include "support/LoopbackSocket.hpp"
 #include "unit/media/packet/RtpTestPacket.hpp"
+#include "unit/media/relay/LoopbackParty.hpp"
 #include "unit/media/relay/PacketIoParam.hpp"
 
 namespace rtcgate::media {
 namespace {
-
-// A call party's UDP socket on 127.0.0.1.
-class Party {
- public:
-  Party() : fd_(tools::boundLoopbackSocket(port_)) {}
-  ~Party() { close(fd_); }
-  std::uint16_t port() const { return port_; }
-  void send(std::uint16_t to, const std::vector<std::uint8_t>& bytes) const {
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    address.sin_port = htons(to);
-    sendto(fd_, bytes.data(), bytes.size(), 0, reinterpret_cast<sockaddr*>(&address),
-           sizeof address);
-  }
-  std::vector<std::uint8_t> receive() const {
-    std::vector<std::uint8_t> buffer(2048);
-    const ssize_t n = recv(fd_, buffer.data(), buffer.size(), 0);
-    buffer.resize(n < 0 ? 0 : static_cast<std::size_t>(n));
-    return buffer;
-  }
-
- private:
-  std::uint16_t port_ = 0;
-  int fd_;
-};
 
 std::vector<std::uint8_t> rtpPacket(std::uint8_t payloadType, std::uint16_t sequence,
                                     std::uint32_t timestamp, std::size_t payloadSize) {
