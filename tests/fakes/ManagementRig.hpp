@@ -7,6 +7,7 @@
 
 #include "api/BansApi.hpp"
 #include "api/CallsApi.hpp"
+#include "api/PlayApi.hpp"
 #include "api/RecordingsApi.hpp"
 #include "api/TrunksApi.hpp"
 #include "app/Config.hpp"
@@ -55,6 +56,8 @@ class ManagementRig {
     calls_->registerRoutes(server);
     recordings_ = std::make_unique<api::RecordingsApi>(*proxy_);
     recordings_->registerRoutes(server);
+    play_ = std::make_unique<api::PlayApi>(*proxy_, timers_, nullptr);
+    play_->registerRoutes(server);
     cdrs_ = std::make_unique<events::CdrWriter>(std::string(), store_.get());
     cdrs_->registerRoutes(server);
     bans_ = std::make_unique<api::BansApi>(*proxy_);
@@ -78,6 +81,7 @@ class ManagementRig {
   std::unique_ptr<app::ManagementApi> api_;
   std::unique_ptr<api::CallsApi> calls_;
   std::unique_ptr<api::RecordingsApi> recordings_;
+  std::unique_ptr<api::PlayApi> play_;
   std::unique_ptr<events::CdrWriter> cdrs_;
   std::unique_ptr<api::BansApi> bans_;
   std::unique_ptr<api::TrunksApi> trunks_;
