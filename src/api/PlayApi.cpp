@@ -101,8 +101,8 @@ void PlayApi::started(std::uint64_t id, Playing playing) {
   playing.finish = timers_.start(Duration(playing.durationMs), [this, id] {
     auto it = playing_.find(id);
     if (it == playing_.end()) return;
-    it->second.finish = 0;
-    event(id, it->second, "finished");
+    // A call that ended meanwhile took the relay's player with it: nothing finished to report.
+    if (proxy_.calls().dialogs().findById(id) != nullptr) event(id, it->second, "finished");
     playing_.erase(it);
   });
   event(id, playing, "started");
