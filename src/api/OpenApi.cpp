@@ -380,6 +380,62 @@ constexpr std::string_view kDocument =
         }
       }
     },
+    "/api/v1/calls/{id}/play": {
+      "post": {
+        "summary": "Play a WAV of the relay's media directory (relay.media_dir) into an answered call through the relay, as if the other party sent it, to the caller, the callee or both; that party's audio is replaced meanwhile; call.play follows (started, then finished or stopped)",
+        "tags": ["calls"],
+        "parameters": [
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "description": "The call's id (the `id` of GET /api/v1/calls)",
+            "schema": {"type": "integer", "minimum": 1}
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "type": "object",
+                "required": ["file"],
+                "properties": {
+                  "file": {"type": "string", "description": "a WAV (16-bit PCM, mono or stereo, 8/16/48 kHz) inside relay.media_dir; no '..'"},
+                  "to": {"type": "string", "enum": ["caller", "callee", "both"], "default": "both"}
+                }
+              }
+            }
+          }
+        },
+        "responses": {
+          "202": {"description": "Playing", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PlayState"}}}},
+          "404": {"$ref": "#/components/responses/Error"},
+          "409": {"$ref": "#/components/responses/Error"},
+          "422": {"$ref": "#/components/responses/Error"},
+          "401": {"$ref": "#/components/responses/Unauthorized"}
+        }
+      },
+      "delete": {
+        "summary": "Stop playing into the call (call.play stopped); the parties' audio passes again",
+        "tags": ["calls"],
+        "parameters": [
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "description": "The call's id (the `id` of GET /api/v1/calls)",
+            "schema": {"type": "integer", "minimum": 1}
+          }
+        ],
+        "responses": {
+          "200": {"description": "Stopped", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PlayState"}}}},
+          "404": {"$ref": "#/components/responses/Error"},
+          "409": {"$ref": "#/components/responses/Error"},
+          "401": {"$ref": "#/components/responses/Unauthorized"}
+        }
+      }
+    },
     "/api/v1/calls/{id}/hold": {
       "post": {
         "summary": "Hold: a re-INVITE to each side (callee first) with every stream inactive; answered calls through the relay only",
@@ -750,6 +806,16 @@ constexpr std::string_view kDocument =
     },
     "schemas": {
       "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "string"}}},
+      "PlayState": {
+        "type": "object",
+        "properties": {
+          "id": {"type": "integer"},
+          "file": {"type": "string"},
+          "to": {"type": "string", "enum": ["caller", "callee", "both"]},
+          "duration_ms": {"type": "integer", "description": "how long it plays"},
+          "stopped": {"type": "boolean"}
+        }
+      },
       "RecordingState": {
         "type": "object",
         "properties": {

@@ -196,6 +196,9 @@ struct Config {
     std::string dtmfLogDest;
     // Where ng `start recording` writes; "" = <data_dir>/recordings (recordDirPath()).
     std::string recordDir;
+    // Where ng `play media` (and the API's play) reads WAV files; "" = <data_dir>/media
+    // (mediaDirPath()).
+    std::string mediaDir;
   } relay;
 
   std::string store;      // "" = sqlite:<data_dir>/rtcgate.db; or postgresql://user:pw@host/db
@@ -238,6 +241,7 @@ struct Config {
   std::string tokenSecretPath() const;
   std::string recordDirPath()
       const;  // relay.record_dir or <data_dir>/recordings  // sip.token_secret_file or its default
+  std::string mediaDirPath() const;  // relay.media_dir or <data_dir>/media
 };
 
 }  // namespace rtcgate::app

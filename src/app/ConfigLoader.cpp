@@ -524,10 +524,12 @@ void readSecurity(ConfigReader& r, const YAML::Node& root, Config& c) {
 
 void readRelay(ConfigReader& r, const YAML::Node& root, Config& c) {
   const auto node = root["relay"];
-  if (!r.mapping(node, "relay", {"listen", "allowed_sources", "dtmf_log_dest", "record_dir"})) {
+  if (!r.mapping(node, "relay",
+                 {"listen", "allowed_sources", "dtmf_log_dest", "record_dir", "media_dir"})) {
     return;
   }
   r.read(node, "relay", "record_dir", c.relay.recordDir);
+  r.read(node, "relay", "media_dir", c.relay.mediaDir);
   r.read(node, "relay", "listen", c.relay.listen);
   r.read(node, "relay", "dtmf_log_dest", c.relay.dtmfLogDest);
   if (!c.relay.dtmfLogDest.empty() && !media::parseListenUrl(c.relay.dtmfLogDest)) {
@@ -925,6 +927,10 @@ std::string Config::tokenSecretPath() const {
 
 std::string Config::recordDirPath() const {
   return relay.recordDir.empty() ? node.dataDir + "/recordings" : relay.recordDir;
+}
+
+std::string Config::mediaDirPath() const {
+  return relay.mediaDir.empty() ? node.dataDir + "/media" : relay.mediaDir;
 }
 
 std::string Config::tlsPrivateKeyPath() const {

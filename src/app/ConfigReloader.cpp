@@ -130,6 +130,7 @@ void diffMedia(Differ& d, const Config& a, const Config& b) {
   d.restart("relay.allowed_sources", a.relay.allowedSources, b.relay.allowedSources);
   d.restart("relay.dtmf_log_dest", a.relay.dtmfLogDest, b.relay.dtmfLogDest);
   d.restart("relay.record_dir", a.recordDirPath(), b.recordDirPath());
+  d.restart("relay.media_dir", a.mediaDirPath(), b.mediaDirPath());
 }
 
 void appendList(std::string& out, const char* key, const std::vector<std::string>& items) {
@@ -202,6 +203,7 @@ ConfigChanges diffRelayConfig(const Config& running, const Config& next) {
   d.restart("relay.listen", running.relay.listen, next.relay.listen);
   d.restart("relay.dtmf_log_dest", running.relay.dtmfLogDest, next.relay.dtmfLogDest);
   d.restart("relay.record_dir", running.recordDirPath(), next.recordDirPath());
+  d.restart("relay.media_dir", running.mediaDirPath(), next.mediaDirPath());
   changes.allowedSources =
       d.reload("relay.allowed_sources", running.relay.allowedSources, next.relay.allowedSources);
   return changes;

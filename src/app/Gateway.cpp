@@ -435,6 +435,11 @@ bool Gateway::start() {
   callsApi_ = std::make_unique<api::CallsApi>(*proxy_, apiMediaControl(), timers_);
   recordingsApi_ = std::make_unique<api::RecordingsApi>(*proxy_);
   transfersApi_ = std::make_unique<api::TransfersApi>(*proxy_);
+  // call.play events go to the hub, made below.
+  playApi_ = std::make_unique<api::PlayApi>(
+      *proxy_, timers_, [this](std::string_view type, const std::string& fields) {
+        if (events_) (void)events_->publish(type, fields);
+      });
   bansApi_ = std::make_unique<api::BansApi>(*proxy_);
   if (const auto status = bansApi_->declareMetrics(api_->metrics()); !status) {
     spdlog::error("bans: {}", status.error());
@@ -444,6 +449,7 @@ bool Gateway::start() {
     callsApi_->registerRoutes(*api_->server());
     recordingsApi_->registerRoutes(*api_->server());
     transfersApi_->registerRoutes(*api_->server());
+    playApi_->registerRoutes(*api_->server());
     cdrs_->registerRoutes(*api_->server());
     bansApi_->registerRoutes(*api_->server());
   }

@@ -7,6 +7,7 @@
 
 #include "api/BansApi.hpp"
 #include "api/CallsApi.hpp"
+#include "api/PlayApi.hpp"
 #include "api/RecordingsApi.hpp"
 #include "api/TransfersApi.hpp"
 #include "api/TrunksApi.hpp"
@@ -86,6 +87,7 @@ class Gateway {
   std::unique_ptr<api::CallsApi> callsApi_;
   std::unique_ptr<api::RecordingsApi> recordingsApi_;
   std::unique_ptr<api::TransfersApi> transfersApi_;
+  std::unique_ptr<api::PlayApi> playApi_;
   std::unique_ptr<api::BansApi> bansApi_;
   std::unique_ptr<api::TrunksApi> trunksApi_;
   std::unique_ptr<events::CdrWriter> cdrs_;

@@ -56,6 +56,7 @@ media::RelayOptions relayOptions(const Config& config) {
   options.bindAddress = config.media.bind;
   options.dtmfLogDest = config.relay.dtmfLogDest;
   options.recordDir = config.recordDirPath();
+  options.mediaDir = config.mediaDirPath();
   for (const MediaInterface& interface : config.media.interfaces) {
     options.interfaces.push_back({interface.name, interface.bind, interface.advertise});
   }

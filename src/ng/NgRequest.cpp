@@ -24,6 +24,8 @@ constexpr CommandName kCommands[] = {
     {"play DTMF", Command::PlayDtmf},
     {"start recording", Command::StartRecording},
     {"stop recording", Command::StopRecording},
+    {"play media", Command::PlayMedia},
+    {"stop media", Command::StopMedia},
 };
 
 // Flags that only matter to parts of rtpengine we do not have and that are safe to drop.
@@ -67,7 +69,8 @@ Result<NgRequest> NgRequest::parse(const Value& dict) {
   const Command c = request.command;
   const bool needsCall = c == Command::Offer || c == Command::Answer || c == Command::Delete ||
                          c == Command::Query || c == Command::PlayDtmf ||
-                         c == Command::StartRecording || c == Command::StopRecording;
+                         c == Command::StartRecording || c == Command::StopRecording ||
+                         c == Command::PlayMedia || c == Command::StopMedia;
   if (needsCall && request.callId.empty()) return Error{"No call-id in message"};
   if ((c == Command::Offer || c == Command::Answer) && request.fromTag.empty()) {
     return Error{"No from-tag in message"};
@@ -153,6 +156,14 @@ void NgRequest::applyKey(std::string_view key, const Value& value) {
     }
     return;
   }
+  if (key == "repeat-times") {
+    if (auto number = value.number()) {
+      media.repeatTimes = *number;
+    } else {
+      warnings.push_back("Ignored non-numeric " + std::string(key));
+    }
+    return;
+  }
   if (key == "delete-delay" || key == "limit") {
     auto number = value.number();
     if (!number) {
@@ -219,6 +230,8 @@ bool NgRequest::applyKeyValue(std::string_view key, std::string_view value) {
     recording.format = lower;
   } else if (key == "recording-mix") {
     recording.mix = lower;
+  } else if (key == "file") {
+    media.file = value;
   } else if (key == "sip-message-type" || key == "sip-code" || key == "to-label" || key == "tos" ||
              key == "metadata" || key == "template") {
     // Context or features without effect on a plain relay: accepted silently, as rtpengine does.

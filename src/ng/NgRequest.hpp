@@ -22,7 +22,9 @@ enum class Command {
   Statistics,
   PlayDtmf,
   StartRecording,
-  StopRecording
+  StopRecording,
+  PlayMedia,
+  StopMedia
 };
 
 struct CodecFlags {
@@ -53,6 +55,13 @@ struct RecordingKeys {
   std::string file;
   std::string format;
   std::string mix;
+};
+
+// `play media`'s keys: `file` (a WAV inside the relay's media directory) and `repeat-times`
+// (absent: once). rtpengine's blob, db-id and start-pos are not supported.
+struct MediaPlayKeys {
+  std::string file;
+  std::optional<std::int64_t> repeatTimes;
 };
 
 // One ng request with the keys and flags that Kamailio's and OpenSIPS's rtpengine modules send,
@@ -98,6 +107,7 @@ struct NgRequest {
   std::int64_t limit = 32;
   DtmfPlayKeys dtmf;        // play DTMF
   RecordingKeys recording;  // start recording
+  MediaPlayKeys media;      // play media
   bool recordCall =
       false;  // offer/answer `record call: yes` (or flag record-call): start recording
   std::vector<std::string> warnings;

@@ -7,6 +7,7 @@
 
 #include "api/BansApi.hpp"
 #include "api/CallsApi.hpp"
+#include "api/PlayApi.hpp"
 #include "api/RecordingsApi.hpp"
 #include "api/TransfersApi.hpp"
 #include "api/TrunksApi.hpp"
@@ -58,6 +59,8 @@ class ManagementRig {
     recordings_->registerRoutes(server);
     transfers_ = std::make_unique<api::TransfersApi>(*proxy_);
     transfers_->registerRoutes(server);
+    play_ = std::make_unique<api::PlayApi>(*proxy_, timers_, nullptr);
+    play_->registerRoutes(server);
     cdrs_ = std::make_unique<events::CdrWriter>(std::string(), store_.get());
     cdrs_->registerRoutes(server);
     bans_ = std::make_unique<api::BansApi>(*proxy_);
@@ -82,6 +85,7 @@ class ManagementRig {
   std::unique_ptr<api::CallsApi> calls_;
   std::unique_ptr<api::RecordingsApi> recordings_;
   std::unique_ptr<api::TransfersApi> transfers_;
+  std::unique_ptr<api::PlayApi> play_;
   std::unique_ptr<events::CdrWriter> cdrs_;
   std::unique_ptr<api::BansApi> bans_;
   std::unique_ptr<api::TrunksApi> trunks_;

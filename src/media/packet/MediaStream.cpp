@@ -6,7 +6,10 @@
 
 namespace rtcgate::media {
 
-MediaStream::~MediaStream() { closeSocket(); }
+MediaStream::~MediaStream() {
+  relay_.stopPlaying(*this);  // its timer refers to this stream
+  closeSocket();
+}
 
 void MediaStream::closeSocket() {
   if (fd_ < 0) return;

@@ -8,6 +8,7 @@
 #include "media/packet/DtmfPlayer.hpp"
 #include "media/packet/EventLoop.hpp"
 #include "media/packet/Latch.hpp"
+#include "media/packet/MediaPlayer.hpp"
 #include "media/packet/PeerAddress.hpp"
 #include "media/packet/RtcpStats.hpp"
 #include "media/packet/StreamStats.hpp"
@@ -86,6 +87,8 @@ class MediaStream : public PollHandler, private DatagramRing::Receiver {
   TelephoneEventTypes telephoneEvents;
   DtmfDetector dtmfDetector;
   DtmfPlayer dtmfPlayer;
+  // ng `play media`: an announcement sent as if this party sent it (PacketRelay::play).
+  MediaPlayer mediaPlayer;
   // A call recording's copy of this party's RTP (owned by the recording); null when not recorded.
   RtpTap* rtpTap = nullptr;
   // Transcoding: this party's RTP is decoded and re-encoded for its partner (owned by its

@@ -5,6 +5,7 @@
 
 #include "media/packet/BundleDemux.hpp"
 #include "media/packet/DtmfObserver.hpp"
+#include "media/packet/EncodedAudio.hpp"
 #include "media/packet/MediaStream.hpp"
 #include "media/packet/RtcpPacket.hpp"
 #include "media/packet/RtpPacket.hpp"
@@ -263,6 +264,8 @@ MediaStream* PacketRelay::route(MediaStream& socket, Datagram& datagram, std::in
   // A bundled line leaves through the bundle's port, keys and latched peer.
   MediaStream* out = target->carrier != nullptr ? target->carrier : target;
   if (!out->latch().peer().valid() || out->latch().peer().port() == 0) return nullptr;
+  // ng `play media`: the announcement replaces the party's packets (the timer sends it).
+  if (rtp && in->mediaPlayer.playing()) return nullptr;
   // ng `play DTMF`: the party's audio becomes the digit's events, then is protected as any packet.
   if (rtp && in->dtmfPlayer.playing() && !in->telephoneEvents.contains(header.payloadType)) {
     if (const std::size_t event = in->dtmfPlayer.onAudio(data, datagram.capacity, header)) {
@@ -357,6 +360,75 @@ void PacketRelay::detectDtmf(MediaStream& in, const RtpHeader& header, const Dat
   for (std::uint8_t i = 0; i < detected.count; ++i) {
     dtmfObserver_->onDigit(in, detected.digits[i], datagram.source);
   }
+}
+
+void PacketRelay::play(MediaStream& in, std::shared_ptr<const EncodedAudio> audio,
+                       unsigned repeat) {
+  stopPlaying(in);
+  const Duration interval{audio->frameMs == 0 ? 20 : audio->frameMs};
+  // The party's stream continues: its SSRC and numbers, or new ones when it has sent nothing.
+  MediaPlayer::Continuation from;
+  const StreamStats& stats = in.stats();
+  if (stats.hasSsrc()) {
+    from.ssrc = stats.ssrc();
+    from.nextSequence = static_cast<std::uint16_t>(stats.lastSequence() + 1);
+    const std::uint32_t step =
+        stats.timestampStep() != 0 ? stats.timestampStep() : audio->frameTicks;
+    from.nextTimestamp = stats.lastTimestamp() + step;
+  } else {
+    from.ssrc = static_cast<std::uint32_t>(reinterpret_cast<std::uintptr_t>(&in) >> 4) | 1u;
+  }
+  in.mediaPlayer.start(std::move(audio), repeat, from);
+  in.mediaPlayer.nextAt = loop_.now();
+  in.mediaPlayer.interval = interval;
+  playTick(in);
+}
+
+void PacketRelay::stopPlaying(MediaStream& in) {
+  if (in.mediaPlayer.timer != 0) loop_.cancel(in.mediaPlayer.timer);
+  in.mediaPlayer.timer = 0;
+  in.mediaPlayer.stop();
+}
+
+void PacketRelay::playTick(MediaStream& in) {
+  MediaPlayer& player = in.mediaPlayer;
+  player.timer = 0;
+  const std::size_t length = player.writeNext(playBuffer_.data(), playBuffer_.size());
+  if (length == 0) {
+    player.stop();
+    return;
+  }
+  sendPlayed(in, length);
+  // Paced from the start, not from each wake-up, so that a late tick does not delay the rest.
+  player.nextAt += player.interval;
+  const auto wait = std::chrono::duration_cast<Duration>(player.nextAt - loop_.now());
+  player.timer = loop_.start(wait.count() > 0 ? wait : Duration{0}, [this, &in] { playTick(in); });
+}
+
+void PacketRelay::sendPlayed(MediaStream& in, std::size_t length) {
+  MediaStream* target = in.rtpTarget;
+  if (target == nullptr) return;
+  MediaStream* out = target->carrier != nullptr ? target->carrier : target;
+  if (!out->hasSocket() || !out->latch().peer().valid() || out->latch().peer().port() == 0) return;
+  std::uint8_t* data = playBuffer_.data();
+  if (out->demux != nullptr) {
+    RtpHeader header;
+    if (parseRtpHeader(data, length, header)) out->demux->noteOutbound(header.ssrc, target);
+  }
+  if (out->secure != nullptr && !out->secure->protect(data, length, playBuffer_.size(), false)) {
+    return;
+  }
+  const PeerAddress& peer = out->latch().peer();
+  const ssize_t sent = out->pinned()
+                           ? send(out->fd(), data, length, MSG_DONTWAIT)
+                           : sendto(out->fd(), data, length, MSG_DONTWAIT,
+                                    reinterpret_cast<const sockaddr*>(&peer.storage), peer.length);
+  if (sent < 0) {
+    ++relayedErrors_;
+    return;
+  }
+  ++relayedPackets_;
+  relayedBytes_.add(static_cast<std::uint64_t>(sent));
 }
 
 void PacketRelay::queueSend(MediaStream& out, int index) {

@@ -18,6 +18,7 @@ namespace rtcgate::media {
 
 class DtmfObserver;
 class MediaStream;
+struct EncodedAudio;
 struct RtpHeader;
 
 // The packet path of one worker: checks each datagram a media socket receives against the stream's
@@ -54,6 +55,12 @@ class PacketRelay : private DatagramRing::SendObserver {
   void onReceiveError(MediaStream& in, int error);
   // Disconnects a pinned socket: every source meets the latch again (a new SDP, an ICE/DTLS lock).
   void unpin(MediaStream& stream);
+
+  // ng `play media`: `audio` into the stream `in`'s party sends toward its partner, one frame per
+  // frame interval from a timer on this loop, the party's own RTP dropped meanwhile (MediaPlayer).
+  // stopPlaying() ends it early; a stream's destruction must call it (its timer refers to it).
+  void play(MediaStream& in, std::shared_ptr<const EncodedAudio> audio, unsigned repeat);
+  void stopPlaying(MediaStream& in);
 
   // Who hears the DTMF digits the streams' detectors find (null: nobody); set on the worker's
   // thread.
@@ -94,6 +101,9 @@ class PacketRelay : private DatagramRing::SendObserver {
   void disconnect(MediaStream& stream);  // unpin() without sending what is queued first
   void forgetPin(MediaStream& stream);
   void sweepPinned();
+  void playTick(MediaStream& in);
+  // One played frame, from playBuffer_, out toward `in`'s partner as the party's packets go.
+  void sendPlayed(MediaStream& in, std::size_t length);
 
   // The epoll path's recvmmsg/sendmmsg messages and their 128 KiB of buffers, made only for a loop
   // without a DatagramRing (whose datagrams arrive in the ring's own buffers).
@@ -123,6 +133,7 @@ class PacketRelay : private DatagramRing::SendObserver {
   std::vector<MediaStream*> pinned_;  // each knows its index (MediaStream::pinSlot_)
   Timers::Id pinSweep_ = 0;
   DtmfObserver* dtmfObserver_ = nullptr;
+  std::array<std::uint8_t, kBufferSize> playBuffer_{};  // the played frame being sent
   SharedCounter relayedPackets_;
   SharedCounter relayedBytes_;
   SharedCounter relayedErrors_;

@@ -9,6 +9,8 @@
 
 #include "base/LogContext.hpp"
 #include "media/packet/TelephoneEvent.hpp"
+#include "media/playback/AnnouncementEncoder.hpp"
+#include "media/playback/MediaFilePath.hpp"
 #include "media/recording/RecordingPath.hpp"
 #include "media/relay/CallReport.hpp"
 #include "media/relay/DtmfLogSender.hpp"
@@ -120,6 +122,51 @@ std::uint32_t dtmfUnits(const std::optional<std::int64_t>& ms, std::int64_t fall
                         std::uint32_t clockRate) {
   const std::int64_t clamped = std::clamp(ms.value_or(fallback), kDtmfMinMs, kDtmfMaxMs);
   return static_cast<std::uint32_t>(clamped * clockRate / 1000);
+}
+
+// The party's first audio line that reaches its peer: where injected DTMF and media go.
+CallMedia* sendingAudioLine(Monologue& party) {
+  for (CallMedia& media : party.medias) {
+    if (media.type == "audio" && !media.rejected && media.rtp && media.rtp->rtpTarget) {
+      return &media;
+    }
+  }
+  return nullptr;
+}
+
+// The partner's side of `line` (same m= index): what the recipient of the party's audio said.
+const CallMedia* partnerLine(const Monologue& party, const CallMedia& line) {
+  if (party.partner == nullptr) return nullptr;
+  for (const CallMedia& media : party.partner->medias) {
+    if (media.index == line.index) return &media;
+  }
+  return nullptr;
+}
+
+// `play media`: ms per frame, and a bound on repeat-times (a client's typo must not play all day).
+constexpr std::int64_t kPlayFrameMs = 20;
+constexpr std::int64_t kMaxPlayRepeats = 1000;
+
+// The announcement in the first codec the recipient lists (its preference; a sender picks from
+// the recipient's list, RFC 3264) that the party also lists and we can encode, with the
+// recipient's payload type for it.
+Result<std::shared_ptr<const EncodedAudio>> encodeToward(const WavAudio& wav,
+                                                         const CallMedia& sender,
+                                                         const CallMedia* recipient) {
+  const auto& candidates =
+      recipient != nullptr && !recipient->formats.empty() ? recipient->formats : sender.formats;
+  for (const sdp::AudioFormat& format : candidates) {
+    if (!format.isAudioCodec() || format.payloadType < 0) continue;
+    const bool shared =
+        sender.formats.empty() ||
+        std::any_of(sender.formats.begin(), sender.formats.end(),
+                    [&](const sdp::AudioFormat& mine) { return mine.sameCodec(format); });
+    if (!shared) continue;
+    auto audio = encodeAnnouncement(
+        wav, {format.encoding, format.clockRate, static_cast<std::uint8_t>(format.payloadType)});
+    if (audio) return audio;
+  }
+  return Error{"No audio codec to encode the file with"};
 }
 
 // The audio line of a party whose packets a recording taps: its first audio line with a port.
@@ -321,6 +368,10 @@ ng::Value RelayEngine::handle(const ng::NgRequest& request) {
       return startRecording(request);
     case ng::Command::StopRecording:
       return stopRecording(request);
+    case ng::Command::PlayMedia:
+      return playMedia(request);
+    case ng::Command::StopMedia:
+      return stopMedia(request);
   }
   return errorReply("Unrecognized command");
 }
@@ -449,6 +500,7 @@ void RelayEngine::countFailures(CallMedia& media) {
 void RelayEngine::destroyParty(Monologue& party) {
   for (CallMedia& media : party.medias) {
     countFailures(media);
+    if (media.rtp) relay_.stopPlaying(*media.rtp);  // `delete` ends an announcement
     // A bundle's other lines hold no port of their own: release() skips them.
     for (MediaStream* stream : {media.rtp.get(), media.rtcp.get()}) {
       if (stream != nullptr) ports_.release(*stream, 0);
@@ -572,28 +624,14 @@ ng::Value RelayEngine::statistics() const {
 }
 
 ng::Value RelayEngine::playDtmf(const ng::NgRequest& request) {
-  auto it = calls_.find(request.callId);
-  if (it == calls_.end()) return errorReply("Unknown call-id");
-  Monologue* party = nullptr;
-  for (auto& each : it->second->parties) {
-    const bool named = request.fromTag.empty()
-                           ? !request.label.empty() && each->label == request.label
-                           : each->tag == request.fromTag;
-    if (named) party = each.get();
-    if (named && !each->medias.empty()) break;  // a forked offerer: the branch with media
-  }
-  if (party == nullptr) return errorReply("Unknown monologue tag");
+  const auto found = requestedParty(request);
+  if (!found) return errorReply(found.error());
+  Monologue* party = *found;
   const auto events = dtmfEventsOf(request.dtmf);
   if (!events) return errorReply(events.error());
-  // The party's first audio line that reaches its peer; the peer's telephone-event type at the
-  // audio's clock rate (events and audio share the SSRC's timestamps, RFC 4733 §2.1).
-  const CallMedia* line = nullptr;
-  for (const CallMedia& media : party->medias) {
-    if (media.type == "audio" && !media.rejected && media.rtp && media.rtp->rtpTarget) {
-      line = &media;
-      break;
-    }
-  }
+  // The peer's telephone-event type at the audio's clock rate (events and audio share the SSRC's
+  // timestamps, RFC 4733 §2.1).
+  const CallMedia* line = sendingAudioLine(*party);
   if (line == nullptr) return errorReply("Monologue has no media capable of DTMF injection");
   MediaStream& in = *line->rtp;
   // The audio's clock: the party's first codec, unless the recipient listed none at that rate
@@ -629,6 +667,56 @@ ng::Value RelayEngine::playDtmf(const ng::NgRequest& request) {
   if (last == Clock::time_point{} || loop_.now() - last > kDtmfCarrierSilence) {
     reply.set("warning", "No media from the party at the moment: the DTMF plays when it sends");
   }
+  return reply;
+}
+
+Result<Monologue*> RelayEngine::requestedParty(const ng::NgRequest& request) {
+  auto it = calls_.find(request.callId);
+  if (it == calls_.end()) return Error{"Unknown call-id"};
+  Monologue* party = nullptr;
+  for (auto& each : it->second->parties) {
+    const bool named = request.fromTag.empty()
+                           ? !request.label.empty() && each->label == request.label
+                           : each->tag == request.fromTag;
+    if (named) party = each.get();
+    if (named && !each->medias.empty()) break;  // a forked offerer: the branch with media
+  }
+  if (party == nullptr) return Error{"Unknown monologue tag"};
+  return party;
+}
+
+ng::Value RelayEngine::playMedia(const ng::NgRequest& request) {
+  const auto found = requestedParty(request);
+  if (!found) return errorReply(found.error());
+  Monologue* party = *found;
+  CallMedia* line = sendingAudioLine(*party);
+  if (line == nullptr) return errorReply("Monologue has no audio to play media into");
+  const auto path = mediaFilePath(options_.mediaDir, request.media.file);
+  if (!path) return errorReply(path.error());
+  // Read and encoded here, before anything plays: the timer then only copies payloads.
+  const auto wav = readWav(*path);
+  if (!wav) return errorReply(wav.error());
+  const auto audio = encodeToward(*wav, *line, partnerLine(*party, *line));
+  if (!audio) return errorReply(audio.error());
+  const std::int64_t repeat =
+      std::clamp<std::int64_t>(request.media.repeatTimes.value_or(1), 1, kMaxPlayRepeats);
+  relay_.play(*line->rtp, *audio, static_cast<unsigned>(repeat));
+  ng::Value reply = okReply(request);
+  reply.set("duration", ng::Value::integer(static_cast<std::int64_t>((*audio)->frames()) *
+                                           kPlayFrameMs * repeat));
+  return reply;
+}
+
+ng::Value RelayEngine::stopMedia(const ng::NgRequest& request) {
+  const auto found = requestedParty(request);
+  if (!found) return errorReply(found.error());
+  Monologue* party = *found;
+  CallMedia* line = sendingAudioLine(*party);
+  if (line == nullptr || !line->rtp->mediaPlayer.playing()) return errorReply("Not playing media");
+  const std::uint64_t sent = line->rtp->mediaPlayer.sentFrames();
+  relay_.stopPlaying(*line->rtp);
+  ng::Value reply = okReply(request);
+  reply.set("last-frame-pos", ng::Value::integer(static_cast<std::int64_t>(sent) * kPlayFrameMs));
   return reply;
 }
 

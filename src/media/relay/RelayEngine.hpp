@@ -74,6 +74,13 @@ class RelayEngine : private DtmfObserver {
   ng::Value statistics() const;
   // rtpengine's `play DTMF`: digits into the call as if the from-tag party sent them (DtmfPlayer).
   ng::Value playDtmf(const ng::NgRequest& request);
+  // rtpengine's `play media`: a WAV from relay.media_dir into the call as if the from-tag party
+  // sent it (PacketRelay::play); `stop media` ends it. Both answer an error reply or ok.
+  ng::Value playMedia(const ng::NgRequest& request);
+  ng::Value stopMedia(const ng::NgRequest& request);
+  // The party a `play DTMF`/`play media` names by call-id and from-tag (or label), the branch
+  // with media when forked; or rtpengine's reason there is none.
+  Result<Monologue*> requestedParty(const ng::NgRequest& request);
   // Call recording (media/recording): the from-tag party's audio and its partner's into a file
   // the RecordingWriter's thread writes; `delete` of the call stops it too.
   ng::Value startRecording(const ng::NgRequest& request);

@@ -69,6 +69,8 @@ struct RelayOptions {
   // Where ng `start recording` writes (YAML relay.record_dir): recording-dir and recording-file
   // from ng may only name places inside it. Created on the first recording.
   std::string recordDir = "recordings";
+  // Where ng `play media` reads WAV files (YAML relay.media_dir): `file` must name one inside it.
+  std::string mediaDir = "media";
 };
 
 }  // namespace rtcgate::media
