@@ -101,8 +101,7 @@ void PlayApi::started(std::uint64_t id, Playing playing) {
   playing.finish = timers_.start(Duration(playing.durationMs), [this, id] {
     auto it = playing_.find(id);
     if (it == playing_.end()) return;
-    // A call that ended meanwhile took the relay's player with it: nothing finished to report.
-    if (proxy_.calls().dialogs().findById(id) != nullptr) event(id, it->second, "finished");
+    event(id, it->second, "finished");
     playing_.erase(it);
   });
   event(id, playing, "started");
@@ -126,21 +125,35 @@ http::HttpReply PlayApi::stop(std::uint64_t id) {
     stop.set("from-tag", tag);
     proxy_.calls().media()->command(std::move(stop), [](mediacontrol::MediaControl::Reply) {});
   }
-  event(id, playing, "stopped");
+  event(id, playing, "stopped", "api");
   std::string out = "{\"id\":" + std::to_string(id) + ",\"file\":";
   http::appendJsonString(out, playing.file);
   out += ",\"to\":\"" + playing.to + "\",\"stopped\":true}";
   return http::HttpReply::json(out);
 }
 
-void PlayApi::event(std::uint64_t id, const Playing& playing, std::string_view state) {
+void PlayApi::onCallEvent(proxy::CallEvent event, const proxy::Dialog& dialog) {
+  if (event != proxy::CallEvent::Ended) return;
+  const auto it = playing_.find(dialog.id);
+  if (it == playing_.end()) return;
+  // The relay's player went with the call's media.
+  Playing playing = std::move(it->second);
+  playing_.erase(it);
+  if (playing.finish != 0) timers_.cancel(playing.finish);
+  this->event(dialog.id, playing, "stopped", "call-ended");
+}
+
+void PlayApi::event(std::uint64_t id, const Playing& playing, std::string_view state,
+                    std::string_view reason) {
   if (!publish_) return;
   std::string fields = "{\"call\":{\"id\":" + std::to_string(id) + ",\"call_id\":";
   http::appendJsonString(fields, playing.callId);
   fields += "},\"state\":\"" + std::string(state) + "\",\"file\":";
   http::appendJsonString(fields, playing.file);
   fields += ",\"to\":\"" + playing.to + "\",\"duration_ms\":";
-  fields += std::to_string(playing.durationMs) + "}";
+  fields += std::to_string(playing.durationMs);
+  if (!reason.empty()) fields += ",\"reason\":\"" + std::string(reason) + "\"";
+  fields += '}';
   publish_("call.play", fields);
 }
 

@@ -11,6 +11,7 @@
 #include "base/Result.hpp"
 #include "base/Timers.hpp"
 #include "http/HttpServer.hpp"
+#include "proxy/CallObserver.hpp"
 #include "proxy/ProxyCore.hpp"
 
 namespace rtcgate::api {
@@ -19,8 +20,8 @@ namespace rtcgate::api {
 // /api/v1/calls/{id}/play {"file": "name.wav", "to": "caller"|"callee"|"both"} has the relay play a
 // WAV of relay.media_dir into an answered call (ng `play media`, as if the other party sent it),
 // DELETE stops it (ng `stop media`); call.play events (started, finished, stopped) go to
-// `publish`.
-class PlayApi {
+// `publish`. It observes the calls: one that ends while a file plays reports it stopped.
+class PlayApi : public proxy::CallObserver {
  public:
   using Publish = std::function<void(std::string_view type, const std::string& fields)>;
   struct PlayRequest {
@@ -36,6 +37,7 @@ class PlayApi {
 
   void registerRoutes(http::HttpServer& server);
   static Result<PlayRequest> parseBody(std::string_view body);
+  void onCallEvent(proxy::CallEvent event, const proxy::Dialog& dialog) override;
 
  private:
   struct Playing {
@@ -53,7 +55,9 @@ class PlayApi {
   // The tags whose streams carry the file to `to` (the other party's: it plays as if they sent it).
   static std::vector<std::string> senderTags(const proxy::Dialog& dialog, const std::string& to);
   void started(std::uint64_t id, Playing playing);
-  void event(std::uint64_t id, const Playing& playing, std::string_view state);
+  // `reason`: why a file stopped ("api", "call-ended"); empty for the other states.
+  void event(std::uint64_t id, const Playing& playing, std::string_view state,
+             std::string_view reason = {});
 
   proxy::ProxyCore& proxy_;
   Timers& timers_;

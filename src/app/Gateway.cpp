@@ -464,6 +464,7 @@ bool Gateway::start() {
   if (relayWatch_) calls.addObserver(*relayWatch_);
   calls.addObserver(*events_);
   calls.addObserver(*cdrs_);
+  calls.addObserver(*playApi_);
   calls.addObserver(*recordingsApi_);  // last: a route's recording starts once all heard
   if (relay_) {
     if (const auto status = api_->declareRelayMetrics(*relay_); !status) {

@@ -3,7 +3,8 @@ sipp phones in a call (Debian sipp's G.711 A-law each way).
 
 POST /api/v1/calls/{id}/play of a WAV in the default media directory (DATA_DIR/media): 202 with
 its duration, a file outside the directory refused (422), DELETE stops it (then 409: nothing
-plays), a short file's call.play goes started -> finished; an unknown call is 404.
+plays), a short file's call.play goes started -> finished; an unknown call is 404; a file still
+playing when the call ends is reported stopped (call-ended).
 """
 import json
 import math
@@ -75,6 +76,15 @@ def test_api_plays_a_file_into_a_call():
     check(changes == [("started", "long.wav", "both"), ("stopped", "long.wav", "both"),
                       ("started", "short.wav", "callee"), ("finished", "short.wav", "callee")],
           f"call.play: {changes}")
+    # A file still playing when the call ends (the caller hangs up 4 s after the answer) stops.
+    write_tone("longer.wav", 8.0)
+    status, body = gw.http("POST", f"/api/v1/calls/{call_id}/play", {"file": "longer.wav"})
+    check(status == 202, f"longer: {status} {body}")
+    events = stream.read_until(
+        lambda e: sum(x["type"] == "call.play" for x in e) >= 6, timeout=15)
+    last = [e for e in events if e["type"] == "call.play"][-1]
+    check((last["state"], last.get("reason")) == ("stopped", "call-ended"),
+          f"the call's end while playing: {last}")
     caller.join(40)
     callee.wait(20)
     rc, logs = result["call"]

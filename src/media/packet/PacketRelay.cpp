@@ -315,13 +315,17 @@ void PacketRelay::sendNow(MediaStream& out, const RtpFrame& frame) {
   if (length > packet.size()) return;
   writeRtpHeader(packet.data(), frame);
   std::copy(frame.payload.begin(), frame.payload.end(), packet.data() + kRtpHeaderSize);
-  if (out.secure != nullptr && !out.secure->protect(packet.data(), length, packet.size(), false)) {
-    return;
-  }
+  sendDirect(out, packet.data(), length, packet.size());
+}
+
+// Outside the batch: protected as any packet toward `out`, then one send, counted as relayed.
+void PacketRelay::sendDirect(MediaStream& out, std::uint8_t* data, std::size_t length,
+                             std::size_t capacity) {
+  if (out.secure != nullptr && !out.secure->protect(data, length, capacity, false)) return;
   const PeerAddress& peer = out.latch().peer();
   const ssize_t sent = out.pinned()
-                           ? send(out.fd(), packet.data(), length, MSG_DONTWAIT)
-                           : sendto(out.fd(), packet.data(), length, MSG_DONTWAIT,
+                           ? send(out.fd(), data, length, MSG_DONTWAIT)
+                           : sendto(out.fd(), data, length, MSG_DONTWAIT,
                                     reinterpret_cast<const sockaddr*>(&peer.storage), peer.length);
   if (sent < 0) {
     ++relayedErrors_;
@@ -415,20 +419,7 @@ void PacketRelay::sendPlayed(MediaStream& in, std::size_t length) {
     RtpHeader header;
     if (parseRtpHeader(data, length, header)) out->demux->noteOutbound(header.ssrc, target);
   }
-  if (out->secure != nullptr && !out->secure->protect(data, length, playBuffer_.size(), false)) {
-    return;
-  }
-  const PeerAddress& peer = out->latch().peer();
-  const ssize_t sent = out->pinned()
-                           ? send(out->fd(), data, length, MSG_DONTWAIT)
-                           : sendto(out->fd(), data, length, MSG_DONTWAIT,
-                                    reinterpret_cast<const sockaddr*>(&peer.storage), peer.length);
-  if (sent < 0) {
-    ++relayedErrors_;
-    return;
-  }
-  ++relayedPackets_;
-  relayedBytes_.add(static_cast<std::uint64_t>(sent));
+  sendDirect(*out, data, length, playBuffer_.size());
 }
 
 void PacketRelay::queueSend(MediaStream& out, int index) {

@@ -92,6 +92,7 @@ class PacketRelay : private DatagramRing::SendObserver {
   // One transcoder output that does not travel in the received datagram: protected and sent now,
   // after what is already queued for `out`.
   void sendNow(MediaStream& out, const RtpFrame& frame);
+  void sendDirect(MediaStream& out, std::uint8_t* data, std::size_t length, std::size_t capacity);
   void onSent(std::size_t bytes) override;
   void onSendFailed() override;
   void queueSend(MediaStream& out, int index);
