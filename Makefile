@@ -26,7 +26,8 @@ run: build
 	./$(BUILD)/rtcgate run
 
 asan-build: deps
-	cmake -S . -B $(ASAN_BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug -DRTCGATE_SANITIZE=ON
+	cmake -S . -B $(ASAN_BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug -DRTCGATE_SANITIZE=ON \
+	  -DRTCGATE_BENCH=OFF
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 
 fuzz-build: deps
