@@ -10,17 +10,16 @@ alice and code "19": while alice sends 20 ms audio, bob must receive the digits 
 packets (marker on the first, end bit on the last three, alice's SSRC and sequence numbers).
 """
 import json
-import os
 import random
 import socket
 import struct
-import subprocess
 import tempfile
 import time
 
 from siptest import check, free_port, parse_args, run_tests, tests_in
 
 import test_relay_kamailio as kit  # ng client
+from relayprocs import start_relay
 
 args = parse_args()
 WORKDIR = tempfile.mkdtemp(prefix="relay-dtmf-")
@@ -58,19 +57,9 @@ class Call:
     def __init__(self):
         self.log_sink = udp()
         self.ng_port = free_port(both=False)
-        low = random.randrange(40000, 59000, 2)
-        config = os.path.join(WORKDIR, f"relay-{self.ng_port}.yaml")
-        with open(config, "w") as f:
-            f.write(f"relay:\n  listen: [udp://127.0.0.1:{self.ng_port}]\n"
-                    f"  dtmf_log_dest: udp://127.0.0.1:{self.log_sink.getsockname()[1]}\n"
-                    f"media:\n  ports: {low}-{low + 99}\n")
-        self.proc = subprocess.Popen([args.binary, "relay", "--config", config],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        for _ in range(50):
-            if (kit.ng(self.ng_port, {"command": "ping"}, timeout=0.2, tries=1) or {}).get("result"):
-                break
-        else:
-            raise AssertionError("rtcgate relay did not answer ping")
+        sink = self.log_sink.getsockname()[1]
+        self.proc = start_relay(args.binary, WORKDIR, self.ng_port,
+                                f"  dtmf_log_dest: udp://127.0.0.1:{sink}\n")
         self.alice, self.bob = udp(), udp()
         self.call_id = "dtmf-%d" % random.randrange(1 << 30)
         offer = kit.ng(self.ng_port, {"command": "offer", "call-id": self.call_id,

@@ -15,7 +15,6 @@ import random
 import select
 import socket
 import struct
-import subprocess
 import tempfile
 import time
 import wave
@@ -23,6 +22,7 @@ import wave
 from siptest import check, free_port, parse_args, run_tests, tests_in
 
 import test_relay_kamailio as kit  # ng client
+from relayprocs import start_relay
 from test_relay_dtmf import media_port  # the relay's port in an ng reply's SDP
 
 args = parse_args()
@@ -77,19 +77,8 @@ class Call:
 
     def __init__(self):
         self.ng_port = free_port(both=False)
-        low = random.randrange(40000, 59000, 2)
-        config = os.path.join(WORKDIR, f"relay-{self.ng_port}.yaml")
-        with open(config, "w") as f:
-            f.write(f"relay:\n  listen: [udp://127.0.0.1:{self.ng_port}]\n"
-                    f"  media_dir: {MEDIA_DIR}\n"
-                    f"media:\n  ports: {low}-{low + 99}\n")
-        self.proc = subprocess.Popen([args.binary, "relay", "--config", config],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        for _ in range(50):
-            if (kit.ng(self.ng_port, {"command": "ping"}, timeout=0.2, tries=1) or {}).get("result"):
-                break
-        else:
-            raise AssertionError("rtcgate relay did not answer ping")
+        self.proc = start_relay(args.binary, WORKDIR, self.ng_port,
+                                f"  media_dir: {MEDIA_DIR}\n")
         self.alice, self.bob = udp(), udp()
         self.call_id = "play-%d" % random.randrange(1 << 30)
         offer = kit.ng(self.ng_port, {"command": "offer", "call-id": self.call_id,
